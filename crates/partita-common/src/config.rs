@@ -1,0 +1,51 @@
+//! Session configuration: what the user chose, validated.
+
+use crate::error::{Error, Result};
+use crate::semantics::Semantics;
+
+/// The settings of a session that shape how a query runs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SessionConfig {
+    /// The semantics new frames get.
+    pub semantics: Semantics,
+    /// Threads in the session's pool.
+    pub workers: usize,
+    /// Partitions a frame built from memory or a file is split into by default.
+    pub default_partitions: usize,
+    /// Fan-in of the merge tree of a tree aggregation or a sort.
+    pub split_every: usize,
+    /// Output partitions of a GROUP BY (hash partitioning of partial results when > 1).
+    pub split_out: usize,
+}
+
+impl Default for SessionConfig {
+    fn default() -> Self {
+        let workers = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
+        SessionConfig {
+            semantics: Semantics::pandas(),
+            workers,
+            default_partitions: workers.max(1),
+            split_every: 8,
+            split_out: 1,
+        }
+    }
+}
+
+impl SessionConfig {
+    /// Checks the values: every count must be at least 1, and `split_every` at least 2.
+    pub fn validate(&self) -> Result<()> {
+        if self.workers == 0 {
+            return Err(Error::plan("workers must be at least 1"));
+        }
+        if self.default_partitions == 0 {
+            return Err(Error::plan("the partition count must be at least 1"));
+        }
+        if self.split_every < 2 {
+            return Err(Error::plan("split_every (the merge fan-in) must be at least 2"));
+        }
+        if self.split_out == 0 {
+            return Err(Error::plan("split_out must be at least 1"));
+        }
+        Ok(())
+    }
+}

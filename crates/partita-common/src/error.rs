@@ -1,0 +1,167 @@
+//! The one error type of Partita, and the helpers that build clear messages.
+
+use std::fmt;
+
+/// A position in SQL text: 1-based line and column.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Span {
+    /// 1-based line number.
+    pub line: u64,
+    /// 1-based column number.
+    pub column: u64,
+}
+
+/// Every error Partita returns. The variant says who is at fault.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Error {
+    /// The SQL text is wrong (syntax, unknown name, misuse), with its position when known.
+    Sql {
+        /// What is wrong.
+        message: String,
+        /// Where in the SQL text.
+        span: Option<Span>,
+    },
+    /// A column name that does not exist; `suggestion` is the nearest existing name.
+    ColumnNotFound {
+        /// The name as the user wrote it.
+        name: String,
+        /// The nearest existing column, if one is close.
+        suggestion: Option<String>,
+        /// Every column that was available.
+        available: Vec<String>,
+    },
+    /// A plan that cannot be built: wrong types, ambiguous names, invalid arguments.
+    Plan(String),
+    /// A runtime error of the data, named by its Spark error condition where one applies
+    /// (`DIVIDE_BY_ZERO`, `ARITHMETIC_OVERFLOW`, `REMAINDER_BY_ZERO`, ...).
+    Arithmetic {
+        /// The error condition, e.g. `DIVIDE_BY_ZERO`.
+        condition: String,
+        /// A readable explanation.
+        message: String,
+    },
+    /// A task of the graph failed; names the task and the partition it worked on.
+    Task {
+        /// The task's label, e.g. `map_partitions`.
+        task: String,
+        /// The partition the task worked on, if it worked on one.
+        partition: Option<usize>,
+        /// The error or panic message.
+        source: Box<Error>,
+    },
+    /// Reading or writing a file failed.
+    Io(String),
+    /// A user closure failed or panicked.
+    User(String),
+    /// A feature Partita does not have (yet), named.
+    NotImplemented(String),
+    /// A bug in Partita: never reachable from user input.
+    Internal(String),
+    /// The run was cancelled.
+    Cancelled,
+}
+
+/// Partita's result type.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl Error {
+    /// A plan error with a message.
+    pub fn plan(message: impl Into<String>) -> Self {
+        Error::Plan(message.into())
+    }
+
+    /// An internal error (a bug).
+    pub fn internal(message: impl Into<String>) -> Self {
+        Error::Internal(message.into())
+    }
+
+    /// An arithmetic error with its condition name.
+    pub fn arithmetic(condition: &str, message: impl Into<String>) -> Self {
+        Error::Arithmetic { condition: condition.to_string(), message: message.into() }
+    }
+
+    /// A column-not-found error, with the nearest of `available` as a suggestion.
+    pub fn column_not_found<S: AsRef<str>>(name: &str, available: &[S]) -> Self {
+        Error::ColumnNotFound {
+            name: name.to_string(),
+            suggestion: nearest_name(name, available),
+            available: available.iter().map(|s| s.as_ref().to_string()).collect(),
+        }
+    }
+
+    /// The innermost error (through `Task` wrappers).
+    pub fn root_cause(&self) -> &Error {
+        match self {
+            Error::Task { source, .. } => source.root_cause(),
+            other => other,
+        }
+    }
+}
+
+/// The name among `candidates` nearest to `name` (case-insensitive match first,
+/// then the smallest edit distance within a third of the name's length).
+pub fn nearest_name<S: AsRef<str>>(name: &str, candidates: &[S]) -> Option<String> {
+    if let Some(c) = candidates.iter().find(|c| c.as_ref().eq_ignore_ascii_case(name)) {
+        return Some(c.as_ref().to_string());
+    }
+    let lower = name.to_lowercase();
+    candidates
+        .iter()
+        .map(|c| (strsim::levenshtein(&lower, &c.as_ref().to_lowercase()), c.as_ref()))
+        .filter(|(d, c)| *d <= (name.chars().count().max(c.chars().count()) / 3).max(2))
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, c)| c.to_string())
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Sql { message, span: Some(s) } => {
+                write!(f, "SQL error at line {}, column {}: {message}", s.line, s.column)
+            }
+            Error::Sql { message, span: None } => write!(f, "SQL error: {message}"),
+            Error::ColumnNotFound { name, suggestion, available } => {
+                write!(f, "column '{name}' not found")?;
+                match suggestion {
+                    Some(s) => write!(f, "; did you mean '{s}'?"),
+                    None => write!(f, "; available columns: {}", available.join(", ")),
+                }
+            }
+            Error::Plan(m) => write!(f, "plan error: {m}"),
+            Error::Arithmetic { condition, message } => write!(f, "[{condition}] {message}"),
+            Error::Task { task, partition: Some(p), source } => {
+                write!(f, "task '{task}' failed on partition {p}: {source}")
+            }
+            Error::Task { task, partition: None, source } => {
+                write!(f, "task '{task}' failed: {source}")
+            }
+            Error::Io(m) => write!(f, "I/O error: {m}"),
+            Error::User(m) => write!(f, "user function error: {m}"),
+            Error::NotImplemented(m) => write!(f, "not implemented: {m}"),
+            Error::Internal(m) => write!(f, "internal error (a bug in Partita): {m}"),
+            Error::Cancelled => write!(f, "query cancelled"),
+        }
+    }
+}
+
+impl std::error::Error for Error {}
+
+impl From<std::io::Error> for Error {
+    fn from(e: std::io::Error) -> Self {
+        Error::Io(e.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn suggests_nearest_column() {
+        let e = Error::column_not_found("dep_dely", &["origin", "dep_delay", "distance"]);
+        assert_eq!(e.to_string(), "column 'dep_dely' not found; did you mean 'dep_delay'?");
+        let e = Error::column_not_found("zzz", &["origin", "dep_delay"]);
+        assert_eq!(e.to_string(), "column 'zzz' not found; available columns: origin, dep_delay");
+        assert_eq!(nearest_name("COL1", &["col1", "col2"]), Some("col1".into()));
+    }
+}

@@ -1,0 +1,234 @@
+//! The vocabulary of operators and functions that the plan names and the kernels run.
+
+use std::fmt;
+
+/// A binary operator.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum BinaryOperator {
+    /// `+`
+    Plus,
+    /// `-`
+    Minus,
+    /// `*`
+    Multiply,
+    /// `/`: true division, always a float.
+    Divide,
+    /// Integer division: pandas `//` (floor) or Spark `DIV` (truncate).
+    IntegerDivide,
+    /// `%`: modulo, signed as the semantics says.
+    Modulo,
+    /// `=`
+    Eq,
+    /// `<>`
+    NotEq,
+    /// `<`
+    Lt,
+    /// `<=`
+    LtEq,
+    /// `>`
+    Gt,
+    /// `>=`
+    GtEq,
+    /// `<=>`: equality where NULL equals NULL; never NULL.
+    NullSafeEq,
+    /// `AND`
+    And,
+    /// `OR`
+    Or,
+}
+
+impl BinaryOperator {
+    /// True for `+ - * / DIV %`.
+    pub fn is_arithmetic(&self) -> bool {
+        use BinaryOperator::*;
+        matches!(self, Plus | Minus | Multiply | Divide | IntegerDivide | Modulo)
+    }
+
+    /// True for the comparisons (including `<=>`).
+    pub fn is_comparison(&self) -> bool {
+        use BinaryOperator::*;
+        matches!(self, Eq | NotEq | Lt | LtEq | Gt | GtEq | NullSafeEq)
+    }
+
+    /// True for AND and OR.
+    pub fn is_logical(&self) -> bool {
+        matches!(self, BinaryOperator::And | BinaryOperator::Or)
+    }
+}
+
+impl fmt::Display for BinaryOperator {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        use BinaryOperator::*;
+        f.write_str(match self {
+            Plus => "+",
+            Minus => "-",
+            Multiply => "*",
+            Divide => "/",
+            IntegerDivide => "DIV",
+            Modulo => "%",
+            Eq => "=",
+            NotEq => "<>",
+            Lt => "<",
+            LtEq => "<=",
+            Gt => ">",
+            GtEq => ">=",
+            NullSafeEq => "<=>",
+            And => "AND",
+            Or => "OR",
+        })
+    }
+}
+
+/// A scalar (row by row) function.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ScalarFunction {
+    /// `ROUND(x, n)`; halves as the semantics says.
+    Round,
+    /// `ABS(x)`.
+    Abs,
+    /// `COALESCE(a, b, ...)`: the first non-missing argument.
+    Coalesce,
+    /// `LOWER(s)`.
+    Lower,
+    /// `UPPER(s)`.
+    Upper,
+    /// `LENGTH(s)` in characters.
+    Length,
+    /// `POWER(x, y)` as a float.
+    Power,
+    /// `-x`.
+    Negate,
+}
+
+impl fmt::Display for ScalarFunction {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        use ScalarFunction::*;
+        f.write_str(match self {
+            Round => "round",
+            Abs => "abs",
+            Coalesce => "coalesce",
+            Lower => "lower",
+            Upper => "upper",
+            Length => "length",
+            Power => "power",
+            Negate => "negate",
+        })
+    }
+}
+
+/// An aggregate function.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum AggregateFunction {
+    /// `COUNT(*)` / pandas `size`: rows in the group.
+    CountStar,
+    /// `COUNT(x)` / pandas `count`: non-missing values.
+    Count,
+    /// `SUM(x)`.
+    Sum,
+    /// `AVG(x)` / pandas `mean`.
+    Mean,
+    /// `MIN(x)`.
+    Min,
+    /// `MAX(x)`.
+    Max,
+    /// Variance with `ddof` (1: sample, 0: population).
+    Var {
+        /// Delta degrees of freedom.
+        ddof: u8,
+    },
+    /// Standard deviation with `ddof` (1: sample, 0: population).
+    Std {
+        /// Delta degrees of freedom.
+        ddof: u8,
+    },
+    /// Median of the non-missing values (holistic).
+    Median,
+    /// Quantile `q` in [0, 1] with linear interpolation, as pandas and `percentile` (holistic).
+    Quantile(f64),
+    /// `COUNT(DISTINCT x)` / pandas `nunique` (holistic).
+    CountDistinct,
+    /// First non-missing value in row order.
+    First,
+    /// Last non-missing value in row order.
+    Last,
+    /// Pearson correlation of two columns.
+    Corr,
+}
+
+impl AggregateFunction {
+    /// True when the aggregate runs as partial → merge → final; false for the
+    /// holistic ones, which need all of a group's values in one place.
+    pub fn is_decomposable(&self) -> bool {
+        !matches!(
+            self,
+            AggregateFunction::Median | AggregateFunction::Quantile(_) | AggregateFunction::CountDistinct
+        )
+    }
+
+    /// The number of arguments the function takes.
+    pub fn arity(&self) -> usize {
+        match self {
+            AggregateFunction::CountStar => 0,
+            AggregateFunction::Corr => 2,
+            _ => 1,
+        }
+    }
+}
+
+impl fmt::Display for AggregateFunction {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        use AggregateFunction::*;
+        match self {
+            CountStar => f.write_str("count(*)"),
+            Count => f.write_str("count"),
+            Sum => f.write_str("sum"),
+            Mean => f.write_str("mean"),
+            Min => f.write_str("min"),
+            Max => f.write_str("max"),
+            Var { ddof: 1 } => f.write_str("var"),
+            Var { ddof } => write!(f, "var_ddof{ddof}"),
+            Std { ddof: 1 } => f.write_str("std"),
+            Std { ddof } => write!(f, "std_ddof{ddof}"),
+            Median => f.write_str("median"),
+            Quantile(q) => write!(f, "quantile_{q}"),
+            CountDistinct => f.write_str("nunique"),
+            First => f.write_str("first"),
+            Last => f.write_str("last"),
+            Corr => f.write_str("corr"),
+        }
+    }
+}
+
+/// Where missing values go in one sort key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum NullPlacement {
+    /// Missing values first.
+    First,
+    /// Missing values last.
+    Last,
+    /// As the semantics' default null order says.
+    Default,
+}
+
+/// One resolved sort key: a column, its direction and where its nulls go.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct SortKey {
+    /// The column name (exact).
+    pub column: String,
+    /// True for descending.
+    pub descending: bool,
+    /// True when missing values come last (already resolved from the semantics).
+    pub nulls_last: bool,
+}
+
+impl fmt::Display for SortKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} {} {}",
+            self.column,
+            if self.descending { "DESC" } else { "ASC" },
+            if self.nulls_last { "NULLS LAST" } else { "NULLS FIRST" }
+        )
+    }
+}

@@ -1,0 +1,40 @@
+//! # partita-common
+//!
+//! The leaf crate of Partita. It owns what every other crate speaks:
+//!
+//! - [`Error`] and [`Result`]: one error type whose variant says who is at fault (the
+//!   SQL text, the plan, the data, a task, Partita itself), with SQL positions.
+//! - [`Semantics`]: the switches where pandas and Spark answer differently, with the
+//!   presets [`Semantics::pandas`] and [`Semantics::spark`]. Plain runtime data.
+//! - [`SessionConfig`]: workers, partitions, merge fan-in (`split_every`) and
+//!   GROUP BY output partitions (`split_out`).
+//! - The shared vocabulary of the plan and the kernels: [`DataType`], [`ScalarValue`],
+//!   [`Schema`], [`BinaryOperator`], [`ScalarFunction`], [`AggregateFunction`], [`SortKey`].
+//!
+//! ```
+//! use partita_common::{Semantics, NullGroupKeys, Schema, Field, DataType};
+//! let spark = Semantics::spark();
+//! assert_eq!(spark.null_group_keys, NullGroupKeys::Keep);
+//! let schema = Schema::new(vec![Field::new("ID", DataType::Int64)]);
+//! assert_eq!(schema.resolve("id", &spark).unwrap(), 0);
+//! assert!(schema.resolve("id", &Semantics::pandas()).is_err());
+//! ```
+#![deny(missing_docs)]
+
+mod config;
+mod error;
+mod functions;
+mod semantics;
+mod types;
+
+pub use config::SessionConfig;
+pub use error::{nearest_name, Error, Result, Span};
+pub use functions::{
+    AggregateFunction, BinaryOperator, NullPlacement, ScalarFunction, SortKey,
+};
+pub use semantics::{
+    DefaultNullOrder, DivisionByZero, EmptySum, GroupOrder, IdentifierCase, IntWithNulls,
+    IntegerDivision, IntegerOverflow, Logic, NanSemantics, NullGroupKeys, Rounding, Semantics,
+    SWITCH_NAMES,
+};
+pub use types::{DataType, Field, ScalarValue, Schema, SchemaRef};

@@ -1,0 +1,404 @@
+//! The semantics switches: how Partita answers where pandas and Spark differ.
+//!
+//! [`Semantics`] is plain runtime data. [`Semantics::pandas`] and [`Semantics::spark`]
+//! are the two presets; every switch can be set on its own, for example Spark with
+//! null group keys dropped:
+//!
+//! ```
+//! use partita_common::{NullGroupKeys, Semantics};
+//! let s = Semantics::spark().with_null_group_keys(NullGroupKeys::Drop);
+//! assert_eq!(s.null_group_keys, NullGroupKeys::Drop);
+//! assert_eq!(s.name(), "custom");
+//! ```
+
+use std::fmt;
+
+use crate::error::{Error, Result};
+
+/// What GROUP BY does with a row whose key is missing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum NullGroupKeys {
+    /// pandas (`dropna=True`): a row with any missing key leaves the GROUP BY.
+    Drop,
+    /// Spark: missing keys form their own group.
+    Keep,
+}
+
+/// The order of groups in a GROUP BY result without ORDER BY.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum GroupOrder {
+    /// pandas (`sort=True`): ascending by the keys, missing keys last.
+    SortedByKey,
+    /// Spark: unspecified. Partita gives first-appearance order, which is deterministic.
+    FirstSeen,
+}
+
+/// What a floating-point NaN is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum NanSemantics {
+    /// pandas: NaN is a missing value, the same as null (`isna()` matches both).
+    Missing,
+    /// Spark: NaN is a value. It equals itself, forms one group, sorts above +inf,
+    /// is counted by COUNT and propagates through SUM, AVG, MAX and STDDEV.
+    Value,
+}
+
+/// Where ORDER BY puts missing values when the query does not say.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum DefaultNullOrder {
+    /// pandas (`na_position='last'`): last, for ascending and descending keys.
+    AlwaysLast,
+    /// Spark: null is the smallest value: first for ASC, last for DESC.
+    NullsSmallest,
+}
+
+/// How comparisons with a missing value and boolean logic behave.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Logic {
+    /// pandas: a comparison with a missing value is false (`!=` is true), and NOT
+    /// (pandas `~`) makes it true. Filtering by a boolean column that holds missing
+    /// values is an error, as in pandas.
+    TwoValued,
+    /// SQL three-valued logic: a comparison with NULL is NULL, NOT NULL is NULL,
+    /// WHERE keeps only TRUE.
+    ThreeValued,
+}
+
+/// The SUM of no values (an all-null group, or zero rows).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum EmptySum {
+    /// pandas: 0.
+    Zero,
+    /// Spark: NULL.
+    Null,
+}
+
+/// What integer `+`, `-`, `*` and SUM do on 64-bit overflow.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum IntegerOverflow {
+    /// pandas (numpy): wraps around silently (max + 1 = min).
+    Wrap,
+    /// Spark (ANSI): error `ARITHMETIC_OVERFLOW`.
+    Error,
+}
+
+/// What division and modulo by zero do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum DivisionByZero {
+    /// pandas: IEEE results: inf, -inf, and NaN for 0/0 and for modulo.
+    Ieee,
+    /// Spark (ANSI): error `DIVIDE_BY_ZERO` / `REMAINDER_BY_ZERO`, for doubles too.
+    Error,
+}
+
+/// How integer division and modulo round with negative operands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum IntegerDivision {
+    /// pandas (`//`, `%`): floor; the remainder has the divisor's sign (-7 % 3 = 2).
+    Floor,
+    /// Spark (`DIV`, `%`): truncate; the remainder has the dividend's sign (-7 % 3 = -1).
+    Truncate,
+}
+
+/// How ROUND treats halves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Rounding {
+    /// pandas (numpy): half to even on the binary value (2.5 → 2, 0.125 → 0.12).
+    HalfEven,
+    /// Spark: half away from zero on the decimal value (2.5 → 3, 0.125 → 0.13).
+    HalfAwayFromZero,
+}
+
+/// How column names are matched.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum IdentifierCase {
+    /// pandas: exact match.
+    Sensitive,
+    /// Spark: case-insensitive; the output keeps the spelling written in the query,
+    /// and a name that matches two columns is ambiguous.
+    Insensitive,
+}
+
+/// The type of a 64-bit integer column that holds missing values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum IntWithNulls {
+    /// pandas: becomes float64 (so SUM gives a float, and overflow becomes rounding).
+    Float64,
+    /// Spark: stays a 64-bit integer with NULLs.
+    Int64,
+}
+
+/// Every switch where pandas and Spark differ. Plain data: copy it, compare it, set
+/// one field. See `docs/semantics.md` for each switch with an example.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Semantics {
+    /// What GROUP BY does with missing keys.
+    pub null_group_keys: NullGroupKeys,
+    /// Group order without ORDER BY.
+    pub group_order: GroupOrder,
+    /// What NaN is.
+    pub nan: NanSemantics,
+    /// Default null placement in ORDER BY.
+    pub default_null_order: DefaultNullOrder,
+    /// Two- or three-valued logic.
+    pub logic: Logic,
+    /// SUM of no values.
+    pub empty_sum: EmptySum,
+    /// Integer overflow.
+    pub integer_overflow: IntegerOverflow,
+    /// Division and modulo by zero.
+    pub division_by_zero: DivisionByZero,
+    /// Integer division and modulo of negatives.
+    pub integer_division: IntegerDivision,
+    /// ROUND of halves.
+    pub rounding: Rounding,
+    /// Identifier matching.
+    pub identifier_case: IdentifierCase,
+    /// Integer columns with missing values.
+    pub int_with_nulls: IntWithNulls,
+}
+
+/// The switch names accepted by [`Semantics::set`], in documentation order.
+pub const SWITCH_NAMES: &[&str] = &[
+    "null_group_keys",
+    "group_order",
+    "nan",
+    "default_null_order",
+    "logic",
+    "empty_sum",
+    "integer_overflow",
+    "division_by_zero",
+    "integer_division",
+    "rounding",
+    "identifier_case",
+    "int_with_nulls",
+];
+
+impl Semantics {
+    /// pandas' conventions (pandas 3.1, default options).
+    pub fn pandas() -> Self {
+        Semantics {
+            null_group_keys: NullGroupKeys::Drop,
+            group_order: GroupOrder::SortedByKey,
+            nan: NanSemantics::Missing,
+            default_null_order: DefaultNullOrder::AlwaysLast,
+            logic: Logic::TwoValued,
+            empty_sum: EmptySum::Zero,
+            integer_overflow: IntegerOverflow::Wrap,
+            division_by_zero: DivisionByZero::Ieee,
+            integer_division: IntegerDivision::Floor,
+            rounding: Rounding::HalfEven,
+            identifier_case: IdentifierCase::Sensitive,
+            int_with_nulls: IntWithNulls::Float64,
+        }
+    }
+
+    /// Spark SQL's conventions (Spark 4 defaults: ANSI mode on, case-insensitive names).
+    pub fn spark() -> Self {
+        Semantics {
+            null_group_keys: NullGroupKeys::Keep,
+            group_order: GroupOrder::FirstSeen,
+            nan: NanSemantics::Value,
+            default_null_order: DefaultNullOrder::NullsSmallest,
+            logic: Logic::ThreeValued,
+            empty_sum: EmptySum::Null,
+            integer_overflow: IntegerOverflow::Error,
+            division_by_zero: DivisionByZero::Error,
+            integer_division: IntegerDivision::Truncate,
+            rounding: Rounding::HalfAwayFromZero,
+            identifier_case: IdentifierCase::Insensitive,
+            int_with_nulls: IntWithNulls::Int64,
+        }
+    }
+
+    /// A preset by name: `pandas` or `spark` (case-insensitive).
+    pub fn preset(name: &str) -> Result<Self> {
+        match name.to_ascii_lowercase().as_str() {
+            "pandas" => Ok(Self::pandas()),
+            "spark" => Ok(Self::spark()),
+            other => Err(Error::plan(format!(
+                "unknown semantics preset '{other}'; expected 'pandas' or 'spark'"
+            ))),
+        }
+    }
+
+    /// `pandas` or `spark` when every switch equals a preset, else `custom`.
+    pub fn name(&self) -> &'static str {
+        if *self == Self::pandas() {
+            "pandas"
+        } else if *self == Self::spark() {
+            "spark"
+        } else {
+            "custom"
+        }
+    }
+
+    /// True when NaN is treated as a missing value.
+    pub fn nan_is_missing(&self) -> bool {
+        self.nan == NanSemantics::Missing
+    }
+
+    /// Sets one switch by name and value, as `SET <switch> = <value>` does. Values are
+    /// the variant names in snake case (`drop`, `keep`, `sorted_by_key`, ...) or a
+    /// preset name (`pandas` / `spark`) meaning "as in that preset".
+    pub fn set(&mut self, switch: &str, value: &str) -> Result<()> {
+        let v = value.to_ascii_lowercase();
+        let preset = match v.as_str() {
+            "pandas" => Some(Self::pandas()),
+            "spark" => Some(Self::spark()),
+            _ => None,
+        };
+        let bad = |allowed: &[&str]| {
+            Error::plan(format!(
+                "invalid value '{value}' for semantics switch '{switch}'; expected one of: {}, pandas, spark",
+                allowed.join(", ")
+            ))
+        };
+        macro_rules! pick {
+            ($field:ident, $( $name:literal => $val:expr ),+ ) => {{
+                self.$field = match (preset, v.as_str()) {
+                    (Some(p), _) => p.$field,
+                    $( (None, $name) => $val, )+
+                    _ => return Err(bad(&[$($name),+])),
+                };
+            }};
+        }
+        match switch.to_ascii_lowercase().as_str() {
+            "null_group_keys" => pick!(null_group_keys, "drop" => NullGroupKeys::Drop, "keep" => NullGroupKeys::Keep),
+            "group_order" => pick!(group_order, "sorted_by_key" => GroupOrder::SortedByKey, "first_seen" => GroupOrder::FirstSeen),
+            "nan" => pick!(nan, "missing" => NanSemantics::Missing, "value" => NanSemantics::Value),
+            "default_null_order" => pick!(default_null_order, "always_last" => DefaultNullOrder::AlwaysLast, "nulls_smallest" => DefaultNullOrder::NullsSmallest),
+            "logic" => pick!(logic, "two_valued" => Logic::TwoValued, "three_valued" => Logic::ThreeValued),
+            "empty_sum" => pick!(empty_sum, "zero" => EmptySum::Zero, "null" => EmptySum::Null),
+            "integer_overflow" => pick!(integer_overflow, "wrap" => IntegerOverflow::Wrap, "error" => IntegerOverflow::Error),
+            "division_by_zero" => pick!(division_by_zero, "ieee" => DivisionByZero::Ieee, "error" => DivisionByZero::Error),
+            "integer_division" => pick!(integer_division, "floor" => IntegerDivision::Floor, "truncate" => IntegerDivision::Truncate),
+            "rounding" => pick!(rounding, "half_even" => Rounding::HalfEven, "half_away_from_zero" => Rounding::HalfAwayFromZero),
+            "identifier_case" => pick!(identifier_case, "sensitive" => IdentifierCase::Sensitive, "insensitive" => IdentifierCase::Insensitive),
+            "int_with_nulls" => pick!(int_with_nulls, "float64" => IntWithNulls::Float64, "int64" => IntWithNulls::Int64),
+            other => {
+                return Err(Error::plan(format!(
+                    "unknown semantics switch '{other}'{}; switches: {}",
+                    crate::error::nearest_name(other, SWITCH_NAMES)
+                        .map(|s| format!(" (did you mean '{s}'?)"))
+                        .unwrap_or_default(),
+                    SWITCH_NAMES.join(", ")
+                )))
+            }
+        }
+        Ok(())
+    }
+
+    /// Each switch and its current value in snake case, in documentation order.
+    pub fn switches(&self) -> Vec<(&'static str, String)> {
+        fn snake(debug: String) -> String {
+            let mut out = String::new();
+            for (i, ch) in debug.chars().enumerate() {
+                if ch.is_ascii_uppercase() {
+                    if i > 0 {
+                        out.push('_');
+                    }
+                    out.push(ch.to_ascii_lowercase());
+                } else {
+                    out.push(ch);
+                }
+            }
+            out
+        }
+        vec![
+            ("null_group_keys", snake(format!("{:?}", self.null_group_keys))),
+            ("group_order", snake(format!("{:?}", self.group_order))),
+            ("nan", snake(format!("{:?}", self.nan))),
+            ("default_null_order", snake(format!("{:?}", self.default_null_order))),
+            ("logic", snake(format!("{:?}", self.logic))),
+            ("empty_sum", snake(format!("{:?}", self.empty_sum))),
+            ("integer_overflow", snake(format!("{:?}", self.integer_overflow))),
+            ("division_by_zero", snake(format!("{:?}", self.division_by_zero))),
+            ("integer_division", snake(format!("{:?}", self.integer_division))),
+            ("rounding", snake(format!("{:?}", self.rounding))),
+            ("identifier_case", snake(format!("{:?}", self.identifier_case))),
+            ("int_with_nulls", snake(format!("{:?}", self.int_with_nulls))),
+        ]
+    }
+}
+
+macro_rules! with_setters {
+    ($( $(#[$doc:meta])* $fn:ident, $field:ident: $ty:ty; )+) => {
+        impl Semantics {
+            $( $(#[$doc])* pub fn $fn(mut self, value: $ty) -> Self { self.$field = value; self } )+
+        }
+    };
+}
+
+with_setters! {
+    /// Sets [`Semantics::null_group_keys`].
+    with_null_group_keys, null_group_keys: NullGroupKeys;
+    /// Sets [`Semantics::group_order`].
+    with_group_order, group_order: GroupOrder;
+    /// Sets [`Semantics::nan`].
+    with_nan, nan: NanSemantics;
+    /// Sets [`Semantics::default_null_order`].
+    with_default_null_order, default_null_order: DefaultNullOrder;
+    /// Sets [`Semantics::logic`].
+    with_logic, logic: Logic;
+    /// Sets [`Semantics::empty_sum`].
+    with_empty_sum, empty_sum: EmptySum;
+    /// Sets [`Semantics::integer_overflow`].
+    with_integer_overflow, integer_overflow: IntegerOverflow;
+    /// Sets [`Semantics::division_by_zero`].
+    with_division_by_zero, division_by_zero: DivisionByZero;
+    /// Sets [`Semantics::integer_division`].
+    with_integer_division, integer_division: IntegerDivision;
+    /// Sets [`Semantics::rounding`].
+    with_rounding, rounding: Rounding;
+    /// Sets [`Semantics::identifier_case`].
+    with_identifier_case, identifier_case: IdentifierCase;
+    /// Sets [`Semantics::int_with_nulls`].
+    with_int_with_nulls, int_with_nulls: IntWithNulls;
+}
+
+impl Default for Semantics {
+    /// pandas, the semantics of the code most users port.
+    fn default() -> Self {
+        Self::pandas()
+    }
+}
+
+impl fmt::Display for Semantics {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.name())?;
+        if self.name() == "custom" {
+            let parts: Vec<String> =
+                self.switches().into_iter().map(|(k, v)| format!("{k}={v}")).collect();
+            write!(f, " ({})", parts.join(", "))?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn set_each_switch_by_name_round_trips() {
+        let mut s = Semantics::pandas();
+        for (name, value) in Semantics::spark().switches() {
+            s.set(name, &value).unwrap();
+        }
+        assert_eq!(s, Semantics::spark());
+        for name in SWITCH_NAMES {
+            s.set(name, "pandas").unwrap();
+        }
+        assert_eq!(s, Semantics::pandas());
+    }
+
+    #[test]
+    fn bad_switch_names_the_problem() {
+        let mut s = Semantics::pandas();
+        let e = s.set("null_group_key", "keep").unwrap_err().to_string();
+        assert!(e.contains("did you mean 'null_group_keys'"), "{e}");
+        let e = s.set("nan", "maybe").unwrap_err().to_string();
+        assert!(e.contains("expected one of: missing, value"), "{e}");
+    }
+}
