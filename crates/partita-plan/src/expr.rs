@@ -1,0 +1,920 @@
+//! Expressions: what a filter tests, a projection computes and an aggregate reduces.
+//!
+//! Build them with [`col`], [`lit`] and the methods on [`Expr`]:
+//!
+//! ```
+//! use partita_plan::{col, lit};
+//! let e = col("dep_delay").gt(lit(15)).and(col("origin").is_in(["JFK", "LGA"]));
+//! assert_eq!(e.to_string(), "dep_delay > 15 AND origin IN ('JFK', 'LGA')");
+//! ```
+
+use std::fmt;
+
+use partita_common::{
+    AggregateFunction, BinaryOperator, DataType, Error, Logic, Result, ScalarFunction,
+    ScalarValue, Schema, Semantics,
+};
+
+use crate::tree::Transformed;
+
+/// An expression over the columns of one row (or, for aggregates, of one group).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Expr {
+    /// A column by name.
+    Column(String),
+    /// A constant.
+    Literal(ScalarValue),
+    /// An expression with an output name.
+    Alias(Box<Expr>, String),
+    /// `left op right`.
+    Binary {
+        /// Left operand.
+        left: Box<Expr>,
+        /// The operator.
+        op: BinaryOperator,
+        /// Right operand.
+        right: Box<Expr>,
+    },
+    /// `NOT e` (pandas `~e`).
+    Not(Box<Expr>),
+    /// `e IS NULL` (pandas `isna()`: matches NaN too when NaN is missing).
+    IsNull(Box<Expr>),
+    /// `e IS NOT NULL` (pandas `notna()`).
+    IsNotNull(Box<Expr>),
+    /// `e [NOT] IN (list)` (pandas `isin`).
+    InList {
+        /// The tested value.
+        expr: Box<Expr>,
+        /// The candidates.
+        list: Vec<Expr>,
+        /// True for NOT IN.
+        negated: bool,
+    },
+    /// `e [NOT] BETWEEN low AND high`, inclusive.
+    Between {
+        /// The tested value.
+        expr: Box<Expr>,
+        /// Lower bound.
+        low: Box<Expr>,
+        /// Upper bound.
+        high: Box<Expr>,
+        /// True for NOT BETWEEN.
+        negated: bool,
+    },
+    /// `e [NOT] LIKE pattern` with `%` (any run) and `_` (one character); case-sensitive.
+    Like {
+        /// The tested string.
+        expr: Box<Expr>,
+        /// The pattern.
+        pattern: String,
+        /// True for NOT LIKE.
+        negated: bool,
+    },
+    /// `CAST(e AS type)`.
+    Cast {
+        /// The value.
+        expr: Box<Expr>,
+        /// The target type.
+        to: DataType,
+    },
+    /// A scalar function call.
+    Function {
+        /// The function.
+        func: ScalarFunction,
+        /// Its arguments.
+        args: Vec<Expr>,
+    },
+    /// `CASE WHEN c THEN v ... ELSE o END`.
+    Case {
+        /// (condition, value) pairs, tried in order.
+        branches: Vec<(Expr, Expr)>,
+        /// The value when no condition is true (NULL when absent).
+        otherwise: Option<Box<Expr>>,
+    },
+    /// An aggregate function over a group.
+    Aggregate {
+        /// The function.
+        func: AggregateFunction,
+        /// Its arguments (none for `COUNT(*)`).
+        args: Vec<Expr>,
+    },
+}
+
+/// A column reference.
+pub fn col(name: impl Into<String>) -> Expr {
+    Expr::Column(name.into())
+}
+
+/// A literal value.
+pub fn lit(value: impl Into<ScalarValue>) -> Expr {
+    Expr::Literal(value.into())
+}
+
+/// A NULL literal of a type (`lit_null(DataType::Int64)`), or untyped with `DataType::Null`.
+pub fn lit_null(dtype: DataType) -> Expr {
+    Expr::Literal(ScalarValue::null_of(dtype))
+}
+
+/// `COUNT(*)` / pandas `size`: the rows of each group.
+pub fn count_star() -> Expr {
+    Expr::Aggregate { func: AggregateFunction::CountStar, args: vec![] }
+}
+
+/// `COALESCE(args...)`: the first non-missing argument.
+pub fn coalesce(args: impl IntoIterator<Item = Expr>) -> Expr {
+    Expr::Function { func: ScalarFunction::Coalesce, args: args.into_iter().collect() }
+}
+
+/// `CORR(x, y)`: Pearson correlation within each group.
+pub fn corr(x: Expr, y: Expr) -> Expr {
+    Expr::Aggregate { func: AggregateFunction::Corr, args: vec![x, y] }
+}
+
+/// Starts `CASE WHEN cond THEN ... [ELSE ...] END`.
+pub fn when(condition: Expr) -> When {
+    When { branches: vec![], condition }
+}
+
+/// A `CASE` being built: waits for `then`.
+#[derive(Debug, Clone)]
+pub struct When {
+    branches: Vec<(Expr, Expr)>,
+    condition: Expr,
+}
+
+/// A `CASE` with at least one branch: more `when`, or `otherwise` / `end`.
+#[derive(Debug, Clone)]
+pub struct Then {
+    branches: Vec<(Expr, Expr)>,
+}
+
+impl When {
+    /// The value when the condition is true.
+    pub fn then(mut self, value: Expr) -> Then {
+        self.branches.push((self.condition, value));
+        Then { branches: self.branches }
+    }
+}
+
+impl Then {
+    /// Another condition, tried when the earlier ones are not true.
+    pub fn when(self, condition: Expr) -> When {
+        When { branches: self.branches, condition }
+    }
+
+    /// The value when no condition is true.
+    pub fn otherwise(self, value: Expr) -> Expr {
+        Expr::Case { branches: self.branches, otherwise: Some(Box::new(value)) }
+    }
+
+    /// Ends the CASE: NULL when no condition is true.
+    pub fn end(self) -> Expr {
+        Expr::Case { branches: self.branches, otherwise: None }
+    }
+}
+
+impl From<Then> for Expr {
+    fn from(t: Then) -> Expr {
+        t.end()
+    }
+}
+
+macro_rules! binary_methods {
+    ($( $(#[$doc:meta])* $name:ident => $op:ident ),+ $(,)?) => {
+        impl Expr {
+            $( $(#[$doc])* pub fn $name(self, other: impl Into<Expr>) -> Expr {
+                Expr::Binary { left: Box::new(self), op: BinaryOperator::$op, right: Box::new(other.into()) }
+            } )+
+        }
+    };
+}
+
+binary_methods! {
+    /// `self = other`.
+    eq => Eq,
+    /// `self <> other`.
+    not_eq => NotEq,
+    /// `self < other`.
+    lt => Lt,
+    /// `self <= other`.
+    lt_eq => LtEq,
+    /// `self > other`.
+    gt => Gt,
+    /// `self >= other`.
+    gt_eq => GtEq,
+    /// `self <=> other` (NULL-safe equality).
+    null_safe_eq => NullSafeEq,
+    /// `self AND other`.
+    and => And,
+    /// `self OR other`.
+    or => Or,
+    /// Integer division: floor (pandas `//`) or truncate (Spark `DIV`) as the semantics says.
+    floor_div => IntegerDivide,
+}
+
+macro_rules! agg_methods {
+    ($( $(#[$doc:meta])* $name:ident => $func:expr ),+ $(,)?) => {
+        impl Expr {
+            $( $(#[$doc])* pub fn $name(self) -> Expr {
+                Expr::Aggregate { func: $func, args: vec![self] }
+            } )+
+        }
+    };
+}
+
+agg_methods! {
+    /// Non-missing values in the group (pandas `count`, SQL `COUNT(x)`).
+    count => AggregateFunction::Count,
+    /// Sum of the group.
+    sum => AggregateFunction::Sum,
+    /// Mean of the group (SQL `AVG`).
+    mean => AggregateFunction::Mean,
+    /// Minimum of the group.
+    min => AggregateFunction::Min,
+    /// Maximum of the group.
+    max => AggregateFunction::Max,
+    /// Sample standard deviation (ddof = 1).
+    std => AggregateFunction::Std { ddof: 1 },
+    /// Sample variance (ddof = 1).
+    var => AggregateFunction::Var { ddof: 1 },
+    /// Median of the group.
+    median => AggregateFunction::Median,
+    /// Distinct non-missing values (SQL `COUNT(DISTINCT x)`, pandas `nunique`).
+    nunique => AggregateFunction::CountDistinct,
+    /// First non-missing value in row order.
+    first => AggregateFunction::First,
+    /// Last non-missing value in row order.
+    last => AggregateFunction::Last,
+}
+
+impl Expr {
+    /// Names the expression's output column.
+    pub fn alias(self, name: impl Into<String>) -> Expr {
+        match self {
+            Expr::Alias(inner, _) => Expr::Alias(inner, name.into()),
+            other => Expr::Alias(Box::new(other), name.into()),
+        }
+    }
+
+    /// `NOT self`.
+    #[allow(clippy::should_implement_trait)]
+    pub fn not(self) -> Expr {
+        Expr::Not(Box::new(self))
+    }
+
+    /// `self IS NULL`.
+    pub fn is_null(self) -> Expr {
+        Expr::IsNull(Box::new(self))
+    }
+
+    /// `self IS NOT NULL`.
+    pub fn is_not_null(self) -> Expr {
+        Expr::IsNotNull(Box::new(self))
+    }
+
+    /// `self IN (values...)`.
+    pub fn is_in<V: Into<Expr>>(self, values: impl IntoIterator<Item = V>) -> Expr {
+        Expr::InList {
+            expr: Box::new(self),
+            list: values.into_iter().map(Into::into).collect(),
+            negated: false,
+        }
+    }
+
+    /// `self NOT IN (values...)`.
+    pub fn is_not_in<V: Into<Expr>>(self, values: impl IntoIterator<Item = V>) -> Expr {
+        match self.is_in(values) {
+            Expr::InList { expr, list, .. } => Expr::InList { expr, list, negated: true },
+            _ => unreachable!("is_in builds an InList"),
+        }
+    }
+
+    /// `self BETWEEN low AND high`, both ends inclusive.
+    pub fn between(self, low: impl Into<Expr>, high: impl Into<Expr>) -> Expr {
+        Expr::Between {
+            expr: Box::new(self),
+            low: Box::new(low.into()),
+            high: Box::new(high.into()),
+            negated: false,
+        }
+    }
+
+    /// `self LIKE pattern` (`%` any run of characters, `_` one character).
+    pub fn like(self, pattern: impl Into<String>) -> Expr {
+        Expr::Like { expr: Box::new(self), pattern: pattern.into(), negated: false }
+    }
+
+    /// `CAST(self AS to)`.
+    pub fn cast(self, to: DataType) -> Expr {
+        Expr::Cast { expr: Box::new(self), to }
+    }
+
+    /// `ROUND(self, digits)`; halves as the semantics says.
+    pub fn round(self, digits: i64) -> Expr {
+        Expr::Function { func: ScalarFunction::Round, args: vec![self, lit(digits)] }
+    }
+
+    /// `ABS(self)`.
+    pub fn abs(self) -> Expr {
+        Expr::Function { func: ScalarFunction::Abs, args: vec![self] }
+    }
+
+    /// `LOWER(self)`.
+    pub fn lower(self) -> Expr {
+        Expr::Function { func: ScalarFunction::Lower, args: vec![self] }
+    }
+
+    /// `UPPER(self)`.
+    pub fn upper(self) -> Expr {
+        Expr::Function { func: ScalarFunction::Upper, args: vec![self] }
+    }
+
+    /// `LENGTH(self)` in characters.
+    pub fn length(self) -> Expr {
+        Expr::Function { func: ScalarFunction::Length, args: vec![self] }
+    }
+
+    /// `POWER(self, exponent)`.
+    pub fn pow(self, exponent: impl Into<Expr>) -> Expr {
+        Expr::Function { func: ScalarFunction::Power, args: vec![self, exponent.into()] }
+    }
+
+    /// Standard deviation with `ddof` (0: population, 1: sample).
+    pub fn std_ddof(self, ddof: u8) -> Expr {
+        Expr::Aggregate { func: AggregateFunction::Std { ddof }, args: vec![self] }
+    }
+
+    /// Variance with `ddof` (0: population, 1: sample).
+    pub fn var_ddof(self, ddof: u8) -> Expr {
+        Expr::Aggregate { func: AggregateFunction::Var { ddof }, args: vec![self] }
+    }
+
+    /// Quantile `q` in [0, 1], linear interpolation.
+    pub fn quantile(self, q: f64) -> Expr {
+        Expr::Aggregate { func: AggregateFunction::Quantile(q), args: vec![self] }
+    }
+
+    /// The name of the column this expression produces.
+    pub fn output_name(&self) -> String {
+        match self {
+            Expr::Column(name) => name.clone(),
+            Expr::Alias(_, name) => name.clone(),
+            other => other.to_string(),
+        }
+    }
+
+    /// The expression under any aliases.
+    pub fn unalias(&self) -> &Expr {
+        match self {
+            Expr::Alias(inner, _) => inner.unalias(),
+            other => other,
+        }
+    }
+
+    /// The direct children, in order.
+    pub fn children(&self) -> Vec<&Expr> {
+        match self {
+            Expr::Column(_) | Expr::Literal(_) => vec![],
+            Expr::Alias(e, _)
+            | Expr::Not(e)
+            | Expr::IsNull(e)
+            | Expr::IsNotNull(e)
+            | Expr::Like { expr: e, .. }
+            | Expr::Cast { expr: e, .. } => vec![e],
+            Expr::Binary { left, right, .. } => vec![left, right],
+            Expr::InList { expr, list, .. } => {
+                let mut v = vec![expr.as_ref()];
+                v.extend(list.iter());
+                v
+            }
+            Expr::Between { expr, low, high, .. } => vec![expr, low, high],
+            Expr::Function { args, .. } | Expr::Aggregate { args, .. } => args.iter().collect(),
+            Expr::Case { branches, otherwise } => {
+                let mut v = vec![];
+                for (c, t) in branches {
+                    v.push(c);
+                    v.push(t);
+                }
+                if let Some(o) = otherwise {
+                    v.push(o);
+                }
+                v
+            }
+        }
+    }
+
+    /// Visits every node, parents before children.
+    pub fn apply(&self, f: &mut impl FnMut(&Expr)) {
+        f(self);
+        for c in self.children() {
+            c.apply(f);
+        }
+    }
+
+    /// The columns the expression reads, in first-seen order, without repeats.
+    pub fn column_refs(&self) -> Vec<String> {
+        let mut out: Vec<String> = vec![];
+        self.apply(&mut |e| {
+            if let Expr::Column(c) = e {
+                if !out.contains(c) {
+                    out.push(c.clone());
+                }
+            }
+        });
+        out
+    }
+
+    /// True when an aggregate appears anywhere inside.
+    pub fn contains_aggregate(&self) -> bool {
+        let mut found = false;
+        self.apply(&mut |e| found |= matches!(e, Expr::Aggregate { .. }));
+        found
+    }
+
+    /// Rebuilds the expression bottom-up: `f` sees each node after its children.
+    pub fn transform_up(self, f: &mut impl FnMut(Expr) -> Result<Transformed<Expr>>) -> Result<Transformed<Expr>> {
+        let mut changed = false;
+        let mut go = |e: Expr| -> Result<Expr> {
+            let t = e.transform_up(f)?;
+            changed |= t.transformed;
+            Ok(t.data)
+        };
+        let bx = |e: Box<Expr>, go: &mut dyn FnMut(Expr) -> Result<Expr>| -> Result<Box<Expr>> { Ok(Box::new(go(*e)?)) };
+        let node = match self {
+            e @ (Expr::Column(_) | Expr::Literal(_)) => e,
+            Expr::Alias(e, n) => Expr::Alias(bx(e, &mut go)?, n),
+            Expr::Binary { left, op, right } => {
+                Expr::Binary { left: bx(left, &mut go)?, op, right: bx(right, &mut go)? }
+            }
+            Expr::Not(e) => Expr::Not(bx(e, &mut go)?),
+            Expr::IsNull(e) => Expr::IsNull(bx(e, &mut go)?),
+            Expr::IsNotNull(e) => Expr::IsNotNull(bx(e, &mut go)?),
+            Expr::InList { expr, list, negated } => Expr::InList {
+                expr: bx(expr, &mut go)?,
+                list: list.into_iter().map(&mut go).collect::<Result<_>>()?,
+                negated,
+            },
+            Expr::Between { expr, low, high, negated } => Expr::Between {
+                expr: bx(expr, &mut go)?,
+                low: bx(low, &mut go)?,
+                high: bx(high, &mut go)?,
+                negated,
+            },
+            Expr::Like { expr, pattern, negated } => Expr::Like { expr: bx(expr, &mut go)?, pattern, negated },
+            Expr::Cast { expr, to } => Expr::Cast { expr: bx(expr, &mut go)?, to },
+            Expr::Function { func, args } => {
+                Expr::Function { func, args: args.into_iter().map(&mut go).collect::<Result<_>>()? }
+            }
+            Expr::Aggregate { func, args } => {
+                Expr::Aggregate { func, args: args.into_iter().map(&mut go).collect::<Result<_>>()? }
+            }
+            Expr::Case { branches, otherwise } => Expr::Case {
+                branches: branches
+                    .into_iter()
+                    .map(|(c, t)| Ok((go(c)?, go(t)?)))
+                    .collect::<Result<_>>()?,
+                otherwise: otherwise.map(|o| bx(o, &mut go)).transpose()?,
+            },
+        };
+        let mut t = f(node)?;
+        t.transformed |= changed;
+        Ok(t)
+    }
+
+    /// Resolves column names against `schema` as the semantics says, replacing each
+    /// with the exact field name. Unknown names are an error naming the column and the
+    /// nearest existing one.
+    pub fn resolve(self, schema: &Schema, semantics: &Semantics) -> Result<Expr> {
+        Ok(self
+            .transform_up(&mut |e| match e {
+                Expr::Column(name) => {
+                    let i = schema.resolve(&name, semantics)?;
+                    let exact = &schema.field(i).name;
+                    if *exact == name {
+                        Ok(Transformed::no(Expr::Column(name)))
+                    } else {
+                        Ok(Transformed::yes(Expr::Column(exact.clone())))
+                    }
+                }
+                other => Ok(Transformed::no(other)),
+            })?
+            .data)
+    }
+
+    /// Splits a chain of ANDs into its conjuncts, left to right.
+    pub fn split_conjunction(&self) -> Vec<&Expr> {
+        match self {
+            Expr::Binary { left, op: BinaryOperator::And, right } => {
+                let mut v = left.split_conjunction();
+                v.extend(right.split_conjunction());
+                v
+            }
+            other => vec![other],
+        }
+    }
+
+    /// Joins conjuncts with AND, left to right; `None` when there are none.
+    pub fn conjunction(exprs: impl IntoIterator<Item = Expr>) -> Option<Expr> {
+        exprs.into_iter().reduce(|a, b| a.and(b))
+    }
+
+    /// The type of the expression's values over rows of `schema` (already resolved).
+    pub fn data_type(&self, schema: &Schema, semantics: &Semantics) -> Result<DataType> {
+        use DataType::*;
+        Ok(match self {
+            Expr::Column(name) => schema.field(schema.resolve(name, semantics)?).data_type,
+            Expr::Literal(v) => v.data_type(),
+            Expr::Alias(e, _) => e.data_type(schema, semantics)?,
+            Expr::Binary { left, op, right } => {
+                let l = left.data_type(schema, semantics)?;
+                let r = right.data_type(schema, semantics)?;
+                binary_type(l, *op, r, right, semantics).map_err(|m| Error::plan(format!("{m} in '{self}'")))?
+            }
+            Expr::Not(e) => {
+                expect_type(e, schema, semantics, &[Boolean], "NOT")?;
+                Boolean
+            }
+            Expr::IsNull(_) | Expr::IsNotNull(_) => Boolean,
+            Expr::InList { expr, list, .. } => {
+                let t = expr.data_type(schema, semantics)?;
+                for v in list {
+                    let vt = v.data_type(schema, semantics)?;
+                    comparable(t, vt).map_err(|m| Error::plan(format!("{m} in '{self}'")))?;
+                }
+                Boolean
+            }
+            Expr::Between { expr, low, high, .. } => {
+                let t = expr.data_type(schema, semantics)?;
+                for b in [low, high] {
+                    comparable(t, b.data_type(schema, semantics)?)
+                        .map_err(|m| Error::plan(format!("{m} in '{self}'")))?;
+                }
+                Boolean
+            }
+            Expr::Like { expr, .. } => {
+                expect_type(expr, schema, semantics, &[Utf8], "LIKE")?;
+                Boolean
+            }
+            Expr::Cast { expr, to } => {
+                expr.data_type(schema, semantics)?;
+                *to
+            }
+            Expr::Function { func, args } => function_type(*func, args, schema, semantics)
+                .map_err(|e| match e {
+                    Error::Plan(m) => Error::plan(format!("{m} in '{self}'")),
+                    other => other,
+                })?,
+            Expr::Case { branches, otherwise } => {
+                let mut t = Null;
+                for (c, v) in branches {
+                    expect_type(c, schema, semantics, &[Boolean], "CASE WHEN")?;
+                    t = common_type(t, v.data_type(schema, semantics)?)
+                        .map_err(|m| Error::plan(format!("{m} in '{self}'")))?;
+                }
+                if let Some(o) = otherwise {
+                    t = common_type(t, o.data_type(schema, semantics)?)
+                        .map_err(|m| Error::plan(format!("{m} in '{self}'")))?;
+                }
+                t
+            }
+            Expr::Aggregate { func, args } => aggregate_type(*func, args, schema, semantics)
+                .map_err(|e| match e {
+                    Error::Plan(m) => Error::plan(format!("{m} in '{self}'")),
+                    other => other,
+                })?,
+        })
+    }
+}
+
+fn expect_type(e: &Expr, schema: &Schema, semantics: &Semantics, allowed: &[DataType], what: &str) -> Result<DataType> {
+    let t = e.data_type(schema, semantics)?;
+    if t == DataType::Null || allowed.contains(&t) {
+        Ok(t)
+    } else {
+        let names: Vec<String> = allowed.iter().map(|t| t.to_string()).collect();
+        Err(Error::plan(format!(
+            "{what} expects {} but '{e}' is {t}",
+            names.join(" or ")
+        )))
+    }
+}
+
+/// The common type two values widen to (for COALESCE, CASE, IN lists).
+pub fn common_type(a: DataType, b: DataType) -> std::result::Result<DataType, String> {
+    use DataType::*;
+    Ok(match (a, b) {
+        (Null, t) | (t, Null) => t,
+        (x, y) if x == y => x,
+        (Int64, Float64) | (Float64, Int64) => Float64,
+        (x, y) => return Err(format!("incompatible types {x} and {y}")),
+    })
+}
+
+fn comparable(a: DataType, b: DataType) -> std::result::Result<(), String> {
+    use DataType::*;
+    match (a, b) {
+        (Null, _) | (_, Null) => Ok(()),
+        (x, y) if x.is_numeric() && y.is_numeric() => Ok(()),
+        (x, y) if x == y => Ok(()),
+        (x, y) => Err(format!("cannot compare {x} with {y}")),
+    }
+}
+
+fn binary_type(l: DataType, op: BinaryOperator, r: DataType, right: &Expr, semantics: &Semantics) -> std::result::Result<DataType, String> {
+    use BinaryOperator::*;
+    use DataType::*;
+    if op.is_comparison() {
+        comparable(l, r)?;
+        return Ok(Boolean);
+    }
+    if op.is_logical() {
+        for t in [l, r] {
+            if !matches!(t, Boolean | Null) {
+                return Err(format!("{op} expects booleans, not {t}"));
+            }
+        }
+        return Ok(Boolean);
+    }
+    for t in [l, r] {
+        if !matches!(t, Int64 | Float64 | Null) {
+            return Err(format!("arithmetic '{op}' expects numbers, not {t}"));
+        }
+    }
+    let both_int = matches!(l, Int64 | Null) && matches!(r, Int64 | Null);
+    Ok(match op {
+        Divide => Float64,
+        IntegerDivide | Modulo if both_int => {
+            // pandas turns an integer `//` or `%` by zero into inf / NaN, so the result
+            // is float unless the divisor is a literal that cannot be zero.
+            let nonzero_literal = matches!(right.unalias(), Expr::Literal(ScalarValue::Int64(Some(v))) if *v != 0);
+            if semantics.division_by_zero == partita_common::DivisionByZero::Ieee && !nonzero_literal {
+                Float64
+            } else {
+                Int64
+            }
+        }
+        _ if both_int => Int64,
+        _ => Float64,
+    })
+}
+
+fn function_type(func: ScalarFunction, args: &[Expr], schema: &Schema, semantics: &Semantics) -> Result<DataType> {
+    use DataType::*;
+    let arity = |n: usize| -> Result<()> {
+        if args.len() == n {
+            Ok(())
+        } else {
+            Err(Error::plan(format!("{func} takes {n} argument(s), got {}", args.len())))
+        }
+    };
+    Ok(match func {
+        ScalarFunction::Round => {
+            if args.len() == 1 {
+                // ROUND(x) rounds to 0 digits.
+            } else {
+                arity(2)?;
+                if !matches!(args[1].unalias(), Expr::Literal(ScalarValue::Int64(Some(_)))) {
+                    return Err(Error::plan("round expects an integer literal for the number of digits"));
+                }
+            }
+            expect_type(&args[0], schema, semantics, &[Int64, Float64], "round")?
+        }
+        ScalarFunction::Abs | ScalarFunction::Negate => {
+            arity(1)?;
+            expect_type(&args[0], schema, semantics, &[Int64, Float64], &func.to_string())?
+        }
+        ScalarFunction::Coalesce => {
+            if args.is_empty() {
+                return Err(Error::plan("coalesce needs at least one argument"));
+            }
+            let mut t = Null;
+            for a in args {
+                t = common_type(t, a.data_type(schema, semantics)?).map_err(Error::plan)?;
+            }
+            t
+        }
+        ScalarFunction::Lower | ScalarFunction::Upper => {
+            arity(1)?;
+            expect_type(&args[0], schema, semantics, &[Utf8], &func.to_string())?;
+            Utf8
+        }
+        ScalarFunction::Length => {
+            arity(1)?;
+            expect_type(&args[0], schema, semantics, &[Utf8], "length")?;
+            Int64
+        }
+        ScalarFunction::Power => {
+            arity(2)?;
+            for a in args {
+                expect_type(a, schema, semantics, &[Int64, Float64], "power")?;
+            }
+            Float64
+        }
+    })
+}
+
+fn aggregate_type(func: AggregateFunction, args: &[Expr], schema: &Schema, semantics: &Semantics) -> Result<DataType> {
+    use AggregateFunction::*;
+    use DataType::*;
+    if args.len() != func.arity() {
+        return Err(Error::plan(format!("{func} takes {} argument(s), got {}", func.arity(), args.len())));
+    }
+    for a in args {
+        if a.contains_aggregate() {
+            return Err(Error::plan(format!("aggregate functions cannot be nested: {a}")));
+        }
+    }
+    let pandas_like = semantics.logic == Logic::TwoValued;
+    Ok(match func {
+        CountStar | Count | CountDistinct => {
+            args.iter().try_for_each(|a| a.data_type(schema, semantics).map(|_| ()))?;
+            Int64
+        }
+        Sum => match args[0].data_type(schema, semantics)? {
+            Int64 | Null => Int64,
+            Float64 => Float64,
+            // pandas sums booleans as counts of True and concatenates strings; Spark
+            // rejects both (DATATYPE_MISMATCH / CAST_INVALID_INPUT under ANSI).
+            Boolean if pandas_like => Int64,
+            Utf8 if pandas_like => Utf8,
+            t => {
+                return Err(Error::plan(format!(
+                    "[DATATYPE_MISMATCH.UNEXPECTED_INPUT_TYPE] sum expects a number, but '{}' is {t}",
+                    args[0]
+                )))
+            }
+        },
+        Mean | Var { .. } | Std { .. } | Median | Quantile(_) | Corr => {
+            if let Quantile(q) = func {
+                if !(0.0..=1.0).contains(&q) {
+                    return Err(Error::plan(format!("quantile must be between 0 and 1, got {q}")));
+                }
+            }
+            for a in args {
+                expect_type(a, schema, semantics, &[Int64, Float64], &func.to_string())?;
+            }
+            Float64
+        }
+        Min | Max | First | Last => args[0].data_type(schema, semantics)?,
+    })
+}
+
+impl From<&str> for Expr {
+    /// A string literal (so `col("origin").is_in(["JFK"])` reads naturally).
+    fn from(s: &str) -> Self {
+        lit(s)
+    }
+}
+
+macro_rules! expr_from_value {
+    ($($t:ty),+) => {$(
+        impl From<$t> for Expr {
+            fn from(v: $t) -> Self { lit(v) }
+        }
+    )+};
+}
+expr_from_value!(i64, i32, f64, bool, String, ScalarValue);
+
+macro_rules! std_op {
+    ($trait:ident, $method:ident, $op:ident) => {
+        impl<T: Into<Expr>> std::ops::$trait<T> for Expr {
+            type Output = Expr;
+            fn $method(self, rhs: T) -> Expr {
+                Expr::Binary { left: Box::new(self), op: BinaryOperator::$op, right: Box::new(rhs.into()) }
+            }
+        }
+    };
+}
+std_op!(Add, add, Plus);
+std_op!(Sub, sub, Minus);
+std_op!(Mul, mul, Multiply);
+std_op!(Div, div, Divide);
+std_op!(Rem, rem, Modulo);
+
+impl std::ops::Not for Expr {
+    type Output = Expr;
+    fn not(self) -> Expr {
+        Expr::Not(Box::new(self))
+    }
+}
+
+impl std::ops::Neg for Expr {
+    type Output = Expr;
+    fn neg(self) -> Expr {
+        Expr::Function { func: ScalarFunction::Negate, args: vec![self] }
+    }
+}
+
+fn precedence(e: &Expr) -> u8 {
+    match e {
+        Expr::Binary { op, .. } => match op {
+            BinaryOperator::Or => 1,
+            BinaryOperator::And => 2,
+            o if o.is_comparison() => 4,
+            BinaryOperator::Plus | BinaryOperator::Minus => 5,
+            _ => 6,
+        },
+        Expr::Not(_) => 3,
+        Expr::IsNull(_) | Expr::IsNotNull(_) | Expr::InList { .. } | Expr::Between { .. } | Expr::Like { .. } => 4,
+        _ => 10,
+    }
+}
+
+struct Paren<'a>(&'a Expr, u8);
+
+impl fmt::Display for Paren<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if precedence(self.0) < self.1 {
+            write!(f, "({})", self.0)
+        } else {
+            write!(f, "{}", self.0)
+        }
+    }
+}
+
+impl fmt::Display for Expr {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let p = precedence(self);
+        match self {
+            Expr::Column(c) => f.write_str(c),
+            Expr::Literal(v) => write!(f, "{v}"),
+            Expr::Alias(e, n) => write!(f, "{e} AS {n}"),
+            Expr::Binary { left, op, right } => {
+                write!(f, "{} {op} {}", Paren(left, p), Paren(right, p + 1))
+            }
+            Expr::Not(e) => write!(f, "NOT {}", Paren(e, p + 1)),
+            Expr::IsNull(e) => write!(f, "{} IS NULL", Paren(e, p + 1)),
+            Expr::IsNotNull(e) => write!(f, "{} IS NOT NULL", Paren(e, p + 1)),
+            Expr::InList { expr, list, negated } => {
+                let items: Vec<String> = list.iter().map(|e| e.to_string()).collect();
+                write!(f, "{}{} IN ({})", Paren(expr, p + 1), if *negated { " NOT" } else { "" }, items.join(", "))
+            }
+            Expr::Between { expr, low, high, negated } => write!(
+                f,
+                "{}{} BETWEEN {} AND {}",
+                Paren(expr, p + 1),
+                if *negated { " NOT" } else { "" },
+                Paren(low, p + 1),
+                Paren(high, p + 1)
+            ),
+            Expr::Like { expr, pattern, negated } => write!(
+                f,
+                "{}{} LIKE '{}'",
+                Paren(expr, p + 1),
+                if *negated { " NOT" } else { "" },
+                pattern.replace('\'', "''")
+            ),
+            Expr::Cast { expr, to } => write!(f, "CAST({expr} AS {to})"),
+            Expr::Function { func: ScalarFunction::Negate, args } => write!(f, "-{}", Paren(&args[0], 10)),
+            Expr::Function { func, args } => {
+                let items: Vec<String> = args.iter().map(|e| e.to_string()).collect();
+                write!(f, "{func}({})", items.join(", "))
+            }
+            Expr::Case { branches, otherwise } => {
+                f.write_str("CASE")?;
+                for (c, v) in branches {
+                    write!(f, " WHEN {c} THEN {v}")?;
+                }
+                if let Some(o) = otherwise {
+                    write!(f, " ELSE {o}")?;
+                }
+                f.write_str(" END")
+            }
+            Expr::Aggregate { func: AggregateFunction::CountStar, .. } => f.write_str("count(*)"),
+            Expr::Aggregate { func, args } => {
+                let items: Vec<String> = args.iter().map(|e| e.to_string()).collect();
+                write!(f, "{func}({})", items.join(", "))
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use partita_common::Field;
+
+    #[test]
+    fn display_keeps_precedence() {
+        let e = (col("a") + lit(1)) * col("b");
+        assert_eq!(e.to_string(), "(a + 1) * b");
+        let e = col("a").gt(lit(1)).or(col("b").lt(lit(2))).and(col("c").is_null());
+        assert_eq!(e.to_string(), "(a > 1 OR b < 2) AND c IS NULL");
+        assert_eq!(col("x").not().to_string(), "NOT x");
+    }
+
+    #[test]
+    fn types_follow_semantics() {
+        let schema = Schema::new(vec![Field::new("a", DataType::Int64), Field::new("s", DataType::Utf8)]);
+        let pandas = Semantics::pandas();
+        let spark = Semantics::spark();
+        let div = col("a").floor_div(col("a"));
+        assert_eq!(div.data_type(&schema, &pandas).unwrap(), DataType::Float64);
+        assert_eq!(div.data_type(&schema, &spark).unwrap(), DataType::Int64);
+        assert_eq!(col("a").floor_div(lit(2)).data_type(&schema, &pandas).unwrap(), DataType::Int64);
+        assert_eq!(col("s").sum().data_type(&schema, &pandas).unwrap(), DataType::Utf8);
+        assert!(col("s").sum().data_type(&schema, &spark).is_err());
+        let e = (col("s") + lit(1)).data_type(&schema, &spark).unwrap_err().to_string();
+        assert!(e.contains("expects numbers"), "{e}");
+    }
+}

@@ -1,0 +1,537 @@
+//! The logical plan: validated nodes, each with its output schema.
+
+use std::any::Any;
+use std::collections::HashSet;
+use std::fmt;
+use std::sync::Arc;
+
+use partita_common::{
+    DataType, DefaultNullOrder, Error, Field, IntWithNulls, NullPlacement, Result, Schema,
+    SchemaRef, Semantics, SortKey,
+};
+
+use crate::expr::Expr;
+use crate::tree::Transformed;
+
+/// A table the plan can scan. The plan sees only its metadata; `partita-exec` knows
+/// the concrete kinds and reads them.
+pub trait TableSource: fmt::Debug + Send + Sync {
+    /// The columns as stored.
+    fn schema(&self) -> SchemaRef;
+    /// For each column, whether it holds a missing value somewhere, when known
+    /// (decides the pandas "integer with nulls is float64" rule).
+    fn columns_with_nulls(&self) -> Option<Vec<bool>>;
+    /// How many partitions a scan of this source yields.
+    fn partition_count(&self) -> usize;
+    /// One line for plan text, e.g. `memory [2 partitions]`.
+    fn describe(&self) -> String;
+    /// For downcasting to the concrete source.
+    fn as_any(&self) -> &dyn Any;
+}
+
+/// User code run on every partition (`map_partitions`). The plan sees only its name.
+pub trait PartitionFunction: fmt::Debug + Send + Sync {
+    /// A short name for plan text and error messages.
+    fn name(&self) -> &str;
+    /// For downcasting to the concrete function.
+    fn as_any(&self) -> &dyn Any;
+}
+
+/// Reads a table. SQL: `FROM t`; pandas: the DataFrame itself.
+#[derive(Debug, Clone)]
+pub struct Scan {
+    /// The table.
+    pub source: Arc<dyn TableSource>,
+    /// Indices of the source columns that are read, in output order (`None`: all).
+    pub projection: Option<Vec<usize>>,
+    /// Predicates applied while reading (pushed down from filters), in order.
+    pub filters: Vec<Expr>,
+    /// The type of every source column as this scan yields it (before projection).
+    pub source_schema: SchemaRef,
+    /// The output schema.
+    pub schema: SchemaRef,
+}
+
+/// Keeps the rows where the predicate is true. SQL: `WHERE` / `HAVING`; pandas: `df[mask]`.
+#[derive(Debug, Clone)]
+pub struct Filter {
+    /// The input.
+    pub input: Arc<LogicalPlan>,
+    /// A boolean expression.
+    pub predicate: Expr,
+}
+
+/// Computes new columns from each row. SQL: the `SELECT` list; pandas: `df[[..]]`, `assign`.
+#[derive(Debug, Clone)]
+pub struct Projection {
+    /// The input.
+    pub input: Arc<LogicalPlan>,
+    /// One expression per output column.
+    pub exprs: Vec<Expr>,
+    /// The output schema.
+    pub schema: SchemaRef,
+}
+
+/// Groups rows and reduces each group. SQL: `GROUP BY`; pandas: `groupby(..).agg(..)`.
+#[derive(Debug, Clone)]
+pub struct Aggregate {
+    /// The input.
+    pub input: Arc<LogicalPlan>,
+    /// The key expressions (none: one global group).
+    pub group_exprs: Vec<Expr>,
+    /// The aggregate expressions, each an aggregate function, possibly aliased.
+    pub aggr_exprs: Vec<Expr>,
+    /// Keys then aggregates.
+    pub schema: SchemaRef,
+}
+
+/// One sort key as the user gave it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct SortExpr {
+    /// The column (resolved to its exact name).
+    pub column: String,
+    /// Descending order.
+    pub descending: bool,
+    /// Where missing values go (`Default`: as the semantics says).
+    pub nulls: NullPlacement,
+}
+
+/// Orders rows. SQL: `ORDER BY`; pandas: `sort_values`. With `fetch`, a top-k.
+#[derive(Debug, Clone)]
+pub struct Sort {
+    /// The input.
+    pub input: Arc<LogicalPlan>,
+    /// The keys as given.
+    pub exprs: Vec<SortExpr>,
+    /// The keys with null placement resolved under the plan's semantics.
+    pub keys: Vec<SortKey>,
+    /// Keep only the first `fetch` rows (top-k).
+    pub fetch: Option<usize>,
+}
+
+/// Skips and keeps rows in order. SQL: `LIMIT`/`OFFSET`; pandas: `head(n)`, `iloc`.
+#[derive(Debug, Clone)]
+pub struct Limit {
+    /// The input.
+    pub input: Arc<LogicalPlan>,
+    /// Rows skipped first.
+    pub skip: usize,
+    /// Rows kept after that (`None`: all).
+    pub fetch: Option<usize>,
+}
+
+/// Removes duplicate rows (missing values equal each other). SQL: `DISTINCT`;
+/// pandas: `drop_duplicates()`.
+#[derive(Debug, Clone)]
+pub struct Distinct {
+    /// The input.
+    pub input: Arc<LogicalPlan>,
+}
+
+/// Runs user code on every partition. pandas / Dask: `map_partitions`.
+#[derive(Debug, Clone)]
+pub struct MapPartitions {
+    /// The input.
+    pub input: Arc<LogicalPlan>,
+    /// The function.
+    pub func: Arc<dyn PartitionFunction>,
+    /// The schema the function promises to return.
+    pub schema: SchemaRef,
+}
+
+/// Re-splits the rows, in order, into `partitions` partitions of near-equal size.
+#[derive(Debug, Clone)]
+pub struct Repartition {
+    /// The input.
+    pub input: Arc<LogicalPlan>,
+    /// The new partition count.
+    pub partitions: usize,
+}
+
+/// A node of the logical plan.
+#[derive(Debug, Clone)]
+pub enum LogicalPlan {
+    /// See [`Scan`].
+    Scan(Scan),
+    /// See [`Filter`].
+    Filter(Filter),
+    /// See [`Projection`].
+    Projection(Projection),
+    /// See [`Aggregate`].
+    Aggregate(Aggregate),
+    /// See [`Sort`].
+    Sort(Sort),
+    /// See [`Limit`].
+    Limit(Limit),
+    /// See [`Distinct`].
+    Distinct(Distinct),
+    /// See [`MapPartitions`].
+    MapPartitions(MapPartitions),
+    /// See [`Repartition`].
+    Repartition(Repartition),
+}
+
+fn check_unique_names(fields: &[Field]) -> Result<()> {
+    let mut seen = HashSet::new();
+    for f in fields {
+        if !seen.insert(f.name.as_str()) {
+            return Err(Error::plan(format!(
+                "duplicate output column name '{}'; give one of them another name with alias()",
+                f.name
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Resolves an output expression: exact column names inside, and the output keeps
+/// the spelling the user wrote (a bare column resolved case-insensitively is aliased).
+fn resolve_output(expr: Expr, schema: &Schema, semantics: &Semantics) -> Result<Expr> {
+    let written = expr.output_name();
+    let resolved = expr.resolve(schema, semantics)?;
+    Ok(if resolved.output_name() != written { resolved.alias(written) } else { resolved })
+}
+
+impl Scan {
+    /// A scan of every column of `source`. Under the pandas rule for integers with
+    /// missing values, such columns are read as float64.
+    pub fn try_new(source: Arc<dyn TableSource>, semantics: &Semantics) -> Result<Self> {
+        let stored = source.schema();
+        check_unique_names(stored.fields())?;
+        let nulls = source.columns_with_nulls();
+        let fields = stored
+            .fields()
+            .iter()
+            .enumerate()
+            .map(|(i, f)| {
+                let has_nulls = nulls.as_ref().map(|n| n[i]).unwrap_or(false);
+                if f.data_type == DataType::Int64 && has_nulls && semantics.int_with_nulls == IntWithNulls::Float64 {
+                    Field::new(f.name.clone(), DataType::Float64)
+                } else {
+                    f.clone()
+                }
+            })
+            .collect();
+        let source_schema = Arc::new(Schema::new(fields));
+        Ok(Scan { source, projection: None, filters: vec![], schema: source_schema.clone(), source_schema })
+    }
+
+    /// The same scan reading only `projection` and applying `filters` (over the
+    /// source's columns) while reading.
+    pub fn with_pushdown(mut self, projection: Option<Vec<usize>>, filters: Vec<Expr>, semantics: &Semantics) -> Result<Self> {
+        for f in &filters {
+            if f.data_type(&self.source_schema, semantics)? != DataType::Boolean {
+                return Err(Error::plan(format!("scan filter '{f}' is not boolean")));
+            }
+        }
+        let fields = match &projection {
+            None => self.source_schema.fields().to_vec(),
+            Some(p) => p.iter().map(|&i| self.source_schema.field(i).clone()).collect(),
+        };
+        self.schema = Arc::new(Schema::new(fields));
+        self.projection = projection;
+        self.filters = filters;
+        Ok(self)
+    }
+}
+
+impl Filter {
+    /// A filter; the predicate must be boolean.
+    pub fn try_new(input: Arc<LogicalPlan>, predicate: Expr, semantics: &Semantics) -> Result<Self> {
+        if predicate.contains_aggregate() {
+            return Err(Error::plan(format!(
+                "aggregate functions are not allowed in a filter ('{predicate}'); filter after the aggregation"
+            )));
+        }
+        let predicate = predicate.resolve(input.schema(), semantics)?;
+        match predicate.data_type(input.schema(), semantics)? {
+            DataType::Boolean | DataType::Null => Ok(Filter { input, predicate }),
+            t => Err(Error::plan(format!("filter predicate '{predicate}' must be boolean, not {t}"))),
+        }
+    }
+}
+
+impl Projection {
+    /// A projection; output names must be unique.
+    pub fn try_new(input: Arc<LogicalPlan>, exprs: Vec<Expr>, semantics: &Semantics) -> Result<Self> {
+        let schema = input.schema();
+        let exprs = exprs
+            .into_iter()
+            .map(|e| {
+                if e.contains_aggregate() {
+                    return Err(Error::plan(format!(
+                        "aggregate '{e}' in a projection; use groupby().agg() or agg() for aggregates"
+                    )));
+                }
+                resolve_output(e, schema, semantics)
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let fields = exprs
+            .iter()
+            .map(|e| Ok(Field::new(e.output_name(), e.data_type(schema, semantics)?)))
+            .collect::<Result<Vec<_>>>()?;
+        check_unique_names(&fields)?;
+        Ok(Projection { input, exprs, schema: Arc::new(Schema::new(fields)) })
+    }
+}
+
+impl Aggregate {
+    /// An aggregation; every aggregate expression must be an aggregate function.
+    pub fn try_new(input: Arc<LogicalPlan>, group_exprs: Vec<Expr>, aggr_exprs: Vec<Expr>, semantics: &Semantics) -> Result<Self> {
+        let schema = input.schema();
+        let group_exprs = group_exprs
+            .into_iter()
+            .map(|e| {
+                if e.contains_aggregate() {
+                    return Err(Error::plan(format!("aggregate '{e}' cannot be a group key")));
+                }
+                resolve_output(e, schema, semantics)
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let aggr_exprs = aggr_exprs
+            .into_iter()
+            .map(|e| {
+                if !matches!(e.unalias(), Expr::Aggregate { .. }) {
+                    return Err(Error::plan(format!(
+                        "'{e}' is not an aggregate function; aggregate it (e.g. first(), max()) or group by it"
+                    )));
+                }
+                resolve_output(e, schema, semantics)
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let fields = group_exprs
+            .iter()
+            .chain(aggr_exprs.iter())
+            .map(|e| Ok(Field::new(e.output_name(), e.data_type(schema, semantics)?)))
+            .collect::<Result<Vec<_>>>()?;
+        check_unique_names(&fields)?;
+        Ok(Aggregate { input, group_exprs, aggr_exprs, schema: Arc::new(Schema::new(fields)) })
+    }
+}
+
+impl SortExpr {
+    /// A sort key on a column.
+    pub fn new(column: impl Into<String>, descending: bool, nulls: NullPlacement) -> Self {
+        SortExpr { column: column.into(), descending, nulls }
+    }
+
+    /// Resolves the null placement under the semantics.
+    pub fn nulls_last(&self, semantics: &Semantics) -> bool {
+        match self.nulls {
+            NullPlacement::First => false,
+            NullPlacement::Last => true,
+            NullPlacement::Default => match semantics.default_null_order {
+                DefaultNullOrder::AlwaysLast => true,
+                DefaultNullOrder::NullsSmallest => self.descending,
+            },
+        }
+    }
+}
+
+impl Sort {
+    /// A sort by columns of the input.
+    pub fn try_new(input: Arc<LogicalPlan>, exprs: Vec<SortExpr>, fetch: Option<usize>, semantics: &Semantics) -> Result<Self> {
+        if exprs.is_empty() {
+            return Err(Error::plan("sort needs at least one key"));
+        }
+        let schema = input.schema();
+        let exprs = exprs
+            .into_iter()
+            .map(|mut e| {
+                e.column = schema.field(schema.resolve(&e.column, semantics)?).name.clone();
+                Ok(e)
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let keys = exprs
+            .iter()
+            .map(|e| SortKey { column: e.column.clone(), descending: e.descending, nulls_last: e.nulls_last(semantics) })
+            .collect();
+        Ok(Sort { input, exprs, keys, fetch })
+    }
+}
+
+impl MapPartitions {
+    /// User code with the schema it returns.
+    pub fn try_new(input: Arc<LogicalPlan>, func: Arc<dyn PartitionFunction>, schema: Schema) -> Result<Self> {
+        check_unique_names(schema.fields())?;
+        Ok(MapPartitions { input, func, schema: Arc::new(schema) })
+    }
+}
+
+impl Repartition {
+    /// A repartition into `partitions` (at least 1).
+    pub fn try_new(input: Arc<LogicalPlan>, partitions: usize) -> Result<Self> {
+        if partitions == 0 {
+            return Err(Error::plan("repartition needs at least 1 partition"));
+        }
+        Ok(Repartition { input, partitions })
+    }
+}
+
+impl LogicalPlan {
+    /// The output schema.
+    pub fn schema(&self) -> &SchemaRef {
+        match self {
+            LogicalPlan::Scan(s) => &s.schema,
+            LogicalPlan::Filter(f) => f.input.schema(),
+            LogicalPlan::Projection(p) => &p.schema,
+            LogicalPlan::Aggregate(a) => &a.schema,
+            LogicalPlan::Sort(s) => s.input.schema(),
+            LogicalPlan::Limit(l) => l.input.schema(),
+            LogicalPlan::Distinct(d) => d.input.schema(),
+            LogicalPlan::MapPartitions(m) => &m.schema,
+            LogicalPlan::Repartition(r) => r.input.schema(),
+        }
+    }
+
+    /// The inputs of this node.
+    pub fn inputs(&self) -> Vec<&LogicalPlan> {
+        match self {
+            LogicalPlan::Scan(_) => vec![],
+            LogicalPlan::Filter(Filter { input, .. })
+            | LogicalPlan::Projection(Projection { input, .. })
+            | LogicalPlan::Aggregate(Aggregate { input, .. })
+            | LogicalPlan::Sort(Sort { input, .. })
+            | LogicalPlan::Limit(Limit { input, .. })
+            | LogicalPlan::Distinct(Distinct { input })
+            | LogicalPlan::MapPartitions(MapPartitions { input, .. })
+            | LogicalPlan::Repartition(Repartition { input, .. }) => vec![input.as_ref()],
+        }
+    }
+
+    /// The same node over a new input, validated and with its schema recomputed
+    /// under `semantics`. A scan is rebuilt from its source.
+    pub fn with_new_input(self, new_input: Option<LogicalPlan>, semantics: &Semantics) -> Result<LogicalPlan> {
+        let input = || -> Result<Arc<LogicalPlan>> {
+            new_input.clone().map(Arc::new).ok_or_else(|| Error::internal("missing input in with_new_input"))
+        };
+        Ok(match self {
+            LogicalPlan::Scan(s) => {
+                LogicalPlan::Scan(Scan::try_new(s.source, semantics)?.with_pushdown(s.projection, s.filters, semantics)?)
+            }
+            LogicalPlan::Filter(f) => LogicalPlan::Filter(Filter::try_new(input()?, f.predicate, semantics)?),
+            LogicalPlan::Projection(p) => LogicalPlan::Projection(Projection::try_new(input()?, p.exprs, semantics)?),
+            LogicalPlan::Aggregate(a) => {
+                LogicalPlan::Aggregate(Aggregate::try_new(input()?, a.group_exprs, a.aggr_exprs, semantics)?)
+            }
+            LogicalPlan::Sort(s) => LogicalPlan::Sort(Sort::try_new(input()?, s.exprs, s.fetch, semantics)?),
+            LogicalPlan::Limit(l) => LogicalPlan::Limit(Limit { input: input()?, skip: l.skip, fetch: l.fetch }),
+            LogicalPlan::Distinct(_) => LogicalPlan::Distinct(Distinct { input: input()? }),
+            LogicalPlan::MapPartitions(m) => {
+                LogicalPlan::MapPartitions(MapPartitions::try_new(input()?, m.func, (*m.schema).clone())?)
+            }
+            LogicalPlan::Repartition(r) => LogicalPlan::Repartition(Repartition::try_new(input()?, r.partitions)?),
+        })
+    }
+
+    /// The single input of a non-scan node, taken out (cloned only if shared).
+    pub fn take_input(&self) -> Option<LogicalPlan> {
+        self.inputs().first().map(|p| (*p).clone())
+    }
+
+    /// Rebuilds the whole plan bottom-up under `semantics` (types, null placement and
+    /// the integer-with-nulls rule can differ between semantics).
+    pub fn rebuild(self, semantics: &Semantics) -> Result<LogicalPlan> {
+        let input = match self.take_input() {
+            Some(i) => Some(i.rebuild(semantics)?),
+            None => None,
+        };
+        self.with_new_input(input, semantics)
+    }
+
+    /// Rewrites the plan bottom-up: `f` sees each node after its input was rewritten.
+    pub fn transform_up(self, f: &mut impl FnMut(LogicalPlan) -> Result<Transformed<LogicalPlan>>, semantics: &Semantics) -> Result<Transformed<LogicalPlan>> {
+        let (node, changed) = match self.take_input() {
+            Some(input) => {
+                let t = input.transform_up(f, semantics)?;
+                if t.transformed {
+                    (self.with_new_input(Some(t.data), semantics)?, true)
+                } else {
+                    (self, false)
+                }
+            }
+            None => (self, false),
+        };
+        let mut t = f(node)?;
+        t.transformed |= changed;
+        Ok(t)
+    }
+
+    /// Rewrites the plan top-down: `f` sees each node before its input.
+    pub fn transform_down(self, f: &mut impl FnMut(LogicalPlan) -> Result<Transformed<LogicalPlan>>, semantics: &Semantics) -> Result<Transformed<LogicalPlan>> {
+        let t = f(self)?;
+        let node = t.data;
+        let mut changed = t.transformed;
+        let node = match node.take_input() {
+            Some(input) => {
+                let ti = input.transform_down(f, semantics)?;
+                if ti.transformed {
+                    changed = true;
+                    node.with_new_input(Some(ti.data), semantics)?
+                } else {
+                    node
+                }
+            }
+            None => node,
+        };
+        Ok(Transformed { data: node, transformed: changed })
+    }
+
+    /// The stable indented plan text used by `explain`, the REPL and snapshot tests.
+    pub fn display_indent(&self) -> String {
+        let mut out = String::new();
+        self.write_indent(&mut out, 0);
+        out
+    }
+
+    fn write_indent(&self, out: &mut String, depth: usize) {
+        out.push_str(&"  ".repeat(depth));
+        out.push_str(&self.describe_node());
+        out.push('\n');
+        for i in self.inputs() {
+            i.write_indent(out, depth + 1);
+        }
+    }
+
+    /// One line describing this node alone.
+    pub fn describe_node(&self) -> String {
+        let list = |v: &[Expr]| v.iter().map(|e| e.to_string()).collect::<Vec<_>>().join(", ");
+        match self {
+            LogicalPlan::Scan(s) => {
+                let mut line = format!("Scan: {}", s.source.describe());
+                if s.projection.is_some() {
+                    line.push_str(&format!(" projection=[{}]", s.schema.names().join(", ")));
+                }
+                if !s.filters.is_empty() {
+                    line.push_str(&format!(" filters=[{}]", list(&s.filters)));
+                }
+                line
+            }
+            LogicalPlan::Filter(f) => format!("Filter: {}", f.predicate),
+            LogicalPlan::Projection(p) => format!("Projection: {}", list(&p.exprs)),
+            LogicalPlan::Aggregate(a) => {
+                format!("Aggregate: groupBy=[{}], aggr=[{}]", list(&a.group_exprs), list(&a.aggr_exprs))
+            }
+            LogicalPlan::Sort(s) => {
+                let keys: Vec<String> = s.keys.iter().map(|k| k.to_string()).collect();
+                match s.fetch {
+                    Some(n) => format!("TopK: k={n}, {}", keys.join(", ")),
+                    None => format!("Sort: {}", keys.join(", ")),
+                }
+            }
+            LogicalPlan::Limit(l) => match l.fetch {
+                Some(n) => format!("Limit: skip={}, fetch={n}", l.skip),
+                None => format!("Limit: skip={}, fetch=all", l.skip),
+            },
+            LogicalPlan::Distinct(_) => "Distinct".to_string(),
+            LogicalPlan::MapPartitions(m) => format!("MapPartitions: {} -> {}", m.func.name(), m.schema),
+            LogicalPlan::Repartition(r) => format!("Repartition: {} partitions", r.partitions),
+        }
+    }
+}
+
+impl fmt::Display for LogicalPlan {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.display_indent())
+    }
+}
