@@ -1,0 +1,707 @@
+//! Grouped aggregation over one partition, split into partial, merge and final steps.
+//!
+//! A *state frame* holds the group keys and, per aggregate, the columns of its
+//! partial state (count, sum, mean and M2 for the variance, co-moments for the
+//! correlation, ...). [`partial`] turns rows into a state frame, [`merge`] combines
+//! state frames (of several partitions, in partition order), and [`finalize`] turns
+//! a state frame into the result. Holistic aggregates (median, quantile, count
+//! distinct) need every value of a group in one place: [`aggregate_rows`] computes
+//! any mix of aggregates from rows in one step.
+//!
+//! Groups come out in first-seen order, so merging in partition order gives the
+//! same result for every partition count.
+
+use std::collections::HashSet;
+
+use partita_common::{AggregateFunction, DataType, EmptySum, Error, Result, Semantics};
+use polars_core::prelude::{
+    IntoColumn, BooleanChunked, DataFrame, DataType as PlDataType, Float64Chunked, IdxCa, IdxSize,
+    Int64Chunked, IntoSeries, NewChunkedArray, Series, StringChunked,
+};
+
+use crate::frame::{column, frame_with_height, normalize_nan, pl_err, to_polars_type};
+use crate::scalar::{add_i64, cmp_f64};
+
+/// One aggregate of a grouped aggregation.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AggCall {
+    /// The function.
+    pub func: AggregateFunction,
+    /// The input columns (in the row frame) of its arguments.
+    pub inputs: Vec<String>,
+    /// The output column name.
+    pub output: String,
+    /// The type of the first argument (Int64 for `COUNT(*)`).
+    pub input_type: DataType,
+    /// The result type.
+    pub output_type: DataType,
+}
+
+/// A grouped aggregation: keys (columns of the row frame, also the output key names)
+/// and aggregates.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AggSpec {
+    /// The key columns (none: one global group).
+    pub keys: Vec<String>,
+    /// The aggregates.
+    pub calls: Vec<AggCall>,
+    /// Drop rows whose key is missing (pandas) instead of grouping them.
+    pub drop_null_keys: bool,
+}
+
+impl AggSpec {
+    /// True when every aggregate can run as partial → merge → final.
+    pub fn is_decomposable(&self) -> bool {
+        self.calls.iter().all(|c| c.func.is_decomposable())
+    }
+}
+
+/// The group of every row: ids in first-seen order, and the first row of each group.
+#[derive(Debug, Clone)]
+pub struct Groups {
+    /// The group id of each row.
+    pub ids: Vec<u32>,
+    /// The first row of each group.
+    pub first: Vec<IdxSize>,
+}
+
+impl Groups {
+    /// The number of groups.
+    pub fn len(&self) -> usize {
+        self.first.len()
+    }
+
+    /// True when there are no groups.
+    pub fn is_empty(&self) -> bool {
+        self.first.is_empty()
+    }
+}
+
+/// Makes float keys group as SQL and pandas expect: -0.0 with 0.0 (NaN already
+/// forms one group in the hash kernel).
+fn normalize_key(s: &Series) -> Result<Series> {
+    if s.dtype() != &PlDataType::Float64 {
+        return Ok(s.clone());
+    }
+    let ca = s.f64().map_err(pl_err)?;
+    let out: Float64Chunked = ca.iter().map(|v| v.map(|x| if x == 0.0 { 0.0 } else { x })).collect();
+    Ok(out.with_name(s.name().clone()).into_series())
+}
+
+/// Groups the rows of `keys` (equal-length columns). With no keys, every row is in
+/// one group, which exists even when there are no rows (a global aggregate).
+pub fn group_rows(keys: &[Series], height: usize) -> Result<Groups> {
+    if keys.is_empty() {
+        return Ok(Groups { ids: vec![0; height], first: vec![0] });
+    }
+    if height == 0 {
+        return Ok(Groups { ids: vec![], first: vec![] });
+    }
+    let cols = keys
+        .iter()
+        .map(|k| normalize_key(k).map(|s| s.into_column()))
+        .collect::<Result<Vec<_>>>()?;
+    let carrier = DataFrame::empty();
+    let gb = carrier.group_by_with_series(cols, false, true).map_err(pl_err)?;
+    let groups = gb.get_groups();
+    let mut ids = vec![0u32; height];
+    let mut first = Vec::with_capacity(groups.len());
+    for (g, ind) in groups.iter().enumerate() {
+        match ind {
+            polars_core::frame::group_by::GroupsIndicator::Idx((f, all)) => {
+                first.push(f);
+                for &i in all.iter() {
+                    ids[i as usize] = g as u32;
+                }
+            }
+            polars_core::frame::group_by::GroupsIndicator::Slice([f, len]) => {
+                first.push(f);
+                for i in f..f + len {
+                    ids[i as usize] = g as u32;
+                }
+            }
+        }
+    }
+    // Stable grouping gives first-seen order; make sure of it.
+    if first.windows(2).any(|w| w[0] > w[1]) {
+        let mut order: Vec<usize> = (0..first.len()).collect();
+        order.sort_by_key(|&g| first[g]);
+        let mut remap = vec![0u32; first.len()];
+        for (new, &old) in order.iter().enumerate() {
+            remap[old] = new as u32;
+        }
+        for id in ids.iter_mut() {
+            *id = remap[*id as usize];
+        }
+        first = order.iter().map(|&g| first[g]).collect();
+    }
+    Ok(Groups { ids, first })
+}
+
+fn take(s: &Series, idx: &[IdxSize]) -> Result<Series> {
+    let idx = IdxCa::from_vec("idx".into(), idx.to_vec());
+    s.take(&idx).map_err(pl_err)
+}
+
+fn state_name(i: usize, part: &str) -> String {
+    format!("__s{i}_{part}")
+}
+
+fn f64_col(s: &Series) -> Result<Float64Chunked> {
+    Ok(s.cast(&PlDataType::Float64).map_err(pl_err)?.f64().map_err(pl_err)?.clone())
+}
+
+fn named(s: impl IntoSeries, name: &str) -> Series {
+    s.into_series().with_name(name.into())
+}
+
+/// Drops the rows whose key is missing, when the spec says so.
+fn drop_null_key_rows(df: &DataFrame, spec: &AggSpec) -> Result<DataFrame> {
+    if !spec.drop_null_keys || spec.keys.is_empty() {
+        return Ok(df.clone());
+    }
+    let mut mask: Option<BooleanChunked> = None;
+    for k in &spec.keys {
+        let nn = column(df, k)?.is_not_null();
+        mask = Some(match mask {
+            None => nn,
+            Some(m) => &m & &nn,
+        });
+    }
+    let mask = mask.expect("at least one key");
+    if mask.all() {
+        return Ok(df.clone());
+    }
+    df.filter(&mask).map_err(pl_err)
+}
+
+fn key_columns(df: &DataFrame, spec: &AggSpec, groups: &Groups) -> Result<Vec<Series>> {
+    spec.keys.iter().map(|k| take(column(df, k)?, &groups.first)).collect()
+}
+
+/// Min or max per group with the total order (NaN above +inf, strings by code point).
+fn extreme(values: &Series, groups: &Groups, want_max: bool, name: &str) -> Result<Series> {
+    let n = groups.len();
+    let ids = &groups.ids;
+    Ok(match values.dtype() {
+        PlDataType::Int64 => {
+            let mut acc: Vec<Option<i64>> = vec![None; n];
+            for (v, &g) in values.i64().map_err(pl_err)?.iter().zip(ids) {
+                if let Some(v) = v {
+                    let a = &mut acc[g as usize];
+                    if a.is_none_or(|a| if want_max { v > a } else { v < a }) {
+                        *a = Some(v);
+                    }
+                }
+            }
+            named(Int64Chunked::from_iter_options("".into(), acc.into_iter()), name)
+        }
+        PlDataType::Float64 => {
+            let mut acc: Vec<Option<f64>> = vec![None; n];
+            for (v, &g) in values.f64().map_err(pl_err)?.iter().zip(ids) {
+                if let Some(v) = v {
+                    let a = &mut acc[g as usize];
+                    let better = |a: f64| {
+                        let o = cmp_f64(v, a);
+                        if want_max { o.is_gt() } else { o.is_lt() }
+                    };
+                    if a.is_none_or(better) {
+                        *a = Some(v);
+                    }
+                }
+            }
+            named(Float64Chunked::from_iter_options("".into(), acc.into_iter()), name)
+        }
+        PlDataType::Boolean => {
+            let mut acc: Vec<Option<bool>> = vec![None; n];
+            for (v, &g) in values.bool().map_err(pl_err)?.iter().zip(ids) {
+                if let Some(v) = v {
+                    let a = &mut acc[g as usize];
+                    if a.is_none_or(|a| if want_max { v & !a } else { !v & a }) {
+                        *a = Some(v);
+                    }
+                }
+            }
+            named(BooleanChunked::from_iter_options("".into(), acc.into_iter()), name)
+        }
+        PlDataType::String => {
+            let mut acc: Vec<Option<&str>> = vec![None; n];
+            for (v, &g) in values.str().map_err(pl_err)?.iter().zip(ids) {
+                if let Some(v) = v {
+                    let a = &mut acc[g as usize];
+                    if a.is_none_or(|a| if want_max { v.as_bytes() > a.as_bytes() } else { v.as_bytes() < a.as_bytes() }) {
+                        *a = Some(v);
+                    }
+                }
+            }
+            named(StringChunked::from_iter_options("".into(), acc.into_iter()), name)
+        }
+        PlDataType::Null => Series::full_null(name.into(), n, &PlDataType::Null),
+        other => return Err(Error::NotImplemented(format!("min/max of {other}"))),
+    })
+}
+
+/// First (or last) non-missing value per group, in row order.
+fn first_last(values: &Series, groups: &Groups, last: bool, name: &str) -> Result<Series> {
+    let n = groups.len();
+    let mut pos: Vec<Option<IdxSize>> = vec![None; n];
+    let valid = values.is_not_null();
+    for (i, (&g, ok)) in groups.ids.iter().zip(valid.iter()).enumerate() {
+        if ok == Some(true) && (last || pos[g as usize].is_none()) {
+            pos[g as usize] = Some(i as IdxSize);
+        }
+    }
+    let idx: IdxCa = pos.into_iter().collect();
+    Ok(values.take(&idx).map_err(pl_err)?.with_name(name.into()))
+}
+
+/// Count of non-missing values per group.
+fn count_valid(values: Option<&Series>, groups: &Groups) -> Vec<i64> {
+    let mut n = vec![0i64; groups.len()];
+    match values {
+        None => {
+            for &g in &groups.ids {
+                n[g as usize] += 1;
+            }
+        }
+        Some(v) => {
+            for (ok, &g) in v.is_not_null().iter().zip(&groups.ids) {
+                if ok == Some(true) {
+                    n[g as usize] += 1;
+                }
+            }
+        }
+    }
+    n
+}
+
+/// Welford state (n, mean, M2) per group.
+fn moments(values: &Series, groups: &Groups) -> Result<(Vec<i64>, Vec<f64>, Vec<f64>)> {
+    let k = groups.len();
+    let (mut n, mut mean, mut m2) = (vec![0i64; k], vec![0f64; k], vec![0f64; k]);
+    for (v, &g) in f64_col(values)?.iter().zip(&groups.ids) {
+        if let Some(x) = v {
+            let g = g as usize;
+            n[g] += 1;
+            let d = x - mean[g];
+            mean[g] += d / n[g] as f64;
+            m2[g] += d * (x - mean[g]);
+        }
+    }
+    Ok((n, mean, m2))
+}
+
+fn partial_call(df: &DataFrame, groups: &Groups, i: usize, call: &AggCall, sem: &Semantics) -> Result<Vec<Series>> {
+    use AggregateFunction::*;
+    let k = groups.len();
+    let arg = |j: usize| column(df, &call.inputs[j]);
+    let int_col = |name: &str, v: Vec<i64>| named(Int64Chunked::from_vec("".into(), v), name);
+    let f_col = |name: &str, v: Vec<f64>| named(Float64Chunked::from_vec("".into(), v), name);
+    Ok(match call.func {
+        CountStar => vec![int_col(&state_name(i, "n"), count_valid(None, groups))],
+        Count => vec![int_col(&state_name(i, "n"), count_valid(Some(arg(0)?), groups))],
+        Sum | Mean => {
+            let values = arg(0)?;
+            let n = count_valid(Some(values), groups);
+            let sum = match (call.func, call.input_type) {
+                (Sum, DataType::Int64 | DataType::Boolean) => {
+                    let vals = values.cast(&PlDataType::Int64).map_err(pl_err)?;
+                    let mut acc = vec![0i64; k];
+                    for (v, &g) in vals.i64().map_err(pl_err)?.iter().zip(&groups.ids) {
+                        if let Some(v) = v {
+                            acc[g as usize] = add_i64(acc[g as usize], v, sem)?;
+                        }
+                    }
+                    int_col(&state_name(i, "sum"), acc)
+                }
+                (Sum, DataType::Utf8) => {
+                    let mut acc = vec![String::new(); k];
+                    for (v, &g) in values.str().map_err(pl_err)?.iter().zip(&groups.ids) {
+                        if let Some(v) = v {
+                            acc[g as usize].push_str(v);
+                        }
+                    }
+                    named(StringChunked::from_iter_values("".into(), acc.iter().map(String::as_str)), &state_name(i, "sum"))
+                }
+                _ => {
+                    let mut acc = vec![0f64; k];
+                    for (v, &g) in f64_col(values)?.iter().zip(&groups.ids) {
+                        if let Some(v) = v {
+                            acc[g as usize] += v;
+                        }
+                    }
+                    f_col(&state_name(i, "sum"), acc)
+                }
+            };
+            vec![sum, int_col(&state_name(i, "n"), n)]
+        }
+        Min | Max => vec![extreme(arg(0)?, groups, call.func == Max, &state_name(i, "v"))?],
+        First | Last => vec![first_last(arg(0)?, groups, call.func == Last, &state_name(i, "v"))?],
+        Var { .. } | Std { .. } => {
+            let (n, mean, m2) = moments(arg(0)?, groups)?;
+            vec![int_col(&state_name(i, "n"), n), f_col(&state_name(i, "mean"), mean), f_col(&state_name(i, "m2"), m2)]
+        }
+        Corr => {
+            let (x, y) = (f64_col(arg(0)?)?, f64_col(arg(1)?)?);
+            let mut s = CorrState::new(k);
+            for ((x, y), &g) in x.iter().zip(y.iter()).zip(&groups.ids) {
+                if let (Some(x), Some(y)) = (x, y) {
+                    s.push(g as usize, x, y);
+                }
+            }
+            s.into_series(i)
+        }
+        Median | Quantile(_) | CountDistinct => {
+            return Err(Error::internal(format!("{} has no partial state", call.func)))
+        }
+    })
+}
+
+struct CorrState {
+    n: Vec<i64>,
+    mx: Vec<f64>,
+    my: Vec<f64>,
+    m2x: Vec<f64>,
+    m2y: Vec<f64>,
+    cxy: Vec<f64>,
+}
+
+const CORR_PARTS: [&str; 6] = ["n", "mx", "my", "m2x", "m2y", "cxy"];
+
+impl CorrState {
+    fn new(k: usize) -> Self {
+        CorrState { n: vec![0; k], mx: vec![0.0; k], my: vec![0.0; k], m2x: vec![0.0; k], m2y: vec![0.0; k], cxy: vec![0.0; k] }
+    }
+
+    fn push(&mut self, g: usize, x: f64, y: f64) {
+        self.n[g] += 1;
+        let n = self.n[g] as f64;
+        let dx = x - self.mx[g];
+        let dy = y - self.my[g];
+        self.mx[g] += dx / n;
+        self.my[g] += dy / n;
+        self.m2x[g] += dx * (x - self.mx[g]);
+        self.m2y[g] += dy * (y - self.my[g]);
+        self.cxy[g] += dx * (y - self.my[g]);
+    }
+
+    fn combine(&mut self, g: usize, n2: i64, mx2: f64, my2: f64, m2x2: f64, m2y2: f64, cxy2: f64) {
+        if n2 == 0 {
+            return;
+        }
+        let n1 = self.n[g] as f64;
+        let nb = n2 as f64;
+        let n = n1 + nb;
+        let dx = mx2 - self.mx[g];
+        let dy = my2 - self.my[g];
+        self.m2x[g] += m2x2 + dx * dx * n1 * nb / n;
+        self.m2y[g] += m2y2 + dy * dy * n1 * nb / n;
+        self.cxy[g] += cxy2 + dx * dy * n1 * nb / n;
+        self.mx[g] += dx * nb / n;
+        self.my[g] += dy * nb / n;
+        self.n[g] += n2;
+    }
+
+    fn into_series(self, i: usize) -> Vec<Series> {
+        let mut out = vec![named(Int64Chunked::from_vec("".into(), self.n), &state_name(i, "n"))];
+        for (part, v) in CORR_PARTS[1..].iter().zip([self.mx, self.my, self.m2x, self.m2y, self.cxy]) {
+            out.push(named(Float64Chunked::from_vec("".into(), v), &state_name(i, part)));
+        }
+        out
+    }
+}
+
+/// Rows → state frame: keys (first-seen order) and each aggregate's partial state.
+pub fn partial(df: &DataFrame, spec: &AggSpec, sem: &Semantics) -> Result<DataFrame> {
+    let df = drop_null_key_rows(df, spec)?;
+    let keys = spec.keys.iter().map(|k| column(&df, k).cloned()).collect::<Result<Vec<_>>>()?;
+    let groups = group_rows(&keys, df.height())?;
+    let mut cols = key_columns(&df, spec, &groups)?;
+    for (i, call) in spec.calls.iter().enumerate() {
+        cols.extend(partial_call(&df, &groups, i, call, sem)?);
+    }
+    frame_with_height(groups.len(), cols)
+}
+
+/// Combines state frames (in the given order, which must be partition order).
+pub fn merge(states: &DataFrame, spec: &AggSpec, sem: &Semantics) -> Result<DataFrame> {
+    use AggregateFunction::*;
+    let keys = spec.keys.iter().map(|k| column(states, k).cloned()).collect::<Result<Vec<_>>>()?;
+    let groups = group_rows(&keys, states.height())?;
+    let k = groups.len();
+    let ids = &groups.ids;
+    let mut cols = key_columns(states, spec, &groups)?;
+    let st = |i: usize, part: &str| column(states, &state_name(i, part));
+    let sum_i64 = |s: &Series| -> Result<Vec<i64>> {
+        let mut acc = vec![0i64; k];
+        for (v, &g) in s.i64().map_err(pl_err)?.iter().zip(ids) {
+            acc[g as usize] = add_i64(acc[g as usize], v.unwrap_or(0), sem)?;
+        }
+        Ok(acc)
+    };
+    let sum_n = |s: &Series| -> Result<Vec<i64>> {
+        let mut acc = vec![0i64; k];
+        for (v, &g) in s.i64().map_err(pl_err)?.iter().zip(ids) {
+            acc[g as usize] += v.unwrap_or(0);
+        }
+        Ok(acc)
+    };
+    for (i, call) in spec.calls.iter().enumerate() {
+        match call.func {
+            CountStar | Count => cols.push(named(Int64Chunked::from_vec("".into(), sum_n(st(i, "n")?)?), &state_name(i, "n"))),
+            Sum | Mean => {
+                let s = st(i, "sum")?;
+                let sum = match s.dtype() {
+                    PlDataType::Int64 => named(Int64Chunked::from_vec("".into(), sum_i64(s)?), &state_name(i, "sum")),
+                    PlDataType::String => {
+                        let mut acc = vec![String::new(); k];
+                        for (v, &g) in s.str().map_err(pl_err)?.iter().zip(ids) {
+                            acc[g as usize].push_str(v.unwrap_or(""));
+                        }
+                        named(StringChunked::from_iter_values("".into(), acc.iter().map(String::as_str)), &state_name(i, "sum"))
+                    }
+                    _ => {
+                        let mut acc = vec![0f64; k];
+                        for (v, &g) in s.f64().map_err(pl_err)?.iter().zip(ids) {
+                            acc[g as usize] += v.unwrap_or(0.0);
+                        }
+                        named(Float64Chunked::from_vec("".into(), acc), &state_name(i, "sum"))
+                    }
+                };
+                cols.push(sum);
+                cols.push(named(Int64Chunked::from_vec("".into(), sum_n(st(i, "n")?)?), &state_name(i, "n")));
+            }
+            Min | Max => cols.push(extreme(st(i, "v")?, &groups, call.func == Max, &state_name(i, "v"))?),
+            First | Last => cols.push(first_last(st(i, "v")?, &groups, call.func == Last, &state_name(i, "v"))?),
+            Var { .. } | Std { .. } => {
+                let (n_in, mean_in, m2_in) = (st(i, "n")?.i64().map_err(pl_err)?, st(i, "mean")?.f64().map_err(pl_err)?, st(i, "m2")?.f64().map_err(pl_err)?);
+                let (mut n, mut mean, mut m2) = (vec![0i64; k], vec![0f64; k], vec![0f64; k]);
+                for (((nb, mb), m2b), &g) in n_in.iter().zip(mean_in.iter()).zip(m2_in.iter()).zip(ids) {
+                    let (nb, mb, m2b) = (nb.unwrap_or(0), mb.unwrap_or(0.0), m2b.unwrap_or(0.0));
+                    if nb == 0 {
+                        continue;
+                    }
+                    let g = g as usize;
+                    let na = n[g] as f64;
+                    let nbf = nb as f64;
+                    let tot = na + nbf;
+                    let d = mb - mean[g];
+                    m2[g] += m2b + d * d * na * nbf / tot;
+                    mean[g] += d * nbf / tot;
+                    n[g] += nb;
+                }
+                cols.push(named(Int64Chunked::from_vec("".into(), n), &state_name(i, "n")));
+                cols.push(named(Float64Chunked::from_vec("".into(), mean), &state_name(i, "mean")));
+                cols.push(named(Float64Chunked::from_vec("".into(), m2), &state_name(i, "m2")));
+            }
+            Corr => {
+                let mut s = CorrState::new(k);
+                let n_in = st(i, "n")?.i64().map_err(pl_err)?.clone();
+                let parts = CORR_PARTS[1..]
+                    .iter()
+                    .map(|p| st(i, p).and_then(|s| s.f64().map_err(pl_err).cloned()))
+                    .collect::<Result<Vec<_>>>()?;
+                for (row, &g) in ids.iter().enumerate() {
+                    let v = |j: usize| parts[j].get(row).unwrap_or(0.0);
+                    s.combine(g as usize, n_in.get(row).unwrap_or(0), v(0), v(1), v(2), v(3), v(4));
+                }
+                cols.extend(s.into_series(i));
+            }
+            Median | Quantile(_) | CountDistinct => {
+                return Err(Error::internal(format!("{} cannot be merged", call.func)))
+            }
+        }
+    }
+    frame_with_height(k, cols)
+}
+
+fn finalize_call(states: &DataFrame, i: usize, call: &AggCall, sem: &Semantics) -> Result<Series> {
+    use AggregateFunction::*;
+    let st = |part: &str| column(states, &state_name(i, part));
+    let name = call.output.as_str();
+    let out = match call.func {
+        CountStar | Count => st("n")?.clone(),
+        Sum => {
+            let (s, n) = (st("sum")?, st("n")?.i64().map_err(pl_err)?);
+            let empty = n.iter().map(|c| c.unwrap_or(0) == 0);
+            match (sem.empty_sum, s.dtype()) {
+                (EmptySum::Zero, _) => s.clone(),
+                (EmptySum::Null, PlDataType::Int64) => {
+                    let ca: Int64Chunked = s.i64().map_err(pl_err)?.iter().zip(empty).map(|(v, e)| if e { None } else { v }).collect();
+                    ca.into_series()
+                }
+                (EmptySum::Null, PlDataType::String) => {
+                    let ca: StringChunked = s.str().map_err(pl_err)?.iter().zip(empty).map(|(v, e)| if e { None } else { v }).collect();
+                    ca.into_series()
+                }
+                (EmptySum::Null, _) => {
+                    let ca: Float64Chunked = s.f64().map_err(pl_err)?.iter().zip(empty).map(|(v, e)| if e { None } else { v }).collect();
+                    ca.into_series()
+                }
+            }
+        }
+        Mean => {
+            let (s, n) = (f64_col(st("sum")?)?, st("n")?.i64().map_err(pl_err)?.clone());
+            let ca: Float64Chunked = s.iter().zip(n.iter()).map(|(s, n)| match n {
+                Some(n) if n > 0 => Some(s.unwrap_or(0.0) / n as f64),
+                _ => None,
+            }).collect();
+            ca.into_series()
+        }
+        Min | Max | First | Last => st("v")?.clone(),
+        Var { ddof } | Std { ddof } => {
+            let (n, m2) = (st("n")?.i64().map_err(pl_err)?.clone(), st("m2")?.f64().map_err(pl_err)?.clone());
+            let is_std = matches!(call.func, Std { .. });
+            let ca: Float64Chunked = n.iter().zip(m2.iter()).map(|(n, m2)| {
+                let n = n.unwrap_or(0);
+                if n - (ddof as i64) <= 0 {
+                    return None;
+                }
+                let var = m2.unwrap_or(0.0) / (n - ddof as i64) as f64;
+                let var = if var.is_nan() { f64::NAN } else { var.max(0.0) };
+                Some(if is_std { var.sqrt() } else { var })
+            }).collect();
+            ca.into_series()
+        }
+        Corr => {
+            let n = st("n")?.i64().map_err(pl_err)?.clone();
+            let (m2x, m2y, cxy) = (st("m2x")?.f64().map_err(pl_err)?.clone(), st("m2y")?.f64().map_err(pl_err)?.clone(), st("cxy")?.f64().map_err(pl_err)?.clone());
+            let ca: Float64Chunked = (0..n.len()).map(|r| {
+                let n = n.get(r).unwrap_or(0);
+                let (a, b, c) = (m2x.get(r)?, m2y.get(r)?, cxy.get(r)?);
+                if n < 2 || a == 0.0 || b == 0.0 {
+                    return None;
+                }
+                Some((c / (a.sqrt() * b.sqrt())).clamp(-1.0, 1.0))
+            }).collect();
+            ca.into_series()
+        }
+        Median | Quantile(_) | CountDistinct => return Err(Error::internal(format!("{} has no state", call.func))),
+    };
+    let out = out.cast(&to_polars_type(call.output_type)).map_err(pl_err)?.with_name(name.into());
+    normalize_nan(out, sem)
+}
+
+/// State frame → result: the keys, then one column per aggregate.
+pub fn finalize(states: &DataFrame, spec: &AggSpec, sem: &Semantics) -> Result<DataFrame> {
+    let mut cols = spec.keys.iter().map(|k| column(states, k).cloned()).collect::<Result<Vec<_>>>()?;
+    for (i, call) in spec.calls.iter().enumerate() {
+        cols.push(finalize_call(states, i, call, sem)?);
+    }
+    frame_with_height(states.height(), cols)
+}
+
+/// Linear-interpolated quantile of sorted values (pandas' and Spark's `percentile`).
+fn quantile_sorted(v: &[f64], q: f64) -> Option<f64> {
+    if v.is_empty() {
+        return None;
+    }
+    let pos = q * (v.len() - 1) as f64;
+    let lo = pos.floor() as usize;
+    let hi = pos.ceil() as usize;
+    if lo == hi {
+        return Some(v[lo]);
+    }
+    let frac = pos - lo as f64;
+    Some(v[lo] + (v[hi] - v[lo]) * frac)
+}
+
+#[derive(Hash, PartialEq, Eq)]
+enum DistinctKey<'a> {
+    Int(i64),
+    Float(u64),
+    Bool(bool),
+    Str(&'a str),
+}
+
+fn holistic(df: &DataFrame, groups: &Groups, call: &AggCall) -> Result<Series> {
+    use AggregateFunction::*;
+    let k = groups.len();
+    let values = column(df, &call.inputs[0])?;
+    Ok(match call.func {
+        Median | Quantile(_) => {
+            let q = if let Quantile(q) = call.func { q } else { 0.5 };
+            let mut per: Vec<Vec<f64>> = vec![vec![]; k];
+            for (v, &g) in f64_col(values)?.iter().zip(&groups.ids) {
+                if let Some(v) = v {
+                    per[g as usize].push(v);
+                }
+            }
+            let ca: Float64Chunked = per
+                .into_iter()
+                .map(|mut v| {
+                    v.sort_by(|a, b| cmp_f64(*a, *b));
+                    quantile_sorted(&v, q)
+                })
+                .collect();
+            ca.into_series()
+        }
+        CountDistinct => {
+            let mut seen: HashSet<(u32, DistinctKey<'_>)> = HashSet::new();
+            let ids = &groups.ids;
+            match values.dtype() {
+                PlDataType::Int64 => {
+                    for (v, &g) in values.i64().map_err(pl_err)?.iter().zip(ids) {
+                        if let Some(v) = v {
+                            seen.insert((g, DistinctKey::Int(v)));
+                        }
+                    }
+                }
+                PlDataType::Float64 => {
+                    for (v, &g) in values.f64().map_err(pl_err)?.iter().zip(ids) {
+                        if let Some(v) = v {
+                            // One NaN, and 0.0 equal to -0.0.
+                            let bits = if v.is_nan() { f64::NAN.to_bits() } else if v == 0.0 { 0 } else { v.to_bits() };
+                            seen.insert((g, DistinctKey::Float(bits)));
+                        }
+                    }
+                }
+                PlDataType::Boolean => {
+                    for (v, &g) in values.bool().map_err(pl_err)?.iter().zip(ids) {
+                        if let Some(v) = v {
+                            seen.insert((g, DistinctKey::Bool(v)));
+                        }
+                    }
+                }
+                PlDataType::String => {
+                    for (v, &g) in values.str().map_err(pl_err)?.iter().zip(ids) {
+                        if let Some(v) = v {
+                            seen.insert((g, DistinctKey::Str(v)));
+                        }
+                    }
+                }
+                PlDataType::Null => {}
+                other => return Err(Error::NotImplemented(format!("count distinct of {other}"))),
+            }
+            let mut counts = vec![0i64; k];
+            for (g, _) in &seen {
+                counts[*g as usize] += 1;
+            }
+            Int64Chunked::from_vec("".into(), counts).into_series()
+        }
+        _ => return Err(Error::internal(format!("{} is not holistic", call.func))),
+    })
+}
+
+/// Rows → result in one step, for any mix of aggregates (holistic ones included).
+pub fn aggregate_rows(df: &DataFrame, spec: &AggSpec, sem: &Semantics) -> Result<DataFrame> {
+    let df = drop_null_key_rows(df, spec)?;
+    let keys = spec.keys.iter().map(|k| column(&df, k).cloned()).collect::<Result<Vec<_>>>()?;
+    let groups = group_rows(&keys, df.height())?;
+    let key_cols = key_columns(&df, spec, &groups)?;
+    let mut cols = key_cols.clone();
+    for (i, call) in spec.calls.iter().enumerate() {
+        let out = if call.func.is_decomposable() {
+            let mut state_cols = key_cols.clone();
+            state_cols.extend(partial_call(&df, &groups, i, call, sem)?);
+            let states = frame_with_height(groups.len(), state_cols)?;
+            finalize_call(&states, i, call, sem)?
+        } else {
+            let s = holistic(&df, &groups, call)?;
+            let s = s.cast(&to_polars_type(call.output_type)).map_err(pl_err)?.with_name(call.output.as_str().into());
+            normalize_nan(s, sem)?
+        };
+        cols.push(out);
+    }
+    frame_with_height(groups.len(), cols)
+}

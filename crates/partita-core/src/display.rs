@@ -1,0 +1,68 @@
+//! Text rendering of a partition as an aligned table.
+
+use polars_core::prelude::{DataFrame, DataType as PlDataType};
+
+use crate::frame::scalar_at;
+use partita_common::ScalarValue;
+
+/// One value as text: null as `null`, floats in shortest round-trip form.
+pub fn format_value(v: &ScalarValue) -> String {
+    match v {
+        v if v.is_null() => "null".to_string(),
+        ScalarValue::Utf8(Some(s)) => s.clone(),
+        ScalarValue::Float64(Some(x)) if x.is_nan() => "NaN".to_string(),
+        ScalarValue::Float64(Some(x)) if x.is_infinite() => if *x > 0.0 { "inf".into() } else { "-inf".into() },
+        other => other.to_string(),
+    }
+}
+
+/// An aligned table with a header, a type row and `max_rows` rows at most (the
+/// middle is elided), ending with the row count.
+pub fn format_table(df: &DataFrame, max_rows: usize) -> String {
+    let names: Vec<String> = df.get_column_names().iter().map(|n| n.to_string()).collect();
+    let types: Vec<String> = df
+        .columns()
+        .iter()
+        .map(|c| match c.dtype() {
+            PlDataType::Int64 => "i64".into(),
+            PlDataType::Float64 => "f64".into(),
+            PlDataType::String => "str".into(),
+            PlDataType::Boolean => "bool".into(),
+            other => other.to_string(),
+        })
+        .collect();
+    let h = df.height();
+    let rows_idx: Vec<Option<usize>> = if h <= max_rows {
+        (0..h).map(Some).collect()
+    } else {
+        let half = max_rows / 2;
+        (0..half).map(Some).chain(std::iter::once(None)).chain((h - half..h).map(Some)).collect()
+    };
+    let rows: Vec<Vec<String>> = rows_idx
+        .iter()
+        .map(|r| match r {
+            Some(i) => df
+                .columns()
+                .iter()
+                .map(|c| scalar_at(c.as_materialized_series(), *i).map(|v| format_value(&v)).unwrap_or_else(|e| e.to_string()))
+                .collect(),
+            None => vec!["…".to_string(); names.len()],
+        })
+        .collect();
+    let mut widths: Vec<usize> = names.iter().zip(&types).map(|(n, t)| n.chars().count().max(t.len())).collect();
+    for r in &rows {
+        for (w, v) in widths.iter_mut().zip(r) {
+            *w = (*w).max(v.chars().count());
+        }
+    }
+    let line = |cells: &[String]| -> String {
+        let parts: Vec<String> = cells.iter().zip(&widths).map(|(c, w)| format!("{c:<w$}", w = *w)).collect();
+        format!("| {} |", parts.join(" | "))
+    };
+    let sep = format!("+{}+", widths.iter().map(|w| "-".repeat(w + 2)).collect::<Vec<_>>().join("+"));
+    let mut out = vec![sep.clone(), line(&names), line(&types), sep.clone()];
+    out.extend(rows.iter().map(|r| line(r)));
+    out.push(sep);
+    out.push(format!("({h} row{})", if h == 1 { "" } else { "s" }));
+    out.join("\n")
+}

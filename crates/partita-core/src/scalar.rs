@@ -1,0 +1,709 @@
+//! Row-by-row kernels: arithmetic, comparison, logic, predicates and scalar
+//! functions, each following the semantics switches.
+//!
+//! Inputs are series of equal length (literals are broadcast by the caller). Under
+//! `NaN is missing` the inputs hold no NaN (scans turn it into null), and callers
+//! normalize float outputs again, so these kernels only ever see NaN as a value.
+
+use std::cmp::Ordering;
+
+use partita_common::{
+    BinaryOperator, DataType, DivisionByZero, Error, IntegerDivision, IntegerOverflow, Logic,
+    Result, Rounding, ScalarValue, Semantics,
+};
+use polars_core::prelude::{
+    BooleanChunked, ChunkFillNullValue, DataType as PlDataType, Float64Chunked, Int64Chunked, IntoSeries,
+    NewChunkedArray, Series, StringChunked,
+};
+
+use crate::frame::{pl_err, scalar_series, to_polars_type};
+
+fn f64s(s: &Series) -> Result<Float64Chunked> {
+    Ok(s.cast(&PlDataType::Float64).map_err(pl_err)?.f64().map_err(pl_err)?.clone())
+}
+
+fn i64s(s: &Series) -> Result<Int64Chunked> {
+    Ok(s.cast(&PlDataType::Int64).map_err(pl_err)?.i64().map_err(pl_err)?.clone())
+}
+
+fn strs(s: &Series) -> Result<StringChunked> {
+    Ok(s.cast(&PlDataType::String).map_err(pl_err)?.str().map_err(pl_err)?.clone())
+}
+
+fn bools(s: &Series) -> Result<BooleanChunked> {
+    Ok(s.cast(&PlDataType::Boolean).map_err(pl_err)?.bool().map_err(pl_err)?.clone())
+}
+
+fn overflow(op: &str, a: i64, b: i64) -> Error {
+    Error::arithmetic(
+        "ARITHMETIC_OVERFLOW",
+        format!("integer overflow in {a} {op} {b}; under pandas semantics it would wrap (set integer_overflow = wrap)"),
+    )
+}
+
+fn divide_by_zero() -> Error {
+    Error::arithmetic("DIVIDE_BY_ZERO", "division by zero; under pandas semantics it gives inf or NaN (set division_by_zero = ieee)")
+}
+
+fn remainder_by_zero() -> Error {
+    Error::arithmetic("REMAINDER_BY_ZERO", "remainder by zero; under pandas semantics it gives NaN (set division_by_zero = ieee)")
+}
+
+/// Adds two integers under the overflow rule.
+pub fn add_i64(a: i64, b: i64, semantics: &Semantics) -> Result<i64> {
+    match semantics.integer_overflow {
+        IntegerOverflow::Wrap => Ok(a.wrapping_add(b)),
+        IntegerOverflow::Error => a.checked_add(b).ok_or_else(|| overflow("+", a, b)),
+    }
+}
+
+fn int_op(a: i64, op: BinaryOperator, b: i64, sem: &Semantics) -> Result<i64> {
+    let wrap = sem.integer_overflow == IntegerOverflow::Wrap;
+    let checked = |r: Option<i64>, w: i64, sym: &str| if wrap { Ok(w) } else { r.ok_or_else(|| overflow(sym, a, b)) };
+    match op {
+        BinaryOperator::Plus => checked(a.checked_add(b), a.wrapping_add(b), "+"),
+        BinaryOperator::Minus => checked(a.checked_sub(b), a.wrapping_sub(b), "-"),
+        BinaryOperator::Multiply => checked(a.checked_mul(b), a.wrapping_mul(b), "*"),
+        BinaryOperator::IntegerDivide => {
+            if b == 0 {
+                return Err(divide_by_zero());
+            }
+            let q = checked(a.checked_div(b), a.wrapping_div(b), "DIV")?;
+            Ok(match sem.integer_division {
+                IntegerDivision::Truncate => q,
+                IntegerDivision::Floor if (a % b != 0) && ((a < 0) != (b < 0)) => q - 1,
+                IntegerDivision::Floor => q,
+            })
+        }
+        BinaryOperator::Modulo => {
+            if b == 0 {
+                return Err(remainder_by_zero());
+            }
+            let r = a.wrapping_rem(b);
+            Ok(match sem.integer_division {
+                IntegerDivision::Floor if r != 0 && ((r < 0) != (b < 0)) => r + b,
+                _ => r,
+            })
+        }
+        other => Err(Error::internal(format!("{other} is not integer arithmetic"))),
+    }
+}
+
+fn float_op(a: f64, op: BinaryOperator, b: f64, sem: &Semantics) -> Result<f64> {
+    let zero_error = sem.division_by_zero == DivisionByZero::Error && b == 0.0;
+    Ok(match op {
+        BinaryOperator::Plus => a + b,
+        BinaryOperator::Minus => a - b,
+        BinaryOperator::Multiply => a * b,
+        BinaryOperator::Divide => {
+            if zero_error {
+                return Err(divide_by_zero());
+            }
+            a / b
+        }
+        BinaryOperator::IntegerDivide => {
+            if zero_error {
+                return Err(divide_by_zero());
+            }
+            match sem.integer_division {
+                IntegerDivision::Floor => (a / b).floor(),
+                IntegerDivision::Truncate => (a / b).trunc(),
+            }
+        }
+        BinaryOperator::Modulo => {
+            if zero_error {
+                return Err(remainder_by_zero());
+            }
+            let r = a % b;
+            match sem.integer_division {
+                IntegerDivision::Floor if r != 0.0 && ((r < 0.0) != (b < 0.0)) => r + b,
+                _ => r,
+            }
+        }
+        other => return Err(Error::internal(format!("{other} is not arithmetic"))),
+    })
+}
+
+/// `left op right` for `+ - * / DIV %`, producing `out` (Int64 or Float64).
+pub fn arithmetic(left: &Series, op: BinaryOperator, right: &Series, out: DataType, sem: &Semantics) -> Result<Series> {
+    let name = left.name().clone();
+    match out {
+        DataType::Int64 => {
+            let (l, r) = (i64s(left)?, i64s(right)?);
+            let mut err = None;
+            let ca: Int64Chunked = l
+                .iter()
+                .zip(r.iter())
+                .map(|(a, b)| match (a, b) {
+                    (Some(a), Some(b)) if err.is_none() => match int_op(a, op, b, sem) {
+                        Ok(v) => Some(v),
+                        Err(e) => {
+                            err = Some(e);
+                            None
+                        }
+                    },
+                    _ => None,
+                })
+                .collect();
+            match err {
+                Some(e) => Err(e),
+                None => Ok(ca.with_name(name).into_series()),
+            }
+        }
+        DataType::Float64 | DataType::Null => {
+            let (l, r) = (f64s(left)?, f64s(right)?);
+            let mut err = None;
+            let ca: Float64Chunked = l
+                .iter()
+                .zip(r.iter())
+                .map(|(a, b)| match (a, b) {
+                    (Some(a), Some(b)) if err.is_none() => match float_op(a, op, b, sem) {
+                        Ok(v) => Some(v),
+                        Err(e) => {
+                            err = Some(e);
+                            None
+                        }
+                    },
+                    _ => None,
+                })
+                .collect();
+            match err {
+                Some(e) => Err(e),
+                None => Ok(ca.with_name(name).into_series()),
+            }
+        }
+        other => Err(Error::internal(format!("arithmetic producing {other}"))),
+    }
+}
+
+/// Total order of floats used everywhere: NaN equals NaN and is above +inf; -0.0 = 0.0.
+pub fn cmp_f64(a: f64, b: f64) -> Ordering {
+    match (a.is_nan(), b.is_nan()) {
+        (true, true) => Ordering::Equal,
+        (true, false) => Ordering::Greater,
+        (false, true) => Ordering::Less,
+        _ => a.partial_cmp(&b).expect("no NaN here"),
+    }
+}
+
+/// Per-row ordering of two series of comparable types (`None` where either is null).
+fn orderings(left: &Series, right: &Series) -> Result<Vec<Option<Ordering>>> {
+    let lt = left.dtype();
+    let rt = right.dtype();
+    let numeric = |t: &PlDataType| matches!(t, PlDataType::Int64 | PlDataType::Float64 | PlDataType::Null);
+    Ok(if lt == &PlDataType::Int64 && rt == &PlDataType::Int64 {
+        let (l, r) = (i64s(left)?, i64s(right)?);
+        l.iter().zip(r.iter()).map(|(a, b)| Some(a?.cmp(&b?))).collect()
+    } else if numeric(lt) && numeric(rt) {
+        let (l, r) = (f64s(left)?, f64s(right)?);
+        l.iter().zip(r.iter()).map(|(a, b)| Some(cmp_f64(a?, b?))).collect()
+    } else if matches!(lt, PlDataType::String | PlDataType::Null) && matches!(rt, PlDataType::String | PlDataType::Null) {
+        let (l, r) = (strs(left)?, strs(right)?);
+        l.iter().zip(r.iter()).map(|(a, b)| Some(a?.as_bytes().cmp(b?.as_bytes()))).collect()
+    } else if matches!(lt, PlDataType::Boolean | PlDataType::Null) && matches!(rt, PlDataType::Boolean | PlDataType::Null) {
+        let (l, r) = (bools(left)?, bools(right)?);
+        l.iter().zip(r.iter()).map(|(a, b)| Some(a?.cmp(&b?))).collect()
+    } else {
+        return Err(Error::plan(format!("cannot compare {lt} with {rt}")));
+    })
+}
+
+fn holds(op: BinaryOperator, o: Ordering) -> bool {
+    match op {
+        BinaryOperator::Eq | BinaryOperator::NullSafeEq => o == Ordering::Equal,
+        BinaryOperator::NotEq => o != Ordering::Equal,
+        BinaryOperator::Lt => o == Ordering::Less,
+        BinaryOperator::LtEq => o != Ordering::Greater,
+        BinaryOperator::Gt => o == Ordering::Greater,
+        BinaryOperator::GtEq => o != Ordering::Less,
+        _ => false,
+    }
+}
+
+/// `left op right` for the comparisons. With a missing operand: NULL under
+/// three-valued logic; false (true for `<>`) under two-valued logic; `<=>` is never
+/// NULL.
+pub fn compare(left: &Series, op: BinaryOperator, right: &Series, sem: &Semantics) -> Result<Series> {
+    let ords = orderings(left, right)?;
+    let (lnull, rnull) = (left.is_null(), right.is_null());
+    let ca: BooleanChunked = ords
+        .iter()
+        .enumerate()
+        .map(|(i, o)| match o {
+            Some(o) => Some(holds(op, *o)),
+            None if op == BinaryOperator::NullSafeEq => {
+                Some(lnull.get(i).unwrap_or(false) && rnull.get(i).unwrap_or(false))
+            }
+            None => match sem.logic {
+                Logic::ThreeValued => None,
+                Logic::TwoValued => Some(op == BinaryOperator::NotEq),
+            },
+        })
+        .collect();
+    Ok(ca.with_name(left.name().clone()).into_series())
+}
+
+/// `left AND right` / `left OR right`: Kleene logic under three-valued logic; under
+/// two-valued logic a missing operand counts as false (as pandas' `&` and `|` do).
+pub fn logical(left: &Series, op: BinaryOperator, right: &Series, sem: &Semantics) -> Result<Series> {
+    let (l, r) = (bools(left)?, bools(right)?);
+    let two = sem.logic == Logic::TwoValued;
+    let ca: BooleanChunked = l
+        .iter()
+        .zip(r.iter())
+        .map(|(a, b)| {
+            let (a, b) = if two { (Some(a.unwrap_or(false)), Some(b.unwrap_or(false))) } else { (a, b) };
+            match op {
+                BinaryOperator::And => match (a, b) {
+                    (Some(false), _) | (_, Some(false)) => Some(false),
+                    (Some(true), Some(true)) => Some(true),
+                    _ => None,
+                },
+                _ => match (a, b) {
+                    (Some(true), _) | (_, Some(true)) => Some(true),
+                    (Some(false), Some(false)) => Some(false),
+                    _ => None,
+                },
+            }
+        })
+        .collect();
+    Ok(ca.with_name(left.name().clone()).into_series())
+}
+
+/// `NOT x`. NULL stays NULL under three-valued logic; under two-valued logic a
+/// missing boolean is an error, as pandas' `~` on an object column holding None.
+pub fn not(s: &Series, sem: &Semantics) -> Result<Series> {
+    let b = bools(s)?;
+    if sem.logic == Logic::TwoValued && b.null_count() > 0 {
+        return Err(Error::plan(format!(
+            "NOT of the boolean '{}' that holds missing values: pandas raises TypeError here; fill the missing values first (coalesce)",
+            s.name()
+        )));
+    }
+    Ok((!&b).with_name(s.name().clone()).into_series())
+}
+
+/// `x IS NULL` (`is_null = true`) or `x IS NOT NULL`.
+pub fn is_null(s: &Series, want_null: bool) -> Series {
+    let m = if want_null { s.is_null() } else { s.is_not_null() };
+    m.with_name(s.name().clone()).into_series()
+}
+
+/// The boolean mask a filter keeps: true rows. Under two-valued logic a mask with
+/// missing values is an error, as pandas' "cannot mask with NA".
+pub fn filter_mask(s: &Series, sem: &Semantics) -> Result<BooleanChunked> {
+    if s.dtype() == &PlDataType::Null {
+        return Ok(BooleanChunked::from_iter_values(s.name().clone(), std::iter::repeat_n(false, s.len())));
+    }
+    let b = s.bool().map_err(|_| Error::plan(format!("filter predicate '{}' is not boolean", s.name())))?;
+    if b.null_count() == 0 {
+        return Ok(b.clone());
+    }
+    if sem.logic == Logic::TwoValued {
+        return Err(Error::plan(format!(
+            "cannot filter by '{}': it holds missing values (pandas raises \"Cannot mask with non-boolean array containing NA / NaN values\"); use coalesce or = true",
+            s.name()
+        )));
+    }
+    Ok(b.fill_null_with_values(false).map_err(pl_err)?)
+}
+
+/// `x [NOT] IN (list)`.
+pub fn in_list(s: &Series, list: &[ScalarValue], negated: bool, sem: &Semantics) -> Result<Series> {
+    let n = s.len();
+    let list_has_null = list.iter().any(ScalarValue::is_null);
+    let mut matched = vec![false; n];
+    for v in list.iter().filter(|v| !v.is_null()) {
+        let other = scalar_series("v", v, n);
+        let ords = orderings(s, &other)?;
+        for (m, o) in matched.iter_mut().zip(ords) {
+            *m |= o == Some(Ordering::Equal);
+        }
+    }
+    let nulls = s.is_null();
+    // pandas' isin: None in the list matches a missing string, never a missing float.
+    let null_matches_missing = list_has_null && s.dtype() == &PlDataType::String;
+    let ca: BooleanChunked = (0..n)
+        .map(|i| {
+            let missing = nulls.get(i).unwrap_or(false);
+            let r = match sem.logic {
+                Logic::ThreeValued => {
+                    if matched[i] {
+                        Some(true)
+                    } else if missing || list_has_null {
+                        None
+                    } else {
+                        Some(false)
+                    }
+                }
+                Logic::TwoValued => Some(matched[i] || (missing && null_matches_missing)),
+            };
+            if negated { r.map(|b| !b) } else { r }
+        })
+        .collect();
+    Ok(ca.with_name(s.name().clone()).into_series())
+}
+
+/// Matches `text` against a LIKE pattern (`%` any run, `_` one character, `\` escapes).
+pub fn like_match(text: &str, pattern: &str) -> bool {
+    let t: Vec<char> = text.chars().collect();
+    let mut p: Vec<(char, bool)> = vec![]; // (char, is_literal)
+    let mut chars = pattern.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => p.push((chars.next().unwrap_or('\\'), true)),
+            c => p.push((c, false)),
+        }
+    }
+    // Iterative wildcard matching with backtracking on the last '%'.
+    let (mut ti, mut pi) = (0, 0);
+    let (mut star, mut mark) = (None, 0);
+    while ti < t.len() {
+        if pi < p.len() && !p[pi].1 && p[pi].0 == '%' {
+            star = Some(pi);
+            mark = ti;
+            pi += 1;
+        } else if pi < p.len() && ((!p[pi].1 && p[pi].0 == '_') || p[pi].0 == t[ti]) {
+            ti += 1;
+            pi += 1;
+        } else if let Some(s) = star {
+            pi = s + 1;
+            mark += 1;
+            ti = mark;
+        } else {
+            return false;
+        }
+    }
+    while pi < p.len() && !p[pi].1 && p[pi].0 == '%' {
+        pi += 1;
+    }
+    pi == p.len()
+}
+
+/// `x [NOT] LIKE pattern`; case-sensitive. Missing: NULL (three-valued) or false,
+/// which NOT LIKE turns to true (two-valued, as pandas' `~str.startswith`).
+pub fn like(s: &Series, pattern: &str, negated: bool, sem: &Semantics) -> Result<Series> {
+    let ca = strs(s)?;
+    let out: BooleanChunked = ca
+        .iter()
+        .map(|v| {
+            let r = match v {
+                Some(v) => Some(like_match(v, pattern)),
+                None if sem.logic == Logic::TwoValued => Some(false),
+                None => None,
+            };
+            if negated { r.map(|b| !b) } else { r }
+        })
+        .collect();
+    Ok(out.with_name(s.name().clone()).into_series())
+}
+
+/// `CAST(x AS to)`. A value that cannot be converted is an error (Spark's ANSI
+/// CAST_INVALID_INPUT; pandas' astype raises too), never a silent NULL.
+pub fn cast(s: &Series, to: DataType) -> Result<Series> {
+    let target = to_polars_type(to);
+    if s.dtype() == &target {
+        return Ok(s.clone());
+    }
+    if to == DataType::Int64 && s.dtype() == &PlDataType::Float64 {
+        let ca = s.f64().map_err(pl_err)?;
+        let mut bad = None;
+        let out: Int64Chunked = ca
+            .iter()
+            .map(|v| {
+                v.and_then(|x| {
+                    if x.is_finite() && x.abs() < 9.3e18 {
+                        Some(x.trunc() as i64)
+                    } else {
+                        bad.get_or_insert(x);
+                        None
+                    }
+                })
+            })
+            .collect();
+        if let Some(x) = bad {
+            return Err(Error::arithmetic("CAST_INVALID_INPUT", format!("the value {x} cannot be cast to i64")));
+        }
+        return Ok(out.with_name(s.name().clone()).into_series());
+    }
+    if to == DataType::Boolean && s.dtype() == &PlDataType::String {
+        let ca = s.str().map_err(pl_err)?;
+        let mut bad = None;
+        let out: BooleanChunked = ca
+            .iter()
+            .map(|v| {
+                v.and_then(|x| match x.trim().to_ascii_lowercase().as_str() {
+                    "true" | "t" | "1" | "yes" | "y" => Some(true),
+                    "false" | "f" | "0" | "no" | "n" => Some(false),
+                    _ => {
+                        bad.get_or_insert(x.to_string());
+                        None
+                    }
+                })
+            })
+            .collect();
+        if let Some(x) = bad {
+            return Err(Error::arithmetic("CAST_INVALID_INPUT", format!("the value '{x}' cannot be cast to bool")));
+        }
+        return Ok(out.with_name(s.name().clone()).into_series());
+    }
+    let src = if s.dtype() == &PlDataType::String && to.is_numeric() {
+        // Trim like Spark does before parsing numbers.
+        let ca = s.str().map_err(pl_err)?;
+        let t: StringChunked = ca.iter().map(|v| v.map(str::trim)).collect();
+        t.with_name(s.name().clone()).into_series()
+    } else {
+        s.clone()
+    };
+    let out = src.cast(&target).map_err(pl_err)?;
+    if out.null_count() != s.null_count() {
+        let mask = out.is_null() & s.is_not_null();
+        let idx = mask.iter().position(|b| b == Some(true)).unwrap_or(0);
+        let v = crate::frame::scalar_at(s, idx)?;
+        return Err(Error::arithmetic("CAST_INVALID_INPUT", format!("the value {v} cannot be cast to {to}")));
+    }
+    Ok(out)
+}
+
+/// Rounds half away from zero on the shortest decimal form of `x` (Spark's ROUND).
+fn round_half_away_decimal(x: f64, digits: i64) -> f64 {
+    if !x.is_finite() {
+        return x;
+    }
+    let text = format!("{}", x.abs());
+    let (int_part, frac_part) = match text.split_once('.') {
+        Some((i, f)) => (i.to_string(), f.to_string()),
+        None => (text.clone(), String::new()),
+    };
+    let mut digits_all: Vec<u8> = int_part.bytes().chain(frac_part.bytes()).map(|b| b - b'0').collect();
+    let point = int_part.len() as i64; // digits before the decimal point
+    let keep = point + digits; // how many leading digits are kept
+    if keep >= digits_all.len() as i64 {
+        return x;
+    }
+    if keep < 0 {
+        return 0.0_f64.copysign(x);
+    }
+    let keep = keep as usize;
+    let round_up = digits_all[keep] >= 5;
+    digits_all.truncate(keep);
+    if round_up {
+        let mut i = keep;
+        loop {
+            if i == 0 {
+                digits_all.insert(0, 1);
+                break;
+            }
+            i -= 1;
+            if digits_all[i] == 9 {
+                digits_all[i] = 0;
+            } else {
+                digits_all[i] += 1;
+                break;
+            }
+        }
+    }
+    let grown = digits_all.len() as i64 > keep as i64;
+    let point = point + if grown { 1 } else { 0 };
+    let mut s = String::new();
+    for (i, d) in digits_all.iter().enumerate() {
+        if i as i64 == point {
+            s.push('.');
+        }
+        s.push((b'0' + d) as char);
+    }
+    let mut v: f64 = if s.is_empty() { 0.0 } else { s.parse().unwrap_or(0.0) };
+    // Digits dropped before the point (negative `digits`) are zeros.
+    let missing = point - digits_all.len() as i64;
+    if missing > 0 {
+        v *= 10f64.powi(missing as i32);
+    }
+    v.copysign(x)
+}
+
+fn round_f64(x: f64, digits: i64, rounding: Rounding) -> f64 {
+    match rounding {
+        Rounding::HalfEven => {
+            // numpy's algorithm: scale, round half to even on the binary value, unscale.
+            if digits >= 0 {
+                let f = 10f64.powi(digits as i32);
+                let y = (x * f).round_ties_even() / f;
+                if y.is_finite() { y } else { x }
+            } else {
+                let f = 10f64.powi((-digits) as i32);
+                (x / f).round_ties_even() * f
+            }
+        }
+        Rounding::HalfAwayFromZero => round_half_away_decimal(x, digits),
+    }
+}
+
+fn round_i64(v: i64, digits: i64, rounding: Rounding) -> i64 {
+    if digits >= 0 {
+        return v;
+    }
+    let f = 10i64.saturating_pow((-digits) as u32);
+    let q = v / f;
+    let r = v % f;
+    let twice = 2 * r.abs();
+    let up = match twice.cmp(&f) {
+        Ordering::Greater => true,
+        Ordering::Less => false,
+        Ordering::Equal => match rounding {
+            Rounding::HalfAwayFromZero => true,
+            Rounding::HalfEven => q % 2 != 0,
+        },
+    };
+    (if up { q + v.signum() } else { q }).saturating_mul(f)
+}
+
+/// `ROUND(x, digits)` with halves as the semantics says.
+pub fn round(s: &Series, digits: i64, sem: &Semantics) -> Result<Series> {
+    let name = s.name().clone();
+    Ok(match s.dtype() {
+        PlDataType::Int64 => {
+            let ca: Int64Chunked = s.i64().map_err(pl_err)?.iter().map(|v| v.map(|v| round_i64(v, digits, sem.rounding))).collect();
+            ca.with_name(name).into_series()
+        }
+        _ => {
+            let ca: Float64Chunked = f64s(s)?.iter().map(|v| v.map(|v| round_f64(v, digits, sem.rounding))).collect();
+            ca.with_name(name).into_series()
+        }
+    })
+}
+
+/// `ABS(x)`; `abs(i64::MIN)` overflows as the semantics says.
+pub fn abs(s: &Series, sem: &Semantics) -> Result<Series> {
+    let name = s.name().clone();
+    Ok(match s.dtype() {
+        PlDataType::Int64 => {
+            let mut err = None;
+            let ca: Int64Chunked = s
+                .i64()
+                .map_err(pl_err)?
+                .iter()
+                .map(|v| {
+                    v.and_then(|v| match (v.checked_abs(), sem.integer_overflow) {
+                        (Some(a), _) => Some(a),
+                        (None, IntegerOverflow::Wrap) => Some(v.wrapping_abs()),
+                        (None, IntegerOverflow::Error) => {
+                            err = Some(Error::arithmetic("ARITHMETIC_OVERFLOW", format!("abs({v}) overflows")));
+                            None
+                        }
+                    })
+                })
+                .collect();
+            if let Some(e) = err {
+                return Err(e);
+            }
+            ca.with_name(name).into_series()
+        }
+        _ => {
+            let ca: Float64Chunked = f64s(s)?.iter().map(|v| v.map(f64::abs)).collect();
+            ca.with_name(name).into_series()
+        }
+    })
+}
+
+/// `-x`; `-i64::MIN` overflows as the semantics says.
+pub fn negate(s: &Series, sem: &Semantics) -> Result<Series> {
+    let zero = scalar_series(s.name(), &ScalarValue::Int64(Some(0)), s.len());
+    let out = if s.dtype() == &PlDataType::Int64 { DataType::Int64 } else { DataType::Float64 };
+    arithmetic(&zero, BinaryOperator::Minus, s, out, sem).map(|r| r.with_name(s.name().clone()))
+}
+
+/// `COALESCE(args...)`: per row the first non-missing argument, as type `out`.
+pub fn coalesce(args: &[Series], out: DataType) -> Result<Series> {
+    let target = to_polars_type(out);
+    let mut iter = args.iter();
+    let first = iter.next().ok_or_else(|| Error::plan("coalesce needs an argument"))?;
+    let mut acc = first.cast(&target).map_err(pl_err)?;
+    for a in iter {
+        let a = a.cast(&target).map_err(pl_err)?;
+        let mask = acc.is_not_null();
+        acc = acc.zip_with(&mask, &a).map_err(pl_err)?;
+    }
+    Ok(acc.with_name(first.name().clone()))
+}
+
+/// `CASE WHEN c1 THEN v1 ... ELSE o END`: per row the value of the first true condition.
+pub fn case_when(conditions: &[Series], values: &[Series], otherwise: &Series, out: DataType) -> Result<Series> {
+    let target = to_polars_type(out);
+    let mut acc = otherwise.cast(&target).map_err(pl_err)?;
+    for (c, v) in conditions.iter().zip(values).rev() {
+        let mask = bools(c)?.fill_null_with_values(false).map_err(pl_err)?;
+        let v = v.cast(&target).map_err(pl_err)?;
+        acc = v.zip_with(&mask, &acc).map_err(pl_err)?;
+    }
+    Ok(acc.with_name(otherwise.name().clone()))
+}
+
+/// `LOWER`, `UPPER` (`upper = true`) of strings.
+pub fn change_case(s: &Series, upper: bool) -> Result<Series> {
+    let ca = strs(s)?;
+    let out: StringChunked = ca.iter().map(|v| v.map(|v| if upper { v.to_uppercase() } else { v.to_lowercase() })).collect();
+    Ok(out.with_name(s.name().clone()).into_series())
+}
+
+/// `LENGTH(s)` in characters.
+pub fn length(s: &Series) -> Result<Series> {
+    let ca = strs(s)?;
+    let out: Int64Chunked = ca.iter().map(|v| v.map(|v| v.chars().count() as i64)).collect();
+    Ok(out.with_name(s.name().clone()).into_series())
+}
+
+/// `POWER(x, y)` as a float.
+pub fn power(x: &Series, y: &Series) -> Result<Series> {
+    let (a, b) = (f64s(x)?, f64s(y)?);
+    let out: Float64Chunked = a.iter().zip(b.iter()).map(|(a, b)| Some(a?.powf(b?))).collect();
+    Ok(out.with_name(x.name().clone()).into_series())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn like_patterns() {
+        assert!(like_match("apple", "a%"));
+        assert!(like_match("apple", "%pl_"));
+        assert!(!like_match("Apple", "a%"));
+        assert!(like_match("", "%"));
+        assert!(!like_match("ab", "a"));
+        assert!(like_match("a%b", "a\\%b"));
+        assert!(!like_match("axb", "a\\%b"));
+    }
+
+    #[test]
+    fn rounding_halves() {
+        let even = Rounding::HalfEven;
+        let away = Rounding::HalfAwayFromZero;
+        assert_eq!(round_f64(2.5, 0, even), 2.0);
+        assert_eq!(round_f64(0.125, 2, even), 0.12);
+        assert_eq!(round_f64(0.25, 1, even), 0.2);
+        assert_eq!(round_f64(2.5, 0, away), 3.0);
+        assert_eq!(round_f64(-2.5, 0, away), -3.0);
+        assert_eq!(round_f64(0.125, 2, away), 0.13);
+        assert_eq!(round_f64(0.25, 1, away), 0.3);
+        assert_eq!(round_f64(9.995, 2, away), 10.0);
+        assert_eq!(round_f64(1234.5, -2, away), 1200.0);
+        assert_eq!(round_f64(1250.0, -2, away), 1300.0);
+        assert_eq!(round_i64(25, -1, even), 20);
+        assert_eq!(round_i64(25, -1, away), 30);
+        assert_eq!(round_i64(-25, -1, away), -30);
+    }
+
+    #[test]
+    fn integer_division_and_modulo_follow_the_switch() {
+        let pandas = Semantics::pandas();
+        let spark = Semantics::spark();
+        assert_eq!(int_op(-7, BinaryOperator::IntegerDivide, 2, &pandas).unwrap(), -4);
+        assert_eq!(int_op(-7, BinaryOperator::IntegerDivide, 2, &spark).unwrap(), -3);
+        assert_eq!(int_op(-7, BinaryOperator::Modulo, 3, &pandas).unwrap(), 2);
+        assert_eq!(int_op(-7, BinaryOperator::Modulo, 3, &spark).unwrap(), -1);
+        assert_eq!(int_op(7, BinaryOperator::Modulo, -3, &pandas).unwrap(), -2);
+        assert_eq!(float_op(-7.0, BinaryOperator::Modulo, 3.0, &pandas).unwrap(), 2.0);
+        assert!(int_op(i64::MAX, BinaryOperator::Plus, 1, &spark).is_err());
+        assert_eq!(int_op(i64::MAX, BinaryOperator::Plus, 1, &pandas).unwrap(), i64::MIN);
+    }
+}

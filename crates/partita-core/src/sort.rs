@@ -1,0 +1,40 @@
+//! Sorting one partition, and merging sorted partitions.
+
+use partita_common::{Result, SortKey};
+use polars_core::prelude::{DataFrame, IdxSize, SortMultipleOptions};
+
+use crate::frame::{concat, pl_err, schema_of};
+
+/// A stable sort by `keys` (direction and null placement per key; NaN sorts above
+/// +inf), keeping only the first `limit` rows when given (top-k).
+pub fn sort(df: &DataFrame, keys: &[SortKey], limit: Option<usize>) -> Result<DataFrame> {
+    if df.height() <= 1 {
+        return Ok(match limit {
+            Some(n) => df.head(Some(n)),
+            None => df.clone(),
+        });
+    }
+    let options = SortMultipleOptions {
+        descending: keys.iter().map(|k| k.descending).collect(),
+        nulls_last: keys.iter().map(|k| k.nulls_last).collect(),
+        multithreaded: false,
+        maintain_order: true,
+        limit: limit.map(|n| n.min(IdxSize::MAX as usize) as IdxSize),
+    };
+    let out = df.sort(keys.iter().map(|k| k.column.as_str()), options).map_err(pl_err)?;
+    Ok(match limit {
+        Some(n) if out.height() > n => out.head(Some(n)),
+        _ => out,
+    })
+}
+
+/// Merges partitions that are each sorted by `keys` into one sorted partition. Ties
+/// keep partition order, so the result equals a stable sort of all rows.
+pub fn merge_sorted(parts: Vec<DataFrame>, keys: &[SortKey], limit: Option<usize>) -> Result<DataFrame> {
+    let Some(first) = parts.first() else {
+        return Err(partita_common::Error::internal("merge of no partitions"));
+    };
+    let schema = schema_of(first)?;
+    let all = concat(parts, &schema)?;
+    sort(&all, keys, limit)
+}
