@@ -308,21 +308,25 @@ pub fn filter_mask(s: &Series, sem: &Semantics) -> Result<BooleanChunked> {
     Ok(b.fill_null_with_values(false).map_err(pl_err)?)
 }
 
-/// `x [NOT] IN (list)`.
-pub fn in_list(s: &Series, list: &[ScalarValue], negated: bool, sem: &Semantics) -> Result<Series> {
+/// `x [NOT] IN (list)`; each list item is a series of the same length (literals
+/// broadcast). Under three-valued logic, no match with a NULL in the list (or a
+/// NULL `x`) is NULL; under two-valued logic it is false, except that pandas' `isin`
+/// lets a missing item match a missing string (never a missing float).
+pub fn in_list(s: &Series, list: &[Series], negated: bool, sem: &Semantics) -> Result<Series> {
     let n = s.len();
-    let list_has_null = list.iter().any(ScalarValue::is_null);
     let mut matched = vec![false; n];
-    for v in list.iter().filter(|v| !v.is_null()) {
-        let other = scalar_series("v", v, n);
-        let ords = orderings(s, &other)?;
+    let mut list_null = vec![false; n];
+    for item in list {
+        let ords = orderings(s, item)?;
         for (m, o) in matched.iter_mut().zip(ords) {
             *m |= o == Some(Ordering::Equal);
         }
+        for (ln, isnull) in list_null.iter_mut().zip(item.is_null().iter()) {
+            *ln |= isnull.unwrap_or(false);
+        }
     }
     let nulls = s.is_null();
-    // pandas' isin: None in the list matches a missing string, never a missing float.
-    let null_matches_missing = list_has_null && s.dtype() == &PlDataType::String;
+    let string_column = s.dtype() == &PlDataType::String;
     let ca: BooleanChunked = (0..n)
         .map(|i| {
             let missing = nulls.get(i).unwrap_or(false);
@@ -330,13 +334,13 @@ pub fn in_list(s: &Series, list: &[ScalarValue], negated: bool, sem: &Semantics)
                 Logic::ThreeValued => {
                     if matched[i] {
                         Some(true)
-                    } else if missing || list_has_null {
+                    } else if missing || list_null[i] {
                         None
                     } else {
                         Some(false)
                     }
                 }
-                Logic::TwoValued => Some(matched[i] || (missing && null_matches_missing)),
+                Logic::TwoValued => Some(matched[i] || (missing && list_null[i] && string_column)),
             };
             if negated { r.map(|b| !b) } else { r }
         })

@@ -1,0 +1,126 @@
+//! Evaluates plan expressions over a partition with the core kernels.
+
+use partita_common::{BinaryOperator, DataType, Error, Result, ScalarFunction, ScalarValue, Semantics};
+use partita_core::frame::{column, frame_with_height, normalize_nan, scalar_at, scalar_series, schema_of};
+use partita_core::polars::Series;
+use partita_core::{scalar, Partition};
+use partita_plan::optimizer::ConstantEvaluator;
+use partita_plan::Expr;
+
+/// The value of `expr` for every row of `df`, named by the expression's output name.
+pub fn evaluate(expr: &Expr, df: &Partition, sem: &Semantics) -> Result<Series> {
+    let out = eval_inner(expr, df, sem)?;
+    Ok(out.with_name(expr.output_name().as_str().into()))
+}
+
+fn out_type(expr: &Expr, df: &Partition, sem: &Semantics) -> Result<DataType> {
+    expr.data_type(&schema_of(df)?, sem)
+}
+
+fn eval_inner(expr: &Expr, df: &Partition, sem: &Semantics) -> Result<Series> {
+    let n = df.height();
+    let ev = |e: &Expr| eval_inner(e, df, sem);
+    let s = match expr {
+        Expr::Column(name) => column(df, name)?.clone(),
+        Expr::Literal(v) => scalar_series("literal", v, n),
+        Expr::Alias(e, name) => ev(e)?.with_name(name.as_str().into()),
+        Expr::Binary { left, op, right } => {
+            let (l, r) = (ev(left)?, ev(right)?);
+            if op.is_arithmetic() {
+                scalar::arithmetic(&l, *op, &r, out_type(expr, df, sem)?, sem)?
+            } else if op.is_comparison() {
+                scalar::compare(&l, *op, &r, sem)?
+            } else {
+                scalar::logical(&l, *op, &r, sem)?
+            }
+        }
+        Expr::Not(e) => scalar::not(&ev(e)?, sem)?,
+        Expr::IsNull(e) => scalar::is_null(&ev(e)?, true),
+        Expr::IsNotNull(e) => scalar::is_null(&ev(e)?, false),
+        Expr::InList { expr: e, list, negated } => {
+            let items = list.iter().map(ev).collect::<Result<Vec<_>>>()?;
+            scalar::in_list(&ev(e)?, &items, *negated, sem)?
+        }
+        Expr::Between { expr: e, low, high, negated } => {
+            let x = ev(e)?;
+            let lo = scalar::compare(&x, BinaryOperator::GtEq, &ev(low)?, sem)?;
+            let hi = scalar::compare(&x, BinaryOperator::LtEq, &ev(high)?, sem)?;
+            let both = scalar::logical(&lo, BinaryOperator::And, &hi, sem)?;
+            if *negated { scalar::not(&both, sem)? } else { both }
+        }
+        Expr::Like { expr: e, pattern, negated } => scalar::like(&ev(e)?, pattern, *negated, sem)?,
+        Expr::Cast { expr: e, to } => scalar::cast(&ev(e)?, *to)?,
+        Expr::Function { func, args } => {
+            let vals = args.iter().map(ev).collect::<Result<Vec<_>>>()?;
+            match func {
+                ScalarFunction::Round => {
+                    let digits = match args.get(1).map(|a| a.unalias()) {
+                        None => 0,
+                        Some(Expr::Literal(ScalarValue::Int64(Some(d)))) => *d,
+                        Some(other) => return Err(Error::plan(format!("round expects an integer literal for digits, got {other}"))),
+                    };
+                    scalar::round(&vals[0], digits, sem)?
+                }
+                ScalarFunction::Abs => scalar::abs(&vals[0], sem)?,
+                ScalarFunction::Negate => scalar::negate(&vals[0], sem)?,
+                ScalarFunction::Coalesce => scalar::coalesce(&vals, out_type(expr, df, sem)?)?,
+                ScalarFunction::Lower => scalar::change_case(&vals[0], false)?,
+                ScalarFunction::Upper => scalar::change_case(&vals[0], true)?,
+                ScalarFunction::Length => scalar::length(&vals[0])?,
+                ScalarFunction::Power => scalar::power(&vals[0], &vals[1])?,
+            }
+        }
+        Expr::Case { branches, otherwise } => {
+            let t = out_type(expr, df, sem)?;
+            let conds = branches.iter().map(|(c, _)| ev(c)).collect::<Result<Vec<_>>>()?;
+            let vals = branches.iter().map(|(_, v)| ev(v)).collect::<Result<Vec<_>>>()?;
+            let other = match otherwise {
+                Some(o) => ev(o)?,
+                None => scalar_series("null", &ScalarValue::null_of(t), n),
+            };
+            scalar::case_when(&conds, &vals, &other, t)?
+        }
+        Expr::Aggregate { .. } => {
+            return Err(Error::internal(format!("aggregate '{expr}' evaluated outside an aggregation")))
+        }
+    };
+    normalize_nan(s, sem)
+}
+
+/// Keeps the rows where `predicate` is true. Conjuncts run left to right, each on the
+/// rows the earlier ones kept, so `b <> 0 AND a / b > 1` never divides by zero.
+pub fn filter(df: Partition, predicate: &Expr, sem: &Semantics) -> Result<Partition> {
+    let mut df = df;
+    for c in predicate.split_conjunction() {
+        if df.height() == 0 {
+            break;
+        }
+        let mask = scalar::filter_mask(&evaluate(c, &df, sem)?, sem)?;
+        if !mask.all() {
+            df = df.filter(&mask).map_err(partita_core::frame::pl_err)?;
+        }
+    }
+    Ok(df)
+}
+
+/// Computes one output column per expression.
+pub fn project(df: &Partition, exprs: &[Expr], sem: &Semantics) -> Result<Partition> {
+    let cols = exprs.iter().map(|e| evaluate(e, df, sem)).collect::<Result<Vec<_>>>()?;
+    frame_with_height(df.height(), cols)
+}
+
+/// Folds constants with the same kernels the query runs with.
+pub struct KernelConstantEvaluator;
+
+impl ConstantEvaluator for KernelConstantEvaluator {
+    fn evaluate(&self, expr: &Expr, semantics: &Semantics) -> Result<ScalarValue> {
+        let one_row = frame_with_height(1, vec![])?;
+        let s = evaluate(expr, &one_row, semantics)?;
+        let v = scalar_at(&s, 0)?;
+        // Keep the expression's type: a NULL result stays typed.
+        match (v.is_null(), expr.data_type(&schema_of(&one_row)?, semantics)?) {
+            (true, t) => Ok(ScalarValue::null_of(t)),
+            (false, _) => Ok(v),
+        }
+    }
+}

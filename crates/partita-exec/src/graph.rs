@@ -1,0 +1,278 @@
+//! The task graph: a petgraph DAG of tasks, each one piece of work on one partition
+//! (or one merge of several), with its stable text form and DOT.
+
+use std::fmt::Write as _;
+use std::sync::Arc;
+
+use partita_common::{SchemaRef, SortKey};
+use partita_core::aggregate::AggSpec;
+use partita_plan::{Expr, TableSource};
+use petgraph::stable_graph::{NodeIndex, StableDiGraph};
+use petgraph::visit::EdgeRef;
+use petgraph::Direction;
+
+use crate::udf::PartitionFn;
+
+/// Where a task's input comes from.
+#[derive(Debug, Clone)]
+pub enum TaskInput {
+    /// Reads one partition of a source.
+    Scan {
+        /// The source.
+        source: Arc<dyn TableSource>,
+        /// Which partition.
+        partition: usize,
+        /// Source columns read (`None`: all).
+        projection: Option<Vec<usize>>,
+        /// The schema the scan yields (types the pandas integer rule may widen).
+        schema: SchemaRef,
+    },
+    /// Combines the outputs of other tasks, in edge order.
+    Merge(MergeKind),
+}
+
+/// How a merge combines its inputs.
+#[derive(Debug, Clone)]
+pub enum MergeKind {
+    /// Concatenates in order, keeping the first `limit` rows when given.
+    Concat {
+        /// Rows kept.
+        limit: Option<usize>,
+    },
+    /// Merges partial aggregate states.
+    AggStates(AggSpec),
+    /// Merges sorted runs, keeping the first `limit` rows when given.
+    SortedRuns {
+        /// The sort keys.
+        keys: Vec<SortKey>,
+        /// Rows kept (top-k).
+        limit: Option<usize>,
+    },
+}
+
+/// A narrow step applied to a task's (single) frame; several fuse into one task.
+#[derive(Debug, Clone)]
+pub enum Op {
+    /// Keeps the rows where the predicate is true.
+    Filter(Expr),
+    /// Computes columns.
+    Project(Vec<Expr>),
+    /// Rows → partial aggregate states.
+    PartialAgg(AggSpec),
+    /// States → result.
+    FinalAgg(AggSpec),
+    /// Rows → result, for holistic aggregates.
+    AggregateRows(AggSpec),
+    /// Sorts (a top-k with `limit`).
+    Sort {
+        /// The keys.
+        keys: Vec<SortKey>,
+        /// Rows kept.
+        limit: Option<usize>,
+    },
+    /// Skips then keeps rows.
+    Limit {
+        /// Rows skipped.
+        skip: usize,
+        /// Rows kept.
+        fetch: Option<usize>,
+    },
+    /// Runs user code.
+    Map(PartitionFn, SchemaRef),
+}
+
+/// How a task splits its result into several outputs.
+#[derive(Debug, Clone)]
+pub enum OutputSplit {
+    /// One output.
+    Single,
+    /// By the hash of key columns into `n` outputs (a shuffle).
+    Hash {
+        /// The key columns.
+        keys: Vec<String>,
+        /// Outputs.
+        n: usize,
+    },
+    /// In order into `n` near-equal slices.
+    Even(usize),
+}
+
+impl OutputSplit {
+    /// The number of outputs.
+    pub fn outputs(&self) -> usize {
+        match self {
+            OutputSplit::Single => 1,
+            OutputSplit::Hash { n, .. } | OutputSplit::Even(n) => *n,
+        }
+    }
+}
+
+/// One task of the graph.
+#[derive(Debug, Clone)]
+pub struct Task {
+    /// A short label: `partition`, `merge_agg`, `merge_sort`, ...
+    pub kind: String,
+    /// The partition this task works on, when it works on one.
+    pub partition: Option<usize>,
+    /// The merge level (0 for partition tasks).
+    pub level: usize,
+    /// Its input.
+    pub input: TaskInput,
+    /// Fused narrow steps.
+    pub ops: Vec<Op>,
+    /// Its outputs.
+    pub split: OutputSplit,
+}
+
+impl Task {
+    /// The label used in errors and plan text, e.g. `partition[3]` or `merge_agg[L1.0]`.
+    pub fn label(&self) -> String {
+        match self.partition {
+            Some(p) if self.level == 0 => format!("{}[{p}]", self.kind),
+            Some(p) => format!("{}[L{}.{p}]", self.kind, self.level),
+            None => self.kind.clone(),
+        }
+    }
+
+    fn describe_ops(&self) -> String {
+        let mut parts = vec![];
+        match &self.input {
+            TaskInput::Scan { source, partition, projection, schema } => {
+                let cols = if projection.is_some() { format!(" [{}]", schema.names().join(", ")) } else { String::new() };
+                parts.push(format!("scan {} #{partition}{cols}", source.describe().split(' ').next().unwrap_or("")));
+            }
+            TaskInput::Merge(MergeKind::Concat { limit: None }) => parts.push("concat".into()),
+            TaskInput::Merge(MergeKind::Concat { limit: Some(n) }) => parts.push(format!("concat limit={n}")),
+            TaskInput::Merge(MergeKind::AggStates(_)) => parts.push("merge states".into()),
+            TaskInput::Merge(MergeKind::SortedRuns { keys, limit }) => {
+                let k: Vec<String> = keys.iter().map(|k| k.to_string()).collect();
+                parts.push(match limit {
+                    Some(n) => format!("merge sorted top-{n} by {}", k.join(", ")),
+                    None => format!("merge sorted by {}", k.join(", ")),
+                });
+            }
+        }
+        for op in &self.ops {
+            parts.push(match op {
+                Op::Filter(e) => format!("filter {e}"),
+                Op::Project(es) => format!("project {}", es.iter().map(|e| e.to_string()).collect::<Vec<_>>().join(", ")),
+                Op::PartialAgg(s) => format!("partial_agg {}", agg_text(s)),
+                Op::FinalAgg(s) => format!("final_agg {}", agg_text(s)),
+                Op::AggregateRows(s) => format!("aggregate {}", agg_text(s)),
+                Op::Sort { keys, limit } => {
+                    let k: Vec<String> = keys.iter().map(|k| k.to_string()).collect();
+                    match limit {
+                        Some(n) => format!("top-{n} by {}", k.join(", ")),
+                        None => format!("sort by {}", k.join(", ")),
+                    }
+                }
+                Op::Limit { skip, fetch } => match fetch {
+                    Some(f) => format!("limit skip={skip} fetch={f}"),
+                    None => format!("limit skip={skip}"),
+                },
+                Op::Map(f, _) => format!("map_partitions {}", partita_plan::PartitionFunction::name(f)),
+            });
+        }
+        match &self.split {
+            OutputSplit::Single => {}
+            OutputSplit::Hash { keys, n } => parts.push(format!("hash-split by [{}] into {n}", keys.join(", "))),
+            OutputSplit::Even(n) => parts.push(format!("split into {n}")),
+        }
+        parts.join(" → ")
+    }
+}
+
+fn agg_text(s: &AggSpec) -> String {
+    let calls: Vec<String> = s.calls.iter().map(|c| format!("{}({}) AS {}", c.func, c.inputs.join(", "), c.output)).collect();
+    format!("by [{}]: {}", s.keys.join(", "), calls.join(", "))
+}
+
+/// An edge: which output of the producer feeds the consumer, and at which input position.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Edge {
+    /// The producer's output index.
+    pub port: usize,
+    /// The consumer's input position.
+    pub order: usize,
+}
+
+/// One output of the whole graph: a task and its output index.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Part {
+    /// The task.
+    pub node: NodeIndex,
+    /// Its output index.
+    pub port: usize,
+}
+
+/// The DAG of tasks of one query, and the outputs that form its result, in order.
+#[derive(Debug, Clone, Default)]
+pub struct TaskGraph {
+    /// The tasks and edges.
+    pub graph: StableDiGraph<Task, Edge>,
+    /// The result partitions, in order.
+    pub outputs: Vec<Part>,
+}
+
+impl TaskGraph {
+    /// The number of tasks.
+    pub fn task_count(&self) -> usize {
+        self.graph.node_count()
+    }
+
+    /// The inputs of a task, in input order.
+    pub fn inputs_of(&self, node: NodeIndex) -> Vec<(NodeIndex, Edge)> {
+        let mut v: Vec<(NodeIndex, Edge)> =
+            self.graph.edges_directed(node, Direction::Incoming).map(|e| (e.source(), *e.weight())).collect();
+        v.sort_by_key(|(_, e)| e.order);
+        v
+    }
+
+    /// Tasks in a topological order that lists producers first, by level then partition.
+    pub fn ordered_nodes(&self) -> Vec<NodeIndex> {
+        let mut nodes: Vec<NodeIndex> = self.graph.node_indices().collect();
+        nodes.sort_by_key(|n| n.index());
+        nodes
+    }
+
+    /// The stable text form: one line per task, with its inputs.
+    pub fn display_indent(&self) -> String {
+        let nodes = self.ordered_nodes();
+        let id = |n: NodeIndex| nodes.iter().position(|m| *m == n).unwrap_or(0);
+        let mut out = String::new();
+        let _ = writeln!(out, "{} tasks, {} result partition(s)", nodes.len(), self.outputs.len());
+        for &n in &nodes {
+            let t = &self.graph[n];
+            let inputs = self.inputs_of(n);
+            let from = if inputs.is_empty() {
+                String::new()
+            } else {
+                let ids: Vec<String> = inputs
+                    .iter()
+                    .map(|(m, e)| if self.graph[*m].split.outputs() > 1 { format!("t{}.{}", id(*m), e.port) } else { format!("t{}", id(*m)) })
+                    .collect();
+                format!(" <- [{}]", ids.join(", "))
+            };
+            let _ = writeln!(out, "t{} {}{}: {}", id(n), t.label(), from, t.describe_ops());
+        }
+        out
+    }
+
+    /// The graph in Graphviz DOT, for a picture (`dot -Tpng`).
+    pub fn to_dot(&self) -> String {
+        let nodes = self.ordered_nodes();
+        let id = |n: NodeIndex| nodes.iter().position(|m| *m == n).unwrap_or(0);
+        let mut out = String::from("digraph partita {\n  rankdir=BT;\n  node [shape=box, fontname=\"monospace\"];\n");
+        for &n in &nodes {
+            let t = &self.graph[n];
+            let label = format!("{}\\n{}", t.label(), t.describe_ops().replace('"', "\\\"").replace(" → ", "\\n"));
+            let _ = writeln!(out, "  t{} [label=\"{}\"];", id(n), label);
+        }
+        for e in self.graph.edge_indices() {
+            let (a, b) = self.graph.edge_endpoints(e).expect("edge endpoints");
+            let _ = writeln!(out, "  t{} -> t{};", id(a), id(b));
+        }
+        out.push_str("}\n");
+        out
+    }
+}

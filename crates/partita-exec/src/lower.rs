@@ -1,0 +1,276 @@
+//! Lowers an optimized logical plan into a [`TaskGraph`].
+//!
+//! Narrow steps (scan, filter, projection, `map_partitions`, a partial aggregate, a
+//! per-partition sort) fuse into the task that produced their input. Wide steps add
+//! merge trees whose fan-in is `split_every`, and shuffles (hash splits) when
+//! `split_out > 1` or when an aggregate is holistic.
+
+use partita_common::{DataType, Error, GroupOrder, NullGroupKeys, Result, Semantics, SortKey};
+use partita_core::aggregate::{AggCall, AggSpec};
+use partita_plan::{Expr, LogicalPlan};
+
+use crate::graph::{Edge, MergeKind, Op, OutputSplit, Part, Task, TaskGraph, TaskInput};
+use crate::udf::PartitionFn;
+
+/// What lowering needs besides the plan.
+#[derive(Debug, Clone)]
+pub struct LowerOptions {
+    /// The semantics the plan was built under.
+    pub semantics: Semantics,
+    /// Merge fan-in.
+    pub split_every: usize,
+    /// Output partitions of a GROUP BY.
+    pub split_out: usize,
+}
+
+struct Lowerer<'a> {
+    g: TaskGraph,
+    opt: &'a LowerOptions,
+}
+
+/// Lowers `plan` into a task graph.
+pub fn lower(plan: &LogicalPlan, options: &LowerOptions) -> Result<TaskGraph> {
+    let mut l = Lowerer { g: TaskGraph::default(), opt: options };
+    let parts = l.lower(plan)?;
+    l.g.outputs = parts;
+    Ok(l.g)
+}
+
+impl Lowerer<'_> {
+    fn add_task(&mut self, task: Task, inputs: &[Part]) -> Part {
+        let node = self.g.graph.add_node(task);
+        for (order, p) in inputs.iter().enumerate() {
+            self.g.graph.add_edge(p.node, node, Edge { port: p.port, order });
+        }
+        Part { node, port: 0 }
+    }
+
+    /// Appends a narrow op to every part, fusing when the producing task has a single output.
+    fn narrow(&mut self, parts: Vec<Part>, op: Op) -> Vec<Part> {
+        parts
+            .into_iter()
+            .enumerate()
+            .map(|(i, p)| {
+                if self.g.graph[p.node].split.outputs() == 1 {
+                    self.g.graph[p.node].ops.push(op.clone());
+                    p
+                } else {
+                    let task = Task {
+                        kind: "pipeline".into(),
+                        partition: Some(i),
+                        level: 0,
+                        input: TaskInput::Merge(MergeKind::Concat { limit: None }),
+                        ops: vec![op.clone()],
+                        split: OutputSplit::Single,
+                    };
+                    self.add_task(task, &[p])
+                }
+            })
+            .collect()
+    }
+
+    /// Sets the output split of every part's task (adding a pass-through task when a
+    /// part's task already splits).
+    fn split(&mut self, parts: Vec<Part>, split: OutputSplit) -> Vec<Part> {
+        let parts = parts
+            .into_iter()
+            .map(|p| if self.g.graph[p.node].split.outputs() == 1 { p } else { self.narrow(vec![p], Op::Limit { skip: 0, fetch: None })[0] })
+            .collect::<Vec<_>>();
+        for p in &parts {
+            self.g.graph[p.node].split = split.clone();
+        }
+        parts
+    }
+
+    /// Merges parts with a tree of fan-in `split_every`; returns the root.
+    fn merge_tree(&mut self, mut parts: Vec<Part>, kind: &str, merge: MergeKind) -> Part {
+        let mut level = 0;
+        while parts.len() > 1 {
+            level += 1;
+            let chunks: Vec<Vec<Part>> = parts.chunks(self.opt.split_every).map(|c| c.to_vec()).collect();
+            parts = chunks
+                .into_iter()
+                .enumerate()
+                .map(|(i, chunk)| {
+                    if chunk.len() == 1 {
+                        return chunk[0];
+                    }
+                    let task = Task {
+                        kind: kind.to_string(),
+                        partition: Some(i),
+                        level,
+                        input: TaskInput::Merge(merge.clone()),
+                        ops: vec![],
+                        split: OutputSplit::Single,
+                    };
+                    self.add_task(task, &chunk)
+                })
+                .collect();
+        }
+        parts[0]
+    }
+
+    fn sort_parts(&mut self, parts: Vec<Part>, keys: Vec<SortKey>, limit: Option<usize>) -> Vec<Part> {
+        let parts = self.narrow(parts, Op::Sort { keys: keys.clone(), limit });
+        if parts.len() == 1 {
+            return parts;
+        }
+        vec![self.merge_tree(parts, "merge_sort", MergeKind::SortedRuns { keys, limit })]
+    }
+
+    fn lower(&mut self, plan: &LogicalPlan) -> Result<Vec<Part>> {
+        let sem = &self.opt.semantics;
+        Ok(match plan {
+            LogicalPlan::Scan(s) => {
+                let n = s.source.partition_count();
+                let mut parts = Vec::with_capacity(n);
+                for i in 0..n {
+                    let task = Task {
+                        kind: "partition".into(),
+                        partition: Some(i),
+                        level: 0,
+                        input: TaskInput::Scan {
+                            source: s.source.clone(),
+                            partition: i,
+                            projection: s.projection.clone(),
+                            schema: s.schema.clone(),
+                        },
+                        ops: s.filters.iter().map(|f| Op::Filter(f.clone())).collect(),
+                        split: OutputSplit::Single,
+                    };
+                    parts.push(self.add_task(task, &[]));
+                }
+                parts
+            }
+            LogicalPlan::Filter(f) => {
+                let parts = self.lower(&f.input)?;
+                self.narrow(parts, Op::Filter(f.predicate.clone()))
+            }
+            LogicalPlan::Projection(p) => {
+                let parts = self.lower(&p.input)?;
+                self.narrow(parts, Op::Project(p.exprs.clone()))
+            }
+            LogicalPlan::MapPartitions(m) => {
+                let parts = self.lower(&m.input)?;
+                let f = m
+                    .func
+                    .as_any()
+                    .downcast_ref::<PartitionFn>()
+                    .ok_or_else(|| Error::internal("map_partitions with an unknown function kind"))?
+                    .clone();
+                self.narrow(parts, Op::Map(f, m.schema.clone()))
+            }
+            LogicalPlan::Sort(s) => {
+                let parts = self.lower(&s.input)?;
+                self.sort_parts(parts, s.keys.clone(), s.fetch)
+            }
+            LogicalPlan::Limit(l) => {
+                let parts = self.lower(&l.input)?;
+                let keep = l.fetch.map(|f| f + l.skip);
+                let parts = if keep.is_some() { self.narrow(parts, Op::Limit { skip: 0, fetch: keep }) } else { parts };
+                let root = if parts.len() > 1 {
+                    self.merge_tree(parts, "merge_limit", MergeKind::Concat { limit: keep })
+                } else {
+                    parts[0]
+                };
+                self.narrow(vec![root], Op::Limit { skip: l.skip, fetch: l.fetch })
+            }
+            LogicalPlan::Repartition(r) => {
+                let parts = self.lower(&r.input)?;
+                let root = self.merge_tree(parts, "repartition", MergeKind::Concat { limit: None });
+                let root = self.split(vec![root], OutputSplit::Even(r.partitions))[0];
+                (0..r.partitions).map(|port| Part { node: root.node, port }).collect()
+            }
+            LogicalPlan::Distinct(d) => {
+                let parts = self.lower(&d.input)?;
+                let keys: Vec<String> = d.input.schema().names().into_iter().map(String::from).collect();
+                let spec = AggSpec { keys: keys.clone(), calls: vec![], drop_null_keys: false };
+                self.aggregate(parts, spec, None)?
+            }
+            LogicalPlan::Aggregate(a) => {
+                let parts = self.lower(&a.input)?;
+                let in_schema = a.input.schema();
+                // Evaluate keys and arguments first, as one fused projection.
+                let mut pre: Vec<Expr> = a.group_exprs.clone();
+                let mut calls = vec![];
+                for (i, e) in a.aggr_exprs.iter().enumerate() {
+                    let Expr::Aggregate { func, args } = e.unalias() else {
+                        return Err(Error::internal("aggregate expression without an aggregate"));
+                    };
+                    let mut inputs = vec![];
+                    for (j, arg) in args.iter().enumerate() {
+                        let name = format!("__a{i}_{j}");
+                        pre.push(arg.clone().alias(name.clone()));
+                        inputs.push(name);
+                    }
+                    let input_type = match args.first() {
+                        Some(arg) => arg.data_type(in_schema, sem)?,
+                        None => DataType::Int64,
+                    };
+                    calls.push(AggCall {
+                        func: *func,
+                        inputs,
+                        output: e.output_name(),
+                        input_type,
+                        output_type: e.data_type(in_schema, sem)?,
+                    });
+                }
+                let keys: Vec<String> = a.group_exprs.iter().map(|e| e.output_name()).collect();
+                let spec = AggSpec { keys, calls, drop_null_keys: sem.null_group_keys == NullGroupKeys::Drop };
+                let parts = self.narrow(parts, Op::Project(pre));
+                let order = if sem.group_order == GroupOrder::SortedByKey && !spec.keys.is_empty() {
+                    Some(spec.keys.iter().map(|k| SortKey { column: k.clone(), descending: false, nulls_last: true }).collect())
+                } else {
+                    None
+                };
+                self.aggregate(parts, spec, order)?
+            }
+        })
+    }
+
+    /// Partial → (shuffle) → merge tree → final, or rows → shuffle → aggregate for
+    /// holistic aggregates; then the semantics' group order.
+    fn aggregate(&mut self, parts: Vec<Part>, spec: AggSpec, order: Option<Vec<SortKey>>) -> Result<Vec<Part>> {
+        let buckets = if spec.keys.is_empty() { 1 } else { self.opt.split_out };
+        let decomposable = spec.is_decomposable();
+        let parts = if decomposable { self.narrow(parts, Op::PartialAgg(spec.clone())) } else { parts };
+        let parts = if buckets > 1 { self.split(parts, OutputSplit::Hash { keys: spec.keys.clone(), n: buckets }) } else { parts };
+        let mut out = vec![];
+        for b in 0..buckets {
+            let bucket: Vec<Part> = parts.iter().map(|p| Part { node: p.node, port: if buckets > 1 { b } else { p.port } }).collect();
+            let (kind, merge) = if decomposable {
+                ("merge_agg", MergeKind::AggStates(spec.clone()))
+            } else {
+                ("gather", MergeKind::Concat { limit: None })
+            };
+            let root = if bucket.len() > 1 || buckets > 1 {
+                if bucket.len() == 1 {
+                    // A lone shuffled output still needs its own task to finish.
+                    self.add_task(
+                        Task { kind: kind.into(), partition: Some(b), level: 1, input: TaskInput::Merge(merge.clone()), ops: vec![], split: OutputSplit::Single },
+                        &bucket,
+                    )
+                } else {
+                    self.merge_tree(bucket, kind, merge)
+                }
+            } else {
+                bucket[0]
+            };
+            let op = if decomposable { Op::FinalAgg(spec.clone()) } else { Op::AggregateRows(spec.clone()) };
+            out.extend(self.narrow(vec![root], op));
+        }
+        Ok(match order {
+            Some(keys) => self.sort_parts(out, keys, None),
+            None => out,
+        })
+    }
+}
+
+/// True when any aggregate in the plan is holistic (for tests and explain).
+pub fn has_holistic(plan: &LogicalPlan) -> bool {
+    match plan {
+        LogicalPlan::Aggregate(a) => a.aggr_exprs.iter().any(|e| matches!(e.unalias(), Expr::Aggregate { func, .. } if !func.is_decomposable())),
+        other => other.inputs().iter().any(|p| has_holistic(p)),
+    }
+}
+

@@ -1,0 +1,273 @@
+//! Runs a task graph on the session's rayon pool.
+//!
+//! A task starts when all its inputs are ready; each intermediate result is dropped
+//! as soon as its last consumer has taken it. The first error or panic stops the
+//! run: tasks not yet started are skipped, and the error names the task and its
+//! partition. Merges read their inputs in edge order, so results never depend on
+//! which thread finished first.
+
+use std::collections::HashMap;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+
+use partita_common::{Error, Result, Semantics};
+use partita_core::aggregate;
+use partita_core::frame::{concat, conform, schema_of, split_even};
+use partita_core::hash::hash_split;
+use partita_core::sort::{merge_sorted, sort};
+use partita_core::Partition;
+use petgraph::stable_graph::NodeIndex;
+use petgraph::visit::EdgeRef;
+use petgraph::Direction;
+use rayon::ThreadPool;
+
+use crate::eval::{filter, project};
+use crate::graph::{MergeKind, Op, OutputSplit, Task, TaskGraph, TaskInput};
+use crate::source::read_partition;
+
+/// Progress of a run: tasks finished out of all tasks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Progress {
+    /// Tasks finished.
+    pub done: usize,
+    /// Tasks in the graph.
+    pub total: usize,
+}
+
+/// A callback told after every finished task.
+pub type ProgressCallback = Arc<dyn Fn(Progress) + Send + Sync>;
+
+/// Options of one run.
+#[derive(Clone, Default)]
+pub struct RunOptions {
+    /// Called after every finished task.
+    pub progress: Option<ProgressCallback>,
+    /// Set to true to cancel the run; it then ends with [`Error::Cancelled`].
+    pub cancel: Option<Arc<AtomicBool>>,
+}
+
+fn concat_inputs(inputs: Vec<Partition>) -> Result<Partition> {
+    let schema = schema_of(inputs.first().ok_or_else(|| Error::internal("merge without inputs"))?)?;
+    concat(inputs, &schema)
+}
+
+/// Runs one task on its inputs (in input order).
+pub fn execute_task(task: &Task, inputs: Vec<Partition>, sem: &Semantics) -> Result<Vec<Partition>> {
+    let mut df = match &task.input {
+        TaskInput::Scan { source, partition, projection, schema } => {
+            let raw = read_partition(source.as_ref(), *partition, projection.as_deref())?;
+            conform(raw, schema, sem)?
+        }
+        TaskInput::Merge(MergeKind::Concat { limit }) => {
+            let df = concat_inputs(inputs)?;
+            match limit {
+                Some(n) => df.head(Some(*n)),
+                None => df,
+            }
+        }
+        TaskInput::Merge(MergeKind::AggStates(spec)) => aggregate::merge(&concat_inputs(inputs)?, spec, sem)?,
+        TaskInput::Merge(MergeKind::SortedRuns { keys, limit }) => merge_sorted(inputs, keys, *limit)?,
+    };
+    for op in &task.ops {
+        df = match op {
+            Op::Filter(p) => filter(df, p, sem)?,
+            Op::Project(exprs) => project(&df, exprs, sem)?,
+            Op::PartialAgg(spec) => aggregate::partial(&df, spec, sem)?,
+            Op::FinalAgg(spec) => aggregate::finalize(&df, spec, sem)?,
+            Op::AggregateRows(spec) => aggregate::aggregate_rows(&df, spec, sem)?,
+            Op::Sort { keys, limit } => sort(&df, keys, *limit)?,
+            Op::Limit { skip, fetch } => {
+                let start = (*skip).min(df.height());
+                let len = fetch.unwrap_or(usize::MAX).min(df.height() - start);
+                df.slice(start as i64, len)
+            }
+            Op::Map(f, schema) => {
+                let out = f.call(df).map_err(|e| match e {
+                    Error::User(_) => e,
+                    other => Error::User(other.to_string()),
+                })?;
+                let got = schema_of(&out)?;
+                if got.names() != schema.names() {
+                    return Err(Error::User(format!(
+                        "map_partitions function '{}' returned columns {got} but declared {schema}",
+                        partita_plan::PartitionFunction::name(f)
+                    )));
+                }
+                conform(out, schema, sem)?
+            }
+        };
+    }
+    Ok(match &task.split {
+        OutputSplit::Single => vec![df],
+        OutputSplit::Hash { keys, n } => hash_split(&df, keys, *n)?,
+        OutputSplit::Even(n) => split_even(&df, *n),
+    })
+}
+
+fn panic_message(payload: Box<dyn std::any::Any + Send>) -> String {
+    if let Some(s) = payload.downcast_ref::<&str>() {
+        s.to_string()
+    } else if let Some(s) = payload.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "panic with a non-text payload".to_string()
+    }
+}
+
+struct RunState {
+    /// Outputs of finished tasks not yet taken by all consumers: (node, port) → frame.
+    results: HashMap<(NodeIndex, usize), Partition>,
+    /// Consumers still to take each (node, port).
+    readers: HashMap<(NodeIndex, usize), usize>,
+    /// Inputs still missing per task.
+    waiting: HashMap<NodeIndex, usize>,
+    error: Option<Error>,
+    done: usize,
+}
+
+struct Run<'a> {
+    graph: &'a TaskGraph,
+    sem: &'a Semantics,
+    options: &'a RunOptions,
+    state: Mutex<RunState>,
+    stop: AtomicBool,
+}
+
+impl<'a> Run<'a> {
+    fn fail(&self, e: Error) {
+        let mut st = self.state.lock().expect("run state lock");
+        if st.error.is_none() {
+            st.error = Some(e);
+        }
+        self.stop.store(true, Ordering::SeqCst);
+    }
+
+    fn cancelled(&self) -> bool {
+        self.options.cancel.as_ref().is_some_and(|c| c.load(Ordering::SeqCst))
+    }
+
+    fn run_task<'s>(&'s self, scope: &rayon::Scope<'s>, node: NodeIndex) {
+        if self.stop.load(Ordering::SeqCst) {
+            return;
+        }
+        if self.cancelled() {
+            self.fail(Error::Cancelled);
+            return;
+        }
+        let task = &self.graph.graph[node];
+        // Take the inputs, in order; the last reader moves the frame out.
+        let inputs: Vec<Partition> = {
+            let mut st = self.state.lock().expect("run state lock");
+            let mut v = vec![];
+            for (src, edge) in self.graph.inputs_of(node) {
+                let key = (src, edge.port);
+                let left = st.readers.get_mut(&key).map(|r| {
+                    *r -= 1;
+                    *r
+                });
+                let frame = if left == Some(0) { st.results.remove(&key) } else { st.results.get(&key).cloned() };
+                match frame {
+                    Some(f) => v.push(f),
+                    None => {
+                        drop(st);
+                        self.fail(Error::internal(format!("input of {} missing", task.label())));
+                        return;
+                    }
+                }
+            }
+            v
+        };
+        let result = catch_unwind(AssertUnwindSafe(|| execute_task(task, inputs, self.sem)));
+        let outputs = match result {
+            Ok(Ok(outs)) => outs,
+            Ok(Err(e)) => {
+                self.fail(Error::Task { task: task.label(), partition: task.partition, source: Box::new(e) });
+                return;
+            }
+            Err(payload) => {
+                let msg = panic_message(payload);
+                self.fail(Error::Task { task: task.label(), partition: task.partition, source: Box::new(Error::User(format!("panicked: {msg}"))) });
+                return;
+            }
+        };
+        let mut ready = vec![];
+        let progress = {
+            let mut st = self.state.lock().expect("run state lock");
+            for (port, frame) in outputs.into_iter().enumerate() {
+                if st.readers.get(&(node, port)).copied().unwrap_or(0) > 0 {
+                    st.results.insert((node, port), frame);
+                }
+            }
+            for e in self.graph.graph.edges_directed(node, Direction::Outgoing) {
+                let w = st.waiting.get_mut(&e.target()).expect("consumer is tracked");
+                *w -= 1;
+                if *w == 0 {
+                    ready.push(e.target());
+                }
+            }
+            st.done += 1;
+            Progress { done: st.done, total: self.graph.task_count() }
+        };
+        if let Some(cb) = &self.options.progress {
+            cb(progress);
+        }
+        ready.sort_by_key(|n| n.index());
+        ready.dedup();
+        for n in ready {
+            scope.spawn(move |s| self.run_task(s, n));
+        }
+    }
+}
+
+/// Runs the graph on `pool` and returns the result partitions, in order.
+pub fn run(graph: &TaskGraph, pool: &ThreadPool, sem: &Semantics, options: &RunOptions) -> Result<Vec<Partition>> {
+    let mut readers: HashMap<(NodeIndex, usize), usize> = HashMap::new();
+    let mut waiting: HashMap<NodeIndex, usize> = HashMap::new();
+    for n in graph.graph.node_indices() {
+        waiting.insert(n, 0);
+    }
+    for e in graph.graph.edge_indices() {
+        let (a, b) = graph.graph.edge_endpoints(e).expect("edge endpoints");
+        *readers.entry((a, graph.graph[e].port)).or_default() += 1;
+        *waiting.get_mut(&b).expect("node") += 1;
+    }
+    // The collector reads every output too.
+    for p in &graph.outputs {
+        *readers.entry((p.node, p.port)).or_default() += 1;
+    }
+    let mut sources: Vec<NodeIndex> = waiting.iter().filter(|(_, w)| **w == 0).map(|(n, _)| *n).collect();
+    sources.sort_by_key(|n| n.index());
+    // Every edge counts once per input position, so a task with two edges from one
+    // producer waits for both.
+    let run = Run {
+        graph,
+        sem,
+        options,
+        state: Mutex::new(RunState { results: HashMap::new(), readers, waiting, error: None, done: 0 }),
+        stop: AtomicBool::new(false),
+    };
+    pool.scope(|s| {
+        for n in sources {
+            let run = &run;
+            s.spawn(move |s| run.run_task(s, n));
+        }
+    });
+    let mut st = run.state.into_inner().map_err(|_| Error::internal("run state poisoned"))?;
+    if let Some(e) = st.error.take() {
+        return Err(e);
+    }
+    graph
+        .outputs
+        .iter()
+        .map(|p| {
+            let key = (p.node, p.port);
+            let left = st.readers.get_mut(&key).map(|r| {
+                *r -= 1;
+                *r
+            });
+            let f = if left == Some(0) { st.results.remove(&key) } else { st.results.get(&key).cloned() };
+            f.ok_or_else(|| Error::internal("a result partition is missing"))
+        })
+        .collect()
+}

@@ -1,0 +1,207 @@
+//! The concrete table sources a scan reads: partitions held in memory, and CSV
+//! files split into byte ranges read by the scan tasks themselves.
+
+use std::any::Any;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use partita_common::{DataType, Error, Result, Schema, SchemaRef};
+use partita_core::csv::{infer_schema, read_range, split_ranges, CsvFormat};
+use partita_core::frame::{schema_of, split_even};
+use partita_core::Partition;
+use partita_plan::TableSource;
+
+/// Partitions already in memory.
+#[derive(Debug)]
+pub struct MemorySource {
+    schema: SchemaRef,
+    partitions: Vec<Partition>,
+    nulls: Vec<bool>,
+}
+
+impl MemorySource {
+    /// A source from one frame split into `partitions` near-equal slices, in order.
+    pub fn split(frame: Partition, partitions: usize) -> Result<Self> {
+        if partitions == 0 {
+            return Err(Error::plan("a table needs at least 1 partition"));
+        }
+        let parts = split_even(&frame, partitions);
+        Self::from_partitions(parts, Some(schema_of(&frame)?))
+    }
+
+    /// A source from partitions of one schema (`schema` is required when there are none).
+    pub fn from_partitions(partitions: Vec<Partition>, schema: Option<Schema>) -> Result<Self> {
+        let schema = match (schema, partitions.first()) {
+            (Some(s), _) => s,
+            (None, Some(p)) => schema_of(p)?,
+            (None, None) => return Err(Error::plan("a table with no partitions needs a schema")),
+        };
+        for p in &partitions {
+            let s = schema_of(p)?;
+            if s != schema {
+                return Err(Error::plan(format!("partition schema {s} differs from the table schema {schema}")));
+            }
+        }
+        let nulls = (0..schema.len())
+            .map(|i| partitions.iter().any(|p| p.columns()[i].null_count() > 0))
+            .collect();
+        let partitions = if partitions.is_empty() { vec![partita_core::frame::empty_frame(&schema)] } else { partitions };
+        Ok(MemorySource { schema: Arc::new(schema), partitions, nulls })
+    }
+
+    /// Partition `i` with only the `projection` columns.
+    pub fn read(&self, i: usize, projection: Option<&[usize]>) -> Result<Partition> {
+        let p = &self.partitions[i];
+        Ok(match projection {
+            None => p.clone(),
+            Some(cols) => p.select_by_range_like(cols),
+        })
+    }
+
+    /// All partitions.
+    pub fn partitions(&self) -> &[Partition] {
+        &self.partitions
+    }
+}
+
+trait SelectByIndex {
+    fn select_by_range_like(&self, cols: &[usize]) -> Partition;
+}
+
+impl SelectByIndex for Partition {
+    fn select_by_range_like(&self, cols: &[usize]) -> Partition {
+        let columns = cols.iter().map(|&i| self.columns()[i].clone()).collect();
+        Partition::new(self.height(), columns).expect("columns of one frame")
+    }
+}
+
+impl TableSource for MemorySource {
+    fn schema(&self) -> SchemaRef {
+        self.schema.clone()
+    }
+    fn columns_with_nulls(&self) -> Option<Vec<bool>> {
+        Some(self.nulls.clone())
+    }
+    fn partition_count(&self) -> usize {
+        self.partitions.len()
+    }
+    fn describe(&self) -> String {
+        format!("memory [{} partitions]", self.partitions.len())
+    }
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+}
+
+/// How to read a CSV file.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CsvOptions {
+    /// Layout of the file.
+    pub format: CsvFormat,
+    /// The full schema, when known (no inference then).
+    pub schema: Option<Schema>,
+    /// Per-column type overrides applied after inference.
+    pub dtypes: Vec<(String, DataType)>,
+    /// Rows read to infer types.
+    pub infer_rows: Option<usize>,
+}
+
+impl CsvOptions {
+    /// Overrides one column's type (`with_dtype("dep_time", DataType::Utf8)`).
+    pub fn with_dtype(mut self, column: impl Into<String>, dtype: DataType) -> Self {
+        self.dtypes.push((column.into(), dtype));
+        self
+    }
+
+    /// Gives the whole schema; no inference.
+    pub fn with_schema(mut self, schema: Schema) -> Self {
+        self.schema = Some(schema);
+        self
+    }
+
+    /// Sets the separator (`b','` by default).
+    pub fn with_separator(mut self, separator: u8) -> Self {
+        self.format.separator = separator;
+        self
+    }
+
+    /// Says whether the first line is a header (true by default).
+    pub fn with_header(mut self, has_header: bool) -> Self {
+        self.format.has_header = has_header;
+        self
+    }
+
+    /// Texts read as missing values, besides the empty field.
+    pub fn with_null_values(mut self, values: Vec<String>) -> Self {
+        self.format.null_values = values;
+        self
+    }
+}
+
+/// A CSV file read lazily: each partition is a byte range read by its own task.
+#[derive(Debug)]
+pub struct CsvSource {
+    path: PathBuf,
+    format: CsvFormat,
+    schema: SchemaRef,
+    ranges: Vec<(u64, u64)>,
+}
+
+impl CsvSource {
+    /// Opens `path`: infers or takes the schema and splits the data into `partitions`
+    /// byte ranges at line ends.
+    pub fn try_new(path: impl Into<PathBuf>, options: CsvOptions, partitions: usize) -> Result<Self> {
+        let path = path.into();
+        if !path.exists() {
+            return Err(Error::Io(format!("{}: no such file", path.display())));
+        }
+        let schema = match options.schema {
+            Some(s) => s,
+            None => infer_schema(&path, &options.format, options.infer_rows.unwrap_or(1000), &options.dtypes)?,
+        };
+        let ranges = split_ranges(&path, &options.format, partitions.max(1))?;
+        Ok(CsvSource { path, format: options.format, schema: Arc::new(schema), ranges })
+    }
+
+    /// Reads partition `i` with only the `projection` columns.
+    pub fn read(&self, i: usize, projection: Option<&[usize]>) -> Result<Partition> {
+        read_range(&self.path, &self.format, self.ranges[i], &self.schema, projection)
+    }
+}
+
+impl TableSource for CsvSource {
+    fn schema(&self) -> SchemaRef {
+        self.schema.clone()
+    }
+    fn columns_with_nulls(&self) -> Option<Vec<bool>> {
+        None
+    }
+    fn partition_count(&self) -> usize {
+        self.ranges.len().max(1)
+    }
+    fn describe(&self) -> String {
+        let name = self.path.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
+        format!("csv {name} [{} partitions]", self.ranges.len())
+    }
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+}
+
+/// Reads partition `i` of any source this crate knows.
+pub fn read_partition(source: &dyn TableSource, i: usize, projection: Option<&[usize]>) -> Result<Partition> {
+    if let Some(m) = source.as_any().downcast_ref::<MemorySource>() {
+        return m.read(i, projection);
+    }
+    if let Some(c) = source.as_any().downcast_ref::<CsvSource>() {
+        if c.ranges.is_empty() {
+            let fields: Vec<_> = match projection {
+                Some(p) => p.iter().map(|&j| c.schema.field(j).clone()).collect(),
+                None => c.schema.fields().to_vec(),
+            };
+            return Ok(partita_core::frame::empty_frame(&Schema::new(fields)));
+        }
+        return c.read(i, projection);
+    }
+    Err(Error::NotImplemented(format!("reading the source {}", source.describe())))
+}
