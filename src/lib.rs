@@ -1,1 +1,55 @@
-//! placeholder
+//! # Partita
+//!
+//! A lazy dataframe engine with partitioned execution, whose results follow a
+//! chosen semantics: pandas' or Spark's, switch by switch.
+//!
+//! A [`Session`] holds the configuration (semantics, workers, partitions, merge
+//! fan-in) and the thread pool. A [`Frame`] is a lazy query: `filter`, `select`,
+//! `groupby(..).agg(..)`, `sort_values`, `head`, `map_partitions`, ... build a
+//! logical plan; `collect` optimizes it, lowers it into a task graph (one fused task
+//! per partition, then merge trees) and runs it on the pool.
+//!
+//! ```
+//! use partita::prelude::*;
+//!
+//! let session = Session::new().with_workers(2);
+//! let ddf = session.from_columns(vec![
+//!     Series::new("col1".into(), [None, None, Some("A"), Some("A"), Some("B"), Some("B")]),
+//!     Series::new("col2".into(), [1i64, 2, 3, 4, 5, 6]),
+//! ], 2).unwrap();
+//! let pandas = ddf.clone().groupby("col1").mean().unwrap().collect().unwrap();
+//! assert_eq!(pandas.height(), 2); // pandas drops the null group
+//! let spark = ddf.with_semantics(Semantics::spark()).groupby("col1").mean().unwrap().collect().unwrap();
+//! assert_eq!(spark.height(), 3); // Spark keeps it
+//! ```
+//!
+//! The crates underneath: `partita-common` (errors, semantics), `partita-core`
+//! (kernels over one partition), `partita-plan` (plan, optimizer), `partita-exec`
+//! (task graph, scheduler). See `docs/architecture.md`.
+#![deny(missing_docs)]
+
+mod frame;
+mod session;
+
+pub use frame::{null_of, Frame, GroupBy, IntoKeys, SortSpec};
+pub use session::Session;
+
+pub use partita_common::{
+    DataType, DefaultNullOrder, DivisionByZero, EmptySum, Error, Field, GroupOrder, IdentifierCase,
+    IntWithNulls, IntegerDivision, IntegerOverflow, Logic, NanSemantics, NullGroupKeys,
+    NullPlacement, Result, Rounding, ScalarValue, Schema, Semantics, SessionConfig,
+};
+pub use partita_core::display::format_table;
+pub use partita_core::polars::{DataFrame, Series};
+pub use partita_exec::{CsvOptions, Progress, RunOptions, TaskGraph};
+pub use partita_plan::{coalesce, col, corr, count_star, lit, lit_null, when, Expr, LogicalPlan};
+
+/// The names most programs need, listed one by one.
+pub mod prelude {
+    pub use crate::{
+        coalesce, col, corr, count_star, format_table, lit, lit_null, when, CsvOptions, DataFrame,
+        DataType, Error, Expr, Field, Frame, NullPlacement, Result, RunOptions, Schema, Semantics,
+        Series, Session, SortSpec,
+    };
+    pub use partita_core::polars::{IntoColumn, NamedFrom};
+}

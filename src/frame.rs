@@ -1,0 +1,380 @@
+//! `Frame`: a lazy, partitioned query. Nothing runs before `collect` or `explain`.
+
+use std::sync::Arc;
+
+use partita_common::{AggregateFunction, DataType, Error, NullPlacement, Result, Schema, Semantics};
+use partita_core::polars::DataFrame;
+use partita_core::frame::{concat, empty_frame};
+use partita_exec::eval::KernelConstantEvaluator;
+use partita_exec::{lower, LowerOptions, PartitionFn, RunOptions, TaskGraph};
+use partita_plan::optimizer::{Optimizer, OptimizerContext};
+use partita_plan::{
+    col, count_star, Aggregate, Distinct, Expr, Filter, Limit, LogicalPlan, MapPartitions,
+    Projection, Repartition, Sort, SortExpr,
+};
+
+use crate::session::Session;
+
+/// How `sort_values` orders: per column ascending or not, and where missing values go.
+/// A single value applies to every column.
+///
+/// ```
+/// use partita::prelude::*;
+/// let spec = SortSpec::ascending().with_ascending([true, false]).with_na_position([NullPlacement::First]);
+/// assert_eq!(spec.ascending_for(1), false);
+/// assert_eq!(spec.na_position_for(1), NullPlacement::First);
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub struct SortSpec {
+    ascending: Vec<bool>,
+    na_position: Vec<NullPlacement>,
+}
+
+impl Default for SortSpec {
+    fn default() -> Self {
+        Self::ascending()
+    }
+}
+
+impl SortSpec {
+    /// Every column ascending, missing values where the semantics puts them.
+    pub fn ascending() -> Self {
+        SortSpec { ascending: vec![true], na_position: vec![NullPlacement::Default] }
+    }
+
+    /// Every column descending, missing values where the semantics puts them.
+    pub fn descending() -> Self {
+        SortSpec { ascending: vec![false], na_position: vec![NullPlacement::Default] }
+    }
+
+    /// Direction per column (pandas `ascending=[...]`).
+    pub fn with_ascending(mut self, ascending: impl IntoIterator<Item = bool>) -> Self {
+        self.ascending = ascending.into_iter().collect();
+        self
+    }
+
+    /// Missing-value placement per column (pandas `na_position`, SQL `NULLS FIRST|LAST`).
+    pub fn with_na_position(mut self, na_position: impl IntoIterator<Item = NullPlacement>) -> Self {
+        self.na_position = na_position.into_iter().collect();
+        self
+    }
+
+    fn pick<T: Copy>(v: &[T], i: usize, default: T) -> T {
+        match v.len() {
+            0 => default,
+            1 => v[0],
+            _ => v.get(i).copied().unwrap_or(default),
+        }
+    }
+
+    /// Whether column `i` sorts ascending.
+    pub fn ascending_for(&self, i: usize) -> bool {
+        Self::pick(&self.ascending, i, true)
+    }
+
+    /// Where column `i` puts missing values.
+    pub fn na_position_for(&self, i: usize) -> NullPlacement {
+        Self::pick(&self.na_position, i, NullPlacement::Default)
+    }
+}
+
+/// A lazy query over a partitioned table. Building never fails: an error (say an
+/// unknown column) is kept and returned by `collect`, `explain` or `schema`.
+///
+/// ```
+/// use partita::prelude::*;
+/// let session = Session::new();
+/// let ddf = session
+///     .from_columns(vec![Series::new("k".into(), ["a", "b", "a"]), Series::new("v".into(), [1i64, 2, 3])], 2)
+///     .unwrap();
+/// let out = ddf.groupby(["k"]).agg([col("v").sum().alias("total")]).collect().unwrap();
+/// assert_eq!(out.height(), 2);
+/// ```
+#[derive(Clone)]
+pub struct Frame {
+    session: Session,
+    plan: std::result::Result<LogicalPlan, Error>,
+    semantics: Semantics,
+}
+
+impl std::fmt::Debug for Frame {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.plan {
+            Ok(p) => write!(f, "Frame({})\n{}", self.semantics, p.display_indent()),
+            Err(e) => write!(f, "Frame(error: {e})"),
+        }
+    }
+}
+
+/// Column keys accepted by `groupby` and `sort_values`.
+pub trait IntoKeys {
+    /// The column names.
+    fn into_keys(self) -> Vec<String>;
+}
+
+impl IntoKeys for &str {
+    fn into_keys(self) -> Vec<String> {
+        vec![self.to_string()]
+    }
+}
+
+impl IntoKeys for String {
+    fn into_keys(self) -> Vec<String> {
+        vec![self]
+    }
+}
+
+impl<const N: usize> IntoKeys for [&str; N] {
+    fn into_keys(self) -> Vec<String> {
+        self.iter().map(|s| s.to_string()).collect()
+    }
+}
+
+impl IntoKeys for Vec<&str> {
+    fn into_keys(self) -> Vec<String> {
+        self.into_iter().map(String::from).collect()
+    }
+}
+
+impl IntoKeys for Vec<String> {
+    fn into_keys(self) -> Vec<String> {
+        self
+    }
+}
+
+impl Frame {
+    pub(crate) fn new(session: Session, plan: Result<LogicalPlan>, semantics: Semantics) -> Self {
+        Frame { session, plan, semantics }
+    }
+
+    fn then(self, f: impl FnOnce(Arc<LogicalPlan>, &Semantics) -> Result<LogicalPlan>) -> Frame {
+        let sem = self.semantics;
+        let plan = self.plan.and_then(|p| f(Arc::new(p), &sem));
+        Frame { session: self.session, plan, semantics: sem }
+    }
+
+    /// The semantics this frame runs under.
+    pub fn semantics(&self) -> &Semantics {
+        &self.semantics
+    }
+
+    /// The same query under other semantics (types, null placement and the integer
+    /// rule are recomputed).
+    pub fn with_semantics(self, semantics: Semantics) -> Frame {
+        let plan = self.plan.and_then(|p| p.rebuild(&semantics));
+        Frame { session: self.session, plan, semantics }
+    }
+
+    /// The logical plan, or the error building it hit.
+    pub fn logical_plan(&self) -> Result<&LogicalPlan> {
+        self.plan.as_ref().map_err(Clone::clone)
+    }
+
+    /// The output schema.
+    pub fn schema(&self) -> Result<Schema> {
+        Ok((**self.logical_plan()?.schema()).clone())
+    }
+
+    /// Keeps the rows where `predicate` is true (SQL `WHERE`, pandas `df[mask]`).
+    pub fn filter(self, predicate: Expr) -> Frame {
+        self.then(|p, s| Ok(LogicalPlan::Filter(Filter::try_new(p, predicate, s)?)))
+    }
+
+    /// Computes the given columns (SQL `SELECT`, pandas `df[[...]]`).
+    pub fn select<E: Into<Expr>>(self, exprs: impl IntoIterator<Item = E>) -> Frame {
+        let exprs: Vec<Expr> = exprs.into_iter().map(Into::into).collect();
+        self.then(|p, s| Ok(LogicalPlan::Projection(Projection::try_new(p, exprs, s)?)))
+    }
+
+    /// Adds a column, or replaces the column of the same name (pandas `assign`).
+    pub fn with_column(self, expr: Expr) -> Frame {
+        self.then(|p, s| {
+            let name = expr.output_name();
+            let schema = p.schema().clone();
+            let mut exprs: Vec<Expr> = vec![];
+            let mut replaced = false;
+            for f in schema.fields() {
+                if f.name == name {
+                    exprs.push(expr.clone());
+                    replaced = true;
+                } else {
+                    exprs.push(col(f.name.clone()));
+                }
+            }
+            if !replaced {
+                exprs.push(expr);
+            }
+            Ok(LogicalPlan::Projection(Projection::try_new(p, exprs, s)?))
+        })
+    }
+
+    /// Groups by key columns; finish with `agg` or a pandas-style shortcut.
+    pub fn groupby(self, keys: impl IntoKeys) -> GroupBy {
+        GroupBy { frame: self, keys: keys.into_keys() }
+    }
+
+    /// Aggregates the whole frame into one row (SQL aggregate without GROUP BY).
+    pub fn agg(self, aggs: impl IntoIterator<Item = Expr>) -> Frame {
+        let aggs: Vec<Expr> = aggs.into_iter().collect();
+        self.then(|p, s| Ok(LogicalPlan::Aggregate(Aggregate::try_new(p, vec![], aggs, s)?)))
+    }
+
+    /// Sorts by columns (pandas `sort_values`, SQL `ORDER BY`); stable.
+    pub fn sort_values(self, by: impl IntoKeys, spec: SortSpec) -> Frame {
+        let by = by.into_keys();
+        self.then(|p, s| {
+            let exprs = by
+                .iter()
+                .enumerate()
+                .map(|(i, c)| SortExpr::new(c.clone(), !spec.ascending_for(i), spec.na_position_for(i)))
+                .collect();
+            Ok(LogicalPlan::Sort(Sort::try_new(p, exprs, None, s)?))
+        })
+    }
+
+    /// The first `n` rows (pandas `head`, SQL `LIMIT`).
+    pub fn head(self, n: usize) -> Frame {
+        self.limit(0, Some(n))
+    }
+
+    /// Skips `skip` rows then keeps `fetch` (SQL `LIMIT fetch OFFSET skip`).
+    pub fn limit(self, skip: usize, fetch: Option<usize>) -> Frame {
+        self.then(|p, _| Ok(LogicalPlan::Limit(Limit { input: p, skip, fetch })))
+    }
+
+    /// Removes duplicate rows (SQL `DISTINCT`, pandas `drop_duplicates`).
+    pub fn distinct(self) -> Frame {
+        self.then(|p, _| Ok(LogicalPlan::Distinct(Distinct { input: p })))
+    }
+
+    /// Runs `f` on every partition; it must return columns named and typed as `schema`.
+    /// A panic or error in `f` fails the query with the partition's number.
+    pub fn map_partitions(
+        self,
+        f: impl Fn(DataFrame) -> Result<DataFrame> + Send + Sync + 'static,
+        schema: Schema,
+    ) -> Frame {
+        let func = Arc::new(PartitionFn::new("closure", f));
+        self.then(|p, _| Ok(LogicalPlan::MapPartitions(MapPartitions::try_new(p, func, schema)?)))
+    }
+
+    /// Re-splits the rows, in order, into `n` partitions.
+    pub fn repartition(self, n: usize) -> Frame {
+        self.then(|p, _| Ok(LogicalPlan::Repartition(Repartition::try_new(p, n)?)))
+    }
+
+    /// The optimized plan.
+    pub fn optimized_plan(&self) -> Result<LogicalPlan> {
+        let plan = self.logical_plan()?.clone();
+        let ctx = OptimizerContext { semantics: self.semantics, constants: &KernelConstantEvaluator };
+        Optimizer::new().optimize(plan, &ctx)
+    }
+
+    /// The task graph the query runs as.
+    pub fn task_graph(&self) -> Result<TaskGraph> {
+        let cfg = self.session.config();
+        let opts = LowerOptions { semantics: self.semantics, split_every: cfg.split_every, split_out: cfg.split_out };
+        lower(&self.optimized_plan()?, &opts)
+    }
+
+    /// The logical plan, the optimized plan and the task graph, as one stable text.
+    pub fn explain(&self) -> Result<String> {
+        let logical = self.logical_plan()?.display_indent();
+        let optimized = self.optimized_plan()?.display_indent();
+        let graph = self.task_graph()?.display_indent();
+        Ok(format!(
+            "== Semantics ==\n{}\n\n== Logical plan ==\n{logical}\n== Optimized plan ==\n{optimized}\n== Task graph ==\n{graph}",
+            self.semantics
+        ))
+    }
+
+    /// Runs the query and returns its result partitions, in order.
+    pub fn collect_partitions_with(&self, options: &RunOptions) -> Result<Vec<DataFrame>> {
+        let graph = self.task_graph()?;
+        partita_exec::run(&graph, self.session.pool(), &self.semantics, options)
+    }
+
+    /// Runs the query and returns the whole result.
+    pub fn collect(&self) -> Result<DataFrame> {
+        self.collect_with(&RunOptions::default())
+    }
+
+    /// Runs the query with progress reporting or cancellation.
+    pub fn collect_with(&self, options: &RunOptions) -> Result<DataFrame> {
+        let schema = self.schema()?;
+        let parts = self.collect_partitions_with(options)?;
+        if parts.is_empty() {
+            return Ok(empty_frame(&schema));
+        }
+        concat(parts, &schema)
+    }
+}
+
+/// A frame grouped by keys.
+#[derive(Debug, Clone)]
+pub struct GroupBy {
+    frame: Frame,
+    keys: Vec<String>,
+}
+
+impl GroupBy {
+    /// One row per group: the keys, then the aggregates.
+    pub fn agg(self, aggs: impl IntoIterator<Item = Expr>) -> Frame {
+        let keys: Vec<Expr> = self.keys.iter().map(|k| col(k.clone())).collect();
+        let aggs: Vec<Expr> = aggs.into_iter().collect();
+        self.frame.then(|p, s| Ok(LogicalPlan::Aggregate(Aggregate::try_new(p, keys, aggs, s)?)))
+    }
+
+    fn shortcut(self, func: AggregateFunction, numeric_only: bool) -> Result<Frame> {
+        let schema = self.frame.schema()?;
+        let sem = self.frame.semantics;
+        let key_idx = self.keys.iter().map(|k| schema.resolve(k, &sem)).collect::<Result<Vec<_>>>()?;
+        let aggs: Vec<Expr> = schema
+            .fields()
+            .iter()
+            .enumerate()
+            .filter(|(i, f)| !key_idx.contains(i) && (!numeric_only || f.data_type.is_numeric()))
+            .map(|(_, f)| Expr::Aggregate { func, args: vec![col(f.name.clone())] }.alias(f.name.clone()))
+            .collect();
+        if aggs.is_empty() {
+            return Err(Error::plan(format!("no {}columns left to aggregate besides the keys", if numeric_only { "numeric " } else { "" })));
+        }
+        Ok(self.agg(aggs))
+    }
+
+    /// The mean of every other numeric column (pandas `groupby(k).mean()`).
+    pub fn mean(self) -> Result<Frame> {
+        self.shortcut(AggregateFunction::Mean, true)
+    }
+
+    /// The sum of every other numeric column.
+    pub fn sum(self) -> Result<Frame> {
+        self.shortcut(AggregateFunction::Sum, true)
+    }
+
+    /// The minimum of every other column.
+    pub fn min(self) -> Result<Frame> {
+        self.shortcut(AggregateFunction::Min, false)
+    }
+
+    /// The maximum of every other column.
+    pub fn max(self) -> Result<Frame> {
+        self.shortcut(AggregateFunction::Max, false)
+    }
+
+    /// The non-missing count of every other column.
+    pub fn count(self) -> Result<Frame> {
+        self.shortcut(AggregateFunction::Count, false)
+    }
+
+    /// The rows per group, in a column named `size` (pandas `groupby(k).size()`).
+    pub fn size(self) -> Result<Frame> {
+        self.frame.schema()?;
+        Ok(self.agg([count_star().alias("size")]))
+    }
+}
+
+/// A typed NULL literal helper re-exported for convenience.
+pub fn null_of(t: DataType) -> Expr {
+    partita_plan::lit_null(t)
+}

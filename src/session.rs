@@ -1,0 +1,153 @@
+//! The session: configuration, the thread pool, and where frames come from.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use partita_common::{Error, Result, SessionConfig, Semantics};
+use partita_core::polars::{DataFrame, Series};
+use partita_exec::{CsvOptions, CsvSource, MemorySource};
+use partita_plan::{LogicalPlan, Scan, TableSource};
+use rayon::ThreadPool;
+
+use crate::frame::Frame;
+
+/// A Partita session: semantics, workers, partitioning, and the rayon pool that runs
+/// every query of the session. Cheap to clone (shared).
+///
+/// ```
+/// use partita::prelude::*;
+/// let session = Session::new().with_semantics(Semantics::spark()).with_workers(2);
+/// assert_eq!(session.config().workers, 2);
+/// ```
+#[derive(Clone)]
+pub struct Session {
+    config: SessionConfig,
+    pool: Arc<ThreadPool>,
+}
+
+impl std::fmt::Debug for Session {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Session").field("config", &self.config).finish()
+    }
+}
+
+fn build_pool(workers: usize) -> Arc<ThreadPool> {
+    Arc::new(
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(workers.max(1))
+            .thread_name(|i| format!("partita-worker-{i}"))
+            .build()
+            .expect("a rayon pool with at least one thread"),
+    )
+}
+
+impl Default for Session {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Session {
+    /// A session with pandas semantics, one worker per core, one partition per worker,
+    /// `split_every = 8` and `split_out = 1`.
+    pub fn new() -> Self {
+        Self::with_config(SessionConfig::default()).expect("the default configuration is valid")
+    }
+
+    /// A session from a full configuration (validated).
+    pub fn with_config(config: SessionConfig) -> Result<Self> {
+        config.validate()?;
+        let pool = build_pool(config.workers);
+        Ok(Session { config, pool })
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &SessionConfig {
+        &self.config
+    }
+
+    /// The semantics new frames get.
+    pub fn with_semantics(mut self, semantics: Semantics) -> Self {
+        self.config.semantics = semantics;
+        self
+    }
+
+    /// Threads in the pool (at least 1; 0 is taken as 1).
+    pub fn with_workers(mut self, workers: usize) -> Self {
+        self.config.workers = workers.max(1);
+        self.pool = build_pool(self.config.workers);
+        self
+    }
+
+    /// Partitions a frame from memory or a file gets by default (at least 1).
+    pub fn with_partitions(mut self, partitions: usize) -> Self {
+        self.config.default_partitions = partitions.max(1);
+        self
+    }
+
+    /// Fan-in of the merge trees (at least 2).
+    pub fn with_split_every(mut self, split_every: usize) -> Self {
+        self.config.split_every = split_every.max(2);
+        self
+    }
+
+    /// Output partitions of a GROUP BY (at least 1).
+    pub fn with_split_out(mut self, split_out: usize) -> Self {
+        self.config.split_out = split_out.max(1);
+        self
+    }
+
+    pub(crate) fn pool(&self) -> &ThreadPool {
+        &self.pool
+    }
+
+    /// A frame over a table source.
+    pub fn scan(&self, source: Arc<dyn TableSource>) -> Frame {
+        let sem = self.config.semantics;
+        let plan = Scan::try_new(source, &sem).map(LogicalPlan::Scan);
+        Frame::new(self.clone(), plan, sem)
+    }
+
+    /// A frame over a polars DataFrame split, in order, into `partitions` partitions.
+    ///
+    /// ```
+    /// use partita::prelude::*;
+    /// let df = DataFrame::new(3, vec![Series::new("x".into(), [1i64, 2, 3]).into()]).unwrap();
+    /// let frame = Session::new().from_polars(df, 2).unwrap();
+    /// assert_eq!(frame.collect().unwrap().height(), 3);
+    /// ```
+    pub fn from_polars(&self, df: DataFrame, partitions: usize) -> Result<Frame> {
+        let source = MemorySource::split(df, partitions)?;
+        Ok(self.scan(Arc::new(source)))
+    }
+
+    /// A frame from named columns of equal length, split into `partitions` partitions.
+    ///
+    /// ```
+    /// use partita::prelude::*;
+    /// let frame = Session::new()
+    ///     .from_columns(vec![Series::new("col1".into(), [None, Some("A")]), Series::new("col2".into(), [1i64, 2])], 2)
+    ///     .unwrap();
+    /// assert_eq!(frame.schema().unwrap().names(), vec!["col1", "col2"]);
+    /// ```
+    pub fn from_columns(&self, columns: Vec<Series>, partitions: usize) -> Result<Frame> {
+        let height = columns.first().map(|s| s.len()).unwrap_or(0);
+        if let Some(bad) = columns.iter().find(|s| s.len() != height) {
+            return Err(Error::plan(format!(
+                "column '{}' has {} values but the first column has {height}",
+                bad.name(),
+                bad.len()
+            )));
+        }
+        let df = DataFrame::new(height, columns.into_iter().map(Into::into).collect())
+            .map_err(|e| Error::plan(format!("cannot build a table: {e}")))?;
+        self.from_polars(df, partitions)
+    }
+
+    /// A lazy frame over a CSV file: the file is split into the session's default
+    /// number of partitions by byte ranges at line ends, each read by its own task.
+    pub fn read_csv(&self, path: impl AsRef<Path>, options: CsvOptions) -> Result<Frame> {
+        let source = CsvSource::try_new(path.as_ref(), options, self.config.default_partitions)?;
+        Ok(self.scan(Arc::new(source)))
+    }
+}
