@@ -40,6 +40,7 @@ pub use partita_common::{
     NullPlacement, Result, Rounding, ScalarValue, Schema, Semantics, SessionConfig,
 };
 pub use partita_core::display::format_table;
+pub use partita_core::frame::scalar_at as value_at;
 pub use partita_core::polars::{DataFrame, Series};
 pub use partita_exec::{CsvOptions, Progress, RunOptions, TaskGraph};
 pub use partita_plan::{coalesce, col, corr, count_star, lit, lit_null, when, Expr, LogicalPlan};
