@@ -1,7 +1,7 @@
 //! Sorting one partition, and merging sorted partitions.
 
 use partita_common::{Result, SortKey};
-use polars_core::prelude::{DataFrame, IdxSize, SortMultipleOptions};
+use polars_core::prelude::{DataFrame, SortMultipleOptions};
 
 use crate::frame::{concat, pl_err, schema_of};
 
@@ -19,7 +19,9 @@ pub fn sort(df: &DataFrame, keys: &[SortKey], limit: Option<usize>) -> Result<Da
         nulls_last: keys.iter().map(|k| k.nulls_last).collect(),
         multithreaded: false,
         maintain_order: true,
-        limit: limit.map(|n| n.min(IdxSize::MAX as usize) as IdxSize),
+        // polars' top-k path does not keep ties in input order, so the limit is
+        // applied after a full stable sort (a stable top-k is issue 5's work).
+        limit: None,
     };
     let out = df.sort(keys.iter().map(|k| k.column.as_str()), options).map_err(pl_err)?;
     Ok(match limit {
