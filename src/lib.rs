@@ -39,7 +39,7 @@ pub use partita_common::{
     IntWithNulls, IntegerDivision, IntegerOverflow, Logic, NanSemantics, NullGroupKeys,
     NullPlacement, Result, Rounding, ScalarValue, Schema, Semantics, SessionConfig,
 };
-pub use partita_core::display::format_table;
+pub use partita_core::display::{format_table, format_value};
 pub use partita_core::frame::scalar_at as value_at;
 pub use partita_core::polars::{DataFrame, Series};
 pub use partita_exec::{CsvOptions, Progress, RunOptions, TaskGraph};

@@ -5,9 +5,8 @@ use std::sync::Arc;
 
 use partita_common::{Error, Result, SessionConfig, Semantics};
 use partita_core::polars::{DataFrame, Series};
-use partita_exec::{CsvOptions, CsvSource, MemorySource};
+use partita_exec::{CsvOptions, CsvSource, MemorySource, WorkerPool};
 use partita_plan::{LogicalPlan, Scan, TableSource};
-use rayon::ThreadPool;
 
 use crate::frame::Frame;
 
@@ -22,7 +21,7 @@ use crate::frame::Frame;
 #[derive(Clone)]
 pub struct Session {
     config: SessionConfig,
-    pool: Arc<ThreadPool>,
+    pool: Arc<WorkerPool>,
 }
 
 impl std::fmt::Debug for Session {
@@ -31,14 +30,8 @@ impl std::fmt::Debug for Session {
     }
 }
 
-fn build_pool(workers: usize) -> Arc<ThreadPool> {
-    Arc::new(
-        rayon::ThreadPoolBuilder::new()
-            .num_threads(workers.max(1))
-            .thread_name(|i| format!("partita-worker-{i}"))
-            .build()
-            .expect("a rayon pool with at least one thread"),
-    )
+fn build_pool(workers: usize) -> Arc<WorkerPool> {
+    Arc::new(WorkerPool::new(workers).expect("the operating system starts worker threads"))
 }
 
 impl Default for Session {
@@ -97,7 +90,7 @@ impl Session {
         self
     }
 
-    pub(crate) fn pool(&self) -> &ThreadPool {
+    pub(crate) fn pool(&self) -> &WorkerPool {
         &self.pool
     }
 

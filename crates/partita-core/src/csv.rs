@@ -47,8 +47,9 @@ fn parse_options(format: &CsvFormat) -> CsvParseOptions {
 }
 
 /// Infers the schema from the first `sample_rows` rows, then applies `overrides`
-/// (name → type). Types other than bool, integers and floats become strings.
-pub fn infer_schema(path: &Path, format: &CsvFormat, sample_rows: usize, overrides: &[(String, DataType)]) -> Result<Schema> {
+/// (name → type). Types other than bool, integers and floats become strings. Also
+/// says, per column, whether the sample held a missing value.
+pub fn infer_schema(path: &Path, format: &CsvFormat, sample_rows: usize, overrides: &[(String, DataType)]) -> Result<(Schema, Vec<bool>)> {
     let file = File::open(path).map_err(|e| io_err(path, e))?;
     let df = CsvReadOptions::default()
         .with_has_header(format.has_header)
@@ -74,61 +75,65 @@ pub fn infer_schema(path: &Path, format: &CsvFormat, sample_rows: usize, overrid
             }
         }
     }
-    Ok(Schema::new(fields))
-}
-
-/// The byte offset where data starts (after the header line, if any).
-fn data_start(bytes: &[u8], format: &CsvFormat) -> usize {
-    if !format.has_header {
-        return 0;
-    }
-    line_end_after(bytes, 0, format.quote).unwrap_or(bytes.len())
-}
-
-/// The offset just past the first newline at or after `from` that is outside quotes,
-/// with quote parity counted from offset 0.
-fn line_end_after(bytes: &[u8], from: usize, quote: u8) -> Option<usize> {
-    let mut in_quotes = false;
-    for (i, &b) in bytes.iter().enumerate() {
-        if b == quote {
-            in_quotes = !in_quotes;
-        } else if b == b'\n' && !in_quotes && i >= from {
-            return Some(i + 1);
-        }
-    }
-    None
+    let nulls = df.columns().iter().map(|c| c.null_count() > 0).collect();
+    Ok((Schema::new(fields), nulls))
 }
 
 /// Splits the data of the file into at most `n` byte ranges that start and end at
-/// line ends outside quotes. One pass over the file.
+/// line ends outside quotes. One streaming pass over the file (quote parity has to
+/// be counted from the start), holding one buffer at a time.
 pub fn split_ranges(path: &Path, format: &CsvFormat, n: usize) -> Result<Vec<(u64, u64)>> {
-    let mut bytes = vec![];
-    File::open(path).and_then(|mut f| f.read_to_end(&mut bytes)).map_err(|e| io_err(path, e))?;
-    let start = data_start(&bytes, format);
-    let len = bytes.len();
-    // Every line start outside quotes, found in one pass.
-    let mut cuts = vec![start];
-    let target = |k: usize| start + (len - start) * k / n;
-    let mut k = 1;
+    let file = File::open(path).map_err(|e| io_err(path, e))?;
+    let len = file.metadata().map_err(|e| io_err(path, e))?.len();
+    let mut reader = std::io::BufReader::with_capacity(1 << 20, file);
     let mut in_quotes = false;
-    for (i, &b) in bytes.iter().enumerate().skip(start) {
-        if k >= n {
+    let mut offset: u64 = 0;
+    // Line starts (outside quotes) that become cuts: the data start, then the first
+    // line start at or after each even share of the data.
+    let mut start: Option<u64> = if format.has_header { None } else { Some(0) };
+    let mut cuts: Vec<u64> = start.into_iter().collect();
+    let mut k = 1usize;
+    let target = |start: u64, k: usize| start + (len - start) * k as u64 / n as u64;
+    let mut buf = vec![0u8; 1 << 20];
+    loop {
+        let read = reader.read(&mut buf).map_err(|e| io_err(path, e))?;
+        if read == 0 {
             break;
         }
-        if b == format.quote {
-            in_quotes = !in_quotes;
-        } else if b == b'\n' && !in_quotes && i + 1 >= target(k) {
-            if i + 1 < len {
-                cuts.push(i + 1);
-            }
-            while k < n && target(k) <= i + 1 {
-                k += 1;
+        for (i, &b) in buf[..read].iter().enumerate() {
+            if b == format.quote {
+                in_quotes = !in_quotes;
+            } else if b == b'\n' && !in_quotes {
+                let next = offset + i as u64 + 1;
+                match start {
+                    None => {
+                        start = Some(next);
+                        cuts.push(next);
+                    }
+                    Some(s) if k < n && next >= target(s, k) => {
+                        if next < len {
+                            cuts.push(next);
+                        }
+                        while k < n && target(s, k) <= next {
+                            k += 1;
+                        }
+                    }
+                    _ => {}
+                }
             }
         }
+        offset += read as u64;
+        if start.is_some() && k >= n {
+            break;
+        }
+    }
+    if cuts.is_empty() {
+        // A header without a newline: no data.
+        cuts.push(len);
     }
     cuts.push(len);
     cuts.dedup();
-    Ok(cuts.windows(2).map(|w| (w[0] as u64, w[1] as u64)).collect())
+    Ok(cuts.windows(2).map(|w| (w[0], w[1])).collect())
 }
 
 /// Reads the rows in the byte range `[start, end)` with the given schema, keeping
@@ -179,7 +184,8 @@ mod tests {
         let path = dir.join("q.csv");
         std::fs::write(&path, "a,b\n1,\"x\ny\"\n2,z\n3,w\n4,v\n").unwrap();
         let fmt = CsvFormat::default();
-        let schema = infer_schema(&path, &fmt, 100, &[]).unwrap();
+        let (schema, nulls) = infer_schema(&path, &fmt, 100, &[]).unwrap();
+        assert_eq!(nulls, vec![false, false]);
         assert_eq!(schema.field(0).data_type, DataType::Int64);
         for n in 1..6 {
             let ranges = split_ranges(&path, &fmt, n).unwrap();

@@ -29,6 +29,6 @@ pub mod udf;
 
 pub use graph::TaskGraph;
 pub use lower::{lower, LowerOptions};
-pub use scheduler::{run, Progress, ProgressCallback, RunOptions};
+pub use scheduler::{run, Progress, ProgressCallback, RunOptions, WorkerPool};
 pub use source::{read_partition, CsvOptions, CsvSource, MemorySource};
 pub use udf::{PartitionClosure, PartitionFn};

@@ -243,6 +243,9 @@ impl Lowerer<'_> {
             } else {
                 ("gather", MergeKind::Concat { limit: None })
             };
+            // With several buckets, the bucket is part of every merge task's name.
+            let kind = if buckets > 1 { format!("{kind}.bucket{b}") } else { kind.to_string() };
+            let kind = kind.as_str();
             let root = if bucket.len() > 1 || buckets > 1 {
                 if bucket.len() == 1 {
                     // A lone shuffled output still needs its own task to finish.

@@ -20,7 +20,6 @@ use partita_core::Partition;
 use petgraph::stable_graph::NodeIndex;
 use petgraph::visit::EdgeRef;
 use petgraph::Direction;
-use rayon::ThreadPool;
 
 use crate::eval::{filter, project};
 use crate::graph::{MergeKind, Op, OutputSplit, Task, TaskGraph, TaskInput};
@@ -220,8 +219,32 @@ impl<'a> Run<'a> {
     }
 }
 
+/// The worker pool of a session: a rayon pool with a fixed number of threads. Only
+/// this crate touches rayon.
+#[derive(Debug)]
+pub struct WorkerPool {
+    pool: rayon::ThreadPool,
+}
+
+impl WorkerPool {
+    /// A pool of `workers` threads (at least 1).
+    pub fn new(workers: usize) -> Result<Self> {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(workers.max(1))
+            .thread_name(|i| format!("partita-worker-{i}"))
+            .build()
+            .map_err(|e| Error::internal(format!("cannot start the worker pool: {e}")))?;
+        Ok(WorkerPool { pool })
+    }
+
+    /// The number of threads.
+    pub fn threads(&self) -> usize {
+        self.pool.current_num_threads()
+    }
+}
+
 /// Runs the graph on `pool` and returns the result partitions, in order.
-pub fn run(graph: &TaskGraph, pool: &ThreadPool, sem: &Semantics, options: &RunOptions) -> Result<Vec<Partition>> {
+pub fn run(graph: &TaskGraph, pool: &WorkerPool, sem: &Semantics, options: &RunOptions) -> Result<Vec<Partition>> {
     let mut readers: HashMap<(NodeIndex, usize), usize> = HashMap::new();
     let mut waiting: HashMap<NodeIndex, usize> = HashMap::new();
     for n in graph.graph.node_indices() {
@@ -247,7 +270,7 @@ pub fn run(graph: &TaskGraph, pool: &ThreadPool, sem: &Semantics, options: &RunO
         state: Mutex::new(RunState { results: HashMap::new(), readers, waiting, error: None, done: 0 }),
         stop: AtomicBool::new(false),
     };
-    pool.scope(|s| {
+    pool.pool.scope(|s| {
         for n in sources {
             let run = &run;
             s.spawn(move |s| run.run_task(s, n));

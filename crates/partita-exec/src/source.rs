@@ -145,6 +145,7 @@ pub struct CsvSource {
     format: CsvFormat,
     schema: SchemaRef,
     ranges: Vec<(u64, u64)>,
+    nulls: Option<Vec<bool>>,
 }
 
 impl CsvSource {
@@ -155,12 +156,18 @@ impl CsvSource {
         if !path.exists() {
             return Err(Error::Io(format!("{}: no such file", path.display())));
         }
-        let schema = match options.schema {
-            Some(s) => s,
-            None => infer_schema(&path, &options.format, options.infer_rows.unwrap_or(1000), &options.dtypes)?,
+        // Null presence comes from the inference sample: it decides the pandas rule
+        // "an integer column with missing values is float64" without reading the
+        // whole file up front.
+        let (schema, nulls) = match options.schema {
+            Some(s) => (s, None),
+            None => {
+                let (s, n) = infer_schema(&path, &options.format, options.infer_rows.unwrap_or(1000), &options.dtypes)?;
+                (s, Some(n))
+            }
         };
         let ranges = split_ranges(&path, &options.format, partitions.max(1))?;
-        Ok(CsvSource { path, format: options.format, schema: Arc::new(schema), ranges })
+        Ok(CsvSource { path, format: options.format, schema: Arc::new(schema), ranges, nulls })
     }
 
     /// Reads partition `i` with only the `projection` columns.
@@ -174,7 +181,7 @@ impl TableSource for CsvSource {
         self.schema.clone()
     }
     fn columns_with_nulls(&self) -> Option<Vec<bool>> {
-        None
+        self.nulls.clone()
     }
     fn partition_count(&self) -> usize {
         self.ranges.len().max(1)
