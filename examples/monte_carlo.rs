@@ -19,38 +19,75 @@ fn throw(seed: u64, darts: u64) -> u64 {
         s ^= s >> 27;
         (s.wrapping_mul(0x2545F4914F6CDD1D) >> 11) as f64 / (1u64 << 53) as f64
     };
-    (0..darts).filter(|_| {
-        let (x, y) = (next(), next());
-        x * x + y * y <= 1.0
-    }).count() as u64
+    (0..darts)
+        .filter(|_| {
+            let (x, y) = (next(), next());
+            x * x + y * y <= 1.0
+        })
+        .count() as u64
 }
 
 fn estimate(workers: usize, darts: u64) -> Result<(f64, f64)> {
     let session = Session::new().with_workers(workers);
     let seeds: Vec<i64> = (0..PARTITIONS as i64).collect();
     let ddf = session.from_columns(vec![Series::new("seed".into(), seeds)], PARTITIONS)?;
-    let schema = Schema::new(vec![Field::new("hits", DataType::Int64), Field::new("darts", DataType::Int64)]);
+    let schema = Schema::new(vec![
+        Field::new("hits", DataType::Int64),
+        Field::new("darts", DataType::Int64),
+    ]);
     let hits = ddf.map_partitions(
         move |part: DataFrame| {
-            let seeds = part.column("seed").expect("seed column").i64().expect("i64 seeds").clone();
-            let hits: Vec<i64> = seeds.iter().map(|s| throw(s.unwrap_or(0) as u64, darts) as i64).collect();
+            let seeds = part
+                .column("seed")
+                .expect("seed column")
+                .i64()
+                .expect("i64 seeds")
+                .clone();
+            let hits: Vec<i64> = seeds
+                .iter()
+                .map(|s| throw(s.unwrap_or(0) as u64, darts) as i64)
+                .collect();
             let n = hits.len();
-            Ok(DataFrame::new(n, vec![Series::new("hits".into(), hits).into(), Series::new("darts".into(), vec![darts as i64; n]).into()])
-                .expect("two equal columns"))
+            Ok(DataFrame::new(
+                n,
+                vec![
+                    Series::new("hits".into(), hits).into(),
+                    Series::new("darts".into(), vec![darts as i64; n]).into(),
+                ],
+            )
+            .expect("two equal columns"))
         },
         schema,
     );
-    let total = hits.agg([col("hits").sum().alias("hits"), col("darts").sum().alias("darts")]);
+    let total = hits.agg([
+        col("hits").sum().alias("hits"),
+        col("darts").sum().alias("darts"),
+    ]);
     let start = Instant::now();
     let out = total.collect()?;
     let seconds = start.elapsed().as_secs_f64();
-    let h = out.column("hits").expect("hits").i64().expect("i64").get(0).unwrap_or(0) as f64;
-    let d = out.column("darts").expect("darts").i64().expect("i64").get(0).unwrap_or(1) as f64;
+    let h = out
+        .column("hits")
+        .expect("hits")
+        .i64()
+        .expect("i64")
+        .get(0)
+        .unwrap_or(0) as f64;
+    let d = out
+        .column("darts")
+        .expect("darts")
+        .i64()
+        .expect("i64")
+        .get(0)
+        .unwrap_or(1) as f64;
     Ok((4.0 * h / d, seconds))
 }
 
 fn main() -> Result<()> {
-    let darts: u64 = std::env::args().nth(1).and_then(|a| a.parse().ok()).unwrap_or(4_000_000);
+    let darts: u64 = std::env::args()
+        .nth(1)
+        .and_then(|a| a.parse().ok())
+        .unwrap_or(4_000_000);
     println!("{PARTITIONS} partitions x {darts} darts");
     let (pi1, t1) = estimate(1, darts)?;
     let (pi2, t2) = estimate(2, darts)?;
@@ -59,6 +96,12 @@ fn main() -> Result<()> {
     println!("|---------|-------------|---------|");
     println!("| 1       | {pi1:.6}    | {t1:.3}   |");
     println!("| 2       | {pi2:.6}    | {t2:.3}   |");
-    println!("speedup of 2 workers over 1: {:.2}x (machine: {} cores)", t1 / t2, std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1));
+    println!(
+        "speedup of 2 workers over 1: {:.2}x (machine: {} cores)",
+        t1 / t2,
+        std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1)
+    );
     Ok(())
 }

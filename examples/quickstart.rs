@@ -8,7 +8,10 @@ fn main() -> Result<()> {
     let session = Session::new().with_workers(2);
     let ddf = session.from_columns(
         vec![
-            Series::new("col1".into(), [None, None, Some("A"), Some("A"), Some("B"), Some("B")]),
+            Series::new(
+                "col1".into(),
+                [None, None, Some("A"), Some("A"), Some("B"), Some("B")],
+            ),
             Series::new("col2".into(), [1i64, 2, 3, 4, 5, 6]),
         ],
         2,
@@ -23,7 +26,9 @@ fn main() -> Result<()> {
         println!("{}\n", format_table(&means.collect()?, 20));
 
         println!("ddf.sort_values([\"col1\", \"col2\"])");
-        let sorted = ddf.clone().sort_values(["col1", "col2"], SortSpec::ascending());
+        let sorted = ddf
+            .clone()
+            .sort_values(["col1", "col2"], SortSpec::ascending());
         println!("{}\n", format_table(&sorted.collect()?, 20));
 
         println!("task graph of the groupby:");

@@ -15,7 +15,11 @@ fn line(frame: Frame) -> String {
                     let cells: Vec<String> = df
                         .columns()
                         .iter()
-                        .map(|c| partita::format_value(&value_at(c.as_materialized_series(), i).expect("value")))
+                        .map(|c| {
+                            partita::format_value(
+                                &value_at(c.as_materialized_series(), i).expect("value"),
+                            )
+                        })
                         .collect();
                     format!("({})", cells.join(", "))
                 })
@@ -39,58 +43,145 @@ fn table(session: &Session, columns: Vec<Series>) -> Frame {
 }
 
 fn keys_and_values(s: &Session) -> Frame {
-    table(s, vec![
-        Series::new("k".into(), [None, None, Some("A"), Some("A"), Some("B")]),
-        Series::new("v".into(), [1i64, 2, 3, 4, 5]),
-    ])
+    table(
+        s,
+        vec![
+            Series::new("k".into(), [None, None, Some("A"), Some("A"), Some("B")]),
+            Series::new("v".into(), [1i64, 2, 3, 4, 5]),
+        ],
+    )
 }
 
 fn floats(s: &Session) -> Frame {
-    table(s, vec![
-        Series::new("id".into(), [1i64, 2, 3, 4, 5, 6]),
-        Series::new("x".into(), [Some(0.5), Some(1.0), Some(2.0), Some(f64::NAN), None, Some(3.5)]),
-    ])
+    table(
+        s,
+        vec![
+            Series::new("id".into(), [1i64, 2, 3, 4, 5, 6]),
+            Series::new(
+                "x".into(),
+                [
+                    Some(0.5),
+                    Some(1.0),
+                    Some(2.0),
+                    Some(f64::NAN),
+                    None,
+                    Some(3.5),
+                ],
+            ),
+        ],
+    )
 }
 
 fn main() {
-    show("null_group_keys + group_order", "SELECT k, SUM(v) GROUP BY k", |s| {
-        keys_and_values(s).groupby("k").agg([col("v").sum().alias("sum")])
-    });
+    show(
+        "null_group_keys + group_order",
+        "SELECT k, SUM(v) GROUP BY k",
+        |s| {
+            keys_and_values(s)
+                .groupby("k")
+                .agg([col("v").sum().alias("sum")])
+        },
+    );
     show("nan", "GROUP BY x over 1.5, NaN, null, NaN, 1.5", |s| {
-        table(s, vec![Series::new("x".into(), [Some(1.5), Some(f64::NAN), None, Some(f64::NAN), Some(1.5)])])
-            .groupby("x")
-            .agg([count_star().alias("n")])
+        table(
+            s,
+            vec![Series::new(
+                "x".into(),
+                [Some(1.5), Some(f64::NAN), None, Some(f64::NAN), Some(1.5)],
+            )],
+        )
+        .groupby("x")
+        .agg([count_star().alias("n")])
     });
-    show("default_null_order", "ORDER BY x over 3, null, 1, 2, null", |s| {
-        table(s, vec![Series::new("x".into(), [Some(3i64), None, Some(1), Some(2), None])])
+    show(
+        "default_null_order",
+        "ORDER BY x over 3, null, 1, 2, null",
+        |s| {
+            table(
+                s,
+                vec![Series::new(
+                    "x".into(),
+                    [Some(3i64), None, Some(1), Some(2), None],
+                )],
+            )
             .sort_values("x", SortSpec::ascending())
+        },
+    );
+    show("logic", "WHERE NOT (x > 1)", |s| {
+        floats(s)
+            .filter(col("x").gt(lit(1)).not())
+            .select([col("id")])
     });
-    show("logic", "WHERE NOT (x > 1)", |s| floats(s).filter(col("x").gt(lit(1)).not()).select([col("id")]));
-    show("logic", "WHERE x IS NULL (pandas isna matches NaN)", |s| floats(s).filter(col("x").is_null()).select([col("id")]));
+    show("logic", "WHERE x IS NULL (pandas isna matches NaN)", |s| {
+        floats(s).filter(col("x").is_null()).select([col("id")])
+    });
     show("empty_sum", "SUM(x) of an all-null group", |s| {
-        table(s, vec![Series::new("k".into(), ["a", "a", "b"]), Series::new("x".into(), [None, None, Some(1.0)])])
-            .groupby("k")
-            .agg([col("x").sum().alias("s")])
+        table(
+            s,
+            vec![
+                Series::new("k".into(), ["a", "a", "b"]),
+                Series::new("x".into(), [None, None, Some(1.0)]),
+            ],
+        )
+        .groupby("k")
+        .agg([col("x").sum().alias("s")])
     });
     show("integer_overflow", "9223372036854775807 + 1", |s| {
-        table(s, vec![Series::new("a".into(), [i64::MAX])]).select([(col("a") + lit(1)).alias("a1")])
+        table(s, vec![Series::new("a".into(), [i64::MAX])])
+            .select([(col("a") + lit(1)).alias("a1")])
     });
     show("division_by_zero", "a / 0 and a % 0", |s| {
-        table(s, vec![Series::new("a".into(), [1i64, -1, 0])]).select([(col("a") / lit(0)).alias("q"), (col("a") % lit(0)).alias("r")])
+        table(s, vec![Series::new("a".into(), [1i64, -1, 0])]).select([
+            (col("a") / lit(0)).alias("q"),
+            (col("a") % lit(0)).alias("r"),
+        ])
     });
     show("integer_division", "-7 DIV 2 and -7 % 3", |s| {
-        table(s, vec![Series::new("a".into(), [-7i64])]).select([col("a").floor_div(lit(2)).alias("div"), (col("a") % lit(3)).alias("mod")])
+        table(s, vec![Series::new("a".into(), [-7i64])]).select([
+            col("a").floor_div(lit(2)).alias("div"),
+            (col("a") % lit(3)).alias("mod"),
+        ])
     });
-    show("rounding", "ROUND(x, 0) and ROUND(y, 2) of 2.5 / 0.125", |s| {
-        table(s, vec![Series::new("x".into(), [2.5f64, -2.5]), Series::new("y".into(), [0.125f64, 0.25])])
+    show(
+        "rounding",
+        "ROUND(x, 0) and ROUND(y, 2) of 2.5 / 0.125",
+        |s| {
+            table(
+                s,
+                vec![
+                    Series::new("x".into(), [2.5f64, -2.5]),
+                    Series::new("y".into(), [0.125f64, 0.25]),
+                ],
+            )
             .select([col("x").round(0).alias("rx"), col("y").round(2).alias("ry")])
+        },
+    );
+    show("identifier_case", "SELECT ID from a column named id", |s| {
+        table(s, vec![Series::new("id".into(), [1i64])]).select([col("ID")])
     });
-    show("identifier_case", "SELECT ID from a column named id", |s| table(s, vec![Series::new("id".into(), [1i64])]).select([col("ID")]));
-    show("int_with_nulls", "SUM of an integer column holding a null (pandas: float)", |s| {
-        table(s, vec![Series::new("v".into(), [Some(1i64), None, Some(8)])]).agg([col("v").sum().alias("s")])
-    });
-    show("custom", "Spark semantics, but null group keys dropped", |s| {
-        let custom = s.config().semantics.with_null_group_keys(partita::NullGroupKeys::Drop);
-        keys_and_values(s).with_semantics(custom).groupby("k").agg([col("v").sum().alias("sum")])
-    });
+    show(
+        "int_with_nulls",
+        "SUM of an integer column holding a null (pandas: float)",
+        |s| {
+            table(
+                s,
+                vec![Series::new("v".into(), [Some(1i64), None, Some(8)])],
+            )
+            .agg([col("v").sum().alias("s")])
+        },
+    );
+    show(
+        "custom",
+        "Spark semantics, but null group keys dropped",
+        |s| {
+            let custom = s
+                .config()
+                .semantics
+                .with_null_group_keys(partita::NullGroupKeys::Drop);
+            keys_and_values(s)
+                .with_semantics(custom)
+                .groupby("k")
+                .agg([col("v").sum().alias("sum")])
+        },
+    );
 }

@@ -2,9 +2,11 @@
 
 use std::sync::Arc;
 
-use partita_common::{AggregateFunction, DataType, Error, NullPlacement, Result, Schema, Semantics};
-use partita_core::polars::DataFrame;
+use partita_common::{
+    AggregateFunction, DataType, Error, NullPlacement, Result, Schema, Semantics,
+};
 use partita_core::frame::{concat, empty_frame};
+use partita_core::polars::DataFrame;
 use partita_exec::eval::KernelConstantEvaluator;
 use partita_exec::{lower, LowerOptions, PartitionFn, RunOptions, TaskGraph};
 use partita_plan::optimizer::{Optimizer, OptimizerContext};
@@ -39,12 +41,18 @@ impl Default for SortSpec {
 impl SortSpec {
     /// Every column ascending, missing values where the semantics puts them.
     pub fn ascending() -> Self {
-        SortSpec { ascending: vec![true], na_position: vec![NullPlacement::Default] }
+        SortSpec {
+            ascending: vec![true],
+            na_position: vec![NullPlacement::Default],
+        }
     }
 
     /// Every column descending, missing values where the semantics puts them.
     pub fn descending() -> Self {
-        SortSpec { ascending: vec![false], na_position: vec![NullPlacement::Default] }
+        SortSpec {
+            ascending: vec![false],
+            na_position: vec![NullPlacement::Default],
+        }
     }
 
     /// Direction per column (pandas `ascending=[...]`).
@@ -54,7 +62,10 @@ impl SortSpec {
     }
 
     /// Missing-value placement per column (pandas `na_position`, SQL `NULLS FIRST|LAST`).
-    pub fn with_na_position(mut self, na_position: impl IntoIterator<Item = NullPlacement>) -> Self {
+    pub fn with_na_position(
+        mut self,
+        na_position: impl IntoIterator<Item = NullPlacement>,
+    ) -> Self {
         self.na_position = na_position.into_iter().collect();
         self
     }
@@ -144,13 +155,21 @@ impl IntoKeys for Vec<String> {
 
 impl Frame {
     pub(crate) fn new(session: Session, plan: Result<LogicalPlan>, semantics: Semantics) -> Self {
-        Frame { session, plan, semantics }
+        Frame {
+            session,
+            plan,
+            semantics,
+        }
     }
 
     fn then(self, f: impl FnOnce(Arc<LogicalPlan>, &Semantics) -> Result<LogicalPlan>) -> Frame {
         let sem = self.semantics;
         let plan = self.plan.and_then(|p| f(Arc::new(p), &sem));
-        Frame { session: self.session, plan, semantics: sem }
+        Frame {
+            session: self.session,
+            plan,
+            semantics: sem,
+        }
     }
 
     /// The semantics this frame runs under.
@@ -162,7 +181,11 @@ impl Frame {
     /// rule are recomputed).
     pub fn with_semantics(self, semantics: Semantics) -> Frame {
         let plan = self.plan.and_then(|p| p.rebuild(&semantics));
-        Frame { session: self.session, plan, semantics }
+        Frame {
+            session: self.session,
+            plan,
+            semantics,
+        }
     }
 
     /// The logical plan, or the error building it hit.
@@ -210,13 +233,23 @@ impl Frame {
 
     /// Groups by key columns; finish with `agg` or a pandas-style shortcut.
     pub fn groupby(self, keys: impl IntoKeys) -> GroupBy {
-        GroupBy { frame: self, keys: keys.into_keys() }
+        GroupBy {
+            frame: self,
+            keys: keys.into_keys(),
+        }
     }
 
     /// Aggregates the whole frame into one row (SQL aggregate without GROUP BY).
     pub fn agg(self, aggs: impl IntoIterator<Item = Expr>) -> Frame {
         let aggs: Vec<Expr> = aggs.into_iter().collect();
-        self.then(|p, s| Ok(LogicalPlan::Aggregate(Aggregate::try_new(p, vec![], aggs, s)?)))
+        self.then(|p, s| {
+            Ok(LogicalPlan::Aggregate(Aggregate::try_new(
+                p,
+                vec![],
+                aggs,
+                s,
+            )?))
+        })
     }
 
     /// Sorts by columns (pandas `sort_values`, SQL `ORDER BY`); stable.
@@ -226,7 +259,9 @@ impl Frame {
             let exprs = by
                 .iter()
                 .enumerate()
-                .map(|(i, c)| SortExpr::new(c.clone(), !spec.ascending_for(i), spec.na_position_for(i)))
+                .map(|(i, c)| {
+                    SortExpr::new(c.clone(), !spec.ascending_for(i), spec.na_position_for(i))
+                })
                 .collect();
             Ok(LogicalPlan::Sort(Sort::try_new(p, exprs, None, s)?))
         })
@@ -239,7 +274,13 @@ impl Frame {
 
     /// Skips `skip` rows then keeps `fetch` (SQL `LIMIT fetch OFFSET skip`).
     pub fn limit(self, skip: usize, fetch: Option<usize>) -> Frame {
-        self.then(|p, _| Ok(LogicalPlan::Limit(Limit { input: p, skip, fetch })))
+        self.then(|p, _| {
+            Ok(LogicalPlan::Limit(Limit {
+                input: p,
+                skip,
+                fetch,
+            }))
+        })
     }
 
     /// Removes duplicate rows (SQL `DISTINCT`, pandas `drop_duplicates`).
@@ -255,7 +296,11 @@ impl Frame {
         schema: Schema,
     ) -> Frame {
         let func = Arc::new(PartitionFn::new("closure", f));
-        self.then(|p, _| Ok(LogicalPlan::MapPartitions(MapPartitions::try_new(p, func, schema)?)))
+        self.then(|p, _| {
+            Ok(LogicalPlan::MapPartitions(MapPartitions::try_new(
+                p, func, schema,
+            )?))
+        })
     }
 
     /// Re-splits the rows, in order, into `n` partitions.
@@ -266,14 +311,21 @@ impl Frame {
     /// The optimized plan.
     pub fn optimized_plan(&self) -> Result<LogicalPlan> {
         let plan = self.logical_plan()?.clone();
-        let ctx = OptimizerContext { semantics: self.semantics, constants: &KernelConstantEvaluator };
+        let ctx = OptimizerContext {
+            semantics: self.semantics,
+            constants: &KernelConstantEvaluator,
+        };
         Optimizer::new().optimize(plan, &ctx)
     }
 
     /// The task graph the query runs as.
     pub fn task_graph(&self) -> Result<TaskGraph> {
         let cfg = self.session.config();
-        let opts = LowerOptions { semantics: self.semantics, split_every: cfg.split_every, split_out: cfg.split_out };
+        let opts = LowerOptions {
+            semantics: self.semantics,
+            split_every: cfg.split_every,
+            split_out: cfg.split_out,
+        };
         lower(&self.optimized_plan()?, &opts)
     }
 
@@ -322,22 +374,39 @@ impl GroupBy {
     pub fn agg(self, aggs: impl IntoIterator<Item = Expr>) -> Frame {
         let keys: Vec<Expr> = self.keys.iter().map(|k| col(k.clone())).collect();
         let aggs: Vec<Expr> = aggs.into_iter().collect();
-        self.frame.then(|p, s| Ok(LogicalPlan::Aggregate(Aggregate::try_new(p, keys, aggs, s)?)))
+        self.frame.then(|p, s| {
+            Ok(LogicalPlan::Aggregate(Aggregate::try_new(
+                p, keys, aggs, s,
+            )?))
+        })
     }
 
     fn shortcut(self, func: AggregateFunction, numeric_only: bool) -> Result<Frame> {
         let schema = self.frame.schema()?;
         let sem = self.frame.semantics;
-        let key_idx = self.keys.iter().map(|k| schema.resolve(k, &sem)).collect::<Result<Vec<_>>>()?;
+        let key_idx = self
+            .keys
+            .iter()
+            .map(|k| schema.resolve(k, &sem))
+            .collect::<Result<Vec<_>>>()?;
         let aggs: Vec<Expr> = schema
             .fields()
             .iter()
             .enumerate()
             .filter(|(i, f)| !key_idx.contains(i) && (!numeric_only || f.data_type.is_numeric()))
-            .map(|(_, f)| Expr::Aggregate { func, args: vec![col(f.name.clone())] }.alias(f.name.clone()))
+            .map(|(_, f)| {
+                Expr::Aggregate {
+                    func,
+                    args: vec![col(f.name.clone())],
+                }
+                .alias(f.name.clone())
+            })
             .collect();
         if aggs.is_empty() {
-            return Err(Error::plan(format!("no {}columns left to aggregate besides the keys", if numeric_only { "numeric " } else { "" })));
+            return Err(Error::plan(format!(
+                "no {}columns left to aggregate besides the keys",
+                if numeric_only { "numeric " } else { "" }
+            )));
         }
         Ok(self.agg(aggs))
     }

@@ -49,8 +49,8 @@ pub use partita_plan::{coalesce, col, corr, count_star, lit, lit_null, when, Exp
 pub mod prelude {
     pub use crate::{
         coalesce, col, corr, count_star, format_table, lit, lit_null, when, CsvOptions, DataFrame,
-        DataType, Error, Expr, Field, Frame, NullPlacement, Result, RunOptions, Schema, Semantics,
-        Series, Session, SortSpec,
+        DataType, Error, Expr, Field, Frame, NullGroupKeys, NullPlacement, Result, RunOptions,
+        Schema, Semantics, Series, Session, SortSpec,
     };
     pub use partita_core::polars::{IntoColumn, NamedFrom};
 }

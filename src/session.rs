@@ -3,7 +3,7 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use partita_common::{Error, Result, SessionConfig, Semantics};
+use partita_common::{Error, Result, Semantics, SessionConfig};
 use partita_core::polars::{DataFrame, Series};
 use partita_exec::{CsvOptions, CsvSource, MemorySource, WorkerPool};
 use partita_plan::{LogicalPlan, Scan, TableSource};
@@ -26,7 +26,9 @@ pub struct Session {
 
 impl std::fmt::Debug for Session {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Session").field("config", &self.config).finish()
+        f.debug_struct("Session")
+            .field("config", &self.config)
+            .finish()
     }
 }
 

@@ -9,8 +9,12 @@ use partita::prelude::*;
 
 fn query() -> Frame {
     let n = 64;
-    let origin: Vec<&str> = (0..n).map(|i| ["JFK", "LGA", "EWR", "BOS"][i % 4]).collect();
-    let delay: Vec<Option<f64>> = (0..n).map(|i| if i % 5 == 0 { None } else { Some(i as f64) }).collect();
+    let origin: Vec<&str> = (0..n)
+        .map(|i| ["JFK", "LGA", "EWR", "BOS"][i % 4])
+        .collect();
+    let delay: Vec<Option<f64>> = (0..n)
+        .map(|i| if i % 5 == 0 { None } else { Some(i as f64) })
+        .collect();
     let distance: Vec<i64> = (0..n).map(|i| 100 + i as i64).collect();
     let session = Session::new().with_workers(2).with_split_every(4);
     session
@@ -32,12 +36,17 @@ fn query() -> Frame {
 #[test]
 fn explain_filter_groupby_sort_snapshot() {
     let text = query().explain().unwrap();
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/snapshots/explain_filter_groupby_sort.txt");
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/snapshots/explain_filter_groupby_sort.txt");
     if std::env::var_os("UPDATE_SNAPSHOTS").is_some() {
         std::fs::write(&path, &text).unwrap();
     }
-    let want = std::fs::read_to_string(&path).expect("snapshot file (run with UPDATE_SNAPSHOTS=1 once)");
-    assert_eq!(text, want, "explain() changed; if intended, rerun with UPDATE_SNAPSHOTS=1 and review");
+    let want =
+        std::fs::read_to_string(&path).expect("snapshot file (run with UPDATE_SNAPSHOTS=1 once)");
+    assert_eq!(
+        text, want,
+        "explain() changed; if intended, rerun with UPDATE_SNAPSHOTS=1 and review"
+    );
 }
 
 #[test]
@@ -49,7 +58,10 @@ fn the_graph_has_the_promised_shape() {
     assert_eq!(count("merge_agg[L1."), 2, "{text}");
     assert_eq!(count("merge_agg[L2."), 1, "{text}");
     assert_eq!(graph.task_count(), 11, "{text}");
-    assert!(text.contains("final_agg") && text.contains("sort by mean_delay DESC"), "{text}");
+    assert!(
+        text.contains("final_agg") && text.contains("sort by mean_delay DESC"),
+        "{text}"
+    );
     assert!(graph.to_dot().starts_with("digraph partita {"));
     // And it runs: JFK, LGA, EWR by mean delay, descending.
     let out = query().collect().unwrap();

@@ -13,7 +13,10 @@ fn eight_partitions() -> Frame {
     let v: Vec<f64> = (0..32).map(|i| i as f64).collect();
     Session::new()
         .with_workers(4)
-        .from_columns(vec![Series::new("p".into(), p), Series::new("v".into(), v)], 8)
+        .from_columns(
+            vec![Series::new("p".into(), p), Series::new("v".into(), v)],
+            8,
+        )
         .unwrap()
 }
 
@@ -21,7 +24,10 @@ fn eight_partitions() -> Frame {
 fn panic_in_map_partitions_names_the_partition() {
     let (tx, rx) = mpsc::channel();
     std::thread::spawn(move || {
-        let schema = Schema::new(vec![Field::new("p", DataType::Int64), Field::new("v", DataType::Float64)]);
+        let schema = Schema::new(vec![
+            Field::new("p", DataType::Int64),
+            Field::new("v", DataType::Float64),
+        ]);
         let frame = eight_partitions().map_partitions(
             |df: DataFrame| {
                 let first = df.column("p").unwrap().i64().unwrap().get(0);
@@ -34,22 +40,32 @@ fn panic_in_map_partitions_names_the_partition() {
         );
         tx.send(frame.collect()).unwrap();
     });
-    let result = rx.recv_timeout(Duration::from_secs(60)).expect("the run must end, not hang");
+    let result = rx
+        .recv_timeout(Duration::from_secs(60))
+        .expect("the run must end, not hang");
     let err = result.expect_err("a panicking closure must fail the query");
     match &err {
-        Error::Task { partition, task, .. } => {
+        Error::Task {
+            partition, task, ..
+        } => {
             assert_eq!(*partition, Some(3), "{err}");
             assert_eq!(task, "partition[3]");
         }
         other => panic!("expected a task error, got {other}"),
     }
     let text = err.to_string();
-    assert!(text.contains("partition 3") && text.contains("boom in user code"), "{text}");
+    assert!(
+        text.contains("partition 3") && text.contains("boom in user code"),
+        "{text}"
+    );
 }
 
 #[test]
 fn error_in_map_partitions_names_the_partition() {
-    let schema = Schema::new(vec![Field::new("p", DataType::Int64), Field::new("v", DataType::Float64)]);
+    let schema = Schema::new(vec![
+        Field::new("p", DataType::Int64),
+        Field::new("v", DataType::Float64),
+    ]);
     let err = eight_partitions()
         .map_partitions(
             |df: DataFrame| {
@@ -62,37 +78,82 @@ fn error_in_map_partitions_names_the_partition() {
         )
         .collect()
         .unwrap_err();
-    assert!(matches!(err, Error::Task { partition: Some(5), .. }), "{err}");
+    assert!(
+        matches!(
+            err,
+            Error::Task {
+                partition: Some(5),
+                ..
+            }
+        ),
+        "{err}"
+    );
 }
 
 #[test]
 fn map_partitions_with_a_wrong_schema_is_an_error() {
     let schema = Schema::new(vec![Field::new("q", DataType::Int64)]);
-    let err = eight_partitions().map_partitions(Ok, schema).collect().unwrap_err();
+    let err = eight_partitions()
+        .map_partitions(Ok, schema)
+        .collect()
+        .unwrap_err();
     assert!(err.to_string().contains("declared"), "{err}");
 }
 
 #[test]
 fn unknown_column_suggests_the_nearest_name() {
     let frame = Session::new()
-        .from_columns(vec![Series::new("dep_delay".into(), [1.0f64]), Series::new("origin".into(), ["JFK"])], 1)
+        .from_columns(
+            vec![
+                Series::new("dep_delay".into(), [1.0f64]),
+                Series::new("origin".into(), ["JFK"]),
+            ],
+            1,
+        )
         .unwrap();
-    let err = frame.clone().filter(col("dep_dely").gt(lit(0))).collect().unwrap_err();
-    assert_eq!(err.to_string(), "column 'dep_dely' not found; did you mean 'dep_delay'?");
-    let err = frame.clone().groupby("orgin").agg([col("dep_delay").mean()]).explain().unwrap_err();
+    let err = frame
+        .clone()
+        .filter(col("dep_dely").gt(lit(0)))
+        .collect()
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "column 'dep_dely' not found; did you mean 'dep_delay'?"
+    );
+    let err = frame
+        .clone()
+        .groupby("orgin")
+        .agg([col("dep_delay").mean()])
+        .explain()
+        .unwrap_err();
     assert!(err.to_string().contains("did you mean 'origin'"), "{err}");
-    let err = frame.sort_values("Origin", SortSpec::ascending()).collect().unwrap_err();
+    let err = frame
+        .sort_values("Origin", SortSpec::ascending())
+        .collect()
+        .unwrap_err();
     assert!(err.to_string().contains("did you mean 'origin'"), "{err}");
 }
 
 #[test]
 fn spark_identifiers_are_case_insensitive_and_ambiguity_is_an_error() {
     let session = Session::new().with_semantics(Semantics::spark());
-    let frame = session.from_columns(vec![Series::new("ID".into(), [1i64, 2])], 1).unwrap();
+    let frame = session
+        .from_columns(vec![Series::new("ID".into(), [1i64, 2])], 1)
+        .unwrap();
     let out = frame.select([col("id")]).collect().unwrap();
-    assert_eq!(out.get_column_names()[0].as_str(), "id", "the output keeps the spelling of the query");
+    assert_eq!(
+        out.get_column_names()[0].as_str(),
+        "id",
+        "the output keeps the spelling of the query"
+    );
     let both = session
-        .from_columns(vec![Series::new("a".into(), [1i64]), Series::new("A".into(), [2i64])], 1)
+        .from_columns(
+            vec![
+                Series::new("a".into(), [1i64]),
+                Series::new("A".into(), [2i64]),
+            ],
+            1,
+        )
         .unwrap();
     let err = both.select([col("a")]).collect().unwrap_err();
     assert!(err.to_string().contains("AMBIGUOUS_REFERENCE"), "{err}");

@@ -20,11 +20,21 @@ fn layer(name: &str) -> Option<u8> {
 fn dependencies_point_down() {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let out = Command::new(cargo)
-        .args(["metadata", "--format-version", "1", "--no-deps", "--offline"])
+        .args([
+            "metadata",
+            "--format-version",
+            "1",
+            "--no-deps",
+            "--offline",
+        ])
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .output()
         .expect("cargo metadata runs");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let meta: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let mut edges: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     for pkg in meta["packages"].as_array().unwrap() {
@@ -40,16 +50,26 @@ fn dependencies_point_down() {
     }
     assert!(edges.len() >= 5, "workspace packages: {:?}", edges.keys());
     for (pkg, deps) in &edges {
-        let own = layer(pkg).unwrap_or_else(|| panic!("package {pkg} has no layer in this test; add it"));
+        let own =
+            layer(pkg).unwrap_or_else(|| panic!("package {pkg} has no layer in this test; add it"));
         for d in deps {
             if let Some(l) = layer(d) {
-                assert!(l < own, "{pkg} (layer {own}) depends on {d} (layer {l}): arrows must point down");
+                assert!(
+                    l < own,
+                    "{pkg} (layer {own}) depends on {d} (layer {l}): arrows must point down"
+                );
             }
             if d.starts_with("polars") {
-                assert_eq!(pkg, "partita-core", "{pkg} depends on {d}: only partita-core calls polars");
+                assert_eq!(
+                    pkg, "partita-core",
+                    "{pkg} depends on {d}: only partita-core calls polars"
+                );
             }
             if d == "rayon" {
-                assert_eq!(pkg, "partita-exec", "{pkg} depends on rayon: only partita-exec runs threads");
+                assert_eq!(
+                    pkg, "partita-exec",
+                    "{pkg} depends on rayon: only partita-exec runs threads"
+                );
             }
         }
     }

@@ -34,8 +34,24 @@ impl Rng {
 
 fn random_table(rng: &mut Rng) -> Vec<Series> {
     let n = 1 + rng.below(80);
-    let k1: Vec<Option<&str>> = (0..n).map(|_| if rng.chance(12) { None } else { Some(*rng.pick(&["a", "b", "c", "A", ""])) }).collect();
-    let k2: Vec<Option<i64>> = (0..n).map(|_| if rng.chance(10) { None } else { Some(rng.below(4) as i64 - 1) }).collect();
+    let k1: Vec<Option<&str>> = (0..n)
+        .map(|_| {
+            if rng.chance(12) {
+                None
+            } else {
+                Some(*rng.pick(&["a", "b", "c", "A", ""]))
+            }
+        })
+        .collect();
+    let k2: Vec<Option<i64>> = (0..n)
+        .map(|_| {
+            if rng.chance(10) {
+                None
+            } else {
+                Some(rng.below(4) as i64 - 1)
+            }
+        })
+        .collect();
     let x: Vec<Option<f64>> = (0..n)
         .map(|_| match rng.below(10) {
             0 => None,
@@ -43,8 +59,24 @@ fn random_table(rng: &mut Rng) -> Vec<Series> {
             _ => Some((rng.below(41) as f64 - 20.0) * 0.25),
         })
         .collect();
-    let y: Vec<Option<i64>> = (0..n).map(|_| if rng.chance(10) { None } else { Some(rng.below(100) as i64 - 50) }).collect();
-    let b: Vec<Option<bool>> = (0..n).map(|_| if rng.chance(15) { None } else { Some(rng.chance(50)) }).collect();
+    let y: Vec<Option<i64>> = (0..n)
+        .map(|_| {
+            if rng.chance(10) {
+                None
+            } else {
+                Some(rng.below(100) as i64 - 50)
+            }
+        })
+        .collect();
+    let b: Vec<Option<bool>> = (0..n)
+        .map(|_| {
+            if rng.chance(15) {
+                None
+            } else {
+                Some(rng.chance(50))
+            }
+        })
+        .collect();
     vec![
         Series::new("k1".into(), k1),
         Series::new("k2".into(), k2),
@@ -126,8 +158,22 @@ fn random_sort(rng: &mut Rng, cols: &[String]) -> (Vec<String>, SortSpec) {
         }
     }
     let asc: Vec<bool> = by.iter().map(|_| rng.chance(50)).collect();
-    let na: Vec<NullPlacement> = by.iter().map(|_| *rng.pick(&[NullPlacement::First, NullPlacement::Last, NullPlacement::Default])).collect();
-    (by, SortSpec::ascending().with_ascending(asc).with_na_position(na))
+    let na: Vec<NullPlacement> = by
+        .iter()
+        .map(|_| {
+            *rng.pick(&[
+                NullPlacement::First,
+                NullPlacement::Last,
+                NullPlacement::Default,
+            ])
+        })
+        .collect();
+    (
+        by,
+        SortSpec::ascending()
+            .with_ascending(asc)
+            .with_na_position(na),
+    )
 }
 
 /// Builds the random query on `base`; returns it and whether row order is defined.
@@ -143,7 +189,11 @@ fn random_query(seed: u64, base: Frame) -> Frame {
             let nkeys = rng.below(3);
             let keys: Vec<String> = KEYS[..nkeys].iter().map(|s| s.to_string()).collect();
             let (aggs, exact) = random_aggs(&mut rng);
-            q = if keys.is_empty() { q.agg(aggs) } else { q.groupby(keys.clone()).agg(aggs) };
+            q = if keys.is_empty() {
+                q.agg(aggs)
+            } else {
+                q.groupby(keys.clone()).agg(aggs)
+            };
             if !keys.is_empty() && rng.chance(60) {
                 let mut sortable = keys.clone();
                 sortable.extend(exact);
@@ -155,7 +205,10 @@ fn random_query(seed: u64, base: Frame) -> Frame {
             }
         }
         2 => {
-            let cols: Vec<String> = ["k1", "k2", "x", "y", "b"].iter().map(|s| s.to_string()).collect();
+            let cols: Vec<String> = ["k1", "k2", "x", "y", "b"]
+                .iter()
+                .map(|s| s.to_string())
+                .collect();
             let (by, spec) = random_sort(&mut rng, &cols);
             q = q.sort_values(by, spec);
             if rng.chance(60) {
@@ -167,7 +220,9 @@ fn random_query(seed: u64, base: Frame) -> Frame {
             q = q.select(cols[..1 + rng.below(3)].to_vec()).distinct();
         }
         _ => {
-            q = q.with_column((col("y") * lit(2) + lit(1)).alias("z")).head(rng.below(40));
+            q = q
+                .with_column((col("y") * lit(2) + lit(1)).alias("z"))
+                .head(rng.below(40));
         }
     }
     q
@@ -176,13 +231,19 @@ fn random_query(seed: u64, base: Frame) -> Frame {
 fn same_cell(a: &ScalarValue, b: &ScalarValue) -> bool {
     match (a, b) {
         (ScalarValue::Float64(Some(x)), ScalarValue::Float64(Some(y))) => {
-            (x.is_nan() && y.is_nan()) || x == y || (x - y).abs() <= 1e-9 * x.abs().max(y.abs()).max(1.0)
+            (x.is_nan() && y.is_nan())
+                || x == y
+                || (x - y).abs() <= 1e-9 * x.abs().max(y.abs()).max(1.0)
         }
         _ => a == b,
     }
 }
 
-fn same_result(a: &Result<DataFrame>, b: &Result<DataFrame>, ordered: bool) -> std::result::Result<(), String> {
+fn same_result(
+    a: &Result<DataFrame>,
+    b: &Result<DataFrame>,
+    ordered: bool,
+) -> std::result::Result<(), String> {
     match (a, b) {
         (Err(x), Err(y)) => {
             if x.root_cause().to_string() == y.root_cause().to_string() {
@@ -194,11 +255,20 @@ fn same_result(a: &Result<DataFrame>, b: &Result<DataFrame>, ordered: bool) -> s
         (Ok(_), Err(e)) | (Err(e), Ok(_)) => Err(format!("one run failed: {e}")),
         (Ok(x), Ok(y)) => {
             if x.get_column_names() != y.get_column_names() || x.height() != y.height() {
-                return Err(format!("shapes differ:\n{}\n{}", format_table(x, 50), format_table(y, 50)));
+                return Err(format!(
+                    "shapes differ:\n{}\n{}",
+                    format_table(x, 50),
+                    format_table(y, 50)
+                ));
             }
             let rows = |df: &DataFrame| -> Vec<Vec<ScalarValue>> {
                 (0..df.height())
-                    .map(|i| df.columns().iter().map(|c| value_at(c.as_materialized_series(), i).unwrap()).collect())
+                    .map(|i| {
+                        df.columns()
+                            .iter()
+                            .map(|c| value_at(c.as_materialized_series(), i).unwrap())
+                            .collect()
+                    })
                     .collect()
             };
             let (mut rx, mut ry) = (rows(x), rows(y));
@@ -209,7 +279,11 @@ fn same_result(a: &Result<DataFrame>, b: &Result<DataFrame>, ordered: bool) -> s
             }
             for (i, (p, q)) in rx.iter().zip(&ry).enumerate() {
                 if !p.iter().zip(q).all(|(a, b)| same_cell(a, b)) {
-                    return Err(format!("row {i} differs: {p:?} vs {q:?}\n{}\n{}", format_table(x, 50), format_table(y, 50)));
+                    return Err(format!(
+                        "row {i} differs: {p:?} vs {q:?}\n{}\n{}",
+                        format_table(x, 50),
+                        format_table(y, 50)
+                    ));
                 }
             }
             Ok(())
@@ -219,18 +293,32 @@ fn same_result(a: &Result<DataFrame>, b: &Result<DataFrame>, ordered: bool) -> s
 
 #[test]
 fn random_plans_do_not_depend_on_partitions_or_workers() {
-    let sessions: Vec<(usize, Session)> = [1usize, 4].iter().map(|&w| (w, Session::new().with_workers(w).with_split_every(3))).collect();
+    let sessions: Vec<(usize, Session)> = [1usize, 4]
+        .iter()
+        .map(|&w| (w, Session::new().with_workers(w).with_split_every(3)))
+        .collect();
     let mut checked = 0;
     let mut succeeded = 0;
     let mut nonempty = 0;
     for seed in 1..=240u64 {
         let mut rng = Rng(seed.wrapping_mul(0x9E3779B97F4A7C15) | 1);
         let columns = random_table(&mut rng);
-        let semantics = if seed % 2 == 0 { Semantics::pandas() } else { Semantics::spark() };
+        let semantics = if seed % 2 == 0 {
+            Semantics::pandas()
+        } else {
+            Semantics::spark()
+        };
         let run = |session: &Session, partitions: usize| -> (Result<DataFrame>, String) {
-            let base = session.clone().with_semantics(semantics).from_columns(columns.clone(), partitions).unwrap();
+            let base = session
+                .clone()
+                .with_semantics(semantics)
+                .from_columns(columns.clone(), partitions)
+                .unwrap();
             let q = random_query(seed, base);
-            let plan = q.logical_plan().map(|p| p.display_indent()).unwrap_or_else(|e| e.to_string());
+            let plan = q
+                .logical_plan()
+                .map(|p| p.display_indent())
+                .unwrap_or_else(|e| e.to_string());
             (q.collect(), plan)
         };
         let (baseline, plan) = run(&sessions[0].1, 1);
@@ -255,6 +343,12 @@ fn random_plans_do_not_depend_on_partitions_or_workers() {
     }
     assert!(checked >= 200);
     // The generator must mostly build queries that run and return rows.
-    assert!(succeeded >= 200, "only {succeeded} of {checked} random queries ran");
-    assert!(nonempty >= 150, "only {nonempty} of {checked} random queries returned rows");
+    assert!(
+        succeeded >= 200,
+        "only {succeeded} of {checked} random queries ran"
+    );
+    assert!(
+        nonempty >= 150,
+        "only {nonempty} of {checked} random queries returned rows"
+    );
 }

@@ -22,8 +22,12 @@ pub fn cases_dir() -> PathBuf {
 
 pub fn load_case(id: &str) -> Case {
     let path = cases_dir().join(format!("{id}.json"));
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
-    Case { id: id.to_string(), json: serde_json::from_str(&text).expect("case JSON") }
+    let text = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+    Case {
+        id: id.to_string(),
+        json: serde_json::from_str(&text).expect("case JSON"),
+    }
 }
 
 fn float_of(v: &Value) -> Option<f64> {
@@ -50,7 +54,12 @@ pub fn table_columns(table: &Value) -> Vec<Series> {
             match c["type"].as_str().unwrap() {
                 "i64" => Series::new(name.into(), cells.map(|v| v.as_i64()).collect::<Vec<_>>()),
                 "f64" => Series::new(name.into(), cells.map(float_of).collect::<Vec<_>>()),
-                "str" => Series::new(name.into(), cells.map(|v| v.as_str().map(String::from)).collect::<Vec<_>>()),
+                "str" => Series::new(
+                    name.into(),
+                    cells
+                        .map(|v| v.as_str().map(String::from))
+                        .collect::<Vec<_>>(),
+                ),
                 "bool" => Series::new(name.into(), cells.map(|v| v.as_bool()).collect::<Vec<_>>()),
                 t => panic!("unknown column type {t}"),
             }
@@ -59,13 +68,28 @@ pub fn table_columns(table: &Value) -> Vec<Series> {
 }
 
 /// The case's tables as frames of `partitions` partitions under `semantics`.
-pub fn tables(case: &Case, semantics: Semantics, partitions: usize, workers: usize) -> HashMap<String, Frame> {
-    let session = Session::new().with_semantics(semantics).with_workers(workers).with_split_every(2);
+pub fn tables(
+    case: &Case,
+    semantics: Semantics,
+    partitions: usize,
+    workers: usize,
+) -> HashMap<String, Frame> {
+    let session = Session::new()
+        .with_semantics(semantics)
+        .with_workers(workers)
+        .with_split_every(2);
     case.json["tables"]
         .as_object()
         .unwrap()
         .iter()
-        .map(|(name, t)| (name.clone(), session.from_columns(table_columns(t), partitions).expect("table")))
+        .map(|(name, t)| {
+            (
+                name.clone(),
+                session
+                    .from_columns(table_columns(t), partitions)
+                    .expect("table"),
+            )
+        })
         .collect()
 }
 
@@ -103,7 +127,8 @@ pub fn cell_of_value(v: &ScalarValue) -> Cell {
 }
 
 fn cells_equal(a: &Cell, b: &Cell, pandas: bool) -> bool {
-    let missing = |c: &Cell| matches!(c, Cell::Null) || (pandas && matches!(c, Cell::Num(x) if x.is_nan()));
+    let missing =
+        |c: &Cell| matches!(c, Cell::Null) || (pandas && matches!(c, Cell::Num(x) if x.is_nan()));
     match (a, b) {
         _ if missing(a) || missing(b) => missing(a) && missing(b),
         (Cell::Num(x), Cell::Num(y)) => {
@@ -123,9 +148,17 @@ fn cells_equal(a: &Cell, b: &Cell, pandas: bool) -> bool {
 }
 
 fn rows_of(df: &DataFrame) -> Vec<Vec<Cell>> {
-    let cols: Vec<Series> = df.columns().iter().map(|c| c.as_materialized_series().clone()).collect();
+    let cols: Vec<Series> = df
+        .columns()
+        .iter()
+        .map(|c| c.as_materialized_series().clone())
+        .collect();
     (0..df.height())
-        .map(|i| cols.iter().map(|s| cell_of_value(&value_at(s, i).unwrap())).collect())
+        .map(|i| {
+            cols.iter()
+                .map(|s| cell_of_value(&value_at(s, i).unwrap()))
+                .collect()
+        })
         .collect()
 }
 
@@ -150,7 +183,10 @@ fn multiset_equal(a: &[Vec<Cell>], b: &[Vec<Cell>], pandas: bool) -> bool {
     let mut used = vec![false; b.len()];
     'outer: for ra in a {
         for (j, rb) in b.iter().enumerate() {
-            if !used[j] && ra.len() == rb.len() && ra.iter().zip(rb).all(|(x, y)| cells_equal(x, y, pandas)) {
+            if !used[j]
+                && ra.len() == rb.len()
+                && ra.iter().zip(rb).all(|(x, y)| cells_equal(x, y, pandas))
+            {
                 used[j] = true;
                 continue 'outer;
             }
@@ -161,40 +197,78 @@ fn multiset_equal(a: &[Vec<Cell>], b: &[Vec<Cell>], pandas: bool) -> bool {
 }
 
 /// Compares a result with an expectation; `Err` describes the difference.
-pub fn compare(expected: &Value, actual: &Result<DataFrame>, pandas: bool) -> std::result::Result<(), String> {
+pub fn compare(
+    expected: &Value,
+    actual: &Result<DataFrame>,
+    pandas: bool,
+) -> std::result::Result<(), String> {
     if let Some(err) = expected.get("error") {
         return match actual {
             Err(_) => Ok(()),
-            Ok(df) => Err(format!("expected error {err}, got {} rows:\n{}", df.height(), format_table(df, 40))),
+            Ok(df) => Err(format!(
+                "expected error {err}, got {} rows:\n{}",
+                df.height(),
+                format_table(df, 40)
+            )),
         };
     }
     let df = match actual {
         Ok(df) => df,
         Err(e) => return Err(format!("unexpected error: {e}")),
     };
-    let want_cols: Vec<String> = expected["columns"].as_array().unwrap().iter().map(|c| c.as_str().unwrap().to_string()).collect();
-    let got_cols: Vec<String> = df.get_column_names().iter().map(|c| c.to_string()).collect();
+    let want_cols: Vec<String> = expected["columns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c.as_str().unwrap().to_string())
+        .collect();
+    let got_cols: Vec<String> = df
+        .get_column_names()
+        .iter()
+        .map(|c| c.to_string())
+        .collect();
     if want_cols != got_cols {
-        return Err(format!("columns differ: expected {want_cols:?}, got {got_cols:?}"));
+        return Err(format!(
+            "columns differ: expected {want_cols:?}, got {got_cols:?}"
+        ));
     }
-    let want: Vec<Vec<Cell>> = expected["rows"].as_array().unwrap().iter().map(|r| r.as_array().unwrap().iter().map(cell_of_json).collect()).collect();
+    let want: Vec<Vec<Cell>> = expected["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r.as_array().unwrap().iter().map(cell_of_json).collect())
+        .collect();
     let got = rows_of(df);
     let show = || format!("expected rows {want:?}\n     got rows {got:?}");
     if want.len() != got.len() {
-        return Err(format!("row counts differ: expected {}, got {}\n{}", want.len(), got.len(), show()));
+        return Err(format!(
+            "row counts differ: expected {}, got {}\n{}",
+            want.len(),
+            got.len(),
+            show()
+        ));
     }
     let order_by: Vec<usize> = expected["order_by"]
         .as_array()
         .unwrap()
         .iter()
-        .map(|c| want_cols.iter().position(|w| w == c.as_str().unwrap()).expect("order_by column"))
+        .map(|c| {
+            want_cols
+                .iter()
+                .position(|w| w == c.as_str().unwrap())
+                .expect("order_by column")
+        })
         .collect();
     if order_by.is_empty() {
         let mut w = want.clone();
         let mut g = got.clone();
         w.sort_by_key(|r| sort_key(r));
         g.sort_by_key(|r| sort_key(r));
-        return if multiset_equal(&w, &g, pandas) { Ok(()) } else { Err(format!("rows differ (as multisets)\n{}", show())) };
+        return if multiset_equal(&w, &g, pandas) {
+            Ok(())
+        } else {
+            Err(format!("rows differ (as multisets)\n{}", show()))
+        };
     }
     // Runs of equal order_by tuples compare as multisets, position by position.
     let key = |r: &Vec<Cell>| order_by.iter().map(|&i| r[i].clone()).collect::<Vec<_>>();
@@ -202,12 +276,25 @@ pub fn compare(expected: &Value, actual: &Result<DataFrame>, pandas: bool) -> st
     while i < want.len() {
         let k = key(&want[i]);
         let mut j = i;
-        while j < want.len() && key(&want[j]).iter().zip(&k).all(|(a, b)| cells_equal(a, b, pandas)) {
+        while j < want.len()
+            && key(&want[j])
+                .iter()
+                .zip(&k)
+                .all(|(a, b)| cells_equal(a, b, pandas))
+        {
             j += 1;
         }
-        let same_keys = got[i..j].iter().all(|r| key(r).iter().zip(&k).all(|(a, b)| cells_equal(a, b, pandas)));
+        let same_keys = got[i..j].iter().all(|r| {
+            key(r)
+                .iter()
+                .zip(&k)
+                .all(|(a, b)| cells_equal(a, b, pandas))
+        });
         if !same_keys || !multiset_equal(&want[i..j], &got[i..j], pandas) {
-            return Err(format!("rows {i}..{j} differ (ordered by {order_by:?})\n{}", show()));
+            return Err(format!(
+                "rows {i}..{j} differ (ordered by {order_by:?})\n{}",
+                show()
+            ));
         }
         i = j;
     }
@@ -223,7 +310,10 @@ pub fn check_preset(case: &Case, preset: &str, query: &dyn Fn(&HashMap<String, F
         let t = tables(case, semantics, partitions, 2);
         let result = query(&t).collect();
         if let Err(diff) = compare(expected, &result, preset == "pandas") {
-            panic!("case {} under {preset} with {partitions} partitions:\n{diff}\nSQL: {}", case.id, case.json["sql"]);
+            panic!(
+                "case {} under {preset} with {partitions} partitions:\n{diff}\nSQL: {}",
+                case.id, case.json["sql"]
+            );
         }
     }
 }

@@ -20,7 +20,9 @@ pub struct SessionConfig {
 
 impl Default for SessionConfig {
     fn default() -> Self {
-        let workers = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
+        let workers = std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1);
         SessionConfig {
             semantics: Semantics::pandas(),
             workers,
@@ -41,7 +43,9 @@ impl SessionConfig {
             return Err(Error::plan("the partition count must be at least 1"));
         }
         if self.split_every < 2 {
-            return Err(Error::plan("split_every (the merge fan-in) must be at least 2"));
+            return Err(Error::plan(
+                "split_every (the merge fan-in) must be at least 2",
+            ));
         }
         if self.split_out == 0 {
             return Err(Error::plan("split_out must be at least 1"));

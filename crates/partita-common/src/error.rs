@@ -77,7 +77,10 @@ impl Error {
 
     /// An arithmetic error with its condition name.
     pub fn arithmetic(condition: &str, message: impl Into<String>) -> Self {
-        Error::Arithmetic { condition: condition.to_string(), message: message.into() }
+        Error::Arithmetic {
+            condition: condition.to_string(),
+            message: message.into(),
+        }
     }
 
     /// A column-not-found error, with the nearest of `available` as a suggestion.
@@ -101,13 +104,21 @@ impl Error {
 /// The name among `candidates` nearest to `name` (case-insensitive match first,
 /// then the smallest edit distance within a third of the name's length).
 pub fn nearest_name<S: AsRef<str>>(name: &str, candidates: &[S]) -> Option<String> {
-    if let Some(c) = candidates.iter().find(|c| c.as_ref().eq_ignore_ascii_case(name)) {
+    if let Some(c) = candidates
+        .iter()
+        .find(|c| c.as_ref().eq_ignore_ascii_case(name))
+    {
         return Some(c.as_ref().to_string());
     }
     let lower = name.to_lowercase();
     candidates
         .iter()
-        .map(|c| (strsim::levenshtein(&lower, &c.as_ref().to_lowercase()), c.as_ref()))
+        .map(|c| {
+            (
+                strsim::levenshtein(&lower, &c.as_ref().to_lowercase()),
+                c.as_ref(),
+            )
+        })
         .filter(|(d, c)| *d <= (name.chars().count().max(c.chars().count()) / 3).max(2))
         .min_by_key(|(d, _)| *d)
         .map(|(_, c)| c.to_string())
@@ -116,11 +127,25 @@ pub fn nearest_name<S: AsRef<str>>(name: &str, candidates: &[S]) -> Option<Strin
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Error::Sql { message, span: Some(s) } => {
-                write!(f, "SQL error at line {}, column {}: {message}", s.line, s.column)
+            Error::Sql {
+                message,
+                span: Some(s),
+            } => {
+                write!(
+                    f,
+                    "SQL error at line {}, column {}: {message}",
+                    s.line, s.column
+                )
             }
-            Error::Sql { message, span: None } => write!(f, "SQL error: {message}"),
-            Error::ColumnNotFound { name, suggestion, available } => {
+            Error::Sql {
+                message,
+                span: None,
+            } => write!(f, "SQL error: {message}"),
+            Error::ColumnNotFound {
+                name,
+                suggestion,
+                available,
+            } => {
                 write!(f, "column '{name}' not found")?;
                 match suggestion {
                     Some(s) => write!(f, "; did you mean '{s}'?"),
@@ -129,10 +154,18 @@ impl fmt::Display for Error {
             }
             Error::Plan(m) => write!(f, "plan error: {m}"),
             Error::Arithmetic { condition, message } => write!(f, "[{condition}] {message}"),
-            Error::Task { task, partition: Some(p), source } => {
+            Error::Task {
+                task,
+                partition: Some(p),
+                source,
+            } => {
                 write!(f, "task '{task}' failed on partition {p}: {source}")
             }
-            Error::Task { task, partition: None, source } => {
+            Error::Task {
+                task,
+                partition: None,
+                source,
+            } => {
                 write!(f, "task '{task}' failed: {source}")
             }
             Error::Io(m) => write!(f, "I/O error: {m}"),
@@ -159,9 +192,15 @@ mod tests {
     #[test]
     fn suggests_nearest_column() {
         let e = Error::column_not_found("dep_dely", &["origin", "dep_delay", "distance"]);
-        assert_eq!(e.to_string(), "column 'dep_dely' not found; did you mean 'dep_delay'?");
+        assert_eq!(
+            e.to_string(),
+            "column 'dep_dely' not found; did you mean 'dep_delay'?"
+        );
         let e = Error::column_not_found("zzz", &["origin", "dep_delay"]);
-        assert_eq!(e.to_string(), "column 'zzz' not found; available columns: origin, dep_delay");
+        assert_eq!(
+            e.to_string(),
+            "column 'zzz' not found; available columns: origin, dep_delay"
+        );
         assert_eq!(nearest_name("COL1", &["col1", "col2"]), Some("col1".into()));
     }
 }

@@ -41,7 +41,10 @@ impl BinaryOperator {
     /// True for `+ - * / DIV %`.
     pub fn is_arithmetic(&self) -> bool {
         use BinaryOperator::*;
-        matches!(self, Plus | Minus | Multiply | Divide | IntegerDivide | Modulo)
+        matches!(
+            self,
+            Plus | Minus | Multiply | Divide | IntegerDivide | Modulo
+        )
     }
 
     /// True for the comparisons (including `<=>`).
@@ -161,7 +164,9 @@ impl AggregateFunction {
     pub fn is_decomposable(&self) -> bool {
         !matches!(
             self,
-            AggregateFunction::Median | AggregateFunction::Quantile(_) | AggregateFunction::CountDistinct
+            AggregateFunction::Median
+                | AggregateFunction::Quantile(_)
+                | AggregateFunction::CountDistinct
         )
     }
 
@@ -228,7 +233,11 @@ impl fmt::Display for SortKey {
             "{} {} {}",
             self.column,
             if self.descending { "DESC" } else { "ASC" },
-            if self.nulls_last { "NULLS LAST" } else { "NULLS FIRST" }
+            if self.nulls_last {
+                "NULLS LAST"
+            } else {
+                "NULLS FIRST"
+            }
         )
     }
 }

@@ -29,9 +29,7 @@ mod types;
 
 pub use config::SessionConfig;
 pub use error::{nearest_name, Error, Result, Span};
-pub use functions::{
-    AggregateFunction, BinaryOperator, NullPlacement, ScalarFunction, SortKey,
-};
+pub use functions::{AggregateFunction, BinaryOperator, NullPlacement, ScalarFunction, SortKey};
 pub use semantics::{
     DefaultNullOrder, DivisionByZero, EmptySum, GroupOrder, IdentifierCase, IntWithNulls,
     IntegerDivision, IntegerOverflow, Logic, NanSemantics, NullGroupKeys, Rounding, Semantics,

@@ -264,18 +264,38 @@ impl Semantics {
             }};
         }
         match switch.to_ascii_lowercase().as_str() {
-            "null_group_keys" => pick!(null_group_keys, "drop" => NullGroupKeys::Drop, "keep" => NullGroupKeys::Keep),
-            "group_order" => pick!(group_order, "sorted_by_key" => GroupOrder::SortedByKey, "first_seen" => GroupOrder::FirstSeen),
+            "null_group_keys" => {
+                pick!(null_group_keys, "drop" => NullGroupKeys::Drop, "keep" => NullGroupKeys::Keep)
+            }
+            "group_order" => {
+                pick!(group_order, "sorted_by_key" => GroupOrder::SortedByKey, "first_seen" => GroupOrder::FirstSeen)
+            }
             "nan" => pick!(nan, "missing" => NanSemantics::Missing, "value" => NanSemantics::Value),
-            "default_null_order" => pick!(default_null_order, "always_last" => DefaultNullOrder::AlwaysLast, "nulls_smallest" => DefaultNullOrder::NullsSmallest),
-            "logic" => pick!(logic, "two_valued" => Logic::TwoValued, "three_valued" => Logic::ThreeValued),
+            "default_null_order" => {
+                pick!(default_null_order, "always_last" => DefaultNullOrder::AlwaysLast, "nulls_smallest" => DefaultNullOrder::NullsSmallest)
+            }
+            "logic" => {
+                pick!(logic, "two_valued" => Logic::TwoValued, "three_valued" => Logic::ThreeValued)
+            }
             "empty_sum" => pick!(empty_sum, "zero" => EmptySum::Zero, "null" => EmptySum::Null),
-            "integer_overflow" => pick!(integer_overflow, "wrap" => IntegerOverflow::Wrap, "error" => IntegerOverflow::Error),
-            "division_by_zero" => pick!(division_by_zero, "ieee" => DivisionByZero::Ieee, "error" => DivisionByZero::Error),
-            "integer_division" => pick!(integer_division, "floor" => IntegerDivision::Floor, "truncate" => IntegerDivision::Truncate),
-            "rounding" => pick!(rounding, "half_even" => Rounding::HalfEven, "half_away_from_zero" => Rounding::HalfAwayFromZero),
-            "identifier_case" => pick!(identifier_case, "sensitive" => IdentifierCase::Sensitive, "insensitive" => IdentifierCase::Insensitive),
-            "int_with_nulls" => pick!(int_with_nulls, "float64" => IntWithNulls::Float64, "int64" => IntWithNulls::Int64),
+            "integer_overflow" => {
+                pick!(integer_overflow, "wrap" => IntegerOverflow::Wrap, "error" => IntegerOverflow::Error)
+            }
+            "division_by_zero" => {
+                pick!(division_by_zero, "ieee" => DivisionByZero::Ieee, "error" => DivisionByZero::Error)
+            }
+            "integer_division" => {
+                pick!(integer_division, "floor" => IntegerDivision::Floor, "truncate" => IntegerDivision::Truncate)
+            }
+            "rounding" => {
+                pick!(rounding, "half_even" => Rounding::HalfEven, "half_away_from_zero" => Rounding::HalfAwayFromZero)
+            }
+            "identifier_case" => {
+                pick!(identifier_case, "sensitive" => IdentifierCase::Sensitive, "insensitive" => IdentifierCase::Insensitive)
+            }
+            "int_with_nulls" => {
+                pick!(int_with_nulls, "float64" => IntWithNulls::Float64, "int64" => IntWithNulls::Int64)
+            }
             other => {
                 return Err(Error::plan(format!(
                     "unknown semantics switch '{other}'{}; switches: {}",
@@ -306,18 +326,39 @@ impl Semantics {
             out
         }
         vec![
-            ("null_group_keys", snake(format!("{:?}", self.null_group_keys))),
+            (
+                "null_group_keys",
+                snake(format!("{:?}", self.null_group_keys)),
+            ),
             ("group_order", snake(format!("{:?}", self.group_order))),
             ("nan", snake(format!("{:?}", self.nan))),
-            ("default_null_order", snake(format!("{:?}", self.default_null_order))),
+            (
+                "default_null_order",
+                snake(format!("{:?}", self.default_null_order)),
+            ),
             ("logic", snake(format!("{:?}", self.logic))),
             ("empty_sum", snake(format!("{:?}", self.empty_sum))),
-            ("integer_overflow", snake(format!("{:?}", self.integer_overflow))),
-            ("division_by_zero", snake(format!("{:?}", self.division_by_zero))),
-            ("integer_division", snake(format!("{:?}", self.integer_division))),
+            (
+                "integer_overflow",
+                snake(format!("{:?}", self.integer_overflow)),
+            ),
+            (
+                "division_by_zero",
+                snake(format!("{:?}", self.division_by_zero)),
+            ),
+            (
+                "integer_division",
+                snake(format!("{:?}", self.integer_division)),
+            ),
             ("rounding", snake(format!("{:?}", self.rounding))),
-            ("identifier_case", snake(format!("{:?}", self.identifier_case))),
-            ("int_with_nulls", snake(format!("{:?}", self.int_with_nulls))),
+            (
+                "identifier_case",
+                snake(format!("{:?}", self.identifier_case)),
+            ),
+            (
+                "int_with_nulls",
+                snake(format!("{:?}", self.int_with_nulls)),
+            ),
         ]
     }
 }
@@ -368,8 +409,11 @@ impl fmt::Display for Semantics {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}", self.name())?;
         if self.name() == "custom" {
-            let parts: Vec<String> =
-                self.switches().into_iter().map(|(k, v)| format!("{k}={v}")).collect();
+            let parts: Vec<String> = self
+                .switches()
+                .into_iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect();
             write!(f, " ({})", parts.join(", "))?;
         }
         Ok(())

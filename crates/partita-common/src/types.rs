@@ -145,7 +145,10 @@ pub struct Field {
 impl Field {
     /// A field.
     pub fn new(name: impl Into<String>, data_type: DataType) -> Self {
-        Field { name: name.into(), data_type }
+        Field {
+            name: name.into(),
+            data_type,
+        }
     }
 }
 
@@ -207,8 +210,10 @@ impl Schema {
                 1 => return Ok(matches[0]),
                 0 => {}
                 _ => {
-                    let names: Vec<&str> =
-                        matches.iter().map(|&i| self.fields[i].name.as_str()).collect();
+                    let names: Vec<&str> = matches
+                        .iter()
+                        .map(|&i| self.fields[i].name.as_str())
+                        .collect();
                     return Err(Error::plan(format!(
                         "[AMBIGUOUS_REFERENCE] column reference '{name}' is ambiguous: it matches {}",
                         names.join(", ")
@@ -224,8 +229,11 @@ impl Schema {
 
 impl fmt::Display for Schema {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let parts: Vec<String> =
-            self.fields.iter().map(|x| format!("{}: {}", x.name, x.data_type)).collect();
+        let parts: Vec<String> = self
+            .fields
+            .iter()
+            .map(|x| format!("{}: {}", x.name, x.data_type))
+            .collect();
         write!(f, "[{}]", parts.join(", "))
     }
 }

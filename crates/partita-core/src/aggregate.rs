@@ -15,8 +15,8 @@ use std::collections::HashSet;
 
 use partita_common::{AggregateFunction, DataType, EmptySum, Error, Result, Semantics};
 use polars_core::prelude::{
-    IntoColumn, BooleanChunked, DataFrame, DataType as PlDataType, Float64Chunked, IdxCa, IdxSize,
-    Int64Chunked, IntoSeries, NewChunkedArray, Series, StringChunked,
+    BooleanChunked, DataFrame, DataType as PlDataType, Float64Chunked, IdxCa, IdxSize,
+    Int64Chunked, IntoColumn, IntoSeries, NewChunkedArray, Series, StringChunked,
 };
 
 use crate::frame::{column, frame_with_height, normalize_nan, pl_err, to_polars_type};
@@ -84,7 +84,10 @@ fn normalize_key(s: &Series) -> Result<Series> {
         return Ok(s.clone());
     }
     let ca = s.f64().map_err(pl_err)?;
-    let out: Float64Chunked = ca.iter().map(|v| v.map(|x| if x == 0.0 { 0.0 } else { x })).collect();
+    let out: Float64Chunked = ca
+        .iter()
+        .map(|v| v.map(|x| if x == 0.0 { 0.0 } else { x }))
+        .collect();
     Ok(out.with_name(s.name().clone()).into_series())
 }
 
@@ -92,17 +95,25 @@ fn normalize_key(s: &Series) -> Result<Series> {
 /// one group, which exists even when there are no rows (a global aggregate).
 pub fn group_rows(keys: &[Series], height: usize) -> Result<Groups> {
     if keys.is_empty() {
-        return Ok(Groups { ids: vec![0; height], first: vec![0] });
+        return Ok(Groups {
+            ids: vec![0; height],
+            first: vec![0],
+        });
     }
     if height == 0 {
-        return Ok(Groups { ids: vec![], first: vec![] });
+        return Ok(Groups {
+            ids: vec![],
+            first: vec![],
+        });
     }
     let cols = keys
         .iter()
         .map(|k| normalize_key(k).map(|s| s.into_column()))
         .collect::<Result<Vec<_>>>()?;
     let carrier = DataFrame::empty();
-    let gb = carrier.group_by_with_series(cols, false, true).map_err(pl_err)?;
+    let gb = carrier
+        .group_by_with_series(cols, false, true)
+        .map_err(pl_err)?;
     let groups = gb.get_groups();
     let mut ids = vec![0u32; height];
     let mut first = Vec::with_capacity(groups.len());
@@ -148,7 +159,11 @@ fn state_name(i: usize, part: &str) -> String {
 }
 
 fn f64_col(s: &Series) -> Result<Float64Chunked> {
-    Ok(s.cast(&PlDataType::Float64).map_err(pl_err)?.f64().map_err(pl_err)?.clone())
+    Ok(s.cast(&PlDataType::Float64)
+        .map_err(pl_err)?
+        .f64()
+        .map_err(pl_err)?
+        .clone())
 }
 
 fn named(s: impl IntoSeries, name: &str) -> Series {
@@ -176,7 +191,10 @@ fn drop_null_key_rows(df: &DataFrame, spec: &AggSpec) -> Result<DataFrame> {
 }
 
 fn key_columns(df: &DataFrame, spec: &AggSpec, groups: &Groups) -> Result<Vec<Series>> {
-    spec.keys.iter().map(|k| take(column(df, k)?, &groups.first)).collect()
+    spec.keys
+        .iter()
+        .map(|k| take(column(df, k)?, &groups.first))
+        .collect()
 }
 
 /// Min or max per group with the total order (NaN above +inf, strings by code point).
@@ -194,7 +212,10 @@ fn extreme(values: &Series, groups: &Groups, want_max: bool, name: &str) -> Resu
                     }
                 }
             }
-            named(Int64Chunked::from_iter_options("".into(), acc.into_iter()), name)
+            named(
+                Int64Chunked::from_iter_options("".into(), acc.into_iter()),
+                name,
+            )
         }
         PlDataType::Float64 => {
             let mut acc: Vec<Option<f64>> = vec![None; n];
@@ -203,14 +224,21 @@ fn extreme(values: &Series, groups: &Groups, want_max: bool, name: &str) -> Resu
                     let a = &mut acc[g as usize];
                     let better = |a: f64| {
                         let o = cmp_f64(v, a);
-                        if want_max { o.is_gt() } else { o.is_lt() }
+                        if want_max {
+                            o.is_gt()
+                        } else {
+                            o.is_lt()
+                        }
                     };
                     if a.is_none_or(better) {
                         *a = Some(v);
                     }
                 }
             }
-            named(Float64Chunked::from_iter_options("".into(), acc.into_iter()), name)
+            named(
+                Float64Chunked::from_iter_options("".into(), acc.into_iter()),
+                name,
+            )
         }
         PlDataType::Boolean => {
             let mut acc: Vec<Option<bool>> = vec![None; n];
@@ -222,19 +250,31 @@ fn extreme(values: &Series, groups: &Groups, want_max: bool, name: &str) -> Resu
                     }
                 }
             }
-            named(BooleanChunked::from_iter_options("".into(), acc.into_iter()), name)
+            named(
+                BooleanChunked::from_iter_options("".into(), acc.into_iter()),
+                name,
+            )
         }
         PlDataType::String => {
             let mut acc: Vec<Option<&str>> = vec![None; n];
             for (v, &g) in values.str().map_err(pl_err)?.iter().zip(ids) {
                 if let Some(v) = v {
                     let a = &mut acc[g as usize];
-                    if a.is_none_or(|a| if want_max { v.as_bytes() > a.as_bytes() } else { v.as_bytes() < a.as_bytes() }) {
+                    if a.is_none_or(|a| {
+                        if want_max {
+                            v.as_bytes() > a.as_bytes()
+                        } else {
+                            v.as_bytes() < a.as_bytes()
+                        }
+                    }) {
                         *a = Some(v);
                     }
                 }
             }
-            named(StringChunked::from_iter_options("".into(), acc.into_iter()), name)
+            named(
+                StringChunked::from_iter_options("".into(), acc.into_iter()),
+                name,
+            )
         }
         PlDataType::Null => Series::full_null(name.into(), n, &PlDataType::Null),
         other => return Err(Error::NotImplemented(format!("min/max of {other}"))),
@@ -291,7 +331,13 @@ fn moments(values: &Series, groups: &Groups) -> Result<(Vec<i64>, Vec<f64>, Vec<
     Ok((n, mean, m2))
 }
 
-fn partial_call(df: &DataFrame, groups: &Groups, i: usize, call: &AggCall, sem: &Semantics) -> Result<Vec<Series>> {
+fn partial_call(
+    df: &DataFrame,
+    groups: &Groups,
+    i: usize,
+    call: &AggCall,
+    sem: &Semantics,
+) -> Result<Vec<Series>> {
     use AggregateFunction::*;
     let k = groups.len();
     let arg = |j: usize| column(df, &call.inputs[j]);
@@ -299,7 +345,10 @@ fn partial_call(df: &DataFrame, groups: &Groups, i: usize, call: &AggCall, sem: 
     let f_col = |name: &str, v: Vec<f64>| named(Float64Chunked::from_vec("".into(), v), name);
     Ok(match call.func {
         CountStar => vec![int_col(&state_name(i, "n"), count_valid(None, groups))],
-        Count => vec![int_col(&state_name(i, "n"), count_valid(Some(arg(0)?), groups))],
+        Count => vec![int_col(
+            &state_name(i, "n"),
+            count_valid(Some(arg(0)?), groups),
+        )],
         Sum | Mean => {
             let values = arg(0)?;
             let n = count_valid(Some(values), groups);
@@ -321,7 +370,10 @@ fn partial_call(df: &DataFrame, groups: &Groups, i: usize, call: &AggCall, sem: 
                             acc[g as usize].push_str(v);
                         }
                     }
-                    named(StringChunked::from_iter_values("".into(), acc.iter().map(String::as_str)), &state_name(i, "sum"))
+                    named(
+                        StringChunked::from_iter_values("".into(), acc.iter().map(String::as_str)),
+                        &state_name(i, "sum"),
+                    )
                 }
                 _ => {
                     let mut acc = vec![0f64; k];
@@ -335,11 +387,25 @@ fn partial_call(df: &DataFrame, groups: &Groups, i: usize, call: &AggCall, sem: 
             };
             vec![sum, int_col(&state_name(i, "n"), n)]
         }
-        Min | Max => vec![extreme(arg(0)?, groups, call.func == Max, &state_name(i, "v"))?],
-        First | Last => vec![first_last(arg(0)?, groups, call.func == Last, &state_name(i, "v"))?],
+        Min | Max => vec![extreme(
+            arg(0)?,
+            groups,
+            call.func == Max,
+            &state_name(i, "v"),
+        )?],
+        First | Last => vec![first_last(
+            arg(0)?,
+            groups,
+            call.func == Last,
+            &state_name(i, "v"),
+        )?],
         Var { .. } | Std { .. } => {
             let (n, mean, m2) = moments(arg(0)?, groups)?;
-            vec![int_col(&state_name(i, "n"), n), f_col(&state_name(i, "mean"), mean), f_col(&state_name(i, "m2"), m2)]
+            vec![
+                int_col(&state_name(i, "n"), n),
+                f_col(&state_name(i, "mean"), mean),
+                f_col(&state_name(i, "m2"), m2),
+            ]
         }
         Corr => {
             let (x, y) = (f64_col(arg(0)?)?, f64_col(arg(1)?)?);
@@ -352,7 +418,10 @@ fn partial_call(df: &DataFrame, groups: &Groups, i: usize, call: &AggCall, sem: 
             s.into_series(i)
         }
         Median | Quantile(_) | CountDistinct => {
-            return Err(Error::internal(format!("{} has no partial state", call.func)))
+            return Err(Error::internal(format!(
+                "{} has no partial state",
+                call.func
+            )))
         }
     })
 }
@@ -370,7 +439,14 @@ const CORR_PARTS: [&str; 6] = ["n", "mx", "my", "m2x", "m2y", "cxy"];
 
 impl CorrState {
     fn new(k: usize) -> Self {
-        CorrState { n: vec![0; k], mx: vec![0.0; k], my: vec![0.0; k], m2x: vec![0.0; k], m2y: vec![0.0; k], cxy: vec![0.0; k] }
+        CorrState {
+            n: vec![0; k],
+            mx: vec![0.0; k],
+            my: vec![0.0; k],
+            m2x: vec![0.0; k],
+            m2y: vec![0.0; k],
+            cxy: vec![0.0; k],
+        }
     }
 
     fn push(&mut self, g: usize, x: f64, y: f64) {
@@ -385,7 +461,9 @@ impl CorrState {
         self.cxy[g] += dx * (y - self.my[g]);
     }
 
-    fn combine(&mut self, g: usize, n2: i64, mx2: f64, my2: f64, m2x2: f64, m2y2: f64, cxy2: f64) {
+    /// Adds another state: `n2` pairs with means, M2s and co-moment `[mx, my, m2x, m2y, cxy]`.
+    fn combine(&mut self, g: usize, n2: i64, other: [f64; 5]) {
+        let [mx2, my2, m2x2, m2y2, cxy2] = other;
         if n2 == 0 {
             return;
         }
@@ -403,9 +481,18 @@ impl CorrState {
     }
 
     fn into_series(self, i: usize) -> Vec<Series> {
-        let mut out = vec![named(Int64Chunked::from_vec("".into(), self.n), &state_name(i, "n"))];
-        for (part, v) in CORR_PARTS[1..].iter().zip([self.mx, self.my, self.m2x, self.m2y, self.cxy]) {
-            out.push(named(Float64Chunked::from_vec("".into(), v), &state_name(i, part)));
+        let mut out = vec![named(
+            Int64Chunked::from_vec("".into(), self.n),
+            &state_name(i, "n"),
+        )];
+        for (part, v) in CORR_PARTS[1..]
+            .iter()
+            .zip([self.mx, self.my, self.m2x, self.m2y, self.cxy])
+        {
+            out.push(named(
+                Float64Chunked::from_vec("".into(), v),
+                &state_name(i, part),
+            ));
         }
         out
     }
@@ -414,7 +501,11 @@ impl CorrState {
 /// Rows → state frame: keys (first-seen order) and each aggregate's partial state.
 pub fn partial(df: &DataFrame, spec: &AggSpec, sem: &Semantics) -> Result<DataFrame> {
     let df = drop_null_key_rows(df, spec)?;
-    let keys = spec.keys.iter().map(|k| column(&df, k).cloned()).collect::<Result<Vec<_>>>()?;
+    let keys = spec
+        .keys
+        .iter()
+        .map(|k| column(&df, k).cloned())
+        .collect::<Result<Vec<_>>>()?;
     let groups = group_rows(&keys, df.height())?;
     let mut cols = key_columns(&df, spec, &groups)?;
     for (i, call) in spec.calls.iter().enumerate() {
@@ -426,7 +517,11 @@ pub fn partial(df: &DataFrame, spec: &AggSpec, sem: &Semantics) -> Result<DataFr
 /// Combines state frames (in the given order, which must be partition order).
 pub fn merge(states: &DataFrame, spec: &AggSpec, sem: &Semantics) -> Result<DataFrame> {
     use AggregateFunction::*;
-    let keys = spec.keys.iter().map(|k| column(states, k).cloned()).collect::<Result<Vec<_>>>()?;
+    let keys = spec
+        .keys
+        .iter()
+        .map(|k| column(states, k).cloned())
+        .collect::<Result<Vec<_>>>()?;
     let groups = group_rows(&keys, states.height())?;
     let k = groups.len();
     let ids = &groups.ids;
@@ -448,35 +543,69 @@ pub fn merge(states: &DataFrame, spec: &AggSpec, sem: &Semantics) -> Result<Data
     };
     for (i, call) in spec.calls.iter().enumerate() {
         match call.func {
-            CountStar | Count => cols.push(named(Int64Chunked::from_vec("".into(), sum_n(st(i, "n")?)?), &state_name(i, "n"))),
+            CountStar | Count => cols.push(named(
+                Int64Chunked::from_vec("".into(), sum_n(st(i, "n")?)?),
+                &state_name(i, "n"),
+            )),
             Sum | Mean => {
                 let s = st(i, "sum")?;
                 let sum = match s.dtype() {
-                    PlDataType::Int64 => named(Int64Chunked::from_vec("".into(), sum_i64(s)?), &state_name(i, "sum")),
+                    PlDataType::Int64 => named(
+                        Int64Chunked::from_vec("".into(), sum_i64(s)?),
+                        &state_name(i, "sum"),
+                    ),
                     PlDataType::String => {
                         let mut acc = vec![String::new(); k];
                         for (v, &g) in s.str().map_err(pl_err)?.iter().zip(ids) {
                             acc[g as usize].push_str(v.unwrap_or(""));
                         }
-                        named(StringChunked::from_iter_values("".into(), acc.iter().map(String::as_str)), &state_name(i, "sum"))
+                        named(
+                            StringChunked::from_iter_values(
+                                "".into(),
+                                acc.iter().map(String::as_str),
+                            ),
+                            &state_name(i, "sum"),
+                        )
                     }
                     _ => {
                         let mut acc = vec![0f64; k];
                         for (v, &g) in s.f64().map_err(pl_err)?.iter().zip(ids) {
                             acc[g as usize] += v.unwrap_or(0.0);
                         }
-                        named(Float64Chunked::from_vec("".into(), acc), &state_name(i, "sum"))
+                        named(
+                            Float64Chunked::from_vec("".into(), acc),
+                            &state_name(i, "sum"),
+                        )
                     }
                 };
                 cols.push(sum);
-                cols.push(named(Int64Chunked::from_vec("".into(), sum_n(st(i, "n")?)?), &state_name(i, "n")));
+                cols.push(named(
+                    Int64Chunked::from_vec("".into(), sum_n(st(i, "n")?)?),
+                    &state_name(i, "n"),
+                ));
             }
-            Min | Max => cols.push(extreme(st(i, "v")?, &groups, call.func == Max, &state_name(i, "v"))?),
-            First | Last => cols.push(first_last(st(i, "v")?, &groups, call.func == Last, &state_name(i, "v"))?),
+            Min | Max => cols.push(extreme(
+                st(i, "v")?,
+                &groups,
+                call.func == Max,
+                &state_name(i, "v"),
+            )?),
+            First | Last => cols.push(first_last(
+                st(i, "v")?,
+                &groups,
+                call.func == Last,
+                &state_name(i, "v"),
+            )?),
             Var { .. } | Std { .. } => {
-                let (n_in, mean_in, m2_in) = (st(i, "n")?.i64().map_err(pl_err)?, st(i, "mean")?.f64().map_err(pl_err)?, st(i, "m2")?.f64().map_err(pl_err)?);
+                let (n_in, mean_in, m2_in) = (
+                    st(i, "n")?.i64().map_err(pl_err)?,
+                    st(i, "mean")?.f64().map_err(pl_err)?,
+                    st(i, "m2")?.f64().map_err(pl_err)?,
+                );
                 let (mut n, mut mean, mut m2) = (vec![0i64; k], vec![0f64; k], vec![0f64; k]);
-                for (((nb, mb), m2b), &g) in n_in.iter().zip(mean_in.iter()).zip(m2_in.iter()).zip(ids) {
+                for (((nb, mb), m2b), &g) in
+                    n_in.iter().zip(mean_in.iter()).zip(m2_in.iter()).zip(ids)
+                {
                     let (nb, mb, m2b) = (nb.unwrap_or(0), mb.unwrap_or(0.0), m2b.unwrap_or(0.0));
                     if nb == 0 {
                         continue;
@@ -490,9 +619,18 @@ pub fn merge(states: &DataFrame, spec: &AggSpec, sem: &Semantics) -> Result<Data
                     mean[g] += d * nbf / tot;
                     n[g] += nb;
                 }
-                cols.push(named(Int64Chunked::from_vec("".into(), n), &state_name(i, "n")));
-                cols.push(named(Float64Chunked::from_vec("".into(), mean), &state_name(i, "mean")));
-                cols.push(named(Float64Chunked::from_vec("".into(), m2), &state_name(i, "m2")));
+                cols.push(named(
+                    Int64Chunked::from_vec("".into(), n),
+                    &state_name(i, "n"),
+                ));
+                cols.push(named(
+                    Float64Chunked::from_vec("".into(), mean),
+                    &state_name(i, "mean"),
+                ));
+                cols.push(named(
+                    Float64Chunked::from_vec("".into(), m2),
+                    &state_name(i, "m2"),
+                ));
             }
             Corr => {
                 let mut s = CorrState::new(k);
@@ -503,7 +641,11 @@ pub fn merge(states: &DataFrame, spec: &AggSpec, sem: &Semantics) -> Result<Data
                     .collect::<Result<Vec<_>>>()?;
                 for (row, &g) in ids.iter().enumerate() {
                     let v = |j: usize| parts[j].get(row).unwrap_or(0.0);
-                    s.combine(g as usize, n_in.get(row).unwrap_or(0), v(0), v(1), v(2), v(3), v(4));
+                    s.combine(
+                        g as usize,
+                        n_in.get(row).unwrap_or(0),
+                        [v(0), v(1), v(2), v(3), v(4)],
+                    );
                 }
                 cols.extend(s.into_series(i));
             }
@@ -527,64 +669,111 @@ fn finalize_call(states: &DataFrame, i: usize, call: &AggCall, sem: &Semantics) 
             match (sem.empty_sum, s.dtype()) {
                 (EmptySum::Zero, _) => s.clone(),
                 (EmptySum::Null, PlDataType::Int64) => {
-                    let ca: Int64Chunked = s.i64().map_err(pl_err)?.iter().zip(empty).map(|(v, e)| if e { None } else { v }).collect();
+                    let ca: Int64Chunked = s
+                        .i64()
+                        .map_err(pl_err)?
+                        .iter()
+                        .zip(empty)
+                        .map(|(v, e)| if e { None } else { v })
+                        .collect();
                     ca.into_series()
                 }
                 (EmptySum::Null, PlDataType::String) => {
-                    let ca: StringChunked = s.str().map_err(pl_err)?.iter().zip(empty).map(|(v, e)| if e { None } else { v }).collect();
+                    let ca: StringChunked = s
+                        .str()
+                        .map_err(pl_err)?
+                        .iter()
+                        .zip(empty)
+                        .map(|(v, e)| if e { None } else { v })
+                        .collect();
                     ca.into_series()
                 }
                 (EmptySum::Null, _) => {
-                    let ca: Float64Chunked = s.f64().map_err(pl_err)?.iter().zip(empty).map(|(v, e)| if e { None } else { v }).collect();
+                    let ca: Float64Chunked = s
+                        .f64()
+                        .map_err(pl_err)?
+                        .iter()
+                        .zip(empty)
+                        .map(|(v, e)| if e { None } else { v })
+                        .collect();
                     ca.into_series()
                 }
             }
         }
         Mean => {
-            let (s, n) = (f64_col(st("sum")?)?, st("n")?.i64().map_err(pl_err)?.clone());
-            let ca: Float64Chunked = s.iter().zip(n.iter()).map(|(s, n)| match n {
-                Some(n) if n > 0 => Some(s.unwrap_or(0.0) / n as f64),
-                _ => None,
-            }).collect();
+            let (s, n) = (
+                f64_col(st("sum")?)?,
+                st("n")?.i64().map_err(pl_err)?.clone(),
+            );
+            let ca: Float64Chunked = s
+                .iter()
+                .zip(n.iter())
+                .map(|(s, n)| match n {
+                    Some(n) if n > 0 => Some(s.unwrap_or(0.0) / n as f64),
+                    _ => None,
+                })
+                .collect();
             ca.into_series()
         }
         Min | Max | First | Last => st("v")?.clone(),
         Var { ddof } | Std { ddof } => {
-            let (n, m2) = (st("n")?.i64().map_err(pl_err)?.clone(), st("m2")?.f64().map_err(pl_err)?.clone());
+            let (n, m2) = (
+                st("n")?.i64().map_err(pl_err)?.clone(),
+                st("m2")?.f64().map_err(pl_err)?.clone(),
+            );
             let is_std = matches!(call.func, Std { .. });
-            let ca: Float64Chunked = n.iter().zip(m2.iter()).map(|(n, m2)| {
-                let n = n.unwrap_or(0);
-                if n - (ddof as i64) <= 0 {
-                    return None;
-                }
-                let var = m2.unwrap_or(0.0) / (n - ddof as i64) as f64;
-                let var = if var.is_nan() { f64::NAN } else { var.max(0.0) };
-                Some(if is_std { var.sqrt() } else { var })
-            }).collect();
+            let ca: Float64Chunked = n
+                .iter()
+                .zip(m2.iter())
+                .map(|(n, m2)| {
+                    let n = n.unwrap_or(0);
+                    if n - (ddof as i64) <= 0 {
+                        return None;
+                    }
+                    let var = m2.unwrap_or(0.0) / (n - ddof as i64) as f64;
+                    let var = if var.is_nan() { f64::NAN } else { var.max(0.0) };
+                    Some(if is_std { var.sqrt() } else { var })
+                })
+                .collect();
             ca.into_series()
         }
         Corr => {
             let n = st("n")?.i64().map_err(pl_err)?.clone();
-            let (m2x, m2y, cxy) = (st("m2x")?.f64().map_err(pl_err)?.clone(), st("m2y")?.f64().map_err(pl_err)?.clone(), st("cxy")?.f64().map_err(pl_err)?.clone());
-            let ca: Float64Chunked = (0..n.len()).map(|r| {
-                let n = n.get(r).unwrap_or(0);
-                let (a, b, c) = (m2x.get(r)?, m2y.get(r)?, cxy.get(r)?);
-                if n < 2 || a == 0.0 || b == 0.0 {
-                    return None;
-                }
-                Some((c / (a.sqrt() * b.sqrt())).clamp(-1.0, 1.0))
-            }).collect();
+            let (m2x, m2y, cxy) = (
+                st("m2x")?.f64().map_err(pl_err)?.clone(),
+                st("m2y")?.f64().map_err(pl_err)?.clone(),
+                st("cxy")?.f64().map_err(pl_err)?.clone(),
+            );
+            let ca: Float64Chunked = (0..n.len())
+                .map(|r| {
+                    let n = n.get(r).unwrap_or(0);
+                    let (a, b, c) = (m2x.get(r)?, m2y.get(r)?, cxy.get(r)?);
+                    if n < 2 || a == 0.0 || b == 0.0 {
+                        return None;
+                    }
+                    Some((c / (a.sqrt() * b.sqrt())).clamp(-1.0, 1.0))
+                })
+                .collect();
             ca.into_series()
         }
-        Median | Quantile(_) | CountDistinct => return Err(Error::internal(format!("{} has no state", call.func))),
+        Median | Quantile(_) | CountDistinct => {
+            return Err(Error::internal(format!("{} has no state", call.func)))
+        }
     };
-    let out = out.cast(&to_polars_type(call.output_type)).map_err(pl_err)?.with_name(name.into());
+    let out = out
+        .cast(&to_polars_type(call.output_type))
+        .map_err(pl_err)?
+        .with_name(name.into());
     normalize_nan(out, sem)
 }
 
 /// State frame → result: the keys, then one column per aggregate.
 pub fn finalize(states: &DataFrame, spec: &AggSpec, sem: &Semantics) -> Result<DataFrame> {
-    let mut cols = spec.keys.iter().map(|k| column(states, k).cloned()).collect::<Result<Vec<_>>>()?;
+    let mut cols = spec
+        .keys
+        .iter()
+        .map(|k| column(states, k).cloned())
+        .collect::<Result<Vec<_>>>()?;
     for (i, call) in spec.calls.iter().enumerate() {
         cols.push(finalize_call(states, i, call, sem)?);
     }
@@ -651,7 +840,13 @@ fn holistic(df: &DataFrame, groups: &Groups, call: &AggCall) -> Result<Series> {
                     for (v, &g) in values.f64().map_err(pl_err)?.iter().zip(ids) {
                         if let Some(v) = v {
                             // One NaN, and 0.0 equal to -0.0.
-                            let bits = if v.is_nan() { f64::NAN.to_bits() } else if v == 0.0 { 0 } else { v.to_bits() };
+                            let bits = if v.is_nan() {
+                                f64::NAN.to_bits()
+                            } else if v == 0.0 {
+                                0
+                            } else {
+                                v.to_bits()
+                            };
                             seen.insert((g, DistinctKey::Float(bits)));
                         }
                     }
@@ -686,7 +881,11 @@ fn holistic(df: &DataFrame, groups: &Groups, call: &AggCall) -> Result<Series> {
 /// Rows → result in one step, for any mix of aggregates (holistic ones included).
 pub fn aggregate_rows(df: &DataFrame, spec: &AggSpec, sem: &Semantics) -> Result<DataFrame> {
     let df = drop_null_key_rows(df, spec)?;
-    let keys = spec.keys.iter().map(|k| column(&df, k).cloned()).collect::<Result<Vec<_>>>()?;
+    let keys = spec
+        .keys
+        .iter()
+        .map(|k| column(&df, k).cloned())
+        .collect::<Result<Vec<_>>>()?;
     let groups = group_rows(&keys, df.height())?;
     let key_cols = key_columns(&df, spec, &groups)?;
     let mut cols = key_cols.clone();
@@ -698,7 +897,10 @@ pub fn aggregate_rows(df: &DataFrame, spec: &AggSpec, sem: &Semantics) -> Result
             finalize_call(&states, i, call, sem)?
         } else {
             let s = holistic(&df, &groups, call)?;
-            let s = s.cast(&to_polars_type(call.output_type)).map_err(pl_err)?.with_name(call.output.as_str().into());
+            let s = s
+                .cast(&to_polars_type(call.output_type))
+                .map_err(pl_err)?
+                .with_name(call.output.as_str().into());
             normalize_nan(s, sem)?
         };
         cols.push(out);

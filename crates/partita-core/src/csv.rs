@@ -28,7 +28,12 @@ pub struct CsvFormat {
 
 impl Default for CsvFormat {
     fn default() -> Self {
-        CsvFormat { has_header: true, separator: b',', quote: b'"', null_values: vec!["NA".into(), "null".into()] }
+        CsvFormat {
+            has_header: true,
+            separator: b',',
+            quote: b'"',
+            null_values: vec!["NA".into(), "null".into()],
+        }
     }
 }
 
@@ -37,7 +42,11 @@ fn io_err(path: &Path, e: impl std::fmt::Display) -> Error {
 }
 
 fn parse_options(format: &CsvFormat) -> CsvParseOptions {
-    let mut nulls: Vec<_> = format.null_values.iter().map(|s| s.as_str().into()).collect();
+    let mut nulls: Vec<_> = format
+        .null_values
+        .iter()
+        .map(|s| s.as_str().into())
+        .collect();
     nulls.push("".into());
     CsvParseOptions::default()
         .with_separator(format.separator)
@@ -49,7 +58,12 @@ fn parse_options(format: &CsvFormat) -> CsvParseOptions {
 /// Infers the schema from the first `sample_rows` rows, then applies `overrides`
 /// (name → type). Types other than bool, integers and floats become strings. Also
 /// says, per column, whether the sample held a missing value.
-pub fn infer_schema(path: &Path, format: &CsvFormat, sample_rows: usize, overrides: &[(String, DataType)]) -> Result<(Schema, Vec<bool>)> {
+pub fn infer_schema(
+    path: &Path,
+    format: &CsvFormat,
+    sample_rows: usize,
+    overrides: &[(String, DataType)],
+) -> Result<(Schema, Vec<bool>)> {
     let file = File::open(path).map_err(|e| io_err(path, e))?;
     let df = CsvReadOptions::default()
         .with_has_header(format.has_header)
@@ -63,8 +77,19 @@ pub fn infer_schema(path: &Path, format: &CsvFormat, sample_rows: usize, overrid
     let mut fields: Vec<Field> = df
         .columns()
         .iter()
-        .map(|c| Field::new(c.name().as_str(), from_polars_type(c.dtype()).unwrap_or(DataType::Utf8)))
-        .map(|f| if f.data_type == DataType::Null { Field::new(f.name, DataType::Utf8) } else { f })
+        .map(|c| {
+            Field::new(
+                c.name().as_str(),
+                from_polars_type(c.dtype()).unwrap_or(DataType::Utf8),
+            )
+        })
+        .map(|f| {
+            if f.data_type == DataType::Null {
+                Field::new(f.name, DataType::Utf8)
+            } else {
+                f
+            }
+        })
         .collect();
     for (name, t) in overrides {
         match fields.iter_mut().find(|f| &f.name == name) {
@@ -138,17 +163,28 @@ pub fn split_ranges(path: &Path, format: &CsvFormat, n: usize) -> Result<Vec<(u6
 
 /// Reads the rows in the byte range `[start, end)` with the given schema, keeping
 /// only `projection` (indices into the schema) when given.
-pub fn read_range(path: &Path, format: &CsvFormat, range: (u64, u64), schema: &Schema, projection: Option<&[usize]>) -> Result<DataFrame> {
+pub fn read_range(
+    path: &Path,
+    format: &CsvFormat,
+    range: (u64, u64),
+    schema: &Schema,
+    projection: Option<&[usize]>,
+) -> Result<DataFrame> {
     let (start, end) = range;
     let mut file = File::open(path).map_err(|e| io_err(path, e))?;
-    file.seek(SeekFrom::Start(start)).map_err(|e| io_err(path, e))?;
+    file.seek(SeekFrom::Start(start))
+        .map_err(|e| io_err(path, e))?;
     let mut buf = vec![0u8; (end - start) as usize];
     file.read_exact(&mut buf).map_err(|e| io_err(path, e))?;
     let pl_schema: PlSchema = schema
         .fields()
         .iter()
         .map(|f| {
-            let t = if f.data_type == DataType::Null { PlDataType::String } else { to_polars_type(f.data_type) };
+            let t = if f.data_type == DataType::Null {
+                PlDataType::String
+            } else {
+                to_polars_type(f.data_type)
+            };
             polars_core::prelude::Field::new(f.name.as_str().into(), t)
         })
         .collect();
@@ -161,7 +197,12 @@ pub fn read_range(path: &Path, format: &CsvFormat, range: (u64, u64), schema: &S
     let df = if buf.is_empty() {
         None
     } else {
-        Some(options.into_reader_with_file_handle(Cursor::new(buf)).finish().map_err(|e| io_err(path, e))?)
+        Some(
+            options
+                .into_reader_with_file_handle(Cursor::new(buf))
+                .finish()
+                .map_err(|e| io_err(path, e))?,
+        )
     };
     let fields: Vec<Field> = match projection {
         Some(p) => p.iter().map(|&i| schema.field(i).clone()).collect(),
@@ -192,7 +233,14 @@ mod tests {
             let mut a = vec![];
             for r in ranges {
                 let df = read_range(&path, &fmt, r, &schema, None).unwrap();
-                a.extend(df.column("a").unwrap().i64().unwrap().iter().map(|v| v.unwrap()));
+                a.extend(
+                    df.column("a")
+                        .unwrap()
+                        .i64()
+                        .unwrap()
+                        .iter()
+                        .map(|v| v.unwrap()),
+                );
             }
             assert_eq!(a, vec![1, 2, 3, 4], "n = {n}");
         }

@@ -11,7 +11,13 @@ pub fn format_value(v: &ScalarValue) -> String {
         v if v.is_null() => "null".to_string(),
         ScalarValue::Utf8(Some(s)) => s.clone(),
         ScalarValue::Float64(Some(x)) if x.is_nan() => "NaN".to_string(),
-        ScalarValue::Float64(Some(x)) if x.is_infinite() => if *x > 0.0 { "inf".into() } else { "-inf".into() },
+        ScalarValue::Float64(Some(x)) if x.is_infinite() => {
+            if *x > 0.0 {
+                "inf".into()
+            } else {
+                "-inf".into()
+            }
+        }
         other => other.to_string(),
     }
 }
@@ -19,7 +25,11 @@ pub fn format_value(v: &ScalarValue) -> String {
 /// An aligned table with a header, a type row and `max_rows` rows at most (the
 /// middle is elided), ending with the row count.
 pub fn format_table(df: &DataFrame, max_rows: usize) -> String {
-    let names: Vec<String> = df.get_column_names().iter().map(|n| n.to_string()).collect();
+    let names: Vec<String> = df
+        .get_column_names()
+        .iter()
+        .map(|n| n.to_string())
+        .collect();
     let types: Vec<String> = df
         .columns()
         .iter()
@@ -36,7 +46,11 @@ pub fn format_table(df: &DataFrame, max_rows: usize) -> String {
         (0..h).map(Some).collect()
     } else {
         let half = max_rows / 2;
-        (0..half).map(Some).chain(std::iter::once(None)).chain((h - half..h).map(Some)).collect()
+        (0..half)
+            .map(Some)
+            .chain(std::iter::once(None))
+            .chain((h - half..h).map(Some))
+            .collect()
     };
     let rows: Vec<Vec<String>> = rows_idx
         .iter()
@@ -44,22 +58,41 @@ pub fn format_table(df: &DataFrame, max_rows: usize) -> String {
             Some(i) => df
                 .columns()
                 .iter()
-                .map(|c| scalar_at(c.as_materialized_series(), *i).map(|v| format_value(&v)).unwrap_or_else(|e| e.to_string()))
+                .map(|c| {
+                    scalar_at(c.as_materialized_series(), *i)
+                        .map(|v| format_value(&v))
+                        .unwrap_or_else(|e| e.to_string())
+                })
                 .collect(),
             None => vec!["…".to_string(); names.len()],
         })
         .collect();
-    let mut widths: Vec<usize> = names.iter().zip(&types).map(|(n, t)| n.chars().count().max(t.len())).collect();
+    let mut widths: Vec<usize> = names
+        .iter()
+        .zip(&types)
+        .map(|(n, t)| n.chars().count().max(t.len()))
+        .collect();
     for r in &rows {
         for (w, v) in widths.iter_mut().zip(r) {
             *w = (*w).max(v.chars().count());
         }
     }
     let line = |cells: &[String]| -> String {
-        let parts: Vec<String> = cells.iter().zip(&widths).map(|(c, w)| format!("{c:<w$}", w = *w)).collect();
+        let parts: Vec<String> = cells
+            .iter()
+            .zip(&widths)
+            .map(|(c, w)| format!("{c:<w$}", w = *w))
+            .collect();
         format!("| {} |", parts.join(" | "))
     };
-    let sep = format!("+{}+", widths.iter().map(|w| "-".repeat(w + 2)).collect::<Vec<_>>().join("+"));
+    let sep = format!(
+        "+{}+",
+        widths
+            .iter()
+            .map(|w| "-".repeat(w + 2))
+            .collect::<Vec<_>>()
+            .join("+")
+    );
     let mut out = vec![sep.clone(), line(&names), line(&types), sep.clone()];
     out.extend(rows.iter().map(|r| line(r)));
     out.push(sep);

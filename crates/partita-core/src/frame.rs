@@ -32,11 +32,17 @@ pub fn to_polars_type(t: DataType) -> PlDataType {
 pub fn from_polars_type(t: &PlDataType) -> Result<DataType> {
     Ok(match t {
         PlDataType::Boolean => DataType::Boolean,
-        PlDataType::Int64 | PlDataType::Int32 | PlDataType::UInt32 | PlDataType::UInt64 => DataType::Int64,
+        PlDataType::Int64 | PlDataType::Int32 | PlDataType::UInt32 | PlDataType::UInt64 => {
+            DataType::Int64
+        }
         PlDataType::Float64 | PlDataType::Float32 => DataType::Float64,
         PlDataType::String => DataType::Utf8,
         PlDataType::Null => DataType::Null,
-        other => return Err(Error::NotImplemented(format!("columns of polars type {other}"))),
+        other => {
+            return Err(Error::NotImplemented(format!(
+                "columns of polars type {other}"
+            )))
+        }
     })
 }
 
@@ -57,7 +63,11 @@ pub fn frame(columns: Vec<Series>) -> Result<DataFrame> {
 
 /// A frame from columns of length `height` (a frame with no columns keeps its height).
 pub fn frame_with_height(height: usize, columns: Vec<Series>) -> Result<DataFrame> {
-    DataFrame::new(height, columns.into_iter().map(|s| s.into_column()).collect()).map_err(pl_err)
+    DataFrame::new(
+        height,
+        columns.into_iter().map(|s| s.into_column()).collect(),
+    )
+    .map_err(pl_err)
 }
 
 /// An empty frame with a schema.
@@ -74,18 +84,28 @@ pub fn empty_frame(schema: &Schema) -> DataFrame {
 pub fn column<'a>(df: &'a DataFrame, name: &str) -> Result<&'a Series> {
     df.column(name)
         .map(|c| c.as_materialized_series())
-        .map_err(|_| Error::internal(format!("column '{name}' missing from a partition with {:?}", df.get_column_names())))
+        .map_err(|_| {
+            Error::internal(format!(
+                "column '{name}' missing from a partition with {:?}",
+                df.get_column_names()
+            ))
+        })
 }
 
 /// The frame's columns as series, in order.
 pub fn series_of(df: &DataFrame) -> Vec<Series> {
-    df.columns().iter().map(|c| c.as_materialized_series().clone()).collect()
+    df.columns()
+        .iter()
+        .map(|c| c.as_materialized_series().clone())
+        .collect()
 }
 
 /// Concatenates frames of one schema, in order (`schema` gives the empty result).
 pub fn concat(frames: Vec<DataFrame>, schema: &Schema) -> Result<DataFrame> {
     let mut iter = frames.into_iter().filter(|f| f.height() > 0);
-    let Some(mut out) = iter.next() else { return Ok(empty_frame(schema)) };
+    let Some(mut out) = iter.next() else {
+        return Ok(empty_frame(schema));
+    };
     for f in iter {
         out.vstack_mut_owned(f).map_err(pl_err)?;
     }
@@ -110,10 +130,19 @@ pub fn scalar_series(name: &str, value: &ScalarValue, len: usize) -> Series {
     let name = name.into();
     match value {
         ScalarValue::Null => Series::full_null(name, len, &PlDataType::Null),
-        ScalarValue::Boolean(v) => BooleanChunked::from_iter_options(name, std::iter::repeat_n(*v, len)).into_series(),
-        ScalarValue::Int64(v) => Int64Chunked::from_iter_options(name, std::iter::repeat_n(*v, len)).into_series(),
-        ScalarValue::Float64(v) => Float64Chunked::from_iter_options(name, std::iter::repeat_n(*v, len)).into_series(),
-        ScalarValue::Utf8(v) => StringChunked::from_iter_options(name, std::iter::repeat_n(v.as_deref(), len)).into_series(),
+        ScalarValue::Boolean(v) => {
+            BooleanChunked::from_iter_options(name, std::iter::repeat_n(*v, len)).into_series()
+        }
+        ScalarValue::Int64(v) => {
+            Int64Chunked::from_iter_options(name, std::iter::repeat_n(*v, len)).into_series()
+        }
+        ScalarValue::Float64(v) => {
+            Float64Chunked::from_iter_options(name, std::iter::repeat_n(*v, len)).into_series()
+        }
+        ScalarValue::Utf8(v) => {
+            StringChunked::from_iter_options(name, std::iter::repeat_n(v.as_deref(), len))
+                .into_series()
+        }
     }
 }
 
@@ -123,9 +152,15 @@ pub fn scalar_at(s: &Series, i: usize) -> Result<ScalarValue> {
         PlDataType::Boolean => ScalarValue::Boolean(s.bool().map_err(pl_err)?.get(i)),
         PlDataType::Int64 => ScalarValue::Int64(s.i64().map_err(pl_err)?.get(i)),
         PlDataType::Float64 => ScalarValue::Float64(s.f64().map_err(pl_err)?.get(i)),
-        PlDataType::String => ScalarValue::Utf8(s.str().map_err(pl_err)?.get(i).map(str::to_string)),
+        PlDataType::String => {
+            ScalarValue::Utf8(s.str().map_err(pl_err)?.get(i).map(str::to_string))
+        }
         PlDataType::Null => ScalarValue::Null,
-        other => return Err(Error::NotImplemented(format!("values of polars type {other}"))),
+        other => {
+            return Err(Error::NotImplemented(format!(
+                "values of polars type {other}"
+            )))
+        }
     })
 }
 
@@ -160,8 +195,16 @@ pub fn conform(df: DataFrame, schema: &Schema, semantics: &Semantics) -> Result<
         .map(|(c, f)| {
             let s = c.as_materialized_series();
             let want = to_polars_type(f.data_type);
-            let s = if s.dtype() != &want { s.cast(&want).map_err(pl_err)? } else { s.clone() };
-            let s = if s.name().as_str() != f.name { s.with_name(f.name.as_str().into()) } else { s };
+            let s = if s.dtype() != &want {
+                s.cast(&want).map_err(pl_err)?
+            } else {
+                s.clone()
+            };
+            let s = if s.name().as_str() != f.name {
+                s.with_name(f.name.as_str().into())
+            } else {
+                s
+            };
             normalize_nan(s, semantics)
         })
         .collect::<Result<Vec<_>>>()?;

@@ -37,7 +37,13 @@ fn hash_column(s: &Series, acc: &mut [u64]) -> Result<()> {
         PlDataType::Float64 => {
             for (a, v) in acc.iter_mut().zip(s.f64().map_err(pl_err)?.iter()) {
                 let h = v.map_or(NULL_HASH, |v| {
-                    let bits = if v.is_nan() { f64::NAN.to_bits() } else if v == 0.0 { 0 } else { v.to_bits() };
+                    let bits = if v.is_nan() {
+                        f64::NAN.to_bits()
+                    } else if v == 0.0 {
+                        0
+                    } else {
+                        v.to_bits()
+                    };
                     mix(bits)
                 });
                 combine(a, h);

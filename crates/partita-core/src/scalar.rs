@@ -12,26 +12,42 @@ use partita_common::{
     Result, Rounding, ScalarValue, Semantics,
 };
 use polars_core::prelude::{
-    BooleanChunked, ChunkFillNullValue, DataType as PlDataType, Float64Chunked, Int64Chunked, IntoSeries,
-    NewChunkedArray, Series, StringChunked,
+    BooleanChunked, ChunkFillNullValue, DataType as PlDataType, Float64Chunked, Int64Chunked,
+    IntoSeries, NewChunkedArray, Series, StringChunked,
 };
 
 use crate::frame::{pl_err, scalar_series, to_polars_type};
 
 fn f64s(s: &Series) -> Result<Float64Chunked> {
-    Ok(s.cast(&PlDataType::Float64).map_err(pl_err)?.f64().map_err(pl_err)?.clone())
+    Ok(s.cast(&PlDataType::Float64)
+        .map_err(pl_err)?
+        .f64()
+        .map_err(pl_err)?
+        .clone())
 }
 
 fn i64s(s: &Series) -> Result<Int64Chunked> {
-    Ok(s.cast(&PlDataType::Int64).map_err(pl_err)?.i64().map_err(pl_err)?.clone())
+    Ok(s.cast(&PlDataType::Int64)
+        .map_err(pl_err)?
+        .i64()
+        .map_err(pl_err)?
+        .clone())
 }
 
 fn strs(s: &Series) -> Result<StringChunked> {
-    Ok(s.cast(&PlDataType::String).map_err(pl_err)?.str().map_err(pl_err)?.clone())
+    Ok(s.cast(&PlDataType::String)
+        .map_err(pl_err)?
+        .str()
+        .map_err(pl_err)?
+        .clone())
 }
 
 fn bools(s: &Series) -> Result<BooleanChunked> {
-    Ok(s.cast(&PlDataType::Boolean).map_err(pl_err)?.bool().map_err(pl_err)?.clone())
+    Ok(s.cast(&PlDataType::Boolean)
+        .map_err(pl_err)?
+        .bool()
+        .map_err(pl_err)?
+        .clone())
 }
 
 fn overflow(op: &str, a: i64, b: i64) -> Error {
@@ -46,7 +62,10 @@ fn divide_by_zero() -> Error {
 }
 
 fn remainder_by_zero() -> Error {
-    Error::arithmetic("REMAINDER_BY_ZERO", "remainder by zero; under pandas semantics it gives NaN (set division_by_zero = ieee)")
+    Error::arithmetic(
+        "REMAINDER_BY_ZERO",
+        "remainder by zero; under pandas semantics it gives NaN (set division_by_zero = ieee)",
+    )
 }
 
 /// Adds two integers under the overflow rule.
@@ -59,7 +78,13 @@ pub fn add_i64(a: i64, b: i64, semantics: &Semantics) -> Result<i64> {
 
 fn int_op(a: i64, op: BinaryOperator, b: i64, sem: &Semantics) -> Result<i64> {
     let wrap = sem.integer_overflow == IntegerOverflow::Wrap;
-    let checked = |r: Option<i64>, w: i64, sym: &str| if wrap { Ok(w) } else { r.ok_or_else(|| overflow(sym, a, b)) };
+    let checked = |r: Option<i64>, w: i64, sym: &str| {
+        if wrap {
+            Ok(w)
+        } else {
+            r.ok_or_else(|| overflow(sym, a, b))
+        }
+    };
     match op {
         BinaryOperator::Plus => checked(a.checked_add(b), a.wrapping_add(b), "+"),
         BinaryOperator::Minus => checked(a.checked_sub(b), a.wrapping_sub(b), "-"),
@@ -85,7 +110,9 @@ fn int_op(a: i64, op: BinaryOperator, b: i64, sem: &Semantics) -> Result<i64> {
                 _ => r,
             })
         }
-        other => Err(Error::internal(format!("{other} is not integer arithmetic"))),
+        other => Err(Error::internal(format!(
+            "{other} is not integer arithmetic"
+        ))),
     }
 }
 
@@ -125,7 +152,13 @@ fn float_op(a: f64, op: BinaryOperator, b: f64, sem: &Semantics) -> Result<f64> 
 }
 
 /// `left op right` for `+ - * / DIV %`, producing `out` (Int64 or Float64).
-pub fn arithmetic(left: &Series, op: BinaryOperator, right: &Series, out: DataType, sem: &Semantics) -> Result<Series> {
+pub fn arithmetic(
+    left: &Series,
+    op: BinaryOperator,
+    right: &Series,
+    out: DataType,
+    sem: &Semantics,
+) -> Result<Series> {
     let name = left.name().clone();
     match out {
         DataType::Int64 => {
@@ -190,19 +223,40 @@ pub fn cmp_f64(a: f64, b: f64) -> Ordering {
 fn orderings(left: &Series, right: &Series) -> Result<Vec<Option<Ordering>>> {
     let lt = left.dtype();
     let rt = right.dtype();
-    let numeric = |t: &PlDataType| matches!(t, PlDataType::Int64 | PlDataType::Float64 | PlDataType::Null);
+    let numeric = |t: &PlDataType| {
+        matches!(
+            t,
+            PlDataType::Int64 | PlDataType::Float64 | PlDataType::Null
+        )
+    };
     Ok(if lt == &PlDataType::Int64 && rt == &PlDataType::Int64 {
         let (l, r) = (i64s(left)?, i64s(right)?);
-        l.iter().zip(r.iter()).map(|(a, b)| Some(a?.cmp(&b?))).collect()
+        l.iter()
+            .zip(r.iter())
+            .map(|(a, b)| Some(a?.cmp(&b?)))
+            .collect()
     } else if numeric(lt) && numeric(rt) {
         let (l, r) = (f64s(left)?, f64s(right)?);
-        l.iter().zip(r.iter()).map(|(a, b)| Some(cmp_f64(a?, b?))).collect()
-    } else if matches!(lt, PlDataType::String | PlDataType::Null) && matches!(rt, PlDataType::String | PlDataType::Null) {
+        l.iter()
+            .zip(r.iter())
+            .map(|(a, b)| Some(cmp_f64(a?, b?)))
+            .collect()
+    } else if matches!(lt, PlDataType::String | PlDataType::Null)
+        && matches!(rt, PlDataType::String | PlDataType::Null)
+    {
         let (l, r) = (strs(left)?, strs(right)?);
-        l.iter().zip(r.iter()).map(|(a, b)| Some(a?.as_bytes().cmp(b?.as_bytes()))).collect()
-    } else if matches!(lt, PlDataType::Boolean | PlDataType::Null) && matches!(rt, PlDataType::Boolean | PlDataType::Null) {
+        l.iter()
+            .zip(r.iter())
+            .map(|(a, b)| Some(a?.as_bytes().cmp(b?.as_bytes())))
+            .collect()
+    } else if matches!(lt, PlDataType::Boolean | PlDataType::Null)
+        && matches!(rt, PlDataType::Boolean | PlDataType::Null)
+    {
         let (l, r) = (bools(left)?, bools(right)?);
-        l.iter().zip(r.iter()).map(|(a, b)| Some(a?.cmp(&b?))).collect()
+        l.iter()
+            .zip(r.iter())
+            .map(|(a, b)| Some(a?.cmp(&b?)))
+            .collect()
     } else {
         return Err(Error::plan(format!("cannot compare {lt} with {rt}")));
     })
@@ -223,7 +277,12 @@ fn holds(op: BinaryOperator, o: Ordering) -> bool {
 /// `left op right` for the comparisons. With a missing operand: NULL under
 /// three-valued logic; false (true for `<>`) under two-valued logic; `<=>` is never
 /// NULL.
-pub fn compare(left: &Series, op: BinaryOperator, right: &Series, sem: &Semantics) -> Result<Series> {
+pub fn compare(
+    left: &Series,
+    op: BinaryOperator,
+    right: &Series,
+    sem: &Semantics,
+) -> Result<Series> {
     let ords = orderings(left, right)?;
     let (lnull, rnull) = (left.is_null(), right.is_null());
     let ca: BooleanChunked = ords
@@ -245,14 +304,23 @@ pub fn compare(left: &Series, op: BinaryOperator, right: &Series, sem: &Semantic
 
 /// `left AND right` / `left OR right`: Kleene logic under three-valued logic; under
 /// two-valued logic a missing operand counts as false (as pandas' `&` and `|` do).
-pub fn logical(left: &Series, op: BinaryOperator, right: &Series, sem: &Semantics) -> Result<Series> {
+pub fn logical(
+    left: &Series,
+    op: BinaryOperator,
+    right: &Series,
+    sem: &Semantics,
+) -> Result<Series> {
     let (l, r) = (bools(left)?, bools(right)?);
     let two = sem.logic == Logic::TwoValued;
     let ca: BooleanChunked = l
         .iter()
         .zip(r.iter())
         .map(|(a, b)| {
-            let (a, b) = if two { (Some(a.unwrap_or(false)), Some(b.unwrap_or(false))) } else { (a, b) };
+            let (a, b) = if two {
+                (Some(a.unwrap_or(false)), Some(b.unwrap_or(false)))
+            } else {
+                (a, b)
+            };
             match op {
                 BinaryOperator::And => match (a, b) {
                     (Some(false), _) | (_, Some(false)) => Some(false),
@@ -285,7 +353,11 @@ pub fn not(s: &Series, sem: &Semantics) -> Result<Series> {
 
 /// `x IS NULL` (`is_null = true`) or `x IS NOT NULL`.
 pub fn is_null(s: &Series, want_null: bool) -> Series {
-    let m = if want_null { s.is_null() } else { s.is_not_null() };
+    let m = if want_null {
+        s.is_null()
+    } else {
+        s.is_not_null()
+    };
     m.with_name(s.name().clone()).into_series()
 }
 
@@ -293,9 +365,14 @@ pub fn is_null(s: &Series, want_null: bool) -> Series {
 /// missing values is an error, as pandas' "cannot mask with NA".
 pub fn filter_mask(s: &Series, sem: &Semantics) -> Result<BooleanChunked> {
     if s.dtype() == &PlDataType::Null {
-        return Ok(BooleanChunked::from_iter_values(s.name().clone(), std::iter::repeat_n(false, s.len())));
+        return Ok(BooleanChunked::from_iter_values(
+            s.name().clone(),
+            std::iter::repeat_n(false, s.len()),
+        ));
     }
-    let b = s.bool().map_err(|_| Error::plan(format!("filter predicate '{}' is not boolean", s.name())))?;
+    let b = s
+        .bool()
+        .map_err(|_| Error::plan(format!("filter predicate '{}' is not boolean", s.name())))?;
     if b.null_count() == 0 {
         return Ok(b.clone());
     }
@@ -305,7 +382,7 @@ pub fn filter_mask(s: &Series, sem: &Semantics) -> Result<BooleanChunked> {
             s.name()
         )));
     }
-    Ok(b.fill_null_with_values(false).map_err(pl_err)?)
+    b.fill_null_with_values(false).map_err(pl_err)
 }
 
 /// `x [NOT] IN (list)`; each list item is a series of the same length (literals
@@ -342,7 +419,11 @@ pub fn in_list(s: &Series, list: &[Series], negated: bool, sem: &Semantics) -> R
                 }
                 Logic::TwoValued => Some(matched[i] || (missing && list_null[i] && string_column)),
             };
-            if negated { r.map(|b| !b) } else { r }
+            if negated {
+                r.map(|b| !b)
+            } else {
+                r
+            }
         })
         .collect();
     Ok(ca.with_name(s.name().clone()).into_series())
@@ -396,7 +477,11 @@ pub fn like(s: &Series, pattern: &str, negated: bool, sem: &Semantics) -> Result
                 None if sem.logic == Logic::TwoValued => Some(false),
                 None => None,
             };
-            if negated { r.map(|b| !b) } else { r }
+            if negated {
+                r.map(|b| !b)
+            } else {
+                r
+            }
         })
         .collect();
     Ok(out.with_name(s.name().clone()).into_series())
@@ -426,7 +511,10 @@ pub fn cast(s: &Series, to: DataType) -> Result<Series> {
             })
             .collect();
         if let Some(x) = bad {
-            return Err(Error::arithmetic("CAST_INVALID_INPUT", format!("the value {x} cannot be cast to i64")));
+            return Err(Error::arithmetic(
+                "CAST_INVALID_INPUT",
+                format!("the value {x} cannot be cast to i64"),
+            ));
         }
         return Ok(out.with_name(s.name().clone()).into_series());
     }
@@ -447,7 +535,10 @@ pub fn cast(s: &Series, to: DataType) -> Result<Series> {
             })
             .collect();
         if let Some(x) = bad {
-            return Err(Error::arithmetic("CAST_INVALID_INPUT", format!("the value '{x}' cannot be cast to bool")));
+            return Err(Error::arithmetic(
+                "CAST_INVALID_INPUT",
+                format!("the value '{x}' cannot be cast to bool"),
+            ));
         }
         return Ok(out.with_name(s.name().clone()).into_series());
     }
@@ -464,7 +555,10 @@ pub fn cast(s: &Series, to: DataType) -> Result<Series> {
         let mask = out.is_null() & s.is_not_null();
         let idx = mask.iter().position(|b| b == Some(true)).unwrap_or(0);
         let v = crate::frame::scalar_at(s, idx)?;
-        return Err(Error::arithmetic("CAST_INVALID_INPUT", format!("the value {v} cannot be cast to {to}")));
+        return Err(Error::arithmetic(
+            "CAST_INVALID_INPUT",
+            format!("the value {v} cannot be cast to {to}"),
+        ));
     }
     Ok(out)
 }
@@ -479,7 +573,11 @@ fn round_half_away_decimal(x: f64, digits: i64) -> f64 {
         Some((i, f)) => (i.to_string(), f.to_string()),
         None => (text.clone(), String::new()),
     };
-    let mut digits_all: Vec<u8> = int_part.bytes().chain(frac_part.bytes()).map(|b| b - b'0').collect();
+    let mut digits_all: Vec<u8> = int_part
+        .bytes()
+        .chain(frac_part.bytes())
+        .map(|b| b - b'0')
+        .collect();
     let point = int_part.len() as i64; // digits before the decimal point
     let keep = point + digits; // how many leading digits are kept
     if keep >= digits_all.len() as i64 {
@@ -516,7 +614,11 @@ fn round_half_away_decimal(x: f64, digits: i64) -> f64 {
         }
         s.push((b'0' + d) as char);
     }
-    let mut v: f64 = if s.is_empty() { 0.0 } else { s.parse().unwrap_or(0.0) };
+    let mut v: f64 = if s.is_empty() {
+        0.0
+    } else {
+        s.parse().unwrap_or(0.0)
+    };
     // Digits dropped before the point (negative `digits`) are zeros.
     let missing = point - digits_all.len() as i64;
     if missing > 0 {
@@ -532,7 +634,11 @@ fn round_f64(x: f64, digits: i64, rounding: Rounding) -> f64 {
             if digits >= 0 {
                 let f = 10f64.powi(digits as i32);
                 let y = (x * f).round_ties_even() / f;
-                if y.is_finite() { y } else { x }
+                if y.is_finite() {
+                    y
+                } else {
+                    x
+                }
             } else {
                 let f = 10f64.powi((-digits) as i32);
                 (x / f).round_ties_even() * f
@@ -566,11 +672,19 @@ pub fn round(s: &Series, digits: i64, sem: &Semantics) -> Result<Series> {
     let name = s.name().clone();
     Ok(match s.dtype() {
         PlDataType::Int64 => {
-            let ca: Int64Chunked = s.i64().map_err(pl_err)?.iter().map(|v| v.map(|v| round_i64(v, digits, sem.rounding))).collect();
+            let ca: Int64Chunked = s
+                .i64()
+                .map_err(pl_err)?
+                .iter()
+                .map(|v| v.map(|v| round_i64(v, digits, sem.rounding)))
+                .collect();
             ca.with_name(name).into_series()
         }
         _ => {
-            let ca: Float64Chunked = f64s(s)?.iter().map(|v| v.map(|v| round_f64(v, digits, sem.rounding))).collect();
+            let ca: Float64Chunked = f64s(s)?
+                .iter()
+                .map(|v| v.map(|v| round_f64(v, digits, sem.rounding)))
+                .collect();
             ca.with_name(name).into_series()
         }
     })
@@ -591,7 +705,10 @@ pub fn abs(s: &Series, sem: &Semantics) -> Result<Series> {
                         (Some(a), _) => Some(a),
                         (None, IntegerOverflow::Wrap) => Some(v.wrapping_abs()),
                         (None, IntegerOverflow::Error) => {
-                            err = Some(Error::arithmetic("ARITHMETIC_OVERFLOW", format!("abs({v}) overflows")));
+                            err = Some(Error::arithmetic(
+                                "ARITHMETIC_OVERFLOW",
+                                format!("abs({v}) overflows"),
+                            ));
                             None
                         }
                     })
@@ -612,7 +729,11 @@ pub fn abs(s: &Series, sem: &Semantics) -> Result<Series> {
 /// `-x`; `-i64::MIN` overflows as the semantics says.
 pub fn negate(s: &Series, sem: &Semantics) -> Result<Series> {
     let zero = scalar_series(s.name(), &ScalarValue::Int64(Some(0)), s.len());
-    let out = if s.dtype() == &PlDataType::Int64 { DataType::Int64 } else { DataType::Float64 };
+    let out = if s.dtype() == &PlDataType::Int64 {
+        DataType::Int64
+    } else {
+        DataType::Float64
+    };
     arithmetic(&zero, BinaryOperator::Minus, s, out, sem).map(|r| r.with_name(s.name().clone()))
 }
 
@@ -620,7 +741,9 @@ pub fn negate(s: &Series, sem: &Semantics) -> Result<Series> {
 pub fn coalesce(args: &[Series], out: DataType) -> Result<Series> {
     let target = to_polars_type(out);
     let mut iter = args.iter();
-    let first = iter.next().ok_or_else(|| Error::plan("coalesce needs an argument"))?;
+    let first = iter
+        .next()
+        .ok_or_else(|| Error::plan("coalesce needs an argument"))?;
     let mut acc = first.cast(&target).map_err(pl_err)?;
     for a in iter {
         let a = a.cast(&target).map_err(pl_err)?;
@@ -631,7 +754,12 @@ pub fn coalesce(args: &[Series], out: DataType) -> Result<Series> {
 }
 
 /// `CASE WHEN c1 THEN v1 ... ELSE o END`: per row the value of the first true condition.
-pub fn case_when(conditions: &[Series], values: &[Series], otherwise: &Series, out: DataType) -> Result<Series> {
+pub fn case_when(
+    conditions: &[Series],
+    values: &[Series],
+    otherwise: &Series,
+    out: DataType,
+) -> Result<Series> {
     let target = to_polars_type(out);
     let mut acc = otherwise.cast(&target).map_err(pl_err)?;
     for (c, v) in conditions.iter().zip(values).rev() {
@@ -645,21 +773,39 @@ pub fn case_when(conditions: &[Series], values: &[Series], otherwise: &Series, o
 /// `LOWER`, `UPPER` (`upper = true`) of strings.
 pub fn change_case(s: &Series, upper: bool) -> Result<Series> {
     let ca = strs(s)?;
-    let out: StringChunked = ca.iter().map(|v| v.map(|v| if upper { v.to_uppercase() } else { v.to_lowercase() })).collect();
+    let out: StringChunked = ca
+        .iter()
+        .map(|v| {
+            v.map(|v| {
+                if upper {
+                    v.to_uppercase()
+                } else {
+                    v.to_lowercase()
+                }
+            })
+        })
+        .collect();
     Ok(out.with_name(s.name().clone()).into_series())
 }
 
 /// `LENGTH(s)` in characters.
 pub fn length(s: &Series) -> Result<Series> {
     let ca = strs(s)?;
-    let out: Int64Chunked = ca.iter().map(|v| v.map(|v| v.chars().count() as i64)).collect();
+    let out: Int64Chunked = ca
+        .iter()
+        .map(|v| v.map(|v| v.chars().count() as i64))
+        .collect();
     Ok(out.with_name(s.name().clone()).into_series())
 }
 
 /// `POWER(x, y)` as a float.
 pub fn power(x: &Series, y: &Series) -> Result<Series> {
     let (a, b) = (f64s(x)?, f64s(y)?);
-    let out: Float64Chunked = a.iter().zip(b.iter()).map(|(a, b)| Some(a?.powf(b?))).collect();
+    let out: Float64Chunked = a
+        .iter()
+        .zip(b.iter())
+        .map(|(a, b)| Some(a?.powf(b?)))
+        .collect();
     Ok(out.with_name(x.name().clone()).into_series())
 }
 
@@ -701,13 +847,25 @@ mod tests {
     fn integer_division_and_modulo_follow_the_switch() {
         let pandas = Semantics::pandas();
         let spark = Semantics::spark();
-        assert_eq!(int_op(-7, BinaryOperator::IntegerDivide, 2, &pandas).unwrap(), -4);
-        assert_eq!(int_op(-7, BinaryOperator::IntegerDivide, 2, &spark).unwrap(), -3);
+        assert_eq!(
+            int_op(-7, BinaryOperator::IntegerDivide, 2, &pandas).unwrap(),
+            -4
+        );
+        assert_eq!(
+            int_op(-7, BinaryOperator::IntegerDivide, 2, &spark).unwrap(),
+            -3
+        );
         assert_eq!(int_op(-7, BinaryOperator::Modulo, 3, &pandas).unwrap(), 2);
         assert_eq!(int_op(-7, BinaryOperator::Modulo, 3, &spark).unwrap(), -1);
         assert_eq!(int_op(7, BinaryOperator::Modulo, -3, &pandas).unwrap(), -2);
-        assert_eq!(float_op(-7.0, BinaryOperator::Modulo, 3.0, &pandas).unwrap(), 2.0);
+        assert_eq!(
+            float_op(-7.0, BinaryOperator::Modulo, 3.0, &pandas).unwrap(),
+            2.0
+        );
         assert!(int_op(i64::MAX, BinaryOperator::Plus, 1, &spark).is_err());
-        assert_eq!(int_op(i64::MAX, BinaryOperator::Plus, 1, &pandas).unwrap(), i64::MIN);
+        assert_eq!(
+            int_op(i64::MAX, BinaryOperator::Plus, 1, &pandas).unwrap(),
+            i64::MIN
+        );
     }
 }

@@ -23,7 +23,9 @@ pub fn sort(df: &DataFrame, keys: &[SortKey], limit: Option<usize>) -> Result<Da
         // applied after a full stable sort (a stable top-k is issue 5's work).
         limit: None,
     };
-    let out = df.sort(keys.iter().map(|k| k.column.as_str()), options).map_err(pl_err)?;
+    let out = df
+        .sort(keys.iter().map(|k| k.column.as_str()), options)
+        .map_err(pl_err)?;
     Ok(match limit {
         Some(n) if out.height() > n => out.head(Some(n)),
         _ => out,
@@ -32,7 +34,11 @@ pub fn sort(df: &DataFrame, keys: &[SortKey], limit: Option<usize>) -> Result<Da
 
 /// Merges partitions that are each sorted by `keys` into one sorted partition. Ties
 /// keep partition order, so the result equals a stable sort of all rows.
-pub fn merge_sorted(parts: Vec<DataFrame>, keys: &[SortKey], limit: Option<usize>) -> Result<DataFrame> {
+pub fn merge_sorted(
+    parts: Vec<DataFrame>,
+    keys: &[SortKey],
+    limit: Option<usize>,
+) -> Result<DataFrame> {
     let Some(first) = parts.first() else {
         return Err(partita_common::Error::internal("merge of no partitions"));
     };

@@ -1,7 +1,11 @@
 //! Evaluates plan expressions over a partition with the core kernels.
 
-use partita_common::{BinaryOperator, DataType, Error, Result, ScalarFunction, ScalarValue, Semantics};
-use partita_core::frame::{column, frame_with_height, normalize_nan, scalar_at, scalar_series, schema_of};
+use partita_common::{
+    BinaryOperator, DataType, Error, Result, ScalarFunction, ScalarValue, Semantics,
+};
+use partita_core::frame::{
+    column, frame_with_height, normalize_nan, scalar_at, scalar_series, schema_of,
+};
 use partita_core::polars::Series;
 use partita_core::{scalar, Partition};
 use partita_plan::optimizer::ConstantEvaluator;
@@ -37,18 +41,35 @@ fn eval_inner(expr: &Expr, df: &Partition, sem: &Semantics) -> Result<Series> {
         Expr::Not(e) => scalar::not(&ev(e)?, sem)?,
         Expr::IsNull(e) => scalar::is_null(&ev(e)?, true),
         Expr::IsNotNull(e) => scalar::is_null(&ev(e)?, false),
-        Expr::InList { expr: e, list, negated } => {
+        Expr::InList {
+            expr: e,
+            list,
+            negated,
+        } => {
             let items = list.iter().map(ev).collect::<Result<Vec<_>>>()?;
             scalar::in_list(&ev(e)?, &items, *negated, sem)?
         }
-        Expr::Between { expr: e, low, high, negated } => {
+        Expr::Between {
+            expr: e,
+            low,
+            high,
+            negated,
+        } => {
             let x = ev(e)?;
             let lo = scalar::compare(&x, BinaryOperator::GtEq, &ev(low)?, sem)?;
             let hi = scalar::compare(&x, BinaryOperator::LtEq, &ev(high)?, sem)?;
             let both = scalar::logical(&lo, BinaryOperator::And, &hi, sem)?;
-            if *negated { scalar::not(&both, sem)? } else { both }
+            if *negated {
+                scalar::not(&both, sem)?
+            } else {
+                both
+            }
         }
-        Expr::Like { expr: e, pattern, negated } => scalar::like(&ev(e)?, pattern, *negated, sem)?,
+        Expr::Like {
+            expr: e,
+            pattern,
+            negated,
+        } => scalar::like(&ev(e)?, pattern, *negated, sem)?,
         Expr::Cast { expr: e, to } => scalar::cast(&ev(e)?, *to)?,
         Expr::Function { func, args } => {
             let vals = args.iter().map(ev).collect::<Result<Vec<_>>>()?;
@@ -57,7 +78,11 @@ fn eval_inner(expr: &Expr, df: &Partition, sem: &Semantics) -> Result<Series> {
                     let digits = match args.get(1).map(|a| a.unalias()) {
                         None => 0,
                         Some(Expr::Literal(ScalarValue::Int64(Some(d)))) => *d,
-                        Some(other) => return Err(Error::plan(format!("round expects an integer literal for digits, got {other}"))),
+                        Some(other) => {
+                            return Err(Error::plan(format!(
+                                "round expects an integer literal for digits, got {other}"
+                            )))
+                        }
                     };
                     scalar::round(&vals[0], digits, sem)?
                 }
@@ -70,10 +95,19 @@ fn eval_inner(expr: &Expr, df: &Partition, sem: &Semantics) -> Result<Series> {
                 ScalarFunction::Power => scalar::power(&vals[0], &vals[1])?,
             }
         }
-        Expr::Case { branches, otherwise } => {
+        Expr::Case {
+            branches,
+            otherwise,
+        } => {
             let t = out_type(expr, df, sem)?;
-            let conds = branches.iter().map(|(c, _)| ev(c)).collect::<Result<Vec<_>>>()?;
-            let vals = branches.iter().map(|(_, v)| ev(v)).collect::<Result<Vec<_>>>()?;
+            let conds = branches
+                .iter()
+                .map(|(c, _)| ev(c))
+                .collect::<Result<Vec<_>>>()?;
+            let vals = branches
+                .iter()
+                .map(|(_, v)| ev(v))
+                .collect::<Result<Vec<_>>>()?;
             let other = match otherwise {
                 Some(o) => ev(o)?,
                 None => scalar_series("null", &ScalarValue::null_of(t), n),
@@ -81,7 +115,9 @@ fn eval_inner(expr: &Expr, df: &Partition, sem: &Semantics) -> Result<Series> {
             scalar::case_when(&conds, &vals, &other, t)?
         }
         Expr::Aggregate { .. } => {
-            return Err(Error::internal(format!("aggregate '{expr}' evaluated outside an aggregation")))
+            return Err(Error::internal(format!(
+                "aggregate '{expr}' evaluated outside an aggregation"
+            )))
         }
     };
     normalize_nan(s, sem)
@@ -105,7 +141,10 @@ pub fn filter(df: Partition, predicate: &Expr, sem: &Semantics) -> Result<Partit
 
 /// Computes one output column per expression.
 pub fn project(df: &Partition, exprs: &[Expr], sem: &Semantics) -> Result<Partition> {
-    let cols = exprs.iter().map(|e| evaluate(e, df, sem)).collect::<Result<Vec<_>>>()?;
+    let cols = exprs
+        .iter()
+        .map(|e| evaluate(e, df, sem))
+        .collect::<Result<Vec<_>>>()?;
     frame_with_height(df.height(), cols)
 }
 
@@ -118,7 +157,10 @@ impl ConstantEvaluator for KernelConstantEvaluator {
         let s = evaluate(expr, &one_row, semantics)?;
         let v = scalar_at(&s, 0)?;
         // Keep the expression's type: a NULL result stays typed.
-        match (v.is_null(), expr.data_type(&schema_of(&one_row)?, semantics)?) {
+        match (
+            v.is_null(),
+            expr.data_type(&schema_of(&one_row)?, semantics)?,
+        ) {
             (true, t) => Ok(ScalarValue::null_of(t)),
             (false, _) => Ok(v),
         }

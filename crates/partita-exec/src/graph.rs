@@ -137,12 +137,26 @@ impl Task {
     fn describe_ops(&self) -> String {
         let mut parts = vec![];
         match &self.input {
-            TaskInput::Scan { source, partition, projection, schema } => {
-                let cols = if projection.is_some() { format!(" [{}]", schema.names().join(", ")) } else { String::new() };
-                parts.push(format!("scan {} #{partition}{cols}", source.describe().split(' ').next().unwrap_or("")));
+            TaskInput::Scan {
+                source,
+                partition,
+                projection,
+                schema,
+            } => {
+                let cols = if projection.is_some() {
+                    format!(" [{}]", schema.names().join(", "))
+                } else {
+                    String::new()
+                };
+                parts.push(format!(
+                    "scan {} #{partition}{cols}",
+                    source.describe().split(' ').next().unwrap_or("")
+                ));
             }
             TaskInput::Merge(MergeKind::Concat { limit: None }) => parts.push("concat".into()),
-            TaskInput::Merge(MergeKind::Concat { limit: Some(n) }) => parts.push(format!("concat limit={n}")),
+            TaskInput::Merge(MergeKind::Concat { limit: Some(n) }) => {
+                parts.push(format!("concat limit={n}"))
+            }
             TaskInput::Merge(MergeKind::AggStates(_)) => parts.push("merge states".into()),
             TaskInput::Merge(MergeKind::SortedRuns { keys, limit }) => {
                 let k: Vec<String> = keys.iter().map(|k| k.to_string()).collect();
@@ -155,7 +169,13 @@ impl Task {
         for op in &self.ops {
             parts.push(match op {
                 Op::Filter(e) => format!("filter {e}"),
-                Op::Project(es) => format!("project {}", es.iter().map(|e| e.to_string()).collect::<Vec<_>>().join(", ")),
+                Op::Project(es) => format!(
+                    "project {}",
+                    es.iter()
+                        .map(|e| e.to_string())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
                 Op::PartialAgg(s) => format!("partial_agg {}", agg_text(s)),
                 Op::FinalAgg(s) => format!("final_agg {}", agg_text(s)),
                 Op::AggregateRows(s) => format!("aggregate {}", agg_text(s)),
@@ -170,12 +190,17 @@ impl Task {
                     Some(f) => format!("limit skip={skip} fetch={f}"),
                     None => format!("limit skip={skip}"),
                 },
-                Op::Map(f, _) => format!("map_partitions {}", partita_plan::PartitionFunction::name(f)),
+                Op::Map(f, _) => format!(
+                    "map_partitions {}",
+                    partita_plan::PartitionFunction::name(f)
+                ),
             });
         }
         match &self.split {
             OutputSplit::Single => {}
-            OutputSplit::Hash { keys, n } => parts.push(format!("hash-split by [{}] into {n}", keys.join(", "))),
+            OutputSplit::Hash { keys, n } => {
+                parts.push(format!("hash-split by [{}] into {n}", keys.join(", ")))
+            }
             OutputSplit::Even(n) => parts.push(format!("split into {n}")),
         }
         parts.join(" → ")
@@ -183,7 +208,11 @@ impl Task {
 }
 
 fn agg_text(s: &AggSpec) -> String {
-    let calls: Vec<String> = s.calls.iter().map(|c| format!("{}({}) AS {}", c.func, c.inputs.join(", "), c.output)).collect();
+    let calls: Vec<String> = s
+        .calls
+        .iter()
+        .map(|c| format!("{}({}) AS {}", c.func, c.inputs.join(", "), c.output))
+        .collect();
     format!("by [{}]: {}", s.keys.join(", "), calls.join(", "))
 }
 
@@ -222,8 +251,11 @@ impl TaskGraph {
 
     /// The inputs of a task, in input order.
     pub fn inputs_of(&self, node: NodeIndex) -> Vec<(NodeIndex, Edge)> {
-        let mut v: Vec<(NodeIndex, Edge)> =
-            self.graph.edges_directed(node, Direction::Incoming).map(|e| (e.source(), *e.weight())).collect();
+        let mut v: Vec<(NodeIndex, Edge)> = self
+            .graph
+            .edges_directed(node, Direction::Incoming)
+            .map(|e| (e.source(), *e.weight()))
+            .collect();
         v.sort_by_key(|(_, e)| e.order);
         v
     }
@@ -240,7 +272,12 @@ impl TaskGraph {
         let nodes = self.ordered_nodes();
         let id = |n: NodeIndex| nodes.iter().position(|m| *m == n).unwrap_or(0);
         let mut out = String::new();
-        let _ = writeln!(out, "{} tasks, {} result partition(s)", nodes.len(), self.outputs.len());
+        let _ = writeln!(
+            out,
+            "{} tasks, {} result partition(s)",
+            nodes.len(),
+            self.outputs.len()
+        );
         for &n in &nodes {
             let t = &self.graph[n];
             let inputs = self.inputs_of(n);
@@ -249,11 +286,24 @@ impl TaskGraph {
             } else {
                 let ids: Vec<String> = inputs
                     .iter()
-                    .map(|(m, e)| if self.graph[*m].split.outputs() > 1 { format!("t{}.{}", id(*m), e.port) } else { format!("t{}", id(*m)) })
+                    .map(|(m, e)| {
+                        if self.graph[*m].split.outputs() > 1 {
+                            format!("t{}.{}", id(*m), e.port)
+                        } else {
+                            format!("t{}", id(*m))
+                        }
+                    })
                     .collect();
                 format!(" <- [{}]", ids.join(", "))
             };
-            let _ = writeln!(out, "t{} {}{}: {}", id(n), t.label(), from, t.describe_ops());
+            let _ = writeln!(
+                out,
+                "t{} {}{}: {}",
+                id(n),
+                t.label(),
+                from,
+                t.describe_ops()
+            );
         }
         out
     }
@@ -262,10 +312,16 @@ impl TaskGraph {
     pub fn to_dot(&self) -> String {
         let nodes = self.ordered_nodes();
         let id = |n: NodeIndex| nodes.iter().position(|m| *m == n).unwrap_or(0);
-        let mut out = String::from("digraph partita {\n  rankdir=BT;\n  node [shape=box, fontname=\"monospace\"];\n");
+        let mut out = String::from(
+            "digraph partita {\n  rankdir=BT;\n  node [shape=box, fontname=\"monospace\"];\n",
+        );
         for &n in &nodes {
             let t = &self.graph[n];
-            let label = format!("{}\\n{}", t.label(), t.describe_ops().replace('"', "\\\"").replace(" → ", "\\n"));
+            let label = format!(
+                "{}\\n{}",
+                t.label(),
+                t.describe_ops().replace('"', "\\\"").replace(" → ", "\\n")
+            );
             let _ = writeln!(out, "  t{} [label=\"{}\"];", id(n), label);
         }
         for e in self.graph.edge_indices() {

@@ -30,7 +30,10 @@ struct Lowerer<'a> {
 
 /// Lowers `plan` into a task graph.
 pub fn lower(plan: &LogicalPlan, options: &LowerOptions) -> Result<TaskGraph> {
-    let mut l = Lowerer { g: TaskGraph::default(), opt: options };
+    let mut l = Lowerer {
+        g: TaskGraph::default(),
+        opt: options,
+    };
     let parts = l.lower(plan)?;
     l.g.outputs = parts;
     Ok(l.g)
@@ -40,7 +43,14 @@ impl Lowerer<'_> {
     fn add_task(&mut self, task: Task, inputs: &[Part]) -> Part {
         let node = self.g.graph.add_node(task);
         for (order, p) in inputs.iter().enumerate() {
-            self.g.graph.add_edge(p.node, node, Edge { port: p.port, order });
+            self.g.graph.add_edge(
+                p.node,
+                node,
+                Edge {
+                    port: p.port,
+                    order,
+                },
+            );
         }
         Part { node, port: 0 }
     }
@@ -74,7 +84,19 @@ impl Lowerer<'_> {
     fn split(&mut self, parts: Vec<Part>, split: OutputSplit) -> Vec<Part> {
         let parts = parts
             .into_iter()
-            .map(|p| if self.g.graph[p.node].split.outputs() == 1 { p } else { self.narrow(vec![p], Op::Limit { skip: 0, fetch: None })[0] })
+            .map(|p| {
+                if self.g.graph[p.node].split.outputs() == 1 {
+                    p
+                } else {
+                    self.narrow(
+                        vec![p],
+                        Op::Limit {
+                            skip: 0,
+                            fetch: None,
+                        },
+                    )[0]
+                }
+            })
             .collect::<Vec<_>>();
         for p in &parts {
             self.g.graph[p.node].split = split.clone();
@@ -87,7 +109,10 @@ impl Lowerer<'_> {
         let mut level = 0;
         while parts.len() > 1 {
             level += 1;
-            let chunks: Vec<Vec<Part>> = parts.chunks(self.opt.split_every).map(|c| c.to_vec()).collect();
+            let chunks: Vec<Vec<Part>> = parts
+                .chunks(self.opt.split_every)
+                .map(|c| c.to_vec())
+                .collect();
             parts = chunks
                 .into_iter()
                 .enumerate()
@@ -110,8 +135,19 @@ impl Lowerer<'_> {
         parts[0]
     }
 
-    fn sort_parts(&mut self, parts: Vec<Part>, keys: Vec<SortKey>, limit: Option<usize>) -> Vec<Part> {
-        let parts = self.narrow(parts, Op::Sort { keys: keys.clone(), limit });
+    fn sort_parts(
+        &mut self,
+        parts: Vec<Part>,
+        keys: Vec<SortKey>,
+        limit: Option<usize>,
+    ) -> Vec<Part> {
+        let parts = self.narrow(
+            parts,
+            Op::Sort {
+                keys: keys.clone(),
+                limit,
+            },
+        );
         if parts.len() == 1 {
             return parts;
         }
@@ -167,24 +203,55 @@ impl Lowerer<'_> {
             LogicalPlan::Limit(l) => {
                 let parts = self.lower(&l.input)?;
                 let keep = l.fetch.map(|f| f + l.skip);
-                let parts = if keep.is_some() { self.narrow(parts, Op::Limit { skip: 0, fetch: keep }) } else { parts };
+                let parts = if keep.is_some() {
+                    self.narrow(
+                        parts,
+                        Op::Limit {
+                            skip: 0,
+                            fetch: keep,
+                        },
+                    )
+                } else {
+                    parts
+                };
                 let root = if parts.len() > 1 {
                     self.merge_tree(parts, "merge_limit", MergeKind::Concat { limit: keep })
                 } else {
                     parts[0]
                 };
-                self.narrow(vec![root], Op::Limit { skip: l.skip, fetch: l.fetch })
+                self.narrow(
+                    vec![root],
+                    Op::Limit {
+                        skip: l.skip,
+                        fetch: l.fetch,
+                    },
+                )
             }
             LogicalPlan::Repartition(r) => {
                 let parts = self.lower(&r.input)?;
                 let root = self.merge_tree(parts, "repartition", MergeKind::Concat { limit: None });
                 let root = self.split(vec![root], OutputSplit::Even(r.partitions))[0];
-                (0..r.partitions).map(|port| Part { node: root.node, port }).collect()
+                (0..r.partitions)
+                    .map(|port| Part {
+                        node: root.node,
+                        port,
+                    })
+                    .collect()
             }
             LogicalPlan::Distinct(d) => {
                 let parts = self.lower(&d.input)?;
-                let keys: Vec<String> = d.input.schema().names().into_iter().map(String::from).collect();
-                let spec = AggSpec { keys: keys.clone(), calls: vec![], drop_null_keys: false };
+                let keys: Vec<String> = d
+                    .input
+                    .schema()
+                    .names()
+                    .into_iter()
+                    .map(String::from)
+                    .collect();
+                let spec = AggSpec {
+                    keys: keys.clone(),
+                    calls: vec![],
+                    drop_null_keys: false,
+                };
                 self.aggregate(parts, spec, None)?
             }
             LogicalPlan::Aggregate(a) => {
@@ -216,10 +283,23 @@ impl Lowerer<'_> {
                     });
                 }
                 let keys: Vec<String> = a.group_exprs.iter().map(|e| e.output_name()).collect();
-                let spec = AggSpec { keys, calls, drop_null_keys: sem.null_group_keys == NullGroupKeys::Drop };
+                let spec = AggSpec {
+                    keys,
+                    calls,
+                    drop_null_keys: sem.null_group_keys == NullGroupKeys::Drop,
+                };
                 let parts = self.narrow(parts, Op::Project(pre));
                 let order = if sem.group_order == GroupOrder::SortedByKey && !spec.keys.is_empty() {
-                    Some(spec.keys.iter().map(|k| SortKey { column: k.clone(), descending: false, nulls_last: true }).collect())
+                    Some(
+                        spec.keys
+                            .iter()
+                            .map(|k| SortKey {
+                                column: k.clone(),
+                                descending: false,
+                                nulls_last: true,
+                            })
+                            .collect(),
+                    )
                 } else {
                     None
                 };
@@ -230,27 +310,67 @@ impl Lowerer<'_> {
 
     /// Partial → (shuffle) → merge tree → final, or rows → shuffle → aggregate for
     /// holistic aggregates; then the semantics' group order.
-    fn aggregate(&mut self, parts: Vec<Part>, spec: AggSpec, order: Option<Vec<SortKey>>) -> Result<Vec<Part>> {
-        let buckets = if spec.keys.is_empty() { 1 } else { self.opt.split_out };
+    fn aggregate(
+        &mut self,
+        parts: Vec<Part>,
+        spec: AggSpec,
+        order: Option<Vec<SortKey>>,
+    ) -> Result<Vec<Part>> {
+        let buckets = if spec.keys.is_empty() {
+            1
+        } else {
+            self.opt.split_out
+        };
         let decomposable = spec.is_decomposable();
-        let parts = if decomposable { self.narrow(parts, Op::PartialAgg(spec.clone())) } else { parts };
-        let parts = if buckets > 1 { self.split(parts, OutputSplit::Hash { keys: spec.keys.clone(), n: buckets }) } else { parts };
+        let parts = if decomposable {
+            self.narrow(parts, Op::PartialAgg(spec.clone()))
+        } else {
+            parts
+        };
+        let parts = if buckets > 1 {
+            self.split(
+                parts,
+                OutputSplit::Hash {
+                    keys: spec.keys.clone(),
+                    n: buckets,
+                },
+            )
+        } else {
+            parts
+        };
         let mut out = vec![];
         for b in 0..buckets {
-            let bucket: Vec<Part> = parts.iter().map(|p| Part { node: p.node, port: if buckets > 1 { b } else { p.port } }).collect();
+            let bucket: Vec<Part> = parts
+                .iter()
+                .map(|p| Part {
+                    node: p.node,
+                    port: if buckets > 1 { b } else { p.port },
+                })
+                .collect();
             let (kind, merge) = if decomposable {
                 ("merge_agg", MergeKind::AggStates(spec.clone()))
             } else {
                 ("gather", MergeKind::Concat { limit: None })
             };
             // With several buckets, the bucket is part of every merge task's name.
-            let kind = if buckets > 1 { format!("{kind}.bucket{b}") } else { kind.to_string() };
+            let kind = if buckets > 1 {
+                format!("{kind}.bucket{b}")
+            } else {
+                kind.to_string()
+            };
             let kind = kind.as_str();
             let root = if bucket.len() > 1 || buckets > 1 {
                 if bucket.len() == 1 {
                     // A lone shuffled output still needs its own task to finish.
                     self.add_task(
-                        Task { kind: kind.into(), partition: Some(b), level: 1, input: TaskInput::Merge(merge.clone()), ops: vec![], split: OutputSplit::Single },
+                        Task {
+                            kind: kind.into(),
+                            partition: Some(b),
+                            level: 1,
+                            input: TaskInput::Merge(merge.clone()),
+                            ops: vec![],
+                            split: OutputSplit::Single,
+                        },
                         &bucket,
                     )
                 } else {
@@ -259,7 +379,11 @@ impl Lowerer<'_> {
             } else {
                 bucket[0]
             };
-            let op = if decomposable { Op::FinalAgg(spec.clone()) } else { Op::AggregateRows(spec.clone()) };
+            let op = if decomposable {
+                Op::FinalAgg(spec.clone())
+            } else {
+                Op::AggregateRows(spec.clone())
+            };
             out.extend(self.narrow(vec![root], op));
         }
         Ok(match order {
@@ -272,8 +396,9 @@ impl Lowerer<'_> {
 /// True when any aggregate in the plan is holistic (for tests and explain).
 pub fn has_holistic(plan: &LogicalPlan) -> bool {
     match plan {
-        LogicalPlan::Aggregate(a) => a.aggr_exprs.iter().any(|e| matches!(e.unalias(), Expr::Aggregate { func, .. } if !func.is_decomposable())),
+        LogicalPlan::Aggregate(a) => a.aggr_exprs.iter().any(
+            |e| matches!(e.unalias(), Expr::Aggregate { func, .. } if !func.is_decomposable()),
+        ),
         other => other.inputs().iter().any(|p| has_holistic(p)),
     }
 }
-

@@ -47,14 +47,27 @@ pub struct RunOptions {
 }
 
 fn concat_inputs(inputs: Vec<Partition>) -> Result<Partition> {
-    let schema = schema_of(inputs.first().ok_or_else(|| Error::internal("merge without inputs"))?)?;
+    let schema = schema_of(
+        inputs
+            .first()
+            .ok_or_else(|| Error::internal("merge without inputs"))?,
+    )?;
     concat(inputs, &schema)
 }
 
 /// Runs one task on its inputs (in input order).
-pub fn execute_task(task: &Task, inputs: Vec<Partition>, sem: &Semantics) -> Result<Vec<Partition>> {
+pub fn execute_task(
+    task: &Task,
+    inputs: Vec<Partition>,
+    sem: &Semantics,
+) -> Result<Vec<Partition>> {
     let mut df = match &task.input {
-        TaskInput::Scan { source, partition, projection, schema } => {
+        TaskInput::Scan {
+            source,
+            partition,
+            projection,
+            schema,
+        } => {
             let raw = read_partition(source.as_ref(), *partition, projection.as_deref())?;
             conform(raw, schema, sem)?
         }
@@ -65,8 +78,12 @@ pub fn execute_task(task: &Task, inputs: Vec<Partition>, sem: &Semantics) -> Res
                 None => df,
             }
         }
-        TaskInput::Merge(MergeKind::AggStates(spec)) => aggregate::merge(&concat_inputs(inputs)?, spec, sem)?,
-        TaskInput::Merge(MergeKind::SortedRuns { keys, limit }) => merge_sorted(inputs, keys, *limit)?,
+        TaskInput::Merge(MergeKind::AggStates(spec)) => {
+            aggregate::merge(&concat_inputs(inputs)?, spec, sem)?
+        }
+        TaskInput::Merge(MergeKind::SortedRuns { keys, limit }) => {
+            merge_sorted(inputs, keys, *limit)?
+        }
     };
     for op in &task.ops {
         df = match op {
@@ -143,7 +160,10 @@ impl<'a> Run<'a> {
     }
 
     fn cancelled(&self) -> bool {
-        self.options.cancel.as_ref().is_some_and(|c| c.load(Ordering::SeqCst))
+        self.options
+            .cancel
+            .as_ref()
+            .is_some_and(|c| c.load(Ordering::SeqCst))
     }
 
     fn run_task<'s>(&'s self, scope: &rayon::Scope<'s>, node: NodeIndex) {
@@ -165,12 +185,19 @@ impl<'a> Run<'a> {
                     *r -= 1;
                     *r
                 });
-                let frame = if left == Some(0) { st.results.remove(&key) } else { st.results.get(&key).cloned() };
+                let frame = if left == Some(0) {
+                    st.results.remove(&key)
+                } else {
+                    st.results.get(&key).cloned()
+                };
                 match frame {
                     Some(f) => v.push(f),
                     None => {
                         drop(st);
-                        self.fail(Error::internal(format!("input of {} missing", task.label())));
+                        self.fail(Error::internal(format!(
+                            "input of {} missing",
+                            task.label()
+                        )));
                         return;
                     }
                 }
@@ -181,12 +208,20 @@ impl<'a> Run<'a> {
         let outputs = match result {
             Ok(Ok(outs)) => outs,
             Ok(Err(e)) => {
-                self.fail(Error::Task { task: task.label(), partition: task.partition, source: Box::new(e) });
+                self.fail(Error::Task {
+                    task: task.label(),
+                    partition: task.partition,
+                    source: Box::new(e),
+                });
                 return;
             }
             Err(payload) => {
                 let msg = panic_message(payload);
-                self.fail(Error::Task { task: task.label(), partition: task.partition, source: Box::new(Error::User(format!("panicked: {msg}"))) });
+                self.fail(Error::Task {
+                    task: task.label(),
+                    partition: task.partition,
+                    source: Box::new(Error::User(format!("panicked: {msg}"))),
+                });
                 return;
             }
         };
@@ -199,14 +234,20 @@ impl<'a> Run<'a> {
                 }
             }
             for e in self.graph.graph.edges_directed(node, Direction::Outgoing) {
-                let w = st.waiting.get_mut(&e.target()).expect("consumer is tracked");
+                let w = st
+                    .waiting
+                    .get_mut(&e.target())
+                    .expect("consumer is tracked");
                 *w -= 1;
                 if *w == 0 {
                     ready.push(e.target());
                 }
             }
             st.done += 1;
-            Progress { done: st.done, total: self.graph.task_count() }
+            Progress {
+                done: st.done,
+                total: self.graph.task_count(),
+            }
         };
         if let Some(cb) = &self.options.progress {
             cb(progress);
@@ -244,7 +285,12 @@ impl WorkerPool {
 }
 
 /// Runs the graph on `pool` and returns the result partitions, in order.
-pub fn run(graph: &TaskGraph, pool: &WorkerPool, sem: &Semantics, options: &RunOptions) -> Result<Vec<Partition>> {
+pub fn run(
+    graph: &TaskGraph,
+    pool: &WorkerPool,
+    sem: &Semantics,
+    options: &RunOptions,
+) -> Result<Vec<Partition>> {
     let mut readers: HashMap<(NodeIndex, usize), usize> = HashMap::new();
     let mut waiting: HashMap<NodeIndex, usize> = HashMap::new();
     for n in graph.graph.node_indices() {
@@ -259,7 +305,11 @@ pub fn run(graph: &TaskGraph, pool: &WorkerPool, sem: &Semantics, options: &RunO
     for p in &graph.outputs {
         *readers.entry((p.node, p.port)).or_default() += 1;
     }
-    let mut sources: Vec<NodeIndex> = waiting.iter().filter(|(_, w)| **w == 0).map(|(n, _)| *n).collect();
+    let mut sources: Vec<NodeIndex> = waiting
+        .iter()
+        .filter(|(_, w)| **w == 0)
+        .map(|(n, _)| *n)
+        .collect();
     sources.sort_by_key(|n| n.index());
     // Every edge counts once per input position, so a task with two edges from one
     // producer waits for both.
@@ -267,7 +317,13 @@ pub fn run(graph: &TaskGraph, pool: &WorkerPool, sem: &Semantics, options: &RunO
         graph,
         sem,
         options,
-        state: Mutex::new(RunState { results: HashMap::new(), readers, waiting, error: None, done: 0 }),
+        state: Mutex::new(RunState {
+            results: HashMap::new(),
+            readers,
+            waiting,
+            error: None,
+            done: 0,
+        }),
         stop: AtomicBool::new(false),
     };
     pool.pool.scope(|s| {
@@ -276,7 +332,10 @@ pub fn run(graph: &TaskGraph, pool: &WorkerPool, sem: &Semantics, options: &RunO
             s.spawn(move |s| run.run_task(s, n));
         }
     });
-    let mut st = run.state.into_inner().map_err(|_| Error::internal("run state poisoned"))?;
+    let mut st = run
+        .state
+        .into_inner()
+        .map_err(|_| Error::internal("run state poisoned"))?;
     if let Some(e) = st.error.take() {
         return Err(e);
     }
@@ -289,7 +348,11 @@ pub fn run(graph: &TaskGraph, pool: &WorkerPool, sem: &Semantics, options: &RunO
                 *r -= 1;
                 *r
             });
-            let f = if left == Some(0) { st.results.remove(&key) } else { st.results.get(&key).cloned() };
+            let f = if left == Some(0) {
+                st.results.remove(&key)
+            } else {
+                st.results.get(&key).cloned()
+            };
             f.ok_or_else(|| Error::internal("a result partition is missing"))
         })
         .collect()

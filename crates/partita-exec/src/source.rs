@@ -39,14 +39,24 @@ impl MemorySource {
         for p in &partitions {
             let s = schema_of(p)?;
             if s != schema {
-                return Err(Error::plan(format!("partition schema {s} differs from the table schema {schema}")));
+                return Err(Error::plan(format!(
+                    "partition schema {s} differs from the table schema {schema}"
+                )));
             }
         }
         let nulls = (0..schema.len())
             .map(|i| partitions.iter().any(|p| p.columns()[i].null_count() > 0))
             .collect();
-        let partitions = if partitions.is_empty() { vec![partita_core::frame::empty_frame(&schema)] } else { partitions };
-        Ok(MemorySource { schema: Arc::new(schema), partitions, nulls })
+        let partitions = if partitions.is_empty() {
+            vec![partita_core::frame::empty_frame(&schema)]
+        } else {
+            partitions
+        };
+        Ok(MemorySource {
+            schema: Arc::new(schema),
+            partitions,
+            nulls,
+        })
     }
 
     /// Partition `i` with only the `projection` columns.
@@ -151,7 +161,11 @@ pub struct CsvSource {
 impl CsvSource {
     /// Opens `path`: infers or takes the schema and splits the data into `partitions`
     /// byte ranges at line ends.
-    pub fn try_new(path: impl Into<PathBuf>, options: CsvOptions, partitions: usize) -> Result<Self> {
+    pub fn try_new(
+        path: impl Into<PathBuf>,
+        options: CsvOptions,
+        partitions: usize,
+    ) -> Result<Self> {
         let path = path.into();
         if !path.exists() {
             return Err(Error::Io(format!("{}: no such file", path.display())));
@@ -162,17 +176,34 @@ impl CsvSource {
         let (schema, nulls) = match options.schema {
             Some(s) => (s, None),
             None => {
-                let (s, n) = infer_schema(&path, &options.format, options.infer_rows.unwrap_or(1000), &options.dtypes)?;
+                let (s, n) = infer_schema(
+                    &path,
+                    &options.format,
+                    options.infer_rows.unwrap_or(1000),
+                    &options.dtypes,
+                )?;
                 (s, Some(n))
             }
         };
         let ranges = split_ranges(&path, &options.format, partitions.max(1))?;
-        Ok(CsvSource { path, format: options.format, schema: Arc::new(schema), ranges, nulls })
+        Ok(CsvSource {
+            path,
+            format: options.format,
+            schema: Arc::new(schema),
+            ranges,
+            nulls,
+        })
     }
 
     /// Reads partition `i` with only the `projection` columns.
     pub fn read(&self, i: usize, projection: Option<&[usize]>) -> Result<Partition> {
-        read_range(&self.path, &self.format, self.ranges[i], &self.schema, projection)
+        read_range(
+            &self.path,
+            &self.format,
+            self.ranges[i],
+            &self.schema,
+            projection,
+        )
     }
 }
 
@@ -187,7 +218,11 @@ impl TableSource for CsvSource {
         self.ranges.len().max(1)
     }
     fn describe(&self) -> String {
-        let name = self.path.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
+        let name = self
+            .path
+            .file_name()
+            .map(|n| n.to_string_lossy().to_string())
+            .unwrap_or_default();
         format!("csv {name} [{} partitions]", self.ranges.len())
     }
     fn as_any(&self) -> &dyn Any {
@@ -196,7 +231,11 @@ impl TableSource for CsvSource {
 }
 
 /// Reads partition `i` of any source this crate knows.
-pub fn read_partition(source: &dyn TableSource, i: usize, projection: Option<&[usize]>) -> Result<Partition> {
+pub fn read_partition(
+    source: &dyn TableSource,
+    i: usize,
+    projection: Option<&[usize]>,
+) -> Result<Partition> {
     if let Some(m) = source.as_any().downcast_ref::<MemorySource>() {
         return m.read(i, projection);
     }
@@ -210,5 +249,8 @@ pub fn read_partition(source: &dyn TableSource, i: usize, projection: Option<&[u
         }
         return c.read(i, projection);
     }
-    Err(Error::NotImplemented(format!("reading the source {}", source.describe())))
+    Err(Error::NotImplemented(format!(
+        "reading the source {}",
+        source.describe()
+    )))
 }

@@ -20,8 +20,14 @@ pub struct PartitionFn {
 
 impl PartitionFn {
     /// Wraps a closure.
-    pub fn new(name: impl Into<String>, func: impl Fn(Partition) -> Result<Partition> + Send + Sync + 'static) -> Self {
-        PartitionFn { name: name.into(), func: Arc::new(func) }
+    pub fn new(
+        name: impl Into<String>,
+        func: impl Fn(Partition) -> Result<Partition> + Send + Sync + 'static,
+    ) -> Self {
+        PartitionFn {
+            name: name.into(),
+            func: Arc::new(func),
+        }
     }
 
     /// Runs it.

@@ -11,8 +11,8 @@
 use std::fmt;
 
 use partita_common::{
-    AggregateFunction, BinaryOperator, DataType, Error, Logic, Result, ScalarFunction,
-    ScalarValue, Schema, Semantics,
+    AggregateFunction, BinaryOperator, DataType, Error, Logic, Result, ScalarFunction, ScalarValue,
+    Schema, Semantics,
 };
 
 use crate::tree::Transformed;
@@ -117,22 +117,34 @@ pub fn lit_null(dtype: DataType) -> Expr {
 
 /// `COUNT(*)` / pandas `size`: the rows of each group.
 pub fn count_star() -> Expr {
-    Expr::Aggregate { func: AggregateFunction::CountStar, args: vec![] }
+    Expr::Aggregate {
+        func: AggregateFunction::CountStar,
+        args: vec![],
+    }
 }
 
 /// `COALESCE(args...)`: the first non-missing argument.
 pub fn coalesce(args: impl IntoIterator<Item = Expr>) -> Expr {
-    Expr::Function { func: ScalarFunction::Coalesce, args: args.into_iter().collect() }
+    Expr::Function {
+        func: ScalarFunction::Coalesce,
+        args: args.into_iter().collect(),
+    }
 }
 
 /// `CORR(x, y)`: Pearson correlation within each group.
 pub fn corr(x: Expr, y: Expr) -> Expr {
-    Expr::Aggregate { func: AggregateFunction::Corr, args: vec![x, y] }
+    Expr::Aggregate {
+        func: AggregateFunction::Corr,
+        args: vec![x, y],
+    }
 }
 
 /// Starts `CASE WHEN cond THEN ... [ELSE ...] END`.
 pub fn when(condition: Expr) -> When {
-    When { branches: vec![], condition }
+    When {
+        branches: vec![],
+        condition,
+    }
 }
 
 /// A `CASE` being built: waits for `then`.
@@ -152,24 +164,35 @@ impl When {
     /// The value when the condition is true.
     pub fn then(mut self, value: Expr) -> Then {
         self.branches.push((self.condition, value));
-        Then { branches: self.branches }
+        Then {
+            branches: self.branches,
+        }
     }
 }
 
 impl Then {
     /// Another condition, tried when the earlier ones are not true.
     pub fn when(self, condition: Expr) -> When {
-        When { branches: self.branches, condition }
+        When {
+            branches: self.branches,
+            condition,
+        }
     }
 
     /// The value when no condition is true.
     pub fn otherwise(self, value: Expr) -> Expr {
-        Expr::Case { branches: self.branches, otherwise: Some(Box::new(value)) }
+        Expr::Case {
+            branches: self.branches,
+            otherwise: Some(Box::new(value)),
+        }
     }
 
     /// Ends the CASE: NULL when no condition is true.
     pub fn end(self) -> Expr {
-        Expr::Case { branches: self.branches, otherwise: None }
+        Expr::Case {
+            branches: self.branches,
+            otherwise: None,
+        }
     }
 }
 
@@ -284,7 +307,11 @@ impl Expr {
     /// `self NOT IN (values...)`.
     pub fn is_not_in<V: Into<Expr>>(self, values: impl IntoIterator<Item = V>) -> Expr {
         match self.is_in(values) {
-            Expr::InList { expr, list, .. } => Expr::InList { expr, list, negated: true },
+            Expr::InList { expr, list, .. } => Expr::InList {
+                expr,
+                list,
+                negated: true,
+            },
             _ => unreachable!("is_in builds an InList"),
         }
     }
@@ -301,57 +328,91 @@ impl Expr {
 
     /// `self LIKE pattern` (`%` any run of characters, `_` one character).
     pub fn like(self, pattern: impl Into<String>) -> Expr {
-        Expr::Like { expr: Box::new(self), pattern: pattern.into(), negated: false }
+        Expr::Like {
+            expr: Box::new(self),
+            pattern: pattern.into(),
+            negated: false,
+        }
     }
 
     /// `CAST(self AS to)`.
     pub fn cast(self, to: DataType) -> Expr {
-        Expr::Cast { expr: Box::new(self), to }
+        Expr::Cast {
+            expr: Box::new(self),
+            to,
+        }
     }
 
     /// `ROUND(self, digits)`; halves as the semantics says.
     pub fn round(self, digits: i64) -> Expr {
-        Expr::Function { func: ScalarFunction::Round, args: vec![self, lit(digits)] }
+        Expr::Function {
+            func: ScalarFunction::Round,
+            args: vec![self, lit(digits)],
+        }
     }
 
     /// `ABS(self)`.
     pub fn abs(self) -> Expr {
-        Expr::Function { func: ScalarFunction::Abs, args: vec![self] }
+        Expr::Function {
+            func: ScalarFunction::Abs,
+            args: vec![self],
+        }
     }
 
     /// `LOWER(self)`.
     pub fn lower(self) -> Expr {
-        Expr::Function { func: ScalarFunction::Lower, args: vec![self] }
+        Expr::Function {
+            func: ScalarFunction::Lower,
+            args: vec![self],
+        }
     }
 
     /// `UPPER(self)`.
     pub fn upper(self) -> Expr {
-        Expr::Function { func: ScalarFunction::Upper, args: vec![self] }
+        Expr::Function {
+            func: ScalarFunction::Upper,
+            args: vec![self],
+        }
     }
 
     /// `LENGTH(self)` in characters.
     pub fn length(self) -> Expr {
-        Expr::Function { func: ScalarFunction::Length, args: vec![self] }
+        Expr::Function {
+            func: ScalarFunction::Length,
+            args: vec![self],
+        }
     }
 
     /// `POWER(self, exponent)`.
     pub fn pow(self, exponent: impl Into<Expr>) -> Expr {
-        Expr::Function { func: ScalarFunction::Power, args: vec![self, exponent.into()] }
+        Expr::Function {
+            func: ScalarFunction::Power,
+            args: vec![self, exponent.into()],
+        }
     }
 
     /// Standard deviation with `ddof` (0: population, 1: sample).
     pub fn std_ddof(self, ddof: u8) -> Expr {
-        Expr::Aggregate { func: AggregateFunction::Std { ddof }, args: vec![self] }
+        Expr::Aggregate {
+            func: AggregateFunction::Std { ddof },
+            args: vec![self],
+        }
     }
 
     /// Variance with `ddof` (0: population, 1: sample).
     pub fn var_ddof(self, ddof: u8) -> Expr {
-        Expr::Aggregate { func: AggregateFunction::Var { ddof }, args: vec![self] }
+        Expr::Aggregate {
+            func: AggregateFunction::Var { ddof },
+            args: vec![self],
+        }
     }
 
     /// Quantile `q` in [0, 1], linear interpolation.
     pub fn quantile(self, q: f64) -> Expr {
-        Expr::Aggregate { func: AggregateFunction::Quantile(q), args: vec![self] }
+        Expr::Aggregate {
+            func: AggregateFunction::Quantile(q),
+            args: vec![self],
+        }
     }
 
     /// The name of the column this expression produces.
@@ -387,9 +448,14 @@ impl Expr {
                 v.extend(list.iter());
                 v
             }
-            Expr::Between { expr, low, high, .. } => vec![expr, low, high],
+            Expr::Between {
+                expr, low, high, ..
+            } => vec![expr, low, high],
             Expr::Function { args, .. } | Expr::Aggregate { args, .. } => args.iter().collect(),
-            Expr::Case { branches, otherwise } => {
+            Expr::Case {
+                branches,
+                otherwise,
+            } => {
                 let mut v = vec![];
                 for (c, t) in branches {
                     v.push(c);
@@ -432,43 +498,75 @@ impl Expr {
     }
 
     /// Rebuilds the expression bottom-up: `f` sees each node after its children.
-    pub fn transform_up(self, f: &mut impl FnMut(Expr) -> Result<Transformed<Expr>>) -> Result<Transformed<Expr>> {
+    pub fn transform_up(
+        self,
+        f: &mut impl FnMut(Expr) -> Result<Transformed<Expr>>,
+    ) -> Result<Transformed<Expr>> {
         let mut changed = false;
         let mut go = |e: Expr| -> Result<Expr> {
             let t = e.transform_up(f)?;
             changed |= t.transformed;
             Ok(t.data)
         };
-        let bx = |e: Box<Expr>, go: &mut dyn FnMut(Expr) -> Result<Expr>| -> Result<Box<Expr>> { Ok(Box::new(go(*e)?)) };
+        let bx = |e: Box<Expr>, go: &mut dyn FnMut(Expr) -> Result<Expr>| -> Result<Box<Expr>> {
+            Ok(Box::new(go(*e)?))
+        };
         let node = match self {
             e @ (Expr::Column(_) | Expr::Literal(_)) => e,
             Expr::Alias(e, n) => Expr::Alias(bx(e, &mut go)?, n),
-            Expr::Binary { left, op, right } => {
-                Expr::Binary { left: bx(left, &mut go)?, op, right: bx(right, &mut go)? }
-            }
+            Expr::Binary { left, op, right } => Expr::Binary {
+                left: bx(left, &mut go)?,
+                op,
+                right: bx(right, &mut go)?,
+            },
             Expr::Not(e) => Expr::Not(bx(e, &mut go)?),
             Expr::IsNull(e) => Expr::IsNull(bx(e, &mut go)?),
             Expr::IsNotNull(e) => Expr::IsNotNull(bx(e, &mut go)?),
-            Expr::InList { expr, list, negated } => Expr::InList {
+            Expr::InList {
+                expr,
+                list,
+                negated,
+            } => Expr::InList {
                 expr: bx(expr, &mut go)?,
                 list: list.into_iter().map(&mut go).collect::<Result<_>>()?,
                 negated,
             },
-            Expr::Between { expr, low, high, negated } => Expr::Between {
+            Expr::Between {
+                expr,
+                low,
+                high,
+                negated,
+            } => Expr::Between {
                 expr: bx(expr, &mut go)?,
                 low: bx(low, &mut go)?,
                 high: bx(high, &mut go)?,
                 negated,
             },
-            Expr::Like { expr, pattern, negated } => Expr::Like { expr: bx(expr, &mut go)?, pattern, negated },
-            Expr::Cast { expr, to } => Expr::Cast { expr: bx(expr, &mut go)?, to },
-            Expr::Function { func, args } => {
-                Expr::Function { func, args: args.into_iter().map(&mut go).collect::<Result<_>>()? }
-            }
-            Expr::Aggregate { func, args } => {
-                Expr::Aggregate { func, args: args.into_iter().map(&mut go).collect::<Result<_>>()? }
-            }
-            Expr::Case { branches, otherwise } => Expr::Case {
+            Expr::Like {
+                expr,
+                pattern,
+                negated,
+            } => Expr::Like {
+                expr: bx(expr, &mut go)?,
+                pattern,
+                negated,
+            },
+            Expr::Cast { expr, to } => Expr::Cast {
+                expr: bx(expr, &mut go)?,
+                to,
+            },
+            Expr::Function { func, args } => Expr::Function {
+                func,
+                args: args.into_iter().map(&mut go).collect::<Result<_>>()?,
+            },
+            Expr::Aggregate { func, args } => Expr::Aggregate {
+                func,
+                args: args.into_iter().map(&mut go).collect::<Result<_>>()?,
+            },
+            Expr::Case {
+                branches,
+                otherwise,
+            } => Expr::Case {
                 branches: branches
                     .into_iter()
                     .map(|(c, t)| Ok((go(c)?, go(t)?)))
@@ -504,7 +602,11 @@ impl Expr {
     /// Splits a chain of ANDs into its conjuncts, left to right.
     pub fn split_conjunction(&self) -> Vec<&Expr> {
         match self {
-            Expr::Binary { left, op: BinaryOperator::And, right } => {
+            Expr::Binary {
+                left,
+                op: BinaryOperator::And,
+                right,
+            } => {
                 let mut v = left.split_conjunction();
                 v.extend(right.split_conjunction());
                 v
@@ -528,7 +630,8 @@ impl Expr {
             Expr::Binary { left, op, right } => {
                 let l = left.data_type(schema, semantics)?;
                 let r = right.data_type(schema, semantics)?;
-                binary_type(l, *op, r, right, semantics).map_err(|m| Error::plan(format!("{m} in '{self}'")))?
+                binary_type(l, *op, r, right, semantics)
+                    .map_err(|m| Error::plan(format!("{m} in '{self}'")))?
             }
             Expr::Not(e) => {
                 expect_type(e, schema, semantics, &[Boolean], "NOT")?;
@@ -543,7 +646,9 @@ impl Expr {
                 }
                 Boolean
             }
-            Expr::Between { expr, low, high, .. } => {
+            Expr::Between {
+                expr, low, high, ..
+            } => {
                 let t = expr.data_type(schema, semantics)?;
                 for b in [low, high] {
                     comparable(t, b.data_type(schema, semantics)?)
@@ -564,7 +669,10 @@ impl Expr {
                     Error::Plan(m) => Error::plan(format!("{m} in '{self}'")),
                     other => other,
                 })?,
-            Expr::Case { branches, otherwise } => {
+            Expr::Case {
+                branches,
+                otherwise,
+            } => {
                 let mut t = Null;
                 for (c, v) in branches {
                     expect_type(c, schema, semantics, &[Boolean], "CASE WHEN")?;
@@ -586,7 +694,13 @@ impl Expr {
     }
 }
 
-fn expect_type(e: &Expr, schema: &Schema, semantics: &Semantics, allowed: &[DataType], what: &str) -> Result<DataType> {
+fn expect_type(
+    e: &Expr,
+    schema: &Schema,
+    semantics: &Semantics,
+    allowed: &[DataType],
+    what: &str,
+) -> Result<DataType> {
     let t = e.data_type(schema, semantics)?;
     if t == DataType::Null || allowed.contains(&t) {
         Ok(t)
@@ -620,7 +734,13 @@ fn comparable(a: DataType, b: DataType) -> std::result::Result<(), String> {
     }
 }
 
-fn binary_type(l: DataType, op: BinaryOperator, r: DataType, right: &Expr, semantics: &Semantics) -> std::result::Result<DataType, String> {
+fn binary_type(
+    l: DataType,
+    op: BinaryOperator,
+    r: DataType,
+    right: &Expr,
+    semantics: &Semantics,
+) -> std::result::Result<DataType, String> {
     use BinaryOperator::*;
     use DataType::*;
     if op.is_comparison() {
@@ -646,8 +766,11 @@ fn binary_type(l: DataType, op: BinaryOperator, r: DataType, right: &Expr, seman
         IntegerDivide | Modulo if both_int => {
             // pandas turns an integer `//` or `%` by zero into inf / NaN, so the result
             // is float unless the divisor is a literal that cannot be zero.
-            let nonzero_literal = matches!(right.unalias(), Expr::Literal(ScalarValue::Int64(Some(v))) if *v != 0);
-            if semantics.division_by_zero == partita_common::DivisionByZero::Ieee && !nonzero_literal {
+            let nonzero_literal =
+                matches!(right.unalias(), Expr::Literal(ScalarValue::Int64(Some(v))) if *v != 0);
+            if semantics.division_by_zero == partita_common::DivisionByZero::Ieee
+                && !nonzero_literal
+            {
                 Float64
             } else {
                 Int64
@@ -658,13 +781,21 @@ fn binary_type(l: DataType, op: BinaryOperator, r: DataType, right: &Expr, seman
     })
 }
 
-fn function_type(func: ScalarFunction, args: &[Expr], schema: &Schema, semantics: &Semantics) -> Result<DataType> {
+fn function_type(
+    func: ScalarFunction,
+    args: &[Expr],
+    schema: &Schema,
+    semantics: &Semantics,
+) -> Result<DataType> {
     use DataType::*;
     let arity = |n: usize| -> Result<()> {
         if args.len() == n {
             Ok(())
         } else {
-            Err(Error::plan(format!("{func} takes {n} argument(s), got {}", args.len())))
+            Err(Error::plan(format!(
+                "{func} takes {n} argument(s), got {}",
+                args.len()
+            )))
         }
     };
     Ok(match func {
@@ -673,15 +804,26 @@ fn function_type(func: ScalarFunction, args: &[Expr], schema: &Schema, semantics
                 // ROUND(x) rounds to 0 digits.
             } else {
                 arity(2)?;
-                if !matches!(args[1].unalias(), Expr::Literal(ScalarValue::Int64(Some(_)))) {
-                    return Err(Error::plan("round expects an integer literal for the number of digits"));
+                if !matches!(
+                    args[1].unalias(),
+                    Expr::Literal(ScalarValue::Int64(Some(_)))
+                ) {
+                    return Err(Error::plan(
+                        "round expects an integer literal for the number of digits",
+                    ));
                 }
             }
             expect_type(&args[0], schema, semantics, &[Int64, Float64], "round")?
         }
         ScalarFunction::Abs | ScalarFunction::Negate => {
             arity(1)?;
-            expect_type(&args[0], schema, semantics, &[Int64, Float64], &func.to_string())?
+            expect_type(
+                &args[0],
+                schema,
+                semantics,
+                &[Int64, Float64],
+                &func.to_string(),
+            )?
         }
         ScalarFunction::Coalesce => {
             if args.is_empty() {
@@ -713,21 +855,33 @@ fn function_type(func: ScalarFunction, args: &[Expr], schema: &Schema, semantics
     })
 }
 
-fn aggregate_type(func: AggregateFunction, args: &[Expr], schema: &Schema, semantics: &Semantics) -> Result<DataType> {
+fn aggregate_type(
+    func: AggregateFunction,
+    args: &[Expr],
+    schema: &Schema,
+    semantics: &Semantics,
+) -> Result<DataType> {
     use AggregateFunction::*;
     use DataType::*;
     if args.len() != func.arity() {
-        return Err(Error::plan(format!("{func} takes {} argument(s), got {}", func.arity(), args.len())));
+        return Err(Error::plan(format!(
+            "{func} takes {} argument(s), got {}",
+            func.arity(),
+            args.len()
+        )));
     }
     for a in args {
         if a.contains_aggregate() {
-            return Err(Error::plan(format!("aggregate functions cannot be nested: {a}")));
+            return Err(Error::plan(format!(
+                "aggregate functions cannot be nested: {a}"
+            )));
         }
     }
     let pandas_like = semantics.logic == Logic::TwoValued;
     Ok(match func {
         CountStar | Count | CountDistinct => {
-            args.iter().try_for_each(|a| a.data_type(schema, semantics).map(|_| ()))?;
+            args.iter()
+                .try_for_each(|a| a.data_type(schema, semantics).map(|_| ()))?;
             Int64
         }
         Sum => match args[0].data_type(schema, semantics)? {
@@ -739,15 +893,17 @@ fn aggregate_type(func: AggregateFunction, args: &[Expr], schema: &Schema, seman
             Utf8 if pandas_like => Utf8,
             t => {
                 return Err(Error::plan(format!(
-                    "[DATATYPE_MISMATCH.UNEXPECTED_INPUT_TYPE] sum expects a number, but '{}' is {t}",
-                    args[0]
-                )))
+                "[DATATYPE_MISMATCH.UNEXPECTED_INPUT_TYPE] sum expects a number, but '{}' is {t}",
+                args[0]
+            )))
             }
         },
         Mean | Var { .. } | Std { .. } | Median | Quantile(_) | Corr => {
             if let Quantile(q) = func {
                 if !(0.0..=1.0).contains(&q) {
-                    return Err(Error::plan(format!("quantile must be between 0 and 1, got {q}")));
+                    return Err(Error::plan(format!(
+                        "quantile must be between 0 and 1, got {q}"
+                    )));
                 }
             }
             for a in args {
@@ -780,7 +936,11 @@ macro_rules! std_op {
         impl<T: Into<Expr>> std::ops::$trait<T> for Expr {
             type Output = Expr;
             fn $method(self, rhs: T) -> Expr {
-                Expr::Binary { left: Box::new(self), op: BinaryOperator::$op, right: Box::new(rhs.into()) }
+                Expr::Binary {
+                    left: Box::new(self),
+                    op: BinaryOperator::$op,
+                    right: Box::new(rhs.into()),
+                }
             }
         }
     };
@@ -801,7 +961,10 @@ impl std::ops::Not for Expr {
 impl std::ops::Neg for Expr {
     type Output = Expr;
     fn neg(self) -> Expr {
-        Expr::Function { func: ScalarFunction::Negate, args: vec![self] }
+        Expr::Function {
+            func: ScalarFunction::Negate,
+            args: vec![self],
+        }
     }
 }
 
@@ -815,7 +978,11 @@ fn precedence(e: &Expr) -> u8 {
             _ => 6,
         },
         Expr::Not(_) => 3,
-        Expr::IsNull(_) | Expr::IsNotNull(_) | Expr::InList { .. } | Expr::Between { .. } | Expr::Like { .. } => 4,
+        Expr::IsNull(_)
+        | Expr::IsNotNull(_)
+        | Expr::InList { .. }
+        | Expr::Between { .. }
+        | Expr::Like { .. } => 4,
         _ => 10,
     }
 }
@@ -845,11 +1012,26 @@ impl fmt::Display for Expr {
             Expr::Not(e) => write!(f, "NOT {}", Paren(e, p + 1)),
             Expr::IsNull(e) => write!(f, "{} IS NULL", Paren(e, p + 1)),
             Expr::IsNotNull(e) => write!(f, "{} IS NOT NULL", Paren(e, p + 1)),
-            Expr::InList { expr, list, negated } => {
+            Expr::InList {
+                expr,
+                list,
+                negated,
+            } => {
                 let items: Vec<String> = list.iter().map(|e| e.to_string()).collect();
-                write!(f, "{}{} IN ({})", Paren(expr, p + 1), if *negated { " NOT" } else { "" }, items.join(", "))
+                write!(
+                    f,
+                    "{}{} IN ({})",
+                    Paren(expr, p + 1),
+                    if *negated { " NOT" } else { "" },
+                    items.join(", ")
+                )
             }
-            Expr::Between { expr, low, high, negated } => write!(
+            Expr::Between {
+                expr,
+                low,
+                high,
+                negated,
+            } => write!(
                 f,
                 "{}{} BETWEEN {} AND {}",
                 Paren(expr, p + 1),
@@ -857,7 +1039,11 @@ impl fmt::Display for Expr {
                 Paren(low, p + 1),
                 Paren(high, p + 1)
             ),
-            Expr::Like { expr, pattern, negated } => write!(
+            Expr::Like {
+                expr,
+                pattern,
+                negated,
+            } => write!(
                 f,
                 "{}{} LIKE '{}'",
                 Paren(expr, p + 1),
@@ -865,12 +1051,18 @@ impl fmt::Display for Expr {
                 pattern.replace('\'', "''")
             ),
             Expr::Cast { expr, to } => write!(f, "CAST({expr} AS {to})"),
-            Expr::Function { func: ScalarFunction::Negate, args } => write!(f, "-{}", Paren(&args[0], 10)),
+            Expr::Function {
+                func: ScalarFunction::Negate,
+                args,
+            } => write!(f, "-{}", Paren(&args[0], 10)),
             Expr::Function { func, args } => {
                 let items: Vec<String> = args.iter().map(|e| e.to_string()).collect();
                 write!(f, "{func}({})", items.join(", "))
             }
-            Expr::Case { branches, otherwise } => {
+            Expr::Case {
+                branches,
+                otherwise,
+            } => {
                 f.write_str("CASE")?;
                 for (c, v) in branches {
                     write!(f, " WHEN {c} THEN {v}")?;
@@ -880,7 +1072,10 @@ impl fmt::Display for Expr {
                 }
                 f.write_str(" END")
             }
-            Expr::Aggregate { func: AggregateFunction::CountStar, .. } => f.write_str("count(*)"),
+            Expr::Aggregate {
+                func: AggregateFunction::CountStar,
+                ..
+            } => f.write_str("count(*)"),
             Expr::Aggregate { func, args } => {
                 let items: Vec<String> = args.iter().map(|e| e.to_string()).collect();
                 write!(f, "{func}({})", items.join(", "))
@@ -898,23 +1093,41 @@ mod tests {
     fn display_keeps_precedence() {
         let e = (col("a") + lit(1)) * col("b");
         assert_eq!(e.to_string(), "(a + 1) * b");
-        let e = col("a").gt(lit(1)).or(col("b").lt(lit(2))).and(col("c").is_null());
+        let e = col("a")
+            .gt(lit(1))
+            .or(col("b").lt(lit(2)))
+            .and(col("c").is_null());
         assert_eq!(e.to_string(), "(a > 1 OR b < 2) AND c IS NULL");
         assert_eq!(col("x").not().to_string(), "NOT x");
     }
 
     #[test]
     fn types_follow_semantics() {
-        let schema = Schema::new(vec![Field::new("a", DataType::Int64), Field::new("s", DataType::Utf8)]);
+        let schema = Schema::new(vec![
+            Field::new("a", DataType::Int64),
+            Field::new("s", DataType::Utf8),
+        ]);
         let pandas = Semantics::pandas();
         let spark = Semantics::spark();
         let div = col("a").floor_div(col("a"));
         assert_eq!(div.data_type(&schema, &pandas).unwrap(), DataType::Float64);
         assert_eq!(div.data_type(&schema, &spark).unwrap(), DataType::Int64);
-        assert_eq!(col("a").floor_div(lit(2)).data_type(&schema, &pandas).unwrap(), DataType::Int64);
-        assert_eq!(col("s").sum().data_type(&schema, &pandas).unwrap(), DataType::Utf8);
+        assert_eq!(
+            col("a")
+                .floor_div(lit(2))
+                .data_type(&schema, &pandas)
+                .unwrap(),
+            DataType::Int64
+        );
+        assert_eq!(
+            col("s").sum().data_type(&schema, &pandas).unwrap(),
+            DataType::Utf8
+        );
         assert!(col("s").sum().data_type(&schema, &spark).is_err());
-        let e = (col("s") + lit(1)).data_type(&schema, &spark).unwrap_err().to_string();
+        let e = (col("s") + lit(1))
+            .data_type(&schema, &spark)
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("expects numbers"), "{e}");
     }
 }

@@ -27,7 +27,9 @@ pub mod optimizer;
 mod plan;
 mod tree;
 
-pub use expr::{coalesce, col, common_type, corr, count_star, lit, lit_null, when, Expr, Then, When};
+pub use expr::{
+    coalesce, col, common_type, corr, count_star, lit, lit_null, when, Expr, Then, When,
+};
 pub use plan::{
     Aggregate, Distinct, Filter, Limit, LogicalPlan, MapPartitions, PartitionFunction, Projection,
     Repartition, Scan, Sort, SortExpr, TableSource,

@@ -189,7 +189,11 @@ fn check_unique_names(fields: &[Field]) -> Result<()> {
 fn resolve_output(expr: Expr, schema: &Schema, semantics: &Semantics) -> Result<Expr> {
     let written = expr.output_name();
     let resolved = expr.resolve(schema, semantics)?;
-    Ok(if resolved.output_name() != written { resolved.alias(written) } else { resolved })
+    Ok(if resolved.output_name() != written {
+        resolved.alias(written)
+    } else {
+        resolved
+    })
 }
 
 impl Scan {
@@ -205,7 +209,10 @@ impl Scan {
             .enumerate()
             .map(|(i, f)| {
                 let has_nulls = nulls.as_ref().map(|n| n[i]).unwrap_or(false);
-                if f.data_type == DataType::Int64 && has_nulls && semantics.int_with_nulls == IntWithNulls::Float64 {
+                if f.data_type == DataType::Int64
+                    && has_nulls
+                    && semantics.int_with_nulls == IntWithNulls::Float64
+                {
                     Field::new(f.name.clone(), DataType::Float64)
                 } else {
                     f.clone()
@@ -213,12 +220,23 @@ impl Scan {
             })
             .collect();
         let source_schema = Arc::new(Schema::new(fields));
-        Ok(Scan { source, projection: None, filters: vec![], schema: source_schema.clone(), source_schema })
+        Ok(Scan {
+            source,
+            projection: None,
+            filters: vec![],
+            schema: source_schema.clone(),
+            source_schema,
+        })
     }
 
     /// The same scan reading only `projection` and applying `filters` (over the
     /// source's columns) while reading.
-    pub fn with_pushdown(mut self, projection: Option<Vec<usize>>, filters: Vec<Expr>, semantics: &Semantics) -> Result<Self> {
+    pub fn with_pushdown(
+        mut self,
+        projection: Option<Vec<usize>>,
+        filters: Vec<Expr>,
+        semantics: &Semantics,
+    ) -> Result<Self> {
         for f in &filters {
             if f.data_type(&self.source_schema, semantics)? != DataType::Boolean {
                 return Err(Error::plan(format!("scan filter '{f}' is not boolean")));
@@ -226,7 +244,10 @@ impl Scan {
         }
         let fields = match &projection {
             None => self.source_schema.fields().to_vec(),
-            Some(p) => p.iter().map(|&i| self.source_schema.field(i).clone()).collect(),
+            Some(p) => p
+                .iter()
+                .map(|&i| self.source_schema.field(i).clone())
+                .collect(),
         };
         self.schema = Arc::new(Schema::new(fields));
         self.projection = projection;
@@ -237,7 +258,11 @@ impl Scan {
 
 impl Filter {
     /// A filter; the predicate must be boolean.
-    pub fn try_new(input: Arc<LogicalPlan>, predicate: Expr, semantics: &Semantics) -> Result<Self> {
+    pub fn try_new(
+        input: Arc<LogicalPlan>,
+        predicate: Expr,
+        semantics: &Semantics,
+    ) -> Result<Self> {
         if predicate.contains_aggregate() {
             return Err(Error::plan(format!(
                 "aggregate functions are not allowed in a filter ('{predicate}'); filter after the aggregation"
@@ -246,14 +271,20 @@ impl Filter {
         let predicate = predicate.resolve(input.schema(), semantics)?;
         match predicate.data_type(input.schema(), semantics)? {
             DataType::Boolean | DataType::Null => Ok(Filter { input, predicate }),
-            t => Err(Error::plan(format!("filter predicate '{predicate}' must be boolean, not {t}"))),
+            t => Err(Error::plan(format!(
+                "filter predicate '{predicate}' must be boolean, not {t}"
+            ))),
         }
     }
 }
 
 impl Projection {
     /// A projection; output names must be unique.
-    pub fn try_new(input: Arc<LogicalPlan>, exprs: Vec<Expr>, semantics: &Semantics) -> Result<Self> {
+    pub fn try_new(
+        input: Arc<LogicalPlan>,
+        exprs: Vec<Expr>,
+        semantics: &Semantics,
+    ) -> Result<Self> {
         let schema = input.schema();
         let exprs = exprs
             .into_iter()
@@ -271,19 +302,30 @@ impl Projection {
             .map(|e| Ok(Field::new(e.output_name(), e.data_type(schema, semantics)?)))
             .collect::<Result<Vec<_>>>()?;
         check_unique_names(&fields)?;
-        Ok(Projection { input, exprs, schema: Arc::new(Schema::new(fields)) })
+        Ok(Projection {
+            input,
+            exprs,
+            schema: Arc::new(Schema::new(fields)),
+        })
     }
 }
 
 impl Aggregate {
     /// An aggregation; every aggregate expression must be an aggregate function.
-    pub fn try_new(input: Arc<LogicalPlan>, group_exprs: Vec<Expr>, aggr_exprs: Vec<Expr>, semantics: &Semantics) -> Result<Self> {
+    pub fn try_new(
+        input: Arc<LogicalPlan>,
+        group_exprs: Vec<Expr>,
+        aggr_exprs: Vec<Expr>,
+        semantics: &Semantics,
+    ) -> Result<Self> {
         let schema = input.schema();
         let group_exprs = group_exprs
             .into_iter()
             .map(|e| {
                 if e.contains_aggregate() {
-                    return Err(Error::plan(format!("aggregate '{e}' cannot be a group key")));
+                    return Err(Error::plan(format!(
+                        "aggregate '{e}' cannot be a group key"
+                    )));
                 }
                 resolve_output(e, schema, semantics)
             })
@@ -305,14 +347,23 @@ impl Aggregate {
             .map(|e| Ok(Field::new(e.output_name(), e.data_type(schema, semantics)?)))
             .collect::<Result<Vec<_>>>()?;
         check_unique_names(&fields)?;
-        Ok(Aggregate { input, group_exprs, aggr_exprs, schema: Arc::new(Schema::new(fields)) })
+        Ok(Aggregate {
+            input,
+            group_exprs,
+            aggr_exprs,
+            schema: Arc::new(Schema::new(fields)),
+        })
     }
 }
 
 impl SortExpr {
     /// A sort key on a column.
     pub fn new(column: impl Into<String>, descending: bool, nulls: NullPlacement) -> Self {
-        SortExpr { column: column.into(), descending, nulls }
+        SortExpr {
+            column: column.into(),
+            descending,
+            nulls,
+        }
     }
 
     /// Resolves the null placement under the semantics.
@@ -330,7 +381,12 @@ impl SortExpr {
 
 impl Sort {
     /// A sort by columns of the input.
-    pub fn try_new(input: Arc<LogicalPlan>, exprs: Vec<SortExpr>, fetch: Option<usize>, semantics: &Semantics) -> Result<Self> {
+    pub fn try_new(
+        input: Arc<LogicalPlan>,
+        exprs: Vec<SortExpr>,
+        fetch: Option<usize>,
+        semantics: &Semantics,
+    ) -> Result<Self> {
         if exprs.is_empty() {
             return Err(Error::plan("sort needs at least one key"));
         }
@@ -338,23 +394,43 @@ impl Sort {
         let exprs = exprs
             .into_iter()
             .map(|mut e| {
-                e.column = schema.field(schema.resolve(&e.column, semantics)?).name.clone();
+                e.column = schema
+                    .field(schema.resolve(&e.column, semantics)?)
+                    .name
+                    .clone();
                 Ok(e)
             })
             .collect::<Result<Vec<_>>>()?;
         let keys = exprs
             .iter()
-            .map(|e| SortKey { column: e.column.clone(), descending: e.descending, nulls_last: e.nulls_last(semantics) })
+            .map(|e| SortKey {
+                column: e.column.clone(),
+                descending: e.descending,
+                nulls_last: e.nulls_last(semantics),
+            })
             .collect();
-        Ok(Sort { input, exprs, keys, fetch })
+        Ok(Sort {
+            input,
+            exprs,
+            keys,
+            fetch,
+        })
     }
 }
 
 impl MapPartitions {
     /// User code with the schema it returns.
-    pub fn try_new(input: Arc<LogicalPlan>, func: Arc<dyn PartitionFunction>, schema: Schema) -> Result<Self> {
+    pub fn try_new(
+        input: Arc<LogicalPlan>,
+        func: Arc<dyn PartitionFunction>,
+        schema: Schema,
+    ) -> Result<Self> {
         check_unique_names(schema.fields())?;
-        Ok(MapPartitions { input, func, schema: Arc::new(schema) })
+        Ok(MapPartitions {
+            input,
+            func,
+            schema: Arc::new(schema),
+        })
     }
 }
 
@@ -401,26 +477,54 @@ impl LogicalPlan {
 
     /// The same node over a new input, validated and with its schema recomputed
     /// under `semantics`. A scan is rebuilt from its source.
-    pub fn with_new_input(self, new_input: Option<LogicalPlan>, semantics: &Semantics) -> Result<LogicalPlan> {
+    pub fn with_new_input(
+        self,
+        new_input: Option<LogicalPlan>,
+        semantics: &Semantics,
+    ) -> Result<LogicalPlan> {
         let input = || -> Result<Arc<LogicalPlan>> {
-            new_input.clone().map(Arc::new).ok_or_else(|| Error::internal("missing input in with_new_input"))
+            new_input
+                .clone()
+                .map(Arc::new)
+                .ok_or_else(|| Error::internal("missing input in with_new_input"))
         };
         Ok(match self {
             LogicalPlan::Scan(s) => {
-                LogicalPlan::Scan(Scan::try_new(s.source, semantics)?.with_pushdown(s.projection, s.filters, semantics)?)
+                LogicalPlan::Scan(Scan::try_new(s.source, semantics)?.with_pushdown(
+                    s.projection,
+                    s.filters,
+                    semantics,
+                )?)
             }
-            LogicalPlan::Filter(f) => LogicalPlan::Filter(Filter::try_new(input()?, f.predicate, semantics)?),
-            LogicalPlan::Projection(p) => LogicalPlan::Projection(Projection::try_new(input()?, p.exprs, semantics)?),
-            LogicalPlan::Aggregate(a) => {
-                LogicalPlan::Aggregate(Aggregate::try_new(input()?, a.group_exprs, a.aggr_exprs, semantics)?)
+            LogicalPlan::Filter(f) => {
+                LogicalPlan::Filter(Filter::try_new(input()?, f.predicate, semantics)?)
             }
-            LogicalPlan::Sort(s) => LogicalPlan::Sort(Sort::try_new(input()?, s.exprs, s.fetch, semantics)?),
-            LogicalPlan::Limit(l) => LogicalPlan::Limit(Limit { input: input()?, skip: l.skip, fetch: l.fetch }),
+            LogicalPlan::Projection(p) => {
+                LogicalPlan::Projection(Projection::try_new(input()?, p.exprs, semantics)?)
+            }
+            LogicalPlan::Aggregate(a) => LogicalPlan::Aggregate(Aggregate::try_new(
+                input()?,
+                a.group_exprs,
+                a.aggr_exprs,
+                semantics,
+            )?),
+            LogicalPlan::Sort(s) => {
+                LogicalPlan::Sort(Sort::try_new(input()?, s.exprs, s.fetch, semantics)?)
+            }
+            LogicalPlan::Limit(l) => LogicalPlan::Limit(Limit {
+                input: input()?,
+                skip: l.skip,
+                fetch: l.fetch,
+            }),
             LogicalPlan::Distinct(_) => LogicalPlan::Distinct(Distinct { input: input()? }),
-            LogicalPlan::MapPartitions(m) => {
-                LogicalPlan::MapPartitions(MapPartitions::try_new(input()?, m.func, (*m.schema).clone())?)
+            LogicalPlan::MapPartitions(m) => LogicalPlan::MapPartitions(MapPartitions::try_new(
+                input()?,
+                m.func,
+                (*m.schema).clone(),
+            )?),
+            LogicalPlan::Repartition(r) => {
+                LogicalPlan::Repartition(Repartition::try_new(input()?, r.partitions)?)
             }
-            LogicalPlan::Repartition(r) => LogicalPlan::Repartition(Repartition::try_new(input()?, r.partitions)?),
         })
     }
 
@@ -440,7 +544,11 @@ impl LogicalPlan {
     }
 
     /// Rewrites the plan bottom-up: `f` sees each node after its input was rewritten.
-    pub fn transform_up(self, f: &mut impl FnMut(LogicalPlan) -> Result<Transformed<LogicalPlan>>, semantics: &Semantics) -> Result<Transformed<LogicalPlan>> {
+    pub fn transform_up(
+        self,
+        f: &mut impl FnMut(LogicalPlan) -> Result<Transformed<LogicalPlan>>,
+        semantics: &Semantics,
+    ) -> Result<Transformed<LogicalPlan>> {
         let (node, changed) = match self.take_input() {
             Some(input) => {
                 let t = input.transform_up(f, semantics)?;
@@ -458,7 +566,11 @@ impl LogicalPlan {
     }
 
     /// Rewrites the plan top-down: `f` sees each node before its input.
-    pub fn transform_down(self, f: &mut impl FnMut(LogicalPlan) -> Result<Transformed<LogicalPlan>>, semantics: &Semantics) -> Result<Transformed<LogicalPlan>> {
+    pub fn transform_down(
+        self,
+        f: &mut impl FnMut(LogicalPlan) -> Result<Transformed<LogicalPlan>>,
+        semantics: &Semantics,
+    ) -> Result<Transformed<LogicalPlan>> {
         let t = f(self)?;
         let node = t.data;
         let mut changed = t.transformed;
@@ -474,7 +586,10 @@ impl LogicalPlan {
             }
             None => node,
         };
-        Ok(Transformed { data: node, transformed: changed })
+        Ok(Transformed {
+            data: node,
+            transformed: changed,
+        })
     }
 
     /// The stable indented plan text used by `explain`, the REPL and snapshot tests.
@@ -495,7 +610,12 @@ impl LogicalPlan {
 
     /// One line describing this node alone.
     pub fn describe_node(&self) -> String {
-        let list = |v: &[Expr]| v.iter().map(|e| e.to_string()).collect::<Vec<_>>().join(", ");
+        let list = |v: &[Expr]| {
+            v.iter()
+                .map(|e| e.to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
         match self {
             LogicalPlan::Scan(s) => {
                 let mut line = format!("Scan: {}", s.source.describe());
@@ -510,7 +630,11 @@ impl LogicalPlan {
             LogicalPlan::Filter(f) => format!("Filter: {}", f.predicate),
             LogicalPlan::Projection(p) => format!("Projection: {}", list(&p.exprs)),
             LogicalPlan::Aggregate(a) => {
-                format!("Aggregate: groupBy=[{}], aggr=[{}]", list(&a.group_exprs), list(&a.aggr_exprs))
+                format!(
+                    "Aggregate: groupBy=[{}], aggr=[{}]",
+                    list(&a.group_exprs),
+                    list(&a.aggr_exprs)
+                )
             }
             LogicalPlan::Sort(s) => {
                 let keys: Vec<String> = s.keys.iter().map(|k| k.to_string()).collect();
@@ -524,7 +648,9 @@ impl LogicalPlan {
                 None => format!("Limit: skip={}, fetch=all", l.skip),
             },
             LogicalPlan::Distinct(_) => "Distinct".to_string(),
-            LogicalPlan::MapPartitions(m) => format!("MapPartitions: {} -> {}", m.func.name(), m.schema),
+            LogicalPlan::MapPartitions(m) => {
+                format!("MapPartitions: {} -> {}", m.func.name(), m.schema)
+            }
             LogicalPlan::Repartition(r) => format!("Repartition: {} partitions", r.partitions),
         }
     }

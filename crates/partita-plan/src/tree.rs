@@ -13,16 +13,25 @@ pub struct Transformed<T> {
 impl<T> Transformed<T> {
     /// A changed value.
     pub fn yes(data: T) -> Self {
-        Transformed { data, transformed: true }
+        Transformed {
+            data,
+            transformed: true,
+        }
     }
 
     /// An unchanged value.
     pub fn no(data: T) -> Self {
-        Transformed { data, transformed: false }
+        Transformed {
+            data,
+            transformed: false,
+        }
     }
 
     /// Maps the value, keeping the flag.
     pub fn map<U>(self, f: impl FnOnce(T) -> U) -> Transformed<U> {
-        Transformed { data: f(self.data), transformed: self.transformed }
+        Transformed {
+            data: f(self.data),
+            transformed: self.transformed,
+        }
     }
 }

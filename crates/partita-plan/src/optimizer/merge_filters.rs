@@ -25,14 +25,22 @@ impl OptimizerRule for MergeFilters {
         "merge_filters"
     }
 
-    fn rewrite(&self, plan: LogicalPlan, ctx: &OptimizerContext) -> Result<Transformed<LogicalPlan>> {
+    fn rewrite(
+        &self,
+        plan: LogicalPlan,
+        ctx: &OptimizerContext,
+    ) -> Result<Transformed<LogicalPlan>> {
         let sem = ctx.semantics;
         plan.transform_up(
             &mut |node| match node {
                 LogicalPlan::Filter(outer) => match outer.input.as_ref() {
                     LogicalPlan::Filter(inner) => {
                         let predicate = inner.predicate.clone().and(outer.predicate);
-                        Ok(Transformed::yes(LogicalPlan::Filter(Filter::try_new(inner.input.clone(), predicate, &sem)?)))
+                        Ok(Transformed::yes(LogicalPlan::Filter(Filter::try_new(
+                            inner.input.clone(),
+                            predicate,
+                            &sem,
+                        )?)))
                     }
                     _ => Ok(Transformed::no(LogicalPlan::Filter(outer))),
                 },

@@ -41,7 +41,11 @@ pub trait OptimizerRule {
     /// The rule's name (equal to its file name).
     fn name(&self) -> &'static str;
     /// Rewrites the whole plan once.
-    fn rewrite(&self, plan: LogicalPlan, ctx: &OptimizerContext) -> Result<Transformed<LogicalPlan>>;
+    fn rewrite(
+        &self,
+        plan: LogicalPlan,
+        ctx: &OptimizerContext,
+    ) -> Result<Transformed<LogicalPlan>>;
 }
 
 /// Runs the rules in order, repeatedly, until none changes the plan.

@@ -61,7 +61,11 @@ fn split_prefix(conjuncts: Vec<Expr>, map: &HashMap<String, String>) -> (Vec<Exp
 
 fn wrap(plan: LogicalPlan, conjuncts: Vec<Expr>, sem: &Semantics) -> Result<LogicalPlan> {
     match Expr::conjunction(conjuncts) {
-        Some(p) => Ok(LogicalPlan::Filter(Filter::try_new(Arc::new(plan), p, sem)?)),
+        Some(p) => Ok(LogicalPlan::Filter(Filter::try_new(
+            Arc::new(plan),
+            p,
+            sem,
+        )?)),
         None => Ok(plan),
     }
 }
@@ -72,7 +76,11 @@ fn push(conjuncts: Vec<Expr>, input: LogicalPlan, sem: &Semantics) -> Result<(Lo
         LogicalPlan::Scan(s) => {
             let mut filters = s.filters.clone();
             filters.extend(conjuncts);
-            let scan = Scan::try_new(s.source.clone(), sem)?.with_pushdown(s.projection.clone(), filters, sem)?;
+            let scan = Scan::try_new(s.source.clone(), sem)?.with_pushdown(
+                s.projection.clone(),
+                filters,
+                sem,
+            )?;
             Ok((LogicalPlan::Scan(scan), true))
         }
         LogicalPlan::Projection(p) => {
@@ -111,15 +119,26 @@ fn push(conjuncts: Vec<Expr>, input: LogicalPlan, sem: &Semantics) -> Result<(Lo
         }
         LogicalPlan::Sort(s) if s.fetch.is_none() => {
             let (inner, _) = push(conjuncts, (*s.input).clone(), sem)?;
-            Ok((LogicalPlan::Sort(Sort::try_new(Arc::new(inner), s.exprs, None, sem)?), true))
+            Ok((
+                LogicalPlan::Sort(Sort::try_new(Arc::new(inner), s.exprs, None, sem)?),
+                true,
+            ))
         }
         LogicalPlan::Distinct(d) => {
             let (inner, _) = push(conjuncts, (*d.input).clone(), sem)?;
-            Ok((LogicalPlan::Distinct(Distinct { input: Arc::new(inner) }), true))
+            Ok((
+                LogicalPlan::Distinct(Distinct {
+                    input: Arc::new(inner),
+                }),
+                true,
+            ))
         }
         LogicalPlan::Repartition(r) => {
             let (inner, _) = push(conjuncts, (*r.input).clone(), sem)?;
-            Ok((LogicalPlan::Repartition(Repartition::try_new(Arc::new(inner), r.partitions)?), true))
+            Ok((
+                LogicalPlan::Repartition(Repartition::try_new(Arc::new(inner), r.partitions)?),
+                true,
+            ))
         }
         other => Ok((wrap(other, conjuncts, sem)?, false)),
     }
@@ -130,12 +149,21 @@ impl OptimizerRule for PushDownFilter {
         "push_down_filter"
     }
 
-    fn rewrite(&self, plan: LogicalPlan, ctx: &OptimizerContext) -> Result<Transformed<LogicalPlan>> {
+    fn rewrite(
+        &self,
+        plan: LogicalPlan,
+        ctx: &OptimizerContext,
+    ) -> Result<Transformed<LogicalPlan>> {
         let sem = ctx.semantics;
         plan.transform_down(
             &mut |node| match node {
                 LogicalPlan::Filter(f) => {
-                    let conjuncts: Vec<Expr> = f.predicate.split_conjunction().into_iter().cloned().collect();
+                    let conjuncts: Vec<Expr> = f
+                        .predicate
+                        .split_conjunction()
+                        .into_iter()
+                        .cloned()
+                        .collect();
                     let (new, moved) = push(conjuncts, (*f.input).clone(), &sem)?;
                     if moved {
                         Ok(Transformed::yes(new))

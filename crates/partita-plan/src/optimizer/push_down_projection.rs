@@ -30,8 +30,14 @@ fn refs(exprs: &[Expr], into: &mut HashSet<String>) {
 }
 
 /// Prunes `plan` so that it still yields every column in `required` (`None`: all).
-fn prune(plan: LogicalPlan, required: Option<HashSet<String>>, sem: &Semantics) -> Result<Transformed<LogicalPlan>> {
-    let all = |p: &LogicalPlan| -> HashSet<String> { p.schema().names().into_iter().map(String::from).collect() };
+fn prune(
+    plan: LogicalPlan,
+    required: Option<HashSet<String>>,
+    sem: &Semantics,
+) -> Result<Transformed<LogicalPlan>> {
+    let all = |p: &LogicalPlan| -> HashSet<String> {
+        p.schema().names().into_iter().map(String::from).collect()
+    };
     let required_here = required.clone().unwrap_or_else(|| all(&plan));
     // What this node needs from its input, and possibly a pruned version of the node.
     let mut changed_here = false;
@@ -39,18 +45,29 @@ fn prune(plan: LogicalPlan, required: Option<HashSet<String>>, sem: &Semantics) 
         LogicalPlan::Scan(s) => {
             let mut needed = required_here.clone();
             refs(&s.filters, &mut needed);
-            let projection: Vec<usize> =
-                (0..s.source_schema.len()).filter(|&i| needed.contains(&s.source_schema.field(i).name)).collect();
+            let projection: Vec<usize> = (0..s.source_schema.len())
+                .filter(|&i| needed.contains(&s.source_schema.field(i).name))
+                .collect();
             let projection = Some(projection);
-            if projection == s.projection || (s.projection.is_none() && needed.len() == s.source_schema.len()) {
+            if projection == s.projection
+                || (s.projection.is_none() && needed.len() == s.source_schema.len())
+            {
                 return Ok(Transformed::no(LogicalPlan::Scan(s)));
             }
-            let scan = Scan::try_new(s.source.clone(), sem)?.with_pushdown(projection, s.filters.clone(), sem)?;
+            let scan = Scan::try_new(s.source.clone(), sem)?.with_pushdown(
+                projection,
+                s.filters.clone(),
+                sem,
+            )?;
             return Ok(Transformed::yes(LogicalPlan::Scan(scan)));
         }
         LogicalPlan::Projection(p) => {
             let keep: Vec<Expr> = if required.is_some() {
-                p.exprs.iter().filter(|e| required_here.contains(&e.output_name())).cloned().collect()
+                p.exprs
+                    .iter()
+                    .filter(|e| required_here.contains(&e.output_name()))
+                    .cloned()
+                    .collect()
             } else {
                 p.exprs.clone()
             };
@@ -58,7 +75,10 @@ fn prune(plan: LogicalPlan, required: Option<HashSet<String>>, sem: &Semantics) 
             refs(&keep, &mut needed);
             if keep.len() != p.exprs.len() && !keep.is_empty() {
                 changed_here = true;
-                (LogicalPlan::Projection(Projection::try_new(p.input.clone(), keep, sem)?), Some(needed))
+                (
+                    LogicalPlan::Projection(Projection::try_new(p.input.clone(), keep, sem)?),
+                    Some(needed),
+                )
             } else {
                 if keep.is_empty() {
                     refs(&p.exprs, &mut needed);
@@ -92,10 +112,16 @@ fn prune(plan: LogicalPlan, required: Option<HashSet<String>>, sem: &Semantics) 
             if t.transformed {
                 Ok(Transformed::yes(node.with_new_input(Some(t.data), sem)?))
             } else {
-                Ok(Transformed { data: node, transformed: changed_here })
+                Ok(Transformed {
+                    data: node,
+                    transformed: changed_here,
+                })
             }
         }
-        None => Ok(Transformed { data: node, transformed: changed_here }),
+        None => Ok(Transformed {
+            data: node,
+            transformed: changed_here,
+        }),
     }
 }
 
@@ -104,7 +130,11 @@ impl OptimizerRule for PushDownProjection {
         "push_down_projection"
     }
 
-    fn rewrite(&self, plan: LogicalPlan, ctx: &OptimizerContext) -> Result<Transformed<LogicalPlan>> {
+    fn rewrite(
+        &self,
+        plan: LogicalPlan,
+        ctx: &OptimizerContext,
+    ) -> Result<Transformed<LogicalPlan>> {
         prune(plan, None, &ctx.semantics)
     }
 }

@@ -36,19 +36,31 @@ fn truth(e: &Expr) -> Option<bool> {
 fn simplify(expr: Expr, ctx: &OptimizerContext) -> Result<Transformed<Expr>> {
     expr.transform_up(&mut |e| {
         match &e {
-            Expr::Column(_) | Expr::Literal(_) | Expr::Alias(..) | Expr::Aggregate { .. } => return Ok(Transformed::no(e)),
-            Expr::Binary { left, op: BinaryOperator::And, right } => {
+            Expr::Column(_) | Expr::Literal(_) | Expr::Alias(..) | Expr::Aggregate { .. } => {
+                return Ok(Transformed::no(e))
+            }
+            Expr::Binary {
+                left,
+                op: BinaryOperator::And,
+                right,
+            } => {
                 // true AND x = x; false AND x = false (in two- and three-valued logic).
                 match (truth(left), truth(right)) {
                     (Some(true), _) => return Ok(Transformed::yes((**right).clone())),
                     (_, Some(true)) => return Ok(Transformed::yes((**left).clone())),
-                    (Some(false), _) | (_, Some(false)) if !(is_literal(left) && is_literal(right)) => {
+                    (Some(false), _) | (_, Some(false))
+                        if !(is_literal(left) && is_literal(right)) =>
+                    {
                         return Ok(Transformed::no(e))
                     }
                     _ => {}
                 }
             }
-            Expr::Binary { left, op: BinaryOperator::Or, right } => match (truth(left), truth(right)) {
+            Expr::Binary {
+                left,
+                op: BinaryOperator::Or,
+                right,
+            } => match (truth(left), truth(right)) {
                 (Some(false), _) => return Ok(Transformed::yes((**right).clone())),
                 (_, Some(false)) => return Ok(Transformed::yes((**left).clone())),
                 _ => {}
@@ -70,18 +82,33 @@ fn simplify(expr: Expr, ctx: &OptimizerContext) -> Result<Transformed<Expr>> {
 fn simplify_named(expr: Expr, ctx: &OptimizerContext) -> Result<Transformed<Expr>> {
     let name = expr.output_name();
     let t = simplify(expr, ctx)?;
-    Ok(if t.transformed && t.data.output_name() != name { t.map(|e| e.alias(name)) } else { t })
+    Ok(if t.transformed && t.data.output_name() != name {
+        t.map(|e| e.alias(name))
+    } else {
+        t
+    })
 }
 
-fn simplify_all(exprs: Vec<Expr>, ctx: &OptimizerContext, named: bool) -> Result<Transformed<Vec<Expr>>> {
+fn simplify_all(
+    exprs: Vec<Expr>,
+    ctx: &OptimizerContext,
+    named: bool,
+) -> Result<Transformed<Vec<Expr>>> {
     let mut changed = false;
     let mut out = Vec::with_capacity(exprs.len());
     for e in exprs {
-        let t = if named { simplify_named(e, ctx)? } else { simplify(e, ctx)? };
+        let t = if named {
+            simplify_named(e, ctx)?
+        } else {
+            simplify(e, ctx)?
+        };
         changed |= t.transformed;
         out.push(t.data);
     }
-    Ok(Transformed { data: out, transformed: changed })
+    Ok(Transformed {
+        data: out,
+        transformed: changed,
+    })
 }
 
 impl OptimizerRule for SimplifyConstants {
@@ -89,7 +116,11 @@ impl OptimizerRule for SimplifyConstants {
         "simplify_constants"
     }
 
-    fn rewrite(&self, plan: LogicalPlan, ctx: &OptimizerContext) -> Result<Transformed<LogicalPlan>> {
+    fn rewrite(
+        &self,
+        plan: LogicalPlan,
+        ctx: &OptimizerContext,
+    ) -> Result<Transformed<LogicalPlan>> {
         let sem = ctx.semantics;
         plan.transform_up(
             &mut |node| match node {
@@ -99,7 +130,9 @@ impl OptimizerRule for SimplifyConstants {
                         return Ok(Transformed::yes((*f.input).clone()));
                     }
                     if t.transformed {
-                        Ok(Transformed::yes(LogicalPlan::Filter(Filter::try_new(f.input, t.data, &sem)?)))
+                        Ok(Transformed::yes(LogicalPlan::Filter(Filter::try_new(
+                            f.input, t.data, &sem,
+                        )?)))
                     } else {
                         Ok(Transformed::no(LogicalPlan::Filter(f)))
                     }
@@ -107,7 +140,9 @@ impl OptimizerRule for SimplifyConstants {
                 LogicalPlan::Projection(p) => {
                     let t = simplify_all(p.exprs.clone(), ctx, true)?;
                     if t.transformed {
-                        Ok(Transformed::yes(LogicalPlan::Projection(Projection::try_new(p.input, t.data, &sem)?)))
+                        Ok(Transformed::yes(LogicalPlan::Projection(
+                            Projection::try_new(p.input, t.data, &sem)?,
+                        )))
                     } else {
                         Ok(Transformed::no(LogicalPlan::Projection(p)))
                     }
@@ -126,10 +161,16 @@ impl OptimizerRule for SimplifyConstants {
                         let t = simplify_all(args, ctx, false)?;
                         changed |= t.transformed;
                         let new = Expr::Aggregate { func, args: t.data };
-                        aggs.push(if new.output_name() != name { new.alias(name) } else { new });
+                        aggs.push(if new.output_name() != name {
+                            new.alias(name)
+                        } else {
+                            new
+                        });
                     }
                     if changed {
-                        Ok(Transformed::yes(LogicalPlan::Aggregate(Aggregate::try_new(a.input, g.data, aggs, &sem)?)))
+                        Ok(Transformed::yes(LogicalPlan::Aggregate(
+                            Aggregate::try_new(a.input, g.data, aggs, &sem)?,
+                        )))
                     } else {
                         Ok(Transformed::no(LogicalPlan::Aggregate(a)))
                     }
@@ -137,9 +178,14 @@ impl OptimizerRule for SimplifyConstants {
                 LogicalPlan::Scan(s) if !s.filters.is_empty() => {
                     let t = simplify_all(s.filters.clone(), ctx, false)?;
                     if t.transformed {
-                        let filters = t.data.into_iter().filter(|f| truth(f) != Some(true)).collect();
+                        let filters = t
+                            .data
+                            .into_iter()
+                            .filter(|f| truth(f) != Some(true))
+                            .collect();
                         let projection = s.projection.clone();
-                        let scan = Scan::try_new(s.source.clone(), &sem)?.with_pushdown(projection, filters, &sem)?;
+                        let scan = Scan::try_new(s.source.clone(), &sem)?
+                            .with_pushdown(projection, filters, &sem)?;
                         Ok(Transformed::yes(LogicalPlan::Scan(scan)))
                     } else {
                         Ok(Transformed::no(LogicalPlan::Scan(s)))

@@ -24,21 +24,38 @@ impl OptimizerRule for SortLimitToTopK {
         "sort_limit_to_top_k"
     }
 
-    fn rewrite(&self, plan: LogicalPlan, ctx: &OptimizerContext) -> Result<Transformed<LogicalPlan>> {
+    fn rewrite(
+        &self,
+        plan: LogicalPlan,
+        ctx: &OptimizerContext,
+    ) -> Result<Transformed<LogicalPlan>> {
         let sem = ctx.semantics;
         plan.transform_up(
             &mut |node| match node {
-                LogicalPlan::Limit(Limit { input, skip, fetch: Some(n) }) => match input.as_ref() {
-                    LogicalPlan::Sort(s) if s.fetch.map_or(true, |k| k > skip + n) => {
-                        let top = Sort::try_new(s.input.clone(), s.exprs.clone(), Some(skip + n), &sem)?;
+                LogicalPlan::Limit(Limit {
+                    input,
+                    skip,
+                    fetch: Some(n),
+                }) => match input.as_ref() {
+                    LogicalPlan::Sort(s) if s.fetch.is_none_or(|k| k > skip + n) => {
+                        let top =
+                            Sort::try_new(s.input.clone(), s.exprs.clone(), Some(skip + n), &sem)?;
                         let top = LogicalPlan::Sort(top);
                         if skip == 0 {
                             Ok(Transformed::yes(top))
                         } else {
-                            Ok(Transformed::yes(LogicalPlan::Limit(Limit { input: top.into(), skip, fetch: Some(n) })))
+                            Ok(Transformed::yes(LogicalPlan::Limit(Limit {
+                                input: top.into(),
+                                skip,
+                                fetch: Some(n),
+                            })))
                         }
                     }
-                    _ => Ok(Transformed::no(LogicalPlan::Limit(Limit { input, skip, fetch: Some(n) }))),
+                    _ => Ok(Transformed::no(LogicalPlan::Limit(Limit {
+                        input,
+                        skip,
+                        fetch: Some(n),
+                    }))),
                 },
                 other => Ok(Transformed::no(other)),
             },

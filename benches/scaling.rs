@@ -1,0 +1,88 @@
+//! How the engine scales with partitions and workers on a db-benchmark-like table
+//! (id1: 100 strings, id4: 100 integers, v1: 1..5, v3: float), generated in memory
+//! with a fixed seed. Prints one table: best of 3 runs per configuration.
+//!
+//! `make bench` (N rows, default 1e6) or `cargo bench --bench scaling -- 1000000`.
+//! The comparison with Polars, DuckDB and pandas is `make bench` of issue 5.
+
+use std::time::Instant;
+
+use partita::prelude::*;
+
+fn table(n: usize) -> Vec<Series> {
+    let mut s: u64 = 0x2545F4914F6CDD1D;
+    let mut next = move || {
+        s ^= s >> 12;
+        s ^= s << 25;
+        s ^= s >> 27;
+        s.wrapping_mul(0x2545F4914F6CDD1D)
+    };
+    let mut id1 = Vec::with_capacity(n);
+    let mut id4 = Vec::with_capacity(n);
+    let mut v1 = Vec::with_capacity(n);
+    let mut v3 = Vec::with_capacity(n);
+    for _ in 0..n {
+        id1.push(format!("id{:03}", 1 + next() % 100));
+        id4.push((1 + next() % 100) as i64);
+        v1.push((1 + next() % 5) as i64);
+        v3.push((next() % 100_000_000) as f64 / 1e6);
+    }
+    vec![
+        Series::new("id1".into(), id1),
+        Series::new("id4".into(), id4),
+        Series::new("v1".into(), v1),
+        Series::new("v3".into(), v3),
+    ]
+}
+
+fn best_of(runs: usize, f: impl Fn() -> Result<DataFrame>) -> f64 {
+    (0..runs)
+        .map(|_| {
+            let t = Instant::now();
+            let out = f().expect("query runs");
+            assert!(out.height() > 0);
+            t.elapsed().as_secs_f64()
+        })
+        .fold(f64::INFINITY, f64::min)
+}
+
+fn main() {
+    let n: usize = std::env::args()
+        .skip(1)
+        .find_map(|a| a.parse::<f64>().ok())
+        .map(|x| x as usize)
+        .unwrap_or(1_000_000);
+    let columns = table(n);
+    println!("rows: {n}; best of 3, seconds");
+    println!("| workers | partitions | q1 sum v1 by id1 | q4 mean v1, v3 by id4 | sort by id4 desc, v3 |");
+    println!("|---|---|---|---|---|");
+    for workers in [1, 2] {
+        for partitions in [1, 2, 8] {
+            let session = Session::new().with_workers(workers);
+            let ddf = session
+                .from_columns(columns.clone(), partitions)
+                .expect("table");
+            let q1 = best_of(3, || {
+                ddf.clone()
+                    .groupby("id1")
+                    .agg([col("v1").sum().alias("v1")])
+                    .collect()
+            });
+            let q4 = best_of(3, || {
+                ddf.clone()
+                    .groupby("id4")
+                    .agg([col("v1").mean().alias("v1"), col("v3").mean().alias("v3")])
+                    .collect()
+            });
+            let s = best_of(3, || {
+                ddf.clone()
+                    .sort_values(
+                        ["id4", "v3"],
+                        SortSpec::ascending().with_ascending([false, true]),
+                    )
+                    .collect()
+            });
+            println!("| {workers} | {partitions} | {q1:.3} | {q4:.3} | {s:.3} |");
+        }
+    }
+}
