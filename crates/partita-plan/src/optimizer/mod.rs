@@ -8,6 +8,8 @@ mod push_down_filter;
 mod push_down_projection;
 mod simplify_constants;
 mod sort_limit_to_top_k;
+#[cfg(test)]
+mod tests;
 
 use partita_common::{Error, Result, ScalarValue, Semantics};
 

@@ -1,0 +1,278 @@
+//! Before/after plan snapshots for each rule, and a case where it must not fire.
+
+use std::any::Any;
+use std::sync::Arc;
+
+use partita_common::{
+    BinaryOperator, DataType, Error, Field, NullPlacement, Result, ScalarValue, Schema, SchemaRef,
+    Semantics,
+};
+
+use crate::expr::{col, lit, Expr};
+use crate::optimizer::{ConstantEvaluator, OptimizerContext, OptimizerRule};
+use crate::optimizer::{
+    MergeFilters, Optimizer, PushDownFilter, PushDownProjection, SimplifyConstants, SortLimitToTopK,
+};
+use crate::plan::{
+    Aggregate, Filter, Limit, LogicalPlan, Projection, Scan, Sort, SortExpr, TableSource,
+};
+
+#[derive(Debug)]
+struct Table(SchemaRef);
+
+impl TableSource for Table {
+    fn schema(&self) -> SchemaRef {
+        self.0.clone()
+    }
+    fn columns_with_nulls(&self) -> Option<Vec<bool>> {
+        Some(vec![false; self.0.len()])
+    }
+    fn partition_count(&self) -> usize {
+        2
+    }
+    fn describe(&self) -> String {
+        "t".into()
+    }
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+}
+
+/// Folds integer `+` only, enough to test the rule's mechanics.
+struct AddOnly;
+
+impl ConstantEvaluator for AddOnly {
+    fn evaluate(&self, expr: &Expr, _: &Semantics) -> Result<ScalarValue> {
+        match expr {
+            Expr::Binary {
+                left,
+                op: BinaryOperator::Plus,
+                right,
+            } => match (left.as_ref(), right.as_ref()) {
+                (
+                    Expr::Literal(ScalarValue::Int64(Some(a))),
+                    Expr::Literal(ScalarValue::Int64(Some(b))),
+                ) => a
+                    .checked_add(*b)
+                    .map(|v| ScalarValue::Int64(Some(v)))
+                    .ok_or_else(|| Error::plan("overflow")),
+                _ => Err(Error::plan("not foldable here")),
+            },
+            _ => Err(Error::plan("not foldable here")),
+        }
+    }
+}
+
+fn sem() -> Semantics {
+    Semantics::pandas()
+}
+
+fn scan() -> Arc<LogicalPlan> {
+    let schema = Schema::new(vec![
+        Field::new("a", DataType::Int64),
+        Field::new("b", DataType::Float64),
+        Field::new("c", DataType::Utf8),
+    ]);
+    Arc::new(LogicalPlan::Scan(
+        Scan::try_new(Arc::new(Table(Arc::new(schema))), &sem()).unwrap(),
+    ))
+}
+
+fn filter(input: Arc<LogicalPlan>, p: Expr) -> Arc<LogicalPlan> {
+    Arc::new(LogicalPlan::Filter(
+        Filter::try_new(input, p, &sem()).unwrap(),
+    ))
+}
+
+fn project(input: Arc<LogicalPlan>, exprs: Vec<Expr>) -> Arc<LogicalPlan> {
+    Arc::new(LogicalPlan::Projection(
+        Projection::try_new(input, exprs, &sem()).unwrap(),
+    ))
+}
+
+fn apply(rule: &dyn OptimizerRule, plan: Arc<LogicalPlan>) -> (String, bool) {
+    let ctx = OptimizerContext {
+        semantics: sem(),
+        constants: &AddOnly,
+    };
+    let t = rule.rewrite((*plan).clone(), &ctx).unwrap();
+    (t.data.display_indent(), t.transformed)
+}
+
+#[test]
+fn merge_filters_joins_adjacent_filters_in_order() {
+    let plan = filter(filter(scan(), col("a").gt(lit(1))), col("b").lt(lit(2.0)));
+    let (text, changed) = apply(&MergeFilters, plan);
+    assert!(changed);
+    assert_eq!(text, "Filter: a > 1 AND b < 2.0\n  Scan: t\n");
+    // Not across a projection.
+    let plan = filter(
+        project(
+            filter(scan(), col("a").gt(lit(1))),
+            vec![col("a"), col("b")],
+        ),
+        col("b").lt(lit(2.0)),
+    );
+    assert!(!apply(&MergeFilters, plan).1);
+}
+
+#[test]
+fn push_down_filter_goes_through_projection_into_scan() {
+    let plan = filter(
+        project(scan(), vec![col("a").alias("x"), col("b")]),
+        col("x").gt(lit(1)),
+    );
+    let (text, changed) = apply(&PushDownFilter, plan);
+    assert!(changed);
+    assert_eq!(text, "Projection: a AS x, b\n  Scan: t filters=[a > 1]\n");
+}
+
+#[test]
+fn push_down_filter_keeps_conjunct_order_and_stops_at_computed_columns() {
+    // `y` is computed: it and every later conjunct stay above the projection.
+    let plan = filter(
+        project(
+            scan(),
+            vec![col("a"), (col("a") + lit(1)).alias("y"), col("c")],
+        ),
+        col("a")
+            .gt(lit(0))
+            .and(col("y").gt(lit(2)))
+            .and(col("c").eq(lit("k"))),
+    );
+    let (text, _) = apply(&PushDownFilter, plan);
+    assert_eq!(
+        text,
+        "Filter: y > 2 AND c = 'k'\n  Projection: a, a + 1 AS y, c\n    Scan: t filters=[a > 0]\n"
+    );
+}
+
+#[test]
+fn push_down_filter_moves_key_filters_below_aggregate_but_not_below_limit() {
+    let agg = Arc::new(LogicalPlan::Aggregate(
+        Aggregate::try_new(
+            scan(),
+            vec![col("c")],
+            vec![col("a").sum().alias("s")],
+            &sem(),
+        )
+        .unwrap(),
+    ));
+    let (text, _) = apply(&PushDownFilter, filter(agg.clone(), col("c").eq(lit("k"))));
+    assert_eq!(
+        text,
+        "Aggregate: groupBy=[c], aggr=[sum(a) AS s]\n  Scan: t filters=[c = 'k']\n"
+    );
+    // A filter on the aggregate's output stays.
+    let (text, changed) = apply(&PushDownFilter, filter(agg, col("s").gt(lit(1))));
+    assert!(!changed, "{text}");
+    let limited = Arc::new(LogicalPlan::Limit(Limit {
+        input: scan(),
+        skip: 0,
+        fetch: Some(3),
+    }));
+    assert!(!apply(&PushDownFilter, filter(limited, col("a").gt(lit(1)))).1);
+}
+
+#[test]
+fn sort_limit_becomes_top_k() {
+    let sort = Arc::new(LogicalPlan::Sort(
+        Sort::try_new(
+            scan(),
+            vec![SortExpr::new("b", true, NullPlacement::Default)],
+            None,
+            &sem(),
+        )
+        .unwrap(),
+    ));
+    let limit = Arc::new(LogicalPlan::Limit(Limit {
+        input: sort.clone(),
+        skip: 0,
+        fetch: Some(3),
+    }));
+    assert_eq!(
+        apply(&SortLimitToTopK, limit).0,
+        "TopK: k=3, b DESC NULLS LAST\n  Scan: t\n"
+    );
+    let offset = Arc::new(LogicalPlan::Limit(Limit {
+        input: sort.clone(),
+        skip: 2,
+        fetch: Some(3),
+    }));
+    assert_eq!(
+        apply(&SortLimitToTopK, offset).0,
+        "Limit: skip=2, fetch=3\n  TopK: k=5, b DESC NULLS LAST\n    Scan: t\n"
+    );
+    // OFFSET alone needs every row.
+    let all = Arc::new(LogicalPlan::Limit(Limit {
+        input: sort,
+        skip: 2,
+        fetch: None,
+    }));
+    assert!(!apply(&SortLimitToTopK, all).1);
+}
+
+#[test]
+fn simplify_constants_folds_and_keeps_names() {
+    let plan = filter(
+        project(
+            scan(),
+            vec![(lit(1) + lit(2)).alias("three"), lit(4) + lit(5), col("a")],
+        ),
+        col("a").gt(lit(1) + lit(1)).and(lit(true)),
+    );
+    let (text, changed) = apply(&SimplifyConstants, plan);
+    assert!(changed);
+    assert_eq!(
+        text,
+        "Filter: a > 2\n  Projection: 3 AS three, 9 AS 4 + 5, a\n    Scan: t\n"
+    );
+    // An expression the evaluator refuses (here: overflow) is left for run time.
+    let plan = project(scan(), vec![(lit(i64::MAX) + lit(1)).alias("o")]);
+    assert!(!apply(&SimplifyConstants, plan).1);
+}
+
+#[test]
+fn push_down_projection_prunes_scans() {
+    let plan = project(filter(scan(), col("b").gt(lit(0.0))), vec![col("a")]);
+    let (text, changed) = apply(&PushDownProjection, plan);
+    assert!(changed);
+    assert_eq!(
+        text,
+        "Projection: a\n  Filter: b > 0.0\n    Scan: t projection=[a, b]\n"
+    );
+    // The root's columns are never pruned.
+    assert!(!apply(&PushDownProjection, scan()).1);
+}
+
+#[test]
+fn the_driver_reaches_a_fixed_point_and_keeps_the_schema() {
+    let plan = filter(
+        filter(
+            project(scan(), vec![col("a"), col("c")]),
+            col("a").gt(lit(1)),
+        ),
+        col("c").eq(lit("k")),
+    );
+    let ctx = OptimizerContext {
+        semantics: sem(),
+        constants: &AddOnly,
+    };
+    let before = plan.schema().clone();
+    let out = Optimizer::new().optimize((*plan).clone(), &ctx).unwrap();
+    assert_eq!(out.schema(), &before);
+    assert_eq!(
+        out.display_indent(),
+        "Projection: a, c\n  Scan: t projection=[a, c] filters=[a > 1, c = 'k']\n"
+    );
+    assert_eq!(
+        Optimizer::new().rule_names(),
+        vec![
+            "simplify_constants",
+            "merge_filters",
+            "push_down_filter",
+            "sort_limit_to_top_k",
+            "push_down_projection"
+        ]
+    );
+}
