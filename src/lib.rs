@@ -30,9 +30,11 @@
 
 mod frame;
 mod session;
+mod sql;
 
 pub use frame::{null_of, Frame, GroupBy, IntoKeys, SortSpec};
 pub use session::Session;
+pub use sql::{SqlContext, SqlOutput};
 
 pub use partita_common::{
     DataType, DefaultNullOrder, DivisionByZero, EmptySum, Error, Field, GroupOrder, IdentifierCase,
@@ -43,14 +45,16 @@ pub use partita_core::display::{format_table, format_value};
 pub use partita_core::frame::scalar_at as value_at;
 pub use partita_core::polars::{DataFrame, Series};
 pub use partita_exec::{CsvOptions, Progress, RunOptions, TaskGraph};
-pub use partita_plan::{coalesce, col, corr, count_star, lit, lit_null, when, Expr, LogicalPlan};
+pub use partita_plan::{
+    coalesce, col, corr, count_distinct, count_star, lit, lit_null, when, Expr, LogicalPlan,
+};
 
 /// The names most programs need, listed one by one.
 pub mod prelude {
     pub use crate::{
-        coalesce, col, corr, count_star, format_table, lit, lit_null, when, CsvOptions, DataFrame,
-        DataType, Error, Expr, Field, Frame, NullGroupKeys, NullPlacement, Result, RunOptions,
-        Schema, Semantics, Series, Session, SortSpec,
+        coalesce, col, corr, count_distinct, count_star, format_table, lit, lit_null, when,
+        CsvOptions, DataFrame, DataType, Error, Expr, Field, Frame, NullGroupKeys, NullPlacement,
+        Result, RunOptions, Schema, Semantics, Series, Session, SortSpec,
     };
     pub use partita_core::polars::{IntoColumn, NamedFrom};
 }

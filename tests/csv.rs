@@ -130,7 +130,7 @@ fn csv_errors_name_the_file_or_column() {
     assert!(err.to_string().contains("column 'c' not found"), "{err}");
     let err = session
         .read_csv(
-            &write_csv("bad.csv", "a\n1\nxyz\n"),
+            write_csv("bad.csv", "a\n1\nxyz\n"),
             CsvOptions::default().with_schema(Schema::new(vec![Field::new("a", DataType::Int64)])),
         )
         .unwrap()

@@ -336,6 +336,13 @@ fn agg_stddev_pop() {
 }
 
 #[test]
+fn agg_count_distinct_two_cols() {
+    check_case("agg-count-distinct-two-cols", |x| {
+        t(x).agg([count_distinct([col("a"), col("b")]).alias("nd")])
+    });
+}
+
+#[test]
 fn agg_count_distinct_null() {
     check_case("agg-count-distinct-null", |x| {
         t(x).groupby("k").agg([col("x").nunique().alias("nd")])

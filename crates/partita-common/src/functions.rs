@@ -170,12 +170,21 @@ impl AggregateFunction {
         )
     }
 
-    /// The number of arguments the function takes.
+    /// The number of arguments the function takes (`COUNT(DISTINCT a, b, ...)` takes
+    /// one or more: see [`AggregateFunction::accepts_arity`]).
     pub fn arity(&self) -> usize {
         match self {
             AggregateFunction::CountStar => 0,
             AggregateFunction::Corr => 2,
             _ => 1,
+        }
+    }
+
+    /// True when the function accepts `n` arguments.
+    pub fn accepts_arity(&self, n: usize) -> bool {
+        match self {
+            AggregateFunction::CountDistinct => n >= 1,
+            other => n == other.arity(),
         }
     }
 }

@@ -803,9 +803,54 @@ enum DistinctKey<'a> {
     Str(&'a str),
 }
 
-fn holistic(df: &DataFrame, groups: &Groups, call: &AggCall) -> Result<Series> {
+/// `COUNT(DISTINCT a, b, ...)`: distinct tuples per group. A tuple holding a missing
+/// value is skipped under three-valued (SQL) logic, as Spark does; under two-valued
+/// logic it counts, as pandas' `len(drop_duplicates())` does.
+fn count_distinct_tuples(
+    df: &DataFrame,
+    groups: &Groups,
+    call: &AggCall,
+    sem: &Semantics,
+) -> Result<Series> {
+    let cols = call
+        .inputs
+        .iter()
+        .map(|c| column(df, c))
+        .collect::<Result<Vec<_>>>()?;
+    let skip_missing = sem.logic == partita_common::Logic::ThreeValued;
+    let mut seen: HashSet<(u32, String)> = HashSet::new();
+    for (row, &g) in groups.ids.iter().enumerate() {
+        let mut key = String::new();
+        let mut missing = false;
+        for c in &cols {
+            let v = crate::frame::scalar_at(c, row)?;
+            missing |= v.is_null();
+            // 0.0 and -0.0 are one value; every NaN is one value.
+            let canonical = match v {
+                partita_common::ScalarValue::Float64(Some(x)) if x.is_nan() => "f:NaN".to_string(),
+                partita_common::ScalarValue::Float64(Some(x)) => format!("f:{}", x + 0.0),
+                other => format!("{other:?}"),
+            };
+            key.push_str(&canonical);
+            key.push('\u{1}');
+        }
+        if !(missing && skip_missing) {
+            seen.insert((g, key));
+        }
+    }
+    let mut counts = vec![0i64; groups.len()];
+    for (g, _) in &seen {
+        counts[*g as usize] += 1;
+    }
+    Ok(Int64Chunked::from_vec("".into(), counts).into_series())
+}
+
+fn holistic(df: &DataFrame, groups: &Groups, call: &AggCall, sem: &Semantics) -> Result<Series> {
     use AggregateFunction::*;
     let k = groups.len();
+    if call.func == CountDistinct && call.inputs.len() > 1 {
+        return count_distinct_tuples(df, groups, call, sem);
+    }
     let values = column(df, &call.inputs[0])?;
     Ok(match call.func {
         Median | Quantile(_) => {
@@ -896,7 +941,7 @@ pub fn aggregate_rows(df: &DataFrame, spec: &AggSpec, sem: &Semantics) -> Result
             let states = frame_with_height(groups.len(), state_cols)?;
             finalize_call(&states, i, call, sem)?
         } else {
-            let s = holistic(&df, &groups, call)?;
+            let s = holistic(&df, &groups, call, sem)?;
             let s = s
                 .cast(&to_polars_type(call.output_type))
                 .map_err(pl_err)?

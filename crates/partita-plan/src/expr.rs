@@ -131,6 +131,16 @@ pub fn coalesce(args: impl IntoIterator<Item = Expr>) -> Expr {
     }
 }
 
+/// `COUNT(DISTINCT a, b, ...)`: distinct tuples in each group. A tuple with a
+/// missing value counts under two-valued (pandas) logic and is skipped under
+/// three-valued (SQL) logic.
+pub fn count_distinct(exprs: impl IntoIterator<Item = Expr>) -> Expr {
+    Expr::Aggregate {
+        func: AggregateFunction::CountDistinct,
+        args: exprs.into_iter().collect(),
+    }
+}
+
 /// `CORR(x, y)`: Pearson correlation within each group.
 pub fn corr(x: Expr, y: Expr) -> Expr {
     Expr::Aggregate {
@@ -863,7 +873,7 @@ fn aggregate_type(
 ) -> Result<DataType> {
     use AggregateFunction::*;
     use DataType::*;
-    if args.len() != func.arity() {
+    if !func.accepts_arity(args.len()) {
         return Err(Error::plan(format!(
             "{func} takes {} argument(s), got {}",
             func.arity(),

@@ -1,0 +1,1279 @@
+//! The SQL planner: statements and queries into plan nodes.
+
+use std::sync::Arc;
+
+use partita_common::{
+    AggregateFunction, BinaryOperator as Op, DataType, Error, IdentifierCase, NullPlacement,
+    Result, ScalarFunction, ScalarValue, Semantics, Span,
+};
+use partita_plan::{
+    col, lit, Aggregate, Distinct, Expr, Filter, Limit, LogicalPlan, Projection, Sort, SortExpr,
+};
+use sqlparser::ast::{self, Spanned};
+use sqlparser::dialect::Dialect;
+use sqlparser::keywords::Keyword;
+use sqlparser::parser::Parser;
+
+/// Where the planner finds tables.
+pub trait Catalog {
+    /// The plan that scans table `name` (already resolved as the semantics says), or
+    /// `None` when there is no such table.
+    fn table(&self, name: &str, semantics: &Semantics) -> Option<LogicalPlan>;
+    /// The names of every table, for suggestions.
+    fn table_names(&self) -> Vec<String>;
+    /// A plan that scans a file (`FROM 'path.csv'`).
+    fn file(&self, path: &str, semantics: &Semantics) -> Result<LogicalPlan>;
+}
+
+/// A catalog with no tables and no files.
+pub struct EmptyCatalog;
+
+impl Catalog for EmptyCatalog {
+    fn table(&self, _: &str, _: &Semantics) -> Option<LogicalPlan> {
+        None
+    }
+    fn table_names(&self) -> Vec<String> {
+        vec![]
+    }
+    fn file(&self, path: &str, _: &Semantics) -> Result<LogicalPlan> {
+        Err(Error::Sql {
+            message: format!("cannot read files here: '{path}'"),
+            span: None,
+        })
+    }
+}
+
+/// One planned statement.
+#[derive(Debug, Clone)]
+pub enum SqlStatement {
+    /// A query to run.
+    Query(LogicalPlan),
+    /// `EXPLAIN <query>`.
+    Explain(LogicalPlan),
+    /// `SET name = value` (`semantics` for a preset, or a switch name).
+    Set {
+        /// The variable, lower case.
+        name: String,
+        /// The value as text.
+        value: String,
+    },
+    /// `SHOW TABLES`.
+    ShowTables,
+    /// `DESCRIBE <table>`.
+    Describe(String),
+    /// `CREATE TABLE name AS <query>`.
+    CreateTableAs {
+        /// The new table's name.
+        name: String,
+        /// The query that fills it.
+        plan: LogicalPlan,
+    },
+}
+
+fn span_of(s: sqlparser::tokenizer::Span) -> Option<Span> {
+    if s.start.line == 0 {
+        None
+    } else {
+        Some(Span {
+            line: s.start.line,
+            column: s.start.column,
+        })
+    }
+}
+
+fn sql_err(message: impl Into<String>, at: &impl Spanned) -> Error {
+    Error::Sql {
+        message: message.into(),
+        span: span_of(at.span()),
+    }
+}
+
+/// Attaches a position to an error that has none (plan errors raised while building
+/// a node from an expression written at `at`).
+fn at<T>(r: Result<T>, at: &impl Spanned) -> Result<T> {
+    r.map_err(|e| match e {
+        Error::Sql {
+            message,
+            span: None,
+        } => Error::Sql {
+            message,
+            span: span_of(at.span()),
+        },
+        Error::Plan(m) => Error::Sql {
+            message: m,
+            span: span_of(at.span()),
+        },
+        Error::ColumnNotFound { .. } => Error::Sql {
+            message: e.to_string(),
+            span: span_of(at.span()),
+        },
+        other => other,
+    })
+}
+
+/// The line and column of byte offset `at` in `sql` (1-based).
+fn position(sql: &str, at: usize) -> Span {
+    let before = &sql[..at.min(sql.len())];
+    let line = before.matches('\n').count() as u64 + 1;
+    let column = before
+        .rsplit('\n')
+        .next()
+        .map(|l| l.chars().count())
+        .unwrap_or(0) as u64
+        + 1;
+    Span { line, column }
+}
+
+/// Where the parser stopped, when its message has no position: the end of the text
+/// for "found: EOF", else the first place the offending token appears as a word.
+fn guess_position(sql: &str, message: &str) -> Option<Span> {
+    let found = message
+        .rsplit("found: ")
+        .next()
+        .filter(|_| message.contains("found: "))?
+        .trim();
+    if found == "EOF" {
+        return Some(position(sql, sql.trim_end().len()));
+    }
+    let bytes = sql.as_bytes();
+    let word = |c: u8| c.is_ascii_alphanumeric() || c == b'_';
+    sql.match_indices(found)
+        .find(|(i, _)| {
+            let before = *i == 0 || !word(bytes[i - 1]);
+            let end = i + found.len();
+            let after = end >= bytes.len() || !word(bytes[end]);
+            before && after
+        })
+        .map(|(i, _)| position(sql, i))
+}
+
+/// Turns a sqlparser error ("... at Line: 1, Column: 8") into a positioned error.
+fn parse_error(sql: &str, e: sqlparser::parser::ParserError) -> Error {
+    let text = e.to_string();
+    let text = text
+        .strip_prefix("sql parser error: ")
+        .unwrap_or(&text)
+        .to_string();
+    let mut span = None;
+    let mut message = text.clone();
+    if let Some(i) = text.rfind(" at Line: ") {
+        let pos = &text[i + " at Line: ".len()..];
+        let mut parts = pos.split(", Column: ");
+        let line = parts.next().and_then(|l| l.trim().parse().ok());
+        let column = parts.next().and_then(|c| {
+            c.trim()
+                .trim_end_matches(|ch: char| !ch.is_ascii_digit())
+                .parse()
+                .ok()
+        });
+        if let (Some(line), Some(column)) = (line, column) {
+            span = Some(Span { line, column });
+            message = text[..i].to_string();
+        }
+    }
+    let span = span.or_else(|| guess_position(sql, &message));
+    Error::Sql {
+        message: format!("syntax error: {message}"),
+        span,
+    }
+}
+
+/// The SQL dialect: generic SQL with `"double"` and `` `backtick` `` quoted
+/// identifiers, and Spark's / MySQL's `a DIV b` integer division.
+#[derive(Debug)]
+struct PartitaDialect;
+
+impl Dialect for PartitaDialect {
+    fn is_delimited_identifier_start(&self, ch: char) -> bool {
+        ch == '"' || ch == '`'
+    }
+
+    fn is_identifier_start(&self, ch: char) -> bool {
+        ch.is_alphabetic() || ch == '_'
+    }
+
+    fn is_identifier_part(&self, ch: char) -> bool {
+        ch.is_alphanumeric() || ch == '_'
+    }
+
+    fn supports_group_by_expr(&self) -> bool {
+        true
+    }
+
+    fn parse_infix(
+        &self,
+        parser: &mut Parser,
+        expr: &ast::Expr,
+        precedence: u8,
+    ) -> Option<std::result::Result<ast::Expr, sqlparser::parser::ParserError>> {
+        if parser.parse_keyword(Keyword::DIV) {
+            let right = match parser.parse_subexpr(precedence) {
+                Ok(e) => e,
+                Err(e) => return Some(Err(e)),
+            };
+            Some(Ok(ast::Expr::BinaryOp {
+                left: Box::new(expr.clone()),
+                op: ast::BinaryOperator::MyIntegerDivide,
+                right: Box::new(right),
+            }))
+        } else {
+            None
+        }
+    }
+}
+
+/// Parses and plans every statement of `sql`.
+pub fn plan_sql(
+    sql: &str,
+    catalog: &dyn Catalog,
+    semantics: &Semantics,
+) -> Result<Vec<SqlStatement>> {
+    let parsed = ParsedSql::parse(sql)?;
+    (0..parsed.len())
+        .map(|i| parsed.plan(i, catalog, semantics))
+        .collect()
+}
+
+/// Parsed SQL text, planned one statement at a time (so a `SET` can change how the
+/// statements after it are planned). Positions refer to the original text.
+#[derive(Debug, Clone)]
+pub struct ParsedSql {
+    statements: Vec<ast::Statement>,
+}
+
+impl ParsedSql {
+    /// Parses `sql` (one or more statements separated by `;`).
+    pub fn parse(sql: &str) -> Result<Self> {
+        let statements =
+            Parser::parse_sql(&PartitaDialect, sql).map_err(|e| parse_error(sql, e))?;
+        Ok(ParsedSql { statements })
+    }
+
+    /// The number of statements.
+    pub fn len(&self) -> usize {
+        self.statements.len()
+    }
+
+    /// True when the text held no statement.
+    pub fn is_empty(&self) -> bool {
+        self.statements.is_empty()
+    }
+
+    /// Plans statement `i`.
+    pub fn plan(
+        &self,
+        i: usize,
+        catalog: &dyn Catalog,
+        semantics: &Semantics,
+    ) -> Result<SqlStatement> {
+        Planner {
+            catalog,
+            sem: *semantics,
+        }
+        .statement(&self.statements[i])
+    }
+}
+
+struct Planner<'a> {
+    catalog: &'a dyn Catalog,
+    sem: Semantics,
+}
+
+/// A select item after planning: its expression over the FROM schema and its name.
+struct Item {
+    expr: Expr,
+    name: String,
+}
+
+fn ident_name(i: &ast::Ident) -> String {
+    i.value.clone()
+}
+
+fn object_name(n: &ast::ObjectName) -> String {
+    n.0.iter()
+        .map(|p| p.to_string())
+        .collect::<Vec<_>>()
+        .join(".")
+}
+
+fn unquote(s: &str) -> String {
+    s.trim_matches(|c| c == '\'' || c == '"' || c == '`')
+        .to_string()
+}
+
+impl Planner<'_> {
+    fn statement(&self, s: &ast::Statement) -> Result<SqlStatement> {
+        match s {
+            ast::Statement::Query(q) => Ok(SqlStatement::Query(self.query(q)?)),
+            ast::Statement::Explain { statement, .. } => match statement.as_ref() {
+                ast::Statement::Query(q) => Ok(SqlStatement::Explain(self.query(q)?)),
+                other => Err(sql_err("EXPLAIN works on queries only", other)),
+            },
+            ast::Statement::Set(ast::Set::SingleAssignment {
+                variable, values, ..
+            }) => {
+                let name = object_name(variable).to_ascii_lowercase();
+                let value = match values.as_slice() {
+                    [ast::Expr::Value(v)] => match &v.value {
+                        ast::Value::SingleQuotedString(s) | ast::Value::DoubleQuotedString(s) => {
+                            s.clone()
+                        }
+                        other => other.to_string(),
+                    },
+                    [ast::Expr::Identifier(i)] => i.value.clone(),
+                    [other] => other.to_string(),
+                    _ => return Err(sql_err("SET takes one value", s)),
+                };
+                Ok(SqlStatement::Set { name, value })
+            }
+            ast::Statement::ShowTables { .. } => Ok(SqlStatement::ShowTables),
+            ast::Statement::ExplainTable { table_name, .. } => {
+                Ok(SqlStatement::Describe(self.table_name(table_name)?))
+            }
+            ast::Statement::CreateTable(ct) => match &ct.query {
+                Some(q) => Ok(SqlStatement::CreateTableAs {
+                    name: object_name(&ct.name),
+                    plan: self.query(q)?,
+                }),
+                None => Err(sql_err(
+                    "only CREATE TABLE name AS SELECT ... is supported",
+                    s,
+                )),
+            },
+            other => Err(sql_err(
+                format!("unsupported statement: {}", first_words(&other.to_string())),
+                other,
+            )),
+        }
+    }
+
+    fn table_name(&self, n: &ast::ObjectName) -> Result<String> {
+        let name = object_name(n);
+        self.resolve_table(&name)
+            .map(|_| name.clone())
+            .ok_or_else(|| self.no_table(&name, n))
+    }
+
+    fn resolve_table(&self, name: &str) -> Option<LogicalPlan> {
+        if let Some(p) = self.catalog.table(name, &self.sem) {
+            return Some(p);
+        }
+        if self.sem.identifier_case == IdentifierCase::Insensitive {
+            let hit = self
+                .catalog
+                .table_names()
+                .into_iter()
+                .find(|t| t.eq_ignore_ascii_case(name))?;
+            return self.catalog.table(&hit, &self.sem);
+        }
+        None
+    }
+
+    fn no_table(&self, name: &str, at: &impl Spanned) -> Error {
+        let names = self.catalog.table_names();
+        let hint = match partita_common::nearest_name(name, &names) {
+            Some(s) => format!("; did you mean '{s}'?"),
+            None if names.is_empty() => String::new(),
+            None => format!("; tables: {}", names.join(", ")),
+        };
+        sql_err(format!("table '{name}' not found{hint}"), at)
+    }
+
+    fn query(&self, q: &ast::Query) -> Result<LogicalPlan> {
+        if q.with.is_some() {
+            return Err(sql_err(
+                "WITH (common table expressions) is not supported yet; use a subquery in FROM",
+                q,
+            ));
+        }
+        let select = match q.body.as_ref() {
+            ast::SetExpr::Select(s) => s,
+            ast::SetExpr::Query(inner) => {
+                let plan = self.query(inner)?;
+                return self.order_limit(plan, q, &[], None);
+            }
+            other => {
+                return Err(sql_err(
+                    format!(
+                        "unsupported query form: {}",
+                        first_words(&other.to_string())
+                    ),
+                    other,
+                ))
+            }
+        };
+        self.select(select, q)
+    }
+
+    fn from(&self, select: &ast::Select) -> Result<LogicalPlan> {
+        match select.from.as_slice() {
+            [] => Err(sql_err(
+                "a query needs FROM; Partita has no table-less SELECT yet",
+                select,
+            )),
+            [one] if one.joins.is_empty() => match &one.relation {
+                ast::TableFactor::Table { name, .. } => {
+                    let text = object_name(name);
+                    if text.starts_with('\'') || text.contains('/') || text.ends_with(".csv") {
+                        return at(self.catalog.file(&unquote(&text), &self.sem), name);
+                    }
+                    self.resolve_table(&text)
+                        .ok_or_else(|| self.no_table(&text, name))
+                }
+                ast::TableFactor::Derived { subquery, .. } => self.query(subquery),
+                other => Err(sql_err(format!("unsupported FROM item: {other}"), other)),
+            },
+            [one] => Err(sql_err("JOIN is not supported yet", &one.joins[0])),
+            [_, second, ..] => Err(sql_err(
+                "several tables in FROM (a cross join) are not supported",
+                second,
+            )),
+        }
+    }
+
+    fn select(&self, select: &ast::Select, q: &ast::Query) -> Result<LogicalPlan> {
+        let mut plan = self.from(select)?;
+        if let Some(w) = &select.selection {
+            let pred = self.expr(w)?;
+            if pred.contains_aggregate() {
+                return Err(sql_err(
+                    "aggregate functions are not allowed in WHERE; use HAVING",
+                    w,
+                ));
+            }
+            plan = at(
+                Filter::try_new(Arc::new(plan), pred, &self.sem).map(LogicalPlan::Filter),
+                w,
+            )?;
+        }
+        // The select list, with `*` expanded.
+        let mut items: Vec<(Item, Option<&ast::Expr>)> = vec![];
+        for item in &select.projection {
+            match item {
+                ast::SelectItem::Wildcard(_) => {
+                    for f in plan.schema().fields() {
+                        items.push((
+                            Item {
+                                expr: col(f.name.clone()),
+                                name: f.name.clone(),
+                            },
+                            None,
+                        ));
+                    }
+                }
+                ast::SelectItem::UnnamedExpr(e) => {
+                    let expr = self.expr(e)?;
+                    let name = match e {
+                        ast::Expr::Identifier(i) => ident_name(i),
+                        ast::Expr::CompoundIdentifier(p) => ident_name(p.last().expect("parts")),
+                        _ => expr.output_name(),
+                    };
+                    items.push((Item { expr, name }, Some(e)));
+                }
+                ast::SelectItem::ExprWithAlias { expr, alias } => {
+                    items.push((
+                        Item {
+                            expr: self.expr(expr)?,
+                            name: ident_name(alias),
+                        },
+                        Some(expr),
+                    ));
+                }
+                other => return Err(sql_err(format!("unsupported select item: {other}"), other)),
+            }
+        }
+        let group_by: Vec<&ast::Expr> = match &select.group_by {
+            ast::GroupByExpr::Expressions(v, mods) if mods.is_empty() => v.iter().collect(),
+            other => return Err(sql_err(format!("unsupported GROUP BY: {other}"), select)),
+        };
+        let order_by: Vec<&ast::OrderByExpr> = match &q.order_by {
+            None => vec![],
+            Some(ast::OrderBy {
+                kind: ast::OrderByKind::Expressions(v),
+                ..
+            }) => v.iter().collect(),
+            Some(other) => return Err(sql_err(format!("unsupported ORDER BY: {other}"), q)),
+        };
+        let having = select
+            .having
+            .as_ref()
+            .map(|h| self.expr(h).map(|e| (e, h)))
+            .transpose()?;
+        let distinct = match &select.distinct {
+            None | Some(ast::Distinct::All) => false,
+            Some(ast::Distinct::Distinct) => true,
+            Some(other) => return Err(sql_err(format!("unsupported {other}"), select)),
+        };
+        let aggregating = !group_by.is_empty()
+            || items.iter().any(|(i, _)| i.expr.contains_aggregate())
+            || having.is_some();
+        let mut items_final: Vec<Item> = vec![];
+        if aggregating {
+            // GROUP BY items: ordinals and select aliases first, then expressions.
+            let mut groups: Vec<(Expr, String)> = vec![];
+            for g in &group_by {
+                let e = match self.ordinal(g, items.len())? {
+                    Some(k) => items[k].0.expr.clone(),
+                    None => match g {
+                        ast::Expr::Identifier(i)
+                            if plan.schema().resolve(&i.value, &self.sem).is_err()
+                                && items
+                                    .iter()
+                                    .any(|(it, _)| self.same_name(&it.name, &i.value)) =>
+                        {
+                            items
+                                .iter()
+                                .find(|(it, _)| self.same_name(&it.name, &i.value))
+                                .expect("found")
+                                .0
+                                .expr
+                                .clone()
+                        }
+                        other => self.expr(other)?,
+                    },
+                };
+                let e = at(e.unalias().clone().resolve(plan.schema(), &self.sem), *g)?;
+                if e.contains_aggregate() {
+                    return Err(sql_err(
+                        "aggregate functions are not allowed in GROUP BY",
+                        *g,
+                    ));
+                }
+                let name = match &e {
+                    Expr::Column(c) => c.clone(),
+                    _ => format!("__group{}", groups.len()),
+                };
+                groups.push((e, name));
+            }
+            let mut aggs: Vec<(Expr, String)> = vec![];
+            let mut rewrite = |e: &Expr, at_node: &dyn Spanned| -> Result<Expr> {
+                self.rewrite_over_groups(e, &groups, &mut aggs, &plan, at_node)
+            };
+            for (item, src) in &items {
+                let e = match src {
+                    Some(s) => rewrite(&item.expr, *s)?,
+                    None => rewrite(&item.expr, select)?,
+                };
+                items_final.push(Item {
+                    expr: e,
+                    name: item.name.clone(),
+                });
+            }
+            let having_expr = match &having {
+                Some((h, src)) => Some((self.resolve_aliases(h, &items_final)?, *src)),
+                None => None,
+            };
+            let having_expr = match having_expr {
+                Some((h, src)) => Some((rewrite(&h, src)?, src)),
+                None => None,
+            };
+            // ORDER BY expressions that are not select items get rewritten too.
+            let mut order_exprs = vec![];
+            for o in &order_by {
+                let e = match self.ordinal(&o.expr, items_final.len())? {
+                    Some(k) => col(items_final[k].name.clone()),
+                    None => match self.alias_ref(&o.expr, &items_final) {
+                        Some(name) => col(name),
+                        None => rewrite(&self.expr(&o.expr)?, &o.expr)?,
+                    },
+                };
+                order_exprs.push(e);
+            }
+            let group_exprs: Vec<Expr> = groups
+                .iter()
+                .map(|(e, n)| {
+                    if e.output_name() == *n {
+                        e.clone()
+                    } else {
+                        e.clone().alias(n.clone())
+                    }
+                })
+                .collect();
+            let agg_exprs: Vec<Expr> = aggs
+                .iter()
+                .map(|(e, n)| e.clone().alias(n.clone()))
+                .collect();
+            plan = at(
+                Aggregate::try_new(Arc::new(plan), group_exprs, agg_exprs, &self.sem)
+                    .map(LogicalPlan::Aggregate),
+                select,
+            )?;
+            if let Some((h, src)) = having_expr {
+                plan = at(
+                    Filter::try_new(Arc::new(plan), h, &self.sem).map(LogicalPlan::Filter),
+                    src,
+                )?;
+            }
+            return self.finish(plan, items_final, order_exprs, &order_by, distinct, q);
+        }
+        let items_final: Vec<Item> = items.into_iter().map(|(i, _)| i).collect();
+        let mut order_exprs = vec![];
+        for o in &order_by {
+            let e = match self.ordinal(&o.expr, items_final.len())? {
+                Some(k) => col(items_final[k].name.clone()),
+                None => match self.alias_ref(&o.expr, &items_final) {
+                    Some(name) => col(name),
+                    None => self.expr(&o.expr)?,
+                },
+            };
+            order_exprs.push(e);
+        }
+        self.finish(plan, items_final, order_exprs, &order_by, distinct, q)
+    }
+
+    fn same_name(&self, a: &str, b: &str) -> bool {
+        match self.sem.identifier_case {
+            IdentifierCase::Sensitive => a == b,
+            IdentifierCase::Insensitive => a.eq_ignore_ascii_case(b),
+        }
+    }
+
+    /// `ORDER BY name` naming a select item's output (an alias, or a column kept as
+    /// is). Matched as the semantics says; when nothing matches that way, a unique
+    /// select alias equal but for case is taken (`... AS Total ORDER BY total`), since
+    /// an alias of the same query is what the user meant.
+    fn alias_ref(&self, e: &ast::Expr, items: &[Item]) -> Option<String> {
+        let ast::Expr::Identifier(i) = e else {
+            return None;
+        };
+        let hits: Vec<&Item> = items
+            .iter()
+            .filter(|it| self.same_name(&it.name, &i.value))
+            .collect();
+        if let [one] = hits.as_slice() {
+            return Some(one.name.clone());
+        }
+        let loose: Vec<&Item> = items
+            .iter()
+            .filter(|it| it.name.eq_ignore_ascii_case(&i.value))
+            .collect();
+        match (hits.is_empty(), loose.as_slice()) {
+            (true, [one]) if !matches!(&one.expr, Expr::Column(c) if c == &one.name) => {
+                Some(one.name.clone())
+            }
+            _ => None,
+        }
+    }
+
+    /// Replaces bare references to select aliases (HAVING total > 1) by their expressions.
+    fn resolve_aliases(&self, e: &Expr, items: &[Item]) -> Result<Expr> {
+        Ok(e.clone()
+            .transform_up(&mut |x| match &x {
+                Expr::Column(c) => match items.iter().find(|it| {
+                    self.same_name(&it.name, c) && !matches!(&it.expr, Expr::Column(n) if n == c)
+                }) {
+                    Some(it) if it.expr.column_refs().iter().all(|r| r.starts_with("__")) => {
+                        Ok(partita_plan::Transformed::yes(it.expr.clone()))
+                    }
+                    _ => Ok(partita_plan::Transformed::no(x)),
+                },
+                _ => Ok(partita_plan::Transformed::no(x)),
+            })?
+            .data)
+    }
+
+    /// `ORDER BY 2` / `GROUP BY 1`: the 0-based select item, or None when not an ordinal.
+    fn ordinal(&self, e: &ast::Expr, n: usize) -> Result<Option<usize>> {
+        if let ast::Expr::Value(v) = e {
+            if let ast::Value::Number(s, _) = &v.value {
+                let k: usize = s
+                    .parse()
+                    .map_err(|_| sql_err(format!("invalid position {s}"), e))?;
+                if k == 0 || k > n {
+                    return Err(sql_err(
+                        format!("position {k} is not in the select list (1 to {n})"),
+                        e,
+                    ));
+                }
+                return Ok(Some(k - 1));
+            }
+        }
+        Ok(None)
+    }
+
+    /// Rewrites an expression over the FROM rows into one over the aggregate's output:
+    /// aggregates become `__agg{i}` columns, group expressions their key columns; any
+    /// other column is an error.
+    fn rewrite_over_groups(
+        &self,
+        e: &Expr,
+        groups: &[(Expr, String)],
+        aggs: &mut Vec<(Expr, String)>,
+        input: &LogicalPlan,
+        at_node: &dyn Spanned,
+    ) -> Result<Expr> {
+        let schema = input.schema();
+        let resolved = at(e.clone().resolve(schema, &self.sem), &Wrap(at_node))?;
+        fn go(
+            e: Expr,
+            groups: &[(Expr, String)],
+            aggs: &mut Vec<(Expr, String)>,
+        ) -> std::result::Result<Expr, String> {
+            if let Some((_, name)) = groups.iter().find(|(g, _)| *g == e) {
+                return Ok(col(name.clone()));
+            }
+            match e {
+                Expr::Aggregate { .. } => {
+                    let name = match aggs.iter().find(|(a, _)| *a == e) {
+                        Some((_, n)) => n.clone(),
+                        None => {
+                            let n = format!("__agg{}", aggs.len());
+                            aggs.push((e, n.clone()));
+                            n
+                        }
+                    };
+                    Ok(col(name))
+                }
+                Expr::Column(c) => Err(c),
+                Expr::Alias(inner, n) => Ok(go(*inner, groups, aggs)?.alias(n)),
+                other => {
+                    let mut err = None;
+                    let rebuilt = rebuild_children(other, &mut |c| match go(c, groups, aggs) {
+                        Ok(x) => x,
+                        Err(name) => {
+                            err.get_or_insert(name);
+                            lit(0)
+                        }
+                    });
+                    match err {
+                        Some(name) => Err(name),
+                        None => Ok(rebuilt),
+                    }
+                }
+            }
+        }
+        go(resolved, groups, aggs).map_err(|name| {
+            sql_err(
+                format!(
+                    "column '{name}' must appear in GROUP BY or be used in an aggregate function"
+                ),
+                &Wrap(at_node),
+            )
+        })
+    }
+
+    /// Projection of the select items (plus hidden ORDER BY columns), DISTINCT,
+    /// ORDER BY, dropping hidden columns, LIMIT/OFFSET.
+    fn finish(
+        &self,
+        plan: LogicalPlan,
+        items: Vec<Item>,
+        order_exprs: Vec<Expr>,
+        order_by: &[&ast::OrderByExpr],
+        distinct: bool,
+        q: &ast::Query,
+    ) -> Result<LogicalPlan> {
+        let mut exprs: Vec<Expr> = items
+            .iter()
+            .map(|it| {
+                if it.expr.output_name() == it.name {
+                    it.expr.clone()
+                } else {
+                    it.expr.clone().alias(it.name.clone())
+                }
+            })
+            .collect();
+        let visible = exprs.len();
+        let mut sort_cols = vec![];
+        for (i, e) in order_exprs.iter().enumerate() {
+            match e {
+                Expr::Column(c) if items.iter().any(|it| &it.name == c) => {
+                    sort_cols.push(c.clone())
+                }
+                other => {
+                    if let Some(it) = items.iter().find(|it| it.expr == *other) {
+                        sort_cols.push(it.name.clone());
+                    } else {
+                        if distinct {
+                            return Err(sql_err("with SELECT DISTINCT, ORDER BY expressions must appear in the select list", order_by[i]));
+                        }
+                        let name = format!("__order{i}");
+                        exprs.push(other.clone().alias(name.clone()));
+                        sort_cols.push(name);
+                    }
+                }
+            }
+        }
+        let src: &dyn Spanned = q;
+        let mut plan = at(
+            Projection::try_new(Arc::new(plan), exprs, &self.sem).map(LogicalPlan::Projection),
+            &Wrap(src),
+        )?;
+        if distinct {
+            plan = LogicalPlan::Distinct(Distinct {
+                input: Arc::new(plan),
+            });
+        }
+        if !sort_cols.is_empty() {
+            let keys = sort_cols
+                .iter()
+                .zip(order_by)
+                .map(|(c, o)| {
+                    let descending = matches!(o.options.sort, Some(ast::OrderBySort::Desc));
+                    let nulls = match o.options.nulls_first {
+                        Some(true) => NullPlacement::First,
+                        Some(false) => NullPlacement::Last,
+                        None => NullPlacement::Default,
+                    };
+                    SortExpr::new(c.clone(), descending, nulls)
+                })
+                .collect();
+            plan = at(
+                Sort::try_new(Arc::new(plan), keys, None, &self.sem).map(LogicalPlan::Sort),
+                q,
+            )?;
+        }
+        if plan.schema().len() > visible {
+            let keep: Vec<Expr> = plan.schema().fields()[..visible]
+                .iter()
+                .map(|f| col(f.name.clone()))
+                .collect();
+            plan = at(
+                Projection::try_new(Arc::new(plan), keep, &self.sem).map(LogicalPlan::Projection),
+                q,
+            )?;
+        }
+        self.order_limit(plan, q, &[], Some(()))
+    }
+
+    /// LIMIT / OFFSET (and, for a parenthesized query body, its ORDER BY).
+    fn order_limit(
+        &self,
+        plan: LogicalPlan,
+        q: &ast::Query,
+        _: &[Expr],
+        ordered: Option<()>,
+    ) -> Result<LogicalPlan> {
+        if ordered.is_none() && q.order_by.is_some() {
+            return Err(sql_err(
+                "ORDER BY on a parenthesized query is not supported; use a subquery in FROM",
+                q,
+            ));
+        }
+        let (limit, offset) = match &q.limit_clause {
+            None => (None, None),
+            Some(ast::LimitClause::LimitOffset {
+                limit,
+                offset,
+                limit_by,
+            }) => {
+                if !limit_by.is_empty() {
+                    return Err(sql_err("LIMIT BY is not supported", q));
+                }
+                (limit.clone(), offset.as_ref().map(|o| o.value.clone()))
+            }
+            Some(ast::LimitClause::OffsetCommaLimit { offset, limit }) => {
+                (Some(limit.clone()), Some(offset.clone()))
+            }
+        };
+        let count = |e: &ast::Expr, what: &str| -> Result<usize> {
+            match e {
+                ast::Expr::Value(v) => match &v.value {
+                    ast::Value::Number(s, _) => s.parse().map_err(|_| {
+                        sql_err(format!("{what} must be a non-negative integer, got {s}"), e)
+                    }),
+                    other => Err(sql_err(
+                        format!("{what} must be a non-negative integer, got {other}"),
+                        e,
+                    )),
+                },
+                other => Err(sql_err(
+                    format!("{what} must be a non-negative integer literal, got {other}"),
+                    e,
+                )),
+            }
+        };
+        let fetch = match &limit {
+            Some(ast::Expr::Value(v)) if matches!(v.value, ast::Value::Null) => None,
+            Some(l) => Some(count(l, "LIMIT")?),
+            None => None,
+        };
+        let skip = match &offset {
+            Some(o) => count(o, "OFFSET")?,
+            None => 0,
+        };
+        if fetch.is_none() && skip == 0 {
+            return Ok(plan);
+        }
+        Ok(LogicalPlan::Limit(Limit {
+            input: Arc::new(plan),
+            skip,
+            fetch,
+        }))
+    }
+
+    fn expr(&self, e: &ast::Expr) -> Result<Expr> {
+        use ast::Expr as E;
+        Ok(match e {
+            E::Identifier(i) => col(ident_name(i)),
+            E::CompoundIdentifier(parts) => {
+                col(ident_name(parts.last().expect("at least one part")))
+            }
+            E::Value(v) => Expr::Literal(self.value(&v.value, e)?),
+            E::Nested(inner) => self.expr(inner)?,
+            E::IsNull(x) => self.expr(x)?.is_null(),
+            E::IsNotNull(x) => self.expr(x)?.is_not_null(),
+            E::IsTrue(x) => self.expr(x)?.eq(lit(true)),
+            E::IsFalse(x) => self.expr(x)?.eq(lit(false)),
+            E::IsNotDistinctFrom(a, b) => self.expr(a)?.null_safe_eq(self.expr(b)?),
+            E::IsDistinctFrom(a, b) => self.expr(a)?.null_safe_eq(self.expr(b)?).not(),
+            E::InList {
+                expr,
+                list,
+                negated,
+            } => {
+                let list = list
+                    .iter()
+                    .map(|x| self.expr(x))
+                    .collect::<Result<Vec<_>>>()?;
+                Expr::InList {
+                    expr: Box::new(self.expr(expr)?),
+                    list,
+                    negated: *negated,
+                }
+            }
+            E::Between {
+                expr,
+                negated,
+                low,
+                high,
+            } => {
+                let b = self.expr(expr)?.between(self.expr(low)?, self.expr(high)?);
+                if *negated {
+                    b.not()
+                } else {
+                    b
+                }
+            }
+            E::Like {
+                negated,
+                expr,
+                pattern,
+                escape_char,
+                any,
+            } => {
+                if *any || escape_char.is_some() {
+                    return Err(sql_err("LIKE ANY and LIKE ... ESCAPE are not supported", e));
+                }
+                let p = match pattern.as_ref() {
+                    E::Value(v) => match &v.value {
+                        ast::Value::SingleQuotedString(s) => s.clone(),
+                        other => {
+                            return Err(sql_err(
+                                format!("LIKE expects a string pattern, got {other}"),
+                                pattern.as_ref(),
+                            ))
+                        }
+                    },
+                    other => return Err(sql_err("LIKE expects a string literal pattern", other)),
+                };
+                Expr::Like {
+                    expr: Box::new(self.expr(expr)?),
+                    pattern: p,
+                    negated: *negated,
+                }
+            }
+            E::UnaryOp { op, expr } => match op {
+                ast::UnaryOperator::Not => self.expr(expr)?.not(),
+                ast::UnaryOperator::Minus => match self.expr(expr)? {
+                    Expr::Literal(ScalarValue::Int64(Some(v))) => lit(-v),
+                    Expr::Literal(ScalarValue::Float64(Some(v))) => lit(-v),
+                    other => -other,
+                },
+                ast::UnaryOperator::Plus => self.expr(expr)?,
+                other => return Err(sql_err(format!("unsupported operator {other}"), e)),
+            },
+            E::BinaryOp { left, op, right } => {
+                let op = match op {
+                    ast::BinaryOperator::Plus => Op::Plus,
+                    ast::BinaryOperator::Minus => Op::Minus,
+                    ast::BinaryOperator::Multiply => Op::Multiply,
+                    ast::BinaryOperator::Divide => Op::Divide,
+                    ast::BinaryOperator::Modulo => Op::Modulo,
+                    ast::BinaryOperator::MyIntegerDivide
+                    | ast::BinaryOperator::DuckIntegerDivide => Op::IntegerDivide,
+                    ast::BinaryOperator::Eq => Op::Eq,
+                    ast::BinaryOperator::NotEq => Op::NotEq,
+                    ast::BinaryOperator::Lt => Op::Lt,
+                    ast::BinaryOperator::LtEq => Op::LtEq,
+                    ast::BinaryOperator::Gt => Op::Gt,
+                    ast::BinaryOperator::GtEq => Op::GtEq,
+                    ast::BinaryOperator::Spaceship => Op::NullSafeEq,
+                    ast::BinaryOperator::And => Op::And,
+                    ast::BinaryOperator::Or => Op::Or,
+                    other => return Err(sql_err(format!("unsupported operator {other}"), e)),
+                };
+                Expr::Binary {
+                    left: Box::new(self.expr(left)?),
+                    op,
+                    right: Box::new(self.expr(right)?),
+                }
+            }
+            E::Cast {
+                expr, data_type, ..
+            } => {
+                let type_name = data_type.to_string();
+                let t = DataType::parse(type_name.split('(').next().unwrap_or_default())
+                    .map_err(|_| sql_err(format!("unsupported type {data_type} in CAST"), e))?;
+                self.expr(expr)?.cast(t)
+            }
+            E::Case {
+                operand,
+                conditions,
+                else_result,
+                ..
+            } => {
+                let mut branches = vec![];
+                for w in conditions {
+                    let c = self.expr(&w.condition)?;
+                    let c = match operand {
+                        Some(op) => self.expr(op)?.eq(c),
+                        None => c,
+                    };
+                    branches.push((c, self.expr(&w.result)?));
+                }
+                let otherwise = else_result
+                    .as_ref()
+                    .map(|x| self.expr(x).map(Box::new))
+                    .transpose()?;
+                Expr::Case {
+                    branches,
+                    otherwise,
+                }
+            }
+            E::Function(f) => self.function(f, e)?,
+            other => return Err(sql_err(format!("unsupported expression: {other}"), other)),
+        })
+    }
+
+    fn value(&self, v: &ast::Value, at_node: &ast::Expr) -> Result<ScalarValue> {
+        Ok(match v {
+            ast::Value::Number(s, _) => match s.parse::<i64>() {
+                Ok(i) => ScalarValue::Int64(Some(i)),
+                Err(_) => ScalarValue::Float64(Some(
+                    s.parse()
+                        .map_err(|_| sql_err(format!("invalid number {s}"), at_node))?,
+                )),
+            },
+            ast::Value::SingleQuotedString(s) => ScalarValue::Utf8(Some(s.clone())),
+            ast::Value::Boolean(b) => ScalarValue::Boolean(Some(*b)),
+            ast::Value::Null => ScalarValue::Null,
+            other => return Err(sql_err(format!("unsupported literal {other}"), at_node)),
+        })
+    }
+
+    fn function(&self, f: &ast::Function, e: &ast::Expr) -> Result<Expr> {
+        let name = object_name(&f.name).to_ascii_lowercase();
+        if f.over.is_some() {
+            return Err(sql_err(
+                format!("window functions ({name} OVER ...) are not supported yet"),
+                e,
+            ));
+        }
+        let (args, distinct, star) = match &f.args {
+            ast::FunctionArguments::None => (vec![], false, false),
+            ast::FunctionArguments::List(l) => {
+                let distinct = matches!(
+                    l.duplicate_treatment,
+                    Some(ast::DuplicateTreatment::Distinct)
+                );
+                let mut out = vec![];
+                let mut star = false;
+                for a in &l.args {
+                    match a {
+                        ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(x)) => {
+                            out.push(self.expr(x)?)
+                        }
+                        ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Wildcard) => star = true,
+                        other => return Err(sql_err(format!("unsupported argument {other}"), e)),
+                    }
+                }
+                (out, distinct, star)
+            }
+            ast::FunctionArguments::Subquery(_) => {
+                return Err(sql_err("subquery arguments are not supported", e))
+            }
+        };
+        let agg = |func: AggregateFunction, args: Vec<Expr>| -> Result<Expr> {
+            if !func.accepts_arity(args.len()) {
+                return Err(sql_err(
+                    format!(
+                        "{name} takes {} argument(s), got {}",
+                        func.arity(),
+                        args.len()
+                    ),
+                    e,
+                ));
+            }
+            Ok(Expr::Aggregate { func, args })
+        };
+        let one = |args: &Vec<Expr>| -> Result<()> {
+            if args.len() == 1 {
+                Ok(())
+            } else {
+                Err(sql_err(
+                    format!("{name} takes 1 argument, got {}", args.len()),
+                    e,
+                ))
+            }
+        };
+        if distinct && name != "count" {
+            return Err(sql_err(
+                format!("{name}(DISTINCT ...) is not supported; only COUNT(DISTINCT x)"),
+                e,
+            ));
+        }
+        Ok(match name.as_str() {
+            "count" if star => agg(AggregateFunction::CountStar, vec![])?,
+            "count" if distinct => agg(AggregateFunction::CountDistinct, args)?,
+            "count" => agg(AggregateFunction::Count, args)?,
+            "sum" => agg(AggregateFunction::Sum, args)?,
+            "avg" | "mean" => agg(AggregateFunction::Mean, args)?,
+            "min" => agg(AggregateFunction::Min, args)?,
+            "max" => agg(AggregateFunction::Max, args)?,
+            "stddev" | "stddev_samp" | "std" => agg(AggregateFunction::Std { ddof: 1 }, args)?,
+            "stddev_pop" => agg(AggregateFunction::Std { ddof: 0 }, args)?,
+            "variance" | "var_samp" | "var" => agg(AggregateFunction::Var { ddof: 1 }, args)?,
+            "var_pop" => agg(AggregateFunction::Var { ddof: 0 }, args)?,
+            "median" => agg(AggregateFunction::Median, args)?,
+            "corr" => agg(AggregateFunction::Corr, args)?,
+            "first" => agg(AggregateFunction::First, args)?,
+            "last" => agg(AggregateFunction::Last, args)?,
+            "round" => match args.len() {
+                1 => Expr::Function {
+                    func: ScalarFunction::Round,
+                    args,
+                },
+                2 => Expr::Function {
+                    func: ScalarFunction::Round,
+                    args,
+                },
+                n => return Err(sql_err(format!("round takes 1 or 2 arguments, got {n}"), e)),
+            },
+            "abs" => {
+                one(&args)?;
+                Expr::Function {
+                    func: ScalarFunction::Abs,
+                    args,
+                }
+            }
+            "coalesce" => Expr::Function {
+                func: ScalarFunction::Coalesce,
+                args,
+            },
+            "lower" | "lcase" => {
+                one(&args)?;
+                Expr::Function {
+                    func: ScalarFunction::Lower,
+                    args,
+                }
+            }
+            "upper" | "ucase" => {
+                one(&args)?;
+                Expr::Function {
+                    func: ScalarFunction::Upper,
+                    args,
+                }
+            }
+            "length" | "char_length" | "character_length" | "len" => {
+                one(&args)?;
+                Expr::Function {
+                    func: ScalarFunction::Length,
+                    args,
+                }
+            }
+            "power" | "pow" => Expr::Function {
+                func: ScalarFunction::Power,
+                args,
+            },
+            other => return Err(sql_err(format!("unknown function '{other}'"), e)),
+        })
+    }
+}
+
+/// Adapts a `&dyn Spanned` to the `impl Spanned` the error helpers take.
+struct Wrap<'a>(&'a dyn Spanned);
+
+impl Spanned for Wrap<'_> {
+    fn span(&self) -> sqlparser::tokenizer::Span {
+        self.0.span()
+    }
+}
+
+/// Rebuilds an expression with each direct child replaced by `f(child)`.
+fn rebuild_children(e: Expr, f: &mut dyn FnMut(Expr) -> Expr) -> Expr {
+    let mut b = |x: Box<Expr>| Box::new(f(*x));
+    match e {
+        Expr::Column(_) | Expr::Literal(_) | Expr::Aggregate { .. } => e,
+        Expr::Alias(x, n) => Expr::Alias(b(x), n),
+        Expr::Binary { left, op, right } => {
+            let l = b(left);
+            let r = b(right);
+            Expr::Binary {
+                left: l,
+                op,
+                right: r,
+            }
+        }
+        Expr::Not(x) => Expr::Not(b(x)),
+        Expr::IsNull(x) => Expr::IsNull(b(x)),
+        Expr::IsNotNull(x) => Expr::IsNotNull(b(x)),
+        Expr::InList {
+            expr,
+            list,
+            negated,
+        } => {
+            let x = b(expr);
+            Expr::InList {
+                expr: x,
+                list: list.into_iter().map(&mut *f).collect(),
+                negated,
+            }
+        }
+        Expr::Between {
+            expr,
+            low,
+            high,
+            negated,
+        } => {
+            let x = b(expr);
+            let l = b(low);
+            let h = b(high);
+            Expr::Between {
+                expr: x,
+                low: l,
+                high: h,
+                negated,
+            }
+        }
+        Expr::Like {
+            expr,
+            pattern,
+            negated,
+        } => Expr::Like {
+            expr: b(expr),
+            pattern,
+            negated,
+        },
+        Expr::Cast { expr, to } => Expr::Cast { expr: b(expr), to },
+        Expr::Function { func, args } => Expr::Function {
+            func,
+            args: args.into_iter().map(&mut *f).collect(),
+        },
+        Expr::Case {
+            branches,
+            otherwise,
+        } => {
+            let branches = branches.into_iter().map(|(c, v)| (f(c), f(v))).collect();
+            let otherwise = otherwise.map(|o| Box::new(f(*o)));
+            Expr::Case {
+                branches,
+                otherwise,
+            }
+        }
+    }
+}
+
+fn first_words(s: &str) -> String {
+    s.split_whitespace().take(3).collect::<Vec<_>>().join(" ")
+}
