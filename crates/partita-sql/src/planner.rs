@@ -171,7 +171,30 @@ fn parse_error(sql: &str, e: sqlparser::parser::ParserError) -> Error {
             message = text[..i].to_string();
         }
     }
-    let span = span.or_else(|| guess_position(sql, &message));
+    // sqlparser sometimes reports the position after the offending token; trust it
+    // only when the text there is that token.
+    let found = message
+        .rsplit("found: ")
+        .next()
+        .filter(|_| message.contains("found: "))
+        .map(str::trim);
+    let points_at_found = |s: &Span| match found {
+        Some(tok) if tok != "EOF" => sql
+            .lines()
+            .nth(s.line as usize - 1)
+            .and_then(|l| {
+                l.get(
+                    l.char_indices()
+                        .nth(s.column as usize - 1)
+                        .map(|(b, _)| b)?..,
+                )
+            })
+            .is_some_and(|rest| rest.starts_with(tok)),
+        _ => true,
+    };
+    let span = span
+        .filter(points_at_found)
+        .or_else(|| guess_position(sql, &message));
     Error::Sql {
         message: format!("syntax error: {message}"),
         span,
@@ -560,7 +583,7 @@ impl Planner<'_> {
                 });
             }
             let having_expr = match &having {
-                Some((h, src)) => Some((self.resolve_aliases(h, &items_final)?, *src)),
+                Some((h, src)) => Some((self.resolve_aliases(h, &items, &plan)?, *src)),
                 None => None,
             };
             let having_expr = match having_expr {
@@ -605,6 +628,17 @@ impl Planner<'_> {
                 )?;
             }
             return self.finish(plan, items_final, order_exprs, &order_by, distinct, q);
+        }
+        for (item, src) in &items {
+            if let Some(src) = src {
+                at(
+                    item.expr
+                        .clone()
+                        .resolve(plan.schema(), &self.sem)
+                        .and_then(|e| e.data_type(plan.schema(), &self.sem)),
+                    *src,
+                )?;
+            }
         }
         let items_final: Vec<Item> = items.into_iter().map(|(i, _)| i).collect();
         let mut order_exprs = vec![];
@@ -655,18 +689,22 @@ impl Planner<'_> {
         }
     }
 
-    /// Replaces bare references to select aliases (HAVING total > 1) by their expressions.
-    fn resolve_aliases(&self, e: &Expr, items: &[Item]) -> Result<Expr> {
+    /// Replaces references to select aliases (`HAVING total > 1`) by the aliased
+    /// expressions, for names that are not columns of the input.
+    fn resolve_aliases(
+        &self,
+        e: &Expr,
+        items: &[(Item, Option<&ast::Expr>)],
+        input: &LogicalPlan,
+    ) -> Result<Expr> {
         Ok(e.clone()
             .transform_up(&mut |x| match &x {
-                Expr::Column(c) => match items.iter().find(|it| {
-                    self.same_name(&it.name, c) && !matches!(&it.expr, Expr::Column(n) if n == c)
-                }) {
-                    Some(it) if it.expr.column_refs().iter().all(|r| r.starts_with("__")) => {
-                        Ok(partita_plan::Transformed::yes(it.expr.clone()))
+                Expr::Column(c) if input.schema().resolve(c, &self.sem).is_err() => {
+                    match items.iter().find(|(it, _)| self.same_name(&it.name, c)) {
+                        Some((it, _)) => Ok(partita_plan::Transformed::yes(it.expr.clone())),
+                        None => Ok(partita_plan::Transformed::no(x)),
                     }
-                    _ => Ok(partita_plan::Transformed::no(x)),
-                },
+                }
                 _ => Ok(partita_plan::Transformed::no(x)),
             })?
             .data)
