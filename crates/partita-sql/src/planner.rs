@@ -415,6 +415,12 @@ impl Planner<'_> {
                 let plan = self.query(inner)?;
                 return self.order_limit(plan, q, &[], None);
             }
+            ast::SetExpr::SetOperation { op, .. } => {
+                return Err(sql_err(
+                    format!("{op} (a set operation) is not supported yet"),
+                    q.body.as_ref(),
+                ))
+            }
             other => {
                 return Err(sql_err(
                     format!(
@@ -532,6 +538,19 @@ impl Planner<'_> {
             || having.is_some();
         let mut items_final: Vec<Item> = vec![];
         if aggregating {
+            // Type errors of aggregates point at their select item.
+            for (item, src) in &items {
+                if let (Some(src), true) = (src, item.expr.contains_aggregate()) {
+                    let typed = item
+                        .expr
+                        .clone()
+                        .resolve(plan.schema(), &self.sem)
+                        .and_then(|e| e.data_type(plan.schema(), &self.sem));
+                    if let Err(e @ Error::Plan(_)) = typed {
+                        return at(Err(e), *src);
+                    }
+                }
+            }
             // GROUP BY items: ordinals and select aliases first, then expressions.
             let mut groups: Vec<(Expr, String)> = vec![];
             for g in &group_by {

@@ -174,3 +174,21 @@ fn plans_read_like_the_query() {
         "Limit: skip=0, fetch=3\n  Sort: m DESC NULLS LAST\n    Projection: origin, __agg0 AS m\n      Filter: __agg1 > 1\n        Aggregate: groupBy=[origin], aggr=[mean(dep_delay) AS __agg0, count(*) AS __agg1]\n          Filter: distance > 100\n            Scan: test\n"
     );
 }
+
+#[test]
+fn aggregate_type_errors_point_at_the_item_and_set_operations_are_named() {
+    let (m, s) = err(
+        "SELECT origin, SUM(origin) FROM flights GROUP BY origin",
+        Semantics::spark(),
+    );
+    assert!(m.contains("sum expects a number"), "{m}");
+    assert_eq!(s, at(1, 16));
+    let (m, _) = err(
+        "SELECT origin FROM flights UNION SELECT origin FROM flights",
+        Semantics::pandas(),
+    );
+    assert!(
+        m.contains("UNION (a set operation) is not supported yet"),
+        "{m}"
+    );
+}
