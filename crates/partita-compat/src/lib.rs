@@ -1,0 +1,377 @@
+//! # partita-compat
+//!
+//! The compatibility harness: runs recorded cases (tests/compat/FORMAT.md) under
+//! the pandas and Spark presets, for several partition counts, and compares
+//! Partita's results with what real pandas and real Spark returned.
+//!
+//! - [`Case`] is one case file (tables, SQL, expected results per engine).
+//! - [`run_case`] runs one case under one preset and partition count.
+//! - [`compare`] applies the comparison rules: numeric tolerance, NaN vs null per
+//!   preset, ordered runs on `order_by`, multisets elsewhere, expected errors.
+//!
+//! ```
+//! use partita_compat::{Case, run_case};
+//! let case: Case = serde_json::from_str(r#"{
+//!   "id": "demo", "about": "", "sql": "SELECT k, COUNT(*) AS n FROM t GROUP BY k",
+//!   "tables": {"t": {"columns": [{"name": "k", "type": "str"}], "rows": [["a"], [null], ["a"]]}},
+//!   "expected": {
+//!     "pandas": {"columns": ["k", "n"], "order_by": ["k"], "rows": [["a", 2]]},
+//!     "spark": {"columns": ["k", "n"], "order_by": [], "rows": [["a", 2], [null, 1]]}
+//!   }
+//! }"#).unwrap();
+//! assert!(run_case(&case, "pandas", 2).is_ok());
+//! assert!(run_case(&case, "spark", 3).is_ok());
+//! ```
+#![deny(missing_docs)]
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use partita::prelude::NamedFrom;
+use partita::{
+    format_value, value_at, DataFrame, Error, ScalarValue, Semantics, Series, Session, SqlContext,
+};
+use serde::Deserialize;
+use serde_json::Value;
+
+/// One column of a case table.
+#[derive(Debug, Clone, Deserialize)]
+pub struct ColumnSpec {
+    /// Its name.
+    pub name: String,
+    /// `bool`, `i64`, `f64` or `str`.
+    #[serde(rename = "type")]
+    pub dtype: String,
+}
+
+/// A case table: columns and row-major values.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Table {
+    /// The columns.
+    pub columns: Vec<ColumnSpec>,
+    /// The rows; `null` is missing, `"NaN"`, `"inf"`, `"-inf"` are those floats.
+    pub rows: Vec<Vec<Value>>,
+}
+
+/// What an engine returned: rows, or an error.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum Expectation {
+    /// The engine raised an error (its condition or exception name).
+    Error {
+        /// The error name.
+        error: String,
+    },
+    /// The engine returned rows.
+    Rows {
+        /// Column names in order.
+        columns: Vec<String>,
+        /// Columns whose sequence of values is part of the result.
+        order_by: Vec<String>,
+        /// The rows.
+        rows: Vec<Vec<Value>>,
+    },
+}
+
+/// One recorded case.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Case {
+    /// Unique id, equal to the file name.
+    pub id: String,
+    /// Which behaviour the case pins.
+    #[serde(default)]
+    pub about: String,
+    /// The input tables.
+    pub tables: BTreeMap<String, Table>,
+    /// The query.
+    pub sql: String,
+    /// The expectations, by preset name (`pandas`, `spark`).
+    pub expected: BTreeMap<String, Expectation>,
+}
+
+impl Case {
+    /// Reads a case file.
+    pub fn load(path: &Path) -> Result<Case, String> {
+        let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+        serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))
+    }
+
+    /// The category: the id's first word (`groupby-null-key` → `groupby`).
+    pub fn category(&self) -> &str {
+        self.id.split('-').next().unwrap_or(&self.id)
+    }
+}
+
+/// Reads every `*.json` case of a directory, sorted by id.
+pub fn load_dir(dir: &Path) -> Result<Vec<Case>, String> {
+    let mut paths: Vec<_> = std::fs::read_dir(dir)
+        .map_err(|e| format!("{}: {e}", dir.display()))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "json"))
+        .collect();
+    paths.sort();
+    paths.iter().map(|p| Case::load(p)).collect()
+}
+
+fn float_of(v: &Value) -> Result<Option<f64>, String> {
+    Ok(match v {
+        Value::Null => None,
+        Value::String(s) if s == "NaN" => Some(f64::NAN),
+        Value::String(s) if s == "inf" => Some(f64::INFINITY),
+        Value::String(s) if s == "-inf" => Some(f64::NEG_INFINITY),
+        Value::Number(n) => n.as_f64(),
+        other => return Err(format!("not a float: {other}")),
+    })
+}
+
+/// The columns of a case table as series, with their declared types (NaN and null
+/// kept apart).
+pub fn table_columns(table: &Table) -> Result<Vec<Series>, String> {
+    table
+        .columns
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            let name = c.name.as_str().into();
+            let cells = table.rows.iter().map(|r| r.get(i).unwrap_or(&Value::Null));
+            Ok(match c.dtype.as_str() {
+                "i64" => Series::new(name, cells.map(|v| v.as_i64()).collect::<Vec<_>>()),
+                "f64" => Series::new(name, cells.map(float_of).collect::<Result<Vec<_>, _>>()?),
+                "str" => Series::new(
+                    name,
+                    cells
+                        .map(|v| v.as_str().map(String::from))
+                        .collect::<Vec<_>>(),
+                ),
+                "bool" => Series::new(name, cells.map(|v| v.as_bool()).collect::<Vec<_>>()),
+                t => return Err(format!("unknown column type {t}")),
+            })
+        })
+        .collect()
+}
+
+/// Runs the case's SQL under `preset` with its tables split into `partitions`.
+pub fn run_case(case: &Case, preset: &str, partitions: usize) -> Result<(), String> {
+    let expected = case
+        .expected
+        .get(preset)
+        .ok_or_else(|| format!("no expectation for {preset}"))?;
+    let result = execute(case, preset, partitions)?;
+    compare(expected, &result, preset == "pandas")
+}
+
+/// The engine's result for the case (or its error).
+pub fn execute(
+    case: &Case,
+    preset: &str,
+    partitions: usize,
+) -> Result<Result<DataFrame, Error>, String> {
+    let semantics = Semantics::preset(preset).map_err(|e| e.to_string())?;
+    let session = Session::new()
+        .with_semantics(semantics)
+        .with_workers(2)
+        .with_split_every(2);
+    let mut ctx = SqlContext::new(session.clone());
+    for (name, t) in &case.tables {
+        let frame = session
+            .from_columns(table_columns(t)?, partitions)
+            .map_err(|e| e.to_string())?;
+        ctx.register(name.clone(), frame);
+    }
+    Ok(ctx.sql(&case.sql).and_then(|f| f.collect()))
+}
+
+/// A result cell as a comparable value.
+#[derive(Debug, Clone)]
+enum Cell {
+    Null,
+    Num(f64),
+    Str(String),
+    Bool(bool),
+}
+
+fn cell_of_json(v: &Value) -> Cell {
+    match v {
+        Value::Null => Cell::Null,
+        Value::Bool(b) => Cell::Bool(*b),
+        Value::Number(n) => Cell::Num(n.as_f64().unwrap_or(f64::NAN)),
+        Value::String(s) => match float_of(v) {
+            Ok(Some(x)) => Cell::Num(x),
+            _ => Cell::Str(s.clone()),
+        },
+        other => Cell::Str(other.to_string()),
+    }
+}
+
+fn cell_of_value(v: &ScalarValue) -> Cell {
+    match v {
+        v if v.is_null() => Cell::Null,
+        ScalarValue::Boolean(Some(b)) => Cell::Bool(*b),
+        ScalarValue::Int64(Some(i)) => Cell::Num(*i as f64),
+        ScalarValue::Float64(Some(x)) => Cell::Num(*x),
+        ScalarValue::Utf8(Some(s)) => Cell::Str(s.clone()),
+        _ => Cell::Null,
+    }
+}
+
+fn show(c: &Cell) -> String {
+    match c {
+        Cell::Null => "null".into(),
+        Cell::Num(x) => format_value(&ScalarValue::Float64(Some(*x))),
+        Cell::Str(s) => format!("'{s}'"),
+        Cell::Bool(b) => b.to_string(),
+    }
+}
+
+fn cells_equal(a: &Cell, b: &Cell, pandas: bool) -> bool {
+    let missing =
+        |c: &Cell| matches!(c, Cell::Null) || (pandas && matches!(c, Cell::Num(x) if x.is_nan()));
+    match (a, b) {
+        _ if missing(a) || missing(b) => missing(a) && missing(b),
+        (Cell::Num(x), Cell::Num(y)) => {
+            if x.is_nan() || y.is_nan() {
+                return x.is_nan() && y.is_nan();
+            }
+            if x == y {
+                return true;
+            }
+            let diff = (x - y).abs();
+            diff <= 1e-12 || diff <= 1e-9 * x.abs().max(y.abs())
+        }
+        (Cell::Str(x), Cell::Str(y)) => x == y,
+        (Cell::Bool(x), Cell::Bool(y)) => x == y,
+        _ => false,
+    }
+}
+
+fn rows_equal(a: &[Cell], b: &[Cell], pandas: bool) -> bool {
+    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| cells_equal(x, y, pandas))
+}
+
+/// Multiset equality by greedy matching (results are small).
+fn multiset_equal(a: &[Vec<Cell>], b: &[Vec<Cell>], pandas: bool) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut used = vec![false; b.len()];
+    a.iter().all(
+        |ra| match (0..b.len()).find(|&j| !used[j] && rows_equal(ra, &b[j], pandas)) {
+            Some(j) => {
+                used[j] = true;
+                true
+            }
+            None => false,
+        },
+    )
+}
+
+fn table_text(columns: &[String], rows: &[Vec<Cell>]) -> String {
+    let mut out = format!("    {}\n", columns.join(" | "));
+    for r in rows {
+        out.push_str(&format!(
+            "    {}\n",
+            r.iter().map(show).collect::<Vec<_>>().join(" | ")
+        ));
+    }
+    out
+}
+
+/// Compares a result with an expectation by the rules of FORMAT.md; the error is a
+/// readable diff.
+pub fn compare(
+    expected: &Expectation,
+    actual: &Result<DataFrame, Error>,
+    pandas: bool,
+) -> Result<(), String> {
+    let (columns, order_by, rows) = match expected {
+        Expectation::Error { error } => {
+            return match actual {
+                Err(_) => Ok(()),
+                Ok(df) => Err(format!(
+                    "expected the error {error}, got {} row(s)",
+                    df.height()
+                )),
+            }
+        }
+        Expectation::Rows {
+            columns,
+            order_by,
+            rows,
+        } => (columns, order_by, rows),
+    };
+    let df = match actual {
+        Ok(df) => df,
+        Err(e) => return Err(format!("expected rows, got the error: {e}")),
+    };
+    let got_cols: Vec<String> = df
+        .get_column_names()
+        .iter()
+        .map(|c| c.to_string())
+        .collect();
+    if &got_cols != columns {
+        return Err(format!(
+            "columns differ\n  expected {columns:?}\n  got      {got_cols:?}"
+        ));
+    }
+    let want: Vec<Vec<Cell>> = rows
+        .iter()
+        .map(|r| r.iter().map(cell_of_json).collect())
+        .collect();
+    let got: Vec<Vec<Cell>> = (0..df.height())
+        .map(|i| {
+            df.columns()
+                .iter()
+                .map(|c| {
+                    value_at(c.as_materialized_series(), i)
+                        .map(|v| cell_of_value(&v))
+                        .unwrap_or(Cell::Null)
+                })
+                .collect()
+        })
+        .collect();
+    let diff = |what: &str| {
+        format!(
+            "{what}\n  expected:\n{}  got:\n{}",
+            table_text(columns, &want),
+            table_text(columns, &got)
+        )
+    };
+    if want.len() != got.len() {
+        return Err(diff(&format!(
+            "row counts differ: expected {}, got {}",
+            want.len(),
+            got.len()
+        )));
+    }
+    let keys: Vec<usize> = order_by
+        .iter()
+        .filter_map(|c| columns.iter().position(|x| x == c))
+        .collect();
+    if keys.is_empty() {
+        return if multiset_equal(&want, &got, pandas) {
+            Ok(())
+        } else {
+            Err(diff("rows differ (compared as a multiset)"))
+        };
+    }
+    let key = |r: &Vec<Cell>| keys.iter().map(|&i| r[i].clone()).collect::<Vec<_>>();
+    let mut i = 0;
+    while i < want.len() {
+        let k = key(&want[i]);
+        let mut j = i + 1;
+        while j < want.len() && rows_equal(&key(&want[j]), &k, pandas) {
+            j += 1;
+        }
+        let same_keys = got[i..j].iter().all(|r| rows_equal(&key(r), &k, pandas));
+        if !same_keys || !multiset_equal(&want[i..j], &got[i..j], pandas) {
+            return Err(diff(&format!(
+                "rows {}..{} differ (ordered by {})",
+                i + 1,
+                j,
+                order_by.join(", ")
+            )));
+        }
+        i = j;
+    }
+    Ok(())
+}

@@ -1,0 +1,122 @@
+//! `partita-compat`: runs recorded pandas / Spark cases against Partita.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::Parser;
+use partita_compat::{load_dir, run_case};
+
+/// Checks Partita's pandas and Spark presets against recorded results.
+#[derive(Parser)]
+#[command(name = "partita-compat", version)]
+struct Args {
+    /// The directory of case files (*.json).
+    #[arg(long)]
+    cases: PathBuf,
+    /// Which presets to check: pandas, spark or both.
+    #[arg(long, default_value = "both")]
+    semantics: String,
+    /// Partition counts to run every case with.
+    #[arg(long, value_delimiter = ',', default_value = "1,2,3,7")]
+    partitions: Vec<usize>,
+    /// Only cases whose id contains this text.
+    #[arg(long)]
+    filter: Option<String>,
+    /// Writes a JSON report of every case to this file.
+    #[arg(long)]
+    report: Option<PathBuf>,
+}
+
+fn main() -> ExitCode {
+    let args = Args::parse();
+    let presets: Vec<&str> = match args.semantics.as_str() {
+        "both" => vec!["pandas", "spark"],
+        "pandas" => vec!["pandas"],
+        "spark" => vec!["spark"],
+        other => {
+            eprintln!("error: --semantics must be pandas, spark or both, not '{other}'");
+            return ExitCode::from(2);
+        }
+    };
+    if args.partitions.is_empty() || args.partitions.contains(&0) {
+        eprintln!("error: --partitions needs counts of at least 1");
+        return ExitCode::from(2);
+    }
+    let cases = match load_dir(&args.cases) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let cases: Vec<_> = cases
+        .into_iter()
+        .filter(|c| {
+            args.filter
+                .as_ref()
+                .is_none_or(|f| c.id.contains(f.as_str()))
+        })
+        .collect();
+    let mut per_category: BTreeMap<String, (usize, usize)> = BTreeMap::new();
+    let mut report = vec![];
+    let (mut passed, mut failed) = (0, 0);
+    for case in &cases {
+        let mut failure: Option<String> = None;
+        'runs: for preset in &presets {
+            for &n in &args.partitions {
+                if let Err(diff) = run_case(case, preset, n) {
+                    failure = Some(format!(
+                        "FAIL {} [{preset}, {n} partition{}]\n  SQL: {}\n  {}\n",
+                        case.id,
+                        if n == 1 { "" } else { "s" },
+                        case.sql,
+                        diff.replace('\n', "\n  ")
+                    ));
+                    break 'runs;
+                }
+            }
+        }
+        let entry = per_category.entry(case.category().to_string()).or_default();
+        match &failure {
+            None => {
+                passed += 1;
+                entry.0 += 1;
+            }
+            Some(text) => {
+                failed += 1;
+                entry.1 += 1;
+                println!("{text}");
+            }
+        }
+        report.push(
+            serde_json::json!({"id": case.id, "passed": failure.is_none(), "failure": failure}),
+        );
+    }
+    println!("| category | passed | failed |");
+    println!("|---|---|---|");
+    for (cat, (p, f)) in &per_category {
+        println!("| {cat} | {p} | {f} |");
+    }
+    println!(
+        "presets: {}; partitions: {:?}",
+        presets.join(", "),
+        args.partitions
+    );
+    if let Some(path) = &args.report {
+        let text = serde_json::to_string_pretty(
+            &serde_json::json!({"passed": passed, "failed": failed, "cases": report}),
+        )
+        .expect("json");
+        if let Err(e) = std::fs::write(path, text) {
+            eprintln!("error: cannot write {}: {e}", path.display());
+            return ExitCode::from(2);
+        }
+    }
+    println!("{passed} passed, {failed} failed");
+    if failed > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
