@@ -70,6 +70,37 @@ fn wrap(plan: LogicalPlan, conjuncts: Vec<Expr>, sem: &Semantics) -> Result<Logi
     }
 }
 
+/// Output name → input column, for the expressions that are plain (aliased) columns.
+fn plain_columns(exprs: &[Expr]) -> HashMap<String, String> {
+    exprs
+        .iter()
+        .filter_map(|e| match e.unalias() {
+            Expr::Column(c) => Some((e.output_name(), c.clone())),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Moves the leading conjuncts that read only `map`'s columns below `node` (renamed
+/// to its input's names); the rest stay above it.
+fn push_below_renaming(
+    node: LogicalPlan,
+    map: HashMap<String, String>,
+    conjuncts: Vec<Expr>,
+    sem: &Semantics,
+) -> Result<(LogicalPlan, bool)> {
+    let (pushed, rest) = split_prefix(conjuncts, &map);
+    if pushed.is_empty() {
+        return Ok((wrap(node, rest, sem)?, false));
+    }
+    let input = node
+        .take_input()
+        .expect("a projection or aggregate has an input");
+    let (inner, _) = push(pushed, input, sem)?;
+    let node = node.with_new_input(Some(inner), sem)?;
+    Ok((wrap(node, rest, sem)?, true))
+}
+
 /// Applies `conjuncts` on top of `input`, as deep as they can go.
 fn push(conjuncts: Vec<Expr>, input: LogicalPlan, sem: &Semantics) -> Result<(LogicalPlan, bool)> {
     match input {
@@ -84,38 +115,12 @@ fn push(conjuncts: Vec<Expr>, input: LogicalPlan, sem: &Semantics) -> Result<(Lo
             Ok((LogicalPlan::Scan(scan), true))
         }
         LogicalPlan::Projection(p) => {
-            let map: HashMap<String, String> = p
-                .exprs
-                .iter()
-                .filter_map(|e| match e.unalias() {
-                    Expr::Column(c) => Some((e.output_name(), c.clone())),
-                    _ => None,
-                })
-                .collect();
-            let (pushed, rest) = split_prefix(conjuncts, &map);
-            if pushed.is_empty() {
-                return Ok((wrap(LogicalPlan::Projection(p), rest, sem)?, false));
-            }
-            let (inner, _) = push(pushed, (*p.input).clone(), sem)?;
-            let node = LogicalPlan::Projection(p).with_new_input(Some(inner), sem)?;
-            Ok((wrap(node, rest, sem)?, true))
+            let map = plain_columns(&p.exprs);
+            push_below_renaming(LogicalPlan::Projection(p), map, conjuncts, sem)
         }
         LogicalPlan::Aggregate(a) if !a.group_exprs.is_empty() => {
-            let map: HashMap<String, String> = a
-                .group_exprs
-                .iter()
-                .filter_map(|e| match e.unalias() {
-                    Expr::Column(c) => Some((e.output_name(), c.clone())),
-                    _ => None,
-                })
-                .collect();
-            let (pushed, rest) = split_prefix(conjuncts, &map);
-            if pushed.is_empty() {
-                return Ok((wrap(LogicalPlan::Aggregate(a), rest, sem)?, false));
-            }
-            let (inner, _) = push(pushed, (*a.input).clone(), sem)?;
-            let node = LogicalPlan::Aggregate(a).with_new_input(Some(inner), sem)?;
-            Ok((wrap(node, rest, sem)?, true))
+            let map = plain_columns(&a.group_exprs);
+            push_below_renaming(LogicalPlan::Aggregate(a), map, conjuncts, sem)
         }
         LogicalPlan::Sort(s) if s.fetch.is_none() => {
             let (inner, _) = push(conjuncts, (*s.input).clone(), sem)?;
