@@ -37,9 +37,9 @@ pub use session::Session;
 pub use sql::{SqlContext, SqlOutput};
 
 pub use partita_common::{
-    DataType, DefaultNullOrder, DivisionByZero, EmptySum, Error, Field, GroupOrder, IdentifierCase,
-    IntWithNulls, IntegerDivision, IntegerOverflow, Logic, NanSemantics, NullGroupKeys,
-    NullPlacement, Result, Rounding, ScalarValue, Schema, Semantics, SessionConfig,
+    CaseMapping, DataType, DefaultNullOrder, DivisionByZero, EmptySum, Error, Field, GroupOrder,
+    IdentifierCase, IntWithNulls, IntegerDivision, IntegerOverflow, Logic, NanSemantics,
+    NullGroupKeys, NullPlacement, Result, Rounding, ScalarValue, Schema, Semantics, SessionConfig,
 };
 pub use partita_core::display::{format_table, format_value};
 pub use partita_core::frame::scalar_at as value_at;

@@ -31,8 +31,8 @@ pub use config::SessionConfig;
 pub use error::{nearest_name, Error, Result, Span};
 pub use functions::{AggregateFunction, BinaryOperator, NullPlacement, ScalarFunction, SortKey};
 pub use semantics::{
-    DefaultNullOrder, DivisionByZero, EmptySum, GroupOrder, IdentifierCase, IntWithNulls,
-    IntegerDivision, IntegerOverflow, Logic, NanSemantics, NullGroupKeys, Rounding, Semantics,
-    SWITCH_NAMES,
+    CaseMapping, DefaultNullOrder, DivisionByZero, EmptySum, GroupOrder, IdentifierCase,
+    IntWithNulls, IntegerDivision, IntegerOverflow, Logic, NanSemantics, NullGroupKeys, Rounding,
+    Semantics, SWITCH_NAMES,
 };
 pub use types::{DataType, Field, ScalarValue, Schema, SchemaRef};

@@ -128,6 +128,16 @@ pub enum IntWithNulls {
     Int64,
 }
 
+/// How LOWER and UPPER map characters whose case mapping is not one-to-one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum CaseMapping {
+    /// pandas (pyarrow's utf8proc): one character to one character; `ß` upper-cases
+    /// to `ẞ`, and a character without a single-character mapping stays as it is.
+    Simple,
+    /// Spark (Java's `toUpperCase`): the full Unicode mapping; `ß` upper-cases to `SS`.
+    Full,
+}
+
 /// Every switch where pandas and Spark differ. Plain data: copy it, compare it, set
 /// one field. See `docs/semantics.md` for each switch with an example.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -156,6 +166,8 @@ pub struct Semantics {
     pub identifier_case: IdentifierCase,
     /// Integer columns with missing values.
     pub int_with_nulls: IntWithNulls,
+    /// LOWER / UPPER of characters without a one-to-one case mapping.
+    pub case_mapping: CaseMapping,
 }
 
 /// The switch names accepted by [`Semantics::set`], in documentation order.
@@ -172,6 +184,7 @@ pub const SWITCH_NAMES: &[&str] = &[
     "rounding",
     "identifier_case",
     "int_with_nulls",
+    "case_mapping",
 ];
 
 impl Semantics {
@@ -190,6 +203,7 @@ impl Semantics {
             rounding: Rounding::HalfEven,
             identifier_case: IdentifierCase::Sensitive,
             int_with_nulls: IntWithNulls::Float64,
+            case_mapping: CaseMapping::Simple,
         }
     }
 
@@ -208,6 +222,7 @@ impl Semantics {
             rounding: Rounding::HalfAwayFromZero,
             identifier_case: IdentifierCase::Insensitive,
             int_with_nulls: IntWithNulls::Int64,
+            case_mapping: CaseMapping::Full,
         }
     }
 
@@ -296,6 +311,9 @@ impl Semantics {
             "int_with_nulls" => {
                 pick!(int_with_nulls, "float64" => IntWithNulls::Float64, "int64" => IntWithNulls::Int64)
             }
+            "case_mapping" => {
+                pick!(case_mapping, "simple" => CaseMapping::Simple, "full" => CaseMapping::Full)
+            }
             other => {
                 return Err(Error::plan(format!(
                     "unknown semantics switch '{other}'{}; switches: {}",
@@ -359,6 +377,7 @@ impl Semantics {
                 "int_with_nulls",
                 snake(format!("{:?}", self.int_with_nulls)),
             ),
+            ("case_mapping", snake(format!("{:?}", self.case_mapping))),
         ]
     }
 }
@@ -396,6 +415,8 @@ with_setters! {
     with_identifier_case, identifier_case: IdentifierCase;
     /// Sets [`Semantics::int_with_nulls`].
     with_int_with_nulls, int_with_nulls: IntWithNulls;
+    /// Sets [`Semantics::case_mapping`].
+    with_case_mapping, case_mapping: CaseMapping;
 }
 
 impl Default for Semantics {

@@ -215,3 +215,33 @@ pub fn conform(df: DataFrame, schema: &Schema, semantics: &Semantics) -> Result<
 pub fn has_missing(s: &Series) -> bool {
     s.null_count() > 0
 }
+
+/// The rows `rows` of a frame, in that order.
+pub fn take_rows(df: &DataFrame, rows: &[u32]) -> Result<DataFrame> {
+    let idx = polars_core::prelude::IdxCa::from_vec("rows".into(), rows.to_vec());
+    df.take(&idx).map_err(pl_err)
+}
+
+/// Builds a column of `height` rows from pieces that each hold the values of some
+/// rows (`rows[k]` gets `values[k]`); the pieces cover every row exactly once.
+pub fn assemble(
+    pieces: Vec<(Vec<u32>, Series)>,
+    height: usize,
+    dtype: DataType,
+    name: &str,
+) -> Result<Series> {
+    let target = to_polars_type(dtype);
+    let mut all = Series::new_empty(name.into(), &target);
+    let mut position = vec![0u32; height];
+    let mut offset = 0u32;
+    for (rows, values) in pieces {
+        let values = values.cast(&target).map_err(pl_err)?;
+        for (k, r) in rows.iter().enumerate() {
+            position[*r as usize] = offset + k as u32;
+        }
+        offset += rows.len() as u32;
+        all.append(&values).map_err(pl_err)?;
+    }
+    let idx = polars_core::prelude::IdxCa::from_vec("position".into(), position);
+    Ok(all.take(&idx).map_err(pl_err)?.with_name(name.into()))
+}

@@ -385,6 +385,11 @@ pub fn filter_mask(s: &Series, sem: &Semantics) -> Result<BooleanChunked> {
     b.fill_null_with_values(false).map_err(pl_err)
 }
 
+/// True where a boolean column is true (false for false and missing).
+pub fn truthy(s: &Series) -> Result<Vec<bool>> {
+    Ok(bools(s)?.iter().map(|v| v == Some(true)).collect())
+}
+
 /// `x [NOT] IN (list)`; each list item is a series of the same length (literals
 /// broadcast). Under three-valued logic, no match with a NULL in the list (or a
 /// NULL `x`) is NULL; under two-valued logic it is false, except that pandas' `isin`
@@ -753,34 +758,36 @@ pub fn coalesce(args: &[Series], out: DataType) -> Result<Series> {
     Ok(acc.with_name(first.name().clone()))
 }
 
-/// `CASE WHEN c1 THEN v1 ... ELSE o END`: per row the value of the first true condition.
-pub fn case_when(
-    conditions: &[Series],
-    values: &[Series],
-    otherwise: &Series,
-    out: DataType,
-) -> Result<Series> {
-    let target = to_polars_type(out);
-    let mut acc = otherwise.cast(&target).map_err(pl_err)?;
-    for (c, v) in conditions.iter().zip(values).rev() {
-        let mask = bools(c)?.fill_null_with_values(false).map_err(pl_err)?;
-        let v = v.cast(&target).map_err(pl_err)?;
-        acc = v.zip_with(&mask, &acc).map_err(pl_err)?;
+/// One character's case under the simple (one-to-one) mapping of pyarrow's
+/// utf8proc: the full mapping when it is a single character, `ß` → `ẞ`, else the
+/// character itself.
+fn simple_case(c: char, upper: bool) -> char {
+    if upper && c == 'ß' {
+        return 'ẞ';
     }
-    Ok(acc.with_name(otherwise.name().clone()))
+    let mut mapped: Vec<char> = if upper {
+        c.to_uppercase().collect()
+    } else {
+        c.to_lowercase().collect()
+    };
+    if mapped.len() == 1 {
+        mapped.pop().expect("one character")
+    } else {
+        c
+    }
 }
 
-/// `LOWER`, `UPPER` (`upper = true`) of strings.
-pub fn change_case(s: &Series, upper: bool) -> Result<Series> {
+/// `LOWER`, `UPPER` (`upper = true`) of strings, with the semantics' case mapping.
+pub fn change_case(s: &Series, upper: bool, sem: &Semantics) -> Result<Series> {
     let ca = strs(s)?;
     let out: StringChunked = ca
         .iter()
         .map(|v| {
-            v.map(|v| {
-                if upper {
-                    v.to_uppercase()
-                } else {
-                    v.to_lowercase()
+            v.map(|v| match sem.case_mapping {
+                partita_common::CaseMapping::Full if upper => v.to_uppercase(),
+                partita_common::CaseMapping::Full => v.to_lowercase(),
+                partita_common::CaseMapping::Simple => {
+                    v.chars().map(|c| simple_case(c, upper)).collect()
                 }
             })
         })

@@ -4,7 +4,8 @@ use partita_common::{
     BinaryOperator, DataType, Error, Result, ScalarFunction, ScalarValue, Semantics,
 };
 use partita_core::frame::{
-    column, frame_with_height, normalize_nan, scalar_at, scalar_series, schema_of,
+    assemble, column, frame_with_height, normalize_nan, scalar_at, scalar_series, schema_of,
+    take_rows,
 };
 use partita_core::polars::Series;
 use partita_core::{scalar, Partition};
@@ -89,8 +90,8 @@ fn eval_inner(expr: &Expr, df: &Partition, sem: &Semantics) -> Result<Series> {
                 ScalarFunction::Abs => scalar::abs(&vals[0], sem)?,
                 ScalarFunction::Negate => scalar::negate(&vals[0], sem)?,
                 ScalarFunction::Coalesce => scalar::coalesce(&vals, out_type(expr, df, sem)?)?,
-                ScalarFunction::Lower => scalar::change_case(&vals[0], false)?,
-                ScalarFunction::Upper => scalar::change_case(&vals[0], true)?,
+                ScalarFunction::Lower => scalar::change_case(&vals[0], false, sem)?,
+                ScalarFunction::Upper => scalar::change_case(&vals[0], true, sem)?,
                 ScalarFunction::Length => scalar::length(&vals[0])?,
                 ScalarFunction::Power => scalar::power(&vals[0], &vals[1])?,
             }
@@ -98,22 +99,13 @@ fn eval_inner(expr: &Expr, df: &Partition, sem: &Semantics) -> Result<Series> {
         Expr::Case {
             branches,
             otherwise,
-        } => {
-            let t = out_type(expr, df, sem)?;
-            let conds = branches
-                .iter()
-                .map(|(c, _)| ev(c))
-                .collect::<Result<Vec<_>>>()?;
-            let vals = branches
-                .iter()
-                .map(|(_, v)| ev(v))
-                .collect::<Result<Vec<_>>>()?;
-            let other = match otherwise {
-                Some(o) => ev(o)?,
-                None => scalar_series("null", &ScalarValue::null_of(t), n),
-            };
-            scalar::case_when(&conds, &vals, &other, t)?
-        }
+        } => case_when(
+            branches,
+            otherwise.as_deref(),
+            df,
+            out_type(expr, df, sem)?,
+            sem,
+        )?,
         Expr::Aggregate { .. } => {
             return Err(Error::internal(format!(
                 "aggregate '{expr}' evaluated outside an aggregation"
@@ -121,6 +113,50 @@ fn eval_inner(expr: &Expr, df: &Partition, sem: &Semantics) -> Result<Series> {
         }
     };
     normalize_nan(s, sem)
+}
+
+/// `CASE WHEN`, evaluated lazily as SQL engines do: each condition only on the rows
+/// no earlier condition took, each value only on the rows its condition took, so
+/// `CASE WHEN b <> 0 THEN a / b END` never divides by zero.
+fn case_when(
+    branches: &[(Expr, Expr)],
+    otherwise: Option<&Expr>,
+    df: &Partition,
+    out: DataType,
+    sem: &Semantics,
+) -> Result<Series> {
+    let n = df.height();
+    let mut remaining: Vec<u32> = (0..n as u32).collect();
+    let mut pieces = vec![];
+    for (condition, value) in branches {
+        if remaining.is_empty() {
+            break;
+        }
+        let sub = take_rows(df, &remaining)?;
+        let hits = scalar::truthy(&eval_inner(condition, &sub, sem)?)?;
+        let mut taken = vec![];
+        let mut rest = vec![];
+        for (r, h) in remaining.iter().zip(hits) {
+            if h {
+                taken.push(*r);
+            } else {
+                rest.push(*r);
+            }
+        }
+        remaining = rest;
+        if !taken.is_empty() {
+            let values = eval_inner(value, &take_rows(df, &taken)?, sem)?;
+            pieces.push((taken, values));
+        }
+    }
+    if !remaining.is_empty() {
+        let values = match otherwise {
+            Some(o) => eval_inner(o, &take_rows(df, &remaining)?, sem)?,
+            None => scalar_series("null", &ScalarValue::null_of(out), remaining.len()),
+        };
+        pieces.push((remaining, values));
+    }
+    assemble(pieces, n, out, "case")
 }
 
 /// Keeps the rows where `predicate` is true. Conjuncts run left to right, each on the
