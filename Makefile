@@ -2,7 +2,7 @@
 CARGO ?= cargo
 N ?= 1000000
 
-.PHONY: all run test lint fmt bench doc clean
+.PHONY: all run test lint fmt bench doc clean compat-record
 
 all: test
 
@@ -16,6 +16,7 @@ test:
 	$(CARGO) test --workspace --all-targets
 	$(CARGO) test --workspace --doc
 	$(CARGO) run -q --example semantics_tour > /dev/null
+	$(CARGO) run -q -p partita-compat -- --cases tests/compat/cases
 
 ## rustfmt and clippy, warnings as errors.
 lint:
@@ -31,6 +32,16 @@ bench:
 
 doc:
 	$(CARGO) doc --workspace --no-deps
+
+## Records compat/specs/*.json with real pandas and real PySpark into tests/compat/cases
+## (creates .venv with the pinned versions on first use; needs Java 17 for Spark).
+PYTHON ?= python3
+VENV ?= .venv
+COMPAT_PINS = pandas==3.1.1 numpy==2.4.6 pyarrow==26.0.1 pyspark==4.3.0
+compat-record:
+	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/python -m pip install --quiet $(COMPAT_PINS)
+	$(VENV)/bin/python compat/record.py --out tests/compat/cases compat/specs/*.json
 
 clean:
 	$(CARGO) clean

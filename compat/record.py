@@ -1,0 +1,493 @@
+#!/usr/bin/env python3
+"""Records compatibility cases by running real pandas and real PySpark.
+
+Usage (normally through `make compat-record`, which pins the versions):
+
+    .venv/bin/python compat/record.py --out tests/compat/cases compat/specs/*.json
+
+A spec (compat/specs/<id>.json) holds `id`, `about`, `tables` (the case format of
+tests/compat/FORMAT.md), `sql`, `pandas`, `pyspark` and `order_by`
+(`{"pandas": [...], "spark": [...]}`: the output columns whose sequence is part of
+the result). The recorder
+
+- builds the inputs as shared/SEMANTICS.md describes: a pandas frame per table from
+  Python lists (None for missing, float('nan') for NaN, dtypes inferred), and a Spark
+  DataFrame per table with an explicit schema (bigint / double / string / boolean,
+  NaN and NULL kept apart), also registered as a temp view of the same name;
+- evaluates the `pandas` code with every table bound by name plus `pd` and `np`,
+  and the `pyspark` code with every table bound by name plus `F` and `spark`
+  (an expression, or statements that assign `result`);
+- runs the spec's SQL through Spark too and stops when its result differs from
+  the `pyspark` code's (the PySpark code must compute what the SQL says);
+- writes tests/compat/cases/<id>.json with `expected.pandas` and `expected.spark`:
+  rows, or `{"error": ...}` with Spark's error condition (getCondition()) or the
+  pandas exception class name.
+
+Values: under pandas a missing value (None, NaN, NA) is written null; under Spark
+null is null and a float NaN is "NaN". Infinities are "inf" / "-inf" under both.
+Spark rows whose order is not part of the result (order_by empty, or rows within a
+run of equal order_by values) are sorted (null first, NaN above numbers) so that
+re-recording gives byte-identical files; pandas rows keep the order pandas gave.
+
+The Spark session (local[2], default configuration) and its JVM are stopped when
+the script ends, also on errors.
+"""
+
+import argparse
+import json
+import math
+import os
+import sys
+
+TYPES = ("bool", "i64", "f64", "str")
+SPEC_KEYS = ("id", "about", "tables", "sql", "pandas", "pyspark", "order_by")
+
+
+class SpecError(Exception):
+    """A spec that cannot be recorded as written."""
+
+
+# ---------------------------------------------------------------- input tables
+
+
+def input_value(v, typ, where):
+    """A JSON cell of a case table as the Python value both engines get."""
+    if v is None:
+        return None
+    if typ == "f64":
+        if isinstance(v, str):
+            special = {"NaN": float("nan"), "inf": float("inf"), "-inf": float("-inf")}
+            if v not in special:
+                raise SpecError(f"{where}: f64 cell {v!r} is not a number, NaN, inf or -inf")
+            return special[v]
+        if isinstance(v, bool) or not isinstance(v, (int, float)):
+            raise SpecError(f"{where}: f64 cell {v!r} is not a number")
+        return float(v)
+    if typ == "i64":
+        if isinstance(v, bool) or not isinstance(v, int):
+            raise SpecError(f"{where}: i64 cell {v!r} is not an integer")
+        return v
+    if typ == "str":
+        if not isinstance(v, str):
+            raise SpecError(f"{where}: str cell {v!r} is not a string")
+        return v
+    if typ == "bool":
+        if not isinstance(v, bool):
+            raise SpecError(f"{where}: bool cell {v!r} is not a boolean")
+        return v
+    raise SpecError(f"{where}: unknown type {typ!r}")
+
+
+def table_columns(name, table):
+    """(column names, column types, column-major Python values) of a spec table."""
+    cols = table["columns"]
+    names = [c["name"] for c in cols]
+    types = [c["type"] for c in cols]
+    for t in types:
+        if t not in TYPES:
+            raise SpecError(f"table {name}: unknown column type {t!r}")
+    values = [[] for _ in cols]
+    for i, row in enumerate(table["rows"]):
+        if len(row) != len(cols):
+            raise SpecError(f"table {name}, row {i}: {len(row)} cells for {len(cols)} columns")
+        for j, v in enumerate(row):
+            values[j].append(input_value(v, types[j], f"table {name}, row {i}, column {names[j]}"))
+    return names, types, values
+
+
+def pandas_table(pd, name, table):
+    names, _, values = table_columns(name, table)
+    return pd.DataFrame({n: vals for n, vals in zip(names, values)})
+
+
+def spark_table(spark, T, name, table):
+    names, types, values = table_columns(name, table)
+    spark_type = {"bool": T.BooleanType(), "i64": T.LongType(), "f64": T.DoubleType(), "str": T.StringType()}
+    schema = T.StructType([T.StructField(n, spark_type[t], True) for n, t in zip(names, types)])
+    rows = [tuple(col[i] for col in values) for i in range(len(table["rows"]))]
+    df = spark.createDataFrame(rows, schema=schema)
+    df.createOrReplaceTempView(name)
+    return df
+
+
+# ---------------------------------------------------------------- running code
+
+
+def run_code(code, namespace):
+    """Evaluates an expression, or runs statements and returns their `result`."""
+    try:
+        compiled = compile(code, "<spec>", "eval")
+    except SyntaxError:
+        exec(compile(code, "<spec>", "exec"), namespace)
+        if "result" not in namespace:
+            raise SpecError("statements must assign the result to `result`")
+        return namespace["result"]
+    return eval(compiled, namespace)
+
+
+# ---------------------------------------------------------------- output values
+
+
+def float_out(x, nan):
+    if math.isnan(x):
+        return nan
+    if math.isinf(x):
+        return "inf" if x > 0 else "-inf"
+    return x
+
+
+def pandas_cell(v, pd, np):
+    """A pandas result cell as JSON: every missing value is null."""
+    if v is None or v is pd.NA or v is pd.NaT:
+        return None
+    if isinstance(v, (bool, np.bool_)):
+        return bool(v)
+    if isinstance(v, (int, np.integer)):
+        return int(v)
+    if isinstance(v, (float, np.floating)):
+        return float_out(float(v), None)
+    if isinstance(v, str):
+        return v
+    raise SpecError(f"pandas result cell {v!r} of type {type(v).__name__} has no JSON form")
+
+
+def spark_cell(v):
+    """A Spark result cell as JSON: null is null, NaN is "NaN"."""
+    if v is None or isinstance(v, (bool, str)):
+        return v
+    if isinstance(v, int):
+        return v
+    if isinstance(v, float):
+        return float_out(v, "NaN")
+    raise SpecError(
+        f"Spark result cell {v!r} of type {type(v).__name__} has no JSON form "
+        "(cast decimals to double in the spec)"
+    )
+
+
+def sort_key(row):
+    """A total order on JSON cells of one column type: null < values < NaN."""
+    key = []
+    for v in row:
+        if v is None:
+            key.append((0,))
+        elif isinstance(v, bool):
+            key.append((1, int(v)))
+        elif v == "NaN":
+            key.append((3,))
+        elif v == "inf":
+            key.append((2, math.inf))
+        elif v == "-inf":
+            key.append((2, -math.inf))
+        elif isinstance(v, (int, float)):
+            key.append((2, v))
+        else:
+            key.append((4, v))
+    return key
+
+
+def settle_order(columns, order_by, rows):
+    """Sorts rows whose order is not part of the result (whole result, or ties)."""
+    idx = [columns.index(c) for c in order_by]
+    if not idx:
+        return sorted(rows, key=sort_key)
+    out, i = [], 0
+    while i < len(rows):
+        k = [rows[i][x] for x in idx]
+        j = i + 1
+        while j < len(rows) and [rows[j][x] for x in idx] == k:
+            j += 1
+        out.extend(sorted(rows[i:j], key=sort_key))
+        i = j
+    return out
+
+
+def pandas_expectation(obj, order_by, pd, np):
+    if isinstance(obj, pd.Series):
+        named_index = any(n is not None for n in obj.index.names)
+        obj = obj.reset_index() if named_index else obj.to_frame()
+    if not isinstance(obj, pd.DataFrame):
+        raise SpecError(f"the pandas code returned a {type(obj).__name__}, not a DataFrame or Series")
+    columns = [c if isinstance(c, str) else None for c in obj.columns]
+    if None in columns:
+        raise SpecError(f"pandas result columns must be strings: {list(obj.columns)!r}")
+    rows = [[pandas_cell(v, pd, np) for v in r] for r in obj.astype(object).itertuples(index=False, name=None)]
+    check_order_by(columns, order_by, "pandas")
+    return {"columns": columns, "order_by": list(order_by), "rows": rows}
+
+
+def spark_rows(df):
+    return df.columns, [[spark_cell(v) for v in r] for r in df.collect()]
+
+
+def check_order_by(columns, order_by, engine):
+    for c in order_by:
+        if c not in columns:
+            raise SpecError(f"order_by.{engine} names {c!r}, which is not an output column {columns!r}")
+
+
+def spark_error_name(e):
+    get = getattr(e, "getCondition", None)
+    cond = get() if callable(get) else None
+    return cond or type(e).__name__
+
+
+# ---------------------------------------------------------------- case files
+
+
+def dump(v):
+    return json.dumps(v, ensure_ascii=False, allow_nan=False)
+
+
+def rows_block(rows, indent):
+    if not rows:
+        return "[]"
+    pad = " " * (indent + 2)
+    body = ",\n".join(pad + dump(r) for r in rows)
+    return "[\n" + body + "\n" + " " * indent + "]"
+
+
+def expectation_text(e, indent):
+    if "error" in e:
+        return dump({"error": e["error"]})
+    if not e["rows"]:
+        return dump({"columns": e["columns"], "order_by": e["order_by"], "rows": []})
+    pad = " " * (indent + 2)
+    return (
+        "{\n"
+        f'{pad}"columns": {dump(e["columns"])},\n'
+        f'{pad}"order_by": {dump(e["order_by"])},\n'
+        f'{pad}"rows": {rows_block(e["rows"], indent + 2)}\n'
+        + " " * indent
+        + "}"
+    )
+
+
+def case_text(case):
+    """A case file in the layout of tests/compat/cases (two-space indent, a row a line)."""
+    out = ["{"]
+    out.append(f'  "id": {dump(case["id"])},')
+    out.append(f'  "about": {dump(case["about"])},')
+    out.append('  "tables": {')
+    names = list(case["tables"])
+    for i, name in enumerate(names):
+        t = case["tables"][name]
+        out.append(f"    {dump(name)}: {{")
+        out.append('      "columns": [')
+        cols = [{"name": c["name"], "type": c["type"]} for c in t["columns"]]
+        out.append(",\n".join("        " + dump(c) for c in cols))
+        out.append("      ],")
+        out.append(f'      "rows": {rows_block(t["rows"], 6)}')
+        out.append("    }" + ("," if i + 1 < len(names) else ""))
+    out.append("  },")
+    out.append(f'  "sql": {dump(case["sql"])},')
+    out.append(f'  "pandas": {dump(case["pandas"])},')
+    out.append(f'  "pyspark": {dump(case["pyspark"])},')
+    out.append('  "expected": {')
+    out.append(f'    "pandas": {expectation_text(case["expected"]["pandas"], 4)},')
+    out.append(f'    "spark": {expectation_text(case["expected"]["spark"], 4)}')
+    out.append("  }")
+    out.append("}")
+    return "\n".join(out) + "\n"
+
+
+def load_spec(path):
+    with open(path, encoding="utf-8") as f:
+        spec = json.load(f)
+    missing = [k for k in SPEC_KEYS if k not in spec]
+    if missing:
+        raise SpecError(f"{path}: missing {', '.join(missing)}")
+    stem = os.path.splitext(os.path.basename(path))[0]
+    if spec["id"] != stem:
+        raise SpecError(f"{path}: id {spec['id']!r} differs from the file name")
+    ob = spec["order_by"]
+    if not isinstance(ob, dict) or set(ob) != {"pandas", "spark"}:
+        raise SpecError(f"{path}: order_by must be {{\"pandas\": [...], \"spark\": [...]}}")
+    return spec
+
+
+# ---------------------------------------------------------------- recording
+
+
+class Recorder:
+    def __init__(self):
+        import numpy as np
+        import pandas as pd
+        from pyspark.sql import SparkSession
+        from pyspark.sql import functions as F
+        from pyspark.sql import types as T
+
+        self.pd, self.np, self.F, self.T = pd, np, F, T
+        self.spark = (
+            SparkSession.builder.master("local[2]")
+            .appName("partita-compat-record")
+            .config("spark.ui.enabled", "false")
+            .config("spark.ui.showConsoleProgress", "false")
+            .getOrCreate()
+        )
+        self.spark.sparkContext.setLogLevel("ERROR")
+
+    def versions(self):
+        import pyarrow
+        import pyspark
+
+        return (
+            f"pandas {self.pd.__version__}, numpy {self.np.__version__}, pyarrow {pyarrow.__version__}, "
+            f"pyspark {pyspark.__version__} (Spark {self.spark.version})"
+        )
+
+    def stop(self):
+        from pyspark import SparkContext
+
+        gateway = SparkContext._gateway
+        try:
+            self.spark.stop()
+        finally:
+            if gateway is not None:
+                gateway.shutdown()
+                proc = getattr(gateway, "proc", None)
+                if proc is not None:
+                    try:
+                        proc.stdin.close()
+                    except Exception:
+                        pass
+                    try:
+                        proc.wait(timeout=30)
+                    except Exception:
+                        proc.kill()
+                        proc.wait()
+                SparkContext._gateway = None
+                SparkContext._jvm = None
+
+    def record_pandas(self, spec):
+        pd, np = self.pd, self.np
+        ns = {"pd": pd, "np": np}
+        for name, t in spec["tables"].items():
+            ns[name] = pandas_table(pd, name, t)
+        try:
+            result = run_code(spec["pandas"], ns)
+            if isinstance(result, (pd.DataFrame, pd.Series)):
+                result = result.copy()
+        except (SpecError, NameError, SyntaxError):
+            raise  # a mistake in the spec, not a behaviour of pandas
+        except Exception as e:  # the reference raised: that is the expectation
+            return {"error": type(e).__name__}
+        return pandas_expectation(result, spec["order_by"]["pandas"], pd, np)
+
+    def spark_outcome(self, make_df):
+        try:
+            df = make_df()
+            if df.__class__.__name__ != "DataFrame":
+                raise SpecError(f"the PySpark code returned a {type(df).__name__}, not a DataFrame")
+            columns, rows = spark_rows(df)
+        except (SpecError, NameError, SyntaxError):
+            raise  # a mistake in the spec, not a behaviour of Spark
+        except Exception as e:
+            return {"error": spark_error_name(e)}
+        return {"columns": list(columns), "rows": rows}
+
+    def record_spark(self, spec):
+        ns = {"F": self.F, "spark": self.spark}
+        for name in list(spec["tables"]):
+            self.spark.catalog.dropTempView(name)
+        for name, t in spec["tables"].items():
+            ns[name] = spark_table(self.spark, self.T, name, t)
+        order_by = spec["order_by"]["spark"]
+        got = self.spark_outcome(lambda: run_code(spec["pyspark"], ns))
+        via_sql = self.spark_outcome(lambda: self.spark.sql(spec["sql"]))
+        for name in spec["tables"]:
+            self.spark.catalog.dropTempView(name)
+        if "error" in got:
+            if via_sql != got:
+                raise SpecError(f"the PySpark code raised {got['error']}, Spark SQL gave {describe(via_sql)}")
+            return got
+        check_order_by(got["columns"], order_by, "spark")
+        rows = settle_order(got["columns"], order_by, got["rows"])
+        if "error" in via_sql or via_sql["columns"] != got["columns"]:
+            raise SpecError(f"Spark SQL gave {describe(via_sql)}, the PySpark code columns {got['columns']}")
+        sql_rows = settle_order(via_sql["columns"], order_by, via_sql["rows"])
+        if not same_rows(sql_rows, rows, bool(order_by)):
+            raise SpecError(
+                "Spark SQL and the PySpark code disagree:\n  sql:     "
+                + dump(sql_rows[:20])
+                + "\n  pyspark: "
+                + dump(rows[:20])
+            )
+        return {"columns": got["columns"], "order_by": list(order_by), "rows": rows}
+
+    def record(self, spec):
+        case = {k: spec[k] for k in ("id", "about", "tables", "sql", "pandas", "pyspark")}
+        case["expected"] = {"pandas": self.record_pandas(spec), "spark": self.record_spark(spec)}
+        return case
+
+
+def describe(outcome):
+    if "error" in outcome:
+        return f"the error {outcome['error']}"
+    return f"columns {outcome['columns']}"
+
+
+def cells_close(a, b):
+    if isinstance(a, float) or isinstance(b, float):
+        if isinstance(a, (int, float)) and isinstance(b, (int, float)) and not isinstance(a, bool):
+            return a == b or abs(a - b) <= 1e-12 or abs(a - b) <= 1e-9 * max(abs(a), abs(b))
+    return a == b
+
+
+def same_rows(a, b, ordered):
+    """Spark SQL vs PySpark rows; ordered runs must agree position by position."""
+    if len(a) != len(b):
+        return False
+    if not ordered:
+        a, b = sorted(a, key=sort_key), sorted(b, key=sort_key)
+    return all(len(x) == len(y) and all(cells_close(p, q) for p, q in zip(x, y)) for x, y in zip(a, b))
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("specs", nargs="+", help="spec files (compat/specs/*.json)")
+    ap.add_argument("--out", required=True, help="directory of the case files (tests/compat/cases)")
+    args = ap.parse_args(argv)
+
+    specs = [load_spec(p) for p in sorted(args.specs)]
+    ids = [s["id"] for s in specs]
+    dup = sorted({i for i in ids if ids.count(i) > 1})
+    if dup:
+        raise SpecError(f"duplicate spec ids: {', '.join(dup)}")
+
+    recorder = Recorder()
+    failures = 0
+    try:
+        print(f"recording {len(specs)} spec(s) with {recorder.versions()}", flush=True)
+        for spec in specs:
+            try:
+                case = recorder.record(spec)
+            except (SpecError, NameError, SyntaxError) as e:
+                failures += 1
+                reason = str(e) if isinstance(e, SpecError) else f"{type(e).__name__}: {e}"
+                print(f"FAIL {spec['id']}: {reason}", file=sys.stderr, flush=True)
+                continue
+            path = os.path.join(args.out, spec["id"] + ".json")
+            text = case_text(case)
+            old = None
+            if os.path.exists(path):
+                with open(path, encoding="utf-8") as f:
+                    old = f.read()
+            if old != text:
+                with open(path, "w", encoding="utf-8") as f:
+                    f.write(text)
+            exp = case["expected"]
+            summary = ", ".join(
+                f"{eng} " + (exp[eng]["error"] if "error" in exp[eng] else f"{len(exp[eng]['rows'])} row(s)")
+                for eng in ("pandas", "spark")
+            )
+            state = "new" if old is None else ("unchanged" if old == text else "changed")
+            print(f"ok   {spec['id']}: {summary} ({state})", flush=True)
+    finally:
+        recorder.stop()
+    print(f"{len(specs) - failures} recorded, {failures} failed")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
