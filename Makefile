@@ -6,9 +6,9 @@ N ?= 1000000
 
 all: test
 
-## Runs the main job: the tour over the built-in demo table (the SQL REPL arrives with issue 3).
+## Runs the main job: the SQL REPL (partita) over the built-in demo tables df and flights.
 run:
-	$(CARGO) run --release --example quickstart
+	$(CARGO) run --release -p partita-cli --bin partita
 
 ## Builds everything and runs every test tier: unit, doc, semantics cases, property, snapshot.
 test:

@@ -14,7 +14,7 @@ fn write_csv(name: &str, text: &str) -> PathBuf {
     path
 }
 
-fn flights_csv() -> PathBuf {
+fn flights_csv(test: &str) -> PathBuf {
     let mut text = String::from("origin,dep_time,dep_delay,distance,note\n");
     for i in 0..200 {
         let origin = ["JFK", "LGA", "EWR", "BOS"][i % 4];
@@ -34,7 +34,7 @@ fn flights_csv() -> PathBuf {
             100 + i * 3
         ));
     }
-    write_csv(&format!("flights-{}.csv", std::process::id()), &text)
+    write_csv(&format!("flights-{test}.csv"), &text)
 }
 
 fn query(frame: Frame) -> Frame {
@@ -51,7 +51,7 @@ fn query(frame: Frame) -> Frame {
 
 #[test]
 fn csv_results_do_not_depend_on_partitions() {
-    let path = flights_csv();
+    let path = flights_csv("partitions");
     let options = CsvOptions::default().with_dtype("dep_time", DataType::Utf8);
     let mut results = vec![];
     for partitions in [1, 2, 3, 7, 16] {
@@ -71,7 +71,7 @@ fn csv_results_do_not_depend_on_partitions() {
 
 #[test]
 fn csv_scan_reads_only_needed_columns_and_pushes_filters() {
-    let path = flights_csv();
+    let path = flights_csv("pushdown");
     let session = Session::new().with_partitions(4);
     let frame = query(session.read_csv(&path, CsvOptions::default()).unwrap());
     let plan = frame.optimized_plan().unwrap().display_indent();
@@ -137,4 +137,33 @@ fn csv_errors_name_the_file_or_column() {
         .collect()
         .unwrap_err();
     assert!(err.to_string().contains("bad.csv"), "{err}");
+}
+
+#[test]
+fn count_star_over_csv_reads_no_column_but_counts_rows() {
+    let path = flights_csv("count");
+    let frame = Session::new()
+        .with_partitions(3)
+        .read_csv(&path, CsvOptions::default())
+        .unwrap();
+    let out = frame.agg([count_star().alias("n")]).collect().unwrap();
+    assert_eq!(out.column("n").unwrap().i64().unwrap().get(0), Some(200));
+}
+
+#[test]
+fn thousands_of_csv_partitions_do_not_overflow_the_stack() {
+    let mut text = String::from("k,v\n");
+    for i in 0..3000 {
+        text.push_str(&format!("{},{i}\n", ["a", "b", "c"][i % 3]));
+    }
+    let path = write_csv("many.csv", &text);
+    let session = Session::new().with_workers(2).with_partitions(2500);
+    let out = session
+        .read_csv(&path, CsvOptions::default())
+        .unwrap()
+        .groupby("k")
+        .agg([col("v").max().alias("m")])
+        .collect()
+        .unwrap();
+    assert_eq!(out.height(), 3);
 }

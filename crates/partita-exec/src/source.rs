@@ -196,14 +196,29 @@ impl CsvSource {
     }
 
     /// Reads partition `i` with only the `projection` columns.
+    ///
+    /// The parser runs on a plain thread of its own: polars' CSV reader uses polars'
+    /// thread pool, and a rayon worker of the session's pool that waits on another
+    /// pool steals and starts queued tasks on top of its own stack, which with
+    /// thousands of partitions overflows it.
     pub fn read(&self, i: usize, projection: Option<&[usize]>) -> Result<Partition> {
-        read_range(
-            &self.path,
-            &self.format,
-            self.ranges[i],
-            &self.schema,
-            projection,
-        )
+        // A scan that needs no column (COUNT(*)) still needs the row count: read
+        // the first column and drop it.
+        let wanted = match projection {
+            Some([]) if !self.schema.is_empty() => Some(&[0usize][..]),
+            other => other,
+        };
+        let range = self.ranges[i];
+        let df = std::thread::scope(|scope| {
+            scope
+                .spawn(|| read_range(&self.path, &self.format, range, &self.schema, wanted))
+                .join()
+                .unwrap_or_else(|_| Err(Error::Internal("the CSV reader panicked".into())))
+        })?;
+        Ok(match projection {
+            Some([]) => partita_core::frame::frame_with_height(df.height(), vec![])?,
+            _ => df,
+        })
     }
 }
 

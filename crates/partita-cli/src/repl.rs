@@ -1,0 +1,199 @@
+//! The interactive REPL: rustyline editing, history, multi-line input ended by `;`,
+//! Tab completion of dot commands, tables and columns, and Ctrl-C / Ctrl-D.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use rustyline::completion::Completer;
+use rustyline::error::ReadlineError;
+use rustyline::highlight::Highlighter;
+use rustyline::hint::Hinter;
+use rustyline::history::DefaultHistory;
+use rustyline::validate::{ValidationContext, ValidationResult, Validator};
+use rustyline::{Config, Context, Editor, Helper};
+
+use crate::script;
+use crate::shell::{Shell, DOT_COMMANDS};
+
+/// The rustyline helper: says when the input is complete and completes words.
+#[derive(Debug, Default)]
+pub struct SqlHelper {
+    /// Table and column names offered by Tab.
+    pub words: Vec<String>,
+}
+
+impl Completer for SqlHelper {
+    type Candidate = String;
+
+    fn complete(
+        &self,
+        line: &str,
+        pos: usize,
+        _ctx: &Context<'_>,
+    ) -> rustyline::Result<(usize, Vec<String>)> {
+        let pos = pos.min(line.len());
+        let before = line.get(..pos).unwrap_or("");
+        let start = before
+            .char_indices()
+            .rev()
+            .find(|(_, c)| !(c.is_alphanumeric() || *c == '_' || *c == '.'))
+            .map(|(i, c)| i + c.len_utf8())
+            .unwrap_or(0);
+        let word = &before[start..];
+        if word.is_empty() {
+            return Ok((pos, vec![]));
+        }
+        let candidates: Vec<String> = if word.starts_with('.') && before[..start].trim().is_empty()
+        {
+            DOT_COMMANDS
+                .iter()
+                .map(|(c, _, _)| c.to_string())
+                .filter(|c| c.starts_with(word))
+                .collect()
+        } else {
+            let lower = word.to_lowercase();
+            let mut c: Vec<String> = self
+                .words
+                .iter()
+                .filter(|w| w.to_lowercase().starts_with(&lower))
+                .cloned()
+                .collect();
+            c.sort();
+            c.dedup();
+            c
+        };
+        Ok((start, candidates))
+    }
+}
+
+impl Hinter for SqlHelper {
+    type Hint = String;
+}
+
+impl Highlighter for SqlHelper {}
+
+impl Validator for SqlHelper {
+    fn validate(&self, ctx: &mut ValidationContext<'_>) -> rustyline::Result<ValidationResult> {
+        Ok(if script::is_complete(ctx.input()) {
+            ValidationResult::Valid(None)
+        } else {
+            ValidationResult::Incomplete
+        })
+    }
+}
+
+impl Helper for SqlHelper {}
+
+/// `~/.partita_history`, or the file named by `PARTITA_HISTORY` (empty: no history
+/// file).
+pub fn history_path() -> Option<PathBuf> {
+    match std::env::var_os("PARTITA_HISTORY") {
+        Some(p) if p.is_empty() => None,
+        Some(p) => Some(PathBuf::from(p)),
+        None => std::env::var_os("HOME")
+            .filter(|h| !h.is_empty())
+            .map(|h| PathBuf::from(h).join(".partita_history")),
+    }
+}
+
+/// Table and column names of the shell's tables, for completion.
+fn words(shell: &Shell) -> Vec<String> {
+    let ctx = shell.context();
+    let mut words = ctx.table_names();
+    for t in ctx.table_names() {
+        if let Some(schema) = ctx.table(&t).and_then(|f| f.schema().ok()) {
+            words.extend(schema.fields().iter().map(|f| f.name.to_string()));
+        }
+    }
+    words
+}
+
+/// Runs the REPL until `.quit` or Ctrl-D. Returns the process exit code (0; errors
+/// of statements do not end the REPL).
+pub fn run(shell: &mut Shell) -> i32 {
+    let config = Config::builder()
+        .auto_add_history(false)
+        .history_ignore_space(true)
+        .max_history_size(1000)
+        .and_then(|b| b.history_ignore_dups(true))
+        .map(|b| b.build())
+        .unwrap_or_default();
+    let mut rl: Editor<SqlHelper, DefaultHistory> = match Editor::with_config(config) {
+        Ok(rl) => rl,
+        Err(e) => {
+            let _ = writeln!(
+                std::io::stderr(),
+                "error: cannot start the line editor: {e}"
+            );
+            return 1;
+        }
+    };
+    rl.set_helper(Some(SqlHelper::default()));
+    let history = history_path();
+    if let Some(path) = &history {
+        let _ = rl.load_history(path); // none yet is fine
+    }
+    let session = shell.context().session().config().clone();
+    let _ = writeln!(
+        std::io::stdout(),
+        "Partita {} - SQL over partitioned frames ({} semantics, {} workers, {} partitions).\n\
+         Tables: {}. Type .help for commands; end SQL with ';'. \
+         Ctrl-C cancels a query, Ctrl-D quits.",
+        env!("CARGO_PKG_VERSION"),
+        session.semantics.name(),
+        session.workers,
+        session.default_partitions,
+        shell.context().table_names().join(", "),
+    );
+    loop {
+        if let Some(h) = rl.helper_mut() {
+            h.words = words(shell);
+        }
+        match rl.readline(&shell.prompt()) {
+            Ok(input) => {
+                if script::is_blank(&input) && !input.trim_start().starts_with('.') {
+                    continue;
+                }
+                let _ = rl.add_history_entry(input.trim_end());
+                if let Some(path) = &history {
+                    let _ = rl.append_history(path);
+                }
+                shell.run_input(&input);
+                if shell.quit_requested() {
+                    break;
+                }
+            }
+            // Ctrl-C while typing: the line is dropped, a fresh prompt follows.
+            Err(ReadlineError::Interrupted) => continue,
+            Err(ReadlineError::Eof) => break,
+            Err(e) => {
+                let _ = writeln!(std::io::stderr(), "error: {e}");
+                break;
+            }
+        }
+    }
+    0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rustyline::history::DefaultHistory;
+
+    #[test]
+    fn completes_dot_commands_and_words() {
+        let h = SqlHelper {
+            words: vec!["flights".into(), "dep_delay".into(), "df".into()],
+        };
+        let hist = DefaultHistory::new();
+        let ctx = Context::new(&hist);
+        let (start, c) = h.complete(".sc", 3, &ctx).unwrap();
+        assert_eq!((start, c), (0, vec![".schema".to_string()]));
+        let (start, c) = h.complete("SELECT * FROM f", 15, &ctx).unwrap();
+        assert_eq!((start, c), (14, vec!["flights".to_string()]));
+        let (_, c) = h.complete("SELECT d", 8, &ctx).unwrap();
+        assert_eq!(c, vec!["dep_delay".to_string(), "df".to_string()]);
+        let (_, c) = h.complete("SELECT ", 7, &ctx).unwrap();
+        assert!(c.is_empty());
+    }
+}

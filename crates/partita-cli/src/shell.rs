@@ -1,0 +1,996 @@
+//! The shell: an [`SqlContext`] with the demo tables, output settings, dot commands,
+//! and statements run on a worker thread that Ctrl-C can cancel.
+//!
+//! The REPL, piped scripts and one-shot queries all go through [`Shell`]; only how
+//! the text arrives differs.
+
+use std::collections::BTreeMap;
+use std::io::{self, Write};
+use std::ops::Range;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{mpsc, Arc};
+use std::time::{Duration, Instant};
+
+use partita::{
+    CsvOptions, DataFrame, Error, Frame, Progress, Result, RunOptions, Series, Session, SqlContext,
+    SqlOutput,
+};
+
+use crate::demo;
+use crate::output::{self, Mode};
+use crate::script;
+
+/// Queries running longer than this get a progress bar (when stderr is a terminal).
+pub const PROGRESS_AFTER: Duration = Duration::from_millis(500);
+
+/// After Ctrl-C, how long a query may take to notice before the shell gives up
+/// waiting for it and returns to the prompt.
+pub const CANCEL_GRACE: Duration = Duration::from_secs(3);
+
+/// The dot commands, with their arguments and what they do (the text of `.help`).
+pub const DOT_COMMANDS: &[(&str, &str, &str)] = &[
+    (".help", "", "show this list"),
+    (".tables", "", "list the tables"),
+    (".schema", "[TABLE]", "columns and types of one table, or of every table"),
+    (
+        ".semantics",
+        "[pandas|spark]",
+        "switch every semantics switch to a preset; without an argument, show them",
+    ),
+    (
+        ".set",
+        "[NAME VALUE]",
+        "set a semantics switch or workers/partitions/split_every/split_out; without arguments, show the settings",
+    ),
+    (
+        ".partitions",
+        "[N]",
+        "partitions of the tables (the demo and .load tables are re-split)",
+    ),
+    (".workers", "[N]", "threads that run the tasks"),
+    (".timer", "on|off", "show the elapsed time after each result"),
+    (".explain", "QUERY", "the logical plan, the optimized plan and the task graph"),
+    (
+        ".graph",
+        "QUERY [FILE.dot]",
+        "the task graph in Graphviz DOT, printed or written to FILE.dot",
+    ),
+    (
+        ".load",
+        "PATH [AS NAME]",
+        "register a CSV file as a table (NAME defaults to the file name)",
+    ),
+    (".mode", "table|csv|json", "how results are printed"),
+    (
+        ".maxrows",
+        "N|all",
+        "rows shown by table mode (the middle of longer results is elided)",
+    ),
+    (".quit", "", "leave (also .exit, exit, quit, Ctrl-D)"),
+];
+
+/// Where a table came from, so it can be re-split when the partition count changes.
+#[derive(Debug, Clone)]
+enum Source {
+    Columns(Vec<Series>),
+    Csv(PathBuf),
+}
+
+/// One result of a statement.
+enum Item {
+    Rows(DataFrame),
+    Text(String),
+}
+
+/// The shell state: tables, settings, where output goes.
+pub struct Shell {
+    ctx: SqlContext,
+    sources: BTreeMap<String, Source>,
+    partitions: usize,
+    mode: Mode,
+    timer: bool,
+    max_rows: usize,
+    interactive: bool,
+    progress_bar: bool,
+    interrupt: Option<Arc<AtomicBool>>,
+    out: Box<dyn Write>,
+    err: Box<dyn Write>,
+    quit: bool,
+}
+
+impl std::fmt::Debug for Shell {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Shell")
+            .field("session", self.ctx.session())
+            .field("tables", &self.ctx.table_names())
+            .field("mode", &self.mode)
+            .finish()
+    }
+}
+
+thread_local! {
+    /// Where the last panic of this thread happened, for the error that reports it.
+    static PANIC_AT: std::cell::RefCell<Option<String>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Replaces the default panic hook, which prints a message (and, with
+/// `RUST_BACKTRACE`, a backtrace per panicking thread) in the middle of the shell's
+/// output. Every panic on the shell's paths is caught and reported as an error
+/// instead; the hook only remembers where it happened. With `PARTITA_DEBUG` set,
+/// the default hook runs as well.
+pub fn install_quiet_panic_hook() {
+    let default = std::panic::take_hook();
+    let debug = std::env::var_os("PARTITA_DEBUG").is_some();
+    std::panic::set_hook(Box::new(move |info| {
+        let at = info
+            .location()
+            .map(|l| format!("{}:{}", l.file(), l.line()))
+            .unwrap_or_default();
+        PANIC_AT.with(|p| *p.borrow_mut() = Some(at));
+        if debug {
+            default(info);
+        }
+    }));
+}
+
+/// A panic's message.
+pub fn panic_text(p: Box<dyn std::any::Any + Send>) -> String {
+    let msg = p
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| p.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "unknown panic".into());
+    match PANIC_AT.with(|p| p.borrow_mut().take()) {
+        Some(at) if !at.is_empty() => format!("{msg} (at {at})"),
+        _ => msg,
+    }
+}
+
+/// Catches a panic of `f` as an internal error, so that nothing typed ends the shell.
+fn guarded<T, E: From<Error>>(f: impl FnOnce() -> Result<T, E>) -> Result<T, E> {
+    catch_unwind(AssertUnwindSafe(f))
+        .unwrap_or_else(|p| Err(Error::Internal(format!("panic: {}", panic_text(p))).into()))
+}
+
+/// Why a dot command failed: its arguments, or the engine.
+#[derive(Debug)]
+enum Failure {
+    Usage(String),
+    Engine(Error),
+}
+
+impl From<Error> for Failure {
+    fn from(e: Error) -> Self {
+        Failure::Engine(e)
+    }
+}
+
+type DotResult<T> = Result<T, Failure>;
+
+fn bad_arg(message: impl Into<String>) -> Failure {
+    Failure::Usage(message.into())
+}
+
+/// A progress bar line: `[#####-----]  12/40 tasks  1.3 s`.
+pub fn progress_line(done: usize, total: usize, elapsed: Duration) -> String {
+    const WIDTH: usize = 30;
+    let filled = (done * WIDTH).checked_div(total).unwrap_or(0).min(WIDTH);
+    // The total is known once the first task has finished.
+    let total = if total == 0 {
+        "?".to_string()
+    } else {
+        total.to_string()
+    };
+    format!(
+        "[{}{}] {done:>5}/{total} tasks  {}",
+        "#".repeat(filled),
+        "-".repeat(WIDTH - filled),
+        output::human_time(elapsed)
+    )
+}
+
+/// The lines that show where a SQL error is: the line of `text` and a caret under
+/// `column` (tabs kept, so the caret lines up).
+pub fn caret_lines(text: &str, line: usize, column: usize) -> Option<String> {
+    let src = text.split('\n').nth(line.checked_sub(1)?)?;
+    let src = src.strip_suffix('\r').unwrap_or(src);
+    let pad: String = src
+        .chars()
+        .take(column.saturating_sub(1))
+        .map(|c| if c == '\t' { '\t' } else { ' ' })
+        .collect();
+    let extra = " ".repeat(column.saturating_sub(1).saturating_sub(src.chars().count()));
+    let num = line.to_string();
+    let gutter = " ".repeat(num.len());
+    Some(format!(
+        "{gutter} |\n{num} | {src}\n{gutter} | {pad}{extra}^"
+    ))
+}
+
+/// A name for a table loaded from `path`: the file stem, with characters other
+/// than letters, digits and `_` replaced by `_`.
+pub fn table_name_for(path: &Path) -> String {
+    let stem = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().to_string())
+        .unwrap_or_default();
+    let mut name: String = stem
+        .chars()
+        .map(|c| {
+            if c.is_alphanumeric() || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    if name.is_empty() || name.starts_with(|c: char| c.is_ascii_digit()) {
+        name.insert_str(0, "t_");
+    }
+    name
+}
+
+/// Removes one pair of matching quotes around `s`.
+fn unquote(s: &str) -> &str {
+    let s = s.trim();
+    for q in ['\'', '"', '`'] {
+        if s.len() >= 2 && s.starts_with(q) && s.ends_with(q) {
+            return &s[1..s.len() - 1];
+        }
+    }
+    s
+}
+
+/// The byte offset of `sub` in `text`, when `sub` is a slice of it.
+fn offset_in(text: &str, sub: &str) -> Option<usize> {
+    let start = (sub.as_ptr() as usize).checked_sub(text.as_ptr() as usize)?;
+    (start + sub.len() <= text.len() && !sub.is_empty()).then_some(start)
+}
+
+/// `PATH AS NAME` into the path and the name (`AS` in any case); no `AS`, no name.
+fn split_as(s: &str) -> (&str, Option<&str>) {
+    let words: Vec<&str> = s.split_whitespace().collect();
+    match words.as_slice() {
+        [.., kw, name] if words.len() >= 3 && kw.eq_ignore_ascii_case("as") => {
+            let before_name = s[..s.len() - name.len()].trim_end();
+            let path = before_name[..before_name.len() - kw.len()].trim_end();
+            (path, Some(name))
+        }
+        _ => (s, None),
+    }
+}
+
+fn on_off(v: &str) -> DotResult<bool> {
+    match v.trim().to_ascii_lowercase().as_str() {
+        "on" | "true" | "1" | "yes" => Ok(true),
+        "off" | "false" | "0" | "no" => Ok(false),
+        other => Err(bad_arg(format!("expected on or off, got '{other}'"))),
+    }
+}
+
+/// A frame over a CSV file, with a clear error for the formats that are not CSV.
+pub fn read_table(session: &Session, path: &Path) -> Result<Frame> {
+    let ext = path
+        .extension()
+        .map(|e| e.to_string_lossy().to_ascii_lowercase())
+        .unwrap_or_default();
+    if ext == "parquet" || ext == "pq" {
+        return Err(Error::NotImplemented(format!(
+            "{}: Parquet files cannot be read yet (only CSV); convert it to CSV first",
+            path.display()
+        )));
+    }
+    let frame = session.read_csv(path, CsvOptions::default())?;
+    frame.schema()?; // report a bad file now, not at the first query
+    Ok(frame)
+}
+
+impl Shell {
+    /// A shell over `session` with the demo tables `df` and `flights` registered,
+    /// printing results to `out` and messages and errors to `err`.
+    pub fn new(session: Session, out: Box<dyn Write>, err: Box<dyn Write>) -> Result<Self> {
+        let mut shell = Self::empty(session, out, err);
+        shell.add_columns("df", demo::df_columns())?;
+        shell.add_columns("flights", demo::flights_columns(demo::FLIGHT_ROWS))?;
+        Ok(shell)
+    }
+
+    /// A shell over `session` with no tables.
+    pub fn empty(session: Session, out: Box<dyn Write>, err: Box<dyn Write>) -> Self {
+        let partitions = session.config().default_partitions;
+        Shell {
+            ctx: SqlContext::new(session),
+            sources: BTreeMap::new(),
+            partitions,
+            mode: Mode::Table,
+            timer: false,
+            max_rows: usize::MAX,
+            interactive: false,
+            progress_bar: false,
+            interrupt: None,
+            out,
+            err,
+            quit: false,
+        }
+    }
+
+    /// Interactive use: confirmations of dot commands, the timer on, at most 40 rows
+    /// per table, a blank line after each result.
+    pub fn set_interactive(&mut self, on: bool) {
+        self.interactive = on;
+        if on {
+            self.timer = true;
+            self.max_rows = 40;
+        }
+    }
+
+    /// Draw a progress bar on the error output for queries that run longer than
+    /// [`PROGRESS_AFTER`] (only sensible when it is a terminal).
+    pub fn set_progress_bar(&mut self, on: bool) {
+        self.progress_bar = on;
+    }
+
+    /// The flag a Ctrl-C handler sets: while a statement runs, the shell polls it
+    /// and cancels the statement.
+    pub fn set_interrupt(&mut self, flag: Arc<AtomicBool>) {
+        self.interrupt = Some(flag);
+    }
+
+    /// The output mode.
+    pub fn set_mode(&mut self, mode: Mode) {
+        self.mode = mode;
+    }
+
+    /// The SQL context (session and tables).
+    pub fn context(&self) -> &SqlContext {
+        &self.ctx
+    }
+
+    /// True once `.quit` ran (or the output was closed).
+    pub fn quit_requested(&self) -> bool {
+        self.quit
+    }
+
+    /// The REPL prompt: `partita(pandas)> `.
+    pub fn prompt(&self) -> String {
+        format!(
+            "partita({})> ",
+            self.ctx.session().config().semantics.name()
+        )
+    }
+
+    fn add_columns(&mut self, name: &str, columns: Vec<Series>) -> Result<()> {
+        let frame = self
+            .ctx
+            .session()
+            .from_columns(columns.clone(), self.partitions)?;
+        self.ctx.register(name, frame);
+        self.sources
+            .insert(name.to_string(), Source::Columns(columns));
+        Ok(())
+    }
+
+    /// Registers a CSV file as table `name` (re-read when the partition count
+    /// changes). A `.parquet` path is an error.
+    pub fn load_csv(&mut self, name: &str, path: &Path) -> Result<()> {
+        let frame = read_table(self.ctx.session(), path)?;
+        self.ctx.register(name, frame);
+        self.sources
+            .insert(name.to_string(), Source::Csv(path.to_path_buf()));
+        Ok(())
+    }
+
+    /// Re-splits the tables the shell knows the source of when the session's
+    /// partition count changed (by `.partitions` or `SET partitions`).
+    fn sync_partitions(&mut self) -> Result<()> {
+        let now = self.ctx.session().config().default_partitions;
+        if now == self.partitions {
+            return Ok(());
+        }
+        self.partitions = now;
+        let session = self.ctx.session().clone();
+        for (name, source) in &self.sources {
+            let frame = match source {
+                Source::Columns(cols) => session.from_columns(cols.clone(), now)?,
+                Source::Csv(path) => read_table(&session, path)?,
+            };
+            self.ctx.register(name.clone(), frame);
+        }
+        Ok(())
+    }
+
+    fn write_out(&mut self, text: &str) {
+        if self.out.write_all(text.as_bytes()).is_err() || self.out.flush().is_err() {
+            // The reader went away (say `| head`): stop quietly.
+            self.quit = true;
+        }
+    }
+
+    fn write_err(&mut self, text: &str) {
+        let _ = self.err.write_all(text.as_bytes());
+        let _ = self.err.flush();
+    }
+
+    fn info(&mut self, text: &str) {
+        if self.interactive {
+            self.write_out(&format!("{text}\n"));
+        }
+    }
+
+    /// Prints an error; for a SQL error with a position, also the line of `source`
+    /// (the text the positions refer to) with a caret under the column.
+    pub fn report_error(&mut self, e: &Error, source: Option<&str>) {
+        let mut text = format!("error: {e}\n");
+        if let (Error::Sql { span: Some(s), .. }, Some(src)) = (e.root_cause(), source) {
+            if let Some(lines) = caret_lines(src, s.line as usize, s.column as usize) {
+                text.push_str(&lines);
+                text.push('\n');
+            }
+        }
+        self.write_err(&text);
+    }
+
+    /// Runs what the REPL or `partita sql` was given: SQL statements separated by
+    /// `;` (the last one may lack it) and dot commands on lines of their own, or a
+    /// bare `exit` / `quit`. Errors are printed; returns false when something
+    /// failed.
+    pub fn run_input(&mut self, text: &str) -> bool {
+        if script::is_exit_word(text) {
+            self.quit = true;
+            return true;
+        }
+        self.run_script(text)
+    }
+
+    /// Runs a script (piped standard input): SQL statements ended by `;` (the last
+    /// one may lack it), and dot commands on lines of their own between
+    /// statements. Every statement runs even after a failure; `.quit` stops.
+    /// Returns false when any failed.
+    pub fn run_script(&mut self, text: &str) -> bool {
+        let cut = script::pieces(text);
+        let mut ok = true;
+        for piece in cut.pieces {
+            if self.quit {
+                return ok;
+            }
+            ok &= match piece {
+                script::Piece::Dot(r) => self.run_dot(text, r),
+                script::Piece::Sql(r) => self.run_statement(text, r),
+            };
+        }
+        if !self.quit && !cut.rest_is_blank {
+            let end = text.trim_end().len().max(cut.rest.start);
+            ok &= self.run_statement(text, cut.rest.start..end);
+        }
+        ok
+    }
+
+    /// Runs one SQL statement, `text[range]`; errors point into `text`.
+    fn run_statement(&mut self, text: &str, range: Range<usize>) -> bool {
+        let sql = script::positioned(text, range);
+        let started = Instant::now();
+        let result = self.execute(&sql);
+        let elapsed = started.elapsed();
+        let result = result.and_then(|items| guarded(|| self.show_items(items, elapsed)));
+        match result {
+            Ok(()) => true,
+            Err(e) => {
+                self.report_error(&e, Some(text));
+                false
+            }
+        }
+    }
+
+    /// Prints the results of one statement, and keeps the table sources in step.
+    fn show_items(&mut self, items: Vec<Item>, elapsed: Duration) -> Result<()> {
+        let mut created = vec![];
+        for item in items {
+            match item {
+                Item::Rows(df) => self.show_rows(&df, elapsed)?,
+                Item::Text(t) => {
+                    if let Some(name) = t.strip_prefix("created table ") {
+                        created.push(name.to_string());
+                    }
+                    if !t.is_empty() {
+                        self.write_out(&format!("{t}\n"));
+                    }
+                }
+            }
+        }
+        for name in created {
+            self.sources.remove(&name); // now a materialized table
+        }
+        self.sync_partitions()
+    }
+
+    fn show_rows(&mut self, df: &DataFrame, elapsed: Duration) -> Result<()> {
+        let rendered = output::render(df, self.mode, self.max_rows)?;
+        self.write_out(&rendered);
+        let time = self.timer.then_some(elapsed);
+        let count = output::row_count(df.height(), time);
+        match self.mode {
+            Mode::Table => self.write_out(&format!("{count}\n")),
+            _ if self.timer => self.write_err(&format!("{count}\n")),
+            _ => {}
+        }
+        if self.interactive {
+            self.write_out("\n");
+        }
+        Ok(())
+    }
+
+    /// Plans and runs one statement on a worker thread, with progress and Ctrl-C.
+    fn execute(&mut self, sql: &str) -> Result<Vec<Item>> {
+        let cancel = Arc::new(AtomicBool::new(false));
+        let done = Arc::new(AtomicUsize::new(0));
+        let total = Arc::new(AtomicUsize::new(0));
+        let progress = {
+            let (done, total) = (done.clone(), total.clone());
+            Arc::new(move |p: Progress| {
+                done.store(p.done, Ordering::Relaxed);
+                total.store(p.total, Ordering::Relaxed);
+            })
+        };
+        let options = RunOptions {
+            progress: Some(progress),
+            cancel: Some(cancel.clone()),
+        };
+        let mut ctx = self.ctx.clone();
+        let sql = sql.to_string();
+        let (tx, rx) = mpsc::channel();
+        if let Some(flag) = &self.interrupt {
+            flag.store(false, Ordering::SeqCst);
+        }
+        std::thread::Builder::new()
+            .name("partita-query".into())
+            .spawn(move || {
+                let result = guarded(|| {
+                    let mut items = vec![];
+                    for out in ctx.execute(&sql)? {
+                        items.push(match out {
+                            SqlOutput::Query(frame) => Item::Rows(frame.collect_with(&options)?),
+                            SqlOutput::Text(t) => Item::Text(t),
+                        });
+                    }
+                    Ok(items)
+                });
+                let _ = tx.send((ctx, result));
+            })
+            .map_err(|e| Error::Internal(format!("cannot start a thread: {e}")))?;
+
+        let started = Instant::now();
+        let mut cancelled_at: Option<Instant> = None;
+        let mut bar = false;
+        loop {
+            match rx.recv_timeout(Duration::from_millis(50)) {
+                Ok((ctx, result)) => {
+                    if bar {
+                        self.write_err("\r\x1b[2K");
+                    }
+                    if result.is_ok() {
+                        self.ctx = ctx;
+                    }
+                    return result;
+                }
+                Err(mpsc::RecvTimeoutError::Disconnected) => {
+                    return Err(Error::Internal(
+                        "the query thread ended without a result".into(),
+                    ))
+                }
+                Err(mpsc::RecvTimeoutError::Timeout) => {}
+            }
+            let interrupted = self
+                .interrupt
+                .as_ref()
+                .is_some_and(|f| f.swap(false, Ordering::SeqCst));
+            if interrupted && cancelled_at.is_none() {
+                cancel.store(true, Ordering::SeqCst);
+                cancelled_at = Some(Instant::now());
+            }
+            if let Some(at) = cancelled_at {
+                if at.elapsed() > CANCEL_GRACE {
+                    // The statement does not listen (say a CREATE TABLE AS): leave it
+                    // to finish in the background; the session stays as it was.
+                    if bar {
+                        self.write_err("\r\x1b[2K");
+                    }
+                    return Err(Error::Cancelled);
+                }
+            }
+            if self.progress_bar && started.elapsed() >= PROGRESS_AFTER {
+                let line = progress_line(
+                    done.load(Ordering::Relaxed),
+                    total.load(Ordering::Relaxed),
+                    started.elapsed(),
+                );
+                let note = if cancelled_at.is_some() {
+                    "  cancelling…"
+                } else {
+                    ""
+                };
+                self.write_err(&format!("\r\x1b[2K{line}{note}"));
+                bar = true;
+            }
+        }
+    }
+
+    /// Runs the dot command `text[range]` (one line); errors point into `text`.
+    fn run_dot(&mut self, text: &str, range: Range<usize>) -> bool {
+        let result = guarded(|| self.dot(text, range.clone()));
+        let result = result.and_then(|()| Ok(self.sync_partitions()?));
+        match result {
+            Ok(()) => true,
+            Err(Failure::Engine(e)) => {
+                self.report_error(&e, Some(text));
+                false
+            }
+            Err(Failure::Usage(message)) => {
+                self.write_err(&format!("error: {message}\n"));
+                false
+            }
+        }
+    }
+
+    fn dot(&mut self, text: &str, range: Range<usize>) -> DotResult<()> {
+        let line = &text[range.clone()];
+        let body = line.trim().trim_start_matches('.');
+        let (cmd, args) = body
+            .split_once(char::is_whitespace)
+            .map(|(c, a)| (c, a.trim()))
+            .unwrap_or((body, ""));
+        // Where the arguments start in `text`, for SQL error positions.
+        let args_at = offset_in(text, args).unwrap_or(range.end);
+        let simple = args.trim_end_matches(';').trim();
+        match cmd.to_ascii_lowercase().as_str() {
+            "help" | "h" => {
+                let width = DOT_COMMANDS
+                    .iter()
+                    .map(|(c, a, _)| c.len() + a.len() + 1)
+                    .max()
+                    .unwrap_or(0);
+                let mut help = String::new();
+                for (c, a, what) in DOT_COMMANDS {
+                    let usage = format!("{c} {a}");
+                    help.push_str(&format!("{usage:<width$}  {what}\n"));
+                }
+                help.push_str(
+                    "\nSQL statements end with ';' and may span lines. Ctrl-C cancels a running \
+                     query (or clears the line), Ctrl-D quits.\n",
+                );
+                self.write_out(&help);
+            }
+            "tables" => {
+                let names = self.ctx.table_names();
+                let mut s = names.join("\n");
+                if !s.is_empty() {
+                    s.push('\n');
+                }
+                self.write_out(&s);
+            }
+            "schema" => {
+                let names = match simple {
+                    "" => self.ctx.table_names(),
+                    t => vec![self.resolve_table(unquote(t))?],
+                };
+                let mut s = String::new();
+                for name in names {
+                    s.push_str(&self.schema_text(&name)?);
+                }
+                self.write_out(&s);
+            }
+            "semantics" => {
+                if simple.is_empty() {
+                    let sem = self.ctx.session().config().semantics;
+                    let mut s = format!("semantics: {}\n", sem.name());
+                    for (k, v) in sem.switches() {
+                        s.push_str(&format!("  {k} = {v}\n"));
+                    }
+                    self.write_out(&s);
+                } else {
+                    self.ctx.set("semantics", unquote(simple))?;
+                    let name = self.ctx.session().config().semantics.name();
+                    self.info(&format!("semantics: {name}"));
+                }
+            }
+            "set" => {
+                if simple.is_empty() {
+                    let s = self.settings_text();
+                    self.write_out(&s);
+                } else {
+                    let (name, value) = simple
+                        .split_once('=')
+                        .or_else(|| simple.split_once(char::is_whitespace))
+                        .map(|(n, v)| (n.trim(), unquote(v.trim())))
+                        .ok_or_else(|| {
+                            bad_arg("usage: .set NAME VALUE (see .set for the names)")
+                        })?;
+                    self.ctx.set(&name.to_ascii_lowercase(), value)?;
+                    self.info(&format!("{name} = {value}"));
+                }
+            }
+            "partitions" | "workers" => {
+                let cfg = self.ctx.session().config();
+                if simple.is_empty() {
+                    let n = if cmd == "workers" {
+                        cfg.workers
+                    } else {
+                        cfg.default_partitions
+                    };
+                    self.write_out(&format!("{cmd}: {n}\n"));
+                } else {
+                    self.ctx.set(&cmd.to_ascii_lowercase(), simple)?;
+                    self.info(&format!("{cmd}: {simple}"));
+                }
+            }
+            "timer" => {
+                if simple.is_empty() {
+                    let s = format!("timer: {}\n", if self.timer { "on" } else { "off" });
+                    self.write_out(&s);
+                } else {
+                    self.timer = on_off(simple)?;
+                }
+            }
+            "mode" => {
+                if simple.is_empty() {
+                    let s = format!("mode: {}\n", self.mode);
+                    self.write_out(&s);
+                } else {
+                    self.mode = simple.parse()?;
+                }
+            }
+            "maxrows" => {
+                if simple.is_empty() {
+                    let s = match self.max_rows {
+                        usize::MAX => "maxrows: all\n".to_string(),
+                        n => format!("maxrows: {n}\n"),
+                    };
+                    self.write_out(&s);
+                } else if simple.eq_ignore_ascii_case("all") {
+                    self.max_rows = usize::MAX;
+                } else {
+                    self.max_rows =
+                        simple
+                            .parse::<usize>()
+                            .ok()
+                            .filter(|n| *n > 0)
+                            .ok_or_else(|| {
+                                bad_arg(format!(
+                                    "expected a positive number or 'all', got '{simple}'"
+                                ))
+                            })?;
+                }
+            }
+            "explain" => {
+                let frame = self.plan_query(text, args_at..range.end, None)?;
+                let s = frame.explain()?.trim_end().to_string() + "\n";
+                self.write_out(&s);
+            }
+            "graph" => {
+                let (query_end, file) = match simple.split_whitespace().last() {
+                    Some(last) if unquote(last).to_ascii_lowercase().ends_with(".dot") => (
+                        offset_in(text, last).unwrap_or(range.end),
+                        Some(PathBuf::from(unquote(last))),
+                    ),
+                    _ => (range.end, None),
+                };
+                let frame = self.plan_query(text, args_at..query_end, Some("QUERY [FILE.dot]"))?;
+                let graph = frame.task_graph()?;
+                let dot = graph.to_dot();
+                match file {
+                    Some(path) => {
+                        std::fs::write(&path, &dot).map_err(|e| {
+                            Error::Io(format!("cannot write {}: {e}", path.display()))
+                        })?;
+                        self.info(&format!(
+                            "wrote the task graph ({} tasks) to {}",
+                            graph.task_count(),
+                            path.display()
+                        ));
+                    }
+                    None => self.write_out(&dot),
+                }
+            }
+            "load" => {
+                if simple.is_empty() {
+                    return Err(bad_arg("usage: .load PATH [AS NAME]"));
+                }
+                let (path, name) = split_as(simple);
+                let (path, name) = (unquote(path), name.map(|n| unquote(n).to_string()));
+                let path = PathBuf::from(path);
+                let name = name.unwrap_or_else(|| table_name_for(&path));
+                self.load_csv(&name, &path)?;
+                let schema = self.schema_text(&name)?;
+                self.info(&format!("loaded {}", schema.trim_end()));
+            }
+            "quit" | "exit" | "q" => self.quit = true,
+            "" => return Err(bad_arg("a dot command needs a name; .help lists them")),
+            other => {
+                let known: Vec<&str> = DOT_COMMANDS.iter().map(|(c, _, _)| &c[1..]).collect();
+                let hint = known
+                    .iter()
+                    .find(|k| k.starts_with(&other.to_ascii_lowercase()) || other.starts_with(*k))
+                    .map(|k| format!("; did you mean '.{k}'?"))
+                    .unwrap_or_default();
+                return Err(bad_arg(format!(
+                    "unknown command '.{other}'{hint} (.help lists the commands)"
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    /// Plans the query `text[range]` (a trailing `;` is allowed) as a frame.
+    fn plan_query(&self, text: &str, range: Range<usize>, usage: Option<&str>) -> DotResult<Frame> {
+        let range = range.start.min(range.end)..range.end;
+        let query = text[range.clone()].trim_end();
+        let query = query.strip_suffix(';').unwrap_or(query);
+        if script::is_blank(query) {
+            return Err(bad_arg(format!(
+                "expected a query: {}",
+                usage.unwrap_or("QUERY")
+            )));
+        }
+        let sql = script::positioned(text, range.start..range.start + query.len());
+        Ok(self.ctx.sql(&sql)?)
+    }
+
+    /// The registered name for `name`, also matched without regard to case.
+    fn resolve_table(&self, name: &str) -> DotResult<String> {
+        let names = self.ctx.table_names();
+        if names.iter().any(|n| n == name) {
+            return Ok(name.to_string());
+        }
+        names
+            .iter()
+            .find(|n| n.eq_ignore_ascii_case(name))
+            .cloned()
+            .ok_or_else(|| {
+                bad_arg(format!(
+                    "table '{name}' not found; tables: {}",
+                    names.join(", ")
+                ))
+            })
+    }
+
+    fn schema_text(&self, name: &str) -> DotResult<String> {
+        let sem = self.ctx.session().config().semantics;
+        let frame = self
+            .ctx
+            .table(name)
+            .ok_or_else(|| bad_arg(format!("table '{name}' not found")))?;
+        let schema = frame.clone().with_semantics(sem).schema()?;
+        let cols: Vec<String> = schema
+            .fields()
+            .iter()
+            .map(|f| format!("{} {}", f.name, f.data_type))
+            .collect();
+        Ok(format!("{name}({})\n", cols.join(", ")))
+    }
+
+    fn settings_text(&self) -> String {
+        let cfg = self.ctx.session().config();
+        let mut s = format!(
+            "semantics = {}\nworkers = {}\npartitions = {}\nsplit_every = {}\nsplit_out = {}\n",
+            cfg.semantics.name(),
+            cfg.workers,
+            cfg.default_partitions,
+            cfg.split_every,
+            cfg.split_out
+        );
+        for (k, v) in cfg.semantics.switches() {
+            s.push_str(&format!("{k} = {v}\n"));
+        }
+        s.push_str(&format!(
+            "mode = {}\ntimer = {}\n",
+            self.mode,
+            if self.timer { "on" } else { "off" }
+        ));
+        s
+    }
+}
+
+/// A writer into a shared buffer, for tests and embedding.
+#[derive(Debug, Clone, Default)]
+pub struct SharedBuffer(pub Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl SharedBuffer {
+    /// What was written so far, as text.
+    pub fn text(&self) -> String {
+        let bytes = self.0.lock().map(|b| b.clone()).unwrap_or_default();
+        String::from_utf8_lossy(&bytes).to_string()
+    }
+}
+
+impl Write for SharedBuffer {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.0
+            .lock()
+            .map_err(|_| io::Error::other("poisoned buffer"))?
+            .extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn shell() -> (Shell, SharedBuffer, SharedBuffer) {
+        let out = SharedBuffer::default();
+        let err = SharedBuffer::default();
+        let session = Session::new().with_workers(2).with_partitions(2);
+        let mut sh = Shell::empty(session, Box::new(out.clone()), Box::new(err.clone()));
+        sh.add_columns("df", demo::df_columns()).unwrap();
+        (sh, out, err)
+    }
+
+    #[test]
+    fn runs_statements_and_dots() {
+        let (mut sh, out, err) = shell();
+        assert!(sh.run_script(
+            ".mode csv\nSELECT col1, AVG(col2) AS m\n  FROM df GROUP BY col1\n  ORDER BY col1;\n.semantics spark\nSELECT col1, AVG(col2) AS m FROM df GROUP BY col1 ORDER BY col1"
+        ));
+        assert_eq!(
+            out.text(),
+            "col1,m\nA,3.5\nB,5.5\ncol1,m\n,1.5\nA,3.5\nB,5.5\n"
+        );
+        assert_eq!(err.text(), "");
+    }
+
+    #[test]
+    fn errors_point_into_the_script() {
+        let (mut sh, _out, err) = shell();
+        assert!(
+            !sh.run_script("SELECT col2 FROM df;\n\nSELECT col1 FROM dff;\n  SELECT col2 FROM df;")
+        );
+        let e = err.text();
+        assert_eq!(
+            e,
+            "error: SQL error at line 3, column 18: table 'dff' not found; did you mean 'df'?\n  |\n3 | SELECT col1 FROM dff;\n  |                  ^\n"
+        );
+    }
+
+    #[test]
+    fn dot_errors_and_partitions() {
+        let (mut sh, out, err) = shell();
+        assert!(!sh.run_input(".frobnicate"));
+        assert!(!sh.run_input(".partitions zero"));
+        assert!(!sh.run_input(".explain"));
+        assert!(!sh.run_input(".explain SELECT nope FROM df"));
+        assert!(!sh.run_input(".load /no/such.parquet"));
+        assert!(!sh.run_input(".mode xml"));
+        assert!(err.text().contains("Parquet"), "{}", err.text());
+        assert!(sh.run_input(".partitions 3"));
+        assert!(sh.run_input(".graph SELECT SUM(col2) FROM df"));
+        assert!(out.text().contains("digraph"), "{}", out.text());
+        assert!(sh.run_input("quit"));
+        assert!(sh.quit_requested());
+    }
+
+    #[test]
+    fn helpers() {
+        assert_eq!(
+            caret_lines("a\n\tSELECT x", 2, 3).unwrap(),
+            "  |\n2 | \tSELECT x\n  | \t ^"
+        );
+        assert_eq!(caret_lines("ab", 1, 4).unwrap(), "  |\n1 | ab\n  |    ^");
+        assert!(caret_lines("ab", 3, 1).is_none());
+        assert!(caret_lines("ab", 0, 1).is_none());
+        assert_eq!(table_name_for(Path::new("/x/my-data.csv")), "my_data");
+        assert_eq!(table_name_for(Path::new("2024.csv")), "t_2024");
+        assert_eq!(unquote("'a b'"), "a b");
+        assert_eq!(split_as("my file.csv as t"), ("my file.csv", Some("t")));
+        assert_eq!(split_as("f.csv AS t"), ("f.csv", Some("t")));
+        assert_eq!(split_as("as.csv"), ("as.csv", None));
+        let text = "abc def";
+        assert_eq!(offset_in(text, &text[4..]), Some(4));
+        assert_eq!(offset_in(text, "zz"), None);
+        assert!(progress_line(5, 10, Duration::from_secs(1)).starts_with("[###############---"));
+        assert!(progress_line(0, 0, Duration::ZERO).contains("    0/? tasks"));
+    }
+}

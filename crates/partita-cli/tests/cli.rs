@@ -1,0 +1,408 @@
+//! The built `partita` binary, run as a user would: piped scripts, dot commands,
+//! one-shot queries in each output format, and errors.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::{Command, Output, Stdio};
+
+use partita::{format_value, value_at, CsvOptions, Semantics, Session, SqlContext};
+
+const BIN: &str = env!("CARGO_BIN_EXE_partita");
+
+/// Runs `partita args...` with `stdin` piped in.
+fn run(args: &[&str], stdin: &str) -> Output {
+    let mut child = Command::new(BIN)
+        .args(args)
+        .env("PARTITA_HISTORY", "")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the partita binary starts");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).to_string()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).to_string()
+}
+
+fn lines(s: &str) -> Vec<&str> {
+    s.lines().collect()
+}
+
+const GROUP_QUERY: &str = "SELECT col1, AVG(col2) AS m FROM df GROUP BY col1 ORDER BY col1;";
+
+#[test]
+fn piped_pandas_result() {
+    let o = run(&[], &format!("{GROUP_QUERY}\n"));
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(
+        lines(&stdout(&o)),
+        vec![
+            "+------+-----+",
+            "| col1 | m   |",
+            "| str  | f64 |",
+            "+------+-----+",
+            "| A    | 3.5 |",
+            "| B    | 5.5 |",
+            "+------+-----+",
+            "(2 rows)",
+        ]
+    );
+    assert_eq!(stderr(&o), "");
+}
+
+#[test]
+fn piped_spark_result() {
+    let o = run(&[], &format!(".semantics spark\n{GROUP_QUERY}\n"));
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(
+        lines(&stdout(&o)),
+        vec![
+            "+------+-----+",
+            "| col1 | m   |",
+            "| str  | f64 |",
+            "+------+-----+",
+            "| null | 1.5 |",
+            "| A    | 3.5 |",
+            "| B    | 5.5 |",
+            "+------+-----+",
+            "(3 rows)",
+        ]
+    );
+}
+
+#[test]
+fn piped_dot_commands() {
+    let script = "\
+.tables
+.schema df
+.mode csv
+-- a comment, then a statement over two lines
+SELECT col1, col2
+  FROM df WHERE col2 > 4;
+.mode json
+SELECT col2 FROM df ORDER BY col2 DESC LIMIT 2;
+.semantics spark
+.schema
+";
+    let o = run(&[], script);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(
+        lines(&stdout(&o)),
+        vec![
+            "df",
+            "flights",
+            "df(col1 str, col2 i64)",
+            "col1,col2",
+            "B,5",
+            "B,6",
+            "[",
+            "{\"col2\":6},",
+            "{\"col2\":5}",
+            "]",
+            "df(col1 str, col2 i64)",
+            "flights(origin str, carrier str, sched_dep_time i64, dep_time i64, dep_delay f64, distance i64)",
+        ]
+    );
+}
+
+#[test]
+fn piped_failure_exits_nonzero_and_goes_on() {
+    let o = run(
+        &["--format", "csv"],
+        "SELECT nope FROM df;\n.nosuch\nSELECT col2 FROM df WHERE col2 = 6;\n",
+    );
+    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(stdout(&o), "col2\n6\n");
+    let err = stderr(&o);
+    assert!(err.contains("line 1, column 8"), "{err}");
+    assert!(err.contains("unknown command '.nosuch'"), "{err}");
+}
+
+#[test]
+fn flights_demo_query_has_three_rows() {
+    let o = run(
+        &["--format", "csv"],
+        "SELECT origin, AVG(dep_delay) AS d FROM flights WHERE origin IN ('JFK','LGA','EWR') GROUP BY origin ORDER BY origin;",
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    let rows = lines(&out);
+    assert_eq!(rows.len(), 4, "{out}");
+    assert_eq!(rows[0], "origin,d");
+    let origins: Vec<&str> = rows[1..]
+        .iter()
+        .map(|r| r.split(',').next().unwrap())
+        .collect();
+    assert_eq!(origins, vec!["EWR", "JFK", "LGA"]);
+    for r in &rows[1..] {
+        let d: f64 = r.split(',').nth(1).unwrap().parse().unwrap();
+        assert!(d > 0.0 && d < 60.0, "{r}");
+    }
+    // The table is 200,000 rows, the same on every run.
+    let o = run(
+        &[
+            "sql",
+            "SELECT COUNT(*) AS n FROM flights",
+            "--format",
+            "csv",
+        ],
+        "",
+    );
+    assert_eq!(stdout(&o), "n\n200000\n");
+}
+
+fn temp_csv(name: &str, content: &str) -> PathBuf {
+    let path = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(name);
+    std::fs::write(&path, content).unwrap();
+    path
+}
+
+/// The result of `query` through the facade, as the CSV the binary should print.
+fn facade_csv(semantics: Semantics, path: &PathBuf, query: &str) -> String {
+    let session = Session::new().with_semantics(semantics).with_workers(2);
+    let mut ctx = SqlContext::new(session.clone());
+    ctx.register("t", session.read_csv(path, CsvOptions::default()).unwrap());
+    let df = ctx.sql(query).unwrap().collect().unwrap();
+    let mut out = String::new();
+    let names: Vec<String> = df
+        .get_column_names()
+        .iter()
+        .map(|n| n.to_string())
+        .collect();
+    out.push_str(&names.join(","));
+    out.push('\n');
+    for row in 0..df.height() {
+        let cells: Vec<String> = df
+            .columns()
+            .iter()
+            .map(|c| {
+                let v = value_at(c.as_materialized_series(), row).unwrap();
+                if v.is_null() {
+                    String::new()
+                } else {
+                    format_value(&v)
+                }
+            })
+            .collect();
+        out.push_str(&cells.join(","));
+        out.push('\n');
+    }
+    out
+}
+
+#[test]
+fn one_shot_csv_matches_the_facade_under_both_presets() {
+    let path = temp_csv(
+        "partita-cli-oneshot.csv",
+        "k,v,x\nA,1,0.5\n,2,1.5\nB,,2.5\nA,4,\n,5,3.0\nB,6,4.5\n",
+    );
+    let query = "SELECT k, SUM(v) AS s, AVG(x) AS a, COUNT(*) AS n FROM t GROUP BY k ORDER BY k";
+    let table = format!("t={}", path.display());
+    for preset in ["pandas", "spark"] {
+        let o = run(
+            &[
+                "sql",
+                query,
+                "--table",
+                &table,
+                "--semantics",
+                preset,
+                "--partitions",
+                "3",
+                "--workers",
+                "2",
+                "--format",
+                "csv",
+            ],
+            "",
+        );
+        assert!(o.status.success(), "{preset}: {}", stderr(&o));
+        let expected = facade_csv(Semantics::preset(preset).unwrap(), &path, query);
+        assert_eq!(stdout(&o), expected, "{preset}");
+        assert_eq!(stderr(&o), "");
+    }
+    // The two presets differ here: Spark keeps the null key, sorted first.
+    let spark = facade_csv(Semantics::spark(), &path, query);
+    let pandas = facade_csv(Semantics::pandas(), &path, query);
+    assert_eq!(lines(&pandas).len(), 3, "{pandas}");
+    assert_eq!(lines(&spark).len(), 4, "{spark}");
+    assert!(lines(&spark)[1].starts_with(','), "{spark}");
+}
+
+#[test]
+fn one_shot_json_and_table() {
+    let path = temp_csv(
+        "partita-cli-json.csv",
+        "name,score\n\"Smith, J\",1.5\nLee,\n",
+    );
+    let table = format!("p={}", path.display());
+    let o = run(
+        &[
+            "sql",
+            "SELECT * FROM p",
+            "--table",
+            &table,
+            "--format",
+            "json",
+        ],
+        "",
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(
+        stdout(&o),
+        "[\n{\"name\":\"Smith, J\",\"score\":1.5},\n{\"name\":\"Lee\",\"score\":null}\n]\n"
+    );
+    let o = run(
+        &[
+            "sql",
+            "SELECT * FROM p",
+            "--table",
+            &table,
+            "--format",
+            "csv",
+        ],
+        "",
+    );
+    assert_eq!(stdout(&o), "name,score\n\"Smith, J\",1.5\nLee,\n");
+    let o = run(
+        &["sql", "SELECT * FROM p; SHOW TABLES", "--table", &table],
+        "",
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(out.contains("| Smith, J | 1.5   |"), "{out}");
+    assert!(out.contains("(2 rows)\ndf\nflights\np\n"), "{out}");
+}
+
+#[test]
+fn one_shot_sql_error_has_position_and_caret() {
+    let o = run(&["sql", "SELECT col1, FROM df"], "");
+    assert_ne!(o.status.code(), Some(0));
+    assert_eq!(stdout(&o), "");
+    let err = stderr(&o);
+    let at = err.find("line 1, column ").expect(&err);
+    let column: usize = err[at + "line 1, column ".len()..]
+        .split(|c: char| !c.is_ascii_digit())
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let lines: Vec<&str> = err.lines().collect();
+    assert_eq!(lines[2], "1 | SELECT col1, FROM df", "{err}");
+    // The caret sits under the column.
+    let caret = lines[3];
+    assert_eq!(caret.find('^'), Some("1 | ".len() + column - 1), "{err}");
+}
+
+#[test]
+fn one_shot_bad_inputs() {
+    let o = run(
+        &[
+            "sql",
+            "SELECT * FROM t",
+            "--table",
+            "t=/no/such/file.parquet",
+        ],
+        "",
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("Parquet"), "{}", stderr(&o));
+    let o = run(&["sql", "SELECT * FROM t", "--table", "t=/no/such.csv"], "");
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("no such file"), "{}", stderr(&o));
+    let o = run(&["sql", "SELECT 1", "--format", "xml"], "");
+    assert_eq!(o.status.code(), Some(2));
+    let o = run(
+        &[
+            "sql",
+            "SELECT col2 / 0 AS z FROM df",
+            "--semantics",
+            "spark",
+        ],
+        "",
+    );
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("DIVIDE_BY_ZERO"), "{}", stderr(&o));
+}
+
+#[test]
+fn nothing_typed_panics() {
+    let inputs = [
+        "",
+        ";",
+        ";;;",
+        "'",
+        "\"",
+        "/*",
+        "SELECT",
+        ".",
+        ". ",
+        ".schema nosuch",
+        ".set",
+        ".set a",
+        ".set nan maybe",
+        ".partitions 0",
+        ".workers -1",
+        ".timer maybe",
+        ".maxrows 0",
+        ".graph",
+        ".graph x.dot",
+        ".load",
+        ".load /nonexistent AS",
+        ".explain SELECT",
+        "SELECT * FROM df LIMIT -1",
+        "SELECT ☃ FROM df",
+        "SELECT col2 FROM df WHERE col2 > 'x'",
+        "SET semantics = 'polars'",
+        "DESCRIBE nosuch",
+        "CREATE TABLE x AS SELECT 1",
+        "SELECT SUM(col1) FROM df",
+        "SELECT 9223372036854775807 + col2 FROM df",
+        "EXPLAIN SELECT",
+        "SELECT col2 FROM df ORDER BY 7",
+    ];
+    for input in inputs {
+        let o = run(&[], &format!("{input}\n"));
+        let err = stderr(&o);
+        assert!(!err.contains("panic"), "{input}: {err}");
+        assert!(o.status.code().is_some(), "{input}: killed");
+        if o.status.code() != Some(0) {
+            assert!(err.starts_with("error: "), "{input}: {err}");
+        }
+    }
+}
+
+#[test]
+fn quit_stops_the_script() {
+    let o = run(
+        &["--format", "csv"],
+        "SELECT col2 FROM df LIMIT 1;\n.quit\nSELECT nope;\n",
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(stdout(&o), "col2\n1\n");
+}
+
+#[test]
+fn set_and_create_table_keep_the_session() {
+    let o = run(
+        &["--format", "csv"],
+        "SET partitions = 5;\nCREATE TABLE big AS SELECT col1, col2 * 10 AS c FROM df WHERE col2 > 2;\n.partitions\nSELECT c FROM big ORDER BY c;\n",
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(
+        stdout(&o),
+        "partitions = 5\ncreated table big\npartitions: 5\nc\n30\n40\n50\n60\n"
+    );
+}
