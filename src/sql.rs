@@ -123,7 +123,22 @@ impl SqlContext {
         for i in 0..parsed.len() {
             let sem = self.session.config().semantics;
             let planned = parsed.plan(i, &Tables(self), &sem)?;
-            out.push(self.run(planned)?);
+            // Errors of a statement as a whole (a bad SET value) point at its start.
+            let result = self.run(planned).map_err(|e| match e {
+                Error::Sql {
+                    message,
+                    span: None,
+                } => Error::Sql {
+                    message,
+                    span: parsed.position(i),
+                },
+                Error::Plan(message) => Error::Sql {
+                    message,
+                    span: parsed.position(i),
+                },
+                other => other,
+            })?;
+            out.push(result);
         }
         Ok(out)
     }

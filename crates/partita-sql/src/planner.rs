@@ -262,6 +262,8 @@ pub fn plan_sql(
 #[derive(Debug, Clone)]
 pub struct ParsedSql {
     statements: Vec<ast::Statement>,
+    /// Where each statement starts (the first token after the previous `;`).
+    starts: Vec<Span>,
 }
 
 impl ParsedSql {
@@ -269,7 +271,30 @@ impl ParsedSql {
     pub fn parse(sql: &str) -> Result<Self> {
         let statements =
             Parser::parse_sql(&PartitaDialect, sql).map_err(|e| parse_error(sql, e))?;
-        Ok(ParsedSql { statements })
+        let tokens = sqlparser::tokenizer::Tokenizer::new(&PartitaDialect, sql)
+            .tokenize_with_location()
+            .map_err(|e| Error::Sql {
+                message: e.to_string(),
+                span: None,
+            })?;
+        let mut starts = vec![];
+        let mut at_start = true;
+        for t in &tokens {
+            use sqlparser::tokenizer::Token;
+            match &t.token {
+                Token::Whitespace(_) => {}
+                Token::SemiColon => at_start = true,
+                _ if at_start => {
+                    starts.push(Span {
+                        line: t.span.start.line,
+                        column: t.span.start.column,
+                    });
+                    at_start = false;
+                }
+                _ => {}
+            }
+        }
+        Ok(ParsedSql { statements, starts })
     }
 
     /// The number of statements.
@@ -280,6 +305,14 @@ impl ParsedSql {
     /// True when the text held no statement.
     pub fn is_empty(&self) -> bool {
         self.statements.is_empty()
+    }
+
+    /// Where statement `i` starts in the text.
+    pub fn position(&self, i: usize) -> Option<Span> {
+        self.starts
+            .get(i)
+            .copied()
+            .or_else(|| span_of(self.statements[i].span()))
     }
 
     /// Plans statement `i`.
