@@ -1,5 +1,6 @@
 //! `Frame`: a lazy, partitioned query. Nothing runs before `collect` or `explain`.
 
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use partita_common::{
@@ -340,10 +341,63 @@ impl Frame {
         ))
     }
 
-    /// Runs the query and returns its result partitions, in order.
+    /// Runs the query and returns its result partitions, in order; with a
+    /// [`RunOptions::sink`], hands each partition to the sink as soon as it is
+    /// made and returns none.
     pub fn collect_partitions_with(&self, options: &RunOptions) -> Result<Vec<DataFrame>> {
         let graph = self.task_graph()?;
         partita_exec::run(&graph, self.session.pool(), &self.semantics, options)
+    }
+
+    /// Runs the query and writes each result partition to `dir/part-NNNNN.parquet`
+    /// (the directory is created; it must not hold `part-*` files already). Each
+    /// partition is written by the task that made it and then dropped, so the
+    /// result never has to fit in memory. Returns the files, in partition order.
+    pub fn write_parquet(&self, dir: impl AsRef<Path>) -> Result<Vec<PathBuf>> {
+        self.write_parts(
+            dir.as_ref(),
+            "parquet",
+            partita_core::parquet::write_parquet,
+        )
+    }
+
+    /// Like [`Frame::write_parquet`], as CSV files with a header line
+    /// (`dir/part-NNNNN.csv`); missing values are empty fields.
+    pub fn write_csv(&self, dir: impl AsRef<Path>) -> Result<Vec<PathBuf>> {
+        self.write_parts(dir.as_ref(), "csv", partita_core::parquet::write_csv)
+    }
+
+    fn write_parts(
+        &self,
+        dir: &Path,
+        ext: &str,
+        write: fn(&DataFrame, &Path) -> Result<()>,
+    ) -> Result<Vec<PathBuf>> {
+        let graph = self.task_graph()?;
+        std::fs::create_dir_all(dir).map_err(|e| Error::Io(format!("{}: {e}", dir.display())))?;
+        let entries =
+            std::fs::read_dir(dir).map_err(|e| Error::Io(format!("{}: {e}", dir.display())))?;
+        for e in entries.flatten() {
+            if e.file_name().to_string_lossy().starts_with("part-") {
+                return Err(Error::Io(format!(
+                    "{} already holds {}; write into a new directory",
+                    dir.display(),
+                    e.file_name().to_string_lossy()
+                )));
+            }
+        }
+        let files: Vec<PathBuf> = (0..graph.outputs.len())
+            .map(|i| dir.join(format!("part-{i:05}.{ext}")))
+            .collect();
+        let targets = Arc::new(files.clone());
+        let options = RunOptions {
+            sink: Some(Arc::new(move |i: usize, df: DataFrame| {
+                write(&df, &targets[i])
+            })),
+            ..RunOptions::default()
+        };
+        partita_exec::run(&graph, self.session.pool(), &self.semantics, &options)?;
+        Ok(files)
     }
 
     /// Runs the query and returns the whole result.
@@ -353,6 +407,13 @@ impl Frame {
 
     /// Runs the query with progress reporting or cancellation.
     pub fn collect_with(&self, options: &RunOptions) -> Result<DataFrame> {
+        if options.sink.is_some() {
+            return Err(Error::User(
+                "collect_with returns the result, so it takes no sink; \
+                 use collect_partitions_with to stream partitions to a sink"
+                    .into(),
+            ));
+        }
         let schema = self.schema()?;
         let parts = self.collect_partitions_with(options)?;
         if parts.is_empty() {

@@ -44,7 +44,9 @@ pub use partita_common::{
 pub use partita_core::display::{format_table, format_value};
 pub use partita_core::frame::scalar_at as value_at;
 pub use partita_core::polars::{DataFrame, Series};
-pub use partita_exec::{CsvOptions, Progress, RunOptions, TaskGraph};
+pub use partita_exec::{
+    CsvOptions, ParquetOptions, ParquetSource, Progress, RunOptions, Sink, TaskGraph,
+};
 pub use partita_plan::{
     coalesce, col, corr, count_distinct, count_star, lit, lit_null, when, Expr, LogicalPlan,
 };
@@ -54,7 +56,7 @@ pub mod prelude {
     pub use crate::{
         coalesce, col, corr, count_distinct, count_star, format_table, lit, lit_null, when,
         CsvOptions, DataFrame, DataType, Error, Expr, Field, Frame, NullGroupKeys, NullPlacement,
-        Result, RunOptions, Schema, Semantics, Series, Session, SortSpec,
+        ParquetOptions, Result, RunOptions, Schema, Semantics, Series, Session, SortSpec,
     };
     pub use partita_core::polars::{IntoColumn, NamedFrom};
 }

@@ -5,7 +5,9 @@ use std::sync::Arc;
 
 use partita_common::{Error, Result, Semantics, SessionConfig};
 use partita_core::polars::{DataFrame, Series};
-use partita_exec::{CsvOptions, CsvSource, MemorySource, WorkerPool};
+use partita_exec::{
+    CsvOptions, CsvSource, MemorySource, ParquetOptions, ParquetSource, WorkerPool,
+};
 use partita_plan::{LogicalPlan, Scan, TableSource};
 
 use crate::frame::Frame;
@@ -144,5 +146,46 @@ impl Session {
     pub fn read_csv(&self, path: impl AsRef<Path>, options: CsvOptions) -> Result<Frame> {
         let source = CsvSource::try_new(path.as_ref(), options, self.config.default_partitions)?;
         Ok(self.scan(Arc::new(source)))
+    }
+
+    /// A lazy frame over Parquet data: a file, a directory of `*.parquet` files (as
+    /// [`Frame::write_parquet`] makes) or a glob pattern (`data/*.parquet`). Each
+    /// partition is a run of row groups read by its own task; only the columns the
+    /// query uses are decoded, and row groups whose statistics rule out the query's
+    /// filters are skipped.
+    ///
+    /// ```
+    /// use partita::prelude::*;
+    /// let dir = std::env::temp_dir().join(format!("partita-doc-parquet-{}", std::process::id()));
+    /// let session = Session::new();
+    /// let frame = session
+    ///     .from_columns(vec![Series::new("x".into(), [1i64, 2, 3, 4])], 2)
+    ///     .unwrap();
+    /// frame.write_parquet(&dir).unwrap();
+    /// let back = session.read_parquet(&dir, ParquetOptions::default()).unwrap();
+    /// assert_eq!(back.filter(col("x").gt(lit(2))).collect().unwrap().height(), 2);
+    /// std::fs::remove_dir_all(&dir).unwrap();
+    /// ```
+    pub fn read_parquet(&self, path: impl AsRef<Path>, options: ParquetOptions) -> Result<Frame> {
+        let path = path.as_ref().to_string_lossy().to_string();
+        let source = ParquetSource::try_new(&path, options)?;
+        Ok(self.scan(Arc::new(source)))
+    }
+
+    /// A lazy frame over a file by its name: Parquet for a `.parquet` / `.pq` file, a
+    /// directory or a glob pattern, CSV otherwise (default options for both).
+    pub fn read_file(&self, path: impl AsRef<Path>) -> Result<Frame> {
+        let path = path.as_ref();
+        let text = path.to_string_lossy();
+        let ext = path
+            .extension()
+            .map(|e| e.to_string_lossy().to_ascii_lowercase())
+            .unwrap_or_default();
+        let glob = text.contains(['*', '?', '[']) && !path.exists();
+        if ext == "parquet" || ext == "pq" || path.is_dir() || glob {
+            self.read_parquet(path, ParquetOptions::default())
+        } else {
+            self.read_csv(path, CsvOptions::default())
+        }
     }
 }

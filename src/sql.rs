@@ -4,7 +4,6 @@
 use std::collections::BTreeMap;
 
 use partita_common::{Error, Result, Semantics, SWITCH_NAMES};
-use partita_exec::CsvOptions;
 use partita_plan::LogicalPlan;
 use partita_sql::{plan_sql, Catalog, ParsedSql, SqlStatement};
 
@@ -57,7 +56,7 @@ impl Catalog for Tables<'_> {
             .session
             .clone()
             .with_semantics(*semantics)
-            .read_csv(path, CsvOptions::default())?;
+            .read_file(path)?;
         frame.logical_plan().cloned()
     }
 }

@@ -68,6 +68,7 @@ fn progress_reports_every_task() {
             sink.lock().unwrap().push(p)
         })),
         cancel: None,
+        sink: None,
     };
     frame.collect_with(&options).unwrap();
     let events = events.lock().unwrap();
@@ -83,6 +84,7 @@ fn cancelling_stops_the_run() {
     let options = RunOptions {
         progress: None,
         cancel: Some(cancel),
+        sink: None,
     };
     let err = table(&session, 4).collect_with(&options).unwrap_err();
     assert!(matches!(err, Error::Cancelled), "{err}");

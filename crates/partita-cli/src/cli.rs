@@ -131,7 +131,7 @@ pub fn run(cli: Cli) -> i32 {
         }
     };
     for arg in &cli.tables {
-        let loaded = parse_table_arg(arg).and_then(|(name, path)| shell.load_csv(&name, &path));
+        let loaded = parse_table_arg(arg).and_then(|(name, path)| shell.load_file(&name, &path));
         if let Err(e) = loaded {
             stderr_line(&format!("error: {e}"));
             return 2;

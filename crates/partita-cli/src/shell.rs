@@ -14,8 +14,7 @@ use std::sync::{mpsc, Arc};
 use std::time::{Duration, Instant};
 
 use partita::{
-    CsvOptions, DataFrame, Error, Frame, Progress, Result, RunOptions, Series, Session, SqlContext,
-    SqlOutput,
+    DataFrame, Error, Frame, Progress, Result, RunOptions, Series, Session, SqlContext, SqlOutput,
 };
 
 use crate::demo;
@@ -75,7 +74,7 @@ pub const DOT_COMMANDS: &[(&str, &str, &str)] = &[
 #[derive(Debug, Clone)]
 enum Source {
     Columns(Vec<Series>),
-    Csv(PathBuf),
+    File(PathBuf),
 }
 
 /// One result of a statement.
@@ -270,19 +269,10 @@ fn on_off(v: &str) -> DotResult<bool> {
     }
 }
 
-/// A frame over a CSV file, with a clear error for the formats that are not CSV.
+/// A frame over a CSV or Parquet file (see [`Session::read_file`]); a bad file is
+/// reported here, not at the first query.
 pub fn read_table(session: &Session, path: &Path) -> Result<Frame> {
-    let ext = path
-        .extension()
-        .map(|e| e.to_string_lossy().to_ascii_lowercase())
-        .unwrap_or_default();
-    if ext == "parquet" || ext == "pq" {
-        return Err(Error::NotImplemented(format!(
-            "{}: Parquet files cannot be read yet (only CSV); convert it to CSV first",
-            path.display()
-        )));
-    }
-    let frame = session.read_csv(path, CsvOptions::default())?;
+    let frame = session.read_file(path)?;
     frame.schema()?; // report a bad file now, not at the first query
     Ok(frame)
 }
@@ -372,13 +362,14 @@ impl Shell {
         Ok(())
     }
 
-    /// Registers a CSV file as table `name` (re-read when the partition count
-    /// changes). A `.parquet` path is an error.
-    pub fn load_csv(&mut self, name: &str, path: &Path) -> Result<()> {
+    /// Registers a CSV or Parquet file (by its extension; a directory or a glob is
+    /// Parquet) as table `name`; a CSV file is re-split when the partition count
+    /// changes.
+    pub fn load_file(&mut self, name: &str, path: &Path) -> Result<()> {
         let frame = read_table(self.ctx.session(), path)?;
         self.ctx.register(name, frame);
         self.sources
-            .insert(name.to_string(), Source::Csv(path.to_path_buf()));
+            .insert(name.to_string(), Source::File(path.to_path_buf()));
         Ok(())
     }
 
@@ -394,7 +385,7 @@ impl Shell {
         for (name, source) in &self.sources {
             let frame = match source {
                 Source::Columns(cols) => session.from_columns(cols.clone(), now)?,
-                Source::Csv(path) => read_table(&session, path)?,
+                Source::File(path) => read_table(&session, path)?,
             };
             self.ctx.register(name.clone(), frame);
         }
@@ -536,6 +527,7 @@ impl Shell {
         let options = RunOptions {
             progress: Some(progress),
             cancel: Some(cancel.clone()),
+            ..RunOptions::default()
         };
         let mut ctx = self.ctx.clone();
         let sql = sql.to_string();
@@ -800,7 +792,7 @@ impl Shell {
                 let (path, name) = (unquote(path), name.map(|n| unquote(n).to_string()));
                 let path = PathBuf::from(path);
                 let name = name.unwrap_or_else(|| table_name_for(&path));
-                self.load_csv(&name, &path)?;
+                self.load_file(&name, &path)?;
                 let schema = self.schema_text(&name)?;
                 self.info(&format!("loaded {}", schema.trim_end()));
             }
@@ -964,7 +956,11 @@ mod tests {
         assert!(!sh.run_input(".explain SELECT nope FROM df"));
         assert!(!sh.run_input(".load /no/such.parquet"));
         assert!(!sh.run_input(".mode xml"));
-        assert!(err.text().contains("Parquet"), "{}", err.text());
+        assert!(
+            err.text().contains("/no/such.parquet: no such file"),
+            "{}",
+            err.text()
+        );
         assert!(sh.run_input(".partitions 3"));
         assert!(sh.run_input(".graph SELECT SUM(col2) FROM df"));
         assert!(out.text().contains("digraph"), "{}", out.text());

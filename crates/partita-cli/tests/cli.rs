@@ -209,8 +209,24 @@ fn one_shot_csv_matches_the_facade_under_both_presets() {
         "k,v,x\nA,1,0.5\n,2,1.5\nB,,2.5\nA,4,\n,5,3.0\nB,6,4.5\n",
     );
     let query = "SELECT k, SUM(v) AS s, AVG(x) AS a, COUNT(*) AS n FROM t GROUP BY k ORDER BY k";
-    let table = format!("t={}", path.display());
-    for preset in ["pandas", "spark"] {
+    // The same table as a Parquet file (written under Spark semantics, so `v` stays
+    // an integer column with a missing value).
+    let pq_dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("partita-cli-oneshot-pq");
+    let _ = std::fs::remove_dir_all(&pq_dir);
+    let spark_session = Session::new().with_semantics(Semantics::spark());
+    spark_session
+        .read_csv(&path, CsvOptions::default())
+        .unwrap()
+        .write_parquet(&pq_dir)
+        .unwrap();
+    // A directory of Parquet files (one per partition) is one table.
+    let parquet = pq_dir.clone();
+    for (preset, table) in [
+        ("pandas", format!("t={}", path.display())),
+        ("spark", format!("t={}", path.display())),
+        ("pandas", format!("t={}", parquet.display())),
+        ("spark", format!("t={}", parquet.display())),
+    ] {
         let o = run(
             &[
                 "sql",
@@ -318,7 +334,11 @@ fn one_shot_bad_inputs() {
         "",
     );
     assert_eq!(o.status.code(), Some(2));
-    assert!(stderr(&o).contains("Parquet"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("/no/such/file.parquet: no such file"),
+        "{}",
+        stderr(&o)
+    );
     let o = run(&["sql", "SELECT * FROM t", "--table", "t=/no/such.csv"], "");
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("no such file"), "{}", stderr(&o));

@@ -13,6 +13,7 @@
 //!   and the merge of sorted partitions.
 //! - [`hash`]: deterministic hash partitioning for shuffles.
 //! - [`csv`]: schema inference and reading a byte range of a CSV file.
+//! - [`parquet`](mod@parquet): Parquet footers, row-group statistics and reading row ranges; writing Parquet and CSV.
 //! - [`frame`] and [`display`]: building, concatenating and printing partitions.
 //!
 //! ```
@@ -33,6 +34,7 @@ pub mod csv;
 pub mod display;
 pub mod frame;
 pub mod hash;
+pub mod parquet;
 pub mod scalar;
 pub mod sort;
 

@@ -26,6 +26,9 @@ pub enum TaskInput {
         projection: Option<Vec<usize>>,
         /// The schema the scan yields (types the pandas integer rule may widen).
         schema: SchemaRef,
+        /// The scan's pushed-down predicates: a source may skip data its statistics
+        /// show cannot match them (the task still applies them as filter ops).
+        filters: Vec<Expr>,
     },
     /// Combines the outputs of other tasks, in edge order.
     Merge(MergeKind),
@@ -142,6 +145,7 @@ impl Task {
                 partition,
                 projection,
                 schema,
+                ..
             } => {
                 let cols = if projection.is_some() {
                     format!(" [{}]", schema.names().join(", "))

@@ -23,12 +23,15 @@
 pub mod eval;
 pub mod graph;
 pub mod lower;
+mod parquet_source;
 pub mod scheduler;
 pub mod source;
 pub mod udf;
 
 pub use graph::TaskGraph;
 pub use lower::{lower, LowerOptions};
-pub use scheduler::{run, Progress, ProgressCallback, RunOptions, WorkerPool};
-pub use source::{read_partition, CsvOptions, CsvSource, MemorySource};
+pub use scheduler::{run, Progress, ProgressCallback, RunOptions, Sink, WorkerPool};
+pub use source::{
+    read_partition, CsvOptions, CsvSource, MemorySource, ParquetOptions, ParquetSource,
+};
 pub use udf::{PartitionClosure, PartitionFn};

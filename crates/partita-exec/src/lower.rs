@@ -170,6 +170,7 @@ impl Lowerer<'_> {
                             partition: i,
                             projection: s.projection.clone(),
                             schema: s.schema.clone(),
+                            filters: s.filters.clone(),
                         },
                         ops: s.filters.iter().map(|f| Op::Filter(f.clone())).collect(),
                         split: OutputSplit::Single,

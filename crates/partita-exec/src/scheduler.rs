@@ -44,7 +44,15 @@ pub struct RunOptions {
     pub progress: Option<ProgressCallback>,
     /// Set to true to cancel the run; it then ends with [`Error::Cancelled`].
     pub cancel: Option<Arc<AtomicBool>>,
+    /// Takes each result partition (its index, the frame) on the worker that made
+    /// it, as soon as it is ready, instead of keeping it for the caller: a write
+    /// to files then holds no more than the partitions being written. With a sink,
+    /// [`run`] returns no partitions.
+    pub sink: Option<Sink>,
 }
+
+/// Receives result partitions as they are finished; see [`RunOptions::sink`].
+pub type Sink = Arc<dyn Fn(usize, Partition) -> Result<()> + Send + Sync>;
 
 fn concat_inputs(inputs: Vec<Partition>) -> Result<Partition> {
     let schema = schema_of(
@@ -67,8 +75,15 @@ pub fn execute_task(
             partition,
             projection,
             schema,
+            filters,
         } => {
-            let raw = read_partition(source.as_ref(), *partition, projection.as_deref())?;
+            let raw = read_partition(
+                source.as_ref(),
+                *partition,
+                projection.as_deref(),
+                filters,
+                sem,
+            )?;
             conform(raw, schema, sem)?
         }
         TaskInput::Merge(MergeKind::Concat { limit }) => {
@@ -166,6 +181,22 @@ impl<'a> Run<'a> {
             .is_some_and(|c| c.load(Ordering::SeqCst))
     }
 
+    /// Hands the result partitions among `outputs` to the sink, if there is one.
+    fn sink_outputs(&self, node: NodeIndex, outputs: Vec<Partition>) -> Result<Vec<Partition>> {
+        let Some(sink) = &self.options.sink else {
+            return Ok(outputs);
+        };
+        for (i, out) in self.graph.outputs.iter().enumerate() {
+            if out.node == node {
+                let frame = outputs
+                    .get(out.port)
+                    .ok_or_else(|| Error::internal("a result partition is missing"))?;
+                sink(i, frame.clone())?;
+            }
+        }
+        Ok(outputs)
+    }
+
     fn run_task<'s>(&'s self, scope: &rayon::Scope<'s>, node: NodeIndex) {
         if self.stop.load(Ordering::SeqCst) {
             return;
@@ -221,6 +252,17 @@ impl<'a> Run<'a> {
                     task: task.label(),
                     partition: task.partition,
                     source: Box::new(Error::User(format!("panicked: {msg}"))),
+                });
+                return;
+            }
+        };
+        let outputs = match self.sink_outputs(node, outputs) {
+            Ok(o) => o,
+            Err(e) => {
+                self.fail(Error::Task {
+                    task: task.label(),
+                    partition: task.partition,
+                    source: Box::new(e),
                 });
                 return;
             }
@@ -301,9 +343,11 @@ pub fn run(
         *readers.entry((a, graph.graph[e].port)).or_default() += 1;
         *waiting.get_mut(&b).expect("node") += 1;
     }
-    // The collector reads every output too.
-    for p in &graph.outputs {
-        *readers.entry((p.node, p.port)).or_default() += 1;
+    // The collector reads every output too (unless a sink takes them).
+    if options.sink.is_none() {
+        for p in &graph.outputs {
+            *readers.entry((p.node, p.port)).or_default() += 1;
+        }
     }
     let mut sources: Vec<NodeIndex> = waiting
         .iter()
@@ -338,6 +382,9 @@ pub fn run(
         .map_err(|_| Error::internal("run state poisoned"))?;
     if let Some(e) = st.error.take() {
         return Err(e);
+    }
+    if options.sink.is_some() {
+        return Ok(vec![]);
     }
     graph
         .outputs

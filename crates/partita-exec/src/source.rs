@@ -5,11 +5,13 @@ use std::any::Any;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use partita_common::{DataType, Error, Result, Schema, SchemaRef};
+use partita_common::{DataType, Error, Result, Schema, SchemaRef, Semantics};
 use partita_core::csv::{infer_schema, read_range, split_ranges, CsvFormat};
 use partita_core::frame::{schema_of, split_even};
 use partita_core::Partition;
-use partita_plan::TableSource;
+use partita_plan::{Expr, TableSource};
+
+pub use crate::parquet_source::{ParquetOptions, ParquetSource};
 
 /// Partitions already in memory.
 #[derive(Debug)]
@@ -245,14 +247,21 @@ impl TableSource for CsvSource {
     }
 }
 
-/// Reads partition `i` of any source this crate knows.
+/// Reads partition `i` of any source this crate knows. `filters` are the scan's
+/// pushed-down predicates, which a source may use to skip data that cannot match
+/// (the caller still applies them to what is returned).
 pub fn read_partition(
     source: &dyn TableSource,
     i: usize,
     projection: Option<&[usize]>,
+    filters: &[Expr],
+    semantics: &Semantics,
 ) -> Result<Partition> {
     if let Some(m) = source.as_any().downcast_ref::<MemorySource>() {
         return m.read(i, projection);
+    }
+    if let Some(p) = source.as_any().downcast_ref::<ParquetSource>() {
+        return p.read(i, projection, filters, semantics);
     }
     if let Some(c) = source.as_any().downcast_ref::<CsvSource>() {
         if c.ranges.is_empty() {

@@ -476,7 +476,11 @@ impl Planner<'_> {
             [one] if one.joins.is_empty() => match &one.relation {
                 ast::TableFactor::Table { name, .. } => {
                     let text = object_name(name);
-                    if text.starts_with('\'') || text.contains('/') || text.ends_with(".csv") {
+                    if text.starts_with('\'')
+                        || text.contains('/')
+                        || text.ends_with(".csv")
+                        || text.ends_with(".parquet")
+                    {
                         return at(self.catalog.file(&unquote(&text), &self.sem), name);
                     }
                     self.resolve_table(&text)

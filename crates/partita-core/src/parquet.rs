@@ -1,0 +1,231 @@
+//! Parquet files as partitions: the footer (schema, row groups and their column
+//! statistics) is read once; each partition then decodes a run of row groups with
+//! only the columns it needs. Also writes one partition to a Parquet or CSV file.
+
+use std::fs::File;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use partita_common::{Error, Result, ScalarValue, Schema};
+use polars_core::prelude::DataFrame;
+use polars_io::parquet::read::{FileMetadata, ParallelStrategy, ParquetReader};
+use polars_io::parquet::write::ParquetWriter;
+use polars_io::prelude::CsvWriter;
+use polars_io::{SerReader, SerWriter};
+use polars_parquet::parquet::statistics::Statistics;
+
+use crate::frame::{pl_err, schema_of, to_polars_type};
+
+fn io_err(path: &Path, e: impl std::fmt::Display) -> Error {
+    Error::Io(format!("{}: {e}", path.display()))
+}
+
+/// What a row group's statistics say about one column.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ColumnStats {
+    /// The smallest non-missing value, when recorded.
+    pub min: Option<ScalarValue>,
+    /// The largest non-missing value, when recorded.
+    pub max: Option<ScalarValue>,
+    /// The number of missing values, when recorded.
+    pub null_count: Option<i64>,
+}
+
+/// An opened Parquet file: its footer and its schema as Partita types.
+#[derive(Debug, Clone)]
+pub struct ParquetFile {
+    path: PathBuf,
+    metadata: Arc<FileMetadata>,
+    schema: Schema,
+}
+
+impl ParquetFile {
+    /// Reads the footer of `path`.
+    pub fn open(path: impl Into<PathBuf>) -> Result<Self> {
+        let path = path.into();
+        let file = File::open(&path).map_err(|e| io_err(&path, e))?;
+        let mut reader = ParquetReader::new(file);
+        let metadata = reader
+            .get_metadata()
+            .map_err(|e| io_err(&path, format!("not a readable Parquet file: {e}")))?
+            .clone();
+        // An empty slice decodes nothing and yields the file's columns with their types.
+        let empty = reader
+            .with_slice(Some((0, 0)))
+            .finish()
+            .map_err(|e| io_err(&path, e))?;
+        let schema = schema_of(&empty).map_err(|e| io_err(&path, e))?;
+        Ok(ParquetFile {
+            path,
+            metadata,
+            schema,
+        })
+    }
+
+    /// The file's path.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The columns, as Partita types (narrower integers and floats widen on read).
+    pub fn schema(&self) -> &Schema {
+        &self.schema
+    }
+
+    /// The number of rows of each row group, in file order.
+    pub fn row_group_rows(&self) -> Vec<usize> {
+        self.metadata
+            .row_groups
+            .iter()
+            .map(|rg| rg.num_rows())
+            .collect()
+    }
+
+    /// The total number of rows.
+    pub fn num_rows(&self) -> usize {
+        self.metadata.num_rows
+    }
+
+    /// The statistics of column `column` (an index into [`Self::schema`]) in row
+    /// group `row_group`, when the file records them for a flat column.
+    pub fn column_stats(&self, row_group: usize, column: usize) -> Option<ColumnStats> {
+        let rg = self.metadata.row_groups.get(row_group)?;
+        let name = &self.schema.field(column).name;
+        let idx = rg.columns_idxs_under_root_iter(name)?;
+        let [idx] = idx else {
+            return None;
+        };
+        let chunk = rg.parquet_columns().get(*idx)?;
+        let stats = chunk.statistics(&self.metadata.footer_buf)?.ok()?;
+        let utf8 = |v: &Option<Vec<u8>>| {
+            v.as_ref()
+                .and_then(|b| std::str::from_utf8(b).ok())
+                .map(|s| ScalarValue::Utf8(Some(s.to_string())))
+        };
+        Some(match stats {
+            Statistics::Int32(s) => ColumnStats {
+                min: s.min_value.map(|v| ScalarValue::Int64(Some(v.into()))),
+                max: s.max_value.map(|v| ScalarValue::Int64(Some(v.into()))),
+                null_count: s.null_count,
+            },
+            Statistics::Int64(s) => ColumnStats {
+                min: s.min_value.map(|v| ScalarValue::Int64(Some(v))),
+                max: s.max_value.map(|v| ScalarValue::Int64(Some(v))),
+                null_count: s.null_count,
+            },
+            Statistics::Double(s) => ColumnStats {
+                min: s.min_value.map(|v| ScalarValue::Float64(Some(v))),
+                max: s.max_value.map(|v| ScalarValue::Float64(Some(v))),
+                null_count: s.null_count,
+            },
+            Statistics::Float(s) => ColumnStats {
+                min: s.min_value.map(|v| ScalarValue::Float64(Some(v.into()))),
+                max: s.max_value.map(|v| ScalarValue::Float64(Some(v.into()))),
+                null_count: s.null_count,
+            },
+            Statistics::Binary(s)
+                if self.schema.field(column).data_type == partita_common::DataType::Utf8 =>
+            {
+                ColumnStats {
+                    min: utf8(&s.min_value),
+                    max: utf8(&s.max_value),
+                    null_count: s.null_count,
+                }
+            }
+            Statistics::Binary(s) => ColumnStats {
+                min: None,
+                max: None,
+                null_count: s.null_count,
+            },
+            Statistics::Boolean(s) => ColumnStats {
+                min: s.min_value.map(|v| ScalarValue::Boolean(Some(v))),
+                max: s.max_value.map(|v| ScalarValue::Boolean(Some(v))),
+                null_count: s.null_count,
+            },
+            Statistics::FixedLen(s) => ColumnStats {
+                min: None,
+                max: None,
+                null_count: s.null_count,
+            },
+            Statistics::Int96(s) => ColumnStats {
+                min: None,
+                max: None,
+                null_count: s.null_count,
+            },
+        })
+    }
+
+    /// For each column, whether some row group may hold a missing value (true when
+    /// a row group records no null count).
+    pub fn columns_with_nulls(&self) -> Vec<bool> {
+        (0..self.schema.len())
+            .map(|c| {
+                (0..self.metadata.row_groups.len())
+                    .any(|rg| self.column_stats(rg, c).and_then(|s| s.null_count) != Some(0))
+            })
+            .collect()
+    }
+
+    /// Decodes `rows` rows from row `offset` on, only the `projection` columns
+    /// (indices into [`Self::schema`]; `None`: all), typed as the schema says. Only
+    /// the row groups that overlap the rows are read.
+    pub fn read(
+        &self,
+        offset: usize,
+        rows: usize,
+        projection: Option<&[usize]>,
+    ) -> Result<DataFrame> {
+        let file = File::open(&self.path).map_err(|e| io_err(&self.path, e))?;
+        let mut reader = ParquetReader::new(file);
+        reader.set_metadata(self.metadata.clone());
+        let df = reader
+            .with_projection(projection.map(<[usize]>::to_vec))
+            .with_slice(Some((offset, rows)))
+            // Partitions are already read in parallel, one task each.
+            .read_parallel(ParallelStrategy::None)
+            .finish()
+            .map_err(|e| io_err(&self.path, e))?;
+        let wanted: Vec<usize> = match projection {
+            Some(p) => p.to_vec(),
+            None => (0..self.schema.len()).collect(),
+        };
+        let height = df.height();
+        let cols = df
+            .columns()
+            .iter()
+            .zip(wanted)
+            .map(|(c, i)| {
+                let want = to_polars_type(self.schema.field(i).data_type);
+                let s = c.as_materialized_series();
+                if s.dtype() == &want {
+                    Ok(s.clone())
+                } else {
+                    s.cast(&want).map_err(pl_err)
+                }
+            })
+            .collect::<Result<Vec<_>>>()?;
+        crate::frame::frame_with_height(height, cols)
+    }
+}
+
+/// Writes `df` to a new Parquet file at `path` (zstd-compressed, with statistics).
+pub fn write_parquet(df: &DataFrame, path: &Path) -> Result<()> {
+    let file = File::create(path).map_err(|e| io_err(path, e))?;
+    let mut df = df.clone();
+    ParquetWriter::new(file)
+        .finish(&mut df)
+        .map_err(|e| io_err(path, e))?;
+    Ok(())
+}
+
+/// Writes `df` to a new CSV file at `path`, with a header line; missing values are
+/// empty fields.
+pub fn write_csv(df: &DataFrame, path: &Path) -> Result<()> {
+    let file = File::create(path).map_err(|e| io_err(path, e))?;
+    let mut df = df.clone();
+    CsvWriter::new(std::io::BufWriter::new(file))
+        .include_header(true)
+        .finish(&mut df)
+        .map_err(|e| io_err(path, e))?;
+    Ok(())
+}

@@ -1,0 +1,372 @@
+//! Parquet files read lazily: one partition per run of row groups, each read by its
+//! own task; only the projected columns are decoded, and row groups whose
+//! statistics show they cannot match the scan's predicates are not read at all.
+
+use std::any::Any;
+use std::cmp::Ordering;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering as AtomicOrdering};
+use std::sync::Arc;
+
+use partita_common::{
+    BinaryOperator, DataType, Error, NanSemantics, Result, ScalarValue, Schema, SchemaRef,
+    Semantics,
+};
+use partita_core::frame::{concat, empty_frame};
+use partita_core::parquet::{ColumnStats, ParquetFile};
+use partita_core::Partition;
+use partita_plan::{Expr, TableSource};
+
+/// How to cut Parquet files into partitions.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParquetOptions {
+    /// Row groups per partition (a partition never spans two files).
+    pub row_groups_per_partition: usize,
+}
+
+impl Default for ParquetOptions {
+    fn default() -> Self {
+        ParquetOptions {
+            row_groups_per_partition: 1,
+        }
+    }
+}
+
+impl ParquetOptions {
+    /// Puts `n` row groups (at least 1) in each partition.
+    pub fn with_row_groups_per_partition(mut self, n: usize) -> Self {
+        self.row_groups_per_partition = n.max(1);
+        self
+    }
+}
+
+/// One partition: a run of row groups of one file.
+#[derive(Debug, Clone)]
+struct Part {
+    file: usize,
+    /// Row groups `[start, end)`.
+    row_groups: (usize, usize),
+}
+
+/// One or more Parquet files of one schema, read lazily.
+#[derive(Debug)]
+pub struct ParquetSource {
+    label: String,
+    files: Vec<ParquetFile>,
+    /// Row offset of each row group, per file.
+    offsets: Vec<Vec<usize>>,
+    schema: SchemaRef,
+    nulls: Vec<bool>,
+    parts: Vec<Part>,
+    /// Row groups decoded so far, over every read (statistics skip the others).
+    row_groups_read: AtomicUsize,
+}
+
+/// The files a path names: the file itself, every `*.parquet` file of a directory
+/// (sorted by name), or every file a glob pattern matches (sorted).
+fn expand(path: &str) -> Result<Vec<PathBuf>> {
+    let p = Path::new(path);
+    let mut files = if p.is_dir() {
+        let entries = std::fs::read_dir(p).map_err(|e| Error::Io(format!("{path}: {e}")))?;
+        let mut files = vec![];
+        for e in entries {
+            let f = e.map_err(|e| Error::Io(format!("{path}: {e}")))?.path();
+            if f.extension().is_some_and(|x| x == "parquet") {
+                files.push(f);
+            }
+        }
+        files
+    } else if path.contains(['*', '?', '[']) {
+        let paths =
+            glob::glob(path).map_err(|e| Error::User(format!("bad file pattern '{path}': {e}")))?;
+        paths
+            .map(|p| p.map_err(|e| Error::Io(e.to_string())))
+            .collect::<Result<Vec<_>>>()?
+    } else if p.exists() {
+        vec![p.to_path_buf()]
+    } else {
+        return Err(Error::Io(format!("{path}: no such file")));
+    };
+    files.sort();
+    if files.is_empty() {
+        return Err(Error::Io(format!("{path}: no Parquet file matches")));
+    }
+    Ok(files)
+}
+
+impl ParquetSource {
+    /// Opens the files `path` names (a file, a directory of `*.parquet` files, or a
+    /// glob pattern such as `data/part-*.parquet`): reads their footers and checks
+    /// that they share one schema.
+    pub fn try_new(path: &str, options: ParquetOptions) -> Result<Self> {
+        let paths = expand(path)?;
+        let files = paths
+            .iter()
+            .map(ParquetFile::open)
+            .collect::<Result<Vec<_>>>()?;
+        let schema = files[0].schema().clone();
+        for f in &files[1..] {
+            if f.schema() != &schema {
+                return Err(Error::User(format!(
+                    "{} has the columns {} where {} has {schema}",
+                    f.path().display(),
+                    f.schema(),
+                    files[0].path().display()
+                )));
+            }
+        }
+        let per = options.row_groups_per_partition.max(1);
+        let mut parts = vec![];
+        let mut offsets = vec![];
+        for (fi, f) in files.iter().enumerate() {
+            let rows = f.row_group_rows();
+            let mut at = 0;
+            offsets.push(
+                rows.iter()
+                    .map(|r| {
+                        at += r;
+                        at - r
+                    })
+                    .collect(),
+            );
+            let mut start = 0;
+            while start < rows.len() {
+                let end = (start + per).min(rows.len());
+                parts.push(Part {
+                    file: fi,
+                    row_groups: (start, end),
+                });
+                start = end;
+            }
+        }
+        let nulls = (0..schema.len())
+            .map(|c| {
+                files
+                    .iter()
+                    .any(|f| f.columns_with_nulls().get(c).copied().unwrap_or(true))
+            })
+            .collect();
+        let label = if files.len() == 1 {
+            files[0]
+                .path()
+                .file_name()
+                .map(|n| n.to_string_lossy().to_string())
+                .unwrap_or_default()
+        } else {
+            format!("{path} ({} files)", files.len())
+        };
+        Ok(ParquetSource {
+            label,
+            files,
+            offsets,
+            schema: Arc::new(schema),
+            nulls,
+            parts,
+            row_groups_read: AtomicUsize::new(0),
+        })
+    }
+
+    /// The number of row groups decoded so far by all reads of this source; row
+    /// groups skipped by their statistics are not counted.
+    pub fn row_groups_read(&self) -> usize {
+        self.row_groups_read.load(AtomicOrdering::Relaxed)
+    }
+
+    /// The total number of row groups of the files.
+    pub fn row_group_count(&self) -> usize {
+        self.files.iter().map(|f| f.row_group_rows().len()).sum()
+    }
+
+    /// Reads partition `i`: its row groups that may match `filters`, only the
+    /// `projection` columns.
+    pub fn read(
+        &self,
+        i: usize,
+        projection: Option<&[usize]>,
+        filters: &[Expr],
+        semantics: &Semantics,
+    ) -> Result<Partition> {
+        let projected = || match projection {
+            Some(p) => Schema::new(p.iter().map(|&j| self.schema.field(j).clone()).collect()),
+            None => (*self.schema).clone(),
+        };
+        let Some(part) = self.parts.get(i) else {
+            return Ok(empty_frame(&projected()));
+        };
+        let file = &self.files[part.file];
+        let rows = file.row_group_rows();
+        // Runs of consecutive row groups that may match, as (first row, row count).
+        let mut runs: Vec<(usize, usize)> = vec![];
+        let (first, end) = part.row_groups;
+        let groups = self.offsets[part.file][first..end]
+            .iter()
+            .zip(&rows[first..end])
+            .enumerate();
+        for (i, (&offset, &n)) in groups {
+            if !self.may_match(part.file, first + i, filters, semantics) {
+                continue;
+            }
+            self.row_groups_read.fetch_add(1, AtomicOrdering::Relaxed);
+            match runs.last_mut() {
+                Some((o, len)) if *o + *len == offset => *len += n,
+                _ => runs.push((offset, n)),
+            }
+        }
+        let frames = runs
+            .into_iter()
+            .map(|(offset, n)| file.read(offset, n, projection))
+            .collect::<Result<Vec<_>>>()?;
+        match frames.len() {
+            0 => Ok(empty_frame(&projected())),
+            1 => Ok(frames.into_iter().next().expect("one frame")),
+            _ => concat(frames, &projected()),
+        }
+    }
+
+    /// False when row group `rg` of file `file` holds no row that satisfies every
+    /// filter, as its statistics prove; true when unsure.
+    fn may_match(&self, file: usize, rg: usize, filters: &[Expr], sem: &Semantics) -> bool {
+        let mut conjuncts = vec![];
+        for f in filters {
+            split_and(f, &mut conjuncts);
+        }
+        conjuncts
+            .into_iter()
+            .all(|c| self.conjunct_may_match(file, rg, c, sem))
+    }
+
+    fn stats(&self, file: usize, rg: usize, column: &str, sem: &Semantics) -> Option<ColumnStats> {
+        let idx = self.schema.fields().iter().position(|f| f.name == column)?;
+        // NaN is left out of Parquet's float min/max; when NaN is a value (Spark)
+        // it can satisfy `x > 5` whatever the statistics say.
+        if self.schema.field(idx).data_type == DataType::Float64 && sem.nan == NanSemantics::Value {
+            return None;
+        }
+        self.files[file].column_stats(rg, idx)
+    }
+
+    fn conjunct_may_match(&self, file: usize, rg: usize, e: &Expr, sem: &Semantics) -> bool {
+        use BinaryOperator::*;
+        let unwrap = |e: &Expr| match e {
+            Expr::Alias(inner, _) => inner.as_ref().clone(),
+            other => other.clone(),
+        };
+        match e {
+            Expr::Binary { left, op, right } => {
+                let (column, op, value) = match (unwrap(left), unwrap(right)) {
+                    (Expr::Column(c), Expr::Literal(v)) => (c, *op, v),
+                    (Expr::Literal(v), Expr::Column(c)) => match flip(*op) {
+                        Some(op) => (c, op, v),
+                        None => return true,
+                    },
+                    _ => return true,
+                };
+                let Some(s) = self.stats(file, rg, &column, sem) else {
+                    return true;
+                };
+                let (Some(min), Some(max)) = (&s.min, &s.max) else {
+                    return true;
+                };
+                let (lo, hi) = (compare(&value, min), compare(&value, max));
+                // Rows satisfy `column op value`; none can when the bounds exclude it.
+                match (op, lo, hi) {
+                    (Eq, Some(lo), Some(hi)) => !(lo == Ordering::Less || hi == Ordering::Greater),
+                    (Lt, Some(lo), _) => lo == Ordering::Greater, // some x < value needs min < value
+                    (LtEq, Some(lo), _) => lo != Ordering::Less,
+                    (Gt, _, Some(hi)) => hi == Ordering::Less, // needs max > value
+                    (GtEq, _, Some(hi)) => hi != Ordering::Greater,
+                    _ => true,
+                }
+            }
+            Expr::Between {
+                expr,
+                low,
+                high,
+                negated: false,
+            } => {
+                let ge = Expr::Binary {
+                    left: expr.clone(),
+                    op: GtEq,
+                    right: low.clone(),
+                };
+                let le = Expr::Binary {
+                    left: expr.clone(),
+                    op: LtEq,
+                    right: high.clone(),
+                };
+                self.conjunct_may_match(file, rg, &ge, sem)
+                    && self.conjunct_may_match(file, rg, &le, sem)
+            }
+            Expr::IsNotNull(inner) => match unwrap(inner) {
+                Expr::Column(c) => {
+                    let rows = self.files[file].row_group_rows()[rg] as i64;
+                    self.stats(file, rg, &c, sem)
+                        .and_then(|s| s.null_count)
+                        .is_none_or(|n| n < rows)
+                }
+                _ => true,
+            },
+            _ => true,
+        }
+    }
+}
+
+/// Splits `a AND b AND ...` into its conjuncts.
+fn split_and<'a>(e: &'a Expr, out: &mut Vec<&'a Expr>) {
+    match e {
+        Expr::Binary {
+            left,
+            op: BinaryOperator::And,
+            right,
+        } => {
+            split_and(left, out);
+            split_and(right, out);
+        }
+        other => out.push(other),
+    }
+}
+
+/// `value op column` as `column op' value`.
+fn flip(op: BinaryOperator) -> Option<BinaryOperator> {
+    use BinaryOperator::*;
+    Some(match op {
+        Eq => Eq,
+        Lt => Gt,
+        LtEq => GtEq,
+        Gt => Lt,
+        GtEq => LtEq,
+        _ => return None,
+    })
+}
+
+/// How a literal compares with a statistics bound, when both are comparable
+/// non-missing values.
+fn compare(value: &ScalarValue, bound: &ScalarValue) -> Option<Ordering> {
+    use ScalarValue::*;
+    match (value, bound) {
+        (Int64(Some(a)), Int64(Some(b))) => Some(a.cmp(b)),
+        (Int64(Some(a)), Float64(Some(b))) => (*a as f64).partial_cmp(b),
+        (Float64(Some(a)), Int64(Some(b))) => a.partial_cmp(&(*b as f64)),
+        (Float64(Some(a)), Float64(Some(b))) => a.partial_cmp(b),
+        (Utf8(Some(a)), Utf8(Some(b))) => Some(a.as_bytes().cmp(b.as_bytes())),
+        _ => None,
+    }
+}
+
+impl TableSource for ParquetSource {
+    fn schema(&self) -> SchemaRef {
+        self.schema.clone()
+    }
+    fn columns_with_nulls(&self) -> Option<Vec<bool>> {
+        Some(self.nulls.clone())
+    }
+    fn partition_count(&self) -> usize {
+        self.parts.len().max(1)
+    }
+    fn describe(&self) -> String {
+        format!("parquet {} [{} partitions]", self.label, self.parts.len())
+    }
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+}

@@ -1,0 +1,311 @@
+//! Parquet scans and partitioned writes: a round trip through files equals the
+//! table in memory under both presets and for every partition count; projection
+//! and row-group statistics cut what is decoded; glob and directory inputs; CSV
+//! writes; clear errors for bad files.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use partita::prelude::*;
+use partita::{value_at, ParquetSource, ScalarValue, SqlContext};
+
+fn temp_dir(test: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("partita-parquet-{}-{test}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    dir
+}
+
+/// 40 rows: a string key with missing values, an integer with missing values, a
+/// float with a NaN, an ever-growing integer `x` (so row groups have disjoint ranges).
+fn table(session: &Session, partitions: usize) -> Frame {
+    let n = 40usize;
+    let k: Vec<Option<&str>> = (0..n)
+        .map(|i| {
+            if i % 9 == 0 {
+                None
+            } else {
+                Some(["a", "b", "c"][i % 3])
+            }
+        })
+        .collect();
+    let v: Vec<Option<i64>> = (0..n)
+        .map(|i| if i % 7 == 3 { None } else { Some(i as i64 % 5) })
+        .collect();
+    let f: Vec<Option<f64>> = (0..n)
+        .map(|i| {
+            if i == 17 {
+                Some(f64::NAN)
+            } else {
+                Some(i as f64 / 4.0)
+            }
+        })
+        .collect();
+    let x: Vec<i64> = (0..n as i64).collect();
+    session
+        .from_columns(
+            vec![
+                Series::new("k".into(), k),
+                Series::new("v".into(), v),
+                Series::new("f".into(), f),
+                Series::new("x".into(), x),
+            ],
+            partitions,
+        )
+        .unwrap()
+}
+
+fn query(frame: Frame) -> Frame {
+    frame
+        .filter(col("x").gt_eq(lit(3i64)))
+        .groupby("k")
+        .agg([col("v").sum(), col("f").mean(), count_star()])
+        .sort_values("k", SortSpec::ascending())
+}
+
+fn same(a: &DataFrame, b: &DataFrame) {
+    assert_eq!(format_table(a, 100), format_table(b, 100));
+}
+
+#[test]
+fn round_trip_equals_memory_under_both_presets() {
+    let dir = temp_dir("round-trip");
+    for sem in [Semantics::pandas(), Semantics::spark()] {
+        let session = Session::new().with_semantics(sem);
+        let files = table(&session, 4)
+            .write_parquet(dir.join(sem.to_string()))
+            .unwrap();
+        assert_eq!(files.len(), 4);
+        let back = session
+            .read_parquet(dir.join(sem.to_string()), ParquetOptions::default())
+            .unwrap();
+        same(
+            &back.clone().collect().unwrap(),
+            &table(&session, 1).collect().unwrap(),
+        );
+        for partitions in [1, 3] {
+            same(
+                &query(back.clone()).collect().unwrap(),
+                &query(table(&session, partitions)).collect().unwrap(),
+            );
+        }
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn pandas_reads_an_integer_column_with_missing_values_as_float() {
+    let dir = temp_dir("int-nulls");
+    // Written under Spark semantics, the column stays int64 with nulls in the file.
+    table(&Session::new().with_semantics(Semantics::spark()), 2)
+        .write_parquet(&dir)
+        .unwrap();
+    let session = Session::new();
+    let pandas = session
+        .read_parquet(&dir, ParquetOptions::default())
+        .unwrap();
+    assert_eq!(
+        pandas.schema().unwrap().field(1).data_type,
+        DataType::Float64
+    );
+    let spark = Session::new()
+        .with_semantics(Semantics::spark())
+        .read_parquet(&dir, ParquetOptions::default())
+        .unwrap()
+        .schema()
+        .unwrap();
+    assert_eq!(spark.field(1).data_type, DataType::Int64);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn statistics_skip_row_groups_that_cannot_match() {
+    let dir = temp_dir("skip");
+    let session = Session::new();
+    // Four files of one row group each: x in 0..10, 10..20, 20..30, 30..40.
+    table(&session, 4).write_parquet(&dir).unwrap();
+    let cases: [(Expr, usize, usize); 6] = [
+        (col("x").gt_eq(lit(30i64)), 1, 10),
+        (col("x").lt(lit(10i64)), 1, 10),
+        (col("x").eq(lit(25i64)), 1, 1),
+        (col("x").gt(lit(5i64)).and(col("x").lt_eq(lit(12i64))), 2, 7),
+        (lit(35i64).lt(col("x")), 1, 4),
+        (col("x").gt(lit(100i64)), 0, 0),
+    ];
+    for (pred, groups, rows) in cases {
+        let source = Arc::new(
+            ParquetSource::try_new(dir.to_str().unwrap(), ParquetOptions::default()).unwrap(),
+        );
+        assert_eq!(source.row_group_count(), 4);
+        let out = session
+            .scan(source.clone())
+            .filter(pred.clone())
+            .collect()
+            .unwrap();
+        assert_eq!(out.height(), rows, "{pred}");
+        assert_eq!(source.row_groups_read(), groups, "{pred}");
+    }
+    // A predicate the statistics cannot decide reads everything.
+    let source =
+        Arc::new(ParquetSource::try_new(dir.to_str().unwrap(), ParquetOptions::default()).unwrap());
+    let out = session
+        .scan(source.clone())
+        .filter((col("x") % lit(2i64)).eq(lit(0i64)))
+        .collect()
+        .unwrap();
+    assert_eq!(out.height(), 20);
+    assert_eq!(source.row_groups_read(), 4);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn nan_is_not_skipped_where_it_is_a_value() {
+    let dir = temp_dir("nan");
+    let session = Session::new().with_semantics(Semantics::spark());
+    table(&session, 4).write_parquet(&dir).unwrap();
+    // f = x / 4 except a NaN at x = 17 (file 1, where f's statistics say at most
+    // 4.75); Spark's NaN is greater than any number, so the row matches f > 9.
+    let spark = session
+        .read_parquet(&dir, ParquetOptions::default())
+        .unwrap()
+        .filter(col("f").gt(lit(9.0)))
+        .select([col("x")])
+        .collect()
+        .unwrap();
+    let xs: Vec<i64> = spark
+        .column("x")
+        .unwrap()
+        .i64()
+        .unwrap()
+        .into_no_null_iter()
+        .collect();
+    assert_eq!(xs, vec![17, 37, 38, 39]);
+    let pandas = Session::new()
+        .read_parquet(&dir, ParquetOptions::default())
+        .unwrap()
+        .filter(col("f").gt(lit(9.0)))
+        .collect()
+        .unwrap();
+    assert_eq!(pandas.height(), 3);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn projection_reads_only_the_used_columns() {
+    let dir = temp_dir("projection");
+    let session = Session::new();
+    table(&session, 2).write_parquet(&dir).unwrap();
+    let frame = session
+        .read_parquet(&dir, ParquetOptions::default())
+        .unwrap()
+        .groupby("k")
+        .agg([col("x").max()]);
+    let graph = frame.task_graph().unwrap().display_indent();
+    assert!(graph.contains("scan parquet #0 [k, x]"), "{graph}");
+    assert_eq!(frame.collect().unwrap().height(), 3);
+    // COUNT(*) reads no column at all and still counts every row.
+    let n = session
+        .read_parquet(&dir, ParquetOptions::default())
+        .unwrap()
+        .agg([count_star().alias("count")])
+        .collect()
+        .unwrap();
+    assert_eq!(
+        value_at(n.column("count").unwrap().as_materialized_series(), 0).unwrap(),
+        ScalarValue::Int64(Some(40))
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn globs_directories_and_sql_find_the_files() {
+    let dir = temp_dir("glob");
+    let session = Session::new();
+    table(&session, 4).write_parquet(&dir).unwrap();
+    let pattern = format!("{}/part-0000[01].parquet", dir.display());
+    let two = session.read_file(&pattern).unwrap().collect().unwrap();
+    assert_eq!(two.height(), 20);
+    let ctx = SqlContext::new(session.clone());
+    let sql = format!(
+        "SELECT COUNT(*) AS n, SUM(x) AS s FROM '{}' WHERE x >= 30",
+        dir.join("part-00003.parquet").display()
+    );
+    let out = ctx.sql(&sql).unwrap().collect().unwrap();
+    assert_eq!(
+        value_at(out.column("n").unwrap().as_materialized_series(), 0).unwrap(),
+        ScalarValue::Int64(Some(10))
+    );
+    assert_eq!(
+        value_at(out.column("s").unwrap().as_materialized_series(), 0).unwrap(),
+        ScalarValue::Int64(Some(345))
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn csv_writes_read_back() {
+    let dir = temp_dir("csv");
+    let session = Session::new();
+    let files = table(&session, 3).write_csv(&dir).unwrap();
+    assert_eq!(files.len(), 3);
+    let mut parts = vec![];
+    for f in &files {
+        parts.push(
+            session
+                .read_csv(f, CsvOptions::default())
+                .unwrap()
+                .collect()
+                .unwrap(),
+        );
+    }
+    let rows: usize = parts.iter().map(|p| p.height()).sum();
+    assert_eq!(rows, 40);
+    assert_eq!(parts[0].get_column_names().len(), 4);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn bad_inputs_get_clear_errors() {
+    let dir = temp_dir("errors");
+    let session = Session::new();
+    let err = session
+        .read_parquet(dir.join("missing.parquet"), ParquetOptions::default())
+        .unwrap_err();
+    assert!(
+        err.to_string().contains("missing.parquet: no such file"),
+        "{err}"
+    );
+    std::fs::create_dir_all(&dir).unwrap();
+    let fake = dir.join("fake.parquet");
+    std::fs::write(&fake, "a,b\n1,2\n").unwrap();
+    let err = session
+        .read_parquet(&fake, ParquetOptions::default())
+        .unwrap_err();
+    assert!(
+        err.to_string().contains("not a readable Parquet file"),
+        "{err}"
+    );
+    // Files of different schemas in one directory.
+    std::fs::remove_file(&fake).unwrap();
+    table(&session, 2).write_parquet(dir.join("a")).unwrap();
+    table(&session, 1)
+        .select([col("k"), col("x")])
+        .write_parquet(dir.join("b"))
+        .unwrap();
+    std::fs::rename(
+        dir.join("b/part-00000.parquet"),
+        dir.join("a/part-00009.parquet"),
+    )
+    .unwrap();
+    let err = session
+        .read_parquet(dir.join("a"), ParquetOptions::default())
+        .unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("part-00009.parquet has the columns"),
+        "{err}"
+    );
+    // Writing into a directory that already holds parts.
+    let err = table(&session, 1).write_parquet(dir.join("a")).unwrap_err();
+    assert!(err.to_string().contains("already holds part-"), "{err}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
