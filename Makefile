@@ -1,8 +1,7 @@
 # Partita: the commands of the README. `make test` is what CI runs (.ci/run).
 CARGO ?= cargo
-N ?= 1000000
 
-.PHONY: all run test lint fmt bench doc clean compat-record
+.PHONY: all run test lint fmt bench-scaling doc clean compat-record
 
 all: test
 
@@ -26,9 +25,10 @@ lint:
 fmt:
 	$(CARGO) fmt --all
 
-## Partition-scaling benchmark of the engine (N rows, default 1e6): release build.
-bench:
-	$(CARGO) bench --bench scaling -- $(N)
+## Partition-scaling benchmark of the engine alone (SCALING_N rows): release build.
+SCALING_N ?= 1000000
+bench-scaling:
+	$(CARGO) bench --bench scaling -- $(SCALING_N)
 
 doc:
 	$(CARGO) doc --workspace --no-deps
@@ -45,3 +45,7 @@ compat-record:
 
 clean:
 	$(CARGO) clean
+
+# db-benchmark next to Polars, DuckDB and pandas: make bench [N=1e7], make bench-data,
+# make bench-scale (see benches/db/bench.mk).
+include benches/db/bench.mk

@@ -4,16 +4,17 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use partita_common::{
-    AggregateFunction, DataType, Error, NullPlacement, Result, Schema, Semantics,
+    AggregateFunction, DataType, Error, NullGroupKeys, NullPlacement, Result, Schema, Semantics,
+    SortKey,
 };
 use partita_core::frame::{concat, empty_frame};
 use partita_core::polars::DataFrame;
 use partita_exec::eval::KernelConstantEvaluator;
-use partita_exec::{lower, LowerOptions, PartitionFn, RunOptions, TaskGraph};
+use partita_exec::{lower, LowerOptions, MemorySource, PartitionFn, RunOptions, TaskGraph};
 use partita_plan::optimizer::{Optimizer, OptimizerContext};
 use partita_plan::{
     col, count_star, Aggregate, Distinct, Expr, Filter, Limit, LogicalPlan, MapPartitions,
-    Projection, Repartition, Sort, SortExpr,
+    Projection, Repartition, Sort, SortExpr, Transformed,
 };
 
 use crate::session::Session;
@@ -241,16 +242,11 @@ impl Frame {
     }
 
     /// Aggregates the whole frame into one row (SQL aggregate without GROUP BY).
+    ///
+    /// An expression over aggregates (`(col("a").max() - col("b").min()).alias("r")`)
+    /// is computed from them after the aggregation.
     pub fn agg(self, aggs: impl IntoIterator<Item = Expr>) -> Frame {
-        let aggs: Vec<Expr> = aggs.into_iter().collect();
-        self.then(|p, s| {
-            Ok(LogicalPlan::Aggregate(Aggregate::try_new(
-                p,
-                vec![],
-                aggs,
-                s,
-            )?))
-        })
+        aggregate(self, vec![], aggs.into_iter().collect())
     }
 
     /// Sorts by columns (pandas `sort_values`, SQL `ORDER BY`); stable.
@@ -307,6 +303,38 @@ impl Frame {
     /// Re-splits the rows, in order, into `n` partitions.
     pub fn repartition(self, n: usize) -> Frame {
         self.then(|p, _| Ok(LogicalPlan::Repartition(Repartition::try_new(p, n)?)))
+    }
+
+    /// Re-splits the rows into `n` partitions by the hash of the `by` columns: rows
+    /// with equal keys land in one partition (Dask `shuffle(on=...)`, Spark
+    /// `repartition(n, cols)`).
+    pub fn repartition_by(self, by: impl IntoKeys, n: usize) -> Frame {
+        let by = by.into_keys();
+        self.then(|p, sem| {
+            let names = by
+                .iter()
+                .map(|k| {
+                    let i = p.schema().resolve(k, sem)?;
+                    Ok(p.schema().field(i).name.clone())
+                })
+                .collect::<Result<Vec<_>>>()?;
+            Ok(LogicalPlan::Repartition(Repartition::try_new_by(
+                p, n, names,
+            )?))
+        })
+    }
+
+    /// Runs the query and keeps its result partitions in memory: the returned frame
+    /// reads them instead of running the query again (Dask `persist`, Spark `cache`).
+    pub fn persist(&self) -> Result<Frame> {
+        let schema = self.schema()?;
+        let parts = self.collect_partitions_with(&RunOptions::default())?;
+        let source = MemorySource::from_partitions(parts, Some(schema))?;
+        Ok(self
+            .session
+            .clone()
+            .with_semantics(self.semantics)
+            .scan(Arc::new(source)))
     }
 
     /// The optimized plan.
@@ -423,6 +451,51 @@ impl Frame {
     }
 }
 
+/// Aggregates `frame` by `keys`; aggregates inside larger expressions are computed
+/// first (named `__agg<i>_<j>`) and the expressions after, as a projection.
+fn aggregate(frame: Frame, keys: Vec<Expr>, aggs: Vec<Expr>) -> Frame {
+    let mut plain = vec![];
+    let mut post: Vec<Expr> = keys.iter().map(|k| col(k.output_name())).collect();
+    let mut compound = false;
+    for (i, e) in aggs.into_iter().enumerate() {
+        if matches!(e.unalias(), Expr::Aggregate { .. }) || !e.contains_aggregate() {
+            post.push(col(e.output_name()));
+            plain.push(e);
+            continue;
+        }
+        compound = true;
+        let name = e.output_name();
+        let mut inner = vec![];
+        let rewritten = e.transform_up(&mut |x| {
+            if let Expr::Aggregate { .. } = x {
+                let n = format!("__agg{i}_{}", inner.len());
+                inner.push(x.alias(n.clone()));
+                Ok(Transformed::yes(col(n)))
+            } else {
+                Ok(Transformed::no(x))
+            }
+        });
+        match rewritten {
+            Ok(t) => post.push(match t.data {
+                a @ Expr::Alias(..) => a,
+                other => other.alias(name),
+            }),
+            Err(err) => return Frame::new(frame.session, Err(err), frame.semantics),
+        }
+        plain.extend(inner);
+    }
+    let out = frame.then(|p, s| {
+        Ok(LogicalPlan::Aggregate(Aggregate::try_new(
+            p, keys, plain, s,
+        )?))
+    });
+    if compound {
+        out.select(post)
+    } else {
+        out
+    }
+}
+
 /// A frame grouped by keys.
 #[derive(Debug, Clone)]
 pub struct GroupBy {
@@ -432,14 +505,64 @@ pub struct GroupBy {
 
 impl GroupBy {
     /// One row per group: the keys, then the aggregates.
+    ///
+    /// An expression over aggregates (`(col("v1").max() - col("v2").min())`) is
+    /// computed from them after the aggregation, as in SQL and Polars.
     pub fn agg(self, aggs: impl IntoIterator<Item = Expr>) -> Frame {
         let keys: Vec<Expr> = self.keys.iter().map(|k| col(k.clone())).collect();
-        let aggs: Vec<Expr> = aggs.into_iter().collect();
-        self.frame.then(|p, s| {
-            Ok(LogicalPlan::Aggregate(Aggregate::try_new(
-                p, keys, aggs, s,
-            )?))
-        })
+        aggregate(self.frame, keys, aggs.into_iter().collect())
+    }
+
+    /// The `n` largest values of `column` in each group, as rows of the keys and
+    /// the value, sorted by the keys and then by the value, largest first (pandas
+    /// `groupby(k)[c].nlargest(n)`, Spark `row_number() over (partition by k order by
+    /// c desc) <= n`). Missing values of `column` are skipped; ties keep row order.
+    pub fn nlargest(self, n: usize, column: &str) -> Frame {
+        self.top_n(n, column, true)
+    }
+
+    /// The `n` smallest values of `column` in each group; see [`GroupBy::nlargest`].
+    pub fn nsmallest(self, n: usize, column: &str) -> Frame {
+        self.top_n(n, column, false)
+    }
+
+    /// Per-partition top-n, a hash shuffle by the keys, top-n again, then the sort.
+    fn top_n(self, n: usize, column: &str, descending: bool) -> Frame {
+        let sem = self.frame.semantics;
+        let session = self.frame.session.clone();
+        let mut cols: Vec<Expr> = self.keys.iter().map(|k| col(k.clone())).collect();
+        cols.push(col(column));
+        let mut keep = col(column).is_not_null();
+        if sem.null_group_keys == NullGroupKeys::Drop {
+            for k in &self.keys {
+                keep = keep.and(col(k.clone()).is_not_null());
+            }
+        }
+        let picked = self.frame.select(cols).filter(keep);
+        let schema = match picked.schema() {
+            Ok(s) => s,
+            Err(e) => return Frame::new(session, Err(e), sem),
+        };
+        let names: Vec<String> = schema.names().iter().map(|s| s.to_string()).collect();
+        let (keys, value) = names.split_at(names.len() - 1);
+        let keys = keys.to_vec();
+        let order = vec![SortKey {
+            column: value[0].clone(),
+            descending,
+            nulls_last: true,
+        }];
+        let top = {
+            let keys = keys.clone();
+            move |df: DataFrame| partita_core::sort::top_k_per_group(&df, &keys, &order, n)
+        };
+        let workers = session.config().workers;
+        let spec =
+            SortSpec::ascending().with_ascending(keys.iter().map(|_| true).chain([!descending]));
+        picked
+            .map_partitions(top.clone(), schema.clone())
+            .repartition_by(keys, workers)
+            .map_partitions(top, schema)
+            .sort_values(names, spec)
     }
 
     fn shortcut(self, func: AggregateFunction, numeric_only: bool) -> Result<Frame> {

@@ -46,7 +46,7 @@ impl Default for Session {
 
 impl Session {
     /// A session with pandas semantics, one worker per core, one partition per worker,
-    /// `split_every = 8` and `split_out = 1`.
+    /// `split_every = 8` and `split_out = 8`.
     pub fn new() -> Self {
         Self::with_config(SessionConfig::default()).expect("the default configuration is valid")
     }

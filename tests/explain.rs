@@ -16,7 +16,11 @@ fn query() -> Frame {
         .map(|i| if i % 5 == 0 { None } else { Some(i as f64) })
         .collect();
     let distance: Vec<i64> = (0..n).map(|i| 100 + i as i64).collect();
-    let session = Session::new().with_workers(2).with_split_every(4);
+    // One output bucket: the snapshot shows the merge tree of a tree aggregation.
+    let session = Session::new()
+        .with_workers(2)
+        .with_split_every(4)
+        .with_split_out(1);
     session
         .from_columns(
             vec![

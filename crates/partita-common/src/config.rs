@@ -14,7 +14,11 @@ pub struct SessionConfig {
     pub default_partitions: usize,
     /// Fan-in of the merge tree of a tree aggregation or a sort.
     pub split_every: usize,
-    /// Output partitions of a GROUP BY (hash partitioning of partial results when > 1).
+    /// Output partitions of a GROUP BY with keys: partial results are hash-partitioned
+    /// by the keys into this many buckets (when > 1), each merged by its own tasks,
+    /// so a high-cardinality aggregation is not funnelled into one merge. 8 by
+    /// default; a fixed number (not the worker count), so a result never depends on
+    /// the machine.
     pub split_out: usize,
 }
 
@@ -28,7 +32,7 @@ impl Default for SessionConfig {
             workers,
             default_partitions: workers.max(1),
             split_every: 8,
-            split_out: 1,
+            split_out: 8,
         }
     }
 }

@@ -13,14 +13,16 @@
 
 use std::collections::HashSet;
 
-use partita_common::{AggregateFunction, DataType, EmptySum, Error, Result, Semantics};
+use partita_common::{
+    AggregateFunction, DataType, EmptySum, Error, IntegerOverflow, Result, Semantics,
+};
 use polars_core::prelude::{
     BooleanChunked, DataFrame, DataType as PlDataType, Float64Chunked, IdxCa, IdxSize,
-    Int64Chunked, IntoColumn, IntoSeries, NewChunkedArray, Series, StringChunked,
+    Int64Chunked, IntoSeries, NewChunkedArray, Series, StringChunked,
 };
 
 use crate::frame::{column, frame_with_height, normalize_nan, pl_err, to_polars_type};
-use crate::scalar::{add_i64, cmp_f64};
+use crate::scalar::cmp_f64;
 
 /// One aggregate of a grouped aggregation.
 #[derive(Debug, Clone, PartialEq)]
@@ -56,98 +58,8 @@ impl AggSpec {
     }
 }
 
-/// The group of every row: ids in first-seen order, and the first row of each group.
-#[derive(Debug, Clone)]
-pub struct Groups {
-    /// The group id of each row.
-    pub ids: Vec<u32>,
-    /// The first row of each group.
-    pub first: Vec<IdxSize>,
-}
-
-impl Groups {
-    /// The number of groups.
-    pub fn len(&self) -> usize {
-        self.first.len()
-    }
-
-    /// True when there are no groups.
-    pub fn is_empty(&self) -> bool {
-        self.first.is_empty()
-    }
-}
-
-/// Makes float keys group as SQL and pandas expect: -0.0 with 0.0 (NaN already
-/// forms one group in the hash kernel).
-fn normalize_key(s: &Series) -> Result<Series> {
-    if s.dtype() != &PlDataType::Float64 {
-        return Ok(s.clone());
-    }
-    let ca = s.f64().map_err(pl_err)?;
-    let out: Float64Chunked = ca
-        .iter()
-        .map(|v| v.map(|x| if x == 0.0 { 0.0 } else { x }))
-        .collect();
-    Ok(out.with_name(s.name().clone()).into_series())
-}
-
-/// Groups the rows of `keys` (equal-length columns). With no keys, every row is in
-/// one group, which exists even when there are no rows (a global aggregate).
-pub fn group_rows(keys: &[Series], height: usize) -> Result<Groups> {
-    if keys.is_empty() {
-        return Ok(Groups {
-            ids: vec![0; height],
-            first: vec![0],
-        });
-    }
-    if height == 0 {
-        return Ok(Groups {
-            ids: vec![],
-            first: vec![],
-        });
-    }
-    let cols = keys
-        .iter()
-        .map(|k| normalize_key(k).map(|s| s.into_column()))
-        .collect::<Result<Vec<_>>>()?;
-    let carrier = DataFrame::empty();
-    let gb = carrier
-        .group_by_with_series(cols, false, true)
-        .map_err(pl_err)?;
-    let groups = gb.get_groups();
-    let mut ids = vec![0u32; height];
-    let mut first = Vec::with_capacity(groups.len());
-    for (g, ind) in groups.iter().enumerate() {
-        match ind {
-            polars_core::frame::group_by::GroupsIndicator::Idx((f, all)) => {
-                first.push(f);
-                for &i in all.iter() {
-                    ids[i as usize] = g as u32;
-                }
-            }
-            polars_core::frame::group_by::GroupsIndicator::Slice([f, len]) => {
-                first.push(f);
-                for i in f..f + len {
-                    ids[i as usize] = g as u32;
-                }
-            }
-        }
-    }
-    // Stable grouping gives first-seen order; make sure of it.
-    if first.windows(2).any(|w| w[0] > w[1]) {
-        let mut order: Vec<usize> = (0..first.len()).collect();
-        order.sort_by_key(|&g| first[g]);
-        let mut remap = vec![0u32; first.len()];
-        for (new, &old) in order.iter().enumerate() {
-            remap[old] = new as u32;
-        }
-        for id in ids.iter_mut() {
-            *id = remap[*id as usize];
-        }
-        first = order.iter().map(|&g| first[g]).collect();
-    }
-    Ok(Groups { ids, first })
-}
+use crate::groups::{count_valid, for_each_f64, for_each_i64};
+pub use crate::groups::{group_rows, Groups};
 
 fn take(s: &Series, idx: &[IdxSize]) -> Result<Series> {
     let idx = IdxCa::from_vec("idx".into(), idx.to_vec());
@@ -187,7 +99,7 @@ fn drop_null_key_rows(df: &DataFrame, spec: &AggSpec) -> Result<DataFrame> {
     if mask.all() {
         return Ok(df.clone());
     }
-    df.filter(&mask).map_err(pl_err)
+    crate::frame::filter_rows(df, &mask)
 }
 
 fn key_columns(df: &DataFrame, spec: &AggSpec, groups: &Groups) -> Result<Vec<Series>> {
@@ -204,14 +116,12 @@ fn extreme(values: &Series, groups: &Groups, want_max: bool, name: &str) -> Resu
     Ok(match values.dtype() {
         PlDataType::Int64 => {
             let mut acc: Vec<Option<i64>> = vec![None; n];
-            for (v, &g) in values.i64().map_err(pl_err)?.iter().zip(ids) {
-                if let Some(v) = v {
-                    let a = &mut acc[g as usize];
-                    if a.is_none_or(|a| if want_max { v > a } else { v < a }) {
-                        *a = Some(v);
-                    }
+            for_each_i64(values, ids, |g, v| {
+                let a = &mut acc[g];
+                if a.is_none_or(|a| if want_max { v > a } else { v < a }) {
+                    *a = Some(v);
                 }
-            }
+            })?;
             named(
                 Int64Chunked::from_iter_options("".into(), acc.into_iter()),
                 name,
@@ -219,22 +129,20 @@ fn extreme(values: &Series, groups: &Groups, want_max: bool, name: &str) -> Resu
         }
         PlDataType::Float64 => {
             let mut acc: Vec<Option<f64>> = vec![None; n];
-            for (v, &g) in values.f64().map_err(pl_err)?.iter().zip(ids) {
-                if let Some(v) = v {
-                    let a = &mut acc[g as usize];
-                    let better = |a: f64| {
-                        let o = cmp_f64(v, a);
-                        if want_max {
-                            o.is_gt()
-                        } else {
-                            o.is_lt()
-                        }
-                    };
-                    if a.is_none_or(better) {
-                        *a = Some(v);
+            for_each_f64(values, ids, |g, v| {
+                let a = &mut acc[g];
+                let better = |a: f64| {
+                    let o = cmp_f64(v, a);
+                    if want_max {
+                        o.is_gt()
+                    } else {
+                        o.is_lt()
                     }
+                };
+                if a.is_none_or(better) {
+                    *a = Some(v);
                 }
-            }
+            })?;
             named(
                 Float64Chunked::from_iter_options("".into(), acc.into_iter()),
                 name,
@@ -295,40 +203,28 @@ fn first_last(values: &Series, groups: &Groups, last: bool, name: &str) -> Resul
     Ok(values.take(&idx).map_err(pl_err)?.with_name(name.into()))
 }
 
-/// Count of non-missing values per group.
-fn count_valid(values: Option<&Series>, groups: &Groups) -> Vec<i64> {
-    let mut n = vec![0i64; groups.len()];
-    match values {
-        None => {
-            for &g in &groups.ids {
-                n[g as usize] += 1;
-            }
-        }
-        Some(v) => {
-            for (ok, &g) in v.is_not_null().iter().zip(&groups.ids) {
-                if ok == Some(true) {
-                    n[g as usize] += 1;
-                }
-            }
-        }
-    }
-    n
-}
-
 /// Welford state (n, mean, M2) per group.
 fn moments(values: &Series, groups: &Groups) -> Result<(Vec<i64>, Vec<f64>, Vec<f64>)> {
     let k = groups.len();
     let (mut n, mut mean, mut m2) = (vec![0i64; k], vec![0f64; k], vec![0f64; k]);
-    for (v, &g) in f64_col(values)?.iter().zip(&groups.ids) {
-        if let Some(x) = v {
-            let g = g as usize;
-            n[g] += 1;
-            let d = x - mean[g];
-            mean[g] += d / n[g] as f64;
-            m2[g] += d * (x - mean[g]);
-        }
-    }
+    for_each_f64(values, &groups.ids, |g, x| {
+        n[g] += 1;
+        let d = x - mean[g];
+        mean[g] += d / n[g] as f64;
+        m2[g] += d * (x - mean[g]);
+    })?;
     Ok((n, mean, m2))
+}
+
+/// The error (or nothing, when sums wrap) for an integer sum that overflowed.
+fn check_overflow(sem: &Semantics) -> Result<()> {
+    match sem.integer_overflow {
+        IntegerOverflow::Wrap => Ok(()),
+        IntegerOverflow::Error => Err(Error::arithmetic(
+            "ARITHMETIC_OVERFLOW",
+            "integer overflow in SUM; under pandas semantics it would wrap (set integer_overflow = wrap)",
+        )),
+    }
 }
 
 fn partial_call(
@@ -354,12 +250,16 @@ fn partial_call(
             let n = count_valid(Some(values), groups);
             let sum = match (call.func, call.input_type) {
                 (Sum, DataType::Int64 | DataType::Boolean) => {
-                    let vals = values.cast(&PlDataType::Int64).map_err(pl_err)?;
                     let mut acc = vec![0i64; k];
-                    for (v, &g) in vals.i64().map_err(pl_err)?.iter().zip(&groups.ids) {
-                        if let Some(v) = v {
-                            acc[g as usize] = add_i64(acc[g as usize], v, sem)?;
-                        }
+                    let mut overflow = false;
+                    for_each_i64(values, &groups.ids, |g, v| {
+                        let (sum, o) = acc[g].overflowing_add(v);
+                        acc[g] = sum;
+                        overflow |= o;
+                    })?;
+                    if overflow {
+                        // Wrapped sums are what pandas gives; the semantics decides.
+                        check_overflow(sem)?;
                     }
                     int_col(&state_name(i, "sum"), acc)
                 }
@@ -377,11 +277,7 @@ fn partial_call(
                 }
                 _ => {
                     let mut acc = vec![0f64; k];
-                    for (v, &g) in f64_col(values)?.iter().zip(&groups.ids) {
-                        if let Some(v) = v {
-                            acc[g as usize] += v;
-                        }
-                    }
+                    for_each_f64(values, &groups.ids, |g, v| acc[g] += v)?;
                     f_col(&state_name(i, "sum"), acc)
                 }
             };
@@ -529,16 +425,20 @@ pub fn merge(states: &DataFrame, spec: &AggSpec, sem: &Semantics) -> Result<Data
     let st = |i: usize, part: &str| column(states, &state_name(i, part));
     let sum_i64 = |s: &Series| -> Result<Vec<i64>> {
         let mut acc = vec![0i64; k];
-        for (v, &g) in s.i64().map_err(pl_err)?.iter().zip(ids) {
-            acc[g as usize] = add_i64(acc[g as usize], v.unwrap_or(0), sem)?;
+        let mut overflow = false;
+        for_each_i64(s, ids, |g, v| {
+            let (sum, o) = acc[g].overflowing_add(v);
+            acc[g] = sum;
+            overflow |= o;
+        })?;
+        if overflow {
+            check_overflow(sem)?;
         }
         Ok(acc)
     };
     let sum_n = |s: &Series| -> Result<Vec<i64>> {
         let mut acc = vec![0i64; k];
-        for (v, &g) in s.i64().map_err(pl_err)?.iter().zip(ids) {
-            acc[g as usize] += v.unwrap_or(0);
-        }
+        for_each_i64(s, ids, |g, v| acc[g] += v)?;
         Ok(acc)
     };
     for (i, call) in spec.calls.iter().enumerate() {
@@ -569,9 +469,7 @@ pub fn merge(states: &DataFrame, spec: &AggSpec, sem: &Semantics) -> Result<Data
                     }
                     _ => {
                         let mut acc = vec![0f64; k];
-                        for (v, &g) in s.f64().map_err(pl_err)?.iter().zip(ids) {
-                            acc[g as usize] += v.unwrap_or(0.0);
-                        }
+                        for_each_f64(s, ids, |g, v| acc[g] += v)?;
                         named(
                             Float64Chunked::from_vec("".into(), acc),
                             &state_name(i, "sum"),
@@ -856,15 +754,11 @@ fn holistic(df: &DataFrame, groups: &Groups, call: &AggCall, sem: &Semantics) ->
         Median | Quantile(_) => {
             let q = if let Quantile(q) = call.func { q } else { 0.5 };
             let mut per: Vec<Vec<f64>> = vec![vec![]; k];
-            for (v, &g) in f64_col(values)?.iter().zip(&groups.ids) {
-                if let Some(v) = v {
-                    per[g as usize].push(v);
-                }
-            }
+            for_each_f64(values, &groups.ids, |g, v| per[g].push(v))?;
             let ca: Float64Chunked = per
                 .into_iter()
                 .map(|mut v| {
-                    v.sort_by(|a, b| cmp_f64(*a, *b));
+                    v.sort_unstable_by(|a, b| cmp_f64(*a, *b));
                     quantile_sorted(&v, q)
                 })
                 .collect();

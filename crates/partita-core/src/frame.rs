@@ -217,9 +217,27 @@ pub fn has_missing(s: &Series) -> bool {
 }
 
 /// The rows `rows` of a frame, in that order.
+///
+/// Column by column on the calling thread: kernels run inside the session's tasks,
+/// and polars' parallel frame operations would wait on polars' own pool from a
+/// worker of ours, which then runs other queued tasks on top of its stack.
 pub fn take_rows(df: &DataFrame, rows: &[u32]) -> Result<DataFrame> {
     let idx = polars_core::prelude::IdxCa::from_vec("rows".into(), rows.to_vec());
-    df.take(&idx).map_err(pl_err)
+    let cols = df
+        .columns()
+        .iter()
+        .map(|c| c.as_materialized_series().take(&idx).map_err(pl_err))
+        .collect::<Result<Vec<_>>>()?;
+    frame_with_height(rows.len(), cols)
+}
+
+/// The rows of a frame where `mask` is true, on the calling thread (see
+/// [`take_rows`] for why).
+pub fn filter_rows(
+    df: &DataFrame,
+    mask: &polars_core::prelude::BooleanChunked,
+) -> Result<DataFrame> {
+    df.filter_seq(mask).map_err(pl_err)
 }
 
 /// Builds a column of `height` rows from pieces that each hold the values of some

@@ -2,9 +2,9 @@
 //! machines (no random seed), so a shuffle never changes a result.
 
 use partita_common::{Error, Result};
-use polars_core::prelude::{BooleanChunked, DataFrame, DataType as PlDataType, Series};
+use polars_core::prelude::{DataFrame, DataType as PlDataType, Series};
 
-use crate::frame::{column, pl_err};
+use crate::frame::{column, pl_err, take_rows};
 
 fn mix(mut x: u64) -> u64 {
     // splitmix64 finalizer
@@ -80,10 +80,9 @@ pub fn hash_split(df: &DataFrame, keys: &[String], n: usize) -> Result<Vec<DataF
     for k in keys {
         hash_column(column(df, k)?, &mut acc)?;
     }
-    (0..n as u64)
-        .map(|b| {
-            let mask: BooleanChunked = acc.iter().map(|h| Some(h % n as u64 == b)).collect();
-            df.filter(&mask).map_err(pl_err)
-        })
-        .collect()
+    let mut rows: Vec<Vec<u32>> = vec![Vec::with_capacity(df.height() / n + 1); n];
+    for (row, h) in acc.iter().enumerate() {
+        rows[(h % n as u64) as usize].push(row as u32);
+    }
+    rows.iter().map(|r| take_rows(df, r)).collect()
 }

@@ -33,6 +33,7 @@ pub mod aggregate;
 pub mod csv;
 pub mod display;
 pub mod frame;
+pub mod groups;
 pub mod hash;
 pub mod parquet;
 pub mod scalar;

@@ -46,3 +46,30 @@ pub fn merge_sorted(
     let all = concat(parts, &schema)?;
     sort(&all, keys, limit)
 }
+
+/// Keeps, for each group of equal `keys`, its first `k` rows in the order `order`
+/// gives (stable): with `v3` descending, the `k` largest values of each group. The
+/// rows come out in that order.
+pub fn top_k_per_group(
+    df: &DataFrame,
+    keys: &[String],
+    order: &[SortKey],
+    k: usize,
+) -> Result<DataFrame> {
+    let sorted = sort(df, order, None)?;
+    let key_cols = keys
+        .iter()
+        .map(|c| crate::frame::column(&sorted, c).cloned())
+        .collect::<Result<Vec<_>>>()?;
+    let groups = crate::aggregate::group_rows(&key_cols, sorted.height())?;
+    let mut taken = vec![0usize; groups.len()];
+    let mut keep = Vec::with_capacity(groups.len().saturating_mul(k).min(sorted.height()));
+    for (row, &g) in groups.ids.iter().enumerate() {
+        let t = &mut taken[g as usize];
+        if *t < k {
+            *t += 1;
+            keep.push(row as u32);
+        }
+    }
+    crate::frame::take_rows(&sorted, &keep)
+}

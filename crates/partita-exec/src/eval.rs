@@ -169,7 +169,7 @@ pub fn filter(df: Partition, predicate: &Expr, sem: &Semantics) -> Result<Partit
         }
         let mask = scalar::filter_mask(&evaluate(c, &df, sem)?, sem)?;
         if !mask.all() {
-            df = df.filter(&mask).map_err(partita_core::frame::pl_err)?;
+            df = partita_core::frame::filter_rows(&df, &mask)?;
         }
     }
     Ok(df)

@@ -228,6 +228,10 @@ impl Lowerer<'_> {
                     },
                 )
             }
+            LogicalPlan::Repartition(r) if !r.by.is_empty() => {
+                let parts = self.lower(&r.input)?;
+                self.shuffle(parts, r.by.clone(), r.partitions)
+            }
             LogicalPlan::Repartition(r) => {
                 let parts = self.lower(&r.input)?;
                 let root = self.merge_tree(parts, "repartition", MergeKind::Concat { limit: None });
@@ -309,6 +313,39 @@ impl Lowerer<'_> {
         })
     }
 
+    /// Hash-splits every part by `keys` into `n` buckets and concatenates each bucket
+    /// (in part order) into one output partition.
+    fn shuffle(&mut self, parts: Vec<Part>, keys: Vec<String>, n: usize) -> Vec<Part> {
+        let parts = self.split(parts, OutputSplit::Hash { keys, n });
+        (0..n)
+            .map(|b| {
+                let bucket: Vec<Part> = parts
+                    .iter()
+                    .map(|p| Part {
+                        node: p.node,
+                        port: b,
+                    })
+                    .collect();
+                let kind = format!("shuffle.bucket{b}");
+                if bucket.len() == 1 {
+                    self.add_task(
+                        Task {
+                            kind,
+                            partition: Some(b),
+                            level: 1,
+                            input: TaskInput::Merge(MergeKind::Concat { limit: None }),
+                            ops: vec![],
+                            split: OutputSplit::Single,
+                        },
+                        &bucket,
+                    )
+                } else {
+                    self.merge_tree(bucket, &kind, MergeKind::Concat { limit: None })
+                }
+            })
+            .collect()
+    }
+
     /// Partial → (shuffle) → merge tree → final, or rows → shuffle → aggregate for
     /// holistic aggregates; then the semantics' group order.
     fn aggregate(
@@ -317,10 +354,15 @@ impl Lowerer<'_> {
         spec: AggSpec,
         order: Option<Vec<SortKey>>,
     ) -> Result<Vec<Part>> {
+        // Every input part sends one output to every bucket: cap the edges so that
+        // a table of very many partitions does not make a graph of millions of tasks.
+        const MAX_SHUFFLE_EDGES: usize = 1 << 16;
         let buckets = if spec.keys.is_empty() {
             1
         } else {
-            self.opt.split_out
+            self.opt
+                .split_out
+                .min((MAX_SHUFFLE_EDGES / parts.len().max(1)).max(1))
         };
         let decomposable = spec.is_decomposable();
         let parts = if decomposable {

@@ -146,6 +146,9 @@ pub struct Repartition {
     pub input: Arc<LogicalPlan>,
     /// The new partition count.
     pub partitions: usize,
+    /// Hash keys: rows with equal keys land in one partition (empty: the rows are
+    /// re-split in order into near-equal partitions).
+    pub by: Vec<String>,
 }
 
 /// A node of the logical plan.
@@ -435,12 +438,30 @@ impl MapPartitions {
 }
 
 impl Repartition {
-    /// A repartition into `partitions` (at least 1).
+    /// A repartition, in order, into `partitions` near-equal partitions (at least 1).
     pub fn try_new(input: Arc<LogicalPlan>, partitions: usize) -> Result<Self> {
+        Self::try_new_by(input, partitions, vec![])
+    }
+
+    /// A repartition into `partitions` by the hash of the `by` columns (in order when
+    /// `by` is empty).
+    pub fn try_new_by(input: Arc<LogicalPlan>, partitions: usize, by: Vec<String>) -> Result<Self> {
         if partitions == 0 {
             return Err(Error::plan("repartition needs at least 1 partition"));
         }
-        Ok(Repartition { input, partitions })
+        for k in &by {
+            if input.schema().fields().iter().all(|f| &f.name != k) {
+                return Err(Error::plan(format!(
+                    "repartition key '{k}' is not a column of {}",
+                    input.schema()
+                )));
+            }
+        }
+        Ok(Repartition {
+            input,
+            partitions,
+            by,
+        })
     }
 }
 
@@ -523,7 +544,7 @@ impl LogicalPlan {
                 (*m.schema).clone(),
             )?),
             LogicalPlan::Repartition(r) => {
-                LogicalPlan::Repartition(Repartition::try_new(input()?, r.partitions)?)
+                LogicalPlan::Repartition(Repartition::try_new_by(input()?, r.partitions, r.by)?)
             }
         })
     }
@@ -651,7 +672,14 @@ impl LogicalPlan {
             LogicalPlan::MapPartitions(m) => {
                 format!("MapPartitions: {} -> {}", m.func.name(), m.schema)
             }
-            LogicalPlan::Repartition(r) => format!("Repartition: {} partitions", r.partitions),
+            LogicalPlan::Repartition(r) if r.by.is_empty() => {
+                format!("Repartition: {} partitions", r.partitions)
+            }
+            LogicalPlan::Repartition(r) => format!(
+                "Repartition: {} partitions by hash({})",
+                r.partitions,
+                r.by.join(", ")
+            ),
         }
     }
 }

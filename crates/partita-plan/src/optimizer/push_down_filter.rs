@@ -141,7 +141,11 @@ fn push(conjuncts: Vec<Expr>, input: LogicalPlan, sem: &Semantics) -> Result<(Lo
         LogicalPlan::Repartition(r) => {
             let (inner, _) = push(conjuncts, (*r.input).clone(), sem)?;
             Ok((
-                LogicalPlan::Repartition(Repartition::try_new(Arc::new(inner), r.partitions)?),
+                LogicalPlan::Repartition(Repartition::try_new_by(
+                    Arc::new(inner),
+                    r.partitions,
+                    r.by.clone(),
+                )?),
                 true,
             ))
         }

@@ -97,7 +97,11 @@ fn prune(
             (LogicalPlan::Sort(s), Some(needed))
         }
         LogicalPlan::Limit(l) => (LogicalPlan::Limit(l), Some(required_here.clone())),
-        LogicalPlan::Repartition(r) => (LogicalPlan::Repartition(r), Some(required_here.clone())),
+        LogicalPlan::Repartition(r) => {
+            let mut needed = required_here.clone();
+            needed.extend(r.by.iter().cloned());
+            (LogicalPlan::Repartition(r), Some(needed))
+        }
         LogicalPlan::Aggregate(a) => {
             let mut needed = HashSet::new();
             refs(&a.group_exprs, &mut needed);

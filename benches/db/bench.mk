@@ -1,0 +1,60 @@
+# db-benchmark groupby (h2oai / DuckDB Labs): Partita next to Polars, DuckDB and
+# pandas on the same data, same machine, one engine process at a time.
+# Included by the main Makefile; every variable below can be overridden
+# (make bench N=1e6).
+#
+#   make bench-venv    the Python engines, pinned, into $(VENV)
+#   make bench-data    G1_$(N)_1e2_0_0 .parquet and .csv into $(BENCH_DIR)
+#   make bench         memory mode (all engines), then scan mode
+#   make bench-scale   N=1e8 Parquet: Partita scanning it vs Polars loading it;
+#                      fails if Partita's peak RSS is above 3 GiB
+
+N ?= 1e7
+BENCH_DIR ?= target/bench-data
+BENCH_RESULTS ?= target/bench-results
+BENCH_REPEAT ?= 2
+BENCH_ENGINES ?= partita,partita-sql,polars,duckdb,pandas
+BENCH_SCAN_ENGINES ?= partita,polars,duckdb
+VENV ?= .venv
+PYTHON ?= python3
+CARGO ?= cargo
+
+# pandas/numpy/pyarrow as compat-record pins them (same venv); polars and
+# duckdb: the newest releases when the benchmark was set up.
+BENCH_PINS = pandas==3.1.1 numpy==2.4.6 pyarrow==26.0.1 polars==2.1.0 duckdb==2.0.0
+BENCH_PY = $(VENV)/bin/python
+BENCH_PARTITA = $(CARGO) bench -q --bench db --
+# The data file of $(N) rows (gen_data.py names it: 1e7 and 10000000 give G1_1e7_1e2_0_0).
+BENCH_FILE = $$($(BENCH_PY) benches/db/gen_data.py --n $(N) --out-dir $(BENCH_DIR) --print-path parquet)
+BENCH_SCALE_FILE = $(BENCH_DIR)/G1_1e8_1e2_0_0.parquet
+
+.PHONY: bench-venv bench-data bench bench-scale
+
+## Creates $(VENV) if missing and installs the pinned Python engines into it.
+bench-venv:
+	test -x $(BENCH_PY) || $(PYTHON) -m venv $(VENV)
+	$(BENCH_PY) -m pip install --quiet --disable-pip-version-check $(BENCH_PINS)
+
+## Generates the N-row table (Parquet and CSV); an existing file is kept.
+bench-data: bench-venv
+	$(BENCH_PY) benches/db/gen_data.py --n $(N) --k 100 --na 0 --formats csv,parquet --out-dir $(BENCH_DIR)
+
+## Builds Partita's runner (release), then compares all engines, in memory then scanning.
+bench: bench-data
+	$(CARGO) bench --bench db --no-run
+	$(BENCH_PY) benches/db/compare.py --data "$(BENCH_FILE)" --mode memory \
+		--engines $(BENCH_ENGINES) --partita-cmd "$(BENCH_PARTITA)" \
+		--python $(BENCH_PY) --repeat $(BENCH_REPEAT) --out-dir $(BENCH_RESULTS)
+	$(BENCH_PY) benches/db/compare.py --data "$(BENCH_FILE)" --mode scan \
+		--engines $(BENCH_SCAN_ENGINES) --partita-cmd "$(BENCH_PARTITA)" \
+		--python $(BENCH_PY) --repeat $(BENCH_REPEAT) --out-dir $(BENCH_RESULTS)
+
+## 1e8 rows (Parquet only, 2.4 GB): Partita scans the file, Polars loads the whole
+## table first; both answer q1, q4, q5 once. Fails if Partita's peak RSS > 3 GiB.
+bench-scale: bench-venv
+	$(BENCH_PY) benches/db/gen_data.py --n 1e8 --k 100 --na 0 --formats parquet --out-dir $(BENCH_DIR)
+	$(CARGO) bench --bench db --no-run
+	$(BENCH_PY) benches/db/compare.py --data $(BENCH_SCALE_FILE) --mode scan \
+		--engines partita,polars:memory --questions q1,q4,q5 --repeat 1 \
+		--partita-cmd "$(BENCH_PARTITA)" --python $(BENCH_PY) \
+		--out-dir $(BENCH_RESULTS)/scale-1e8 --max-rss partita=3072

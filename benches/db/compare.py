@@ -1,0 +1,409 @@
+#!/usr/bin/env python3
+"""Runs the db-benchmark groupby questions on several engines and compares them.
+
+    compare.py --data FILE.parquet --mode memory|scan
+               --engines partita,partita-sql,polars,duckdb,pandas
+               --partita-cmd "<command prefix>" --python <venv python>
+               --repeat 2 --out-dir DIR [--questions q1,...] [--max-rss ENGINE=MIB]
+
+Each engine runs as its own process, one after another (never two at once):
+the Python ones as `<python> engines.py --engine E ...`, Partita's two
+(`partita`, the Rust API, and `partita-sql`) as `<partita-cmd> --engine E ...`
+with the same arguments; every runner writes DIR/<engine>-<mode>.json.
+An engine may be given its own mode as ENGINE:MODE (e.g. polars:memory).
+
+Then the answers must agree (row count, and every checksum entry within a
+relative 1e-6, absolute 1e-6 near zero) before any time is printed; on a
+disagreement the values are printed and the exit status is 1. Otherwise one
+Markdown table of best times, Partita's ratios, load time and peak RSS is
+printed and written to DIR/latest-<mode>.md.
+
+Exit status: 0 all well, 1 answers disagree, 2 a runner failed,
+3 an engine's peak RSS is above its --max-rss.
+"""
+
+import argparse
+import json
+import os
+import platform
+import re
+import shlex
+import subprocess
+import sys
+import time
+
+QUESTIONS = ["q1", "q2", "q3", "q4", "q5", "q6", "q7", "q8", "q9", "q10", "s1", "s2", "f1"]
+GROUPBY = QUESTIONS[:10]  # the "q1..q10 total" row
+PARTITA_ENGINES = ("partita", "partita-sql")
+PYTHON_ENGINES = ("polars", "duckdb", "pandas")
+REL_TOL = 1e-6
+ABS_TOL = 1e-6
+# Acceptance thresholds of the Rust API engine's ratio (its time / the other's).
+POLARS_QUESTION_MAX = 3.0
+POLARS_TOTAL_MAX = 1.5
+PANDAS_MAX = 1.0
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+class RunnerFailed(Exception):
+    pass
+
+
+def parse_engines(text, default_mode):
+    """'partita,polars:memory' -> [('partita', default_mode), ('polars', 'memory')]."""
+    engines = []
+    for item in text.split(","):
+        if not item:
+            continue
+        name, _, mode = item.partition(":")
+        if name not in PARTITA_ENGINES + PYTHON_ENGINES:
+            raise ValueError(f"unknown engine {name!r}")
+        if mode and mode not in ("memory", "scan"):
+            raise ValueError(f"unknown mode {mode!r} for {name}")
+        engines.append((name, mode or default_mode))
+    return engines
+
+
+def run_engine(name, mode, args, questions, out_path):
+    """Runs one engine's process; returns its parsed JSON or raises RunnerFailed."""
+    common = [
+        "--engine", name,
+        "--data", os.path.abspath(args.data),
+        "--mode", mode,
+        "--questions", ",".join(questions),
+        "--repeat", str(args.repeat),
+        "--out", os.path.abspath(out_path),
+    ]
+    if name in PARTITA_ENGINES:
+        if not args.partita_cmd:
+            raise RunnerFailed(f"{name}: no --partita-cmd given")
+        cmd = shlex.split(args.partita_cmd) + common
+    else:
+        cmd = [args.python, os.path.join(HERE, "engines.py")] + common
+    if os.path.exists(out_path):
+        os.remove(out_path)  # a failed runner must not leave an old answer behind
+    print(f"## {name} ({mode}): {shlex.join(cmd)}", flush=True)
+    start = time.perf_counter()
+    try:
+        status = subprocess.run(cmd).returncode
+    except OSError as err:
+        raise RunnerFailed(f"{name}: cannot start {cmd[0]!r}: {err}") from None
+    print(f"## {name}: exit {status} after {time.perf_counter() - start:.1f}s", flush=True)
+    if status != 0:
+        raise RunnerFailed(f"{name}: runner exited with status {status}")
+    try:
+        with open(out_path) as f:
+            result = json.load(f)
+    except (OSError, ValueError) as err:
+        raise RunnerFailed(f"{name}: no readable result in {out_path}: {err}") from None
+    problems = validate(result, name, mode, questions)
+    if problems:
+        raise RunnerFailed(f"{name}: malformed result in {out_path}: " + "; ".join(problems))
+    return result
+
+
+def validate(result, name, mode, questions):
+    """The fields compare.py relies on; returns a list of problems."""
+    problems = []
+    if result.get("engine") != name:
+        problems.append(f"engine is {result.get('engine')!r}, expected {name!r}")
+    if result.get("mode") != mode:
+        problems.append(f"mode is {result.get('mode')!r}, expected {mode!r}")
+    answers = result.get("questions")
+    if not isinstance(answers, dict):
+        return problems + ["no questions object"]
+    for q in questions:
+        if q not in answers:
+            # A runner may skip a question it cannot answer (pandas in scan mode).
+            continue
+        a = answers[q]
+        if not (isinstance(a.get("seconds"), list) and a["seconds"]):
+            problems.append(f"{q}: no seconds")
+        if not isinstance(a.get("rows"), int):
+            problems.append(f"{q}: rows is not an integer")
+        if not isinstance(a.get("checksum"), list):
+            problems.append(f"{q}: checksum is not a list")
+    return problems
+
+
+def close(a, b):
+    if a is None or b is None:  # null stands for NaN (a nan-sum never is)
+        return a is None and b is None
+    return abs(a - b) <= max(REL_TOL * max(abs(a), abs(b)), ABS_TOL)
+
+
+def disagreements(results, names, labels):
+    """Questions on which some engine's answer is off the reference's.
+
+    The reference is the first engine other than Partita's that answered
+    (falling back to the first one): the mismatch table then marks Partita's
+    values, not the others'. Returns {question: [(label, answer), ...]} with
+    the reference first.
+    """
+    bad = {}
+    for q in QUESTIONS:
+        answers = [(name, label, r["questions"][q])
+                   for name, label, r in zip(names, labels, results) if q in r["questions"]]
+        if len(answers) < 2:
+            continue
+        answers.sort(key=lambda a: a[0] in PARTITA_ENGINES)  # stable: keeps the given order
+        answers = [(label, a) for _, label, a in answers]
+        _, ref = answers[0]
+        for label, a in answers[1:]:
+            same = (
+                a["rows"] == ref["rows"]
+                and len(a["checksum"]) == len(ref["checksum"])
+                and all(close(x, y) for x, y in zip(a["checksum"], ref["checksum"]))
+            )
+            if not same:
+                bad[q] = answers
+                break
+    return bad
+
+
+def fmt_value(v):
+    if v is None:
+        return "NaN"
+    if isinstance(v, float) and v.is_integer() and abs(v) < 1e15:
+        return str(int(v))
+    return repr(v)
+
+
+def mismatch_report(bad):
+    lines = ["Answers disagree (rows; checksum). The first engine of each question is the "
+             "reference; `*` marks a value off it.", "",
+             "| question | engine | rows | checksum |", "|---|---|---|---|"]
+    for q, answers in bad.items():
+        ref = answers[0][1]
+        for label, a in answers:
+            rows = str(a["rows"]) + ("" if a["rows"] == ref["rows"] else " *")
+            sums = []
+            for i, v in enumerate(a["checksum"]):
+                off = i >= len(ref["checksum"]) or not close(v, ref["checksum"][i])
+                sums.append(fmt_value(v) + (" *" if off else ""))
+            if len(a["checksum"]) != len(ref["checksum"]):
+                sums.append(f"({len(a['checksum'])} entries, reference has {len(ref['checksum'])}) *")
+            lines.append(f"| {q} | {label} | {rows} | {', '.join(sums)} |")
+    return "\n".join(lines) + "\n"
+
+
+def machine():
+    cpu = platform.processor() or "unknown CPU"
+    mem = "unknown"
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    cpu = line.split(":", 1)[1].strip()
+                    break
+        with open("/proc/meminfo") as f:
+            for line in f:
+                if line.startswith("MemTotal:"):
+                    mem = f"{int(line.split()[1]) / 2**20:.1f} GiB"
+                    break
+    except OSError:
+        pass
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:
+        cores = os.cpu_count()
+    return f"{cores} cores (nproc), {cpu}, {mem} memory"
+
+
+def rows_of(data):
+    """N from upstream's file name G1_<N>_<K>_<NA>_0, e.g. 1e7."""
+    m = re.match(r"G1_([^_]+)_([^_]+)_([^_]+)_", os.path.basename(data))
+    return m.group(1) if m else "?"
+
+
+def best(a):
+    return min(a["seconds"])
+
+
+def ratio_cell(num, den, limit):
+    if num is None or den is None or den <= 0:
+        return ""
+    r = num / den
+    return f"{r:.2f}" + ("!" if limit is not None and r > limit else "")
+
+
+def table(results, labels, names, questions):
+    """The Markdown table of best times (s), ratios, load and peak RSS.
+
+    A ratio between engines run in different modes (bench-scale's Partita
+    scanning vs Polars in memory) is shown but never marked: the thresholds
+    are for like against like.
+    """
+    by_name = dict(zip(names, results))
+    mode = {n: r.get("mode") for n, r in zip(names, results)}
+    # (numerator engine, denominator engine, question limit, total limit, load limit)
+    ratios = []
+    for num in ("partita", "partita-sql"):
+        if num not in by_name:
+            continue
+        for den, q_lim, t_lim, l_lim in (
+            ("polars", POLARS_QUESTION_MAX, POLARS_TOTAL_MAX, None),
+            ("duckdb", None, None, None),
+            ("pandas", PANDAS_MAX, PANDAS_MAX, PANDAS_MAX),
+        ):
+            # partita-sql is compared with polars only.
+            if den in by_name and (num == "partita" or den == "polars"):
+                if mode[num] != mode[den]:
+                    q_lim = t_lim = l_lim = None
+                ratios.append((num, den, q_lim, t_lim, l_lim))
+
+    header = ["question"] + labels + [f"{n} / {d}" for n, d, *_ in ratios]
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+
+    def times_of(q):
+        return {n: best(r["questions"][q]) if q in r["questions"] else None
+                for n, r in zip(names, results)}
+
+    for q in questions:
+        t = times_of(q)
+        cells = [q] + [f"{t[n]:.3f}" if t[n] is not None else "n/a" for n in names]
+        cells += [ratio_cell(t[n], t[d], ql) for n, d, ql, _, _ in ratios]
+        lines.append("| " + " | ".join(cells) + " |")
+
+    grouped = [q for q in questions if q in GROUPBY]
+    if grouped:
+        total = {}
+        for n, r in zip(names, results):
+            have = [best(r["questions"][q]) for q in grouped if q in r["questions"]]
+            total[n] = sum(have) if len(have) == len(grouped) else None
+        label = "q1..q10 total" if grouped == GROUPBY else "total of " + ",".join(grouped)
+        cells = [label] + [f"{total[n]:.3f}" if total[n] is not None else "n/a" for n in names]
+        cells += [ratio_cell(total[n], total[d], tl) for n, d, _, tl, _ in ratios]
+        lines.append("| " + " | ".join(cells) + " |")
+
+    load = {n: r.get("load_seconds") for n, r in zip(names, results)}
+    cells = ["load"] + [f"{load[n]:.3f}" if load[n] is not None else "n/a" for n in names]
+    cells += [ratio_cell(load[n], load[d], ll) for n, d, _, _, ll in ratios]
+    lines.append("| " + " | ".join(cells) + " |")
+
+    rss = [r.get("peak_rss_bytes") for r in results]
+    cells = ["peak RSS (MiB)"] + [f"{b / 2**20:.0f}" if b else "n/a" for b in rss]
+    cells += [""] * len(ratios)
+    lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def legend(engines):
+    mode = dict(engines)
+    partita = [n for n in PARTITA_ENGINES if n in mode]
+    rules = []
+    if "polars" in mode and any(mode[n] == mode["polars"] for n in partita):
+        rules.append(f"partita / polars: a question > {POLARS_QUESTION_MAX:g}, "
+                     f"the total > {POLARS_TOTAL_MAX:g}")
+    if "pandas" in mode and mode.get("partita") == mode["pandas"]:
+        rules.append(f"partita / pandas: any ratio > {PANDAS_MAX:g}")
+    text = ""
+    if rules:
+        text += "\n`!`: above the acceptance threshold (" + "; ".join(rules) + ").\n"
+    if len(set(mode.values())) > 1:
+        text += "\nEngines ran in different modes: their ratios are not held to the thresholds.\n"
+    return text
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--data", required=True, help="the G1_*.parquet file")
+    parser.add_argument("--mode", required=True, choices=["memory", "scan"])
+    parser.add_argument("--engines", default="partita,partita-sql,polars,duckdb,pandas",
+                        help="comma list of ENGINE or ENGINE:MODE")
+    parser.add_argument("--partita-cmd", default="",
+                        help="command prefix of Partita's runner, e.g. 'cargo bench -q --bench db --'")
+    parser.add_argument("--python", default=sys.executable,
+                        help="Python with polars, duckdb, pandas (the bench venv)")
+    parser.add_argument("--repeat", type=int, default=2)
+    parser.add_argument("--questions", default=",".join(QUESTIONS))
+    parser.add_argument("--out-dir", required=True)
+    parser.add_argument("--max-rss", action="append", default=[], metavar="ENGINE=MIB",
+                        help="fail (exit 3) if ENGINE's peak RSS is above MIB MiB; repeatable")
+    args = parser.parse_args()
+
+    try:
+        engines = parse_engines(args.engines, args.mode)
+    except ValueError as err:
+        parser.error(str(err))
+    if not engines:
+        parser.error("no engines")
+    if len({n for n, _ in engines}) != len(engines):
+        parser.error("an engine is listed twice")
+    questions = [q for q in args.questions.split(",") if q]
+    unknown = [q for q in questions if q not in QUESTIONS]
+    if unknown:
+        parser.error(f"unknown question(s): {', '.join(unknown)}")
+    questions = [q for q in QUESTIONS if q in questions]  # canonical order
+    max_rss = {}
+    for item in args.max_rss:
+        name, _, mib = item.partition("=")
+        try:
+            max_rss[name] = float(mib)
+        except ValueError:
+            parser.error(f"--max-rss wants ENGINE=MIB, got {item!r}")
+    if not os.path.isfile(args.data):
+        parser.error(f"no data file {args.data} (make bench-data generates it)")
+    os.makedirs(args.out_dir, exist_ok=True)
+
+    results, failures = [], []
+    for name, mode in engines:
+        out_path = os.path.join(args.out_dir, f"{name}-{mode}.json")
+        try:
+            results.append(run_engine(name, mode, args, questions, out_path))
+        except RunnerFailed as err:
+            failures.append(str(err))
+            results.append(None)
+    if failures:
+        print("\nFAILED runner(s):", file=sys.stderr)
+        for f in failures:
+            print(f"  {f}", file=sys.stderr)
+        return 2
+
+    names = [n for n, _ in engines]
+    # An engine run in another mode than --mode says so in its column's name.
+    labels = [n if m == args.mode else f"{n} ({m})" for n, m in engines]
+    md_path = os.path.join(args.out_dir, f"latest-{args.mode}.md")
+
+    bad = disagreements(results, names, labels)
+    if bad:
+        report = mismatch_report(bad)
+        print("\n" + report)
+        with open(md_path, "w") as f:
+            f.write(f"# db-benchmark groupby, {os.path.basename(args.data)}, {args.mode}: "
+                    "answers disagree\n\n" + report)
+        return 1
+
+    versions = ", ".join(f"{label} {r.get('version', '?')}" for label, r in zip(labels, results))
+    text = (
+        f"# db-benchmark groupby, {os.path.basename(args.data)}\n\n"
+        f"- machine: {machine()}\n"
+        f"- N: {rows_of(args.data)} rows; mode: {args.mode}; best of {args.repeat} run(s), seconds\n"
+        f"- engines: {versions}\n"
+        f"- answers agree (rows and checksums within {REL_TOL:g})\n\n"
+        + table(results, labels, names, questions)
+        + legend(engines)
+    )
+    print("\n" + text)
+    with open(md_path, "w") as f:
+        f.write(text)
+    print(f"(written to {md_path})")
+
+    status = 0
+    for name, limit in max_rss.items():
+        r = dict(zip(names, results)).get(name)
+        if r is None:
+            print(f"--max-rss {name}: engine not run", file=sys.stderr)
+            status = 3
+            continue
+        peak = (r.get("peak_rss_bytes") or 0) / 2**20
+        verdict = "ok" if peak <= limit else "ABOVE LIMIT"
+        print(f"peak RSS {name}: {peak:.0f} MiB (limit {limit:.0f} MiB): {verdict}")
+        if peak > limit or not r.get("peak_rss_bytes"):
+            status = 3
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main())

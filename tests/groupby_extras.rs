@@ -1,0 +1,232 @@
+//! Per-group top-n (`nlargest` / `nsmallest`), expressions over aggregates, hash
+//! repartitioning and `persist`: each equals a naive computation of the same
+//! answer, under both presets and for several partition counts.
+
+use std::collections::BTreeMap;
+
+use partita::prelude::*;
+use partita::{value_at, DefaultNullOrder, ScalarValue};
+
+/// 200 rows: key `g` (7 groups, some missing), value `v` with ties and missing values.
+fn columns() -> (Vec<Option<i64>>, Vec<Option<f64>>) {
+    let g = (0..200)
+        .map(|i| {
+            if i % 23 == 0 {
+                None
+            } else {
+                Some((i * 7 % 13) as i64 % 7)
+            }
+        })
+        .collect();
+    let v = (0..200)
+        .map(|i| {
+            if i % 17 == 0 {
+                None
+            } else {
+                Some(((i * 37) % 50) as f64 / 2.0)
+            }
+        })
+        .collect();
+    (g, v)
+}
+
+fn frame(session: &Session, partitions: usize) -> Frame {
+    let (g, v) = columns();
+    session
+        .from_columns(
+            vec![Series::new("g".into(), g), Series::new("v".into(), v)],
+            partitions,
+        )
+        .unwrap()
+}
+
+fn rows(df: &DataFrame) -> Vec<Vec<ScalarValue>> {
+    (0..df.height())
+        .map(|r| {
+            df.columns()
+                .iter()
+                .map(|c| value_at(c.as_materialized_series(), r).unwrap())
+                .collect()
+        })
+        .collect()
+}
+
+/// The expected top-n rows: groups by key (missing key last, kept only when the
+/// semantics keeps null keys, as Spark's does; pandas' keys are float64), values
+/// largest (or smallest) first.
+fn naive_top(n: usize, largest: bool, keep_null_key: bool) -> Vec<Vec<ScalarValue>> {
+    let (g, v) = columns();
+    let mut groups: BTreeMap<Option<i64>, Vec<f64>> = BTreeMap::new();
+    for (k, x) in g.into_iter().zip(v) {
+        if let Some(x) = x {
+            if k.is_some() || keep_null_key {
+                groups.entry(k).or_default().push(x);
+            }
+        }
+    }
+    let mut out = vec![];
+    let mut entries: Vec<_> = groups.into_iter().collect();
+    // None sorts first in a BTreeMap; both presets' sort puts the missing key last
+    // here (pandas always, Spark's ascending default is nulls first).
+    entries.sort_by_key(|(k, _)| (k.is_none(), *k));
+    for (k, mut xs) in entries {
+        xs.sort_by(|a, b| {
+            if largest {
+                b.total_cmp(a)
+            } else {
+                a.total_cmp(b)
+            }
+        });
+        for x in xs.into_iter().take(n) {
+            // pandas reads an integer column with missing values as float64.
+            let key = if keep_null_key {
+                ScalarValue::Int64(k)
+            } else {
+                ScalarValue::Float64(k.map(|k| k as f64))
+            };
+            out.push(vec![key, ScalarValue::Float64(Some(x))]);
+        }
+    }
+    out
+}
+
+#[test]
+fn nlargest_and_nsmallest_match_a_naive_computation() {
+    for sem in [Semantics::pandas(), Semantics::spark()] {
+        let keep_null = sem.null_group_keys == NullGroupKeys::Keep;
+        for partitions in [1, 3, 8] {
+            for workers in [1, 3] {
+                let session = Session::new().with_semantics(sem).with_workers(workers);
+                for (n, largest) in [(2, true), (3, false), (1, true)] {
+                    let grouped = frame(&session, partitions).groupby("g");
+                    let top = if largest {
+                        grouped.nlargest(n, "v")
+                    } else {
+                        grouped.nsmallest(n, "v")
+                    };
+                    let mut got = rows(&top.collect().unwrap());
+                    let mut want = naive_top(n, largest, keep_null);
+                    if keep_null && sem.default_null_order == DefaultNullOrder::NullsSmallest {
+                        // Spark sorts a missing key first in ascending order.
+                        let nulls = want.iter().filter(|r| r[0].is_null()).count();
+                        want.rotate_right(nulls);
+                    }
+                    if got != want {
+                        got.truncate(12);
+                        want.truncate(12);
+                    }
+                    assert_eq!(
+                        got, want,
+                        "{sem} partitions={partitions} n={n} largest={largest}"
+                    );
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn expressions_over_aggregates() {
+    for sem in [Semantics::pandas(), Semantics::spark()] {
+        let session = Session::new().with_semantics(sem);
+        let out = frame(&session, 4)
+            .groupby("g")
+            .agg([
+                (col("v").max() - col("v").min()).alias("range"),
+                col("v").count().alias("n"),
+                (col("v").sum() / col("v").count()).alias("avg"),
+            ])
+            .sort_values("g", SortSpec::ascending())
+            .collect()
+            .unwrap();
+        assert_eq!(out.get_column_names(), ["g", "range", "n", "avg"]);
+        let plain = frame(&session, 1)
+            .groupby("g")
+            .agg([
+                col("v").max().alias("hi"),
+                col("v").min().alias("lo"),
+                col("v").mean().alias("m"),
+            ])
+            .sort_values("g", SortSpec::ascending())
+            .collect()
+            .unwrap();
+        for r in 0..out.height() {
+            let f = |df: &DataFrame, c: &str| match value_at(
+                df.column(c).unwrap().as_materialized_series(),
+                r,
+            )
+            .unwrap()
+            {
+                ScalarValue::Float64(Some(x)) => x,
+                other => panic!("{other:?}"),
+            };
+            assert_eq!(f(&out, "range"), f(&plain, "hi") - f(&plain, "lo"));
+            assert!((f(&out, "avg") - f(&plain, "m")).abs() < 1e-12);
+        }
+        // A global aggregate takes expressions too.
+        let global = frame(&session, 3)
+            .agg([(col("v").max() - col("v").min()).alias("span")])
+            .collect()
+            .unwrap();
+        assert_eq!(
+            value_at(global.column("span").unwrap().as_materialized_series(), 0).unwrap(),
+            ScalarValue::Float64(Some(24.5))
+        );
+        // An expression with no aggregate is still an error that says so.
+        let err = frame(&session, 1)
+            .groupby("g")
+            .agg([col("v") + lit(1.0)])
+            .collect()
+            .unwrap_err();
+        assert!(
+            err.to_string().contains("is not an aggregate function"),
+            "{err}"
+        );
+    }
+}
+
+#[test]
+fn repartition_by_puts_each_key_in_one_partition() {
+    let session = Session::new().with_semantics(Semantics::spark());
+    let parts = frame(&session, 5)
+        .repartition_by("g", 4)
+        .collect_partitions_with(&RunOptions::default())
+        .unwrap();
+    assert_eq!(parts.len(), 4);
+    assert_eq!(parts.iter().map(|p| p.height()).sum::<usize>(), 200);
+    let mut home: BTreeMap<String, usize> = BTreeMap::new();
+    for (i, p) in parts.iter().enumerate() {
+        for r in 0..p.height() {
+            let k = format!(
+                "{:?}",
+                value_at(p.column("g").unwrap().as_materialized_series(), r).unwrap()
+            );
+            assert_eq!(
+                *home.entry(k.clone()).or_insert(i),
+                i,
+                "key {k} in two partitions"
+            );
+        }
+    }
+    let err = frame(&session, 2)
+        .repartition_by("nope", 2)
+        .collect()
+        .unwrap_err();
+    assert!(err.to_string().contains("nope"), "{err}");
+}
+
+#[test]
+fn persist_runs_the_query_once() {
+    let session = Session::new();
+    let base = frame(&session, 4).filter(col("v").gt(lit(3.0)));
+    let kept = base.persist().unwrap();
+    assert!(kept.explain().unwrap().contains("memory [4 partitions]"));
+    let a = kept
+        .clone()
+        .groupby("g")
+        .agg([col("v").sum()])
+        .collect()
+        .unwrap();
+    let b = base.groupby("g").agg([col("v").sum()]).collect().unwrap();
+    assert_eq!(format_table(&a, 50), format_table(&b, 50));
+}
