@@ -15,6 +15,9 @@
 //! defines them) comes from its last run.
 
 use std::collections::BTreeMap;
+
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use std::time::Instant;
 
 use partita::prelude::*;
