@@ -5,7 +5,7 @@ use std::collections::BinaryHeap;
 
 use partita_common::{Result, SortKey};
 use polars_core::chunked_array::ops::row_encode::_get_rows_encoded_ca;
-use polars_core::prelude::{BinaryOffsetChunked, DataFrame, IntoColumn};
+use polars_core::prelude::{BinaryOffsetChunked, DataFrame, DataType as PlDataType, IntoColumn};
 
 use crate::frame::{column, concat, pl_err, schema_of, take_rows};
 
@@ -23,6 +23,108 @@ fn encode_keys(df: &DataFrame, keys: &[SortKey]) -> Result<BinaryOffsetChunked> 
     Ok(encoded.rechunk().into_owned())
 }
 
+/// Sorts `(code, row)` pairs (rows tie-break, so the order is stable) and returns
+/// the first `limit` rows.
+fn sorted_rows<C: Ord + Copy>(mut rows: Vec<(C, u32)>, limit: Option<usize>) -> Vec<u32> {
+    let n = rows.len();
+    match limit {
+        Some(0) => rows.clear(),
+        Some(k) if k < n => {
+            rows.select_nth_unstable(k - 1);
+            rows.truncate(k);
+            rows.sort_unstable();
+        }
+        _ => rows.sort_unstable(),
+    }
+    rows.into_iter().map(|(_, r)| r).collect()
+}
+
+/// One integer per row that orders as the sort key does: the high half places
+/// missing values (first or last), the low half orders the values (integers with
+/// the sign bit flipped, floats by their total order with NaN above +inf and -0.0
+/// as 0.0, strings by their rank among the distinct strings), inverted when
+/// descending.
+fn key_codes(df: &DataFrame, key: &SortKey) -> Result<Vec<u128>> {
+    let s = column(df, &key.column)?;
+    let n = s.len();
+    let null_flag: u128 = if key.nulls_last { 1 } else { 0 };
+    let value_flag: u128 = 1 - null_flag;
+    let code = |v: Option<u64>| -> u128 {
+        match v {
+            Some(c) => (value_flag << 64) | (if key.descending { !c } else { c }) as u128,
+            None => null_flag << 64,
+        }
+    };
+    let out: Vec<u128> = match s.dtype() {
+        PlDataType::Int64 => s
+            .i64()
+            .map_err(pl_err)?
+            .iter()
+            .map(|v| code(v.map(|v| (v as u64) ^ (1 << 63))))
+            .collect(),
+        PlDataType::Float64 => s
+            .f64()
+            .map_err(pl_err)?
+            .iter()
+            .map(|v| {
+                code(v.map(|v| {
+                    let bits = crate::groups::canonical_bits(v);
+                    if bits >> 63 == 1 {
+                        !bits
+                    } else {
+                        bits | (1 << 63)
+                    }
+                }))
+            })
+            .collect(),
+        PlDataType::Boolean => s
+            .bool()
+            .map_err(pl_err)?
+            .iter()
+            .map(|v| code(v.map(u64::from)))
+            .collect(),
+        PlDataType::String => {
+            let ca = s.str().map_err(pl_err)?;
+            let groups = crate::groups::group_rows(std::slice::from_ref(s), n)?;
+            let mut distinct: Vec<(Option<&str>, u32)> = groups
+                .first
+                .iter()
+                .enumerate()
+                .map(|(g, &row)| (ca.get(row as usize), g as u32))
+                .collect();
+            distinct.sort_unstable_by(|a, b| a.0.map(str::as_bytes).cmp(&b.0.map(str::as_bytes)));
+            let mut rank = vec![0u64; distinct.len()];
+            for (r, (_, g)) in distinct.iter().enumerate() {
+                rank[*g as usize] = r as u64;
+            }
+            let valid = s.is_not_null();
+            groups
+                .ids
+                .iter()
+                .zip(valid.iter())
+                .map(|(&g, ok)| code(ok.unwrap_or(false).then(|| rank[g as usize])))
+                .collect()
+        }
+        PlDataType::Null => vec![code(None); n],
+        other => {
+            return Err(partita_common::Error::NotImplemented(format!(
+                "sorting by {other}"
+            )))
+        }
+    };
+    Ok(out)
+}
+
+/// The first 8 bytes of an encoded key as a big-endian integer (zero-padded), so
+/// that comparing prefixes orders as comparing the bytes does, up to ties.
+#[inline]
+fn prefix(key: &[u8]) -> u64 {
+    let mut b = [0u8; 8];
+    let n = key.len().min(8);
+    b[..n].copy_from_slice(&key[..n]);
+    u64::from_be_bytes(b)
+}
+
 /// A stable sort by `keys` (direction and null placement per key; NaN sorts above
 /// +inf), keeping only the first `limit` rows when given (top-k).
 ///
@@ -37,17 +139,32 @@ pub fn sort(df: &DataFrame, keys: &[SortKey], limit: Option<usize>) -> Result<Da
             None => df.clone(),
         });
     }
+    match keys {
+        [a] => {
+            let a = key_codes(df, a)?;
+            let rows = sorted_rows((0..n).map(|r| (a[r], r as u32)).collect(), limit);
+            return take_rows(df, &rows);
+        }
+        [a, b] => {
+            let (a, b) = (key_codes(df, a)?, key_codes(df, b)?);
+            let rows = sorted_rows((0..n).map(|r| ((a[r], b[r]), r as u32)).collect(), limit);
+            return take_rows(df, &rows);
+        }
+        _ => {}
+    }
     let encoded = encode_keys(df, keys)?;
     let arr = encoded
         .downcast_iter()
         .next()
         .ok_or_else(|| partita_common::Error::internal("no encoded rows"))?;
-    let cmp = |a: &u32, b: &u32| {
-        arr.value(*a as usize)
-            .cmp(arr.value(*b as usize))
-            .then(a.cmp(b))
+    // (first 8 bytes of the key, row): most comparisons are one integer compare;
+    // equal prefixes fall back to the whole key, then to the row (stability).
+    let cmp = |a: &(u64, u32), b: &(u64, u32)| {
+        a.0.cmp(&b.0)
+            .then_with(|| arr.value(a.1 as usize).cmp(arr.value(b.1 as usize)))
+            .then(a.1.cmp(&b.1))
     };
-    let mut rows: Vec<u32> = (0..n as u32).collect();
+    let mut rows: Vec<(u64, u32)> = (0..n).map(|r| (prefix(arr.value(r)), r as u32)).collect();
     match limit {
         Some(0) => rows.clear(),
         Some(k) if k < n => {
@@ -57,6 +174,7 @@ pub fn sort(df: &DataFrame, keys: &[SortKey], limit: Option<usize>) -> Result<Da
         }
         _ => rows.sort_unstable_by(cmp),
     }
+    let rows: Vec<u32> = rows.into_iter().map(|(_, r)| r).collect();
     take_rows(df, &rows)
 }
 
@@ -100,17 +218,17 @@ pub fn merge_sorted(
     let mut heap = BinaryHeap::with_capacity(runs.len());
     for (r, &(s, e)) in runs.iter().enumerate() {
         if s < e {
-            heap.push(Reverse((key(s), r, s)));
+            heap.push(Reverse((prefix(key(s)), key(s), r, s)));
         }
     }
     let mut order = Vec::with_capacity(total);
     while order.len() < total {
-        let Some(Reverse((_, r, row))) = heap.pop() else {
+        let Some(Reverse((_, _, r, row))) = heap.pop() else {
             break;
         };
         order.push(row as u32);
         if row + 1 < runs[r].1 {
-            heap.push(Reverse((key(row + 1), r, row + 1)));
+            heap.push(Reverse((prefix(key(row + 1)), key(row + 1), r, row + 1)));
         }
     }
     take_rows(&all, &order)
