@@ -9,13 +9,17 @@ all: test
 run:
 	$(CARGO) run --release -p partita-cli --bin partita
 
+# Binaries the workspace build made: `cargo run -p X` alone would resolve the
+# features of X's dependencies anew and rebuild polars with a different set.
+BUILT = $${CARGO_TARGET_DIR:-target}/debug
+
 ## Builds everything and runs every test tier: unit, doc, semantics cases, property, snapshot.
 test:
 	$(CARGO) build --workspace --all-targets
 	$(CARGO) test --workspace --all-targets
 	$(CARGO) test --workspace --doc
-	$(CARGO) run -q --example semantics_tour > /dev/null
-	$(CARGO) run -q -p partita-compat -- --cases tests/compat/cases
+	$(BUILT)/examples/semantics_tour > /dev/null
+	$(BUILT)/partita-compat --cases tests/compat/cases
 
 ## rustfmt and clippy, warnings as errors.
 lint:

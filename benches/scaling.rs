@@ -47,11 +47,15 @@ fn best_of(runs: usize, f: impl Fn() -> Result<DataFrame>) -> f64 {
 }
 
 fn main() {
-    let n: usize = std::env::args()
-        .skip(1)
+    // `cargo bench` passes `--bench`; `cargo test --all-targets` passes nothing and
+    // gets a quick smoke run on a small table.
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let default = if args.is_empty() { 10_000 } else { 1_000_000 };
+    let n: usize = args
+        .iter()
         .find_map(|a| a.parse::<f64>().ok())
         .map(|x| x as usize)
-        .unwrap_or(1_000_000);
+        .unwrap_or(default);
     let columns = table(n);
     println!("rows: {n}; best of 3, seconds");
     println!("| workers | partitions | q1 sum v1 by id1 | q4 mean v1, v3 by id4 | sort by id4 desc, v3 |");

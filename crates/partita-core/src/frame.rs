@@ -5,8 +5,8 @@
 
 use partita_common::{DataType, Error, Field, Result, ScalarValue, Schema, Semantics};
 use polars_core::prelude::{
-    BooleanChunked, Column, DataFrame, DataType as PlDataType, Float64Chunked, Int64Chunked,
-    IntoColumn, IntoSeries, NewChunkedArray, PolarsError, Series, StringChunked,
+    BooleanChunked, ChunkFull, Column, DataFrame, DataType as PlDataType, Float64Chunked,
+    Int64Chunked, IntoColumn, IntoSeries, PolarsError, Series, StringChunked,
 };
 
 /// One partition: an in-memory columnar frame.
@@ -130,19 +130,11 @@ pub fn scalar_series(name: &str, value: &ScalarValue, len: usize) -> Series {
     let name = name.into();
     match value {
         ScalarValue::Null => Series::full_null(name, len, &PlDataType::Null),
-        ScalarValue::Boolean(v) => {
-            BooleanChunked::from_iter_options(name, std::iter::repeat_n(*v, len)).into_series()
-        }
-        ScalarValue::Int64(v) => {
-            Int64Chunked::from_iter_options(name, std::iter::repeat_n(*v, len)).into_series()
-        }
-        ScalarValue::Float64(v) => {
-            Float64Chunked::from_iter_options(name, std::iter::repeat_n(*v, len)).into_series()
-        }
-        ScalarValue::Utf8(v) => {
-            StringChunked::from_iter_options(name, std::iter::repeat_n(v.as_deref(), len))
-                .into_series()
-        }
+        ScalarValue::Boolean(Some(v)) => BooleanChunked::full(name, *v, len).into_series(),
+        ScalarValue::Int64(Some(v)) => Int64Chunked::full(name, *v, len).into_series(),
+        ScalarValue::Float64(Some(v)) => Float64Chunked::full(name, *v, len).into_series(),
+        ScalarValue::Utf8(Some(v)) => StringChunked::full(name, v, len).into_series(),
+        other => Series::full_null(name, len, &to_polars_type(other.data_type())),
     }
 }
 

@@ -213,6 +213,9 @@ pub fn write_parquet(df: &DataFrame, path: &Path) -> Result<()> {
     let file = File::create(path).map_err(|e| io_err(path, e))?;
     let mut df = df.clone();
     ParquetWriter::new(file)
+        // Written by the task that made the partition, on its own thread (polars'
+        // parallel writer would wait on polars' pool from a worker of ours).
+        .set_parallel(false)
         .finish(&mut df)
         .map_err(|e| io_err(path, e))?;
     Ok(())

@@ -161,18 +161,51 @@ fn case_when(
 
 /// Keeps the rows where `predicate` is true. Conjuncts run left to right, each on the
 /// rows the earlier ones kept, so `b <> 0 AND a / b > 1` never divides by zero.
+///
+/// Consecutive conjuncts that cannot fail (comparisons, logic, IN, LIKE, null tests
+/// of columns and constants) are evaluated on the same rows and their masks
+/// combined, so the rows are gathered once for them.
 pub fn filter(df: Partition, predicate: &Expr, sem: &Semantics) -> Result<Partition> {
     let mut df = df;
-    for c in predicate.split_conjunction() {
-        if df.height() == 0 {
-            break;
+    let conjuncts = predicate.split_conjunction();
+    let mut i = 0;
+    while i < conjuncts.len() && df.height() > 0 {
+        let mut mask = scalar::filter_mask(&evaluate(conjuncts[i], &df, sem)?, sem)?;
+        i += 1;
+        while i < conjuncts.len() && cannot_fail(conjuncts[i - 1]) && cannot_fail(conjuncts[i]) {
+            let next = scalar::filter_mask(&evaluate(conjuncts[i], &df, sem)?, sem)?;
+            mask = &mask & &next;
+            i += 1;
         }
-        let mask = scalar::filter_mask(&evaluate(c, &df, sem)?, sem)?;
         if !mask.all() {
             df = partita_core::frame::filter_rows(&df, &mask)?;
         }
     }
     Ok(df)
+}
+
+/// True when evaluating `e` on any row gives a value, never an error.
+fn cannot_fail(e: &Expr) -> bool {
+    use partita_common::BinaryOperator::*;
+    match e {
+        Expr::Column(_) | Expr::Literal(_) => true,
+        Expr::Alias(inner, _) | Expr::Not(inner) | Expr::IsNull(inner) | Expr::IsNotNull(inner) => {
+            cannot_fail(inner)
+        }
+        Expr::Binary { left, op, right } => {
+            matches!(
+                op,
+                Eq | NotEq | Lt | LtEq | Gt | GtEq | NullSafeEq | And | Or
+            ) && cannot_fail(left)
+                && cannot_fail(right)
+        }
+        Expr::Between {
+            expr, low, high, ..
+        } => cannot_fail(expr) && cannot_fail(low) && cannot_fail(high),
+        Expr::InList { expr, list, .. } => cannot_fail(expr) && list.iter().all(cannot_fail),
+        Expr::Like { expr, .. } => cannot_fail(expr),
+        _ => false,
+    }
 }
 
 /// Computes one output column per expression.
