@@ -8,7 +8,7 @@
 //! group -0.0 with 0.0 and every NaN together.
 
 use partita_common::{Error, Result};
-use polars_arrow::array::Array;
+use polars_arrow::array::{Array, View};
 use polars_core::prelude::{DataType as PlDataType, IdxSize, PlHashMap, Series};
 
 use crate::frame::pl_err;
@@ -151,8 +151,30 @@ fn column_groups(s: &Series) -> Result<Groups> {
             a.finish()
         }
         PlDataType::String => {
+            let ca = s.str().map_err(pl_err)?;
+            // Strings of at most 12 bytes live inside their 16-byte view, zero-padded:
+            // the view itself is the key, hashed and compared as one integer.
+            let short = ca.downcast_iter().all(|arr| {
+                arr.views()
+                    .iter()
+                    .all(|v| v.length <= View::MAX_INLINE_SIZE)
+            });
             let mut a = Assigner::new(height);
-            for v in s.str().map_err(pl_err)?.iter() {
+            if short {
+                for arr in ca.downcast_iter() {
+                    let views = arr.views();
+                    match arr.validity() {
+                        None => views.iter().for_each(|v| a.push(Some(v.as_u128()))),
+                        Some(valid) => views
+                            .iter()
+                            .zip(valid.iter())
+                            .for_each(|(v, ok)| a.push(ok.then(|| v.as_u128()))),
+                    }
+                }
+                return Ok(a.finish());
+            }
+            let mut a = Assigner::new(height);
+            for v in ca.iter() {
                 a.push(v);
             }
             a.finish()
@@ -317,5 +339,54 @@ pub fn count_valid(values: Option<&Series>, groups: &Groups) -> Vec<i64> {
             n
         }
         _ => groups.sizes(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use polars_core::prelude::NamedFrom;
+
+    #[test]
+    fn short_and_long_strings_group_by_their_text() {
+        let long = "a string much longer than twelve bytes";
+        for values in [
+            vec![Some("b"), None, Some("a"), Some("b"), None, Some("")],
+            vec![
+                Some("b"),
+                Some(long),
+                Some("a"),
+                Some(long),
+                None,
+                Some("b"),
+            ],
+        ] {
+            let s = Series::new("k".into(), values.clone());
+            let g = group_rows(std::slice::from_ref(&s), s.len()).unwrap();
+            for i in 0..values.len() {
+                for j in 0..values.len() {
+                    assert_eq!(
+                        g.ids[i] == g.ids[j],
+                        values[i] == values[j],
+                        "{values:?} {i} {j}"
+                    );
+                }
+            }
+            // First-seen order.
+            assert_eq!(g.ids[0], 0);
+        }
+    }
+
+    #[test]
+    fn several_keys_pack_into_one_code() {
+        let a = Series::new("a".into(), [1i64, 1, 2, 2, 1, 1_000_000_000_000]);
+        let b = Series::new(
+            "b".into(),
+            [Some("x"), Some("y"), Some("x"), Some("x"), Some("x"), None],
+        );
+        let c = Series::new("c".into(), [0.0f64, -0.0, f64::NAN, f64::NAN, 0.0, 1.5]);
+        let g = group_rows(&[a, b, c], 6).unwrap();
+        assert_eq!(g.ids, vec![0, 1, 2, 2, 0, 3]);
+        assert_eq!(g.first, vec![0, 1, 2, 5]);
     }
 }
