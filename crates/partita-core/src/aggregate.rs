@@ -102,10 +102,20 @@ fn drop_null_key_rows(df: &DataFrame, spec: &AggSpec) -> Result<DataFrame> {
     crate::frame::filter_rows(df, &mask)
 }
 
+/// The key columns of the groups, in group order. When every row is its own group
+/// (first-seen order makes group `i` row `i`), the columns are shared, not copied.
 fn key_columns(df: &DataFrame, spec: &AggSpec, groups: &Groups) -> Result<Vec<Series>> {
+    let identity = groups.len() == df.height();
     spec.keys
         .iter()
-        .map(|k| take(column(df, k)?, &groups.first))
+        .map(|k| {
+            let c = column(df, k)?;
+            if identity {
+                Ok(c.clone())
+            } else {
+                take(c, &groups.first)
+            }
+        })
         .collect()
 }
 
@@ -397,15 +407,78 @@ impl CorrState {
 /// Rows → state frame: keys (first-seen order) and each aggregate's partial state.
 pub fn partial(df: &DataFrame, spec: &AggSpec, sem: &Semantics) -> Result<DataFrame> {
     let df = drop_null_key_rows(df, spec)?;
-    let keys = spec
-        .keys
-        .iter()
-        .map(|k| column(&df, k).cloned())
-        .collect::<Result<Vec<_>>>()?;
-    let groups = group_rows(&keys, df.height())?;
-    let mut cols = key_columns(&df, spec, &groups)?;
+    let groups = group_rows(&key_series(&df, spec)?, df.height())?;
+    states_of(&df, spec, &groups, sem)
+}
+
+/// Rows that the probe of [`partial_or_rows`] groups, from the start of a partition.
+const PROBE_ROWS: usize = 16_384;
+
+/// As [`partial`] when grouping shrinks the partition; otherwise (nearly every row
+/// has keys of its own, as in q10) one state per row, without grouping: the merge
+/// that must follow groups them anyway, and a partial aggregation that keeps as
+/// many rows as it reads only costs a hash table and a copy.
+///
+/// The probe groups the first [`PROBE_ROWS`] rows and estimates from their distinct
+/// count how many groups the whole partition has (the expected number of distinct
+/// values in a uniform sample); below half the rows, it aggregates. The result may
+/// hold a key more than once, so only a task whose output is merged uses it.
+pub fn partial_or_rows(df: &DataFrame, spec: &AggSpec, sem: &Semantics) -> Result<DataFrame> {
+    let df = drop_null_key_rows(df, spec)?;
+    let height = df.height();
+    if spec.keys.is_empty() || height < 4 * PROBE_ROWS {
+        let groups = group_rows(&key_series(&df, spec)?, height)?;
+        return states_of(&df, spec, &groups, sem);
+    }
+    let sample = df.slice(0, PROBE_ROWS);
+    let distinct = group_rows(&key_series(&sample, spec)?, PROBE_ROWS)?.len();
+    if estimated_groups(distinct, PROBE_ROWS, height) * 2.0 < height as f64 {
+        let groups = group_rows(&key_series(&df, spec)?, height)?;
+        return states_of(&df, spec, &groups, sem);
+    }
+    let groups = Groups {
+        ids: (0..height as u32).collect(),
+        first: (0..height as IdxSize).collect(),
+    };
+    states_of(&df, spec, &groups, sem)
+}
+
+/// The expected number of groups among `rows` rows, when a sample of `sampled` of
+/// them held `distinct` different keys: the number of keys `d` solves
+/// `distinct = d (1 - (1 - 1/d)^sampled)`, and `rows` rows show `d (1 - e^(-rows/d))`.
+fn estimated_groups(distinct: usize, sampled: usize, rows: usize) -> f64 {
+    let seen = |d: f64, n: f64| d * (1.0 - (-n / d).exp());
+    let (target, n) = (distinct as f64, sampled as f64);
+    if distinct >= sampled {
+        return rows as f64;
+    }
+    // `seen` grows with d: bisect on a log scale between `distinct` and 1e15.
+    let (mut lo, mut hi) = (target.max(1.0).ln(), 1e15f64.ln());
+    for _ in 0..60 {
+        let mid = 0.5 * (lo + hi);
+        if seen(mid.exp(), n) < target {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+    seen(hi.exp(), rows as f64)
+}
+
+fn key_series(df: &DataFrame, spec: &AggSpec) -> Result<Vec<Series>> {
+    spec.keys.iter().map(|k| column(df, k).cloned()).collect()
+}
+
+/// The state frame of `groups` of the rows `df`.
+fn states_of(
+    df: &DataFrame,
+    spec: &AggSpec,
+    groups: &Groups,
+    sem: &Semantics,
+) -> Result<DataFrame> {
+    let mut cols = key_columns(df, spec, groups)?;
     for (i, call) in spec.calls.iter().enumerate() {
-        cols.extend(partial_call(&df, &groups, i, call, sem)?);
+        cols.extend(partial_call(df, groups, i, call, sem)?);
     }
     frame_with_height(groups.len(), cols)
 }
@@ -413,13 +486,13 @@ pub fn partial(df: &DataFrame, spec: &AggSpec, sem: &Semantics) -> Result<DataFr
 /// Combines state frames (in the given order, which must be partition order).
 pub fn merge(states: &DataFrame, spec: &AggSpec, sem: &Semantics) -> Result<DataFrame> {
     use AggregateFunction::*;
-    let keys = spec
-        .keys
-        .iter()
-        .map(|k| column(states, k).cloned())
-        .collect::<Result<Vec<_>>>()?;
-    let groups = group_rows(&keys, states.height())?;
+    let groups = group_rows(&key_series(states, spec)?, states.height())?;
     let k = groups.len();
+    if k == states.height() {
+        // Every state row is its own group (high-cardinality keys such as q10's):
+        // merging changes nothing, so the rows pass through uncopied.
+        return select_states(states, spec);
+    }
     let ids = &groups.ids;
     let mut cols = key_columns(states, spec, &groups)?;
     let st = |i: usize, part: &str| column(states, &state_name(i, part));
@@ -553,6 +626,32 @@ pub fn merge(states: &DataFrame, spec: &AggSpec, sem: &Semantics) -> Result<Data
         }
     }
     frame_with_height(k, cols)
+}
+
+/// The parts of an aggregate's state, in the order `partial` and `merge` write them.
+fn state_parts(func: AggregateFunction) -> Result<&'static [&'static str]> {
+    use AggregateFunction::*;
+    Ok(match func {
+        CountStar | Count => &["n"],
+        Sum | Mean => &["sum", "n"],
+        Min | Max | First | Last => &["v"],
+        Var { .. } | Std { .. } => &["n", "mean", "m2"],
+        Corr => &CORR_PARTS,
+        Median | Quantile(_) | CountDistinct => {
+            return Err(Error::internal(format!("{func} cannot be merged")))
+        }
+    })
+}
+
+/// The key and state columns of a state frame whose rows are each one group.
+fn select_states(states: &DataFrame, spec: &AggSpec) -> Result<DataFrame> {
+    let mut cols = key_series(states, spec)?;
+    for (i, call) in spec.calls.iter().enumerate() {
+        for part in state_parts(call.func)? {
+            cols.push(column(states, &state_name(i, part))?.clone());
+        }
+    }
+    frame_with_height(states.height(), cols)
 }
 
 fn finalize_call(states: &DataFrame, i: usize, call: &AggCall, sem: &Semantics) -> Result<Series> {
@@ -820,12 +919,7 @@ fn holistic(df: &DataFrame, groups: &Groups, call: &AggCall, sem: &Semantics) ->
 /// Rows → result in one step, for any mix of aggregates (holistic ones included).
 pub fn aggregate_rows(df: &DataFrame, spec: &AggSpec, sem: &Semantics) -> Result<DataFrame> {
     let df = drop_null_key_rows(df, spec)?;
-    let keys = spec
-        .keys
-        .iter()
-        .map(|k| column(&df, k).cloned())
-        .collect::<Result<Vec<_>>>()?;
-    let groups = group_rows(&keys, df.height())?;
+    let groups = group_rows(&key_series(&df, spec)?, df.height())?;
     let key_cols = key_columns(&df, spec, &groups)?;
     let mut cols = key_cols.clone();
     for (i, call) in spec.calls.iter().enumerate() {
@@ -845,4 +939,96 @@ pub fn aggregate_rows(df: &DataFrame, spec: &AggSpec, sem: &Semantics) -> Result
         cols.push(out);
     }
     frame_with_height(groups.len(), cols)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use polars_core::prelude::{IntoColumn, NamedFrom};
+
+    fn spec() -> AggSpec {
+        AggSpec {
+            keys: vec!["k".into()],
+            calls: vec![
+                AggCall {
+                    func: AggregateFunction::Sum,
+                    inputs: vec!["v".into()],
+                    output: "s".into(),
+                    input_type: DataType::Int64,
+                    output_type: DataType::Int64,
+                },
+                AggCall {
+                    func: AggregateFunction::Var { ddof: 1 },
+                    inputs: vec!["v".into()],
+                    output: "var".into(),
+                    input_type: DataType::Int64,
+                    output_type: DataType::Float64,
+                },
+            ],
+            drop_null_keys: false,
+        }
+    }
+
+    /// `rows` rows whose key is `row % keys`, value `row % 7`.
+    fn table(rows: usize, keys: usize) -> DataFrame {
+        let k: Vec<i64> = (0..rows).map(|r| (r % keys) as i64).collect();
+        let v: Vec<i64> = (0..rows).map(|r| (r % 7) as i64).collect();
+        DataFrame::new(
+            rows,
+            vec![
+                Series::new("k".into(), k).into_column(),
+                Series::new("v".into(), v).into_column(),
+            ],
+        )
+        .unwrap()
+    }
+
+    fn sorted_by_key(df: DataFrame) -> DataFrame {
+        df.sort(["k"], Default::default()).unwrap()
+    }
+
+    #[test]
+    fn the_estimate_follows_the_sample() {
+        // Every sampled row distinct: as many groups as rows.
+        assert_eq!(estimated_groups(16_384, 16_384, 1_000_000), 1_000_000.0);
+        // 100 keys seen 164 times each: about 100 groups however many rows.
+        let few = estimated_groups(100, 16_384, 1_000_000);
+        assert!((99.0..=101.0).contains(&few), "{few}");
+        // 1e5 keys show about 15,112 distinct in 16,384 rows: about 1e5 groups in 625k rows.
+        let many = estimated_groups(15_112, 16_384, 625_000);
+        assert!((90_000.0..=110_000.0).contains(&many), "{many}");
+    }
+
+    #[test]
+    fn partial_or_rows_skips_grouping_only_where_keys_barely_repeat() {
+        let sem = Semantics::spark();
+        let unique = table(100_000, 100_000);
+        let rows = partial_or_rows(&unique, &spec(), &sem).unwrap();
+        assert_eq!(rows.height(), 100_000, "one state per row");
+        let repeated = table(100_000, 1_000);
+        let grouped = partial_or_rows(&repeated, &spec(), &sem).unwrap();
+        assert_eq!(grouped.height(), 1_000, "grouped");
+    }
+
+    #[test]
+    fn states_per_row_merge_to_the_grouped_result() {
+        let sem = Semantics::spark();
+        // 60,000 keys over 100,000 rows: the probe sees mostly distinct keys.
+        let df = table(100_000, 60_000);
+        let per_row = partial_or_rows(&df, &spec(), &sem).unwrap();
+        assert_eq!(per_row.height(), 100_000);
+        let via_rows = finalize(&merge(&per_row, &spec(), &sem).unwrap(), &spec(), &sem).unwrap();
+        let direct = finalize(&partial(&df, &spec(), &sem).unwrap(), &spec(), &sem).unwrap();
+        assert_eq!(via_rows.height(), 60_000);
+        assert!(sorted_by_key(via_rows).equals_missing(&sorted_by_key(direct)));
+    }
+
+    #[test]
+    fn merging_states_of_distinct_keys_passes_them_through() {
+        let sem = Semantics::spark();
+        let df = table(1_000, 1_000);
+        let states = partial(&df, &spec(), &sem).unwrap();
+        let merged = merge(&states, &spec(), &sem).unwrap();
+        assert!(merged.equals_missing(&states));
+    }
 }

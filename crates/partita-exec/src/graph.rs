@@ -61,7 +61,14 @@ pub enum Op {
     /// Computes columns.
     Project(Vec<Expr>),
     /// Rows → partial aggregate states.
-    PartialAgg(AggSpec),
+    PartialAgg {
+        /// The aggregation.
+        spec: AggSpec,
+        /// True when a merge follows, so the states may repeat a key: the task
+        /// then skips grouping a partition whose keys barely repeat
+        /// ([`partita_core::aggregate::partial_or_rows`]).
+        merged: bool,
+    },
     /// States → result.
     FinalAgg(AggSpec),
     /// Rows → result, for holistic aggregates.
@@ -180,7 +187,7 @@ impl Task {
                         .collect::<Vec<_>>()
                         .join(", ")
                 ),
-                Op::PartialAgg(s) => format!("partial_agg {}", agg_text(s)),
+                Op::PartialAgg { spec, .. } => format!("partial_agg {}", agg_text(spec)),
                 Op::FinalAgg(s) => format!("final_agg {}", agg_text(s)),
                 Op::AggregateRows(s) => format!("aggregate {}", agg_text(s)),
                 Op::Sort { keys, limit } => {

@@ -365,8 +365,15 @@ impl Lowerer<'_> {
                 .min((MAX_SHUFFLE_EDGES / parts.len().max(1)).max(1))
         };
         let decomposable = spec.is_decomposable();
+        let merged = buckets > 1 || parts.len() > 1;
         let parts = if decomposable {
-            self.narrow(parts, Op::PartialAgg(spec.clone()))
+            self.narrow(
+                parts,
+                Op::PartialAgg {
+                    spec: spec.clone(),
+                    merged,
+                },
+            )
         } else {
             parts
         };

@@ -104,7 +104,10 @@ pub fn execute_task(
         df = match op {
             Op::Filter(p) => filter(df, p, sem)?,
             Op::Project(exprs) => project(&df, exprs, sem)?,
-            Op::PartialAgg(spec) => aggregate::partial(&df, spec, sem)?,
+            Op::PartialAgg { spec, merged } => match merged {
+                true => aggregate::partial_or_rows(&df, spec, sem)?,
+                false => aggregate::partial(&df, spec, sem)?,
+            },
             Op::FinalAgg(spec) => aggregate::finalize(&df, spec, sem)?,
             Op::AggregateRows(spec) => aggregate::aggregate_rows(&df, spec, sem)?,
             Op::Sort { keys, limit } => sort(&df, keys, *limit)?,
