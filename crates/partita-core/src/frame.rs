@@ -102,6 +102,14 @@ pub fn series_of(df: &DataFrame) -> Vec<Series> {
 
 /// Concatenates frames of one schema, in order (`schema` gives the empty result).
 pub fn concat(frames: Vec<DataFrame>, schema: &Schema) -> Result<DataFrame> {
+    let mut out = stack(frames, schema)?;
+    out.rechunk_mut();
+    Ok(out)
+}
+
+/// As [`concat`], without copying: each frame's arrays become chunks of the
+/// result's columns. For a frame that is gathered from right away.
+pub fn stack(frames: Vec<DataFrame>, schema: &Schema) -> Result<DataFrame> {
     let mut iter = frames.into_iter().filter(|f| f.height() > 0);
     let Some(mut out) = iter.next() else {
         return Ok(empty_frame(schema));
@@ -109,7 +117,6 @@ pub fn concat(frames: Vec<DataFrame>, schema: &Schema) -> Result<DataFrame> {
     for f in iter {
         out.vstack_mut_owned(f).map_err(pl_err)?;
     }
-    out.rechunk_mut();
     Ok(out)
 }
 
@@ -219,6 +226,28 @@ pub fn take_rows(df: &DataFrame, rows: &[u32]) -> Result<DataFrame> {
         .columns()
         .iter()
         .map(|c| c.as_materialized_series().take(&idx).map_err(pl_err))
+        .collect::<Result<Vec<_>>>()?;
+    frame_with_height(rows.len(), cols)
+}
+
+/// As [`take_rows`], consuming the frame: each column is freed as soon as its rows
+/// are gathered, so the input and the output are never both whole in memory.
+pub fn take_rows_owned(df: DataFrame, rows: &[u32]) -> Result<DataFrame> {
+    let idx = polars_core::prelude::IdxCa::from_vec("rows".into(), rows.to_vec());
+    let cols = df
+        .into_columns()
+        .into_iter()
+        .map(|c| {
+            let s = c.as_materialized_series();
+            // Strings of several chunks would be gathered value by value into new
+            // buffers; one chunk gathers as views that share the strings' buffers.
+            if s.n_chunks() > 1 && s.dtype() == &PlDataType::String {
+                s.rechunk().take(&idx)
+            } else {
+                s.take(&idx)
+            }
+            .map_err(pl_err)
+        })
         .collect::<Result<Vec<_>>>()?;
     frame_with_height(rows.len(), cols)
 }

@@ -7,7 +7,7 @@ use partita_common::{Result, SortKey};
 use polars_core::chunked_array::ops::row_encode::_get_rows_encoded_ca;
 use polars_core::prelude::{BinaryOffsetChunked, DataFrame, DataType as PlDataType, IntoColumn};
 
-use crate::frame::{column, concat, pl_err, schema_of, take_rows};
+use crate::frame::{column, pl_err, schema_of, stack, take_rows, take_rows_owned};
 
 /// The keys of every row encoded into bytes that compare as the sort order of
 /// `keys` does (direction and null placement per key; NaN above +inf).
@@ -24,8 +24,13 @@ fn encode_keys(df: &DataFrame, keys: &[SortKey]) -> Result<BinaryOffsetChunked> 
 }
 
 /// Sorts `(code, row)` pairs (rows tie-break, so the order is stable) and returns
-/// the first `limit` rows.
-fn sorted_rows<C: Ord + Copy>(mut rows: Vec<(C, u32)>, limit: Option<usize>) -> Vec<u32> {
+/// the first `limit` rows. With `runs`, the pairs are sorted runs one after the
+/// other (merged partitions): a stable sort by code finds the runs and merges them.
+fn sorted_rows<C: Ord + Copy>(
+    mut rows: Vec<(C, u32)>,
+    limit: Option<usize>,
+    runs: bool,
+) -> Vec<u32> {
     let n = rows.len();
     match limit {
         Some(0) => rows.clear(),
@@ -34,55 +39,90 @@ fn sorted_rows<C: Ord + Copy>(mut rows: Vec<(C, u32)>, limit: Option<usize>) -> 
             rows.truncate(k);
             rows.sort_unstable();
         }
+        _ if runs => rows.sort_by_key(|&(c, _)| c),
         _ => rows.sort_unstable(),
     }
     rows.into_iter().map(|(_, r)| r).collect()
 }
 
-/// One integer per row that orders as the sort key does: the high half places
-/// missing values (first or last), the low half orders the values (integers with
-/// the sign bit flipped, floats by their total order with NaN above +inf and -0.0
-/// as 0.0, strings by their rank among the distinct strings), inverted when
-/// descending.
-fn key_codes(df: &DataFrame, key: &SortKey) -> Result<Vec<u128>> {
+/// The sorted order of the rows by one or two keys, through [`key_codes`]; `None`
+/// for more keys (the caller compares encoded bytes then).
+fn code_order(
+    df: &DataFrame,
+    keys: &[SortKey],
+    limit: Option<usize>,
+    runs: bool,
+) -> Result<Option<Vec<u32>>> {
+    let n = df.height();
+    Ok(match keys {
+        [a] => {
+            let (a, _) = key_codes(df, a)?;
+            let pairs = a.into_iter().zip(0..n as u32).collect();
+            Some(sorted_rows(pairs, limit, runs))
+        }
+        [a, b] => {
+            let ((a, a_bits), (b, b_bits)) = (key_codes(df, a)?, key_codes(df, b)?);
+            Some(if a_bits + b_bits <= u128::BITS {
+                // Both codes in one integer: one comparison per pair.
+                let pairs = a
+                    .into_iter()
+                    .zip(b)
+                    .zip(0..n as u32)
+                    .map(|((a, b), r)| ((a << b_bits) | b, r))
+                    .collect();
+                sorted_rows(pairs, limit, runs)
+            } else {
+                let pairs = a.into_iter().zip(b).zip(0..n as u32).collect();
+                sorted_rows(pairs, limit, runs)
+            })
+        }
+        _ => None,
+    })
+}
+
+/// One integer per row that orders as the sort key does, and how many bits the
+/// codes use: below the top bit, which places missing values (first or last), the
+/// value's rank in the key's order (integers offset by their minimum, floats by
+/// their total order with NaN above +inf and -0.0 as 0.0, strings by their rank
+/// among the distinct strings), inverted when descending. Narrow codes let two keys
+/// share one integer.
+fn key_codes(df: &DataFrame, key: &SortKey) -> Result<(Vec<u128>, u32)> {
     let s = column(df, &key.column)?;
     let n = s.len();
-    let null_flag: u128 = if key.nulls_last { 1 } else { 0 };
-    let value_flag: u128 = 1 - null_flag;
-    let code = |v: Option<u64>| -> u128 {
-        match v {
-            Some(c) => (value_flag << 64) | (if key.descending { !c } else { c }) as u128,
-            None => null_flag << 64,
+    // Ascending values below `hi`, `None` for missing.
+    let (values, hi): (Vec<Option<u64>>, u64) = match s.dtype() {
+        PlDataType::Int64 => {
+            let ca = s.i64().map_err(pl_err)?;
+            let (mut min, mut max) = (i64::MAX, i64::MIN);
+            for v in ca.iter().flatten() {
+                (min, max) = (min.min(v), max.max(v));
+            }
+            if min > max {
+                (min, max) = (0, 0);
+            }
+            let hi = (max as u64).wrapping_sub(min as u64);
+            let v = ca
+                .iter()
+                .map(|v| v.map(|v| (v as u64).wrapping_sub(min as u64)));
+            (v.collect(), hi)
         }
-    };
-    let out: Vec<u128> = match s.dtype() {
-        PlDataType::Int64 => s
-            .i64()
-            .map_err(pl_err)?
-            .iter()
-            .map(|v| code(v.map(|v| (v as u64) ^ (1 << 63))))
-            .collect(),
-        PlDataType::Float64 => s
-            .f64()
-            .map_err(pl_err)?
-            .iter()
-            .map(|v| {
-                code(v.map(|v| {
+        PlDataType::Float64 => {
+            let v = s.f64().map_err(pl_err)?.iter().map(|v| {
+                v.map(|v| {
                     let bits = crate::groups::canonical_bits(v);
                     if bits >> 63 == 1 {
                         !bits
                     } else {
                         bits | (1 << 63)
                     }
-                }))
-            })
-            .collect(),
-        PlDataType::Boolean => s
-            .bool()
-            .map_err(pl_err)?
-            .iter()
-            .map(|v| code(v.map(u64::from)))
-            .collect(),
+                })
+            });
+            (v.collect(), u64::MAX)
+        }
+        PlDataType::Boolean => {
+            let v = s.bool().map_err(pl_err)?.iter().map(|v| v.map(u64::from));
+            (v.collect(), 1)
+        }
         PlDataType::String => {
             let ca = s.str().map_err(pl_err)?;
             let groups = crate::groups::group_rows(std::slice::from_ref(s), n)?;
@@ -98,21 +138,31 @@ fn key_codes(df: &DataFrame, key: &SortKey) -> Result<Vec<u128>> {
                 rank[*g as usize] = r as u64;
             }
             let valid = s.is_not_null();
-            groups
+            let v = groups
                 .ids
                 .iter()
                 .zip(valid.iter())
-                .map(|(&g, ok)| code(ok.unwrap_or(false).then(|| rank[g as usize])))
-                .collect()
+                .map(|(&g, ok)| ok.unwrap_or(false).then(|| rank[g as usize]));
+            (v.collect(), distinct.len().saturating_sub(1) as u64)
         }
-        PlDataType::Null => vec![code(None); n],
+        PlDataType::Null => (vec![None; n], 0),
         other => {
             return Err(partita_common::Error::NotImplemented(format!(
                 "sorting by {other}"
             )))
         }
     };
-    Ok(out)
+    let width = u64::BITS - hi.leading_zeros();
+    let null_flag: u128 = if key.nulls_last { 1 } else { 0 };
+    let value_flag: u128 = (1 - null_flag) << width;
+    let codes = values
+        .into_iter()
+        .map(|v| match v {
+            Some(c) => value_flag | (if key.descending { hi - c } else { c }) as u128,
+            None => null_flag << width,
+        })
+        .collect();
+    Ok((codes, width + 1))
 }
 
 /// The first 8 bytes of an encoded key as a big-endian integer (zero-padded), so
@@ -139,18 +189,8 @@ pub fn sort(df: &DataFrame, keys: &[SortKey], limit: Option<usize>) -> Result<Da
             None => df.clone(),
         });
     }
-    match keys {
-        [a] => {
-            let a = key_codes(df, a)?;
-            let rows = sorted_rows((0..n).map(|r| (a[r], r as u32)).collect(), limit);
-            return take_rows(df, &rows);
-        }
-        [a, b] => {
-            let (a, b) = (key_codes(df, a)?, key_codes(df, b)?);
-            let rows = sorted_rows((0..n).map(|r| ((a[r], b[r]), r as u32)).collect(), limit);
-            return take_rows(df, &rows);
-        }
-        _ => {}
+    if let Some(rows) = code_order(df, keys, limit, false)? {
+        return take_rows(df, &rows);
     }
     let encoded = encode_keys(df, keys)?;
     let arr = encoded
@@ -194,12 +234,19 @@ pub fn merge_sorted(
     };
     let schema = schema_of(first)?;
     let lens: Vec<usize> = parts.iter().map(|p| p.height()).collect();
-    let all = concat(parts, &schema)?;
+    // Chunks, not one copy: the rows are gathered once, from the partitions' arrays.
+    let mut all = stack(parts, &schema)?;
     if keys.is_empty() || lens.iter().filter(|&&l| l > 0).count() <= 1 {
+        all.rechunk_mut();
         return Ok(match limit {
             Some(k) => all.head(Some(k)),
             None => all,
         });
+    }
+    // Codes are global (string ranks over all partitions), so they order the runs
+    // against each other too.
+    if let Some(rows) = code_order(&all, keys, limit, true)? {
+        return take_rows_owned(all, &rows);
     }
     let encoded = encode_keys(&all, keys)?;
     let arr = encoded
@@ -231,7 +278,8 @@ pub fn merge_sorted(
             heap.push(Reverse((prefix(key(row + 1)), key(row + 1), r, row + 1)));
         }
     }
-    take_rows(&all, &order)
+    drop(encoded);
+    take_rows_owned(all, &order)
 }
 
 /// Keeps, for each group of equal `keys`, its first `k` rows in the order `order`
@@ -259,4 +307,92 @@ pub fn top_k_per_group(
         }
     }
     take_rows(&sorted, &keep)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use polars_core::prelude::{IntoColumn, NamedFrom, Series};
+
+    fn key(column: &str, descending: bool, nulls_last: bool) -> SortKey {
+        SortKey {
+            column: column.into(),
+            descending,
+            nulls_last,
+        }
+    }
+
+    fn frame() -> DataFrame {
+        let a: Vec<Option<i64>> = (0..200i64)
+            .map(|i| (i % 11 != 0).then_some((i * 37) % 13 - 6))
+            .collect();
+        let b: Vec<Option<f64>> = (0..200)
+            .map(|i| match i % 9 {
+                0 => None,
+                1 => Some(f64::NAN),
+                _ => Some(((i * 53) % 17) as f64 - 8.5),
+            })
+            .collect();
+        let c: Vec<Option<&str>> = (0..200)
+            .map(|i| ["x", "b", "", "yy"].get(i % 5).copied())
+            .collect();
+        let row: Vec<i64> = (0..200).collect();
+        DataFrame::new(
+            200,
+            vec![
+                Series::new("a".into(), a).into_column(),
+                Series::new("b".into(), b).into_column(),
+                Series::new("c".into(), c).into_column(),
+                Series::new("row".into(), row).into_column(),
+            ],
+        )
+        .unwrap()
+    }
+
+    /// The expected order: a stable sort comparing values with `scalar::cmp_f64`-like
+    /// rules (NaN above every number), done on the encoded bytes.
+    fn reference(df: &DataFrame, keys: &[SortKey]) -> Vec<i64> {
+        let encoded = encode_keys(df, keys).unwrap();
+        let arr = encoded.downcast_iter().next().unwrap();
+        let mut rows: Vec<usize> = (0..df.height()).collect();
+        rows.sort_by(|&x, &y| arr.value(x).cmp(arr.value(y)));
+        rows.into_iter().map(|r| r as i64).collect()
+    }
+
+    fn rows_of(df: &DataFrame) -> Vec<i64> {
+        let s = column(df, "row").unwrap();
+        s.i64().unwrap().into_no_null_iter().collect()
+    }
+
+    #[test]
+    fn codes_sort_as_the_encoded_keys_do() {
+        let df = frame();
+        for (x, y) in [("a", "b"), ("c", "a"), ("b", "c"), ("c", "b")] {
+            for flags in 0..16 {
+                let keys = [
+                    key(x, flags & 1 != 0, flags & 2 != 0),
+                    key(y, flags & 4 != 0, flags & 8 != 0),
+                ];
+                let want = reference(&df, &keys);
+                assert_eq!(rows_of(&sort(&df, &keys, None).unwrap()), want, "{keys:?}");
+                assert_eq!(
+                    rows_of(&sort(&df, &keys[..1], None).unwrap()),
+                    reference(&df, &keys[..1])
+                );
+                assert_eq!(
+                    rows_of(&sort(&df, &keys, Some(17)).unwrap()),
+                    want[..17].to_vec()
+                );
+                // Sorted partitions merged: the runs' codes are compared globally.
+                let parts: Vec<DataFrame> = (0..4)
+                    .map(|p| sort(&df.slice(p * 50, 50), &keys, None).unwrap())
+                    .collect();
+                assert_eq!(
+                    rows_of(&merge_sorted(parts, &keys, None).unwrap()),
+                    want,
+                    "{keys:?}"
+                );
+            }
+        }
+    }
 }
