@@ -16,9 +16,11 @@
 
 use std::collections::BTreeMap;
 
-#[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use std::time::Instant;
+
+// The allocator and its options: the same as the `partita` command's.
+#[path = "../crates/partita-cli/src/allocator.rs"]
+mod allocator;
 
 use partita::prelude::*;
 use partita::{value_at, ScalarValue, SqlContext};
@@ -212,6 +214,7 @@ fn parse_args() -> std::result::Result<Args, String> {
 }
 
 fn main() {
+    allocator::configure();
     // `cargo test --all-targets` runs every bench target with no arguments: there
     // is nothing to measure then.
     if std::env::args().skip(1).all(|a| a == "--bench") {
@@ -257,6 +260,7 @@ fn main() {
         let mut seconds = vec![];
         let mut last = None;
         for _ in 0..args.repeat.max(1) {
+            drop(last.take()); // the previous run's result is freed first, as engines.py does
             let t = Instant::now();
             let frame = query(source()).expect("supported");
             let df = frame.collect().unwrap_or_else(|e| panic!("{q}: {e}"));

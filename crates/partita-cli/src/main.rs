@@ -1,9 +1,9 @@
 //! The `partita` binary: see the `partita_cli` library and `docs/repl.md`.
 
-#[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+mod allocator;
 
 fn main() {
+    allocator::configure();
     partita_cli::shell::install_quiet_panic_hook();
     let code = std::panic::catch_unwind(partita_cli::cli::main).unwrap_or_else(|p| {
         eprintln!(
