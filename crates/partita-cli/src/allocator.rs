@@ -1,6 +1,6 @@
 //! The allocator of Partita's binaries (the `partita` command and the db-benchmark
-//! runner, which includes this file): mimalloc, with freed memory kept for reuse a
-//! few seconds before it goes back to the OS.
+//! runner, which includes this file): mimalloc, with freed memory kept mapped for
+//! reuse instead of going back to the OS (as a database's buffer pool keeps it).
 //!
 //! Large column buffers are allocated and freed all through a query. mimalloc's
 //! default hands freed pages back to the OS after 10 ms, so the next buffer of the
@@ -11,7 +11,8 @@
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-/// How long freed memory stays mapped before it is returned to the OS, in ms.
+/// How long freed memory stays mapped before it is returned to the OS, in ms: never.
+/// (A finite delay of 1 or 5 s still re-faulted much of q10's memory.)
 const PURGE_DELAY_MS: std::ffi::c_long = -1;
 
 /// `mi_option_purge_delay` in mimalloc v3's `mi_option_t` (mimalloc.h), which

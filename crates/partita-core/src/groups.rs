@@ -35,6 +35,9 @@ impl Groups {
 
     /// The number of rows of each group.
     pub fn sizes(&self) -> Vec<i64> {
+        if self.len() == 1 {
+            return vec![self.ids.len() as i64];
+        }
         let mut n = vec![0i64; self.len()];
         for &g in &self.ids {
             n[g as usize] += 1;

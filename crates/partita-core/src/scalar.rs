@@ -305,6 +305,30 @@ pub fn compare(
     Ok(ca.with_name(left.name().clone()).into_series())
 }
 
+/// `left op value` for an integer column without missing values and an integer
+/// literal (as `v1 > 2`): no column of copies of the literal is built. `None`
+/// when the column is not such a one (the caller compares in general then).
+pub fn compare_int_literal(left: &Series, op: BinaryOperator, value: i64) -> Option<Series> {
+    use BinaryOperator::*;
+    if left.dtype() != &PlDataType::Int64 {
+        return None;
+    }
+    let l = left.i64().ok()?;
+    if l.null_count() > 0 {
+        return None;
+    }
+    let out = match op {
+        Eq | NullSafeEq => l.equal(value),
+        NotEq => l.not_equal(value),
+        Lt => l.lt(value),
+        LtEq => l.lt_eq(value),
+        Gt => l.gt(value),
+        GtEq => l.gt_eq(value),
+        _ => return None,
+    };
+    Some(out.with_name(left.name().clone()).into_series())
+}
+
 /// Integers without missing values compare the same under every semantics: a
 /// straight loop over the two slices.
 fn compare_dense_ints(left: &Series, op: BinaryOperator, right: &Series) -> Option<BooleanChunked> {

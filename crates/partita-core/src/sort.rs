@@ -26,12 +26,27 @@ fn encode_keys(df: &DataFrame, keys: &[SortKey]) -> Result<BinaryOffsetChunked> 
 /// Sorts `(code, row)` pairs (rows tie-break, so the order is stable) and returns
 /// the first `limit` rows. With `runs`, the pairs are sorted runs one after the
 /// other (merged partitions): a stable sort by code finds the runs and merges them.
+/// A small limit keeps the best pairs in a bounded heap, in one pass.
 fn sorted_rows<C: Ord + Copy>(
-    mut rows: Vec<(C, u32)>,
+    pairs: impl Iterator<Item = (C, u32)>,
+    n: usize,
     limit: Option<usize>,
     runs: bool,
 ) -> Vec<u32> {
-    let n = rows.len();
+    if let Some(k) = limit.filter(|&k| k.saturating_mul(16) < n) {
+        let mut best = BinaryHeap::with_capacity(k + 1);
+        for p in pairs {
+            if best.len() < k {
+                best.push(p);
+            } else if let Some(mut worst) = best.peek_mut() {
+                if p < *worst {
+                    *worst = p;
+                }
+            }
+        }
+        return best.into_sorted_vec().into_iter().map(|(_, r)| r).collect();
+    }
+    let mut rows: Vec<(C, u32)> = pairs.collect();
     match limit {
         Some(0) => rows.clear(),
         Some(k) if k < n => {
@@ -57,8 +72,8 @@ fn code_order(
     Ok(match keys {
         [a] => {
             let (a, _) = key_codes(df, a)?;
-            let pairs = a.into_iter().zip(0..n as u32).collect();
-            Some(sorted_rows(pairs, limit, runs))
+            let pairs = a.into_iter().zip(0..n as u32);
+            Some(sorted_rows(pairs, n, limit, runs))
         }
         [a, b] => {
             let ((a, a_bits), (b, b_bits)) = (key_codes(df, a)?, key_codes(df, b)?);
@@ -68,12 +83,11 @@ fn code_order(
                     .into_iter()
                     .zip(b)
                     .zip(0..n as u32)
-                    .map(|((a, b), r)| ((a << b_bits) | b, r))
-                    .collect();
-                sorted_rows(pairs, limit, runs)
+                    .map(|((a, b), r)| ((a << b_bits) | b, r));
+                sorted_rows(pairs, n, limit, runs)
             } else {
-                let pairs = a.into_iter().zip(b).zip(0..n as u32).collect();
-                sorted_rows(pairs, limit, runs)
+                let pairs = a.into_iter().zip(b).zip(0..n as u32);
+                sorted_rows(pairs, n, limit, runs)
             })
         }
         _ => None,

@@ -62,7 +62,17 @@ impl Lowerer<'_> {
             .enumerate()
             .map(|(i, p)| {
                 if self.g.graph[p.node].split.outputs() == 1 {
-                    self.g.graph[p.node].ops.push(op.clone());
+                    let ops = &mut self.g.graph[p.node].ops;
+                    match (ops.last_mut(), &op) {
+                        // Consecutive filters are one conjunction: `filter` then
+                        // combines the masks of conjuncts that cannot fail and
+                        // gathers the rows once (it still evaluates a conjunct that
+                        // can fail only on the rows the earlier ones kept).
+                        (Some(Op::Filter(first)), Op::Filter(next)) => {
+                            *first = first.clone().and(next.clone());
+                        }
+                        _ => ops.push(op.clone()),
+                    }
                     p
                 } else {
                     let task = Task {

@@ -21,7 +21,7 @@ use petgraph::stable_graph::NodeIndex;
 use petgraph::visit::EdgeRef;
 use petgraph::Direction;
 
-use crate::eval::{filter, project};
+use crate::eval::{filter, filter_select, project, selects_columns};
 use crate::graph::{MergeKind, Op, OutputSplit, Task, TaskGraph, TaskInput};
 use crate::source::read_partition;
 
@@ -100,9 +100,18 @@ pub fn execute_task(
             merge_sorted(inputs, keys, *limit)?
         }
     };
-    for op in &task.ops {
+    let mut ops = task.ops.iter().peekable();
+    while let Some(op) = ops.next() {
         df = match op {
-            Op::Filter(p) => filter(df, p, sem)?,
+            // A filter followed by a projection of plain columns gathers only the
+            // projected columns (the predicate's own columns are dropped unfiltered).
+            Op::Filter(p) => match ops.peek() {
+                Some(Op::Project(exprs)) if selects_columns(exprs) => {
+                    ops.next();
+                    filter_select(df, p, exprs, sem)?
+                }
+                _ => filter(df, p, sem)?,
+            },
             Op::Project(exprs) => project(&df, exprs, sem)?,
             Op::PartialAgg { spec, merged } => match merged {
                 true => aggregate::partial_or_rows(&df, spec, sem)?,
