@@ -233,22 +233,28 @@ pub fn take_rows(df: &DataFrame, rows: &[u32]) -> Result<DataFrame> {
 /// As [`take_rows`], consuming the frame: each column is freed as soon as its rows
 /// are gathered, so the input and the output are never both whole in memory.
 pub fn take_rows_owned(df: DataFrame, rows: &[u32]) -> Result<DataFrame> {
+    take_rows_owned_with(df, rows, |cols, take| cols.into_iter().map(take).collect())
+}
+
+/// As [`take_rows_owned`], with the caller mapping `take` over the columns: the
+/// execution layer gathers them in parallel (kernels run no threads of their own).
+pub fn take_rows_owned_with<M>(df: DataFrame, rows: &[u32], map_columns: M) -> Result<DataFrame>
+where
+    M: FnOnce(Vec<Column>, &(dyn Fn(Column) -> Result<Series> + Sync)) -> Result<Vec<Series>>,
+{
     let idx = polars_core::prelude::IdxCa::from_vec("rows".into(), rows.to_vec());
-    let cols = df
-        .into_columns()
-        .into_iter()
-        .map(|c| {
-            let s = c.as_materialized_series();
-            // Strings of several chunks would be gathered value by value into new
-            // buffers; one chunk gathers as views that share the strings' buffers.
-            if s.n_chunks() > 1 && s.dtype() == &PlDataType::String {
-                s.rechunk().take(&idx)
-            } else {
-                s.take(&idx)
-            }
-            .map_err(pl_err)
-        })
-        .collect::<Result<Vec<_>>>()?;
+    let take = |c: Column| {
+        let s = c.as_materialized_series();
+        // Strings of several chunks would be gathered value by value into new
+        // buffers; one chunk gathers as views that share the strings' buffers.
+        if s.n_chunks() > 1 && s.dtype() == &PlDataType::String {
+            s.rechunk().take(&idx)
+        } else {
+            s.take(&idx)
+        }
+        .map_err(pl_err)
+    };
+    let cols = map_columns(df.into_columns(), &take)?;
     frame_with_height(rows.len(), cols)
 }
 

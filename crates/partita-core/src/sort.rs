@@ -5,9 +5,11 @@ use std::collections::BinaryHeap;
 
 use partita_common::{Result, SortKey};
 use polars_core::chunked_array::ops::row_encode::_get_rows_encoded_ca;
-use polars_core::prelude::{BinaryOffsetChunked, DataFrame, DataType as PlDataType, IntoColumn};
+use polars_core::prelude::{
+    BinaryOffsetChunked, Column, DataFrame, DataType as PlDataType, IntoColumn, Series,
+};
 
-use crate::frame::{column, pl_err, schema_of, stack, take_rows, take_rows_owned};
+use crate::frame::{column, pl_err, schema_of, stack, take_rows, take_rows_owned_with};
 
 /// The keys of every row encoded into bytes that compare as the sort order of
 /// `keys` does (direction and null placement per key; NaN above +inf).
@@ -243,6 +245,23 @@ pub fn merge_sorted(
     keys: &[SortKey],
     limit: Option<usize>,
 ) -> Result<DataFrame> {
+    merge_sorted_with(parts, keys, limit, |cols, take| {
+        cols.into_iter().map(take).collect()
+    })
+}
+
+/// As [`merge_sorted`], with the caller mapping the final gather over the columns
+/// ([`take_rows_owned_with`]): the merge runs alone, so the execution layer
+/// gathers the columns in parallel.
+pub fn merge_sorted_with<M>(
+    parts: Vec<DataFrame>,
+    keys: &[SortKey],
+    limit: Option<usize>,
+    map_columns: M,
+) -> Result<DataFrame>
+where
+    M: FnOnce(Vec<Column>, &(dyn Fn(Column) -> Result<Series> + Sync)) -> Result<Vec<Series>>,
+{
     let Some(first) = parts.first() else {
         return Err(partita_common::Error::internal("merge of no partitions"));
     };
@@ -260,7 +279,7 @@ pub fn merge_sorted(
     // Codes are global (string ranks over all partitions), so they order the runs
     // against each other too.
     if let Some(rows) = code_order(&all, keys, limit, true)? {
-        return take_rows_owned(all, &rows);
+        return take_rows_owned_with(all, &rows, map_columns);
     }
     let encoded = encode_keys(&all, keys)?;
     let arr = encoded
@@ -293,7 +312,7 @@ pub fn merge_sorted(
         }
     }
     drop(encoded);
-    take_rows_owned(all, &order)
+    take_rows_owned_with(all, &order, map_columns)
 }
 
 /// Keeps, for each group of equal `keys`, its first `k` rows in the order `order`

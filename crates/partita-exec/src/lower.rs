@@ -182,7 +182,11 @@ impl Lowerer<'_> {
                             schema: s.schema.clone(),
                             filters: s.filters.clone(),
                         },
-                        ops: s.filters.iter().map(|f| Op::Filter(f.clone())).collect(),
+                        // The pushed-down filters as one conjunction (see `narrow`).
+                        ops: Expr::conjunction(s.filters.iter().cloned())
+                            .map(Op::Filter)
+                            .into_iter()
+                            .collect(),
                         split: OutputSplit::Single,
                     };
                     parts.push(self.add_task(task, &[]));

@@ -15,7 +15,7 @@ use partita_common::{Error, Result, Semantics};
 use partita_core::aggregate;
 use partita_core::frame::{concat, conform, schema_of, split_even};
 use partita_core::hash::hash_split;
-use partita_core::sort::{merge_sorted, sort};
+use partita_core::sort::{merge_sorted_with, sort};
 use partita_core::Partition;
 use petgraph::stable_graph::NodeIndex;
 use petgraph::visit::EdgeRef;
@@ -96,8 +96,12 @@ pub fn execute_task(
         TaskInput::Merge(MergeKind::AggStates(spec)) => {
             aggregate::merge(&concat_inputs(inputs)?, spec, sem)?
         }
+        // The last merge of a sort runs alone: its columns are gathered in parallel.
         TaskInput::Merge(MergeKind::SortedRuns { keys, limit }) => {
-            merge_sorted(inputs, keys, *limit)?
+            merge_sorted_with(inputs, keys, *limit, |cols, take| {
+                use rayon::prelude::*;
+                cols.into_par_iter().map(take).collect()
+            })?
         }
     };
     let mut ops = task.ops.iter().peekable();
