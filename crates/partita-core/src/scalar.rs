@@ -16,6 +16,9 @@ use polars_core::prelude::{
     Float64Chunked, Int64Chunked, IntoSeries, NewChunkedArray, Series, StringChunked,
 };
 
+use polars_arrow::array::BooleanArray;
+use polars_arrow::bitmap::Bitmap;
+
 use crate::frame::{pl_err, scalar_series, to_polars_type};
 
 fn f64s(s: &Series) -> Result<Float64Chunked> {
@@ -318,15 +321,39 @@ pub fn compare_int_literal(left: &Series, op: BinaryOperator, value: i64) -> Opt
         return None;
     }
     let out = match op {
-        Eq | NullSafeEq => l.equal(value),
-        NotEq => l.not_equal(value),
-        Lt => l.lt(value),
-        LtEq => l.lt_eq(value),
-        Gt => l.gt(value),
-        GtEq => l.gt_eq(value),
+        Eq | NullSafeEq => pack_bits(l, |x| x == value),
+        NotEq => pack_bits(l, |x| x != value),
+        Lt => pack_bits(l, |x| x < value),
+        LtEq => pack_bits(l, |x| x <= value),
+        Gt => pack_bits(l, |x| x > value),
+        GtEq => pack_bits(l, |x| x >= value),
         _ => return None,
     };
     Some(out.with_name(left.name().clone()).into_series())
+}
+
+/// The mask of `test` over the values of an integer column without missing values,
+/// eight values to a byte (polars' build without its nightly SIMD feature pushes
+/// one `bool` at a time).
+fn pack_bits(values: &Int64Chunked, test: impl Fn(i64) -> bool + Copy) -> BooleanChunked {
+    let arrays = values.downcast_iter().map(|arr| {
+        let v = arr.values().as_slice();
+        let mut bytes = vec![0u8; v.len().div_ceil(8)];
+        let chunks = v.chunks_exact(8);
+        let tail = chunks.remainder();
+        for (b, c) in bytes.iter_mut().zip(chunks) {
+            *b = (0..8).fold(0u8, |acc, j| acc | (u8::from(test(c[j])) << j));
+        }
+        if !tail.is_empty() {
+            let last = bytes.len() - 1;
+            bytes[last] = tail
+                .iter()
+                .enumerate()
+                .fold(0u8, |acc, (j, &x)| acc | (u8::from(test(x)) << j));
+        }
+        BooleanArray::from(Bitmap::from_u8_vec(bytes, v.len()))
+    });
+    BooleanChunked::from_chunk_iter(values.name().clone(), arrays)
 }
 
 /// Integers without missing values compare the same under every semantics: a
@@ -870,6 +897,35 @@ pub fn power(x: &Series, y: &Series) -> Result<Series> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn integer_literal_comparisons_agree_with_polars() {
+        use polars_core::prelude::NamedFrom;
+        use BinaryOperator::*;
+        for n in [0usize, 1, 7, 8, 9, 63, 64, 65, 1_000] {
+            let v: Vec<i64> = (0..n as i64).map(|i| (i * 7919) % 23 - 11).collect();
+            let mut s = Series::new("x".into(), v);
+            // Two chunks as well as one.
+            s.append(&Series::new("x".into(), vec![-11i64, 0, 11]))
+                .unwrap();
+            let ca = s.i64().unwrap();
+            for value in [-12, -11, 0, 3, 11, 12] {
+                for (op, want) in [
+                    (Eq, ca.equal(value)),
+                    (NotEq, ca.not_equal(value)),
+                    (Lt, ca.lt(value)),
+                    (LtEq, ca.lt_eq(value)),
+                    (Gt, ca.gt(value)),
+                    (GtEq, ca.gt_eq(value)),
+                ] {
+                    let got = compare_int_literal(&s, op, value).unwrap();
+                    let got: Vec<Option<bool>> = got.bool().unwrap().iter().collect();
+                    let want: Vec<Option<bool>> = want.iter().collect();
+                    assert_eq!(got, want, "n {n}, {op:?} {value}");
+                }
+            }
+        }
+    }
 
     #[test]
     fn like_patterns() {
