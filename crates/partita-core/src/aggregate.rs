@@ -426,21 +426,27 @@ const PROBE_ROWS: usize = 16_384;
 pub fn partial_or_rows(df: &DataFrame, spec: &AggSpec, sem: &Semantics) -> Result<DataFrame> {
     let df = drop_null_key_rows(df, spec)?;
     let height = df.height();
+    let groups = if keys_barely_repeat(&df, spec)? {
+        Groups {
+            ids: (0..height as u32).collect(),
+            first: (0..height as IdxSize).collect(),
+        }
+    } else {
+        group_rows(&key_series(&df, spec)?, height)?
+    };
+    states_of(&df, spec, &groups, sem)
+}
+
+/// The probe of [`partial_or_rows`]: true when the partition is large enough to
+/// probe and its estimated groups are at least half its rows.
+fn keys_barely_repeat(df: &DataFrame, spec: &AggSpec) -> Result<bool> {
+    let height = df.height();
     if spec.keys.is_empty() || height < 4 * PROBE_ROWS {
-        let groups = group_rows(&key_series(&df, spec)?, height)?;
-        return states_of(&df, spec, &groups, sem);
+        return Ok(false);
     }
     let sample = df.slice(0, PROBE_ROWS);
     let distinct = group_rows(&key_series(&sample, spec)?, PROBE_ROWS)?.len();
-    if estimated_groups(distinct, PROBE_ROWS, height) * 2.0 < height as f64 {
-        let groups = group_rows(&key_series(&df, spec)?, height)?;
-        return states_of(&df, spec, &groups, sem);
-    }
-    let groups = Groups {
-        ids: (0..height as u32).collect(),
-        first: (0..height as IdxSize).collect(),
-    };
-    states_of(&df, spec, &groups, sem)
+    Ok(estimated_groups(distinct, PROBE_ROWS, height) * 2.0 >= height as f64)
 }
 
 /// The expected number of groups among `rows` rows, when a sample of `sampled` of

@@ -233,7 +233,16 @@ pub fn take_rows(df: &DataFrame, rows: &[u32]) -> Result<DataFrame> {
 /// As [`take_rows`], consuming the frame: each column is freed as soon as its rows
 /// are gathered, so the input and the output are never both whole in memory.
 pub fn take_rows_owned(df: DataFrame, rows: &[u32]) -> Result<DataFrame> {
-    take_rows_owned_with(df, rows, |cols, take| cols.into_iter().map(take).collect())
+    take_rows_owned_with(df, rows, in_order)
+}
+
+/// The column mapper of [`take_rows_owned_with`] that gathers the columns one
+/// after the other, on the calling thread.
+pub fn in_order(
+    cols: Vec<Column>,
+    take: &(dyn Fn(Column) -> Result<Series> + Sync),
+) -> Result<Vec<Series>> {
+    cols.into_iter().map(take).collect()
 }
 
 /// As [`take_rows_owned`], with the caller mapping `take` over the columns: the

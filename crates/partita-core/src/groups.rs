@@ -9,7 +9,7 @@
 
 use partita_common::{Error, Result};
 use polars_arrow::array::{Array, View};
-use polars_core::prelude::{DataType as PlDataType, IdxSize, PlHashMap, Series};
+use polars_core::prelude::{DataType as PlDataType, IdxSize, Int64Chunked, PlHashMap, Series};
 
 use crate::frame::pl_err;
 
@@ -127,19 +127,27 @@ pub fn canonical_bits(v: f64) -> u64 {
     }
 }
 
+/// The smallest and largest non-missing values of an integer column; (0, 0) when
+/// it has none.
+pub(crate) fn int_range(ca: &Int64Chunked) -> (i64, i64) {
+    let (mut min, mut max) = (i64::MAX, i64::MIN);
+    for v in ca.iter().flatten() {
+        min = min.min(v);
+        max = max.max(v);
+    }
+    if min > max {
+        (0, 0)
+    } else {
+        (min, max)
+    }
+}
+
 fn column_groups(s: &Series) -> Result<Groups> {
     let height = s.len();
     Ok(match s.dtype() {
         PlDataType::Int64 => {
             let ca = s.i64().map_err(pl_err)?;
-            let (mut min, mut max) = (i64::MAX, i64::MIN);
-            for v in ca.iter().flatten() {
-                min = min.min(v);
-                max = max.max(v);
-            }
-            if min > max {
-                (min, max) = (0, 0);
-            }
+            let (min, max) = int_range(ca);
             int_groups(ca.iter(), min, max, height)
         }
         PlDataType::Boolean => {

@@ -42,5 +42,7 @@ pub mod sort;
 pub use frame::Partition;
 /// The polars types that appear in Partita's public API.
 pub mod polars {
-    pub use polars_core::prelude::{Column, DataFrame, IntoColumn, IntoSeries, NamedFrom, Series};
+    pub use polars_core::prelude::{
+        BooleanChunked, Column, DataFrame, IntoColumn, IntoSeries, NamedFrom, Series,
+    };
 }

@@ -9,7 +9,7 @@ use polars_core::prelude::{
     BinaryOffsetChunked, Column, DataFrame, DataType as PlDataType, IntoColumn, Series,
 };
 
-use crate::frame::{column, pl_err, schema_of, stack, take_rows, take_rows_owned_with};
+use crate::frame::{column, in_order, pl_err, schema_of, stack, take_rows, take_rows_owned_with};
 
 /// The keys of every row encoded into bytes that compare as the sort order of
 /// `keys` does (direction and null placement per key; NaN above +inf).
@@ -109,13 +109,7 @@ fn key_codes(df: &DataFrame, key: &SortKey) -> Result<(Vec<u128>, u32)> {
     let (values, hi): (Vec<Option<u64>>, u64) = match s.dtype() {
         PlDataType::Int64 => {
             let ca = s.i64().map_err(pl_err)?;
-            let (mut min, mut max) = (i64::MAX, i64::MIN);
-            for v in ca.iter().flatten() {
-                (min, max) = (min.min(v), max.max(v));
-            }
-            if min > max {
-                (min, max) = (0, 0);
-            }
+            let (min, max) = crate::groups::int_range(ca);
             let hi = (max as u64).wrapping_sub(min as u64);
             let v = ca
                 .iter()
@@ -245,9 +239,7 @@ pub fn merge_sorted(
     keys: &[SortKey],
     limit: Option<usize>,
 ) -> Result<DataFrame> {
-    merge_sorted_with(parts, keys, limit, |cols, take| {
-        cols.into_iter().map(take).collect()
-    })
+    merge_sorted_with(parts, keys, limit, in_order)
 }
 
 /// As [`merge_sorted`], with the caller mapping the final gather over the columns

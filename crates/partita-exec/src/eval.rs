@@ -7,7 +7,7 @@ use partita_core::frame::{
     assemble, column, frame_with_height, normalize_nan, scalar_at, scalar_series, schema_of,
     take_rows,
 };
-use partita_core::polars::Series;
+use partita_core::polars::{BooleanChunked, Series};
 use partita_core::{scalar, Partition};
 use partita_plan::optimizer::ConstantEvaluator;
 use partita_plan::Expr;
@@ -211,13 +211,17 @@ pub fn filter(df: Partition, predicate: &Expr, sem: &Semantics) -> Result<Partit
     let conjuncts = predicate.split_conjunction();
     let mut i = 0;
     while i < conjuncts.len() && df.height() > 0 {
-        let mut mask = scalar::filter_mask(&evaluate(conjuncts[i], &df, sem)?, sem)?;
-        i += 1;
-        while i < conjuncts.len() && cannot_fail(conjuncts[i - 1]) && cannot_fail(conjuncts[i]) {
-            let next = scalar::filter_mask(&evaluate(conjuncts[i], &df, sem)?, sem)?;
-            mask = &mask & &next;
-            i += 1;
+        // A run of conjuncts that cannot fail shares one mask (a conjunct that can
+        // fail runs alone, on the rows the earlier ones kept).
+        let mut end = i + 1;
+        while end < conjuncts.len()
+            && cannot_fail(conjuncts[end - 1])
+            && cannot_fail(conjuncts[end])
+        {
+            end += 1;
         }
+        let mask = combined_mask(&conjuncts[i..end], &df, sem)?;
+        i = end;
         if !mask.all() {
             df = partita_core::frame::filter_rows(&df, &mask)?;
         }
@@ -244,19 +248,23 @@ pub fn filter_select(
     if !conjuncts.iter().all(|c| cannot_fail(c)) {
         return project(&filter(df, predicate, sem)?, exprs, sem);
     }
-    let mut mask = None;
-    for c in conjuncts {
-        let m = scalar::filter_mask(&evaluate(c, &df, sem)?, sem)?;
-        mask = Some(match mask.take() {
-            None => m,
-            Some(all) => &all & &m,
-        });
-    }
+    let mask = combined_mask(&conjuncts, &df, sem)?;
     let projected = project(&df, exprs, sem)?;
-    match mask {
-        Some(m) if !m.all() => partita_core::frame::filter_rows(&projected, &m),
-        _ => Ok(projected),
+    if mask.all() {
+        Ok(projected)
+    } else {
+        partita_core::frame::filter_rows(&projected, &mask)
     }
+}
+
+/// The rows every one of `conjuncts` (at least one) keeps, each evaluated on every
+/// row of `df`.
+fn combined_mask(conjuncts: &[&Expr], df: &Partition, sem: &Semantics) -> Result<BooleanChunked> {
+    let mut mask = scalar::filter_mask(&evaluate(conjuncts[0], df, sem)?, sem)?;
+    for c in &conjuncts[1..] {
+        mask = &mask & &scalar::filter_mask(&evaluate(c, df, sem)?, sem)?;
+    }
+    Ok(mask)
 }
 
 /// True when evaluating `e` on any row gives a value, never an error.
