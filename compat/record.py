@@ -18,10 +18,19 @@ the result). The recorder
   and the `pyspark` code with every table bound by name plus `F` and `spark`
   (an expression, or statements that assign `result`);
 - runs the spec's SQL through Spark too and stops when its result differs from
-  the `pyspark` code's (the PySpark code must compute what the SQL says);
+  the `pyspark` code's, in column names, column types or rows (the PySpark code
+  must compute what the SQL says);
 - writes tests/compat/cases/<id>.json with `expected.pandas` and `expected.spark`:
-  rows, or `{"error": ...}` with Spark's error condition (getCondition()) or the
-  pandas exception class name.
+  a result (`columns`, `dtypes`, `order_by`, `rows`, in that order), or
+  `{"error": ...}` with Spark's error condition (getCondition(), e.g.
+  DIVIDE_BY_ZERO or DATATYPE_MISMATCH.UNEXPECTED_INPUT_TYPE) or the pandas
+  exception class name. A Spark error without a condition is named by the simple
+  class name of its Java exception, and the recorder prints a `note` line for it.
+
+`dtypes` has one entry per output column, in the reference's own type names:
+under pandas `str(series.dtype)` of each result column (`int64`, `float64`,
+`str`, `bool`, `object`, ...), under Spark `field.dataType.simpleString()` of
+each field of the result schema (`bigint`, `double`, `string`, `boolean`, ...).
 
 Values: under pandas a missing value (None, NaN, NA) is written null; under Spark
 null is null and a float NaN is "NaN". Infinities are "inf" / "-inf" under both.
@@ -211,13 +220,16 @@ def pandas_expectation(obj, order_by, pd, np):
     columns = [c if isinstance(c, str) else None for c in obj.columns]
     if None in columns:
         raise SpecError(f"pandas result columns must be strings: {list(obj.columns)!r}")
+    dtypes = [str(obj.iloc[:, i].dtype) for i in range(obj.shape[1])]
     rows = [[pandas_cell(v, pd, np) for v in r] for r in obj.astype(object).itertuples(index=False, name=None)]
     check_order_by(columns, order_by, "pandas")
-    return {"columns": columns, "order_by": list(order_by), "rows": rows}
+    return {"columns": columns, "dtypes": dtypes, "order_by": list(order_by), "rows": rows}
 
 
 def spark_rows(df):
-    return df.columns, [[spark_cell(v) for v in r] for r in df.collect()]
+    """Column names, Spark SQL type names (simpleString) and JSON rows of a DataFrame."""
+    dtypes = [f.dataType.simpleString() for f in df.schema.fields]
+    return df.columns, dtypes, [[spark_cell(v) for v in r] for r in df.collect()]
 
 
 def check_order_by(columns, order_by, engine):
@@ -227,9 +239,31 @@ def check_order_by(columns, order_by, engine):
 
 
 def spark_error_name(e):
+    """(name, has_condition): Spark's error condition (getCondition(), e.g.
+    DIVIDE_BY_ZERO or DATATYPE_MISMATCH.UNEXPECTED_INPUT_TYPE); for an error
+    without one, the simple class name of the Java exception (the Python class
+    name when no Java exception is behind it)."""
     get = getattr(e, "getCondition", None)
-    cond = get() if callable(get) else None
-    return cond or type(e).__name__
+    cond = None
+    try:
+        cond = get() if callable(get) else None
+    except Exception:
+        cond = None
+    if cond:
+        return cond, True
+    java = getattr(e, "_origin", None) or getattr(e, "java_exception", None)
+    if java is not None:
+        try:
+            cond = java.getCondition()  # a SparkThrowable that PySpark did not convert
+        except Exception:
+            cond = None
+        if cond:
+            return cond, True
+        try:
+            return java.getClass().getSimpleName(), False
+        except Exception:
+            pass
+    return type(e).__name__, False
 
 
 # ---------------------------------------------------------------- case files
@@ -251,11 +285,12 @@ def expectation_text(e, indent):
     if "error" in e:
         return dump({"error": e["error"]})
     if not e["rows"]:
-        return dump({"columns": e["columns"], "order_by": e["order_by"], "rows": []})
+        return dump({"columns": e["columns"], "dtypes": e["dtypes"], "order_by": e["order_by"], "rows": []})
     pad = " " * (indent + 2)
     return (
         "{\n"
         f'{pad}"columns": {dump(e["columns"])},\n'
+        f'{pad}"dtypes": {dump(e["dtypes"])},\n'
         f'{pad}"order_by": {dump(e["order_by"])},\n'
         f'{pad}"rows": {rows_block(e["rows"], indent + 2)}\n'
         + " " * indent
@@ -326,6 +361,7 @@ class Recorder:
             .getOrCreate()
         )
         self.spark.sparkContext.setLogLevel("ERROR")
+        self.notes = []  # Spark errors recorded without a condition, per spec
 
     def versions(self):
         import pyarrow
@@ -379,12 +415,15 @@ class Recorder:
             df = make_df()
             if df.__class__.__name__ != "DataFrame":
                 raise SpecError(f"the PySpark code returned a {type(df).__name__}, not a DataFrame")
-            columns, rows = spark_rows(df)
+            columns, dtypes, rows = spark_rows(df)
         except (SpecError, NameError, SyntaxError):
             raise  # a mistake in the spec, not a behaviour of Spark
         except Exception as e:
-            return {"error": spark_error_name(e)}
-        return {"columns": list(columns), "rows": rows}
+            name, has_condition = spark_error_name(e)
+            if not has_condition:
+                self.notes.append(f"Spark raised {type(e).__name__} without an error condition: recorded {name!r}")
+            return {"error": name}
+        return {"columns": list(columns), "dtypes": dtypes, "rows": rows}
 
     def record_spark(self, spec):
         ns = {"F": self.F, "spark": self.spark}
@@ -405,6 +444,8 @@ class Recorder:
         rows = settle_order(got["columns"], order_by, got["rows"])
         if "error" in via_sql or via_sql["columns"] != got["columns"]:
             raise SpecError(f"Spark SQL gave {describe(via_sql)}, the PySpark code columns {got['columns']}")
+        if via_sql["dtypes"] != got["dtypes"]:
+            raise SpecError(f"Spark SQL gave the types {via_sql['dtypes']}, the PySpark code {got['dtypes']}")
         sql_rows = settle_order(via_sql["columns"], order_by, via_sql["rows"])
         if not same_rows(sql_rows, rows, bool(order_by)):
             raise SpecError(
@@ -413,7 +454,7 @@ class Recorder:
                 + "\n  pyspark: "
                 + dump(rows[:20])
             )
-        return {"columns": got["columns"], "order_by": list(order_by), "rows": rows}
+        return {"columns": got["columns"], "dtypes": got["dtypes"], "order_by": list(order_by), "rows": rows}
 
     def record(self, spec):
         case = {k: spec[k] for k in ("id", "about", "tables", "sql", "pandas", "pyspark")}
@@ -460,6 +501,7 @@ def main(argv=None):
     try:
         print(f"recording {len(specs)} spec(s) with {recorder.versions()}", flush=True)
         for spec in specs:
+            recorder.notes = []
             try:
                 case = recorder.record(spec)
             except (SpecError, NameError, SyntaxError) as e:
@@ -483,6 +525,8 @@ def main(argv=None):
             )
             state = "new" if old is None else ("unchanged" if old == text else "changed")
             print(f"ok   {spec['id']}: {summary} ({state})", flush=True)
+            for note in dict.fromkeys(recorder.notes):
+                print(f"note {spec['id']}: {note}", flush=True)
     finally:
         recorder.stop()
     print(f"{len(specs) - failures} recorded, {failures} failed")

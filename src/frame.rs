@@ -80,6 +80,22 @@ impl SortSpec {
         }
     }
 
+    /// Checks that a per-column list is as long as the sort keys (one value applies to
+    /// every key), as pandas does: `ascending=[True, False]` for three keys is an error.
+    fn check_lengths(&self, keys: usize) -> Result<()> {
+        for (what, len) in [
+            ("ascending", self.ascending.len()),
+            ("na_position", self.na_position.len()),
+        ] {
+            if len > 1 && len != keys {
+                return Err(Error::plan(format!(
+                    "sort_values: {what} has {len} values for {keys} sort key(s); give one value or one per key"
+                )));
+            }
+        }
+        Ok(())
+    }
+
     /// Whether column `i` sorts ascending.
     pub fn ascending_for(&self, i: usize) -> bool {
         Self::pick(&self.ascending, i, true)
@@ -253,6 +269,7 @@ impl Frame {
     pub fn sort_values(self, by: impl IntoKeys, spec: SortSpec) -> Frame {
         let by = by.into_keys();
         self.then(|p, s| {
+            spec.check_lengths(by.len())?;
             let exprs = by
                 .iter()
                 .enumerate()
@@ -374,7 +391,7 @@ impl Frame {
     /// made and returns none.
     pub fn collect_partitions_with(&self, options: &RunOptions) -> Result<Vec<DataFrame>> {
         let graph = self.task_graph()?;
-        partita_exec::run(&graph, self.session.pool(), &self.semantics, options)
+        partita_exec::run(&graph, self.session.pool()?, &self.semantics, options)
     }
 
     /// Runs the query and writes each result partition to `dir/part-NNNNN.parquet`
@@ -424,7 +441,7 @@ impl Frame {
             })),
             ..RunOptions::default()
         };
-        partita_exec::run(&graph, self.session.pool(), &self.semantics, &options)?;
+        partita_exec::run(&graph, self.session.pool()?, &self.semantics, &options)?;
         Ok(files)
     }
 

@@ -37,13 +37,14 @@ pub use session::Session;
 pub use sql::{SqlContext, SqlOutput};
 
 pub use partita_common::{
-    CaseMapping, DataType, DefaultNullOrder, DivisionByZero, EmptySum, Error, Field, GroupOrder,
-    IdentifierCase, IntWithNulls, IntegerDivision, IntegerOverflow, Logic, NanSemantics,
-    NullGroupKeys, NullPlacement, Result, Rounding, ScalarValue, Schema, Semantics, SessionConfig,
+    CaseMapping, DataType, DefaultNullOrder, DivisionByZero, EmptySum, Error, Field,
+    FirstLastNulls, GroupOrder, IdentifierCase, IntWithNulls, IntegerDivision, IntegerOverflow,
+    Logic, NanSemantics, NullGroupKeys, NullPlacement, Reference, Result, Rounding, ScalarValue,
+    Schema, Semantics, SessionConfig, TextFormat,
 };
 pub use partita_core::display::{format_table, format_value};
 pub use partita_core::frame::scalar_at as value_at;
-pub use partita_core::polars::{DataFrame, Series};
+pub use partita_core::polars::{DataFrame, PlDataType, Series};
 pub use partita_exec::{
     CsvOptions, ParquetOptions, ParquetSource, Progress, RunOptions, Sink, TaskGraph,
 };

@@ -23,7 +23,9 @@ use crate::frame::Frame;
 #[derive(Clone)]
 pub struct Session {
     config: SessionConfig,
-    pool: Arc<WorkerPool>,
+    /// The pool, or why the operating system would not start it: kept, like a
+    /// frame's plan error, and returned by the first run.
+    pool: std::result::Result<Arc<WorkerPool>, Error>,
 }
 
 impl std::fmt::Debug for Session {
@@ -34,8 +36,8 @@ impl std::fmt::Debug for Session {
     }
 }
 
-fn build_pool(workers: usize) -> Arc<WorkerPool> {
-    Arc::new(WorkerPool::new(workers).expect("the operating system starts worker threads"))
+fn build_pool(workers: usize) -> std::result::Result<Arc<WorkerPool>, Error> {
+    WorkerPool::new(workers).map(Arc::new)
 }
 
 impl Default for Session {
@@ -94,8 +96,9 @@ impl Session {
         self
     }
 
-    pub(crate) fn pool(&self) -> &WorkerPool {
-        &self.pool
+    /// The worker pool, or the error that kept it from starting.
+    pub(crate) fn pool(&self) -> Result<&WorkerPool> {
+        self.pool.as_deref().map_err(Clone::clone)
     }
 
     /// A frame over a table source.

@@ -123,20 +123,7 @@ impl SqlContext {
             let sem = self.session.config().semantics;
             let planned = parsed.plan(i, &Tables(self), &sem)?;
             // Errors of a statement as a whole (a bad SET value) point at its start.
-            let result = self.run(planned).map_err(|e| match e {
-                Error::Sql {
-                    message,
-                    span: None,
-                } => Error::Sql {
-                    message,
-                    span: parsed.position(i),
-                },
-                Error::Plan(message) => Error::Sql {
-                    message,
-                    span: parsed.position(i),
-                },
-                other => other,
-            })?;
+            let result = self.run(planned).map_err(|e| e.at(parsed.position(i)))?;
             out.push(result);
         }
         Ok(out)

@@ -163,10 +163,68 @@ fn spark_identifiers_are_case_insensitive_and_ambiguity_is_an_error() {
 fn type_errors_name_the_expression() {
     let frame = Session::new()
         .with_semantics(Semantics::spark())
-        .from_columns(vec![Series::new("s".into(), ["a"])], 1)
+        .from_columns(
+            vec![
+                Series::new("s".into(), ["a"]),
+                Series::new("b".into(), [true]),
+            ],
+            1,
+        )
         .unwrap();
-    let err = frame.clone().agg([col("s").sum()]).collect().unwrap_err();
+    let err = frame.clone().agg([col("b").sum()]).collect().unwrap_err();
     assert!(err.to_string().contains("sum expects a number"), "{err}");
+    // Spark sums strings as doubles: text that is no number names the value.
+    let err = frame.clone().agg([col("s").sum()]).collect().unwrap_err();
+    assert_eq!(
+        err.class(partita::Reference::Spark).as_deref(),
+        Some("CAST_INVALID_INPUT"),
+        "{err}"
+    );
+    assert!(err.to_string().contains("'a'"), "{err}");
     let err = frame.filter(col("s") + lit(1)).collect().unwrap_err();
     assert!(err.to_string().contains("expects numbers"), "{err}");
+}
+
+#[test]
+fn sort_spec_lists_must_match_the_keys() {
+    let frame = eight_partitions();
+    let err = frame
+        .clone()
+        .sort_values(
+            ["p", "v"],
+            SortSpec::ascending().with_ascending([true, false, true]),
+        )
+        .collect()
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "plan error: sort_values: ascending has 3 values for 2 sort key(s); give one value or one per key"
+    );
+    let err = frame
+        .clone()
+        .sort_values(
+            ["p", "v"],
+            SortSpec::ascending().with_na_position([NullPlacement::First; 3]),
+        )
+        .collect()
+        .unwrap_err();
+    assert!(
+        err.to_string().contains("na_position has 3 values"),
+        "{err}"
+    );
+    // One value for every key, or one per key, is fine.
+    let one = frame
+        .clone()
+        .sort_values(["p", "v"], SortSpec::descending())
+        .collect()
+        .unwrap();
+    assert_eq!(one.height(), 32);
+    let each = frame
+        .sort_values(
+            ["p", "v"],
+            SortSpec::ascending().with_ascending([false, true]),
+        )
+        .collect()
+        .unwrap();
+    assert_eq!(each.height(), 32);
 }

@@ -414,7 +414,7 @@ impl Shell {
     /// (the text the positions refer to) with a caret under the column.
     pub fn report_error(&mut self, e: &Error, source: Option<&str>) {
         let mut text = format!("error: {e}\n");
-        if let (Error::Sql { span: Some(s), .. }, Some(src)) = (e.root_cause(), source) {
+        if let (Some(s), Some(src)) = (e.span(), source) {
             if let Some(lines) = caret_lines(src, s.line as usize, s.column as usize) {
                 text.push_str(&lines);
                 text.push('\n');

@@ -21,6 +21,14 @@ pub enum Error {
         /// Where in the SQL text.
         span: Option<Span>,
     },
+    /// An error of the plan or of a name (`source`) caused by the SQL text at `span`:
+    /// it keeps its own kind and class, and gains the position.
+    At {
+        /// Where in the SQL text.
+        span: Span,
+        /// The error itself.
+        source: Box<Error>,
+    },
     /// A column name that does not exist; `suggestion` is the nearest existing name.
     ColumnNotFound {
         /// The name as the user wrote it.
@@ -32,6 +40,14 @@ pub enum Error {
     },
     /// A plan that cannot be built: wrong types, ambiguous names, invalid arguments.
     Plan(String),
+    /// A plan that the reference engine rejects with a named error class at analysis
+    /// time (Spark's `DATATYPE_MISMATCH.UNEXPECTED_INPUT_TYPE`, `AMBIGUOUS_REFERENCE`, ...).
+    Analysis {
+        /// The reference's error class, e.g. `AMBIGUOUS_REFERENCE`.
+        class: String,
+        /// A readable explanation.
+        message: String,
+    },
     /// A runtime error of the data, named by its Spark error condition where one applies
     /// (`DIVIDE_BY_ZERO`, `ARITHMETIC_OVERFLOW`, `REMAINDER_BY_ZERO`, ...).
     Arithmetic {
@@ -53,12 +69,30 @@ pub enum Error {
     Io(String),
     /// A user closure failed or panicked.
     User(String),
+    /// A runtime error of the data that is not arithmetic, named by the class the
+    /// reference engine raises (pandas' `ValueError` when a filter mask holds missing
+    /// values, `TypeError` for `~` over missing booleans).
+    Data {
+        /// The reference's error class, e.g. `ValueError`.
+        class: String,
+        /// A readable explanation.
+        message: String,
+    },
     /// A feature Partita does not have (yet), named.
     NotImplemented(String),
     /// A bug in Partita: never reachable from user input.
     Internal(String),
     /// The run was cancelled.
     Cancelled,
+}
+
+/// A reference engine whose error vocabulary names an error ([`Error::class`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reference {
+    /// pandas: Python exception types.
+    Pandas,
+    /// Spark: error conditions (`CLASS.SUBCLASS`).
+    Spark,
 }
 
 /// Partita's result type.
@@ -83,6 +117,60 @@ impl Error {
         }
     }
 
+    /// An analysis error with the reference engine's class name.
+    pub fn analysis(class: &str, message: impl Into<String>) -> Self {
+        Error::Analysis {
+            class: class.to_string(),
+            message: message.into(),
+        }
+    }
+
+    /// A data error (not arithmetic) with the reference engine's class name.
+    pub fn data(class: &str, message: impl Into<String>) -> Self {
+        Error::Data {
+            class: class.to_string(),
+            message: message.into(),
+        }
+    }
+
+    /// The class the reference engine gives this error: Spark's error condition
+    /// (`DIVIDE_BY_ZERO`, `DATATYPE_MISMATCH.UNEXPECTED_INPUT_TYPE`) under
+    /// [`Reference::Spark`], the Python exception type (`KeyError`, `ValueError`)
+    /// under [`Reference::Pandas`]. `None` for errors no reference raises the same way
+    /// (I/O, user closures, internal errors, cancellation): an expected error class
+    /// never matches those.
+    ///
+    /// Errors raised only under one preset's switches (a division by zero is an error
+    /// only where `division_by_zero = error`) carry their class from where they were
+    /// raised; errors both engines raise (an unknown column) are named per reference.
+    pub fn class(&self, reference: Reference) -> Option<String> {
+        match self {
+            Error::Arithmetic { condition, .. } => Some(condition.clone()),
+            // pandas raises TypeError for an operation on values of the wrong type.
+            Error::Analysis { class, .. }
+                if reference == Reference::Pandas && class.starts_with("DATATYPE_MISMATCH") =>
+            {
+                Some("TypeError".into())
+            }
+            Error::Analysis { class, .. } | Error::Data { class, .. } => Some(class.clone()),
+            Error::ColumnNotFound { .. } => Some(
+                match reference {
+                    Reference::Pandas => "KeyError",
+                    Reference::Spark => "UNRESOLVED_COLUMN.WITH_SUGGESTION",
+                }
+                .to_string(),
+            ),
+            Error::Task { source, .. } | Error::At { source, .. } => source.class(reference),
+            Error::Sql { .. }
+            | Error::Plan(_)
+            | Error::Io(_)
+            | Error::User(_)
+            | Error::NotImplemented(_)
+            | Error::Internal(_)
+            | Error::Cancelled => None,
+        }
+    }
+
     /// A column-not-found error, with the nearest of `available` as a suggestion.
     pub fn column_not_found<S: AsRef<str>>(name: &str, available: &[S]) -> Self {
         Error::ColumnNotFound {
@@ -92,11 +180,55 @@ impl Error {
         }
     }
 
-    /// The innermost error (through `Task` wrappers).
+    /// The innermost error (through `Task` and `At` wrappers).
     pub fn root_cause(&self) -> &Error {
         match self {
-            Error::Task { source, .. } => source.root_cause(),
+            Error::Task { source, .. } | Error::At { source, .. } => source.root_cause(),
             other => other,
+        }
+    }
+
+    /// The position in the SQL text the error points at, if any.
+    pub fn span(&self) -> Option<Span> {
+        match self {
+            Error::Sql { span, .. } => *span,
+            Error::At { span, .. } => Some(*span),
+            Error::Task { source, .. } => source.span(),
+            _ => None,
+        }
+    }
+
+    /// This error at `span` in the SQL text, unless it already has a position or is
+    /// not about the text (a failed task, I/O): SQL errors gain the span, plan and
+    /// name errors are wrapped in [`Error::At`].
+    pub fn at(self, span: Option<Span>) -> Error {
+        let Some(span) = span else { return self };
+        match self {
+            Error::Sql {
+                message,
+                span: None,
+            } => Error::Sql {
+                message,
+                span: Some(span),
+            },
+            e @ (Error::Plan(_) | Error::Analysis { .. } | Error::ColumnNotFound { .. }) => {
+                Error::At {
+                    span,
+                    source: Box::new(e),
+                }
+            }
+            other => other,
+        }
+    }
+
+    /// The message without the kind's prefix (`plan error: `), as shown after a
+    /// position.
+    fn detail(&self) -> String {
+        match self {
+            Error::Plan(m) => m.clone(),
+            Error::Analysis { class, message } => format!("[{class}] {message}"),
+            Error::Sql { message, .. } => message.clone(),
+            other => other.to_string(),
         }
     }
 }
@@ -152,8 +284,17 @@ impl fmt::Display for Error {
                     None => write!(f, "; available columns: {}", available.join(", ")),
                 }
             }
+            Error::At { span, source } => write!(
+                f,
+                "SQL error at line {}, column {}: {}",
+                span.line,
+                span.column,
+                source.detail()
+            ),
             Error::Plan(m) => write!(f, "plan error: {m}"),
             Error::Arithmetic { condition, message } => write!(f, "[{condition}] {message}"),
+            Error::Analysis { class, message } => write!(f, "plan error: [{class}] {message}"),
+            Error::Data { class, message } => write!(f, "data error: [{class}] {message}"),
             Error::Task {
                 task,
                 partition: Some(p),
@@ -177,7 +318,14 @@ impl fmt::Display for Error {
     }
 }
 
-impl std::error::Error for Error {}
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Error::Task { source, .. } | Error::At { source, .. } => Some(source.as_ref()),
+            _ => None,
+        }
+    }
+}
 
 impl From<std::io::Error> for Error {
     fn from(e: std::io::Error) -> Self {

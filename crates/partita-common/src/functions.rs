@@ -150,10 +150,23 @@ pub enum AggregateFunction {
     Quantile(f64),
     /// `COUNT(DISTINCT x)` / pandas `nunique` (holistic).
     CountDistinct,
-    /// First non-missing value in row order.
-    First,
-    /// Last non-missing value in row order.
-    Last,
+    /// `SUM(DISTINCT x)`: the sum of the distinct non-missing values (holistic).
+    SumDistinct,
+    /// `AVG(DISTINCT x)`: the mean of the distinct non-missing values (holistic).
+    MeanDistinct,
+    /// First value in row order: skipping missing values or not as `ignore_nulls`
+    /// says (SQL `first(x, true)`, `first_value(x) IGNORE NULLS`), or, when `None`, as
+    /// the semantics' `first_last_nulls` switch says (pandas' `first()` skips them,
+    /// Spark's `first(x)` does not).
+    First {
+        /// Skip missing values; `None`: as the semantics says.
+        ignore_nulls: Option<bool>,
+    },
+    /// Last value in row order; missing values as for [`AggregateFunction::First`].
+    Last {
+        /// Skip missing values; `None`: as the semantics says.
+        ignore_nulls: Option<bool>,
+    },
     /// Pearson correlation of two columns.
     Corr,
 }
@@ -167,6 +180,8 @@ impl AggregateFunction {
             AggregateFunction::Median
                 | AggregateFunction::Quantile(_)
                 | AggregateFunction::CountDistinct
+                | AggregateFunction::SumDistinct
+                | AggregateFunction::MeanDistinct
         )
     }
 
@@ -206,8 +221,20 @@ impl fmt::Display for AggregateFunction {
             Median => f.write_str("median"),
             Quantile(q) => write!(f, "quantile_{q}"),
             CountDistinct => f.write_str("nunique"),
-            First => f.write_str("first"),
-            Last => f.write_str("last"),
+            SumDistinct => f.write_str("sum_distinct"),
+            MeanDistinct => f.write_str("mean_distinct"),
+            First { ignore_nulls } | Last { ignore_nulls } => {
+                f.write_str(if matches!(self, First { .. }) {
+                    "first"
+                } else {
+                    "last"
+                })?;
+                match ignore_nulls {
+                    None => Ok(()),
+                    Some(true) => f.write_str("_ignore_nulls"),
+                    Some(false) => f.write_str("_respect_nulls"),
+                }
+            }
             Corr => f.write_str("corr"),
         }
     }

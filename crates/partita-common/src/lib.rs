@@ -28,11 +28,11 @@ mod semantics;
 mod types;
 
 pub use config::SessionConfig;
-pub use error::{nearest_name, Error, Result, Span};
+pub use error::{nearest_name, Error, Reference, Result, Span};
 pub use functions::{AggregateFunction, BinaryOperator, NullPlacement, ScalarFunction, SortKey};
 pub use semantics::{
-    CaseMapping, DefaultNullOrder, DivisionByZero, EmptySum, GroupOrder, IdentifierCase,
-    IntWithNulls, IntegerDivision, IntegerOverflow, Logic, NanSemantics, NullGroupKeys, Rounding,
-    Semantics, SWITCH_NAMES,
+    CaseMapping, DefaultNullOrder, DivisionByZero, EmptySum, FirstLastNulls, GroupOrder,
+    IdentifierCase, IntWithNulls, IntegerDivision, IntegerOverflow, Logic, NanSemantics,
+    NullGroupKeys, Rounding, Semantics, TextFormat, SWITCH_NAMES,
 };
 pub use types::{DataType, Field, ScalarValue, Schema, SchemaRef};

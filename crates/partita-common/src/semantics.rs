@@ -138,6 +138,25 @@ pub enum CaseMapping {
     Full,
 }
 
+/// Whether FIRST and LAST skip missing values when the query does not say.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum FirstLastNulls {
+    /// pandas: `groupby().first()` / `last()` skip missing values (`skipna=True`).
+    Skip,
+    /// Spark: `first(x)` / `last(x)` return the first or last row's value, missing or
+    /// not, unless `ignoreNulls` is given.
+    Keep,
+}
+
+/// How values are written as text (`CAST(x AS STRING)`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum TextFormat {
+    /// pandas (`astype(str)`): Python's `repr`: `True`, `2e-06`, `1e+16`, `inf`.
+    Python,
+    /// Spark: Java's `toString`: `true`, `2.0E-6`, `1.0E16`, `Infinity`.
+    Java,
+}
+
 /// Every switch where pandas and Spark differ. Plain data: copy it, compare it, set
 /// one field. See `docs/semantics.md` for each switch with an example.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -168,6 +187,10 @@ pub struct Semantics {
     pub int_with_nulls: IntWithNulls,
     /// LOWER / UPPER of characters without a one-to-one case mapping.
     pub case_mapping: CaseMapping,
+    /// FIRST / LAST over missing values, when the query does not say.
+    pub first_last_nulls: FirstLastNulls,
+    /// Numbers and booleans written as text.
+    pub text_format: TextFormat,
 }
 
 /// The switch names accepted by [`Semantics::set`], in documentation order.
@@ -185,6 +208,8 @@ pub const SWITCH_NAMES: &[&str] = &[
     "identifier_case",
     "int_with_nulls",
     "case_mapping",
+    "first_last_nulls",
+    "text_format",
 ];
 
 impl Semantics {
@@ -204,6 +229,8 @@ impl Semantics {
             identifier_case: IdentifierCase::Sensitive,
             int_with_nulls: IntWithNulls::Float64,
             case_mapping: CaseMapping::Simple,
+            first_last_nulls: FirstLastNulls::Skip,
+            text_format: TextFormat::Python,
         }
     }
 
@@ -223,6 +250,8 @@ impl Semantics {
             identifier_case: IdentifierCase::Insensitive,
             int_with_nulls: IntWithNulls::Int64,
             case_mapping: CaseMapping::Full,
+            first_last_nulls: FirstLastNulls::Keep,
+            text_format: TextFormat::Java,
         }
     }
 
@@ -314,6 +343,12 @@ impl Semantics {
             "case_mapping" => {
                 pick!(case_mapping, "simple" => CaseMapping::Simple, "full" => CaseMapping::Full)
             }
+            "first_last_nulls" => {
+                pick!(first_last_nulls, "skip" => FirstLastNulls::Skip, "keep" => FirstLastNulls::Keep)
+            }
+            "text_format" => {
+                pick!(text_format, "python" => TextFormat::Python, "java" => TextFormat::Java)
+            }
             other => {
                 return Err(Error::plan(format!(
                     "unknown semantics switch '{other}'{}; switches: {}",
@@ -378,6 +413,11 @@ impl Semantics {
                 snake(format!("{:?}", self.int_with_nulls)),
             ),
             ("case_mapping", snake(format!("{:?}", self.case_mapping))),
+            (
+                "first_last_nulls",
+                snake(format!("{:?}", self.first_last_nulls)),
+            ),
+            ("text_format", snake(format!("{:?}", self.text_format))),
         ]
     }
 }
@@ -417,6 +457,10 @@ with_setters! {
     with_int_with_nulls, int_with_nulls: IntWithNulls;
     /// Sets [`Semantics::case_mapping`].
     with_case_mapping, case_mapping: CaseMapping;
+    /// Sets [`Semantics::first_last_nulls`].
+    with_first_last_nulls, first_last_nulls: FirstLastNulls;
+    /// Sets [`Semantics::text_format`].
+    with_text_format, text_format: TextFormat;
 }
 
 impl Default for Semantics {

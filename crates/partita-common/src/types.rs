@@ -214,10 +214,13 @@ impl Schema {
                         .iter()
                         .map(|&i| self.fields[i].name.as_str())
                         .collect();
-                    return Err(Error::plan(format!(
-                        "[AMBIGUOUS_REFERENCE] column reference '{name}' is ambiguous: it matches {}",
-                        names.join(", ")
-                    )));
+                    return Err(Error::analysis(
+                        "AMBIGUOUS_REFERENCE",
+                        format!(
+                            "column reference '{name}' is ambiguous: it matches {}",
+                            names.join(", ")
+                        ),
+                    ));
                 }
             }
         } else if let Some(i) = self.index_of_exact(name) {

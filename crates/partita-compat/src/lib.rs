@@ -29,7 +29,8 @@ use std::path::Path;
 
 use partita::prelude::NamedFrom;
 use partita::{
-    format_value, value_at, DataFrame, Error, ScalarValue, Semantics, Series, Session, SqlContext,
+    format_value, value_at, DataFrame, Error, Reference, ScalarValue, Semantics, Series, Session,
+    SqlContext,
 };
 use serde::Deserialize;
 use serde_json::Value;
@@ -70,6 +71,10 @@ pub enum Expectation {
         order_by: Vec<String>,
         /// The rows.
         rows: Vec<Vec<Value>>,
+        /// The reference's type of each column (pandas dtype strings, Spark SQL type
+        /// names), when recorded.
+        #[serde(default)]
+        dtypes: Option<Vec<String>>,
     },
 }
 
@@ -157,7 +162,56 @@ pub fn run_case(case: &Case, preset: &str, partitions: usize) -> Result<(), Stri
         .get(preset)
         .ok_or_else(|| format!("no expectation for {preset}"))?;
     let result = execute(case, preset, partitions)?;
-    compare(expected, &result, preset == "pandas")
+    compare(expected, &result, reference_of(preset)?)
+}
+
+/// The reference engine whose recorded answer a preset is compared with.
+pub fn reference_of(preset: &str) -> Result<Reference, String> {
+    match preset {
+        "pandas" => Ok(Reference::Pandas),
+        "spark" => Ok(Reference::Spark),
+        other => Err(format!("no reference engine for the preset '{other}'")),
+    }
+}
+
+/// The names the reference gives a column of this polars type holding these
+/// values: pandas dtypes are decided by the values (an integer column with missing
+/// values is float64, a boolean one object, a string column of only missing values
+/// object), Spark types by the type alone.
+fn reference_dtypes(series: &Series, reference: Reference) -> Vec<&'static str> {
+    use partita::PlDataType as T;
+    let has_nulls = series.null_count() > 0;
+    let all_null = series.null_count() == series.len();
+    match reference {
+        Reference::Pandas => match series.dtype() {
+            T::Int64 if has_nulls => vec![],
+            T::Int64 => vec!["int64"],
+            T::Float64 => vec!["float64"],
+            T::String if all_null => vec!["str", "object"],
+            T::String => vec!["str"],
+            T::Boolean if has_nulls => vec!["object"],
+            T::Boolean => vec!["bool", "object"],
+            T::Null => vec!["object", "float64", "str"],
+            _ => vec![],
+        },
+        Reference::Spark => match series.dtype() {
+            T::Int64 => vec!["bigint"],
+            T::Float64 => vec!["double"],
+            T::String => vec!["string"],
+            T::Boolean => vec!["boolean"],
+            T::Null => vec!["void"],
+            _ => vec![],
+        },
+    }
+}
+
+/// Whether an error's class is the expected one or one of its sub-classes
+/// (`DATATYPE_MISMATCH` matches `DATATYPE_MISMATCH.UNEXPECTED_INPUT_TYPE`).
+pub fn class_matches(expected: &str, actual: &str) -> bool {
+    actual == expected
+        || actual
+            .strip_prefix(expected)
+            .is_some_and(|rest| rest.starts_with('.'))
 }
 
 /// The engine's result for the case (or its error).
@@ -195,10 +249,9 @@ fn cell_of_json(v: &Value) -> Cell {
         Value::Null => Cell::Null,
         Value::Bool(b) => Cell::Bool(*b),
         Value::Number(n) => Cell::Num(n.as_f64().unwrap_or(f64::NAN)),
-        Value::String(s) => match float_of(v) {
-            Ok(Some(x)) => Cell::Num(x),
-            _ => Cell::Str(s.clone()),
-        },
+        // "NaN", "inf", "-inf" stay text here: they equal those floats, or the same
+        // text in a string column (see `cells_equal`).
+        Value::String(s) => Cell::Str(s.clone()),
         other => Cell::Str(other.to_string()),
     }
 }
@@ -223,7 +276,28 @@ fn show(c: &Cell) -> String {
     }
 }
 
+/// The float a recorded special value stands for (`"NaN"`, `"inf"`, `"-inf"`).
+fn special_float(s: &str) -> Option<f64> {
+    match s {
+        "NaN" => Some(f64::NAN),
+        "inf" => Some(f64::INFINITY),
+        "-inf" => Some(f64::NEG_INFINITY),
+        _ => None,
+    }
+}
+
 fn cells_equal(a: &Cell, b: &Cell, pandas: bool) -> bool {
+    // A recorded "NaN" / "inf" in a float column is that float.
+    let as_float = |c: &Cell, other: &Cell| match (c, other) {
+        (Cell::Str(s), Cell::Num(_)) => special_float(s).map(Cell::Num),
+        _ => None,
+    };
+    if let Some(x) = as_float(a, b) {
+        return cells_equal(&x, b, pandas);
+    }
+    if let Some(y) = as_float(b, a) {
+        return cells_equal(a, &y, pandas);
+    }
     let missing =
         |c: &Cell| matches!(c, Cell::Null) || (pandas && matches!(c, Cell::Num(x) if x.is_nan()));
     match (a, b) {
@@ -281,12 +355,21 @@ fn table_text(columns: &[String], rows: &[Vec<Cell>]) -> String {
 pub fn compare(
     expected: &Expectation,
     actual: &Result<DataFrame, Error>,
-    pandas: bool,
+    reference: Reference,
 ) -> Result<(), String> {
-    let (columns, order_by, rows) = match expected {
+    let pandas = reference == Reference::Pandas;
+    let (columns, order_by, rows, dtypes) = match expected {
         Expectation::Error { error } => {
             return match actual {
-                Err(_) => Ok(()),
+                Err(e) => match e.class(reference) {
+                    Some(class) if class_matches(error, &class) => Ok(()),
+                    Some(class) => Err(format!(
+                        "expected the error {error}, got the error {class}: {e}"
+                    )),
+                    None => Err(format!(
+                        "expected the error {error}, got an error without that class: {e}"
+                    )),
+                },
                 Ok(df) => Err(format!(
                     "expected the error {error}, got {} row(s)",
                     df.height()
@@ -297,7 +380,8 @@ pub fn compare(
             columns,
             order_by,
             rows,
-        } => (columns, order_by, rows),
+            dtypes,
+        } => (columns, order_by, rows, dtypes),
     };
     let df = match actual {
         Ok(df) => df,
@@ -312,6 +396,24 @@ pub fn compare(
         return Err(format!(
             "columns differ\n  expected {columns:?}\n  got      {got_cols:?}"
         ));
+    }
+    if let Some(dtypes) = dtypes {
+        for (c, want) in df.columns().iter().zip(dtypes) {
+            let series = c.as_materialized_series();
+            let names = reference_dtypes(series, reference);
+            if !names.contains(&want.as_str()) {
+                return Err(format!(
+                    "column '{}' has the type {} ({}), where the reference's type is {want}",
+                    c.name(),
+                    series.dtype(),
+                    if names.is_empty() {
+                        "no counterpart in the reference".to_string()
+                    } else {
+                        format!("the reference would say {}", names.join(" or "))
+                    }
+                ));
+            }
+        }
     }
     let want: Vec<Vec<Cell>> = rows
         .iter()

@@ -14,7 +14,8 @@
 use std::collections::HashSet;
 
 use partita_common::{
-    AggregateFunction, DataType, EmptySum, Error, IntegerOverflow, Result, Semantics,
+    AggregateFunction, DataType, EmptySum, Error, FirstLastNulls, IntegerOverflow, Result,
+    Semantics,
 };
 use polars_core::prelude::{
     BooleanChunked, DataFrame, DataType as PlDataType, Float64Chunked, IdxCa, IdxSize,
@@ -199,13 +200,34 @@ fn extreme(values: &Series, groups: &Groups, want_max: bool, name: &str) -> Resu
     })
 }
 
-/// First (or last) non-missing value per group, in row order.
-fn first_last(values: &Series, groups: &Groups, last: bool, name: &str) -> Result<Series> {
+/// Whether FIRST / LAST skip missing values: as the call says, else as the semantics.
+fn ignores_nulls(func: AggregateFunction, sem: &Semantics) -> bool {
+    match func {
+        AggregateFunction::First {
+            ignore_nulls: Some(ignore),
+        }
+        | AggregateFunction::Last {
+            ignore_nulls: Some(ignore),
+        } => ignore,
+        _ => sem.first_last_nulls == FirstLastNulls::Skip,
+    }
+}
+
+/// First (or last) value per group in row order: the first non-missing one when
+/// `ignore_nulls`, else the first row's, missing or not. Partial states keep row
+/// order, so the same rule merges them.
+fn first_last(
+    values: &Series,
+    groups: &Groups,
+    last: bool,
+    ignore_nulls: bool,
+    name: &str,
+) -> Result<Series> {
     let n = groups.len();
     let mut pos: Vec<Option<IdxSize>> = vec![None; n];
     let valid = values.is_not_null();
     for (i, (&g, ok)) in groups.ids.iter().zip(valid.iter()).enumerate() {
-        if ok == Some(true) && (last || pos[g as usize].is_none()) {
+        if (!ignore_nulls || ok == Some(true)) && (last || pos[g as usize].is_none()) {
             pos[g as usize] = Some(i as IdxSize);
         }
     }
@@ -299,10 +321,11 @@ fn partial_call(
             call.func == Max,
             &state_name(i, "v"),
         )?],
-        First | Last => vec![first_last(
+        First { .. } | Last { .. } => vec![first_last(
             arg(0)?,
             groups,
-            call.func == Last,
+            matches!(call.func, Last { .. }),
+            ignores_nulls(call.func, sem),
             &state_name(i, "v"),
         )?],
         Var { .. } | Std { .. } => {
@@ -323,7 +346,7 @@ fn partial_call(
             }
             s.into_series(i)
         }
-        Median | Quantile(_) | CountDistinct => {
+        Median | Quantile(_) | CountDistinct | SumDistinct | MeanDistinct => {
             return Err(Error::internal(format!(
                 "{} has no partial state",
                 call.func
@@ -567,10 +590,11 @@ pub fn merge(states: &DataFrame, spec: &AggSpec, sem: &Semantics) -> Result<Data
                 call.func == Max,
                 &state_name(i, "v"),
             )?),
-            First | Last => cols.push(first_last(
+            First { .. } | Last { .. } => cols.push(first_last(
                 st(i, "v")?,
                 &groups,
-                call.func == Last,
+                matches!(call.func, Last { .. }),
+                ignores_nulls(call.func, sem),
                 &state_name(i, "v"),
             )?),
             Var { .. } | Std { .. } => {
@@ -626,7 +650,7 @@ pub fn merge(states: &DataFrame, spec: &AggSpec, sem: &Semantics) -> Result<Data
                 }
                 cols.extend(s.into_series(i));
             }
-            Median | Quantile(_) | CountDistinct => {
+            Median | Quantile(_) | CountDistinct | SumDistinct | MeanDistinct => {
                 return Err(Error::internal(format!("{} cannot be merged", call.func)))
             }
         }
@@ -640,10 +664,10 @@ fn state_parts(func: AggregateFunction) -> Result<&'static [&'static str]> {
     Ok(match func {
         CountStar | Count => &["n"],
         Sum | Mean => &["sum", "n"],
-        Min | Max | First | Last => &["v"],
+        Min | Max | First { .. } | Last { .. } => &["v"],
         Var { .. } | Std { .. } => &["n", "mean", "m2"],
         Corr => &CORR_PARTS,
-        Median | Quantile(_) | CountDistinct => {
+        Median | Quantile(_) | CountDistinct | SumDistinct | MeanDistinct => {
             return Err(Error::internal(format!("{func} cannot be merged")))
         }
     })
@@ -718,7 +742,7 @@ fn finalize_call(states: &DataFrame, i: usize, call: &AggCall, sem: &Semantics) 
                 .collect();
             ca.into_series()
         }
-        Min | Max | First | Last => st("v")?.clone(),
+        Min | Max | First { .. } | Last { .. } => st("v")?.clone(),
         Var { ddof } | Std { ddof } => {
             let (n, m2) = (
                 st("n")?.i64().map_err(pl_err)?.clone(),
@@ -759,7 +783,7 @@ fn finalize_call(states: &DataFrame, i: usize, call: &AggCall, sem: &Semantics) 
                 .collect();
             ca.into_series()
         }
-        Median | Quantile(_) | CountDistinct => {
+        Median | Quantile(_) | CountDistinct | SumDistinct | MeanDistinct => {
             return Err(Error::internal(format!("{} has no state", call.func)))
         }
     };
@@ -918,8 +942,57 @@ fn holistic(df: &DataFrame, groups: &Groups, call: &AggCall, sem: &Semantics) ->
             }
             Int64Chunked::from_vec("".into(), counts).into_series()
         }
+        SumDistinct | MeanDistinct => distinct_sum(values, groups, call.func == MeanDistinct, sem)?,
         _ => return Err(Error::internal(format!("{} is not holistic", call.func))),
     })
+}
+
+/// `SUM(DISTINCT x)` or `AVG(DISTINCT x)` per group: the distinct non-missing values
+/// (one NaN; -0.0 equal to 0.0), summed in ascending order so the result never depends
+/// on row order; a group without values sums as the semantics' `empty_sum` says and
+/// averages to missing.
+fn distinct_sum(values: &Series, groups: &Groups, mean: bool, sem: &Semantics) -> Result<Series> {
+    let k = groups.len();
+    let empty_is_null = sem.empty_sum == EmptySum::Null;
+    if values.dtype() == &PlDataType::Int64 && !mean {
+        let mut per: Vec<Vec<i64>> = vec![vec![]; k];
+        for_each_i64(values, &groups.ids, |g, v| per[g].push(v))?;
+        let mut sums = Vec::with_capacity(k);
+        for mut v in per {
+            v.sort_unstable();
+            v.dedup();
+            if v.is_empty() && empty_is_null {
+                sums.push(None);
+                continue;
+            }
+            let mut acc = 0i64;
+            for x in v {
+                acc = crate::scalar::add_i64(acc, x, sem)?;
+            }
+            sums.push(Some(acc));
+        }
+        return Ok(sums.into_iter().collect::<Int64Chunked>().into_series());
+    }
+    let mut per: Vec<Vec<f64>> = vec![vec![]; k];
+    for_each_f64(values, &groups.ids, |g, v| {
+        per[g].push(if v == 0.0 { 0.0 } else { v })
+    })?;
+    let out: Float64Chunked = per
+        .into_iter()
+        .map(|mut v| {
+            v.sort_unstable_by(|a, b| cmp_f64(*a, *b));
+            v.dedup_by(|a, b| cmp_f64(*a, *b) == std::cmp::Ordering::Equal);
+            let n = v.len();
+            let sum: f64 = v.into_iter().sum();
+            match (n, mean) {
+                (0, true) => None,
+                (0, false) if empty_is_null => None,
+                (_, true) => Some(sum / n as f64),
+                (_, false) => Some(sum),
+            }
+        })
+        .collect();
+    Ok(out.into_series())
 }
 
 /// Rows → result in one step, for any mix of aggregates (holistic ones included).

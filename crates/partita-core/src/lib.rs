@@ -43,6 +43,7 @@ pub use frame::Partition;
 /// The polars types that appear in Partita's public API.
 pub mod polars {
     pub use polars_core::prelude::{
-        BooleanChunked, Column, DataFrame, IntoColumn, IntoSeries, NamedFrom, Series,
+        BooleanChunked, Column, DataFrame, DataType as PlDataType, IntoColumn, IntoSeries,
+        NamedFrom, Series,
     };
 }

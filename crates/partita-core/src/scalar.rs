@@ -8,8 +8,8 @@
 use std::cmp::Ordering;
 
 use partita_common::{
-    BinaryOperator, DataType, DivisionByZero, Error, IntegerDivision, IntegerOverflow, Logic,
-    Result, Rounding, ScalarValue, Semantics,
+    BinaryOperator, DataType, DivisionByZero, Error, IntWithNulls, IntegerDivision,
+    IntegerOverflow, Logic, Result, Rounding, ScalarValue, Semantics, TextFormat,
 };
 use polars_core::prelude::{
     BooleanChunked, ChunkCompareEq, ChunkCompareIneq, ChunkFillNullValue, DataType as PlDataType,
@@ -99,7 +99,8 @@ fn int_op(a: i64, op: BinaryOperator, b: i64, sem: &Semantics) -> Result<i64> {
             let q = checked(a.checked_div(b), a.wrapping_div(b), "DIV")?;
             Ok(match sem.integer_division {
                 IntegerDivision::Truncate => q,
-                IntegerDivision::Floor if (a % b != 0) && ((a < 0) != (b < 0)) => q - 1,
+                // wrapping_rem: `i64::MIN % -1` panics in Rust; its remainder is 0.
+                IntegerDivision::Floor if (a.wrapping_rem(b) != 0) && ((a < 0) != (b < 0)) => q - 1,
                 IntegerDivision::Floor => q,
             })
         }
@@ -421,10 +422,13 @@ pub fn logical(
 pub fn not(s: &Series, sem: &Semantics) -> Result<Series> {
     let b = bools(s)?;
     if sem.logic == Logic::TwoValued && b.null_count() > 0 {
-        return Err(Error::plan(format!(
-            "NOT of the boolean '{}' that holds missing values: pandas raises TypeError here; fill the missing values first (coalesce)",
-            s.name()
-        )));
+        return Err(Error::data(
+            "TypeError",
+            format!(
+                "NOT of the boolean '{}' that holds missing values (pandas' ~ raises TypeError); fill the missing values first (coalesce)",
+                s.name()
+            ),
+        ));
     }
     Ok((!&b).with_name(s.name().clone()).into_series())
 }
@@ -455,10 +459,13 @@ pub fn filter_mask(s: &Series, sem: &Semantics) -> Result<BooleanChunked> {
         return Ok(b.clone());
     }
     if sem.logic == Logic::TwoValued {
-        return Err(Error::plan(format!(
-            "cannot filter by '{}': it holds missing values (pandas raises \"Cannot mask with non-boolean array containing NA / NaN values\"); use coalesce or = true",
-            s.name()
-        )));
+        return Err(Error::data(
+            "ValueError",
+            format!(
+                "cannot filter by '{}': it holds missing values (pandas raises \"Cannot mask with non-boolean array containing NA / NaN values\"); use coalesce or = true",
+                s.name()
+            ),
+        ));
     }
     b.fill_null_with_values(false).map_err(pl_err)
 }
@@ -570,35 +577,159 @@ pub fn like(s: &Series, pattern: &str, negated: bool, sem: &Semantics) -> Result
     Ok(out.with_name(s.name().clone()).into_series())
 }
 
+/// A double as text, as the semantics' `text_format` writes it: Python's `repr`
+/// (`2e-06`, `1e+16`, `43864584.0`, `inf`; NaN is missing under pandas) or Java's
+/// `Double.toString` (`2.0E-6`, `4.3864584E7`, `Infinity`, `NaN`). Both use the
+/// shortest digits that read back to the same double.
+pub fn float_text(x: f64, sem: &Semantics) -> Option<String> {
+    let java = sem.text_format == TextFormat::Java;
+    if x.is_nan() {
+        return (!sem.nan_is_missing()).then(|| "NaN".to_string());
+    }
+    if x.is_infinite() {
+        let word = if java { "Infinity" } else { "inf" };
+        return Some(if x < 0.0 {
+            format!("-{word}")
+        } else {
+            word.to_string()
+        });
+    }
+    // Shortest round-trip digits and the decimal exponent: d.ddd x 10^exp.
+    let sci = format!("{:e}", x.abs());
+    let (mantissa, exp) = sci.split_once('e').expect("{:e} has an exponent");
+    let exp: i32 = exp.parse().expect("an integer exponent");
+    let digits: String = mantissa.chars().filter(|c| *c != '.').collect();
+    let sign = if x.is_sign_negative() { "-" } else { "" };
+    let fixed = if java {
+        (-3..7).contains(&exp) || x == 0.0
+    } else {
+        (-4..16).contains(&exp) || x == 0.0
+    };
+    let text = if fixed {
+        if exp >= 0 {
+            let e = exp as usize;
+            let int_part: String = if digits.len() > e + 1 {
+                digits[..=e].to_string()
+            } else {
+                format!("{digits}{}", "0".repeat(e + 1 - digits.len()))
+            };
+            let frac = if digits.len() > e + 1 {
+                &digits[e + 1..]
+            } else {
+                "0"
+            };
+            format!("{int_part}.{frac}")
+        } else {
+            format!("0.{}{digits}", "0".repeat((-exp - 1) as usize))
+        }
+    } else {
+        let (first, rest) = digits.split_at(1);
+        match (java, rest.is_empty()) {
+            (true, true) => format!("{first}.0E{exp}"),
+            (true, false) => format!("{first}.{rest}E{exp}"),
+            (false, empty) => {
+                let m = if empty {
+                    first.to_string()
+                } else {
+                    format!("{first}.{rest}")
+                };
+                format!("{m}e{}{:02}", if exp < 0 { '-' } else { '+' }, exp.abs())
+            }
+        }
+    };
+    Some(format!("{sign}{text}"))
+}
+
+/// One double cast to a 64-bit integer, truncating toward zero.
+///
+/// - Where integers cannot hold missing values (`int_with_nulls = float64`, pandas),
+///   a missing value, NaN or an infinity is pandas' `IntCastingNaNError`; elsewhere
+///   a missing value stays missing and NaN or an infinity is `CAST_OVERFLOW`.
+/// - Out of range: `CAST_OVERFLOW` when `integer_overflow = error` (Spark, whose check
+///   compares with `(double) Long.MAX_VALUE = 2^63`, so 2^63 itself saturates to
+///   i64::MAX); under `wrap`, numpy's result on x86, the sentinel i64::MIN.
+pub fn double_to_bigint(v: Option<f64>, sem: &Semantics) -> Result<Option<i64>> {
+    const TWO_63: f64 = 9_223_372_036_854_775_808.0;
+    let pandas_ints = sem.int_with_nulls == IntWithNulls::Float64;
+    let x = match v {
+        Some(x) if x.is_finite() => x,
+        None if !pandas_ints => return Ok(None),
+        _ if pandas_ints => {
+            return Err(Error::arithmetic(
+                "IntCastingNaNError",
+                "cannot cast a missing value, NaN or infinity to an integer (pandas' astype raises IntCastingNaNError); fill them first (coalesce)",
+            ))
+        }
+        Some(x) => {
+            return Err(Error::arithmetic(
+                "CAST_OVERFLOW",
+                format!("the value {x} cannot be cast to bigint"),
+            ))
+        }
+        None => unreachable!("handled above"),
+    };
+    let t = x.trunc();
+    Ok(Some(match sem.integer_overflow {
+        IntegerOverflow::Error if (-TWO_63..=TWO_63).contains(&t) => t as i64,
+        IntegerOverflow::Error => {
+            return Err(Error::arithmetic(
+                "CAST_OVERFLOW",
+                format!("the value {x} is out of the range of bigint; under pandas semantics it gives i64::MIN (set integer_overflow = wrap)"),
+            ))
+        }
+        IntegerOverflow::Wrap if (-TWO_63..TWO_63).contains(&t) => t as i64,
+        IntegerOverflow::Wrap => i64::MIN,
+    }))
+}
+
 /// `CAST(x AS to)`. A value that cannot be converted is an error (Spark's ANSI
-/// CAST_INVALID_INPUT; pandas' astype raises too), never a silent NULL.
-pub fn cast(s: &Series, to: DataType) -> Result<Series> {
+/// CAST_INVALID_INPUT; pandas' astype raises too), never a silent NULL; doubles to
+/// integers follow [`double_to_bigint`].
+pub fn cast(s: &Series, to: DataType, sem: &Semantics) -> Result<Series> {
     let target = to_polars_type(to);
     if s.dtype() == &target {
         return Ok(s.clone());
     }
     if to == DataType::Int64 && s.dtype() == &PlDataType::Float64 {
         let ca = s.f64().map_err(pl_err)?;
-        let mut bad = None;
+        let mut err = None;
         let out: Int64Chunked = ca
             .iter()
-            .map(|v| {
-                v.and_then(|x| {
-                    if x.is_finite() && x.abs() < 9.3e18 {
-                        Some(x.trunc() as i64)
-                    } else {
-                        bad.get_or_insert(x);
-                        None
-                    }
-                })
+            .map(|v| match double_to_bigint(v, sem) {
+                Ok(v) => v,
+                Err(e) => {
+                    err.get_or_insert(e);
+                    None
+                }
             })
             .collect();
-        if let Some(x) = bad {
-            return Err(Error::arithmetic(
-                "CAST_INVALID_INPUT",
-                format!("the value {x} cannot be cast to i64"),
-            ));
+        if let Some(e) = err {
+            return Err(e);
         }
+        return Ok(out.with_name(s.name().clone()).into_series());
+    }
+    if to == DataType::Utf8 && matches!(s.dtype(), PlDataType::Float64 | PlDataType::Boolean) {
+        let out: StringChunked = match s.dtype() {
+            PlDataType::Float64 => s
+                .f64()
+                .map_err(pl_err)?
+                .iter()
+                .map(|v| v.and_then(|x| float_text(x, sem)))
+                .collect(),
+            _ => s
+                .bool()
+                .map_err(pl_err)?
+                .iter()
+                .map(|v| {
+                    v.map(|b| match (sem.text_format, b) {
+                        (TextFormat::Python, true) => "True",
+                        (TextFormat::Python, false) => "False",
+                        (TextFormat::Java, true) => "true",
+                        (TextFormat::Java, false) => "false",
+                    })
+                })
+                .collect(),
+        };
         return Ok(out.with_name(s.name().clone()).into_series());
     }
     if to == DataType::Boolean && s.dtype() == &PlDataType::String {
@@ -727,19 +858,26 @@ fn round_f64(x: f64, digits: i64, rounding: Rounding) -> f64 {
                 (x / f).round_ties_even() * f
             }
         }
-        Rounding::HalfAwayFromZero => round_half_away_decimal(x, digits),
+        // Spark rounds through BigDecimal, which has no negative zero: ROUND(-0.3)
+        // is 0.0 (adding 0.0 turns -0.0 into 0.0 and changes nothing else).
+        Rounding::HalfAwayFromZero => round_half_away_decimal(x, digits) + 0.0,
     }
 }
 
-fn round_i64(v: i64, digits: i64, rounding: Rounding) -> i64 {
+/// `v` rounded to `-digits` decimal places before the point, exactly: the result
+/// may not fit an i64 (`ROUND(i64::MAX, -1)` is 9223372036854775810).
+fn round_i64(v: i64, digits: i64, rounding: Rounding) -> i128 {
     if digits >= 0 {
-        return v;
+        return v as i128;
     }
-    let f = 10i64.saturating_pow((-digits) as u32);
-    let q = v / f;
-    let r = v % f;
-    let twice = 2 * r.abs();
-    let up = match twice.cmp(&f) {
+    // |v| < 10^19 < 10^20 / 2: with 10^20 or more every value rounds to zero.
+    if digits < -19 {
+        return 0;
+    }
+    let f = 10i128.pow((-digits) as u32);
+    let v = v as i128;
+    let (q, r) = (v / f, v % f);
+    let up = match (2 * r.abs()).cmp(&f) {
         Ordering::Greater => true,
         Ordering::Less => false,
         Ordering::Equal => match rounding {
@@ -747,7 +885,7 @@ fn round_i64(v: i64, digits: i64, rounding: Rounding) -> i64 {
             Rounding::HalfEven => q % 2 != 0,
         },
     };
-    (if up { q + v.signum() } else { q }).saturating_mul(f)
+    (if up { q + v.signum() } else { q }) * f
 }
 
 /// `ROUND(x, digits)` with halves as the semantics says.
@@ -755,12 +893,51 @@ pub fn round(s: &Series, digits: i64, sem: &Semantics) -> Result<Series> {
     let name = s.name().clone();
     Ok(match s.dtype() {
         PlDataType::Int64 => {
+            let mut err = None;
             let ca: Int64Chunked = s
                 .i64()
                 .map_err(pl_err)?
                 .iter()
-                .map(|v| v.map(|v| round_i64(v, digits, sem.rounding)))
+                .map(|v| {
+                    let v = v?;
+                    let rounded = match sem.rounding {
+                        // numpy rounds integers through float64 (scale, round half
+                        // to even, unscale); a result out of range is its cast's
+                        // sentinel, i64::MIN.
+                        Rounding::HalfEven if digits < 0 => {
+                            let f = 10f64.powi((-digits).min(400) as i32);
+                            let r = (v as f64 / f).round_ties_even() * f;
+                            const TWO_63: f64 = 9_223_372_036_854_775_808.0;
+                            if (-TWO_63..TWO_63).contains(&r) {
+                                Ok(r as i64)
+                            } else {
+                                Err(i64::MIN)
+                            }
+                        }
+                        _ => {
+                            let exact = round_i64(v, digits, sem.rounding);
+                            // Out of range: the exact result modulo 2^64.
+                            i64::try_from(exact).map_err(|_| exact as i64)
+                        }
+                    };
+                    match (rounded, sem.integer_overflow) {
+                        (Ok(r), _) => Some(r),
+                        (Err(wrapped), IntegerOverflow::Wrap) => Some(wrapped),
+                        (Err(_), IntegerOverflow::Error) => {
+                            err.get_or_insert_with(|| {
+                                Error::arithmetic(
+                                    "ARITHMETIC_OVERFLOW",
+                                    format!("round({v}, {digits}) overflows a 64-bit integer; under pandas semantics it would wrap (set integer_overflow = wrap)"),
+                                )
+                            });
+                            None
+                        }
+                    }
+                })
                 .collect();
+            if let Some(e) = err {
+                return Err(e);
+            }
             ca.with_name(name).into_series()
         }
         _ => {
@@ -839,25 +1016,21 @@ pub fn coalesce(args: &[Series], out: DataType) -> Result<Series> {
 /// One character's case under the simple (one-to-one) mapping of pyarrow's
 /// utf8proc: the full mapping when it is a single character, `ß` → `ẞ`, else the
 /// character itself.
-fn simple_case(c: char, upper: bool) -> char {
-    if upper && c == 'ß' {
-        return 'ẞ';
-    }
-    let mut mapped: Vec<char> = if upper {
-        c.to_uppercase().collect()
-    } else {
-        c.to_lowercase().collect()
-    };
-    if mapped.len() == 1 {
-        mapped.pop().expect("one character")
-    } else {
-        c
+/// Unicode's simple case mapping (one character to one, UnicodeData.txt), as
+/// pyarrow's `utf8_upper` / `utf8_lower` (utf8proc) apply it, with utf8proc's one
+/// addition: `ß` upper-cases to `ẞ`.
+fn simple_case(mapper: &icu_casemap::CaseMapperBorrowed<'_>, c: char, upper: bool) -> char {
+    match (upper, c) {
+        (true, 'ß') => 'ẞ',
+        (true, c) => mapper.simple_uppercase(c),
+        (false, c) => mapper.simple_lowercase(c),
     }
 }
 
 /// `LOWER`, `UPPER` (`upper = true`) of strings, with the semantics' case mapping.
 pub fn change_case(s: &Series, upper: bool, sem: &Semantics) -> Result<Series> {
     let ca = strs(s)?;
+    let mapper = icu_casemap::CaseMapper::new();
     let out: StringChunked = ca
         .iter()
         .map(|v| {
@@ -865,7 +1038,7 @@ pub fn change_case(s: &Series, upper: bool, sem: &Semantics) -> Result<Series> {
                 partita_common::CaseMapping::Full if upper => v.to_uppercase(),
                 partita_common::CaseMapping::Full => v.to_lowercase(),
                 partita_common::CaseMapping::Simple => {
-                    v.chars().map(|c| simple_case(c, upper)).collect()
+                    v.chars().map(|c| simple_case(&mapper, c, upper)).collect()
                 }
             })
         })
@@ -897,10 +1070,10 @@ pub fn power(x: &Series, y: &Series) -> Result<Series> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use polars_core::prelude::NamedFrom;
 
     #[test]
     fn integer_literal_comparisons_agree_with_polars() {
-        use polars_core::prelude::NamedFrom;
         use BinaryOperator::*;
         for n in [0usize, 1, 7, 8, 9, 63, 64, 65, 1_000] {
             let v: Vec<i64> = (0..n as i64).map(|i| (i * 7919) % 23 - 11).collect();
@@ -955,6 +1128,158 @@ mod tests {
         assert_eq!(round_i64(25, -1, even), 20);
         assert_eq!(round_i64(25, -1, away), 30);
         assert_eq!(round_i64(-25, -1, away), -30);
+        assert_eq!(round_i64(i64::MAX, -1, even), 9223372036854775810);
+        assert_eq!(round_i64(i64::MIN, -19, away), -10_000_000_000_000_000_000);
+        assert_eq!(round_i64(4_000_000_000_000_000_000, -19, away), 0);
+        assert_eq!(round_i64(i64::MAX, -20, away), 0);
+        assert_eq!(round_i64(i64::MIN, -400, even), 0);
+    }
+
+    #[test]
+    fn integer_round_overflow_follows_the_switch() {
+        let big = Series::new("x".into(), [Some(i64::MAX), None, Some(1)]);
+        let err = round(&big, -1, &Semantics::spark()).unwrap_err();
+        assert!(
+            matches!(err, Error::Arithmetic { ref condition, .. } if condition == "ARITHMETIC_OVERFLOW")
+        );
+        // numpy: through float64, out of range gives the sentinel i64::MIN.
+        let pandas = round(&big, -1, &Semantics::pandas()).unwrap();
+        let v: Vec<_> = pandas.i64().unwrap().iter().collect();
+        assert_eq!(v, [Some(i64::MIN), None, Some(0)]);
+        let halves = Series::new(
+            "x".into(),
+            [
+                5_000_000_000_000_000_000i64,
+                15,
+                25,
+                -5_000_000_000_000_000_000,
+            ],
+        );
+        let r = round(&halves, -19, &Semantics::pandas()).unwrap();
+        assert_eq!(r.i64().unwrap().get(0), Some(0));
+        let r = round(&halves, -1, &Semantics::pandas()).unwrap();
+        let v: Vec<_> = r.i64().unwrap().iter().collect();
+        assert_eq!(
+            v,
+            [
+                Some(5_000_000_000_000_000_000),
+                Some(20),
+                Some(20),
+                Some(-5_000_000_000_000_000_000)
+            ]
+        );
+        // Wrapping with exact half-away rounding (a custom mix of switches).
+        let custom = Semantics::spark().with_integer_overflow(IntegerOverflow::Wrap);
+        let wrapped = round(&big, -1, &custom).unwrap();
+        assert_eq!(
+            wrapped.i64().unwrap().get(0),
+            Some(9223372036854775810i128 as i64)
+        );
+        let zero = round(&big, -25, &Semantics::spark()).unwrap();
+        assert_eq!(zero.i64().unwrap().get(0), Some(0));
+    }
+
+    #[test]
+    fn min_div_and_rem_minus_one_never_panic() {
+        let (pandas, spark) = (Semantics::pandas(), Semantics::spark());
+        use BinaryOperator::{IntegerDivide, Modulo};
+        assert_eq!(
+            int_op(i64::MIN, IntegerDivide, -1, &pandas).unwrap(),
+            i64::MIN
+        );
+        assert!(matches!(
+            int_op(i64::MIN, IntegerDivide, -1, &spark),
+            Err(Error::Arithmetic { ref condition, .. }) if condition == "ARITHMETIC_OVERFLOW"
+        ));
+        assert_eq!(int_op(i64::MIN, Modulo, -1, &pandas).unwrap(), 0);
+        assert_eq!(int_op(i64::MIN, Modulo, -1, &spark).unwrap(), 0);
+    }
+
+    #[test]
+    fn floats_as_text_follow_python_and_java() {
+        let (py, java) = (Semantics::pandas(), Semantics::spark());
+        let cases: &[(f64, &str, &str)] = &[
+            (2e-6, "2e-06", "2.0E-6"),
+            (1e-5, "1e-05", "1.0E-5"),
+            (1e-4, "0.0001", "1.0E-4"),
+            (0.001, "0.001", "0.001"),
+            (43864584.0, "43864584.0", "4.3864584E7"),
+            (1e7, "10000000.0", "1.0E7"),
+            (1e16, "1e+16", "1.0E16"),
+            (
+                1234567890123456.0,
+                "1234567890123456.0",
+                "1.234567890123456E15",
+            ),
+            (1.5e300, "1.5e+300", "1.5E300"),
+            (0.1, "0.1", "0.1"),
+            (100.0, "100.0", "100.0"),
+            (-0.0, "-0.0", "-0.0"),
+            (0.0, "0.0", "0.0"),
+            (123456789.125, "123456789.125", "1.23456789125E8"),
+            (-2.5e-7, "-2.5e-07", "-2.5E-7"),
+            (f64::INFINITY, "inf", "Infinity"),
+            (f64::NEG_INFINITY, "-inf", "-Infinity"),
+        ];
+        for &(x, p, j) in cases {
+            assert_eq!(float_text(x, &py).as_deref(), Some(p), "python {x}");
+            assert_eq!(float_text(x, &java).as_deref(), Some(j), "java {x}");
+        }
+        assert_eq!(float_text(f64::NAN, &py), None);
+        assert_eq!(float_text(f64::NAN, &java).as_deref(), Some("NaN"));
+    }
+
+    #[test]
+    fn double_to_bigint_follows_each_semantics() {
+        let (pandas, spark) = (Semantics::pandas(), Semantics::spark());
+        let class = |r: Result<Option<i64>>| match r {
+            Err(Error::Arithmetic { condition, .. }) => condition,
+            other => panic!("expected an error, got {other:?}"),
+        };
+        for sem in [&pandas, &spark] {
+            assert_eq!(double_to_bigint(Some(1.9), sem).unwrap(), Some(1));
+            assert_eq!(double_to_bigint(Some(-1.9), sem).unwrap(), Some(-1));
+            assert_eq!(
+                double_to_bigint(Some(-9.2233720368547758e18), sem).unwrap(),
+                Some(i64::MIN)
+            );
+        }
+        // Spark compares with (double) Long.MAX_VALUE = 2^63: 2^63 saturates.
+        assert_eq!(
+            double_to_bigint(Some(9.2233720368547758e18), &spark).unwrap(),
+            Some(i64::MAX)
+        );
+        assert_eq!(
+            class(double_to_bigint(Some(9.25e18), &spark)),
+            "CAST_OVERFLOW"
+        );
+        assert_eq!(
+            class(double_to_bigint(Some(f64::NAN), &spark)),
+            "CAST_OVERFLOW"
+        );
+        assert_eq!(
+            class(double_to_bigint(Some(f64::INFINITY), &spark)),
+            "CAST_OVERFLOW"
+        );
+        assert_eq!(double_to_bigint(None, &spark).unwrap(), None);
+        // numpy on x86: out of range gives the sentinel i64::MIN; missing values raise.
+        assert_eq!(
+            double_to_bigint(Some(9.2233720368547758e18), &pandas).unwrap(),
+            Some(i64::MIN)
+        );
+        assert_eq!(
+            double_to_bigint(Some(9.25e18), &pandas).unwrap(),
+            Some(i64::MIN)
+        );
+        assert_eq!(class(double_to_bigint(None, &pandas)), "IntCastingNaNError");
+        assert_eq!(
+            class(double_to_bigint(Some(f64::NAN), &pandas)),
+            "IntCastingNaNError"
+        );
+        assert_eq!(
+            class(double_to_bigint(Some(f64::NEG_INFINITY), &pandas)),
+            "IntCastingNaNError"
+        );
     }
 
     #[test]

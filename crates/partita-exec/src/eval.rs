@@ -1,7 +1,7 @@
 //! Evaluates plan expressions over a partition with the core kernels.
 
 use partita_common::{
-    BinaryOperator, DataType, Error, Result, ScalarFunction, ScalarValue, Semantics,
+    BinaryOperator, DataType, Error, Logic, Result, ScalarFunction, ScalarValue, Semantics,
 };
 use partita_core::frame::{
     assemble, column, frame_with_height, normalize_nan, scalar_at, scalar_series, schema_of,
@@ -74,7 +74,7 @@ fn eval_inner(expr: &Expr, df: &Partition, sem: &Semantics) -> Result<Series> {
             pattern,
             negated,
         } => scalar::like(&ev(e)?, pattern, *negated, sem)?,
-        Expr::Cast { expr: e, to } => scalar::cast(&ev(e)?, *to)?,
+        Expr::Cast { expr: e, to } => scalar::cast(&ev(e)?, *to, sem)?,
         Expr::Function { func, args } => {
             let vals = args.iter().map(ev).collect::<Result<Vec<_>>>()?;
             match func {
@@ -215,8 +215,8 @@ pub fn filter(df: Partition, predicate: &Expr, sem: &Semantics) -> Result<Partit
         // fail runs alone, on the rows the earlier ones kept).
         let mut end = i + 1;
         while end < conjuncts.len()
-            && cannot_fail(conjuncts[end - 1])
-            && cannot_fail(conjuncts[end])
+            && mask_cannot_fail(conjuncts[end - 1], sem)
+            && mask_cannot_fail(conjuncts[end], sem)
         {
             end += 1;
         }
@@ -245,7 +245,7 @@ pub fn filter_select(
     sem: &Semantics,
 ) -> Result<Partition> {
     let conjuncts = predicate.split_conjunction();
-    if !conjuncts.iter().all(|c| cannot_fail(c)) {
+    if !conjuncts.iter().all(|c| mask_cannot_fail(c, sem)) {
         return project(&filter(df, predicate, sem)?, exprs, sem);
     }
     let mask = combined_mask(&conjuncts, &df, sem)?;
@@ -267,26 +267,36 @@ fn combined_mask(conjuncts: &[&Expr], df: &Partition, sem: &Semantics) -> Result
     Ok(mask)
 }
 
+/// True when a filter conjunct gives a mask on any row, never an error: its value
+/// cannot fail ([`cannot_fail`]) and, under two-valued logic, is never missing (a
+/// missing mask value is pandas' "cannot mask with NA").
+fn mask_cannot_fail(c: &Expr, sem: &Semantics) -> bool {
+    cannot_fail(c, sem) && (sem.logic == Logic::ThreeValued || c.never_null_in_two_valued_logic())
+}
+
 /// True when evaluating `e` on any row gives a value, never an error.
-fn cannot_fail(e: &Expr) -> bool {
+fn cannot_fail(e: &Expr, sem: &Semantics) -> bool {
     use partita_common::BinaryOperator::*;
+    let ok = |e: &Expr| cannot_fail(e, sem);
     match e {
         Expr::Column(_) | Expr::Literal(_) => true,
-        Expr::Alias(inner, _) | Expr::Not(inner) | Expr::IsNull(inner) | Expr::IsNotNull(inner) => {
-            cannot_fail(inner)
+        // NOT of a missing boolean raises under two-valued logic (pandas' `~`).
+        Expr::Not(inner) => {
+            ok(inner) && (sem.logic == Logic::ThreeValued || inner.never_null_in_two_valued_logic())
         }
+        Expr::Alias(inner, _) | Expr::IsNull(inner) | Expr::IsNotNull(inner) => ok(inner),
         Expr::Binary { left, op, right } => {
             matches!(
                 op,
                 Eq | NotEq | Lt | LtEq | Gt | GtEq | NullSafeEq | And | Or
-            ) && cannot_fail(left)
-                && cannot_fail(right)
+            ) && ok(left)
+                && ok(right)
         }
         Expr::Between {
             expr, low, high, ..
-        } => cannot_fail(expr) && cannot_fail(low) && cannot_fail(high),
-        Expr::InList { expr, list, .. } => cannot_fail(expr) && list.iter().all(cannot_fail),
-        Expr::Like { expr, .. } => cannot_fail(expr),
+        } => ok(expr) && ok(low) && ok(high),
+        Expr::InList { expr, list, .. } => ok(expr) && list.iter().all(ok),
+        Expr::Like { expr, .. } => ok(expr),
         _ => false,
     }
 }

@@ -217,7 +217,8 @@ impl Lowerer<'_> {
             }
             LogicalPlan::Limit(l) => {
                 let parts = self.lower(&l.input)?;
-                let keep = l.fetch.map(|f| f + l.skip);
+                // Saturating: `LIMIT 18446744073709551615 OFFSET 5` keeps every row.
+                let keep = l.fetch.map(|f| f.saturating_add(l.skip));
                 let parts = if keep.is_some() {
                     self.narrow(
                         parts,
@@ -283,22 +284,31 @@ impl Lowerer<'_> {
                     let Expr::Aggregate { func, args } = e.unalias() else {
                         return Err(Error::internal("aggregate expression without an aggregate"));
                     };
+                    let output_type = e.data_type(in_schema, sem)?;
                     let mut inputs = vec![];
+                    let mut input_type = DataType::Int64;
                     for (j, arg) in args.iter().enumerate() {
                         let name = format!("__a{i}_{j}");
-                        pre.push(arg.clone().alias(name.clone()));
+                        let mut arg = arg.clone();
+                        let mut t = arg.data_type(in_schema, sem)?;
+                        // Spark sums and averages strings as doubles (an implicit
+                        // cast, CAST_INVALID_INPUT on text that is not a number).
+                        if t == DataType::Utf8 && output_type == DataType::Float64 {
+                            arg = arg.cast(DataType::Float64);
+                            t = DataType::Float64;
+                        }
+                        if j == 0 {
+                            input_type = t;
+                        }
+                        pre.push(arg.alias(name.clone()));
                         inputs.push(name);
                     }
-                    let input_type = match args.first() {
-                        Some(arg) => arg.data_type(in_schema, sem)?,
-                        None => DataType::Int64,
-                    };
                     calls.push(AggCall {
                         func: *func,
                         inputs,
                         output: e.output_name(),
                         input_type,
-                        output_type: e.data_type(in_schema, sem)?,
+                        output_type,
                     });
                 }
                 let keys: Vec<String> = a.group_exprs.iter().map(|e| e.output_name()).collect();

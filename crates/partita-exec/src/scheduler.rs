@@ -332,7 +332,12 @@ impl WorkerPool {
             .num_threads(workers.max(1))
             .thread_name(|i| format!("partita-worker-{i}"))
             .build()
-            .map_err(|e| Error::internal(format!("cannot start the worker pool: {e}")))?;
+            .map_err(|e| {
+                Error::Io(format!(
+                    "the operating system would not start {} worker threads: {e}",
+                    workers.max(1)
+                ))
+            })?;
         Ok(WorkerPool { pool })
     }
 

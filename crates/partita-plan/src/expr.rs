@@ -274,10 +274,34 @@ agg_methods! {
     median => AggregateFunction::Median,
     /// Distinct non-missing values (SQL `COUNT(DISTINCT x)`, pandas `nunique`).
     nunique => AggregateFunction::CountDistinct,
-    /// First non-missing value in row order.
-    first => AggregateFunction::First,
-    /// Last non-missing value in row order.
-    last => AggregateFunction::Last,
+    /// First value in row order; missing values skipped or not as the semantics'
+    /// `first_last_nulls` says (pandas `first()` skips them, Spark `first(x)` not).
+    first => AggregateFunction::First { ignore_nulls: None },
+    /// Last value in row order; missing values as for [`Expr::first`].
+    last => AggregateFunction::Last { ignore_nulls: None },
+}
+
+impl Expr {
+    /// First value in row order, skipping missing values or not whatever the
+    /// semantics (SQL `first(x, true)`, `first_value(x) IGNORE NULLS`).
+    pub fn first_ignore_nulls(self, ignore_nulls: bool) -> Expr {
+        Expr::Aggregate {
+            func: AggregateFunction::First {
+                ignore_nulls: Some(ignore_nulls),
+            },
+            args: vec![self],
+        }
+    }
+
+    /// Last value in row order, skipping missing values or not whatever the semantics.
+    pub fn last_ignore_nulls(self, ignore_nulls: bool) -> Expr {
+        Expr::Aggregate {
+            func: AggregateFunction::Last {
+                ignore_nulls: Some(ignore_nulls),
+            },
+            args: vec![self],
+        }
+    }
 }
 
 impl Expr {
@@ -625,6 +649,47 @@ impl Expr {
         }
     }
 
+    /// Whether, under two-valued logic, the expression never evaluates to a missing
+    /// value: comparisons, `IN`, `LIKE`, `BETWEEN`, null tests, `AND`/`OR` (which take
+    /// a missing operand as false) and non-null literals. Conservative: `false` means
+    /// "may be missing" (a boolean column, a function, a `CASE`).
+    pub fn never_null_in_two_valued_logic(&self) -> bool {
+        use BinaryOperator::*;
+        match self {
+            Expr::Literal(v) => !v.is_null(),
+            Expr::Alias(e, _) => e.never_null_in_two_valued_logic(),
+            Expr::Binary { op, .. } => {
+                matches!(
+                    op,
+                    Eq | NotEq | Lt | LtEq | Gt | GtEq | NullSafeEq | And | Or
+                )
+            }
+            // NOT raises on a missing operand under two-valued logic (pandas' `~`).
+            Expr::Not(_)
+            | Expr::IsNull(_)
+            | Expr::IsNotNull(_)
+            | Expr::InList { .. }
+            | Expr::Between { .. }
+            | Expr::Like { .. } => true,
+            Expr::Function {
+                func: ScalarFunction::Coalesce,
+                args,
+            } => args.iter().any(Expr::never_null_in_two_valued_logic),
+            _ => false,
+        }
+    }
+
+    /// `coalesce(self, false)` unless the expression is never missing under two-valued
+    /// logic: how `x` counts as an operand of `AND` or `OR` there (pandas' `&` and `|`
+    /// take a missing value as false).
+    pub fn missing_as_false(self) -> Expr {
+        if self.never_null_in_two_valued_logic() {
+            self
+        } else {
+            coalesce([self, lit(false)])
+        }
+    }
+
     /// Joins conjuncts with AND, left to right; `None` when there are none.
     pub fn conjunction(exprs: impl IntoIterator<Item = Expr>) -> Option<Expr> {
         exprs.into_iter().reduce(|a, b| a.and(b))
@@ -716,10 +781,10 @@ fn expect_type(
         Ok(t)
     } else {
         let names: Vec<String> = allowed.iter().map(|t| t.to_string()).collect();
-        Err(Error::plan(format!(
-            "{what} expects {} but '{e}' is {t}",
-            names.join(" or ")
-        )))
+        Err(Error::analysis(
+            "DATATYPE_MISMATCH.UNEXPECTED_INPUT_TYPE",
+            format!("{what} expects {} but '{e}' is {t}", names.join(" or ")),
+        ))
     }
 }
 
@@ -898,16 +963,38 @@ fn aggregate_type(
             Int64 | Null => Int64,
             Float64 => Float64,
             // pandas sums booleans as counts of True and concatenates strings; Spark
-            // rejects both (DATATYPE_MISMATCH / CAST_INVALID_INPUT under ANSI).
+            // rejects booleans (DATATYPE_MISMATCH).
             Boolean if pandas_like => Int64,
             Utf8 if pandas_like => Utf8,
+            // Spark casts strings to double (CAST_INVALID_INPUT on other text).
+            Utf8 => Float64,
             t => {
-                return Err(Error::plan(format!(
-                "[DATATYPE_MISMATCH.UNEXPECTED_INPUT_TYPE] sum expects a number, but '{}' is {t}",
-                args[0]
-            )))
+                return Err(Error::analysis(
+                    "DATATYPE_MISMATCH.UNEXPECTED_INPUT_TYPE",
+                    format!("sum expects a number, but '{}' is {t}", args[0]),
+                ))
             }
         },
+        SumDistinct => match expect_type(
+            &args[0],
+            schema,
+            semantics,
+            &[Int64, Float64],
+            "sum(DISTINCT)",
+        )? {
+            Float64 => Float64,
+            _ => Int64,
+        },
+        MeanDistinct => {
+            expect_type(
+                &args[0],
+                schema,
+                semantics,
+                &[Int64, Float64],
+                "avg(DISTINCT)",
+            )?;
+            Float64
+        }
         Mean | Var { .. } | Std { .. } | Median | Quantile(_) | Corr => {
             if let Quantile(q) = func {
                 if !(0.0..=1.0).contains(&q) {
@@ -916,12 +1003,19 @@ fn aggregate_type(
                     )));
                 }
             }
+            // pandas averages booleans (the share of true values); Spark rejects them.
+            // Spark casts strings to double (CAST_INVALID_INPUT on other text).
+            let allowed: &[DataType] = match (pandas_like, func) {
+                (true, Mean) => &[Int64, Float64, Boolean],
+                (false, Mean) => &[Int64, Float64, Utf8],
+                _ => &[Int64, Float64],
+            };
             for a in args {
-                expect_type(a, schema, semantics, &[Int64, Float64], &func.to_string())?;
+                expect_type(a, schema, semantics, allowed, &func.to_string())?;
             }
             Float64
         }
-        Min | Max | First | Last => args[0].data_type(schema, semantics)?,
+        Min | Max | First { .. } | Last { .. } => args[0].data_type(schema, semantics)?,
     })
 }
 
@@ -1133,7 +1227,11 @@ mod tests {
             col("s").sum().data_type(&schema, &pandas).unwrap(),
             DataType::Utf8
         );
-        assert!(col("s").sum().data_type(&schema, &spark).is_err());
+        // Spark sums strings as doubles (an implicit cast).
+        assert_eq!(
+            col("s").sum().data_type(&schema, &spark).unwrap(),
+            DataType::Float64
+        );
         let e = (col("s") + lit(1))
             .data_type(&schema, &spark)
             .unwrap_err()

@@ -7,7 +7,8 @@ use partita_common::{
     Result, ScalarFunction, ScalarValue, Semantics, Span,
 };
 use partita_plan::{
-    col, lit, Aggregate, Distinct, Expr, Filter, Limit, LogicalPlan, Projection, Sort, SortExpr,
+    col, lit, lit_null, Aggregate, Distinct, Expr, Filter, Limit, LogicalPlan, Projection, Sort,
+    SortExpr,
 };
 use sqlparser::ast::{self, Spanned};
 use sqlparser::dialect::Dialect;
@@ -91,24 +92,7 @@ fn sql_err(message: impl Into<String>, at: &impl Spanned) -> Error {
 /// Attaches a position to an error that has none (plan errors raised while building
 /// a node from an expression written at `at`).
 fn at<T>(r: Result<T>, at: &impl Spanned) -> Result<T> {
-    r.map_err(|e| match e {
-        Error::Sql {
-            message,
-            span: None,
-        } => Error::Sql {
-            message,
-            span: span_of(at.span()),
-        },
-        Error::Plan(m) => Error::Sql {
-            message: m,
-            span: span_of(at.span()),
-        },
-        Error::ColumnNotFound { .. } => Error::Sql {
-            message: e.to_string(),
-            span: span_of(at.span()),
-        },
-        other => other,
-    })
+    r.map_err(|e| e.at(span_of(at.span())))
 }
 
 /// The line and column of byte offset `at` in `sql` (1-based).
@@ -341,6 +325,77 @@ struct Item {
     name: String,
 }
 
+/// The names a select list may qualify columns with (`t.*`, `t.col`): each FROM
+/// item's alias, or a table's own name.
+fn from_qualifiers(select: &ast::Select) -> Vec<String> {
+    select
+        .from
+        .iter()
+        .filter_map(|t| match &t.relation {
+            ast::TableFactor::Table { alias: Some(a), .. }
+            | ast::TableFactor::Derived { alias: Some(a), .. } => Some(ident_name(&a.name)),
+            ast::TableFactor::Table { name, .. } => Some(object_name(name)),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The name Spark gives an unaliased select item (its pretty SQL): a column is its
+/// name, a function call its lower-case name with its arguments named the same way
+/// (`avg(x)`, `count(DISTINCT x)`; `count(*)` is `count(1)`), an operation
+/// parenthesized (`(a + 1)`). pandas has no SQL, so both presets use it.
+fn spark_name(e: &ast::Expr) -> String {
+    use ast::Expr as E;
+    match e {
+        E::Identifier(i) => ident_name(i),
+        E::CompoundIdentifier(p) => ident_name(p.last().expect("parts")),
+        E::Nested(inner) => spark_name(inner),
+        E::Value(v) => match &v.value {
+            ast::Value::SingleQuotedString(s) | ast::Value::DoubleQuotedString(s) => s.clone(),
+            ast::Value::Null => "NULL".into(),
+            other => other.to_string(),
+        },
+        E::BinaryOp { left, op, right } => {
+            format!("({} {op} {})", spark_name(left), spark_name(right))
+        }
+        E::UnaryOp { op, expr } => format!("({op} {})", spark_name(expr)),
+        E::Function(f) => {
+            let name = object_name(&f.name).to_ascii_lowercase();
+            let args = match &f.args {
+                ast::FunctionArguments::List(l) => {
+                    let distinct = matches!(
+                        l.duplicate_treatment,
+                        Some(ast::DuplicateTreatment::Distinct)
+                    );
+                    let parts: Vec<String> = l
+                        .args
+                        .iter()
+                        .map(|a| match a {
+                            ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(x)) => {
+                                spark_name(x)
+                            }
+                            ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Wildcard)
+                                if name == "count" =>
+                            {
+                                "1".into()
+                            }
+                            other => other.to_string(),
+                        })
+                        .collect();
+                    format!(
+                        "{}{}",
+                        if distinct { "DISTINCT " } else { "" },
+                        parts.join(", ")
+                    )
+                }
+                _ => String::new(),
+            };
+            format!("{name}({args})")
+        }
+        other => other.to_string(),
+    }
+}
+
 fn ident_name(i: &ast::Ident) -> String {
     i.value.clone()
 }
@@ -527,13 +582,43 @@ impl Planner<'_> {
                         ));
                     }
                 }
+                ast::SelectItem::QualifiedWildcard(kind, _) => {
+                    let qualifier = match kind {
+                        ast::SelectItemQualifiedWildcardKind::ObjectName(n) => object_name(n),
+                        other => {
+                            return Err(sql_err(
+                                format!("unsupported select item: {other}.*"),
+                                item,
+                            ))
+                        }
+                    };
+                    let known = from_qualifiers(select);
+                    let matches = |q: &String| match self.sem.identifier_case {
+                        IdentifierCase::Sensitive => *q == qualifier,
+                        IdentifierCase::Insensitive => q.eq_ignore_ascii_case(&qualifier),
+                    };
+                    if !known.iter().any(matches) {
+                        return Err(sql_err(
+                            format!(
+                                "unknown table '{qualifier}' in {qualifier}.*; the query reads {}",
+                                known.join(", ")
+                            ),
+                            item,
+                        ));
+                    }
+                    for f in plan.schema().fields() {
+                        items.push((
+                            Item {
+                                expr: col(f.name.clone()),
+                                name: f.name.clone(),
+                            },
+                            None,
+                        ));
+                    }
+                }
                 ast::SelectItem::UnnamedExpr(e) => {
                     let expr = self.expr(e)?;
-                    let name = match e {
-                        ast::Expr::Identifier(i) => ident_name(i),
-                        ast::Expr::CompoundIdentifier(p) => ident_name(p.last().expect("parts")),
-                        _ => expr.output_name(),
-                    };
+                    let name = spark_name(e);
                     items.push((Item { expr, name }, Some(e)));
                 }
                 ast::SelectItem::ExprWithAlias { expr, alias } => {
@@ -583,7 +668,7 @@ impl Planner<'_> {
                         .clone()
                         .resolve(plan.schema(), &self.sem)
                         .and_then(|e| e.data_type(plan.schema(), &self.sem));
-                    if let Err(e @ Error::Plan(_)) = typed {
+                    if let Err(e @ (Error::Plan(_) | Error::Analysis { .. })) = typed {
                         return at(Err(e), *src);
                     }
                 }
@@ -996,6 +1081,51 @@ impl Planner<'_> {
         }))
     }
 
+    /// Whether `first`/`last` skip missing values: `IGNORE NULLS` / `RESPECT NULLS`, or
+    /// Spark's second argument `first(x, true)`; `None` when the query does not say
+    /// (the semantics' `first_last_nulls` decides).
+    fn ignore_nulls(
+        &self,
+        f: &ast::Function,
+        args: &[Expr],
+        name: &str,
+        e: &ast::Expr,
+    ) -> Result<Option<bool>> {
+        let mut treatment = f.null_treatment.clone();
+        if let ast::FunctionArguments::List(l) = &f.args {
+            for c in &l.clauses {
+                if let ast::FunctionArgumentClause::IgnoreOrRespectNulls(t) = c {
+                    treatment = Some(t.clone());
+                }
+            }
+        }
+        let from_clause = treatment.map(|t| matches!(t, ast::NullTreatment::IgnoreNulls));
+        let from_arg =
+            match args {
+                [_] => None,
+                [_, Expr::Literal(ScalarValue::Boolean(Some(b)))] => Some(*b),
+                [_, other] => return Err(sql_err(
+                    format!(
+                        "{name}'s second argument (ignoreNulls) must be true or false, got {other}"
+                    ),
+                    e,
+                )),
+                _ => {
+                    return Err(sql_err(
+                        format!("{name} takes 1 or 2 arguments, got {}", args.len()),
+                        e,
+                    ))
+                }
+            };
+        match (from_clause, from_arg) {
+            (Some(a), Some(b)) if a != b => Err(sql_err(
+                format!("{name}: IGNORE/RESPECT NULLS contradicts its second argument"),
+                e,
+            )),
+            (a, b) => Ok(a.or(b)),
+        }
+    }
+
     fn expr(&self, e: &ast::Expr) -> Result<Expr> {
         use ast::Expr as E;
         Ok(match e {
@@ -1211,9 +1341,11 @@ impl Planner<'_> {
                 ))
             }
         };
-        if distinct && name != "count" {
+        if distinct && !matches!(name.as_str(), "count" | "sum" | "avg" | "mean") {
             return Err(sql_err(
-                format!("{name}(DISTINCT ...) is not supported; only COUNT(DISTINCT x)"),
+                format!(
+                    "{name}(DISTINCT ...) is not supported; only COUNT, SUM and AVG take DISTINCT"
+                ),
                 e,
             ));
         }
@@ -1221,7 +1353,9 @@ impl Planner<'_> {
             "count" if star => agg(AggregateFunction::CountStar, vec![])?,
             "count" if distinct => agg(AggregateFunction::CountDistinct, args)?,
             "count" => agg(AggregateFunction::Count, args)?,
+            "sum" if distinct => agg(AggregateFunction::SumDistinct, args)?,
             "sum" => agg(AggregateFunction::Sum, args)?,
+            "avg" | "mean" if distinct => agg(AggregateFunction::MeanDistinct, args)?,
             "avg" | "mean" => agg(AggregateFunction::Mean, args)?,
             "min" => agg(AggregateFunction::Min, args)?,
             "max" => agg(AggregateFunction::Max, args)?,
@@ -1231,8 +1365,15 @@ impl Planner<'_> {
             "var_pop" => agg(AggregateFunction::Var { ddof: 0 }, args)?,
             "median" => agg(AggregateFunction::Median, args)?,
             "corr" => agg(AggregateFunction::Corr, args)?,
-            "first" => agg(AggregateFunction::First, args)?,
-            "last" => agg(AggregateFunction::Last, args)?,
+            "first" | "first_value" | "last" | "last_value" => {
+                let ignore_nulls = self.ignore_nulls(f, &args, &name, e)?;
+                let args = args.into_iter().take(1).collect();
+                if name.starts_with("first") {
+                    agg(AggregateFunction::First { ignore_nulls }, args)?
+                } else {
+                    agg(AggregateFunction::Last { ignore_nulls }, args)?
+                }
+            }
             "round" => match args.len() {
                 1 => Expr::Function {
                     func: ScalarFunction::Round,
@@ -1254,6 +1395,19 @@ impl Planner<'_> {
             "coalesce" => Expr::Function {
                 func: ScalarFunction::Coalesce,
                 args,
+            },
+            // NULLIF(a, b) = CASE WHEN a = b THEN NULL ELSE a END (missing when equal).
+            "nullif" => match <[Expr; 2]>::try_from(args) {
+                Ok([a, b]) => Expr::Case {
+                    branches: vec![(a.clone().eq(b), lit_null(DataType::Null))],
+                    otherwise: Some(Box::new(a)),
+                },
+                Err(args) => {
+                    return Err(sql_err(
+                        format!("nullif takes 2 arguments, got {}", args.len()),
+                        e,
+                    ))
+                }
             },
             "lower" | "lcase" => {
                 one(&args)?;

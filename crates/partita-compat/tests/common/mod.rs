@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 
 use partita::prelude::*;
-use partita_compat::{compare, table_columns, Case};
+use partita_compat::{compare, reference_of, table_columns, Case};
 
 pub fn cases_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/compat/cases")
@@ -41,7 +41,11 @@ pub fn check_preset(case: &Case, preset: &str, query: &dyn Fn(&HashMap<String, F
     let semantics = Semantics::preset(preset).unwrap();
     for partitions in [1, 2, 3, 7] {
         let result = query(&tables(case, semantics, partitions)).collect();
-        if let Err(diff) = compare(&case.expected[preset], &result, preset == "pandas") {
+        if let Err(diff) = compare(
+            &case.expected[preset],
+            &result,
+            reference_of(preset).unwrap(),
+        ) {
             panic!(
                 "case {} under {preset} with {partitions} partitions:\n{diff}\nSQL: {}",
                 case.id, case.sql

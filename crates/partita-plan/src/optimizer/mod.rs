@@ -3,6 +3,7 @@
 //! Every rule keeps the plan's output schema; the driver checks this after each
 //! rule and names the rule that broke it.
 
+mod filter_conjuncts;
 mod merge_filters;
 mod push_down_filter;
 mod push_down_projection;
@@ -13,6 +14,7 @@ mod tests;
 
 use partita_common::{Error, Result, ScalarValue, Semantics};
 
+pub use filter_conjuncts::FilterConjuncts;
 pub use merge_filters::MergeFilters;
 pub use push_down_filter::PushDownFilter;
 pub use push_down_projection::PushDownProjection;
@@ -87,8 +89,11 @@ impl Optimizer {
         self.rules.iter().map(|r| r.name()).collect()
     }
 
-    /// Optimizes `plan`.
-    pub fn optimize(&self, mut plan: LogicalPlan, ctx: &OptimizerContext) -> Result<LogicalPlan> {
+    /// Optimizes `plan`. [`FilterConjuncts`] runs once first: it states what each
+    /// conjunct of a filter means inside its `AND`, which the other rules rely on
+    /// (running it again after `merge_filters` would change what a merged filter means).
+    pub fn optimize(&self, plan: LogicalPlan, ctx: &OptimizerContext) -> Result<LogicalPlan> {
+        let mut plan = FilterConjuncts.rewrite(plan, ctx)?.data;
         for _ in 0..self.max_passes {
             let mut changed = false;
             for rule in &self.rules {

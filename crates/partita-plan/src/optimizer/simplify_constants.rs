@@ -11,7 +11,7 @@
 //! query runs, as Spark does). A filter whose predicate folds to `true` is removed. It
 //! never folds aggregates, or anything that reads a column.
 
-use partita_common::{BinaryOperator, Result, ScalarValue};
+use partita_common::{BinaryOperator, Logic, Result, ScalarValue};
 
 use crate::expr::Expr;
 use crate::optimizer::{OptimizerContext, OptimizerRule};
@@ -32,6 +32,17 @@ fn truth(e: &Expr) -> Option<bool> {
     }
 }
 
+/// The value `x` has as the other operand of `true AND x` or `false OR x`: itself
+/// under three-valued logic; under two-valued logic a missing `x` counts as false,
+/// so dropping the constant must not turn that false into a missing value (a filter
+/// would then raise where the original kept no row).
+fn operand(x: &Expr, ctx: &OptimizerContext) -> Expr {
+    match ctx.semantics.logic {
+        Logic::ThreeValued => x.clone(),
+        Logic::TwoValued => x.clone().missing_as_false(),
+    }
+}
+
 /// Simplifies one expression; the output name is kept by the caller.
 fn simplify(expr: Expr, ctx: &OptimizerContext) -> Result<Transformed<Expr>> {
     expr.transform_up(&mut |e| {
@@ -44,10 +55,11 @@ fn simplify(expr: Expr, ctx: &OptimizerContext) -> Result<Transformed<Expr>> {
                 op: BinaryOperator::And,
                 right,
             } => {
-                // true AND x = x; false AND x = false (in two- and three-valued logic).
+                // true AND x = x (under two-valued logic, x with missing values as
+                // false); false AND x = false (in two- and three-valued logic).
                 match (truth(left), truth(right)) {
-                    (Some(true), _) => return Ok(Transformed::yes((**right).clone())),
-                    (_, Some(true)) => return Ok(Transformed::yes((**left).clone())),
+                    (Some(true), _) => return Ok(Transformed::yes(operand(right, ctx))),
+                    (_, Some(true)) => return Ok(Transformed::yes(operand(left, ctx))),
                     (Some(false), _) | (_, Some(false))
                         if !(is_literal(left) && is_literal(right)) =>
                     {
@@ -61,8 +73,8 @@ fn simplify(expr: Expr, ctx: &OptimizerContext) -> Result<Transformed<Expr>> {
                 op: BinaryOperator::Or,
                 right,
             } => match (truth(left), truth(right)) {
-                (Some(false), _) => return Ok(Transformed::yes((**right).clone())),
-                (_, Some(false)) => return Ok(Transformed::yes((**left).clone())),
+                (Some(false), _) => return Ok(Transformed::yes(operand(right, ctx))),
+                (_, Some(false)) => return Ok(Transformed::yes(operand(left, ctx))),
                 _ => {}
             },
             _ => {}

@@ -37,9 +37,13 @@ impl OptimizerRule for SortLimitToTopK {
                     skip,
                     fetch: Some(n),
                 }) => match input.as_ref() {
-                    LogicalPlan::Sort(s) if s.fetch.is_none_or(|k| k > skip + n) => {
-                        let top =
-                            Sort::try_new(s.input.clone(), s.exprs.clone(), Some(skip + n), &sem)?;
+                    LogicalPlan::Sort(s) if s.fetch.is_none_or(|k| k > skip.saturating_add(n)) => {
+                        let top = Sort::try_new(
+                            s.input.clone(),
+                            s.exprs.clone(),
+                            Some(skip.saturating_add(n)),
+                            &sem,
+                        )?;
                         let top = LogicalPlan::Sort(top);
                         if skip == 0 {
                             Ok(Transformed::yes(top))
