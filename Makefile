@@ -37,7 +37,8 @@ bench-scaling:
 doc:
 	$(CARGO) doc --workspace --no-deps
 
-## Records compat/specs/*.json with real pandas and real PySpark into tests/compat/cases
+## Records compat/specs/*.json with real pandas and real PySpark into tests/compat/cases,
+## and compat/csv_specs/*.json (CSV files as each reader reads them) into tests/compat/csv
 ## (creates .venv with the pinned versions on first use; needs Java 17 for Spark).
 PYTHON ?= python3
 VENV ?= .venv
@@ -46,6 +47,7 @@ compat-record:
 	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/python -m pip install --quiet $(COMPAT_PINS)
 	$(VENV)/bin/python compat/record.py --out tests/compat/cases compat/specs/*.json
+	$(VENV)/bin/python compat/record_csv.py --out tests/compat/csv compat/csv_specs/*.json
 
 ## Recorded cases Partita does not pass yet (tests/compat/pending/README.md): fails
 ## until they pass. PENDING_RECORD=1 re-records them from compat/pending-specs first.

@@ -37,7 +37,7 @@ pub use session::Session;
 pub use sql::{SqlContext, SqlOutput};
 
 pub use partita_common::{
-    CaseMapping, DataType, DefaultNullOrder, DivisionByZero, EmptySum, Error, Field,
+    CaseMapping, CsvNulls, DataType, DefaultNullOrder, DivisionByZero, EmptySum, Error, Field,
     FirstLastNulls, GroupOrder, IdentifierCase, IntWithNulls, IntegerDivision, IntegerOverflow,
     Logic, NanSemantics, NullGroupKeys, NullPlacement, Reference, Result, Rounding, ScalarValue,
     Schema, Semantics, SessionConfig, TextFormat,

@@ -147,7 +147,12 @@ impl Session {
     /// A lazy frame over a CSV file: the file is split into the session's default
     /// number of partitions by byte ranges at line ends, each read by its own task.
     pub fn read_csv(&self, path: impl AsRef<Path>, options: CsvOptions) -> Result<Frame> {
-        let source = CsvSource::try_new(path.as_ref(), options, self.config.default_partitions)?;
+        let source = CsvSource::try_new(
+            path.as_ref(),
+            options,
+            self.config.default_partitions,
+            &self.config.semantics,
+        )?;
         Ok(self.scan(Arc::new(source)))
     }
 

@@ -31,7 +31,7 @@ pub use config::SessionConfig;
 pub use error::{nearest_name, Error, Reference, Result, Span};
 pub use functions::{AggregateFunction, BinaryOperator, NullPlacement, ScalarFunction, SortKey};
 pub use semantics::{
-    CaseMapping, DefaultNullOrder, DivisionByZero, EmptySum, FirstLastNulls, GroupOrder,
+    CaseMapping, CsvNulls, DefaultNullOrder, DivisionByZero, EmptySum, FirstLastNulls, GroupOrder,
     IdentifierCase, IntWithNulls, IntegerDivision, IntegerOverflow, Logic, NanSemantics,
     NullGroupKeys, Rounding, Semantics, TextFormat, SWITCH_NAMES,
 };

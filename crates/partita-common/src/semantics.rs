@@ -157,6 +157,16 @@ pub enum TextFormat {
     Java,
 }
 
+/// Which CSV texts are missing values by default.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum CsvNulls {
+    /// pandas' `read_csv`: its `na_values` list (`NA`, `N/A`, `NULL`, `NaN`, `None`,
+    /// `nan`, `null`, `#N/A`, `<NA>`, ...) and the empty field.
+    NaValues,
+    /// Spark's CSV reader: only the empty field.
+    Empty,
+}
+
 /// Every switch where pandas and Spark differ. Plain data: copy it, compare it, set
 /// one field. See `docs/semantics.md` for each switch with an example.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -191,6 +201,8 @@ pub struct Semantics {
     pub first_last_nulls: FirstLastNulls,
     /// Numbers and booleans written as text.
     pub text_format: TextFormat,
+    /// CSV texts read as missing by default.
+    pub csv_nulls: CsvNulls,
 }
 
 /// The switch names accepted by [`Semantics::set`], in documentation order.
@@ -210,6 +222,7 @@ pub const SWITCH_NAMES: &[&str] = &[
     "case_mapping",
     "first_last_nulls",
     "text_format",
+    "csv_nulls",
 ];
 
 impl Semantics {
@@ -231,6 +244,7 @@ impl Semantics {
             case_mapping: CaseMapping::Simple,
             first_last_nulls: FirstLastNulls::Skip,
             text_format: TextFormat::Python,
+            csv_nulls: CsvNulls::NaValues,
         }
     }
 
@@ -252,6 +266,7 @@ impl Semantics {
             case_mapping: CaseMapping::Full,
             first_last_nulls: FirstLastNulls::Keep,
             text_format: TextFormat::Java,
+            csv_nulls: CsvNulls::Empty,
         }
     }
 
@@ -349,6 +364,9 @@ impl Semantics {
             "text_format" => {
                 pick!(text_format, "python" => TextFormat::Python, "java" => TextFormat::Java)
             }
+            "csv_nulls" => {
+                pick!(csv_nulls, "na_values" => CsvNulls::NaValues, "empty" => CsvNulls::Empty)
+            }
             other => {
                 return Err(Error::plan(format!(
                     "unknown semantics switch '{other}'{}; switches: {}",
@@ -418,6 +436,7 @@ impl Semantics {
                 snake(format!("{:?}", self.first_last_nulls)),
             ),
             ("text_format", snake(format!("{:?}", self.text_format))),
+            ("csv_nulls", snake(format!("{:?}", self.csv_nulls))),
         ]
     }
 }
@@ -461,6 +480,8 @@ with_setters! {
     with_first_last_nulls, first_last_nulls: FirstLastNulls;
     /// Sets [`Semantics::text_format`].
     with_text_format, text_format: TextFormat;
+    /// Sets [`Semantics::csv_nulls`].
+    with_csv_nulls, csv_nulls: CsvNulls;
 }
 
 impl Default for Semantics {

@@ -6,12 +6,14 @@ use std::io::{Cursor, Read, Seek, SeekFrom};
 use std::path::Path;
 use std::sync::Arc;
 
-use partita_common::{DataType, Error, Field, Result, Schema};
+use std::collections::HashSet;
+
+use partita_common::{CsvNulls, DataType, Error, Field, Result, Schema, Semantics};
 use polars_core::prelude::{DataFrame, DataType as PlDataType, Schema as PlSchema};
 use polars_io::prelude::{CsvParseOptions, CsvReadOptions, NullValues};
 use polars_io::SerReader;
 
-use crate::frame::{from_polars_type, to_polars_type};
+use crate::frame::to_polars_type;
 
 /// How a CSV file is laid out.
 #[derive(Debug, Clone, PartialEq)]
@@ -22,8 +24,9 @@ pub struct CsvFormat {
     pub separator: u8,
     /// The quote character.
     pub quote: u8,
-    /// Field texts read as missing (an empty field is always missing).
-    pub null_values: Vec<String>,
+    /// Field texts read as missing (an empty field is always missing); `None`: the
+    /// semantics' `csv_nulls` list ([`default_null_values`]).
+    pub null_values: Option<Vec<String>>,
 }
 
 impl Default for CsvFormat {
@@ -32,9 +35,165 @@ impl Default for CsvFormat {
             has_header: true,
             separator: b',',
             quote: b'"',
-            null_values: vec!["NA".into(), "null".into()],
+            null_values: None,
         }
     }
+}
+
+/// The texts a CSV reader takes as missing by default: pandas' `na_values` list
+/// (`read_csv`'s `STR_NA_VALUES`), or, as Spark's reader, none but the empty field.
+pub fn default_null_values(sem: &Semantics) -> Vec<String> {
+    match sem.csv_nulls {
+        CsvNulls::NaValues => [
+            "", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND",
+            "1.#QNAN", "<NA>", "N/A", "NA", "NULL", "NaN", "None", "n/a", "nan", "null",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect(),
+        CsvNulls::Empty => vec![],
+    }
+}
+
+/// What every text of a column can be read as, widened over the rows seen:
+/// missing < boolean, and missing < integer < float; any other mix is text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Missing,
+    Bool,
+    Int,
+    Float,
+    Text,
+}
+
+impl Kind {
+    fn of(field: &[u8], nulls: &HashSet<&[u8]>) -> Kind {
+        if field.is_empty() || nulls.contains(field) {
+            return Kind::Missing;
+        }
+        let Ok(text) = std::str::from_utf8(field) else {
+            return Kind::Text;
+        };
+        if text.eq_ignore_ascii_case("true") || text.eq_ignore_ascii_case("false") {
+            Kind::Bool
+        } else if text.parse::<i64>().is_ok() {
+            Kind::Int
+        } else if (text.bytes().any(|b| b.is_ascii_digit()) && text.parse::<f64>().is_ok())
+            || matches!(
+                text,
+                "NaN" | "inf" | "-inf" | "Inf" | "-Inf" | "Infinity" | "-Infinity"
+            )
+        {
+            // Numbers, and the spellings of NaN and infinities the readers know
+            // (not any case: `NAN` is text to pandas).
+            Kind::Float
+        } else {
+            Kind::Text
+        }
+    }
+
+    fn widen(self, other: Kind) -> Kind {
+        use Kind::*;
+        match (self, other) {
+            (Missing, k) | (k, Missing) => k,
+            (a, b) if a == b => a,
+            (Int, Float) | (Float, Int) => Float,
+            _ => Text,
+        }
+    }
+
+    fn data_type(self) -> DataType {
+        match self {
+            Kind::Bool => DataType::Boolean,
+            Kind::Int => DataType::Int64,
+            Kind::Float => DataType::Float64,
+            Kind::Missing | Kind::Text => DataType::Utf8,
+        }
+    }
+}
+
+/// Reads the data rows (after the header) once and gives, per column, the type
+/// every one of its texts can be read as (an integer column with `1.5` at row
+/// 1,501 is a float column) and whether any text is missing: the whole file
+/// decides, as pandas and Spark's `inferSchema` do. `max_rows` stops early.
+fn scan_kinds(
+    path: &Path,
+    format: &CsvFormat,
+    columns: usize,
+    max_rows: Option<usize>,
+) -> Result<(Vec<Kind>, Vec<bool>)> {
+    let null_values = format.null_values.clone().unwrap_or_default();
+    let nulls: HashSet<&[u8]> = null_values.iter().map(|s| s.as_bytes()).collect();
+    let mut kinds = vec![Kind::Missing; columns];
+    let mut missing = vec![false; columns];
+    let file = File::open(path).map_err(|e| io_err(path, e))?;
+    let mut reader = std::io::BufReader::with_capacity(1 << 20, file);
+    let mut buf = vec![0u8; 1 << 20];
+    let mut field: Vec<u8> = Vec::new();
+    let (mut in_quotes, mut after_quote) = (false, false);
+    let (mut col, mut row) = (0usize, 0usize);
+    let mut skip_header = format.has_header;
+    let mut end_field = |field: &mut Vec<u8>, col: usize, skip: bool| {
+        if !skip && col < columns {
+            let k = Kind::of(field, &nulls);
+            missing[col] |= k == Kind::Missing;
+            kinds[col] = kinds[col].widen(k);
+        }
+        field.clear();
+    };
+    'read: loop {
+        let read = reader.read(&mut buf).map_err(|e| io_err(path, e))?;
+        if read == 0 {
+            break;
+        }
+        for &b in &buf[..read] {
+            if in_quotes {
+                if b == format.quote {
+                    in_quotes = false;
+                    after_quote = true;
+                } else {
+                    field.push(b);
+                }
+                continue;
+            }
+            if b == format.quote {
+                // A doubled quote inside a quoted field is one quote.
+                if after_quote {
+                    field.push(b);
+                }
+                in_quotes = true;
+                after_quote = false;
+                continue;
+            }
+            after_quote = false;
+            if b == format.separator {
+                end_field(&mut field, col, skip_header);
+                col += 1;
+            } else if b == b'\n' {
+                if field.last() == Some(&b'\r') {
+                    field.pop();
+                }
+                // A blank line is no row.
+                if !(col == 0 && field.is_empty()) {
+                    end_field(&mut field, col, skip_header);
+                    if !skip_header {
+                        row += 1;
+                    }
+                    skip_header = false;
+                }
+                col = 0;
+                if max_rows.is_some_and(|m| row >= m) {
+                    break 'read;
+                }
+            } else {
+                field.push(b);
+            }
+        }
+    }
+    if !(col == 0 && field.is_empty()) && !skip_header {
+        end_field(&mut field, col, false);
+    }
+    Ok((kinds, missing))
 }
 
 fn io_err(path: &Path, e: impl std::fmt::Display) -> Error {
@@ -45,6 +204,8 @@ fn parse_options(format: &CsvFormat) -> CsvParseOptions {
     let mut nulls: Vec<_> = format
         .null_values
         .iter()
+        .flatten()
+        .filter(|s| !s.is_empty())
         .map(|s| s.as_str().into())
         .collect();
     nulls.push("".into());
@@ -55,41 +216,34 @@ fn parse_options(format: &CsvFormat) -> CsvParseOptions {
         .with_missing_is_null(true)
 }
 
-/// Infers the schema from the first `sample_rows` rows, then applies `overrides`
-/// (name → type). Types other than bool, integers and floats become strings. Also
-/// says, per column, whether the sample held a missing value.
+/// Infers the schema from every row (or the first `sample_rows` when given): a
+/// column is boolean, integer or float when every text in it reads as one (an
+/// integer column with `1.5` anywhere is float), else text; then applies
+/// `overrides` (name → type). Also says, per column, whether a text is missing
+/// (`format.null_values`, resolved by the caller, or the empty field).
 pub fn infer_schema(
     path: &Path,
     format: &CsvFormat,
-    sample_rows: usize,
+    sample_rows: Option<usize>,
     overrides: &[(String, DataType)],
 ) -> Result<(Schema, Vec<bool>)> {
+    // The column names (and how many there are), from the first line.
     let file = File::open(path).map_err(|e| io_err(path, e))?;
-    let df = CsvReadOptions::default()
+    let header = CsvReadOptions::default()
         .with_has_header(format.has_header)
-        .with_n_rows(Some(sample_rows))
-        .with_infer_schema_length(Some(sample_rows))
+        .with_n_rows(Some(1))
+        .with_infer_schema_length(Some(0))
         .with_n_threads(Some(1))
         .with_parse_options(parse_options(format))
         .into_reader_with_file_handle(file)
         .finish()
         .map_err(|e| io_err(path, e))?;
-    let mut fields: Vec<Field> = df
+    let (kinds, nulls) = scan_kinds(path, format, header.width(), sample_rows)?;
+    let mut fields: Vec<Field> = header
         .columns()
         .iter()
-        .map(|c| {
-            Field::new(
-                c.name().as_str(),
-                from_polars_type(c.dtype()).unwrap_or(DataType::Utf8),
-            )
-        })
-        .map(|f| {
-            if f.data_type == DataType::Null {
-                Field::new(f.name, DataType::Utf8)
-            } else {
-                f
-            }
-        })
+        .zip(&kinds)
+        .map(|(c, k)| Field::new(c.name().as_str(), k.data_type()))
         .collect();
     for (name, t) in overrides {
         match fields.iter_mut().find(|f| &f.name == name) {
@@ -100,7 +254,6 @@ pub fn infer_schema(
             }
         }
     }
-    let nulls = df.columns().iter().map(|c| c.null_count() > 0).collect();
     Ok((Schema::new(fields), nulls))
 }
 
@@ -225,7 +378,7 @@ mod tests {
         let path = dir.join("q.csv");
         std::fs::write(&path, "a,b\n1,\"x\ny\"\n2,z\n3,w\n4,v\n").unwrap();
         let fmt = CsvFormat::default();
-        let (schema, nulls) = infer_schema(&path, &fmt, 100, &[]).unwrap();
+        let (schema, nulls) = infer_schema(&path, &fmt, None, &[]).unwrap();
         assert_eq!(nulls, vec![false, false]);
         assert_eq!(schema.field(0).data_type, DataType::Int64);
         for n in 1..6 {
@@ -245,5 +398,51 @@ mod tests {
             assert_eq!(a, vec![1, 2, 3, 4], "n = {n}");
         }
         std::fs::remove_dir_all(&dir).ok();
+    }
+
+    #[test]
+    fn every_row_decides_a_type_and_missing_values() {
+        let dir = std::env::temp_dir().join(format!("partita-csv-kinds-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("k.csv");
+        let mut text = String::from("i,f,b,s,m,q\n");
+        for r in 0..3000 {
+            let f = if r == 1500 { "1.5".to_string() } else { r.to_string() };
+            let m = if r == 2500 { String::new() } else { r.to_string() };
+            text.push_str(&format!("{r},{f},{},x{r},{m},\"a,\"\"b\"\n", r % 2 == 0));
+        }
+        std::fs::write(&path, text).unwrap();
+        let pandas = CsvFormat {
+            null_values: Some(default_null_values(&Semantics::pandas())),
+            ..CsvFormat::default()
+        };
+        let (schema, nulls) = infer_schema(&path, &pandas, None, &[]).unwrap();
+        let types: Vec<DataType> = schema.fields().iter().map(|f| f.data_type).collect();
+        use DataType::*;
+        assert_eq!(types, [Int64, Float64, Boolean, Utf8, Int64, Utf8]);
+        assert_eq!(nulls, [false, false, false, false, true, false]);
+        // A sample of the first rows sees neither the 1.5 nor the missing value.
+        let (schema, nulls) = infer_schema(&path, &pandas, Some(1000), &[]).unwrap();
+        assert_eq!(schema.field(1).data_type, Int64);
+        assert_eq!(nulls[4], false);
+        std::fs::remove_dir_all(&dir).ok();
+    }
+
+    #[test]
+    fn missing_value_texts_follow_the_semantics() {
+        let nulls: Vec<String> = default_null_values(&Semantics::pandas());
+        let set: HashSet<&[u8]> = nulls.iter().map(|s| s.as_bytes()).collect();
+        for t in ["NA", "N/A", "NaN", "nan", "null", "NULL", "None", "#N/A", "<NA>", "-1.#IND"] {
+            assert_eq!(Kind::of(t.as_bytes(), &set), Kind::Missing, "{t}");
+        }
+        for t in ["na", "Null", "NAN", "none"] {
+            assert_eq!(Kind::of(t.as_bytes(), &set), Kind::Text, "{t}");
+        }
+        let empty: HashSet<&[u8]> = HashSet::new();
+        assert!(default_null_values(&Semantics::spark()).is_empty());
+        assert_eq!(Kind::of(b"NA", &empty), Kind::Text);
+        assert_eq!(Kind::of(b"NaN", &empty), Kind::Float);
+        assert_eq!(Kind::of(b"", &empty), Kind::Missing);
+        assert_eq!(Kind::of(b"True", &empty), Kind::Bool);
     }
 }

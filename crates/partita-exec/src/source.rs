@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use partita_common::{DataType, Error, Result, Schema, SchemaRef, Semantics};
-use partita_core::csv::{infer_schema, read_range, split_ranges, CsvFormat};
+use partita_core::csv::{default_null_values, infer_schema, read_range, split_ranges, CsvFormat};
 use partita_core::frame::{schema_of, split_even};
 use partita_core::Partition;
 use partita_plan::{Expr, TableSource};
@@ -114,7 +114,7 @@ pub struct CsvOptions {
     pub schema: Option<Schema>,
     /// Per-column type overrides applied after inference.
     pub dtypes: Vec<(String, DataType)>,
-    /// Rows read to infer types.
+    /// Rows read to infer types (`None`: every row).
     pub infer_rows: Option<usize>,
 }
 
@@ -143,9 +143,10 @@ impl CsvOptions {
         self
     }
 
-    /// Texts read as missing values, besides the empty field.
+    /// Texts read as missing values, besides the empty field (default: the
+    /// semantics' `csv_nulls` list).
     pub fn with_null_values(mut self, values: Vec<String>) -> Self {
-        self.format.null_values = values;
+        self.format.null_values = Some(values);
         self
     }
 }
@@ -163,27 +164,29 @@ pub struct CsvSource {
 impl CsvSource {
     /// Opens `path`: infers or takes the schema and splits the data into `partitions`
     /// byte ranges at line ends.
+    /// The missing-value texts not given in `options` are the semantics' own.
     pub fn try_new(
         path: impl Into<PathBuf>,
         options: CsvOptions,
         partitions: usize,
+        semantics: &Semantics,
     ) -> Result<Self> {
         let path = path.into();
         if !path.exists() {
             return Err(Error::Io(format!("{}: no such file", path.display())));
         }
-        // Null presence comes from the inference sample: it decides the pandas rule
-        // "an integer column with missing values is float64" without reading the
-        // whole file up front.
+        let mut options = options;
+        if options.format.null_values.is_none() {
+            options.format.null_values = Some(default_null_values(semantics));
+        }
+        // Types and null presence come from every row: they decide the pandas rule
+        // "an integer column with missing values is float64", and a late `1.5` makes
+        // a float column, not an unreadable file.
         let (schema, nulls) = match options.schema {
             Some(s) => (s, None),
             None => {
-                let (s, n) = infer_schema(
-                    &path,
-                    &options.format,
-                    options.infer_rows.unwrap_or(1000),
-                    &options.dtypes,
-                )?;
+                let (s, n) =
+                    infer_schema(&path, &options.format, options.infer_rows, &options.dtypes)?;
                 (s, Some(n))
             }
         };

@@ -1100,23 +1100,24 @@ impl Planner<'_> {
             }
         }
         let from_clause = treatment.map(|t| matches!(t, ast::NullTreatment::IgnoreNulls));
-        let from_arg =
-            match args {
-                [_] => None,
-                [_, Expr::Literal(ScalarValue::Boolean(Some(b)))] => Some(*b),
-                [_, other] => return Err(sql_err(
+        let from_arg = match args {
+            [_] => None,
+            [_, Expr::Literal(ScalarValue::Boolean(Some(b)))] => Some(*b),
+            [_, other] => {
+                return Err(sql_err(
                     format!(
                         "{name}'s second argument (ignoreNulls) must be true or false, got {other}"
                     ),
                     e,
-                )),
-                _ => {
-                    return Err(sql_err(
-                        format!("{name} takes 1 or 2 arguments, got {}", args.len()),
-                        e,
-                    ))
-                }
-            };
+                ))
+            }
+            _ => {
+                return Err(sql_err(
+                    format!("{name} takes 1 or 2 arguments, got {}", args.len()),
+                    e,
+                ))
+            }
+        };
         match (from_clause, from_arg) {
             (Some(a), Some(b)) if a != b => Err(sql_err(
                 format!("{name}: IGNORE/RESPECT NULLS contradicts its second argument"),
