@@ -12,7 +12,11 @@ use serde_json::Value;
 /// Spark infers `int` for small whole numbers; Partita has 64-bit integers only
 /// until the small integer types land (issue 12), so `int` is compared as `bigint`.
 fn spark_dtype(t: &str) -> String {
-    if t == "int" { "bigint".into() } else { t.into() }
+    if t == "int" {
+        "bigint".into()
+    } else {
+        t.into()
+    }
 }
 
 /// Case and preset whose recorded result Partita does not reproduce yet, with why;
@@ -55,7 +59,12 @@ fn csv_files_read_as_each_reference_reads_them() {
         .filter(|p| p.extension().is_some_and(|x| x == "json"))
         .collect();
     paths.sort();
-    assert!(paths.len() >= 12, "{} cases in {}", paths.len(), dir.display());
+    assert!(
+        paths.len() >= 12,
+        "{} cases in {}",
+        paths.len(),
+        dir.display()
+    );
     let mut failures = vec![];
     for path in &paths {
         let case: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();

@@ -407,8 +407,16 @@ mod tests {
         let path = dir.join("k.csv");
         let mut text = String::from("i,f,b,s,m,q\n");
         for r in 0..3000 {
-            let f = if r == 1500 { "1.5".to_string() } else { r.to_string() };
-            let m = if r == 2500 { String::new() } else { r.to_string() };
+            let f = if r == 1500 {
+                "1.5".to_string()
+            } else {
+                r.to_string()
+            };
+            let m = if r == 2500 {
+                String::new()
+            } else {
+                r.to_string()
+            };
             text.push_str(&format!("{r},{f},{},x{r},{m},\"a,\"\"b\"\n", r % 2 == 0));
         }
         std::fs::write(&path, text).unwrap();
@@ -432,7 +440,9 @@ mod tests {
     fn missing_value_texts_follow_the_semantics() {
         let nulls: Vec<String> = default_null_values(&Semantics::pandas());
         let set: HashSet<&[u8]> = nulls.iter().map(|s| s.as_bytes()).collect();
-        for t in ["NA", "N/A", "NaN", "nan", "null", "NULL", "None", "#N/A", "<NA>", "-1.#IND"] {
+        for t in [
+            "NA", "N/A", "NaN", "nan", "null", "NULL", "None", "#N/A", "<NA>", "-1.#IND",
+        ] {
             assert_eq!(Kind::of(t.as_bytes(), &set), Kind::Missing, "{t}");
         }
         for t in ["na", "Null", "NAN", "none"] {
