@@ -309,3 +309,75 @@ fn bad_inputs_get_clear_errors() {
     assert!(err.to_string().contains("already holds part-"), "{err}");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// tests/data/unsigned_pyarrow.parquet (tests/data/make_unsigned_parquet.py): pandas'
+/// pyarrow stores uint32 as INT32 with an unsigned logical type, in row groups of 4.
+fn unsigned_file() -> String {
+    concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/data/unsigned_pyarrow.parquet"
+    )
+    .to_string()
+}
+
+fn ids(df: &DataFrame) -> Vec<i64> {
+    df.column("id")
+        .unwrap()
+        .i64()
+        .unwrap()
+        .into_no_null_iter()
+        .collect()
+}
+
+#[test]
+fn unsigned_statistics_are_read_as_unsigned() {
+    let session = Session::new();
+    for (pred, want) in [
+        (col("u32").gt(lit(10i64)), vec![5, 6]),
+        (col("u32").gt_eq(lit(4_294_967_295i64)), vec![6]),
+        (col("u64").gt(lit(8i64)), vec![8]),
+    ] {
+        let source =
+            Arc::new(ParquetSource::try_new(&unsigned_file(), ParquetOptions::default()).unwrap());
+        let out = session
+            .scan(source.clone())
+            .filter(pred.clone())
+            .select([col("id"), col("u32"), col("u64")])
+            .collect()
+            .unwrap();
+        assert_eq!(ids(&out), want, "{pred}");
+        // Only the second row group can hold these values.
+        assert_eq!(source.row_groups_read(), 1, "{pred}");
+    }
+    let all = session
+        .read_parquet(unsigned_file(), ParquetOptions::default())
+        .unwrap()
+        .select([col("u32"), col("u64")])
+        .collect()
+        .unwrap();
+    let u32s: Vec<i64> = all
+        .column("u32")
+        .unwrap()
+        .i64()
+        .unwrap()
+        .into_no_null_iter()
+        .collect();
+    assert_eq!(u32s, [1, 2, 3, 4, 3_000_000_000, 4_294_967_295, 5, 6]);
+    let u64s = all.column("u64").unwrap().i64().unwrap();
+    assert_eq!(u64s.get(7), Some(9_000_000_000_000_000_000));
+}
+
+#[test]
+fn an_unsigned_value_beyond_i64_is_an_error_not_a_null() {
+    let err = Session::new()
+        .read_parquet(unsigned_file(), ParquetOptions::default())
+        .unwrap()
+        .select([col("big")])
+        .collect()
+        .unwrap_err();
+    let text = err.to_string();
+    assert!(
+        text.contains("'big'") && text.contains("18446744073709551615"),
+        "{text}"
+    );
+}

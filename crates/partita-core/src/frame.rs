@@ -32,9 +32,14 @@ pub fn to_polars_type(t: DataType) -> PlDataType {
 pub fn from_polars_type(t: &PlDataType) -> Result<DataType> {
     Ok(match t {
         PlDataType::Boolean => DataType::Boolean,
-        PlDataType::Int64 | PlDataType::Int32 | PlDataType::UInt32 | PlDataType::UInt64 => {
-            DataType::Int64
-        }
+        PlDataType::Int64
+        | PlDataType::Int32
+        | PlDataType::Int16
+        | PlDataType::Int8
+        | PlDataType::UInt32
+        | PlDataType::UInt16
+        | PlDataType::UInt8
+        | PlDataType::UInt64 => DataType::Int64,
         PlDataType::Float64 | PlDataType::Float32 => DataType::Float64,
         PlDataType::String => DataType::Utf8,
         PlDataType::Null => DataType::Null,

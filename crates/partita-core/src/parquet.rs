@@ -7,14 +7,14 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use partita_common::{Error, Result, ScalarValue, Schema};
-use polars_core::prelude::DataFrame;
+use polars_core::prelude::{DataFrame, DataType as PlDataType};
 use polars_io::parquet::read::{FileMetadata, ParallelStrategy, ParquetReader};
 use polars_io::parquet::write::ParquetWriter;
 use polars_io::prelude::CsvWriter;
 use polars_io::{SerReader, SerWriter};
 use polars_parquet::parquet::statistics::Statistics;
 
-use crate::frame::{pl_err, schema_of, to_polars_type};
+use crate::frame::{schema_of, to_polars_type};
 
 fn io_err(path: &Path, e: impl std::fmt::Display) -> Error {
     Error::Io(format!("{}: {e}", path.display()))
@@ -37,6 +37,9 @@ pub struct ParquetFile {
     path: PathBuf,
     metadata: Arc<FileMetadata>,
     schema: Schema,
+    /// Each column's type as stored (logical type included): an unsigned column's
+    /// statistics are read as unsigned, and its values checked on the way to i64.
+    stored: Vec<PlDataType>,
 }
 
 impl ParquetFile {
@@ -55,10 +58,12 @@ impl ParquetFile {
             .finish()
             .map_err(|e| io_err(&path, e))?;
         let schema = schema_of(&empty).map_err(|e| io_err(&path, e))?;
+        let stored = empty.columns().iter().map(|c| c.dtype().clone()).collect();
         Ok(ParquetFile {
             path,
             metadata,
             schema,
+            stored,
         })
     }
 
@@ -102,17 +107,32 @@ impl ParquetFile {
                 .and_then(|b| std::str::from_utf8(b).ok())
                 .map(|s| ScalarValue::Utf8(Some(s.to_string())))
         };
+        // Unsigned columns are stored in signed physical types: their statistics
+        // are the same bits read as unsigned (the logical type says so).
+        let unsigned = matches!(
+            self.stored.get(column),
+            Some(PlDataType::UInt8 | PlDataType::UInt16 | PlDataType::UInt32 | PlDataType::UInt64)
+        );
+        let int = |v: i64| ScalarValue::Int64(Some(v));
         Some(match stats {
-            Statistics::Int32(s) => ColumnStats {
-                min: s.min_value.map(|v| ScalarValue::Int64(Some(v.into()))),
-                max: s.max_value.map(|v| ScalarValue::Int64(Some(v.into()))),
-                null_count: s.null_count,
-            },
-            Statistics::Int64(s) => ColumnStats {
-                min: s.min_value.map(|v| ScalarValue::Int64(Some(v))),
-                max: s.max_value.map(|v| ScalarValue::Int64(Some(v))),
-                null_count: s.null_count,
-            },
+            Statistics::Int32(s) => {
+                let read = |v: i32| int(if unsigned { v as u32 as i64 } else { v as i64 });
+                ColumnStats {
+                    min: s.min_value.map(read),
+                    max: s.max_value.map(read),
+                    null_count: s.null_count,
+                }
+            }
+            // A u64 above i64::MAX has no i64 form: no bound then (and reading
+            // such a value is an error, see `read`).
+            Statistics::Int64(s) => {
+                let read = |v: i64| (!unsigned || v >= 0).then(|| int(v));
+                ColumnStats {
+                    min: s.min_value.and_then(read),
+                    max: s.max_value.and_then(read),
+                    null_count: s.null_count,
+                }
+            }
             Statistics::Double(s) => ColumnStats {
                 min: s.min_value.map(|v| ScalarValue::Float64(Some(v))),
                 max: s.max_value.map(|v| ScalarValue::Float64(Some(v))),
@@ -198,10 +218,28 @@ impl ParquetFile {
                 let want = to_polars_type(self.schema.field(i).data_type);
                 let s = c.as_materialized_series();
                 if s.dtype() == &want {
-                    Ok(s.clone())
-                } else {
-                    s.cast(&want).map_err(pl_err)
+                    return Ok(s.clone());
                 }
+                // Strict: a u64 above i64::MAX must not turn into a null.
+                s.strict_cast(&want).map_err(|_| {
+                    let bad = s
+                        .cast(&want)
+                        .ok()
+                        .and_then(|w| {
+                            let lost = w.is_null() & s.is_not_null();
+                            let row = lost.iter().position(|b| b == Some(true));
+                            row
+                        })
+                        .and_then(|row| s.get(row).ok().map(|v| v.to_string()))
+                        .unwrap_or_default();
+                    Error::NotImplemented(format!(
+                        "{}: column '{}' ({}) holds {bad}, which has no {} form; Partita reads unsigned integers as 64-bit signed ones",
+                        self.path.display(),
+                        s.name(),
+                        s.dtype(),
+                        self.schema.field(i).data_type
+                    ))
+                })
             })
             .collect::<Result<Vec<_>>>()?;
         crate::frame::frame_with_height(height, cols)
@@ -231,4 +269,44 @@ pub fn write_csv(df: &DataFrame, path: &Path) -> Result<()> {
         .finish(&mut df)
         .map_err(|e| io_err(path, e))?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use polars_core::prelude::{IntoColumn, NamedFrom, Series};
+
+    /// A file written by polars: a u32 column whose second row group holds values
+    /// above i32::MAX (negative when the INT32 statistics are read as signed).
+    #[test]
+    fn polars_unsigned_statistics_are_unsigned() {
+        let dir = std::env::temp_dir().join(format!("partita-pq-u32-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("u.parquet");
+        let values: Vec<u32> = vec![1, 2, 3, 4, 3_000_000_000, 4_294_967_295, 5, 6];
+        let mut df = DataFrame::new(
+            values.len(),
+            vec![Series::new("u".into(), values).into_column()],
+        )
+        .unwrap();
+        ParquetWriter::new(File::create(&path).unwrap())
+            .with_row_group_size(Some(4))
+            .finish(&mut df)
+            .unwrap();
+        let file = ParquetFile::open(&path).unwrap();
+        assert_eq!(file.row_group_rows(), [4, 4]);
+        let stats = file.column_stats(1, 0).unwrap();
+        assert_eq!(stats.min, Some(ScalarValue::Int64(Some(5))));
+        assert_eq!(stats.max, Some(ScalarValue::Int64(Some(4_294_967_295))));
+        let read = file.read(0, 8, None).unwrap();
+        let got: Vec<i64> = read
+            .column("u")
+            .unwrap()
+            .i64()
+            .unwrap()
+            .into_no_null_iter()
+            .collect();
+        assert_eq!(got, [1, 2, 3, 4, 3_000_000_000, 4_294_967_295, 5, 6]);
+        std::fs::remove_dir_all(&dir).ok();
+    }
 }
