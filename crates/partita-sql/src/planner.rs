@@ -633,6 +633,20 @@ impl Planner<'_> {
                 other => return Err(sql_err(format!("unsupported select item: {other}"), other)),
             }
         }
+        // Spark and pandas return two columns of one name; a partition cannot hold
+        // them, so say so in SQL's words.
+        for (j, (item, src)) in items.iter().enumerate() {
+            if items[..j].iter().any(|(other, _)| other.name == item.name) {
+                let message = format!(
+                    "duplicate output column name '{}': Partita cannot return two columns of one name yet; give one of them another name with AS",
+                    item.name
+                );
+                return Err(match src {
+                    Some(src) => sql_err(message, *src),
+                    None => sql_err(message, select),
+                });
+            }
+        }
         let group_by: Vec<&ast::Expr> = match &select.group_by {
             ast::GroupByExpr::Expressions(v, mods) if mods.is_empty() => v.iter().collect(),
             other => return Err(sql_err(format!("unsupported GROUP BY: {other}"), select)),
