@@ -214,3 +214,47 @@ fn issue_10_special_values_keep_their_meaning() {
     let zeros = spark(&[-0.0, -0.0]);
     assert!(matches!(zeros[0], ScalarValue::Float64(Some(z)) if z.to_bits() == 0));
 }
+
+#[test]
+fn issue_10_correlation_of_integers_is_exact_for_any_values() {
+    // Integer columns keep exact integer sums (Σx², Σxy in 192 bits), so values near
+    // i64::MAX correlate as exactly as small ones, for every partitioning.
+    let x: Vec<i64> = (0..40).map(|i| i64::MAX - 3 * i).collect();
+    let y: Vec<i64> = (0..40).map(|i| i * 7 - 100).collect();
+    let z: Vec<i64> = (0..40).map(|i| (i * i) % 11).collect();
+    let columns = vec![
+        Series::new("x".into(), x),
+        Series::new("y".into(), y),
+        Series::new("z".into(), z.clone()),
+    ];
+    let row = |partitions| {
+        global_row(
+            Semantics::spark(),
+            columns.clone(),
+            partitions,
+            vec![
+                corr(col("x"), col("y")).alias("c"),
+                corr(col("y"), col("z")).alias("d"),
+            ],
+        )
+        .unwrap()
+    };
+    let one = row(1);
+    // x falls by 3 as y rises by 7: exactly -1.
+    assert_eq!(one[0], ScalarValue::Float64(Some(-1.0)));
+    // The same as the float computation of small values, to the last bits.
+    let zf: Vec<f64> = z.iter().map(|&v| v as f64).collect();
+    let yf: Vec<f64> = (0..40).map(|i| (i * 7 - 100) as f64).collect();
+    let (my, mz) = (yf.iter().sum::<f64>() / 40.0, zf.iter().sum::<f64>() / 40.0);
+    let cov: f64 = yf.iter().zip(&zf).map(|(a, b)| (a - my) * (b - mz)).sum();
+    let vy: f64 = yf.iter().map(|a| (a - my) * (a - my)).sum();
+    let vz: f64 = zf.iter().map(|b| (b - mz) * (b - mz)).sum();
+    let expected = cov / (vy * vz).sqrt();
+    match one[1] {
+        ScalarValue::Float64(Some(d)) => assert!((d - expected).abs() <= 1e-15, "{d} {expected}"),
+        ref other => panic!("{other:?}"),
+    }
+    for partitions in [2, 3, 7, 40] {
+        assert_eq!(row(partitions), one, "{partitions}");
+    }
+}

@@ -15,6 +15,8 @@
 //! same result for every partition count.
 
 use std::borrow::Cow;
+
+use polars_arrow::array::Array;
 use std::collections::HashSet;
 
 use partita_common::{
@@ -25,7 +27,7 @@ use polars_core::prelude::{
     Int64Chunked, IntoSeries, NewChunkedArray, Series, StringChunked,
 };
 
-use crate::exact::{centered, ldexp, Binned, CENTERED_ORIGIN};
+use crate::exact::{centered, ldexp, Binned, Sum192, Wide, CENTERED_ORIGIN};
 use crate::frame::{column, frame_with_height, normalize_nan, pl_err, to_polars_type};
 use crate::scalar::cmp_f64;
 
@@ -274,13 +276,40 @@ fn binned_columns<const K: usize>(i: usize, prefix: &str, sums: &[Binned<K>]) ->
         .collect()
 }
 
-/// The values of an `i64` column without nulls, borrowed when it is one chunk.
+/// The values of an `i64` column of states (missing as 0), borrowed when it is one
+/// chunk without nulls (as a merge task's concatenated input is).
 fn i64_values(s: &Series) -> Result<Cow<'_, [i64]>> {
     let ca = s.i64().map_err(pl_err)?;
-    Ok(match ca.cont_slice() {
-        Ok(v) => Cow::Borrowed(v),
-        Err(_) => Cow::Owned(ca.iter().map(|v| v.unwrap_or(0)).collect()),
-    })
+    if let Ok(v) = ca.cont_slice() {
+        return Ok(Cow::Borrowed(v));
+    }
+    let mut out = Vec::with_capacity(ca.len());
+    for arr in ca.downcast_iter() {
+        if arr.null_count() == 0 {
+            out.extend_from_slice(arr.values());
+        } else {
+            out.extend(arr.iter().map(|v| v.copied().unwrap_or(0)));
+        }
+    }
+    Ok(Cow::Owned(out))
+}
+
+/// The state columns of binned sums, as `i64` slices.
+fn binned_inputs<'a, const K: usize>(
+    states: &'a DataFrame,
+    i: usize,
+    prefix: &str,
+) -> Result<Vec<Cow<'a, [i64]>>> {
+    binned_parts(prefix, K)
+        .iter()
+        .map(|part| column(states, &state_name(i, part)).and_then(i64_values))
+        .collect()
+}
+
+/// The binned sum of row `row` of [`binned_inputs`].
+#[inline(always)]
+fn binned_at<const K: usize>(cols: &[Cow<'_, [i64]>], row: usize) -> Binned<K> {
+    Binned::from_parts(std::array::from_fn(|j| cols[j][row]), cols[K][row])
 }
 
 /// The binned sums of a state frame, one per state row.
@@ -289,12 +318,9 @@ fn read_binned<const K: usize>(
     i: usize,
     prefix: &str,
 ) -> Result<Vec<Binned<K>>> {
-    let cols = binned_parts(prefix, K)
-        .iter()
-        .map(|part| column(states, &state_name(i, part)).and_then(i64_values))
-        .collect::<Result<Vec<_>>>()?;
+    let cols = binned_inputs::<K>(states, i, prefix)?;
     Ok((0..states.height())
-        .map(|row| Binned::from_parts(std::array::from_fn(|j| cols[j][row]), cols[K][row]))
+        .map(|row| binned_at(&cols, row))
         .collect())
 }
 
@@ -306,8 +332,9 @@ fn merge_binned<const K: usize>(
     groups: &Groups,
 ) -> Result<Vec<Series>> {
     let mut acc = vec![Binned::<K>::default(); groups.len()];
-    for (s, &g) in read_binned::<K>(states, i, prefix)?.iter().zip(&groups.ids) {
-        acc[g as usize].merge(s);
+    let cols = binned_inputs::<K>(states, i, prefix)?;
+    for (row, &g) in groups.ids.iter().enumerate() {
+        acc[g as usize].merge(&binned_at(&cols, row));
     }
     Ok(binned_columns(i, prefix, &acc))
 }
@@ -315,13 +342,24 @@ fn merge_binned<const K: usize>(
 /// The exact integer sums of a state frame (`sum` holds the low 64 bits, `sum_hi`
 /// the high 64 bits of an `i128`).
 fn read_wide_sums(states: &DataFrame, i: usize) -> Result<Vec<i128>> {
-    let lo = i64_values(column(states, &state_name(i, "sum"))?)?;
-    let hi = i64_values(column(states, &state_name(i, "sum_hi"))?)?;
+    read_wide_sums_named(states, i, "sum")
+}
+
+/// The `i128` sums of parts `{part}` (low 64 bits) and `{part}_hi` (high 64 bits).
+fn read_wide_sums_named(states: &DataFrame, i: usize, part: &str) -> Result<Vec<i128>> {
+    let lo = i64_values(column(states, &state_name(i, part))?)?;
+    let hi = i64_values(column(states, &state_name(i, &format!("{part}_hi")))?)?;
     Ok(lo
         .iter()
         .zip(hi.iter())
-        .map(|(&lo, &hi)| ((hi as i128) << 64) | (lo as u64 as i128))
+        .map(|(&lo, &hi)| join_i128(lo, hi))
         .collect())
+}
+
+/// The i128 whose low and high 64 bits are `lo` and `hi`.
+#[inline(always)]
+fn join_i128(lo: i64, hi: i64) -> i128 {
+    ((hi as i128) << 64) | (lo as u64 as i128)
 }
 
 fn wide_sum_columns(i: usize, sums: &[i128]) -> Vec<Series> {
@@ -434,12 +472,29 @@ fn partial_call(df: &DataFrame, groups: &Groups, i: usize, call: &AggCall) -> Re
             let mut cols = match sum_kind(call) {
                 SumKind::Integer => {
                     // Exact: whether the total fits an i64 is decided at finalize,
-                    // on the total, never on a partial sum.
-                    let mut acc = vec![0i128; k];
+                    // on the total, never on a partial sum. An i64 running sum is
+                    // exact unless it wraps, which is rare: only then add again in
+                    // an i128.
+                    let mut acc = vec![0i64; k];
+                    let mut wrapped = false;
                     for_each_i64(values, &groups.ids, |g, v| {
-                        acc[g] = acc[g].wrapping_add(v as i128)
+                        let (sum, o) = acc[g].overflowing_add(v);
+                        acc[g] = sum;
+                        wrapped |= o;
                     })?;
-                    wide_sum_columns(i, &acc)
+                    if wrapped {
+                        let mut wide = vec![0i128; k];
+                        for_each_i64(values, &groups.ids, |g, v| {
+                            wide[g] = wide[g].wrapping_add(v as i128)
+                        })?;
+                        wide_sum_columns(i, &wide)
+                    } else {
+                        let hi = acc.iter().map(|&s| s >> 63).collect();
+                        vec![
+                            int_col(&state_name(i, "sum"), acc),
+                            int_col(&state_name(i, "sum_hi"), hi),
+                        ]
+                    }
                 }
                 SumKind::Text => {
                     let mut acc = vec![String::new(); k];
@@ -452,6 +507,25 @@ fn partial_call(df: &DataFrame, groups: &Groups, i: usize, call: &AggCall) -> Re
                         StringChunked::from_iter_values("".into(), acc.iter().map(String::as_str)),
                         &state_name(i, "sum"),
                     )]
+                }
+                SumKind::Float if k == df.height() => {
+                    // One group per row (first-seen ids are then 0, 1, ...): the
+                    // state of each value, written straight into the columns.
+                    let mut parts: [Vec<i64>; SUM_BINS + 1] = std::array::from_fn(|_| vec![0; k]);
+                    let default = Binned::<SUM_BINS>::default().to_parts().1;
+                    parts[SUM_BINS].fill(default);
+                    for_each_f64(values, &groups.ids, |g, v| {
+                        let (bins, window) = Binned::<SUM_BINS>::single(v).to_parts();
+                        for (col, b) in parts.iter_mut().zip(bins) {
+                            col[g] = b;
+                        }
+                        parts[SUM_BINS][g] = window;
+                    })?;
+                    binned_parts("sum", SUM_BINS)
+                        .iter()
+                        .zip(parts)
+                        .map(|(part, v)| int_col(&state_name(i, part), v))
+                        .collect()
                 }
                 SumKind::Float => {
                     let mut acc = vec![Binned::<SUM_BINS>::default(); k];
@@ -475,6 +549,9 @@ fn partial_call(df: &DataFrame, groups: &Groups, i: usize, call: &AggCall) -> Re
             &state_name(i, "v"),
         )?],
         Var { .. } | Std { .. } => Moments::of(arg(0)?, groups)?.into_series(i),
+        Corr if IntCorrState::applies(arg(0)?, arg(1)?) => {
+            IntCorrState::of(arg(0)?, arg(1)?, groups)?.into_series(i)
+        }
         Corr => {
             let (x, y) = (f64_col(arg(0)?)?, f64_col(arg(1)?)?);
             let mut s = CorrState::new(k);
@@ -573,6 +650,179 @@ impl CorrState {
         out.extend(binned_columns(i, "xx", &self.xx));
         out.extend(binned_columns(i, "yy", &self.yy));
         out.extend(binned_columns(i, "xy", &self.xy));
+        out
+    }
+}
+
+/// Pearson's correlation from the exact co-moments `n Σxx - Σx Σx` (and so on),
+/// each rounded once (`None` for zero). A NaN or an infinity among x (or y) makes
+/// its moments NaN: no result when the other column is constant, NaN otherwise, as
+/// a running (Welford) computation gives.
+fn correlation(
+    n: i64,
+    (bad_x, bad_y): (bool, bool),
+    cxx: impl FnOnce() -> Scaled,
+    cyy: impl FnOnce() -> Scaled,
+    cxy: impl FnOnce() -> Scaled,
+) -> Option<f64> {
+    if n < 2 {
+        return None;
+    }
+    let nan = Some((f64::NAN, 0));
+    let positive = |m: Scaled| m.filter(|m| m.0 > 0.0);
+    let a = if bad_x { nan } else { positive(cxx()) }?;
+    let b = if bad_y { nan } else { positive(cyy()) }?;
+    if bad_x || bad_y {
+        return Some(f64::NAN);
+    }
+    Some(match cxy() {
+        None => 0.0,
+        Some(c) => scaled_ratio(c, a, b).clamp(-1.0, 1.0),
+    })
+}
+
+/// The sums of a correlation of two integer columns, exact in integers: count,
+/// Σx and Σy in `i128`, Σx², Σy² and Σxy in 192 bits. Cheaper than the binned sums
+/// of floats, and exact for any values.
+struct IntCorrState {
+    n: Vec<i64>,
+    x: Vec<i128>,
+    y: Vec<i128>,
+    xx: Vec<Sum192>,
+    yy: Vec<Sum192>,
+    xy: Vec<Sum192>,
+}
+
+impl IntCorrState {
+    /// True when both inputs are integer columns (the schema's types, so the same
+    /// in every partition).
+    fn applies(x: &Series, y: &Series) -> bool {
+        x.dtype() == &PlDataType::Int64 && y.dtype() == &PlDataType::Int64
+    }
+
+    /// True when the correlation `i` of a state frame has integer sums.
+    fn in_states(states: &DataFrame, i: usize) -> bool {
+        states.column(&state_name(i, "xy_int0")).is_ok()
+    }
+
+    fn of(x: &Series, y: &Series, groups: &Groups) -> Result<IntCorrState> {
+        let k = groups.len();
+        let mut s = IntCorrState {
+            n: vec![0; k],
+            x: vec![0; k],
+            y: vec![0; k],
+            xx: vec![Sum192::default(); k],
+            yy: vec![Sum192::default(); k],
+            xy: vec![Sum192::default(); k],
+        };
+        let (xs, ys) = (x.i64().map_err(pl_err)?, y.i64().map_err(pl_err)?);
+        let mut push = |g: usize, x: i64, y: i64| {
+            s.n[g] += 1;
+            s.x[g] = s.x[g].wrapping_add(x as i128);
+            s.y[g] = s.y[g].wrapping_add(y as i128);
+            s.xx[g].add_product(x, x);
+            s.yy[g].add_product(y, y);
+            s.xy[g].add_product(x, y);
+        };
+        match (xs.cont_slice(), ys.cont_slice()) {
+            (Ok(xv), Ok(yv)) => {
+                for ((&x, &y), &g) in xv.iter().zip(yv).zip(&groups.ids) {
+                    push(g as usize, x, y);
+                }
+            }
+            _ => {
+                for ((x, y), &g) in xs.iter().zip(ys.iter()).zip(&groups.ids) {
+                    if let (Some(x), Some(y)) = (x, y) {
+                        push(g as usize, x, y);
+                    }
+                }
+            }
+        }
+        Ok(s)
+    }
+
+    fn parts() -> Vec<String> {
+        let mut parts = vec!["n".to_string()];
+        for p in CORR_SUMS {
+            parts.push(p.to_string());
+            parts.push(format!("{p}_hi"));
+        }
+        for p in CORR_PRODUCTS {
+            parts.extend((0..3).map(|j| format!("{p}_int{j}")));
+        }
+        parts
+    }
+
+    fn product_columns(i: usize, p: &str, sums: &[Sum192]) -> Vec<Series> {
+        let mut words: [Vec<i64>; 3] = std::array::from_fn(|_| Vec::with_capacity(sums.len()));
+        for s in sums {
+            for (w, v) in words.iter_mut().zip(s.to_parts()) {
+                w.push(v);
+            }
+        }
+        words
+            .into_iter()
+            .enumerate()
+            .map(|(j, v)| {
+                named(
+                    Int64Chunked::from_vec("".into(), v),
+                    &state_name(i, &format!("{p}_int{j}")),
+                )
+            })
+            .collect()
+    }
+
+    fn sum_columns(i: usize, p: &str, sums: &[i128]) -> Vec<Series> {
+        let lo: Vec<i64> = sums.iter().map(|&s| s as i64).collect();
+        let hi: Vec<i64> = sums.iter().map(|&s| (s >> 64) as i64).collect();
+        vec![
+            named(Int64Chunked::from_vec("".into(), lo), &state_name(i, p)),
+            named(
+                Int64Chunked::from_vec("".into(), hi),
+                &state_name(i, &format!("{p}_hi")),
+            ),
+        ]
+    }
+
+    /// The sums (without the count) of the state rows, merged by group.
+    fn merged(states: &DataFrame, i: usize, groups: &Groups) -> Result<Vec<Series>> {
+        let k = groups.len();
+        let mut out = vec![];
+        for p in CORR_SUMS {
+            let mut acc = vec![0i128; k];
+            for (v, &g) in read_wide_sums_named(states, i, p)?
+                .into_iter()
+                .zip(&groups.ids)
+            {
+                acc[g as usize] = acc[g as usize].wrapping_add(v);
+            }
+            out.extend(Self::sum_columns(i, p, &acc));
+        }
+        for p in CORR_PRODUCTS {
+            let cols = (0..3)
+                .map(|j| {
+                    column(states, &state_name(i, &format!("{p}_int{j}"))).and_then(i64_values)
+                })
+                .collect::<Result<Vec<_>>>()?;
+            let mut acc = vec![Sum192::default(); k];
+            for (r, &g) in groups.ids.iter().enumerate() {
+                acc[g as usize].merge(&Sum192::from_parts([cols[0][r], cols[1][r], cols[2][r]]));
+            }
+            out.extend(Self::product_columns(i, p, &acc));
+        }
+        Ok(out)
+    }
+
+    fn into_series(self, i: usize) -> Vec<Series> {
+        let mut out = vec![named(
+            Int64Chunked::from_vec("".into(), self.n),
+            &state_name(i, "n"),
+        )];
+        out.extend(Self::sum_columns(i, "x", &self.x));
+        out.extend(Self::sum_columns(i, "y", &self.y));
+        out.extend(Self::product_columns(i, "xx", &self.xx));
+        out.extend(Self::product_columns(i, "yy", &self.yy));
+        out.extend(Self::product_columns(i, "xy", &self.xy));
         out
     }
 }
@@ -685,9 +935,12 @@ pub fn merge(states: &DataFrame, spec: &AggSpec, _sem: &Semantics) -> Result<Dat
                 match sum_kind(call) {
                     SumKind::Integer => {
                         // Exact: an overflow is decided on the total, at finalize.
+                        let lo = i64_values(st(i, "sum")?)?;
+                        let hi = i64_values(st(i, "sum_hi")?)?;
                         let mut acc = vec![0i128; k];
-                        for (v, &g) in read_wide_sums(states, i)?.into_iter().zip(ids) {
-                            acc[g as usize] = acc[g as usize].wrapping_add(v);
+                        for ((&lo, &hi), &g) in lo.iter().zip(hi.iter()).zip(ids) {
+                            let a = &mut acc[g as usize];
+                            *a = a.wrapping_add(join_i128(lo, hi));
                         }
                         cols.extend(wide_sum_columns(i, &acc));
                     }
@@ -729,7 +982,11 @@ pub fn merge(states: &DataFrame, spec: &AggSpec, _sem: &Semantics) -> Result<Dat
             }
             Corr => {
                 cols.push(sum_n(i)?);
-                cols.extend(CorrState::merged(states, i, &groups)?);
+                if IntCorrState::in_states(states, i) {
+                    cols.extend(IntCorrState::merged(states, i, &groups)?);
+                } else {
+                    cols.extend(CorrState::merged(states, i, &groups)?);
+                }
             }
             Median | Quantile(_) | CountDistinct => {
                 return Err(Error::internal(format!("{} cannot be merged", call.func)))
@@ -739,8 +996,9 @@ pub fn merge(states: &DataFrame, spec: &AggSpec, _sem: &Semantics) -> Result<Dat
     frame_with_height(k, cols)
 }
 
-/// The parts of an aggregate's state, in the order `partial` and `merge` write them.
-fn state_parts(call: &AggCall) -> Result<Vec<String>> {
+/// The parts of an aggregate's state, in the order `partial` and `merge` write them
+/// (those of `states`, for a correlation, whose parts depend on its input types).
+fn state_parts(states: &DataFrame, i: usize, call: &AggCall) -> Result<Vec<String>> {
     use AggregateFunction::*;
     let names = |parts: &[&str]| parts.iter().map(|p| p.to_string()).collect();
     Ok(match call.func {
@@ -756,6 +1014,7 @@ fn state_parts(call: &AggCall) -> Result<Vec<String>> {
         }
         Min | Max | First | Last => names(&["v"]),
         Var { .. } | Std { .. } => Moments::parts(),
+        Corr if IntCorrState::in_states(states, i) => IntCorrState::parts(),
         Corr => CorrState::parts(),
         Median | Quantile(_) | CountDistinct => {
             return Err(Error::internal(format!("{} cannot be merged", call.func)))
@@ -767,7 +1026,7 @@ fn state_parts(call: &AggCall) -> Result<Vec<String>> {
 fn select_states(states: &DataFrame, spec: &AggSpec) -> Result<DataFrame> {
     let mut cols = key_series(states, spec)?;
     for (i, call) in spec.calls.iter().enumerate() {
-        for part in state_parts(call)? {
+        for part in state_parts(states, i, call)? {
             cols.push(column(states, &state_name(i, &part))?.clone());
         }
     }
@@ -810,11 +1069,9 @@ fn finalize_call(states: &DataFrame, i: usize, call: &AggCall, sem: &Semantics) 
                 }
                 SumKind::Float => {
                     binned_counts(states, i)?;
-                    let sums = read_binned::<SUM_BINS>(states, i, "sum")?;
-                    let ca: Float64Chunked = sums
-                        .iter()
-                        .enumerate()
-                        .map(|(r, s)| (!empty(r)).then(|| s.value()))
+                    let cols = binned_inputs::<SUM_BINS>(states, i, "sum")?;
+                    let ca: Float64Chunked = (0..states.height())
+                        .map(|r| (!empty(r)).then(|| binned_at::<SUM_BINS>(&cols, r).value()))
                         .collect();
                     ca.into_series()
                 }
@@ -829,9 +1086,9 @@ fn finalize_call(states: &DataFrame, i: usize, call: &AggCall, sem: &Semantics) 
                     .collect(),
                 _ => {
                     binned_counts(states, i)?;
-                    read_binned::<SUM_BINS>(states, i, "sum")?
-                        .iter()
-                        .map(Binned::value)
+                    let cols = binned_inputs::<SUM_BINS>(states, i, "sum")?;
+                    (0..states.height())
+                        .map(|r| binned_at::<SUM_BINS>(&cols, r).value())
                         .collect()
                 }
             };
@@ -875,6 +1132,42 @@ fn finalize_call(states: &DataFrame, i: usize, call: &AggCall, sem: &Semantics) 
                 .collect();
             ca.into_series()
         }
+        Corr if IntCorrState::in_states(states, i) => {
+            let n = st("n")?.i64().map_err(pl_err)?;
+            let sum = |p: &str| -> Result<Vec<Wide>> {
+                Ok(read_wide_sums_named(states, i, p)?
+                    .into_iter()
+                    .map(Wide::from_i128)
+                    .collect())
+            };
+            let (x, y) = (sum("x")?, sum("y")?);
+            let products = |p: &str| -> Result<Vec<Wide>> {
+                let cols =
+                    [0, 1, 2].map(|j| column(states, &state_name(i, &format!("{p}_int{j}"))));
+                let cols = cols
+                    .into_iter()
+                    .map(|c| c.and_then(i64_values))
+                    .collect::<Result<Vec<_>>>()?;
+                Ok((0..states.height())
+                    .map(|r| Sum192::from_parts([cols[0][r], cols[1][r], cols[2][r]]).wide())
+                    .collect())
+            };
+            let (xx, yy, xy) = (products("xx")?, products("yy")?, products("xy")?);
+            let ca: Float64Chunked = (0..n.len())
+                .map(|r| {
+                    let n = n.get(r).unwrap_or(0);
+                    let moment = |a: &Wide, b: &Wide, ab: &Wide| centered(n, a, b, ab).to_scaled(0);
+                    correlation(
+                        n,
+                        (false, false),
+                        || moment(&x[r], &x[r], &xx[r]),
+                        || moment(&y[r], &y[r], &yy[r]),
+                        || moment(&x[r], &y[r], &xy[r]),
+                    )
+                })
+                .collect();
+            ca.into_series()
+        }
         Corr => {
             let n = binned_counts(states, i)?;
             let x = read_binned::<MOMENT_BINS>(states, i, "x")?;
@@ -885,36 +1178,18 @@ fn finalize_call(states: &DataFrame, i: usize, call: &AggCall, sem: &Semantics) 
             let ca: Float64Chunked = (0..n.len())
                 .map(|r| {
                     let n = n.get(r).unwrap_or(0);
-                    if n < 2 {
-                        return None;
-                    }
-                    // A NaN or an infinity makes a co-moment NaN: no result when the
-                    // other column is constant, NaN otherwise.
-                    let (bad_x, bad_y) = (x[r].saw_special(), y[r].saw_special());
                     let moment = |a: &Binned<MOMENT_BINS>,
                                   b: &Binned<MOMENT_BINS>,
                                   ab: &Binned<PRODUCT_BINS>| {
                         centered(n, &a.wide(), &b.wide(), &ab.wide()).to_scaled(CENTERED_ORIGIN)
                     };
-                    let positive = |m: Scaled| m.filter(|m| m.0 > 0.0);
-                    let cxx = if bad_x {
-                        Some((f64::NAN, 0))
-                    } else {
-                        positive(moment(&x[r], &x[r], &xx[r]))
-                    };
-                    let cyy = if bad_y {
-                        Some((f64::NAN, 0))
-                    } else {
-                        positive(moment(&y[r], &y[r], &yy[r]))
-                    };
-                    let (cxx, cyy) = (cxx?, cyy?);
-                    if bad_x || bad_y {
-                        return Some(f64::NAN);
-                    }
-                    Some(match moment(&x[r], &y[r], &xy[r]) {
-                        None => 0.0,
-                        Some(cxy) => scaled_ratio(cxy, cxx, cyy).clamp(-1.0, 1.0),
-                    })
+                    correlation(
+                        n,
+                        (x[r].saw_special(), y[r].saw_special()),
+                        || moment(&x[r], &x[r], &xx[r]),
+                        || moment(&y[r], &y[r], &yy[r]),
+                        || moment(&x[r], &y[r], &xy[r]),
+                    )
                 })
                 .collect();
             ca.into_series()
