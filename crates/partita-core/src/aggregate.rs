@@ -511,16 +511,33 @@ fn partial_call(df: &DataFrame, groups: &Groups, i: usize, call: &AggCall) -> Re
                 SumKind::Float if k == df.height() => {
                     // One group per row (first-seen ids are then 0, 1, ...): the
                     // state of each value, written straight into the columns.
-                    let mut parts: [Vec<i64>; SUM_BINS + 1] = std::array::from_fn(|_| vec![0; k]);
-                    let default = Binned::<SUM_BINS>::default().to_parts().1;
-                    parts[SUM_BINS].fill(default);
-                    for_each_f64(values, &groups.ids, |g, v| {
-                        let (bins, window) = Binned::<SUM_BINS>::single(v).to_parts();
+                    let mut parts: [Vec<i64>; SUM_BINS + 1] =
+                        std::array::from_fn(|_| Vec::with_capacity(k));
+                    let mut push = |b: Binned<SUM_BINS>| {
+                        let (bins, window) = b.to_parts();
                         for (col, b) in parts.iter_mut().zip(bins) {
-                            col[g] = b;
+                            col.push(b);
                         }
-                        parts[SUM_BINS][g] = window;
-                    })?;
+                        parts[SUM_BINS].push(window);
+                    };
+                    if values.null_count() == 0 {
+                        for_each_f64(values, &groups.ids, |_, v| push(Binned::single(v)))?;
+                    } else {
+                        let mut row = 0;
+                        for_each_f64(values, &groups.ids, |g, v| {
+                            // Rows without a value have the empty state.
+                            while row < g {
+                                push(Binned::default());
+                                row += 1;
+                            }
+                            push(Binned::single(v));
+                            row += 1;
+                        })?;
+                        while row < k {
+                            push(Binned::default());
+                            row += 1;
+                        }
+                    }
                     binned_parts("sum", SUM_BINS)
                         .iter()
                         .zip(parts)
@@ -1462,6 +1479,56 @@ mod tests {
         let direct = finalize(&partial(&df, &spec(), &sem).unwrap(), &spec(), &sem).unwrap();
         assert_eq!(via_rows.height(), 60_000);
         assert!(sorted_by_key(via_rows).equals_missing(&sorted_by_key(direct)));
+    }
+
+    #[test]
+    fn float_states_per_row_merge_to_the_same_bits_as_grouped_states() {
+        use AggregateFunction::*;
+        let sem = Semantics::spark();
+        let rows = 100_000;
+        // Values with nulls whose plain sums depend on the order of additions.
+        let v: Vec<Option<f64>> = (0..rows)
+            .map(|r| (r % 11 != 0).then(|| (r % 97) as f64 * 0.1 + (r % 5) as f64 * 1e9))
+            .collect();
+        let df = DataFrame::new(
+            rows,
+            vec![
+                Series::new(
+                    "k".into(),
+                    (0..rows).map(|r| (r % 60_000) as i64).collect::<Vec<_>>(),
+                )
+                .into_column(),
+                Series::new("v".into(), v).into_column(),
+            ],
+        )
+        .unwrap();
+        let call = |func, output: &str| AggCall {
+            func,
+            inputs: vec!["v".into()],
+            output: output.into(),
+            input_type: DataType::Float64,
+            output_type: DataType::Float64,
+        };
+        let spec = AggSpec {
+            keys: vec!["k".into()],
+            calls: vec![
+                call(Sum, "s"),
+                call(Mean, "m"),
+                call(Var { ddof: 1 }, "var"),
+            ],
+            drop_null_keys: false,
+        };
+        let per_row = partial_or_rows(&df, &spec, &sem).unwrap();
+        assert_eq!(per_row.height(), rows);
+        let via_rows = finalize(&merge(&per_row, &spec, &sem).unwrap(), &spec, &sem).unwrap();
+        // The same rows, grouped in two halves merged in the other order.
+        let (a, b) = (df.slice(0, rows / 2), df.slice((rows / 2) as i64, rows / 2));
+        let mut states = partial(&b, &spec, &sem).unwrap();
+        states
+            .vstack_mut(&partial(&a, &spec, &sem).unwrap())
+            .unwrap();
+        let halves = finalize(&merge(&states, &spec, &sem).unwrap(), &spec, &sem).unwrap();
+        assert!(sorted_by_key(via_rows).equals_missing(&sorted_by_key(halves)));
     }
 
     #[test]
