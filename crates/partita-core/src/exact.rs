@@ -26,6 +26,10 @@
 //! NaN and infinities are not deposited; flags record them, and the result follows
 //! IEEE rules: NaN if a NaN or both infinities were seen, else the infinity seen.
 //!
+//! Integer columns need no bins: [`Sum192`] adds products of two `i64` exactly in
+//! 192 bits (the sums of squares and cross products of a correlation of integer
+//! columns; their plain sums fit an `i128`).
+//!
 //! Variances and correlations are computed at the end from exact sums, as
 //! `n Σx² - (Σx)²` (and `n Σxy - Σx Σy`) in [`Wide`] integer arithmetic, rounded
 //! once: no cancellation, whatever the offset of the data (`1e9 + {1, 2, 3}` has
@@ -172,15 +176,17 @@ impl<const K: usize> Binned<K> {
     #[inline(always)]
     fn deposit(&mut self, sign: u64, significand: u64, position: u32) {
         let (bin, chunks) = chunks(sign, significand, position);
-        if bin == self.top {
-            // The common case: the value's top bin is the window's.
-            for (b, c) in self.bins[K - 3..].iter_mut().zip(chunks) {
+        if bin > self.top {
+            self.raise(bin);
+        }
+        let below = (self.top - bin) as usize;
+        if below <= K - 3 {
+            // The common case: the three chunks fall inside the window.
+            let at = K - 3 - below;
+            for (b, c) in self.bins[at..at + 3].iter_mut().zip(chunks) {
                 *b = b.wrapping_add(c);
             }
             return;
-        }
-        if bin > self.top {
-            self.raise(bin);
         }
         // The window slot of the lowest chunk; chunks below the window are dropped
         // (masked to zero) without a branch.
@@ -382,8 +388,9 @@ impl Sum192 {
     }
 }
 
-/// Limbs of a [`Wide`] integer: enough for the product of two sums and a count.
-const LIMBS: usize = 24;
+/// Limbs of a [`Wide`] integer: enough for the product of two sums of 4 bins (12
+/// limbs) aligned with a count times a sum of 5 bins (9 limbs).
+const LIMBS: usize = 16;
 
 /// A fixed-size signed integer times a power of two, in limbs of [`BIN_BITS`] bits:
 /// `Σ limbs[j] * 2^(BIN_BITS * (low + j))`. Normalized, every limb but the last is in
