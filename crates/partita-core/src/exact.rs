@@ -176,6 +176,14 @@ impl<const K: usize> Binned<K> {
     #[inline(always)]
     fn deposit(&mut self, sign: u64, significand: u64, position: u32) {
         let (bin, chunks) = chunks(sign, significand, position);
+        if bin == self.top {
+            // The most common case, with constant slots: the value's top bin is the
+            // window's.
+            for (b, c) in self.bins[K - 3..].iter_mut().zip(chunks) {
+                *b = b.wrapping_add(c);
+            }
+            return;
+        }
         if bin > self.top {
             self.raise(bin);
         }
