@@ -1488,7 +1488,7 @@ mod tests {
         let rows = 100_000;
         // Values with nulls whose plain sums depend on the order of additions.
         let v: Vec<Option<f64>> = (0..rows)
-            .map(|r| (r % 11 != 0).then(|| (r % 97) as f64 * 0.1 + (r % 5) as f64 * 1e9))
+            .map(|r| (r % 11 != 0).then_some((r % 97) as f64 * 0.1 + (r % 5) as f64 * 1e9))
             .collect();
         let df = DataFrame::new(
             rows,

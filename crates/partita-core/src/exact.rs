@@ -300,7 +300,7 @@ impl<const K: usize> Binned<K> {
     /// The state as `K + 1` integers: the bins, then the window's top bin and the
     /// flags (`top | flags << 32`).
     #[inline]
-    pub fn to_parts(&self) -> ([i64; K], i64) {
+    pub fn to_parts(self) -> ([i64; K], i64) {
         (self.bins, self.top as i64 | (self.flags as i64) << 32)
     }
 
@@ -529,7 +529,7 @@ impl Wide {
     }
 
     /// The value times `2^origin`, correctly rounded to nearest, ties to even.
-    pub fn to_f64(&self, origin: i64) -> f64 {
+    pub fn to_f64(self, origin: i64) -> f64 {
         match self.rounded(origin) {
             None => 0.0,
             Some((negative, significand, exponent)) => {
@@ -545,7 +545,7 @@ impl Wide {
 
     /// The value times `2^origin` as `m * 2^e` with `m` in `[1, 2)`, rounded to 53
     /// bits (no overflow or underflow): for ratios of values that may not fit an `f64`.
-    pub fn to_scaled(&self, origin: i64) -> Option<(f64, i64)> {
+    pub fn to_scaled(self, origin: i64) -> Option<(f64, i64)> {
         let (negative, significand, exponent) = self.rounded_to_bits(origin, 53, false)?;
         let bits = 63 - significand.leading_zeros() as i64;
         let m = significand as f64 / (1u64 << bits) as f64;
@@ -731,7 +731,14 @@ mod tests {
             check_order_independent(c, &mut rng);
         }
         let random: Vec<f64> = (0..500)
-            .map(|_| f64::from_bits(rng.next() >> 2) * if rng.next() % 2 == 0 { 1.0 } else { -1.0 })
+            .map(|_| {
+                f64::from_bits(rng.next() >> 2)
+                    * if rng.next().is_multiple_of(2) {
+                        1.0
+                    } else {
+                        -1.0
+                    }
+            })
             .filter(|x| x.is_finite())
             .collect();
         check_order_independent(&random, &mut rng);
@@ -893,7 +900,12 @@ mod tests {
             let len = 1 + rng.next() % 5;
             let values: Vec<f64> = (0..len)
                 .map(|_| {
-                    f64::from_bits(rng.next() >> 1) * if rng.next() % 2 == 0 { 1.0 } else { -1.0 }
+                    f64::from_bits(rng.next() >> 1)
+                        * if rng.next().is_multiple_of(2) {
+                            1.0
+                        } else {
+                            -1.0
+                        }
                 })
                 .filter(|x| x.is_finite())
                 .collect();
