@@ -1057,9 +1057,10 @@ fn finalize_call(states: &DataFrame, i: usize, call: &AggCall, sem: &Semantics) 
     let out = match call.func {
         CountStar | Count => st("n")?.clone(),
         Sum => {
-            let n = st("n")?.i64().map_err(pl_err)?;
+            // A slice, not `ChunkedArray::get` per row (q10 finalizes a state per row).
+            let n = i64_values(st("n")?)?;
             let empty_is_null = sem.empty_sum == EmptySum::Null;
-            let empty = |r: usize| empty_is_null && n.get(r).unwrap_or(0) == 0;
+            let empty = |r: usize| empty_is_null && n[r] == 0;
             match sum_kind(call) {
                 SumKind::Integer => {
                     let totals = read_wide_sums(states, i)?;
