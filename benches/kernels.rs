@@ -6,12 +6,12 @@
 //! `cargo bench --bench kernels` measures; `cargo test --benches` (and so
 //! `make test`) runs each benchmark once as a smoke test. The table is a
 //! db-benchmark-like one (id1: 100 strings, id3: N/10 strings, id4: 100
-//! integers, v1: 1..5, v3: float) of 1e6 rows with a fixed seed, cut into 8
+//! integers, v1: 1..5, v3: float, row: the row number) of 1e6 rows with a fixed seed, cut into 8
 //! partitions where a kernel works on partitions.
 
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
 use partita_common::{AggregateFunction, DataType, Semantics, SortKey};
-use partita_core::aggregate::{finalize, merge, partial, AggCall, AggSpec};
+use partita_core::aggregate::{finalize, merge, partial, partial_or_rows, AggCall, AggSpec};
 use partita_core::polars::{DataFrame, IntoColumn, NamedFrom, Series};
 use partita_core::sort::{merge_sorted, sort};
 
@@ -41,6 +41,7 @@ fn table(n: usize) -> DataFrame {
         Series::new("id4".into(), id4).into_column(),
         Series::new("v1".into(), v1).into_column(),
         Series::new("v3".into(), v3).into_column(),
+        Series::new("row".into(), (0..n as i64).collect::<Vec<_>>()).into_column(),
     ];
     DataFrame::new(n, cols).expect("columns of equal length")
 }
@@ -67,8 +68,53 @@ fn call(
     }
 }
 
+fn corr(x: &str, y: &str, input_type: DataType) -> AggCall {
+    AggCall {
+        func: AggregateFunction::Corr,
+        inputs: vec![x.to_string(), y.to_string()],
+        output: format!("corr_{x}_{y}"),
+        input_type,
+        output_type: DataType::Float64,
+    }
+}
+
+/// q10's shape: `sum(v3), count(*)` by a key that never repeats (`row`), so
+/// `partial_or_rows` emits one state per row and the merge passes them through.
+fn per_row_states(c: &mut Criterion) {
+    use AggregateFunction::*;
+    use DataType::*;
+    let sem = Semantics::spark();
+    let df = table(ROWS);
+    let spec = AggSpec {
+        keys: vec!["row".to_string()],
+        calls: vec![
+            call(Sum, "v3", Float64, Float64),
+            call(CountStar, "v1", Int64, Int64),
+        ],
+        drop_null_keys: false,
+    };
+    let mut g = c.benchmark_group("aggregate/sum_v3_count_by_row");
+    g.throughput(Throughput::Elements(ROWS as u64));
+    g.sample_size(10);
+    g.bench_function("partial_or_rows", |b| {
+        b.iter(|| partial_or_rows(&df, &spec, &sem).expect("partial"))
+    });
+    let states = partial_or_rows(&df, &spec, &sem).expect("partial");
+    g.bench_function("merge", |b| {
+        b.iter(|| merge(&states, &spec, &sem).expect("merge"))
+    });
+    let merged = merge(&states, &spec, &sem).expect("merge");
+    g.bench_function("finalize", |b| {
+        b.iter(|| finalize(&merged, &spec, &sem).expect("finalize"))
+    });
+    g.finish();
+}
+
 /// q1 (`sum(v1) by id1`: 100 string keys) and q3 (`sum(v1), mean(v3) by id3`:
-/// 1e5 string keys), and two integer keys with three aggregates (q5-like).
+/// 1e5 string keys), two keys with three aggregates (q5-like), the moments of
+/// q6 (`std(v3)` by 100 integer keys) and q9 (`corr(v1, id4)`, two integer
+/// columns, by 100 string keys), a correlation of a float column, and q10's
+/// float sum with one state per row (`per_row_states`).
 fn specs() -> Vec<(&'static str, AggSpec)> {
     use AggregateFunction::*;
     use DataType::*;
@@ -102,6 +148,21 @@ fn specs() -> Vec<(&'static str, AggSpec)> {
                     call(Max, "v3", Float64, Float64),
                 ],
             ),
+        ),
+        (
+            "std_v3_by_id4",
+            spec(
+                &["id4"],
+                vec![call(Std { ddof: 1 }, "v3", Float64, Float64)],
+            ),
+        ),
+        (
+            "corr_v1_id4_by_id1",
+            spec(&["id1"], vec![corr("v1", "id4", Int64)]),
+        ),
+        (
+            "corr_v3_v1_by_id1",
+            spec(&["id1"], vec![corr("v3", "v1", Float64)]),
         ),
     ]
 }
@@ -174,5 +235,5 @@ fn sorting(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(kernels, aggregation, sorting);
+criterion_group!(kernels, aggregation, per_row_states, sorting);
 criterion_main!(kernels);

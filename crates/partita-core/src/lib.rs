@@ -32,6 +32,7 @@
 pub mod aggregate;
 pub mod csv;
 pub mod display;
+mod exact;
 pub mod frame;
 pub mod groups;
 pub mod hash;
