@@ -1240,13 +1240,13 @@ mod tests {
             assert_eq!(double_to_bigint(Some(1.9), sem).unwrap(), Some(1));
             assert_eq!(double_to_bigint(Some(-1.9), sem).unwrap(), Some(-1));
             assert_eq!(
-                double_to_bigint(Some(-9.2233720368547758e18), sem).unwrap(),
+                double_to_bigint(Some(-9_223_372_036_854_775_808.0), sem).unwrap(),
                 Some(i64::MIN)
             );
         }
         // Spark compares with (double) Long.MAX_VALUE = 2^63: 2^63 saturates.
         assert_eq!(
-            double_to_bigint(Some(9.2233720368547758e18), &spark).unwrap(),
+            double_to_bigint(Some(9_223_372_036_854_775_808.0), &spark).unwrap(),
             Some(i64::MAX)
         );
         assert_eq!(
@@ -1264,7 +1264,7 @@ mod tests {
         assert_eq!(double_to_bigint(None, &spark).unwrap(), None);
         // numpy on x86: out of range gives the sentinel i64::MIN; missing values raise.
         assert_eq!(
-            double_to_bigint(Some(9.2233720368547758e18), &pandas).unwrap(),
+            double_to_bigint(Some(9_223_372_036_854_775_808.0), &pandas).unwrap(),
             Some(i64::MIN)
         );
         assert_eq!(

@@ -1105,11 +1105,11 @@ impl Planner<'_> {
         name: &str,
         e: &ast::Expr,
     ) -> Result<Option<bool>> {
-        let mut treatment = f.null_treatment.clone();
+        let mut treatment = f.null_treatment;
         if let ast::FunctionArguments::List(l) = &f.args {
             for c in &l.clauses {
                 if let ast::FunctionArgumentClause::IgnoreOrRespectNulls(t) = c {
-                    treatment = Some(t.clone());
+                    treatment = Some(*t);
                 }
             }
         }
