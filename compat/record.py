@@ -282,20 +282,16 @@ def rows_block(rows, indent):
 
 
 def expectation_text(e, indent):
+    """An expectation as case-file text: an error on one line, a result with one row
+    a line (`order_by` only where the expectation has one: CSV cases have none)."""
     if "error" in e:
         return dump({"error": e["error"]})
+    keys = [k for k in ("columns", "dtypes", "order_by") if k in e]
     if not e["rows"]:
-        return dump({"columns": e["columns"], "dtypes": e["dtypes"], "order_by": e["order_by"], "rows": []})
+        return dump({**{k: e[k] for k in keys}, "rows": []})
     pad = " " * (indent + 2)
-    return (
-        "{\n"
-        f'{pad}"columns": {dump(e["columns"])},\n'
-        f'{pad}"dtypes": {dump(e["dtypes"])},\n'
-        f'{pad}"order_by": {dump(e["order_by"])},\n'
-        f'{pad}"rows": {rows_block(e["rows"], indent + 2)}\n'
-        + " " * indent
-        + "}"
-    )
+    head = "".join(f'{pad}"{k}": {dump(e[k])},\n' for k in keys)
+    return "{\n" + head + f'{pad}"rows": {rows_block(e["rows"], indent + 2)}\n' + " " * indent + "}"
 
 
 def case_text(case):
@@ -342,6 +338,16 @@ def load_spec(path):
 
 
 # ---------------------------------------------------------------- recording
+
+
+def load_specs(paths, load):
+    """The specs of `paths` (sorted), read by `load`; ids must be unique."""
+    specs = [load(p) for p in sorted(paths)]
+    ids = [s["id"] for s in specs]
+    dup = sorted({i for i in ids if ids.count(i) > 1})
+    if dup:
+        raise SpecError(f"duplicate spec ids: {', '.join(dup)}")
+    return specs
 
 
 class Recorder:
@@ -490,11 +496,7 @@ def main(argv=None):
     ap.add_argument("--out", required=True, help="directory of the case files (tests/compat/cases)")
     args = ap.parse_args(argv)
 
-    specs = [load_spec(p) for p in sorted(args.specs)]
-    ids = [s["id"] for s in specs]
-    dup = sorted({i for i in ids if ids.count(i) > 1})
-    if dup:
-        raise SpecError(f"duplicate spec ids: {', '.join(dup)}")
+    specs = load_specs(args.specs, load_spec)
 
     recorder = Recorder()
     failures = 0

@@ -51,7 +51,16 @@ import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from record import Recorder, SpecError, dump, pandas_cell, spark_cell, spark_error_name  # noqa: E402
+from record import (  # noqa: E402
+    Recorder,
+    SpecError,
+    dump,
+    expectation_text,
+    load_specs,
+    pandas_cell,
+    spark_cell,
+    spark_error_name,
+)
 
 SPEC_KEYS = ("id", "about")
 
@@ -152,21 +161,6 @@ class CsvRecorder:
 # ---------------------------------------------------------------- case files
 
 
-def expectation_text(e, indent):
-    if "error" in e:
-        return dump({"error": e["error"]})
-    if not e["rows"]:
-        return dump({"columns": e["columns"], "dtypes": e["dtypes"], "rows": []})
-    pad = " " * (indent + 2)
-    body = ",\n".join(pad + "  " + dump(r) for r in e["rows"])
-    return (
-        "{\n"
-        f'{pad}"columns": {dump(e["columns"])},\n'
-        f'{pad}"dtypes": {dump(e["dtypes"])},\n'
-        f'{pad}"rows": [\n{body}\n{pad}]\n' + " " * indent + "}"
-    )
-
-
 def case_text(case):
     out = ["{"]
     out.append(f'  "id": {dump(case["id"])},')
@@ -195,11 +189,7 @@ def main(argv=None):
     ap.add_argument("--out", required=True, help="directory of the case files (tests/compat/csv)")
     args = ap.parse_args(argv)
 
-    specs = [load_spec(p) for p in sorted(args.specs)]
-    ids = [s["id"] for s in specs]
-    dup = sorted({i for i in ids if ids.count(i) > 1})
-    if dup:
-        raise SpecError(f"duplicate spec ids: {', '.join(dup)}")
+    specs = load_specs(args.specs, load_spec)
     os.makedirs(args.out, exist_ok=True)
 
     recorder = CsvRecorder()

@@ -258,3 +258,25 @@ fn issue_10_correlation_of_integers_is_exact_for_any_values() {
         assert_eq!(row(partitions), one, "{partitions}");
     }
 }
+
+#[test]
+fn sum_distinct_overflow_is_decided_on_the_exact_total_too() {
+    // In ascending order i64::MIN + -1 wraps, but the total (-2) fits.
+    for partitions in [1, 2, 3] {
+        let s = session(Semantics::spark(), 2, 1);
+        let mut ctx = partita::SqlContext::new(s.clone());
+        let t = s
+            .from_columns(
+                vec![Series::new("v".into(), [i64::MIN, -1, i64::MAX, -1])],
+                partitions,
+            )
+            .unwrap();
+        ctx.register("t", t);
+        let out = ctx
+            .sql("SELECT SUM(DISTINCT v) AS s FROM t")
+            .and_then(|f| f.collect())
+            .unwrap();
+        let v = value_at(out.column("s").unwrap().as_materialized_series(), 0).unwrap();
+        assert_eq!(v, ScalarValue::Int64(Some(-2)), "{partitions} partitions");
+    }
+}

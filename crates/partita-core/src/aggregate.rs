@@ -1461,11 +1461,12 @@ fn distinct_sum(values: &Series, groups: &Groups, mean: bool, sem: &Semantics) -
                 sums.push(None);
                 continue;
             }
-            let mut acc = 0i64;
-            for x in v {
-                acc = crate::scalar::add_i64(acc, x, sem)?;
+            // Exact, then overflow decided on the total, as for SUM.
+            let total: i128 = v.iter().map(|&x| x as i128).sum();
+            if total as i64 as i128 != total {
+                check_overflow(sem)?;
             }
-            sums.push(Some(acc));
+            sums.push(Some(total as i64));
         }
         return Ok(sums.into_iter().collect::<Int64Chunked>().into_series());
     }

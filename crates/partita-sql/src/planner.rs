@@ -570,18 +570,19 @@ impl Planner<'_> {
         // The select list, with `*` expanded.
         let mut items: Vec<(Item, Option<&ast::Expr>)> = vec![];
         for item in &select.projection {
-            match item {
-                ast::SelectItem::Wildcard(_) => {
-                    for f in plan.schema().fields() {
-                        items.push((
-                            Item {
-                                expr: col(f.name.clone()),
-                                name: f.name.clone(),
-                            },
-                            None,
-                        ));
-                    }
+            let every_column = |items: &mut Vec<(Item, Option<&ast::Expr>)>| {
+                for f in plan.schema().fields() {
+                    items.push((
+                        Item {
+                            expr: col(f.name.clone()),
+                            name: f.name.clone(),
+                        },
+                        None,
+                    ));
                 }
+            };
+            match item {
+                ast::SelectItem::Wildcard(_) => every_column(&mut items),
                 ast::SelectItem::QualifiedWildcard(kind, _) => {
                     let qualifier = match kind {
                         ast::SelectItemQualifiedWildcardKind::ObjectName(n) => object_name(n),
@@ -606,15 +607,7 @@ impl Planner<'_> {
                             item,
                         ));
                     }
-                    for f in plan.schema().fields() {
-                        items.push((
-                            Item {
-                                expr: col(f.name.clone()),
-                                name: f.name.clone(),
-                            },
-                            None,
-                        ));
-                    }
+                    every_column(&mut items);
                 }
                 ast::SelectItem::UnnamedExpr(e) => {
                     let expr = self.expr(e)?;
