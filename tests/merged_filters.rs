@@ -75,7 +75,8 @@ fn a_boolean_with_missing_values_as_the_whole_filter_raises_under_pandas() {
 
 #[test]
 fn inside_a_conjunction_a_missing_boolean_counts_as_false_under_pandas() {
-    // pandas: df[(df.x > 1) & df.b] takes a missing b as false.
+    // pandas: df[(df.x > 1) & df.b] takes a missing b as false (recorded:
+    // filter-and-nullable-bool).
     for partitions in [1, 2, 3] {
         let out = table(Semantics::pandas(), partitions)
             .filter(col("x").gt(1).and(col("b")))
