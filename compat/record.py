@@ -14,6 +14,13 @@ the result). The recorder
   Python lists (None for missing, float('nan') for NaN, dtypes inferred), and a Spark
   DataFrame per table with an explicit schema (bigint / double / string / boolean,
   NaN and NULL kept apart), also registered as a temp view of the same name;
+  columns of the other types get explicit dtypes on both sides (pandas_column,
+  spark_type): i8..u64 are numpy int8..uint64 (no nulls allowed: a numpy integer
+  has no missing value) and tinyint / smallint / int / smallint (u8) / int (u16) /
+  bigint (u32) / decimal(20,0) (u64), as Spark reads Parquet's types; f32 is
+  float32 / float; date is an object column of datetime.date (None for null, as
+  pd.read_parquet gives a Parquet date32) / date; timestamp is datetime64[us] /
+  timestamp; timestamp[ZONE] is datetime64[us, ZONE] / timestamp, the same instant;
 - evaluates the `pandas` code with every table bound by name plus `pd` and `np`,
   and the `pyspark` code with every table bound by name plus `F` and `spark`
   (an expression, or statements that assign `result`);
@@ -32,23 +39,56 @@ under pandas `str(series.dtype)` of each result column (`int64`, `float64`,
 `str`, `bool`, `object`, ...), under Spark `field.dataType.simpleString()` of
 each field of the result schema (`bigint`, `double`, `string`, `boolean`, ...).
 
-Values: under pandas a missing value (None, NaN, NA) is written null; under Spark
-null is null and a float NaN is "NaN". Infinities are "inf" / "-inf" under both.
+Values: under pandas a missing value (None, NaN, NA, NaT) is written null; under
+Spark null is null and a float NaN is "NaN". Infinities are "inf" / "-inf" under
+both; a float32 is written as float(v), the f64 value of the f32. A timestamp (a
+pandas Timestamp or a Python datetime) is written str(v), e.g. "2024-01-31 05:06:07",
+"2024-01-31 05:06:07.123456", "2024-01-31 05:00:00+00:00" (a zoned pandas value); a
+date "YYYY-MM-DD"; a duration (a pandas Timedelta, or the datetime.timedelta of a
+Spark `interval day to second`) its exact number of microseconds, an integer; a
+Spark decimal the string str(d) of its exact text, e.g. "18446744073709551615".
 Spark rows whose order is not part of the result (order_by empty, or rows within a
 run of equal order_by values) are sorted (null first, NaN above numbers) so that
 re-recording gives byte-identical files; pandas rows keep the order pandas gave.
 
-The Spark session (local[2], default configuration) and its JVM are stopped when
-the script ends, also on errors.
+Time zone: the recorder runs in UTC whatever the machine's zone. It sets TZ=UTC in
+its own process (time.tzset(), before pandas and pyspark are imported, so the Spark
+JVM it starts inherits it) and the Spark session time zone
+(spark.sql.session.timeZone) to UTC. So a naive `timestamp` cell is the instant of
+that wall time in UTC, Spark shows every TIMESTAMP value (and computes HOUR,
+DATE_FORMAT, CAST to DATE or STRING, ...) in UTC, and a zoned pandas column shows
+local time in its own zone.
+
+The Spark session (local[2], default configuration apart from the session time zone
+and the UI settings) and its JVM are stopped when the script ends, also on errors.
 """
 
 import argparse
+import datetime
+import decimal
 import json
 import math
 import os
+import re
 import sys
+import time
+import zoneinfo
 
-TYPES = ("bool", "i64", "f64", "str")
+TYPES = ("bool", "i64", "f64", "str")  # pandas infers their dtypes from plain lists
+INT_RANGES = {
+    "i8": (-(2**7), 2**7 - 1),
+    "i16": (-(2**15), 2**15 - 1),
+    "i32": (-(2**31), 2**31 - 1),
+    "u8": (0, 2**8 - 1),
+    "u16": (0, 2**16 - 1),
+    "u32": (0, 2**32 - 1),
+    "u64": (0, 2**64 - 1),
+}
+EXPLICIT_TYPES = tuple(INT_RANGES) + ("f32", "date", "timestamp")  # and timestamp[ZONE]: explicit dtypes
+ZONED = re.compile(r"timestamp\[([^\[\]]+)\]")  # timestamp[UTC], timestamp[America/New_York]
+DATE_TEXT = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
+TIMESTAMP_TEXT = re.compile(r"(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,6}))?")
+OFFSET_TEXT = re.compile(r"([+-])(\d{2}):(\d{2})")
 SPEC_KEYS = ("id", "about", "tables", "sql", "pandas", "pyspark", "order_by")
 
 
@@ -60,21 +100,30 @@ class SpecError(Exception):
 
 
 def input_value(v, typ, where):
-    """A JSON cell of a case table as the Python value both engines get."""
+    """A JSON cell of a case table as the Python value both engines get (an int for
+    the integer types, a float for f32/f64, a datetime.date for date, a naive
+    datetime.datetime for timestamp, an aware one for timestamp[ZONE])."""
     if v is None:
         return None
-    if typ == "f64":
+    if typ in ("f64", "f32"):
         if isinstance(v, str):
             special = {"NaN": float("nan"), "inf": float("inf"), "-inf": float("-inf")}
             if v not in special:
-                raise SpecError(f"{where}: f64 cell {v!r} is not a number, NaN, inf or -inf")
+                raise SpecError(f"{where}: {typ} cell {v!r} is not a number, NaN, inf or -inf")
             return special[v]
         if isinstance(v, bool) or not isinstance(v, (int, float)):
-            raise SpecError(f"{where}: f64 cell {v!r} is not a number")
+            raise SpecError(f"{where}: {typ} cell {v!r} is not a number")
         return float(v)
     if typ == "i64":
         if isinstance(v, bool) or not isinstance(v, int):
             raise SpecError(f"{where}: i64 cell {v!r} is not an integer")
+        return v
+    if typ in INT_RANGES:
+        lo, hi = INT_RANGES[typ]
+        if isinstance(v, bool) or not isinstance(v, int):
+            raise SpecError(f"{where}: {typ} cell {v!r} is not an integer")
+        if not lo <= v <= hi:
+            raise SpecError(f"{where}: {typ} cell {v} is outside {lo}..{hi}")
         return v
     if typ == "str":
         if not isinstance(v, str):
@@ -84,7 +133,53 @@ def input_value(v, typ, where):
         if not isinstance(v, bool):
             raise SpecError(f"{where}: bool cell {v!r} is not a boolean")
         return v
+    if typ == "date":
+        m = DATE_TEXT.fullmatch(v) if isinstance(v, str) else None
+        if m is None:
+            raise SpecError(f"{where}: date cell {v!r} is not a string YYYY-MM-DD")
+        try:
+            return datetime.date(*(int(g) for g in m.groups()))
+        except ValueError as e:
+            raise SpecError(f"{where}: date cell {v!r} is not a valid date ({e})")
+    if typ == "timestamp" or ZONED.fullmatch(typ):
+        zoned = typ != "timestamp"
+        text = v if isinstance(v, str) else None
+        offset = None
+        if text is not None and zoned:
+            offset = OFFSET_TEXT.fullmatch(text[-6:])
+            text = text[:-6] if offset else None
+        m = TIMESTAMP_TEXT.fullmatch(text) if text is not None else None
+        if m is None:
+            shape = "YYYY-MM-DD HH:MM:SS[.ffffff]" + (
+                "+HH:MM (an explicit UTC offset)" if zoned else " (a naive wall time: no UTC offset)"
+            )
+            raise SpecError(f"{where}: {typ} cell {v!r} is not a string {shape}")
+        y, mo, d, h, mi, sec, frac = m.groups()
+        tz = None
+        if zoned:
+            sign, oh, om = offset.groups()
+            delta = datetime.timedelta(hours=int(oh), minutes=int(om))
+            tz = datetime.timezone(-delta if sign == "-" else delta)
+        try:
+            return datetime.datetime(
+                int(y), int(mo), int(d), int(h), int(mi), int(sec), int((frac or "").ljust(6, "0")), tzinfo=tz
+            )
+        except ValueError as e:
+            raise SpecError(f"{where}: {typ} cell {v!r} is not a valid time ({e})")
     raise SpecError(f"{where}: unknown type {typ!r}")
+
+
+def check_type(name, typ):
+    """Refuses a column type the case format does not have (and an unknown zone)."""
+    if typ in TYPES or typ in EXPLICIT_TYPES:
+        return
+    m = ZONED.fullmatch(typ)
+    if m is None:
+        raise SpecError(f"table {name}: unknown column type {typ!r}")
+    try:
+        zoneinfo.ZoneInfo(m.group(1))
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise SpecError(f"table {name}: column type {typ!r} names no IANA time zone")
 
 
 def table_columns(name, table):
@@ -93,8 +188,7 @@ def table_columns(name, table):
     names = [c["name"] for c in cols]
     types = [c["type"] for c in cols]
     for t in types:
-        if t not in TYPES:
-            raise SpecError(f"table {name}: unknown column type {t!r}")
+        check_type(name, t)
     values = [[] for _ in cols]
     for i, row in enumerate(table["rows"]):
         if len(row) != len(cols):
@@ -104,15 +198,73 @@ def table_columns(name, table):
     return names, types, values
 
 
+def pandas_column(pd, typ, vals, where):
+    """A pandas column of one of the types after the first four (those are built from
+    plain lists with inferred dtypes, as they always were): numpy int8..uint64 and
+    float32; an object column of datetime.date (None for null), what pd.read_parquet
+    gives for a Parquet date32 column; datetime64[us] (NaT for null); and for
+    timestamp[ZONE] datetime64[us, ZONE], each instant converted to ZONE."""
+    if typ in INT_RANGES:
+        if any(v is None for v in vals):
+            raise SpecError(
+                f"{where}: a {typ} column cannot hold null in pandas (a numpy "
+                f"{np_int_name(typ)} has no missing value; pandas would make the column float64): "
+                "leave nulls out of small-integer columns"
+            )
+        return pd.Series(vals, dtype=np_int_name(typ))
+    if typ == "f32":
+        return pd.Series(vals, dtype="float32")
+    if typ == "date":
+        return pd.Series(vals, dtype=object)
+    if typ == "timestamp":
+        return pd.Series(vals, dtype="datetime64[us]")
+    zone = ZONED.fullmatch(typ).group(1)
+    instants = pd.to_datetime(pd.Series(vals, dtype=object), utc=True)
+    return instants.dt.tz_convert(zone).dt.as_unit("us")
+
+
+def np_int_name(typ):
+    return {"i": "int", "u": "uint"}[typ[0]] + typ[1:]
+
+
 def pandas_table(pd, name, table):
-    names, _, values = table_columns(name, table)
-    return pd.DataFrame({n: vals for n, vals in zip(names, values)})
+    names, types, values = table_columns(name, table)
+    cols = {}
+    for n, t, vals in zip(names, types, values):
+        cols[n] = vals if t in TYPES else pandas_column(pd, t, vals, f"table {name}, column {n}")
+    return pd.DataFrame(cols)
+
+
+def spark_type(T, typ):
+    """The Spark type of a column type: the unsigned ones as Spark reads Parquet
+    uint8/16/32/64 (smallint, int, bigint, decimal(20,0)); every timestamp type as
+    TIMESTAMP (with local time zone), which holds an instant."""
+    simple = {
+        "bool": T.BooleanType(),
+        "i64": T.LongType(),
+        "f64": T.DoubleType(),
+        "str": T.StringType(),
+        "i8": T.ByteType(),
+        "i16": T.ShortType(),
+        "i32": T.IntegerType(),
+        "u8": T.ShortType(),
+        "u16": T.IntegerType(),
+        "u32": T.LongType(),
+        "u64": T.DecimalType(20, 0),
+        "f32": T.FloatType(),
+        "date": T.DateType(),
+        "timestamp": T.TimestampType(),
+    }
+    return simple[typ] if typ in simple else T.TimestampType()
 
 
 def spark_table(spark, T, name, table):
     names, types, values = table_columns(name, table)
-    spark_type = {"bool": T.BooleanType(), "i64": T.LongType(), "f64": T.DoubleType(), "str": T.StringType()}
-    schema = T.StructType([T.StructField(n, spark_type[t], True) for n, t in zip(names, types)])
+    schema = T.StructType([T.StructField(n, spark_type(T, t), True) for n, t in zip(names, types)])
+    values = [
+        [None if v is None else decimal.Decimal(v) for v in col] if t == "u64" else col
+        for t, col in zip(types, values)
+    ]
     rows = [tuple(col[i] for col in values) for i in range(len(table["rows"]))]
     df = spark.createDataFrame(rows, schema=schema)
     df.createOrReplaceTempView(name)
@@ -157,21 +309,48 @@ def pandas_cell(v, pd, np):
         return float_out(float(v), None)
     if isinstance(v, str):
         return v
+    if isinstance(v, np.datetime64):
+        return None if np.isnat(v) else str(pd.Timestamp(v))
+    if isinstance(v, np.timedelta64):
+        return None if np.isnat(v) else duration_micros(pd.Timedelta(v))
+    if isinstance(v, (datetime.date, datetime.timedelta)):
+        return time_cell(v)
     raise SpecError(f"pandas result cell {v!r} of type {type(v).__name__} has no JSON form")
 
 
+def time_cell(v):
+    """A date, time or duration cell as JSON: a datetime (a pandas Timestamp is one)
+    as str(v), e.g. "2024-01-31 05:06:07.123456" or "2024-01-31 05:00:00+00:00"; a
+    date as "YYYY-MM-DD"; a duration as its exact number of microseconds."""
+    if isinstance(v, datetime.datetime):
+        return str(v)
+    if isinstance(v, datetime.date):
+        return v.isoformat()
+    return duration_micros(v)
+
+
+def duration_micros(v):
+    """The exact number of microseconds of a datetime.timedelta or a pandas Timedelta
+    (a timedelta that may also hold nanoseconds: refused unless they are zero)."""
+    if getattr(v, "nanoseconds", 0):
+        raise SpecError(f"the duration {v!r} is not a whole number of microseconds")
+    return (v.days * 86400 + v.seconds) * 1_000_000 + v.microseconds
+
+
 def spark_cell(v):
-    """A Spark result cell as JSON: null is null, NaN is "NaN"."""
+    """A Spark result cell as JSON: null is null, NaN is "NaN"; a date, timestamp or
+    interval as time_cell writes it; a decimal as the string of its exact text."""
     if v is None or isinstance(v, (bool, str)):
         return v
     if isinstance(v, int):
         return v
     if isinstance(v, float):
         return float_out(v, "NaN")
-    raise SpecError(
-        f"Spark result cell {v!r} of type {type(v).__name__} has no JSON form "
-        "(cast decimals to double in the spec)"
-    )
+    if isinstance(v, (datetime.date, datetime.timedelta)):
+        return time_cell(v)
+    if isinstance(v, decimal.Decimal):
+        return str(v)
+    raise SpecError(f"Spark result cell {v!r} of type {type(v).__name__} has no JSON form")
 
 
 def sort_key(row):
@@ -350,8 +529,18 @@ def load_specs(paths, load):
     return specs
 
 
+def pin_time_zone():
+    """Runs this process in UTC, so that nothing recorded depends on the machine's
+    zone: PySpark turns a naive datetime into an instant, and an instant back into a
+    naive datetime, in the process's local zone, and the Spark JVM (started later
+    from this process) inherits TZ as its default zone."""
+    os.environ["TZ"] = "UTC"
+    time.tzset()
+
+
 class Recorder:
     def __init__(self):
+        pin_time_zone()  # before pandas, pyspark and the JVM start
         import numpy as np
         import pandas as pd
         from pyspark.sql import SparkSession
@@ -364,6 +553,7 @@ class Recorder:
             .appName("partita-compat-record")
             .config("spark.ui.enabled", "false")
             .config("spark.ui.showConsoleProgress", "false")
+            .config("spark.sql.session.timeZone", "UTC")
             .getOrCreate()
         )
         self.spark.sparkContext.setLogLevel("ERROR")

@@ -20,8 +20,9 @@ The recorder writes the text (UTF-8) to a temporary file `<id>.csv` and reads it
 with
 
 - pandas: `pd.read_csv(path)`
-- Spark:  `spark.read.csv(path, header=True, inferSchema=True)` (a local[2] session
-  with default configuration, as compat/record.py uses)
+- Spark:  `spark.read.csv(path, header=True, inferSchema=True)` (the local[2] session
+  of compat/record.py: default configuration apart from the session time zone,
+  UTC, and the UI settings)
 
 and writes tests/compat/csv/<id>.json:
 

@@ -37,14 +37,15 @@ pub use session::Session;
 pub use sql::{SqlContext, SqlOutput};
 
 pub use partita_common::{
-    CaseMapping, CsvNulls, DataType, DefaultNullOrder, DivisionByZero, EmptySum, Error, Field,
-    FirstLastNulls, GroupOrder, IdentifierCase, IntWithNulls, IntegerDivision, IntegerOverflow,
-    Logic, NanSemantics, NullGroupKeys, NullPlacement, Reference, Result, Rounding, ScalarValue,
-    Schema, Semantics, SessionConfig, TextFormat,
+    temporal, CaseMapping, CsvNulls, DataType, DatePart, DayOfWeek, DefaultNullOrder,
+    DivisionByZero, EmptySum, Error, Field, FirstLastNulls, GroupOrder, IdentifierCase,
+    IntWithNulls, IntegerDivision, IntegerOverflow, Logic, NanSemantics, NullGroupKeys,
+    NullPlacement, NumericPromotion, Reference, Result, Rounding, ScalarValue, Schema, Semantics,
+    SessionConfig, TextFormat, TimeUnit, TimeZone, TimeZones,
 };
 pub use partita_core::display::{format_table, format_value};
-pub use partita_core::frame::scalar_at as value_at;
-pub use partita_core::polars::{DataFrame, PlDataType, Series};
+pub use partita_core::frame::{scalar_at as value_at, to_polars_type};
+pub use partita_core::polars::{DataFrame, PlDataType, PlTimeUnit, Series};
 pub use partita_exec::{
     CsvOptions, ParquetOptions, ParquetSource, Progress, RunOptions, Sink, TaskGraph,
 };

@@ -11,6 +11,9 @@ use crate::frame::Frame;
 use crate::session::Session;
 
 /// What one SQL statement produced.
+// One value per statement: its size does not matter, and a box would only make
+// every `match` on it longer.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum SqlOutput {
     /// A query, ready to collect.

@@ -101,6 +101,99 @@ pub enum ScalarFunction {
     Power,
     /// `-x`.
     Negate,
+    /// A field of a date or timestamp: `YEAR(ts)`, `EXTRACT(MONTH FROM ts)`, ...
+    DatePart(DatePart),
+    /// `DATE_TRUNC('unit', ts)`: a timestamp truncated to the unit (a text literal).
+    DateTrunc,
+    /// `TO_DATE(s [, format])` / `CAST(s AS DATE)` with a pattern.
+    ToDate,
+    /// `TO_TIMESTAMP(s [, format])`.
+    ToTimestamp,
+    /// `DATE_FORMAT(ts, format)`: text in a Java (Spark) date pattern.
+    DateFormat,
+    /// `MAKE_DATE(year, month, day)`.
+    MakeDate,
+    /// `DATE_ADD(d, n)`: n days later.
+    DateAdd,
+    /// `DATE_SUB(d, n)`: n days earlier.
+    DateSub,
+    /// `ADD_MONTHS(d, n)`, clamped to the end of a shorter month.
+    AddMonths,
+    /// `DATEDIFF(end, start)`: days from start to end.
+    DateDiff,
+    /// `CURRENT_DATE()`.
+    CurrentDate,
+    /// `CURRENT_TIMESTAMP()`.
+    CurrentTimestamp,
+}
+
+/// A field `DatePart` extracts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum DatePart {
+    /// The year.
+    Year,
+    /// 1 to 4.
+    Quarter,
+    /// 1 to 12.
+    Month,
+    /// Day of the month.
+    Day,
+    /// 0 to 23.
+    Hour,
+    /// 0 to 59.
+    Minute,
+    /// Whole seconds, 0 to 59.
+    Second,
+    /// Day of the week, numbered as the semantics says (`day_of_week`).
+    DayOfWeek,
+    /// 0 = Monday .. 6 = Sunday (Spark's `weekday`, pandas' `dayofweek`).
+    WeekDay,
+    /// 1 to 366.
+    DayOfYear,
+    /// ISO 8601 week of the year.
+    WeekOfYear,
+}
+
+impl DatePart {
+    /// The SQL function name.
+    pub fn name(self) -> &'static str {
+        match self {
+            DatePart::Year => "year",
+            DatePart::Quarter => "quarter",
+            DatePart::Month => "month",
+            DatePart::Day => "day",
+            DatePart::Hour => "hour",
+            DatePart::Minute => "minute",
+            DatePart::Second => "second",
+            DatePart::DayOfWeek => "dayofweek",
+            DatePart::WeekDay => "weekday",
+            DatePart::DayOfYear => "dayofyear",
+            DatePart::WeekOfYear => "weekofyear",
+        }
+    }
+
+    /// The part named as SQL's functions and `EXTRACT` name it.
+    pub fn parse(name: &str) -> Option<DatePart> {
+        Some(match name.to_ascii_lowercase().as_str() {
+            "year" | "years" | "yr" | "y" => DatePart::Year,
+            "quarter" | "qtr" => DatePart::Quarter,
+            "month" | "months" | "mon" => DatePart::Month,
+            "day" | "days" | "dayofmonth" | "d" => DatePart::Day,
+            "hour" | "hours" | "h" => DatePart::Hour,
+            "minute" | "minutes" | "min" | "m" => DatePart::Minute,
+            "second" | "seconds" | "sec" | "s" => DatePart::Second,
+            "dayofweek" | "dow" => DatePart::DayOfWeek,
+            "weekday" => DatePart::WeekDay,
+            "dayofyear" | "doy" => DatePart::DayOfYear,
+            "weekofyear" | "week" | "weeks" | "w" => DatePart::WeekOfYear,
+            _ => return None,
+        })
+    }
+
+    /// True for the parts of a time of day (which a date does not have).
+    pub fn is_time(self) -> bool {
+        matches!(self, DatePart::Hour | DatePart::Minute | DatePart::Second)
+    }
 }
 
 impl fmt::Display for ScalarFunction {
@@ -115,6 +208,18 @@ impl fmt::Display for ScalarFunction {
             Length => "length",
             Power => "power",
             Negate => "negate",
+            DatePart(p) => p.name(),
+            DateTrunc => "date_trunc",
+            ToDate => "to_date",
+            ToTimestamp => "to_timestamp",
+            DateFormat => "date_format",
+            MakeDate => "make_date",
+            DateAdd => "date_add",
+            DateSub => "date_sub",
+            AddMonths => "add_months",
+            DateDiff => "datediff",
+            CurrentDate => "current_date",
+            CurrentTimestamp => "current_timestamp",
         })
     }
 }

@@ -25,14 +25,18 @@ mod config;
 mod error;
 mod functions;
 mod semantics;
+pub mod temporal;
 mod types;
 
 pub use config::SessionConfig;
 pub use error::{nearest_name, Error, Reference, Result, Span};
-pub use functions::{AggregateFunction, BinaryOperator, NullPlacement, ScalarFunction, SortKey};
-pub use semantics::{
-    CaseMapping, CsvNulls, DefaultNullOrder, DivisionByZero, EmptySum, FirstLastNulls, GroupOrder,
-    IdentifierCase, IntWithNulls, IntegerDivision, IntegerOverflow, Logic, NanSemantics,
-    NullGroupKeys, Rounding, Semantics, TextFormat, SWITCH_NAMES,
+pub use functions::{
+    AggregateFunction, BinaryOperator, DatePart, NullPlacement, ScalarFunction, SortKey,
 };
-pub use types::{DataType, Field, ScalarValue, Schema, SchemaRef};
+pub use semantics::{
+    CaseMapping, CsvNulls, DayOfWeek, DefaultNullOrder, DivisionByZero, EmptySum, FirstLastNulls,
+    GroupOrder, IdentifierCase, IntWithNulls, IntegerDivision, IntegerOverflow, Logic,
+    NanSemantics, NullGroupKeys, NumericPromotion, Rounding, Semantics, TextFormat, TimeZones,
+    SWITCH_NAMES,
+};
+pub use types::{intern, DataType, Field, ScalarValue, Schema, SchemaRef, TimeUnit, TimeZone};

@@ -167,6 +167,39 @@ pub enum CsvNulls {
     Empty,
 }
 
+/// How `DAYOFWEEK` numbers the days.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum DayOfWeek {
+    /// pandas (`dt.dayofweek`): 0 = Monday .. 6 = Sunday.
+    Monday0,
+    /// Spark (`dayofweek`): 1 = Sunday .. 7 = Saturday.
+    Sunday1,
+}
+
+/// Which time zone a time stamp with a zone is seen in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum TimeZones {
+    /// pandas: each column keeps its own zone (`datetime64[us, America/New_York]`):
+    /// fields, dates and text are in that zone, and text shows the offset.
+    PerColumn,
+    /// Spark: a `TIMESTAMP` is an instant seen in the session time zone (UTC here):
+    /// fields, dates and text are in UTC, and text has no offset.
+    Session,
+}
+
+/// How the types of arithmetic on numbers of different widths are chosen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum NumericPromotion {
+    /// pandas (NumPy 2): a literal takes the other operand's type (`int8 + 1` is
+    /// int8 and wraps), and two columns promote by NumPy's table (`uint8 + int8` is
+    /// int16, `float32 + int64` float64).
+    Numpy,
+    /// Spark: an integer literal is an `INT` (a `BIGINT` when it does not fit),
+    /// a decimal literal a double, and operands widen to the wider type; any
+    /// float operand but two `FLOAT`s makes a `DOUBLE`.
+    Sql,
+}
+
 /// Every switch where pandas and Spark differ. Plain data: copy it, compare it, set
 /// one field. See `docs/semantics.md` for each switch with an example.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -203,6 +236,12 @@ pub struct Semantics {
     pub text_format: TextFormat,
     /// CSV texts read as missing by default.
     pub csv_nulls: CsvNulls,
+    /// How DAYOFWEEK numbers the days.
+    pub day_of_week: DayOfWeek,
+    /// The zone a zoned time stamp is seen in.
+    pub time_zones: TimeZones,
+    /// Result types of arithmetic on numbers of different widths.
+    pub numeric_promotion: NumericPromotion,
 }
 
 /// The switch names accepted by [`Semantics::set`], in documentation order.
@@ -223,6 +262,9 @@ pub const SWITCH_NAMES: &[&str] = &[
     "first_last_nulls",
     "text_format",
     "csv_nulls",
+    "day_of_week",
+    "time_zones",
+    "numeric_promotion",
 ];
 
 impl Semantics {
@@ -245,6 +287,9 @@ impl Semantics {
             first_last_nulls: FirstLastNulls::Skip,
             text_format: TextFormat::Python,
             csv_nulls: CsvNulls::NaValues,
+            day_of_week: DayOfWeek::Monday0,
+            time_zones: TimeZones::PerColumn,
+            numeric_promotion: NumericPromotion::Numpy,
         }
     }
 
@@ -267,6 +312,9 @@ impl Semantics {
             first_last_nulls: FirstLastNulls::Keep,
             text_format: TextFormat::Java,
             csv_nulls: CsvNulls::Empty,
+            day_of_week: DayOfWeek::Sunday1,
+            time_zones: TimeZones::Session,
+            numeric_promotion: NumericPromotion::Sql,
         }
     }
 
@@ -367,6 +415,15 @@ impl Semantics {
             "csv_nulls" => {
                 pick!(csv_nulls, "na_values" => CsvNulls::NaValues, "empty" => CsvNulls::Empty)
             }
+            "day_of_week" => {
+                pick!(day_of_week, "monday0" => DayOfWeek::Monday0, "sunday1" => DayOfWeek::Sunday1)
+            }
+            "time_zones" => {
+                pick!(time_zones, "per_column" => TimeZones::PerColumn, "session" => TimeZones::Session)
+            }
+            "numeric_promotion" => {
+                pick!(numeric_promotion, "numpy" => NumericPromotion::Numpy, "sql" => NumericPromotion::Sql)
+            }
             other => {
                 return Err(Error::plan(format!(
                     "unknown semantics switch '{other}'{}; switches: {}",
@@ -437,6 +494,12 @@ impl Semantics {
             ),
             ("text_format", snake(format!("{:?}", self.text_format))),
             ("csv_nulls", snake(format!("{:?}", self.csv_nulls))),
+            ("day_of_week", snake(format!("{:?}", self.day_of_week))),
+            ("time_zones", snake(format!("{:?}", self.time_zones))),
+            (
+                "numeric_promotion",
+                snake(format!("{:?}", self.numeric_promotion)),
+            ),
         ]
     }
 }

@@ -6,48 +6,261 @@ use std::sync::Arc;
 use crate::error::{Error, Result};
 use crate::semantics::{IdentifierCase, Semantics};
 
+/// The resolution of a timestamp or a duration.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum TimeUnit {
+    /// Milliseconds.
+    Millisecond,
+    /// Microseconds (Spark's, and pandas' when it parses text).
+    Microsecond,
+    /// Nanoseconds (pandas' `datetime64[ns]`).
+    Nanosecond,
+}
+
+impl TimeUnit {
+    /// Ticks of this unit in one second.
+    pub fn per_second(self) -> i64 {
+        match self {
+            TimeUnit::Millisecond => 1_000,
+            TimeUnit::Microsecond => 1_000_000,
+            TimeUnit::Nanosecond => 1_000_000_000,
+        }
+    }
+
+    /// The unit's short name (`ms`, `us`, `ns`), as pandas writes it.
+    pub fn short(self) -> &'static str {
+        match self {
+            TimeUnit::Millisecond => "ms",
+            TimeUnit::Microsecond => "us",
+            TimeUnit::Nanosecond => "ns",
+        }
+    }
+}
+
+/// A process-wide copy of a short name (a time zone, a type name), stored once per
+/// distinct text, so that types holding it stay `Copy`.
+pub fn intern(name: &str) -> &'static str {
+    use std::collections::HashSet;
+    use std::sync::{Mutex, OnceLock};
+    static NAMES: OnceLock<Mutex<HashSet<&'static str>>> = OnceLock::new();
+    let mut names = NAMES
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(|e| e.into_inner());
+    if let Some(n) = names.get(name) {
+        return n;
+    }
+    let leaked: &'static str = Box::leak(name.to_string().into_boxed_str());
+    names.insert(leaked);
+    leaked
+}
+
+/// The name of a time zone (`UTC`, `America/New_York`, `+02:00`), interned so that
+/// types stay `Copy`: each distinct name is stored once for the life of the process.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct TimeZone(&'static str);
+
+impl TimeZone {
+    /// The zone of a name (interned).
+    pub fn new(name: &str) -> Self {
+        TimeZone(intern(name))
+    }
+
+    /// The zone's name.
+    pub fn name(self) -> &'static str {
+        self.0
+    }
+}
+
+impl fmt::Debug for TimeZone {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:?}", self.0)
+    }
+}
+
 /// The logical type of a column.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum DataType {
     /// true / false.
     Boolean,
+    /// 8-bit signed integer (pandas int8, Spark tinyint).
+    Int8,
+    /// 16-bit signed integer (pandas int16, Spark smallint).
+    Int16,
+    /// 32-bit signed integer (pandas int32, Spark int).
+    Int32,
     /// 64-bit signed integer (pandas int64, Spark bigint).
     Int64,
+    /// 8-bit unsigned integer (pandas uint8).
+    UInt8,
+    /// 16-bit unsigned integer (pandas uint16).
+    UInt16,
+    /// 32-bit unsigned integer (pandas uint32).
+    UInt32,
+    /// 64-bit unsigned integer (pandas uint64).
+    UInt64,
+    /// 32-bit IEEE float (pandas float32, Spark float).
+    Float32,
     /// 64-bit IEEE float (pandas float64, Spark double).
     Float64,
     /// UTF-8 text (pandas str, Spark string).
     Utf8,
+    /// A calendar date, as days since 1970-01-01 (Spark date; pandas holds
+    /// `datetime.date` objects).
+    Date,
+    /// A point in time, as ticks of a unit since 1970-01-01 00:00 UTC; without a
+    /// zone it is a wall-clock time (pandas `datetime64[unit]`, Spark `timestamp_ntz`),
+    /// with one an instant shown in that zone (pandas `datetime64[unit, zone]`).
+    Timestamp(TimeUnit, Option<TimeZone>),
+    /// A length of time in ticks of a unit (pandas `timedelta64`, Spark
+    /// `interval day to second`).
+    Duration(TimeUnit),
     /// The type of an untyped NULL literal; casts to any type.
     Null,
+    /// A column type Partita does not handle yet (named as its reader named it): a
+    /// query that uses such a column is an error naming it; other queries run.
+    Unsupported(&'static str),
 }
 
 impl DataType {
-    /// True for Int64 and Float64.
+    /// True for the integer and float types.
     pub fn is_numeric(&self) -> bool {
-        matches!(self, DataType::Int64 | DataType::Float64)
+        self.is_integer() || self.is_float()
     }
 
-    /// Parses a type name as written in SQL or a case file (`i64`, `bigint`, `double`, ...).
+    /// True for the signed and unsigned integer types.
+    pub fn is_integer(&self) -> bool {
+        use DataType::*;
+        matches!(
+            self,
+            Int8 | Int16 | Int32 | Int64 | UInt8 | UInt16 | UInt32 | UInt64
+        )
+    }
+
+    /// True for the unsigned integer types.
+    pub fn is_unsigned(&self) -> bool {
+        matches!(
+            self,
+            DataType::UInt8 | DataType::UInt16 | DataType::UInt32 | DataType::UInt64
+        )
+    }
+
+    /// True for Float32 and Float64.
+    pub fn is_float(&self) -> bool {
+        matches!(self, DataType::Float32 | DataType::Float64)
+    }
+
+    /// True for dates and timestamps.
+    pub fn is_temporal(&self) -> bool {
+        matches!(self, DataType::Date | DataType::Timestamp(..))
+    }
+
+    /// The width in bits of an integer or float type.
+    pub fn bits(&self) -> Option<u32> {
+        use DataType::*;
+        Some(match self {
+            Int8 | UInt8 => 8,
+            Int16 | UInt16 => 16,
+            Int32 | UInt32 | Float32 => 32,
+            Int64 | UInt64 | Float64 => 64,
+            _ => return None,
+        })
+    }
+
+    /// The range of an integer type, as `i128` bounds.
+    pub fn integer_range(&self) -> Option<(i128, i128)> {
+        use DataType::*;
+        Some(match self {
+            Int8 => (i8::MIN as i128, i8::MAX as i128),
+            Int16 => (i16::MIN as i128, i16::MAX as i128),
+            Int32 => (i32::MIN as i128, i32::MAX as i128),
+            Int64 => (i64::MIN as i128, i64::MAX as i128),
+            UInt8 => (0, u8::MAX as i128),
+            UInt16 => (0, u16::MAX as i128),
+            UInt32 => (0, u32::MAX as i128),
+            UInt64 => (0, u64::MAX as i128),
+            _ => return None,
+        })
+    }
+
+    /// The signed integer type of `bits` bits.
+    pub fn signed_of_bits(bits: u32) -> DataType {
+        match bits {
+            8 => DataType::Int8,
+            16 => DataType::Int16,
+            32 => DataType::Int32,
+            _ => DataType::Int64,
+        }
+    }
+
+    /// Parses a type name as written in SQL or a case file (`i64`, `bigint`, `int`,
+    /// `double`, `date`, `timestamp`, `timestamp[UTC]`, ...). SQL's `int` and
+    /// `integer` are 32 bits and `float` and `real` 32-bit floats, as in Spark.
     pub fn parse(name: &str) -> Result<Self> {
-        Ok(match name.trim().to_ascii_lowercase().as_str() {
+        let lower = name.trim().to_ascii_lowercase();
+        Ok(match lower.as_str() {
             "bool" | "boolean" => DataType::Boolean,
-            "i64" | "int64" | "bigint" | "int" | "integer" | "long" => DataType::Int64,
-            "f64" | "float64" | "double" | "float" | "real" => DataType::Float64,
+            "i8" | "int8" | "tinyint" | "byte" => DataType::Int8,
+            "i16" | "int16" | "smallint" | "short" => DataType::Int16,
+            "i32" | "int32" | "int" | "integer" => DataType::Int32,
+            "i64" | "int64" | "bigint" | "long" => DataType::Int64,
+            "u8" | "uint8" => DataType::UInt8,
+            "u16" | "uint16" => DataType::UInt16,
+            "u32" | "uint32" => DataType::UInt32,
+            "u64" | "uint64" => DataType::UInt64,
+            "f32" | "float32" | "float" | "real" => DataType::Float32,
+            "f64" | "float64" | "double" => DataType::Float64,
             "str" | "string" | "utf8" | "text" | "varchar" => DataType::Utf8,
-            other => return Err(Error::plan(format!("unknown data type '{other}'"))),
+            "date" => DataType::Date,
+            "timestamp" | "timestamp_ntz" | "datetime" => {
+                DataType::Timestamp(TimeUnit::Microsecond, None)
+            }
+            "timestamp_ltz" => {
+                DataType::Timestamp(TimeUnit::Microsecond, Some(TimeZone::new("UTC")))
+            }
+            _ => {
+                // timestamp[ZONE] (case files), keeping the zone's own spelling.
+                let trimmed = name.trim();
+                if let Some(zone) = lower
+                    .strip_prefix("timestamp[")
+                    .and_then(|_| trimmed.get("timestamp[".len()..))
+                    .and_then(|z| z.strip_suffix(']'))
+                {
+                    return Ok(DataType::Timestamp(
+                        TimeUnit::Microsecond,
+                        Some(TimeZone::new(zone.trim())),
+                    ));
+                }
+                return Err(Error::plan(format!("unknown data type '{lower}'")));
+            }
         })
     }
 }
 
 impl fmt::Display for DataType {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            DataType::Boolean => "bool",
-            DataType::Int64 => "i64",
-            DataType::Float64 => "f64",
-            DataType::Utf8 => "str",
-            DataType::Null => "null",
-        })
+        match self {
+            DataType::Boolean => f.write_str("bool"),
+            DataType::Int8 => f.write_str("i8"),
+            DataType::Int16 => f.write_str("i16"),
+            DataType::Int32 => f.write_str("i32"),
+            DataType::Int64 => f.write_str("i64"),
+            DataType::UInt8 => f.write_str("u8"),
+            DataType::UInt16 => f.write_str("u16"),
+            DataType::UInt32 => f.write_str("u32"),
+            DataType::UInt64 => f.write_str("u64"),
+            DataType::Float32 => f.write_str("f32"),
+            DataType::Float64 => f.write_str("f64"),
+            DataType::Utf8 => f.write_str("str"),
+            DataType::Date => f.write_str("date"),
+            DataType::Timestamp(unit, None) => write!(f, "timestamp[{}]", unit.short()),
+            DataType::Timestamp(unit, Some(tz)) => {
+                write!(f, "timestamp[{}, {}]", unit.short(), tz.name())
+            }
+            DataType::Duration(unit) => write!(f, "duration[{}]", unit.short()),
+            DataType::Null => f.write_str("null"),
+            DataType::Unsupported(name) => write!(f, "unsupported type {name}"),
+        }
     }
 }
 
@@ -58,12 +271,34 @@ pub enum ScalarValue {
     Null,
     /// A boolean or a typed NULL.
     Boolean(Option<bool>),
+    /// An 8-bit integer or a typed NULL.
+    Int8(Option<i8>),
+    /// A 16-bit integer or a typed NULL.
+    Int16(Option<i16>),
+    /// A 32-bit integer or a typed NULL.
+    Int32(Option<i32>),
     /// An integer or a typed NULL.
     Int64(Option<i64>),
+    /// An 8-bit unsigned integer or a typed NULL.
+    UInt8(Option<u8>),
+    /// A 16-bit unsigned integer or a typed NULL.
+    UInt16(Option<u16>),
+    /// A 32-bit unsigned integer or a typed NULL.
+    UInt32(Option<u32>),
+    /// A 64-bit unsigned integer or a typed NULL.
+    UInt64(Option<u64>),
+    /// A 32-bit float or a typed NULL.
+    Float32(Option<f32>),
     /// A float or a typed NULL.
     Float64(Option<f64>),
     /// A string or a typed NULL.
     Utf8(Option<String>),
+    /// A date (days since 1970-01-01) or a typed NULL.
+    Date(Option<i32>),
+    /// A timestamp (ticks since 1970-01-01 00:00 UTC) or a typed NULL.
+    Timestamp(Option<i64>, TimeUnit, Option<TimeZone>),
+    /// A duration in ticks or a typed NULL.
+    Duration(Option<i64>, TimeUnit),
 }
 
 impl ScalarValue {
@@ -72,9 +307,20 @@ impl ScalarValue {
         match self {
             ScalarValue::Null => DataType::Null,
             ScalarValue::Boolean(_) => DataType::Boolean,
+            ScalarValue::Int8(_) => DataType::Int8,
+            ScalarValue::Int16(_) => DataType::Int16,
+            ScalarValue::Int32(_) => DataType::Int32,
             ScalarValue::Int64(_) => DataType::Int64,
+            ScalarValue::UInt8(_) => DataType::UInt8,
+            ScalarValue::UInt16(_) => DataType::UInt16,
+            ScalarValue::UInt32(_) => DataType::UInt32,
+            ScalarValue::UInt64(_) => DataType::UInt64,
+            ScalarValue::Float32(_) => DataType::Float32,
             ScalarValue::Float64(_) => DataType::Float64,
             ScalarValue::Utf8(_) => DataType::Utf8,
+            ScalarValue::Date(_) => DataType::Date,
+            ScalarValue::Timestamp(_, unit, tz) => DataType::Timestamp(*unit, *tz),
+            ScalarValue::Duration(_, unit) => DataType::Duration(*unit),
         }
     }
 
@@ -82,32 +328,71 @@ impl ScalarValue {
     pub fn null_of(dtype: DataType) -> Self {
         match dtype {
             DataType::Boolean => ScalarValue::Boolean(None),
+            DataType::Int8 => ScalarValue::Int8(None),
+            DataType::Int16 => ScalarValue::Int16(None),
+            DataType::Int32 => ScalarValue::Int32(None),
             DataType::Int64 => ScalarValue::Int64(None),
+            DataType::UInt8 => ScalarValue::UInt8(None),
+            DataType::UInt16 => ScalarValue::UInt16(None),
+            DataType::UInt32 => ScalarValue::UInt32(None),
+            DataType::UInt64 => ScalarValue::UInt64(None),
+            DataType::Float32 => ScalarValue::Float32(None),
             DataType::Float64 => ScalarValue::Float64(None),
             DataType::Utf8 => ScalarValue::Utf8(None),
-            DataType::Null => ScalarValue::Null,
+            DataType::Date => ScalarValue::Date(None),
+            DataType::Timestamp(unit, tz) => ScalarValue::Timestamp(None, unit, tz),
+            DataType::Duration(unit) => ScalarValue::Duration(None, unit),
+            DataType::Null | DataType::Unsupported(_) => ScalarValue::Null,
         }
     }
 
     /// True for any NULL.
     pub fn is_null(&self) -> bool {
-        matches!(
-            self,
-            ScalarValue::Null
-                | ScalarValue::Boolean(None)
-                | ScalarValue::Int64(None)
-                | ScalarValue::Float64(None)
-                | ScalarValue::Utf8(None)
-        )
+        match self {
+            ScalarValue::Null => true,
+            ScalarValue::Boolean(v) => v.is_none(),
+            ScalarValue::Int8(v) => v.is_none(),
+            ScalarValue::Int16(v) => v.is_none(),
+            ScalarValue::Int32(v) => v.is_none(),
+            ScalarValue::Int64(v) => v.is_none(),
+            ScalarValue::UInt8(v) => v.is_none(),
+            ScalarValue::UInt16(v) => v.is_none(),
+            ScalarValue::UInt32(v) => v.is_none(),
+            ScalarValue::UInt64(v) => v.is_none(),
+            ScalarValue::Float32(v) => v.is_none(),
+            ScalarValue::Float64(v) => v.is_none(),
+            ScalarValue::Utf8(v) => v.is_none(),
+            ScalarValue::Date(v) => v.is_none(),
+            ScalarValue::Timestamp(v, ..) | ScalarValue::Duration(v, _) => v.is_none(),
+        }
+    }
+
+    /// An integer value of any width as `i128` (None for NULL and non-integers).
+    pub fn as_i128(&self) -> Option<i128> {
+        Some(match self {
+            ScalarValue::Int8(Some(v)) => *v as i128,
+            ScalarValue::Int16(Some(v)) => *v as i128,
+            ScalarValue::Int32(Some(v)) => *v as i128,
+            ScalarValue::Int64(Some(v)) => *v as i128,
+            ScalarValue::UInt8(Some(v)) => *v as i128,
+            ScalarValue::UInt16(Some(v)) => *v as i128,
+            ScalarValue::UInt32(Some(v)) => *v as i128,
+            ScalarValue::UInt64(Some(v)) => *v as i128,
+            _ => return None,
+        })
     }
 }
 
 impl fmt::Display for ScalarValue {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.is_null() {
+            return f.write_str("NULL");
+        }
+        if let Some(i) = self.as_i128() {
+            return write!(f, "{i}");
+        }
         match self {
-            v if v.is_null() => f.write_str("NULL"),
             ScalarValue::Boolean(Some(b)) => write!(f, "{b}"),
-            ScalarValue::Int64(Some(i)) => write!(f, "{i}"),
             ScalarValue::Float64(Some(x)) => {
                 if x.is_finite() && x.fract() == 0.0 && x.abs() < 1e16 {
                     write!(f, "{x:.1}")
@@ -115,8 +400,28 @@ impl fmt::Display for ScalarValue {
                     write!(f, "{x}")
                 }
             }
+            ScalarValue::Float32(Some(x)) => {
+                if x.is_finite() && x.fract() == 0.0 && x.abs() < 1e7 {
+                    write!(f, "{x:.1}")
+                } else {
+                    write!(f, "{x}")
+                }
+            }
             ScalarValue::Utf8(Some(s)) => write!(f, "'{}'", s.replace('\'', "''")),
-            _ => unreachable!("nulls are handled above"),
+            ScalarValue::Date(Some(d)) => write!(f, "DATE '{}'", crate::temporal::format_date(*d)),
+            ScalarValue::Timestamp(Some(t), unit, tz) => write!(
+                f,
+                "TIMESTAMP '{}'",
+                crate::temporal::format_timestamp(*t, *unit, *tz)
+            ),
+            ScalarValue::Duration(Some(d), unit) => {
+                write!(
+                    f,
+                    "INTERVAL '{}'",
+                    crate::temporal::format_duration(*d, *unit)
+                )
+            }
+            _ => unreachable!("nulls and integers are handled above"),
         }
     }
 }
@@ -131,7 +436,7 @@ macro_rules! scalar_from {
         }
     )+};
 }
-scalar_from!(bool => Boolean, i64 => Int64, i32 => Int64 as i64, f64 => Float64, &str => Utf8, String => Utf8);
+scalar_from!(bool => Boolean, i64 => Int64, i32 => Int64 as i64, f64 => Float64, f32 => Float32, u64 => UInt64, &str => Utf8, String => Utf8);
 
 /// A named, typed column of a schema.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]

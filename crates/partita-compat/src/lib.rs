@@ -28,9 +28,10 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use partita::prelude::NamedFrom;
+use partita::temporal;
 use partita::{
-    format_value, value_at, DataFrame, Error, Reference, ScalarValue, Semantics, Series, Session,
-    SqlContext,
+    format_value, value_at, DataFrame, DataType, Error, PlDataType, Reference, ScalarValue,
+    Semantics, Series, Session, SqlContext,
 };
 use serde::Deserialize;
 use serde_json::Value;
@@ -130,7 +131,9 @@ fn float_of(v: &Value) -> Result<Option<f64>, String> {
 }
 
 /// The columns of a case table as series, with their declared types (NaN and null
-/// kept apart).
+/// kept apart): `bool`, `i8`..`i64`, `u8`..`u64`, `f32`, `f64`, `str`, `date`
+/// (`YYYY-MM-DD`), `timestamp` (a wall time) and `timestamp[ZONE]` (an instant
+/// written with its offset, shown in ZONE).
 pub fn table_columns(table: &Table) -> Result<Vec<Series>, String> {
     table
         .columns
@@ -139,6 +142,8 @@ pub fn table_columns(table: &Table) -> Result<Vec<Series>, String> {
         .map(|(i, c)| {
             let name = c.name.as_str().into();
             let cells = table.rows.iter().map(|r| r.get(i).unwrap_or(&Value::Null));
+            let where_ =
+                |v: &Value| format!("column '{}': cell {v} does not fit {}", c.name, c.dtype);
             Ok(match c.dtype.as_str() {
                 "i64" => Series::new(name, cells.map(|v| v.as_i64()).collect::<Vec<_>>()),
                 "f64" => Series::new(name, cells.map(float_of).collect::<Result<Vec<_>, _>>()?),
@@ -149,10 +154,63 @@ pub fn table_columns(table: &Table) -> Result<Vec<Series>, String> {
                         .collect::<Vec<_>>(),
                 ),
                 "bool" => Series::new(name, cells.map(|v| v.as_bool()).collect::<Vec<_>>()),
-                t => return Err(format!("unknown column type {t}")),
+                "u64" => Series::new(name, cells.map(|v| v.as_u64()).collect::<Vec<_>>()),
+                "f32" => Series::new(
+                    name,
+                    cells
+                        .map(|v| float_of(v).map(|x| x.map(|x| x as f32)))
+                        .collect::<Result<Vec<_>, _>>()?,
+                ),
+                other => {
+                    let t = DataType::parse(other).map_err(|e| e.to_string())?;
+                    let values = cells
+                        .map(|v| typed_cell(v, t).ok_or_else(|| where_(v)))
+                        .collect::<Result<Vec<_>, _>>()?;
+                    let physical = Series::new(name, values);
+                    let target = partita_core_type(t);
+                    match t {
+                        DataType::Date => physical
+                            .cast(&PlDataType::Int32)
+                            .map_err(|e| e.to_string())?
+                            .cast(&target),
+                        _ => physical.cast(&target),
+                    }
+                    .map_err(|e| e.to_string())?
+                }
             })
         })
         .collect()
+}
+
+/// The polars type of a Partita type.
+fn partita_core_type(t: DataType) -> PlDataType {
+    partita::to_polars_type(t)
+}
+
+/// A cell of a typed column as its physical value (days, ticks, or the integer);
+/// None for null; Some(None) never (a value that does not fit is an error).
+fn typed_cell(v: &Value, t: DataType) -> Option<Option<i64>> {
+    if v.is_null() {
+        return Some(None);
+    }
+    match t {
+        DataType::Date => temporal::parse_date(v.as_str()?).map(|d| Some(d as i64)),
+        DataType::Timestamp(unit, zone) => {
+            let (wall, offset) = temporal::parse_timestamp(v.as_str()?)?;
+            let ticks = match (offset, zone) {
+                (Some(off), _) => temporal::ticks_of_naive(wall - off, unit),
+                (None, None) => temporal::ticks_of_naive(wall, unit),
+                (None, Some(_)) => return None,
+            };
+            ticks.map(Some)
+        }
+        t if t.is_integer() => {
+            let i = v.as_i64()?;
+            let (lo, hi) = t.integer_range()?;
+            ((lo..=hi).contains(&(i as i128))).then_some(Some(i))
+        }
+        _ => None,
+    }
 }
 
 /// Runs the case's SQL under `preset` with its tables split into `partitions`.
@@ -178,28 +236,50 @@ pub fn reference_of(preset: &str) -> Result<Reference, String> {
 /// values: pandas dtypes are decided by the values (an integer column with missing
 /// values is float64, a boolean one object, a string column of only missing values
 /// object), Spark types by the type alone.
-fn reference_dtypes(series: &Series, reference: Reference) -> Vec<&'static str> {
+fn reference_dtypes(series: &Series, reference: Reference) -> Vec<String> {
     use partita::PlDataType as T;
     let has_nulls = series.null_count() > 0;
     let all_null = series.null_count() == series.len();
+    let owned = |names: &[&str]| names.iter().map(|n| n.to_string()).collect::<Vec<_>>();
+    let unit = |u: &partita::PlTimeUnit| match u {
+        partita::PlTimeUnit::Milliseconds => "ms",
+        partita::PlTimeUnit::Microseconds => "us",
+        partita::PlTimeUnit::Nanoseconds => "ns",
+    };
     match reference {
         Reference::Pandas => match series.dtype() {
-            T::Int64 if has_nulls => vec![],
-            T::Int64 => vec!["int64"],
-            T::Float64 => vec!["float64"],
-            T::String if all_null => vec!["str", "object"],
-            T::String => vec!["str"],
-            T::Boolean if has_nulls => vec!["object"],
-            T::Boolean => vec!["bool", "object"],
-            T::Null => vec!["object", "float64", "str"],
+            t if t.is_integer() && has_nulls => vec![],
+            T::Float64 => owned(&["float64"]),
+            T::Float32 => owned(&["float32"]),
+            T::String if all_null => owned(&["str", "object"]),
+            T::String => owned(&["str"]),
+            T::Boolean if has_nulls => owned(&["object"]),
+            T::Boolean => owned(&["bool", "object"]),
+            T::Null => owned(&["object", "float64", "str"]),
+            // pandas holds dates as datetime.date objects.
+            T::Date => owned(&["object"]),
+            T::Datetime(u, None) => vec![format!("datetime64[{}]", unit(u))],
+            T::Datetime(u, Some(z)) => vec![format!("datetime64[{}, {}]", unit(u), z.as_str())],
+            T::Duration(u) => vec![format!("timedelta64[{}]", unit(u))],
+            t if t.is_integer() => vec![t.to_string().replace("i", "int").replace("u", "uint")],
             _ => vec![],
         },
         Reference::Spark => match series.dtype() {
-            T::Int64 => vec!["bigint"],
-            T::Float64 => vec!["double"],
-            T::String => vec!["string"],
-            T::Boolean => vec!["boolean"],
-            T::Null => vec!["void"],
+            T::Int8 => owned(&["tinyint"]),
+            T::Int16 => owned(&["smallint"]),
+            T::Int32 => owned(&["int"]),
+            T::Int64 => owned(&["bigint"]),
+            T::Float32 => owned(&["float"]),
+            T::Float64 => owned(&["double"]),
+            T::String => owned(&["string"]),
+            T::Boolean => owned(&["boolean"]),
+            T::Null => owned(&["void"]),
+            T::Date => owned(&["date"]),
+            // A wall time is Spark's TIMESTAMP_NTZ; the recorder builds naive columns
+            // as TIMESTAMP in the session zone UTC, which holds the same values.
+            T::Datetime(_, None) => owned(&["timestamp_ntz", "timestamp"]),
+            T::Datetime(_, Some(_)) => owned(&["timestamp"]),
+            T::Duration(_) => owned(&["interval day to second"]),
             _ => vec![],
         },
     }
@@ -256,14 +336,27 @@ fn cell_of_json(v: &Value) -> Cell {
     }
 }
 
-fn cell_of_value(v: &ScalarValue) -> Cell {
+/// A result value as a comparable cell: dates and timestamps as the recorder writes
+/// them (`str()` of the reference's value: a zoned time stamp with its offset under
+/// pandas, the wall time in UTC under Spark), durations as microseconds.
+fn cell_of_value(v: &ScalarValue, pandas: bool) -> Cell {
     match v {
         v if v.is_null() => Cell::Null,
         ScalarValue::Boolean(Some(b)) => Cell::Bool(*b),
-        ScalarValue::Int64(Some(i)) => Cell::Num(*i as f64),
         ScalarValue::Float64(Some(x)) => Cell::Num(*x),
+        ScalarValue::Float32(Some(x)) => Cell::Num(*x as f64),
         ScalarValue::Utf8(Some(s)) => Cell::Str(s.clone()),
-        _ => Cell::Null,
+        ScalarValue::Date(Some(d)) => Cell::Str(temporal::format_date(*d)),
+        ScalarValue::Timestamp(Some(t), unit, zone) => {
+            Cell::Str(temporal::format_timestamp_with(*t, *unit, *zone, pandas))
+        }
+        ScalarValue::Duration(Some(d), unit) => Cell::Num(
+            temporal::convert_ticks(*d, *unit, partita::TimeUnit::Microsecond).unwrap_or(0) as f64,
+        ),
+        v => match v.as_i128() {
+            Some(i) => Cell::Num(i as f64),
+            None => Cell::Null,
+        },
     }
 }
 
@@ -401,7 +494,7 @@ pub fn compare(
         for (c, want) in df.columns().iter().zip(dtypes) {
             let series = c.as_materialized_series();
             let names = reference_dtypes(series, reference);
-            if !names.contains(&want.as_str()) {
+            if !names.iter().any(|n| n == want) {
                 return Err(format!(
                     "column '{}' has the type {} ({}), where the reference's type is {want}",
                     c.name(),
@@ -425,7 +518,7 @@ pub fn compare(
                 .iter()
                 .map(|c| {
                     value_at(c.as_materialized_series(), i)
-                        .map(|v| cell_of_value(&v))
+                        .map(|v| cell_of_value(&v, pandas))
                         .unwrap_or(Cell::Null)
                 })
                 .collect()

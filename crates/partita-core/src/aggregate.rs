@@ -129,6 +129,12 @@ fn key_columns(df: &DataFrame, spec: &AggSpec, groups: &Groups) -> Result<Vec<Se
 
 /// Min or max per group with the total order (NaN above +inf, strings by code point).
 fn extreme(values: &Series, groups: &Groups, want_max: bool, name: &str) -> Result<Series> {
+    let view = crate::frame::key_view(values)?;
+    let out = extreme_of_keys(&view, groups, want_max, name)?;
+    crate::frame::from_key_view(out, values.dtype())
+}
+
+fn extreme_of_keys(values: &Series, groups: &Groups, want_max: bool, name: &str) -> Result<Series> {
     let n = groups.len();
     let ids = &groups.ids;
     Ok(match values.dtype() {
@@ -255,7 +261,8 @@ enum SumKind {
 
 fn sum_kind(call: &AggCall) -> SumKind {
     match call.input_type {
-        DataType::Int64 | DataType::Boolean | DataType::Null => SumKind::Integer,
+        t if t.is_integer() => SumKind::Integer,
+        DataType::Boolean | DataType::Null => SumKind::Integer,
         DataType::Utf8 => SumKind::Text,
         _ => SumKind::Float,
     }

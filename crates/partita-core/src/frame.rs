@@ -3,10 +3,13 @@
 //! Every polars call of Partita lives in this crate; this module holds the ones
 //! about whole frames and single values.
 
-use partita_common::{DataType, Error, Field, Result, ScalarValue, Schema, Semantics};
+use partita_common::{
+    DataType, Error, Field, Result, ScalarValue, Schema, Semantics, TimeUnit, TimeZone,
+};
 use polars_core::prelude::{
-    BooleanChunked, ChunkFull, Column, DataFrame, DataType as PlDataType, Float64Chunked,
-    Int64Chunked, IntoColumn, IntoSeries, PolarsError, Series, StringChunked,
+    BooleanChunked, ChunkFull, Column, DataFrame, DataType as PlDataType, Float32Chunked,
+    Float64Chunked, Int32Chunked, Int64Chunked, IntoColumn, IntoSeries, PolarsError, Series,
+    StringChunked, TimeUnit as PlTimeUnit, TimeZone as PlTimeZone, UInt64Chunked,
 };
 
 /// One partition: an in-memory columnar frame.
@@ -17,37 +20,75 @@ pub fn pl_err(e: PolarsError) -> Error {
     Error::Internal(format!("kernel error: {e}"))
 }
 
+fn to_polars_unit(u: TimeUnit) -> PlTimeUnit {
+    match u {
+        TimeUnit::Millisecond => PlTimeUnit::Milliseconds,
+        TimeUnit::Microsecond => PlTimeUnit::Microseconds,
+        TimeUnit::Nanosecond => PlTimeUnit::Nanoseconds,
+    }
+}
+
+fn from_polars_unit(u: PlTimeUnit) -> TimeUnit {
+    match u {
+        PlTimeUnit::Milliseconds => TimeUnit::Millisecond,
+        PlTimeUnit::Microseconds => TimeUnit::Microsecond,
+        PlTimeUnit::Nanoseconds => TimeUnit::Nanosecond,
+    }
+}
+
 /// The polars type that stores a Partita type.
 pub fn to_polars_type(t: DataType) -> PlDataType {
     match t {
         DataType::Boolean => PlDataType::Boolean,
+        DataType::Int8 => PlDataType::Int8,
+        DataType::Int16 => PlDataType::Int16,
+        DataType::Int32 => PlDataType::Int32,
         DataType::Int64 => PlDataType::Int64,
+        DataType::UInt8 => PlDataType::UInt8,
+        DataType::UInt16 => PlDataType::UInt16,
+        DataType::UInt32 => PlDataType::UInt32,
+        DataType::UInt64 => PlDataType::UInt64,
+        DataType::Float32 => PlDataType::Float32,
         DataType::Float64 => PlDataType::Float64,
         DataType::Utf8 => PlDataType::String,
-        DataType::Null => PlDataType::Null,
+        DataType::Date => PlDataType::Date,
+        DataType::Timestamp(unit, tz) => PlDataType::Datetime(
+            to_polars_unit(unit),
+            // SAFETY: a zone name reaches a Partita type only after parsing (a case
+            // file, a Parquet file's metadata, SQL): polars does not validate it
+            // again here, and Partita's own kernels do the zone arithmetic.
+            tz.map(|z| unsafe { PlTimeZone::new_unchecked(z.name()) }),
+        ),
+        DataType::Duration(unit) => PlDataType::Duration(to_polars_unit(unit)),
+        DataType::Null | DataType::Unsupported(_) => PlDataType::Null,
     }
 }
 
-/// The Partita type of a polars type; narrower integers and floats map to the 64-bit ones.
+/// The Partita type of a polars type. A type Partita does not handle is
+/// [`DataType::Unsupported`] (a query that uses such a column fails at planning);
+/// a categorical is read as its strings.
 pub fn from_polars_type(t: &PlDataType) -> Result<DataType> {
     Ok(match t {
         PlDataType::Boolean => DataType::Boolean,
-        PlDataType::Int64
-        | PlDataType::Int32
-        | PlDataType::Int16
-        | PlDataType::Int8
-        | PlDataType::UInt32
-        | PlDataType::UInt16
-        | PlDataType::UInt8
-        | PlDataType::UInt64 => DataType::Int64,
-        PlDataType::Float64 | PlDataType::Float32 => DataType::Float64,
-        PlDataType::String => DataType::Utf8,
+        PlDataType::Int8 => DataType::Int8,
+        PlDataType::Int16 => DataType::Int16,
+        PlDataType::Int32 => DataType::Int32,
+        PlDataType::Int64 => DataType::Int64,
+        PlDataType::UInt8 => DataType::UInt8,
+        PlDataType::UInt16 => DataType::UInt16,
+        PlDataType::UInt32 => DataType::UInt32,
+        PlDataType::UInt64 => DataType::UInt64,
+        PlDataType::Float32 => DataType::Float32,
+        PlDataType::Float64 => DataType::Float64,
+        PlDataType::String | PlDataType::Categorical(..) | PlDataType::Enum(..) => DataType::Utf8,
+        PlDataType::Date => DataType::Date,
+        PlDataType::Datetime(unit, tz) => DataType::Timestamp(
+            from_polars_unit(*unit),
+            tz.as_ref().map(|z| TimeZone::new(z.as_str())),
+        ),
+        PlDataType::Duration(unit) => DataType::Duration(from_polars_unit(*unit)),
         PlDataType::Null => DataType::Null,
-        other => {
-            return Err(Error::NotImplemented(format!(
-                "columns of polars type {other}"
-            )))
-        }
+        other => DataType::Unsupported(partita_common::intern(&other.to_string())),
     })
 }
 
@@ -140,29 +181,64 @@ pub fn split_even(df: &DataFrame, n: usize) -> Vec<DataFrame> {
 /// A series of `len` copies of a scalar, with a name.
 pub fn scalar_series(name: &str, value: &ScalarValue, len: usize) -> Series {
     let name = name.into();
+    let typed = |s: Series, v: &ScalarValue| {
+        s.cast(&to_polars_type(v.data_type()))
+            .expect("a scalar's physical series casts to its logical type")
+    };
     match value {
         ScalarValue::Null => Series::full_null(name, len, &PlDataType::Null),
         ScalarValue::Boolean(Some(v)) => BooleanChunked::full(name, *v, len).into_series(),
         ScalarValue::Int64(Some(v)) => Int64Chunked::full(name, *v, len).into_series(),
         ScalarValue::Float64(Some(v)) => Float64Chunked::full(name, *v, len).into_series(),
         ScalarValue::Utf8(Some(v)) => StringChunked::full(name, v, len).into_series(),
+        ScalarValue::Float32(Some(v)) => Float32Chunked::full(name, *v, len).into_series(),
+        ScalarValue::UInt64(Some(v)) => UInt64Chunked::full(name, *v, len).into_series(),
+        ScalarValue::Date(Some(d)) => Int32Chunked::full(name, *d, len).into_series().into_date(),
+        ScalarValue::Timestamp(Some(t), ..) | ScalarValue::Duration(Some(t), _) => {
+            typed(Int64Chunked::full(name, *t, len).into_series(), value)
+        }
+        v if !v.is_null() && v.as_i128().is_some() => {
+            let i = v.as_i128().expect("an integer") as i64;
+            typed(Int64Chunked::full(name, i, len).into_series(), v)
+        }
         other => Series::full_null(name, len, &to_polars_type(other.data_type())),
     }
 }
 
 /// The value at row `i`.
 pub fn scalar_at(s: &Series, i: usize) -> Result<ScalarValue> {
-    Ok(match s.dtype() {
-        PlDataType::Boolean => ScalarValue::Boolean(s.bool().map_err(pl_err)?.get(i)),
-        PlDataType::Int64 => ScalarValue::Int64(s.i64().map_err(pl_err)?.get(i)),
-        PlDataType::Float64 => ScalarValue::Float64(s.f64().map_err(pl_err)?.get(i)),
-        PlDataType::String => {
-            ScalarValue::Utf8(s.str().map_err(pl_err)?.get(i).map(str::to_string))
+    use polars_core::prelude::AnyValue as A;
+    let v = s.get(i).map_err(pl_err)?;
+    Ok(match v {
+        A::Null => ScalarValue::null_of(from_polars_type(s.dtype())?),
+        A::Boolean(b) => ScalarValue::Boolean(Some(b)),
+        A::Int8(x) => ScalarValue::Int8(Some(x)),
+        A::Int16(x) => ScalarValue::Int16(Some(x)),
+        A::Int32(x) => ScalarValue::Int32(Some(x)),
+        A::Int64(x) => ScalarValue::Int64(Some(x)),
+        A::UInt8(x) => ScalarValue::UInt8(Some(x)),
+        A::UInt16(x) => ScalarValue::UInt16(Some(x)),
+        A::UInt32(x) => ScalarValue::UInt32(Some(x)),
+        A::UInt64(x) => ScalarValue::UInt64(Some(x)),
+        A::Float32(x) => ScalarValue::Float32(Some(x)),
+        A::Float64(x) => ScalarValue::Float64(Some(x)),
+        A::String(x) => ScalarValue::Utf8(Some(x.to_string())),
+        A::StringOwned(x) => ScalarValue::Utf8(Some(x.to_string())),
+        A::Date(d) => ScalarValue::Date(Some(d)),
+        A::Datetime(t, ..) | A::DatetimeOwned(t, ..) | A::Duration(t, _) => {
+            match from_polars_type(s.dtype())? {
+                DataType::Timestamp(unit, tz) => ScalarValue::Timestamp(Some(t), unit, tz),
+                DataType::Duration(unit) => ScalarValue::Duration(Some(t), unit),
+                other => return Err(Error::internal(format!("a time value in a {other} column"))),
+            }
         }
-        PlDataType::Null => ScalarValue::Null,
+        A::Categorical(..) | A::CategoricalOwned(..) | A::Enum(..) | A::EnumOwned(..) => {
+            ScalarValue::Utf8(Some(v.str_value().to_string()))
+        }
         other => {
             return Err(Error::NotImplemented(format!(
-                "values of polars type {other}"
+                "values of polars type {}",
+                other.dtype()
             )))
         }
     })
@@ -303,4 +379,65 @@ pub fn assemble(
     }
     let idx = polars_core::prelude::IdxCa::from_vec("position".into(), position);
     Ok(all.take(&idx).map_err(pl_err)?.with_name(name.into()))
+}
+
+/// The series as one of the kernels' key types (Int64, Float64, Boolean, String,
+/// Null) with the same equality and order: narrower and unsigned integers widen to
+/// Int64 (a UInt64 maps onto Int64 by flipping its top bit, which keeps the order),
+/// Float32 widens to Float64 (exactly), and dates, timestamps and durations are their
+/// ticks. Grouping, hashing, sorting and MIN/MAX run on this view; [`from_key_view`]
+/// turns a result back.
+pub fn key_view(s: &Series) -> Result<std::borrow::Cow<'_, Series>> {
+    use std::borrow::Cow;
+    Ok(match s.dtype() {
+        PlDataType::Int64
+        | PlDataType::Float64
+        | PlDataType::Boolean
+        | PlDataType::String
+        | PlDataType::Null => Cow::Borrowed(s),
+        PlDataType::UInt64 => {
+            let ca = s.u64().map_err(pl_err)?;
+            let out: Int64Chunked = ca
+                .iter()
+                .map(|v| v.map(|v| (v ^ (1 << 63)) as i64))
+                .collect();
+            Cow::Owned(out.with_name(s.name().clone()).into_series())
+        }
+        PlDataType::Float32 => Cow::Owned(s.cast(&PlDataType::Float64).map_err(pl_err)?),
+        PlDataType::Date | PlDataType::Datetime(..) | PlDataType::Duration(_) => Cow::Owned(
+            s.to_physical_repr()
+                .cast(&PlDataType::Int64)
+                .map_err(pl_err)?,
+        ),
+        PlDataType::Categorical(..) | PlDataType::Enum(..) => {
+            Cow::Owned(s.cast(&PlDataType::String).map_err(pl_err)?)
+        }
+        t if t.is_integer() => Cow::Owned(s.cast(&PlDataType::Int64).map_err(pl_err)?),
+        other => {
+            return Err(Error::NotImplemented(format!(
+                "columns of polars type {other} as keys"
+            )))
+        }
+    })
+}
+
+/// Turns a series of a [`key_view`] back into the original polars type `to`.
+pub fn from_key_view(s: Series, to: &PlDataType) -> Result<Series> {
+    if s.dtype() == to {
+        return Ok(s);
+    }
+    Ok(match to {
+        PlDataType::UInt64 => {
+            let ca = s.i64().map_err(pl_err)?;
+            let out: UInt64Chunked = ca
+                .iter()
+                .map(|v| v.map(|v| (v as u64) ^ (1 << 63)))
+                .collect();
+            out.with_name(s.name().clone()).into_series()
+        }
+        PlDataType::Date => s.cast(&PlDataType::Int32).map_err(pl_err)?.into_date(),
+        PlDataType::Datetime(unit, tz) => s.into_datetime(*unit, tz.clone()),
+        PlDataType::Duration(unit) => s.into_duration(*unit),
+        other => s.cast(other).map_err(pl_err)?,
+    })
 }

@@ -143,6 +143,8 @@ pub(crate) fn int_range(ca: &Int64Chunked) -> (i64, i64) {
 }
 
 fn column_groups(s: &Series) -> Result<Groups> {
+    let view = crate::frame::key_view(s)?;
+    let s: &Series = &view;
     let height = s.len();
     Ok(match s.dtype() {
         PlDataType::Int64 => {

@@ -27,6 +27,8 @@ fn fnv(bytes: &[u8]) -> u64 {
 const NULL_HASH: u64 = 0x9e3779b97f4a7c15;
 
 fn hash_column(s: &Series, acc: &mut [u64]) -> Result<()> {
+    let view = crate::frame::key_view(s)?;
+    let s: &Series = &view;
     let combine = |a: &mut u64, h: u64| *a = mix(*a ^ h.wrapping_add(0x9e3779b97f4a7c15));
     match s.dtype() {
         PlDataType::Int64 => {

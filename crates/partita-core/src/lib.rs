@@ -39,12 +39,13 @@ pub mod hash;
 pub mod parquet;
 pub mod scalar;
 pub mod sort;
+pub mod temporal;
 
 pub use frame::Partition;
 /// The polars types that appear in Partita's public API.
 pub mod polars {
     pub use polars_core::prelude::{
         BooleanChunked, Column, DataFrame, DataType as PlDataType, IntoColumn, IntoSeries,
-        NamedFrom, Series,
+        NamedFrom, Series, TimeUnit as PlTimeUnit,
     };
 }

@@ -299,10 +299,10 @@ mod tests {
         assert_eq!(stats.min, Some(ScalarValue::Int64(Some(5))));
         assert_eq!(stats.max, Some(ScalarValue::Int64(Some(4_294_967_295))));
         let read = file.read(0, 8, None).unwrap();
-        let got: Vec<i64> = read
+        let got: Vec<u32> = read
             .column("u")
             .unwrap()
-            .i64()
+            .u32()
             .unwrap()
             .into_no_null_iter()
             .collect();

@@ -155,8 +155,143 @@ fn float_op(a: f64, op: BinaryOperator, b: f64, sem: &Semantics) -> Result<f64> 
     })
 }
 
-/// `left op right` for `+ - * / DIV %`, producing `out` (Int64 or Float64).
+/// `left op right` for `+ - * / DIV %`, producing `out`: integers are computed in
+/// 64 bits and narrowed to `out` (wrapping or an overflow error, as the semantics
+/// says), 32-bit floats in 64 bits and rounded once, dates and times by the
+/// temporal kernels.
 pub fn arithmetic(
+    left: &Series,
+    op: BinaryOperator,
+    right: &Series,
+    out: DataType,
+    sem: &Semantics,
+) -> Result<Series> {
+    let temporal = |t: &PlDataType| t.is_temporal();
+    if temporal(left.dtype()) || temporal(right.dtype()) || out.is_temporal() {
+        return crate::temporal::arithmetic(left, op, right, out);
+    }
+    match out {
+        DataType::UInt64 => unsigned_arithmetic(left, op, right, sem),
+        t if t.is_integer() && t != DataType::Int64 => {
+            let wide = arithmetic_64(left, op, right, DataType::Int64, sem)?;
+            narrow_int(&wide, t, sem, &format!("{op}"))
+        }
+        DataType::Float32 => arithmetic_64(left, op, right, DataType::Float64, sem)?
+            .cast(&PlDataType::Float32)
+            .map_err(pl_err),
+        other => arithmetic_64(left, op, right, other, sem),
+    }
+}
+
+/// The class Spark gives an overflow of `to`: `ARITHMETIC_OVERFLOW` for INT and
+/// BIGINT, `BINARY_ARITHMETIC_OVERFLOW` for TINYINT and SMALLINT; `CAST_OVERFLOW`
+/// for a cast.
+fn overflow_class(to: DataType, what: &str) -> &'static str {
+    if what == "cast" {
+        "CAST_OVERFLOW"
+    } else if matches!(to, DataType::Int8 | DataType::Int16 | DataType::UInt8) {
+        "BINARY_ARITHMETIC_OVERFLOW"
+    } else {
+        "ARITHMETIC_OVERFLOW"
+    }
+}
+
+/// Narrows 64-bit integers to the integer type `to`: out-of-range values wrap
+/// (pandas, NumPy's two's complement) or are an overflow error (Spark), by
+/// `integer_overflow`. `what` names the operation (`+`, `cast`).
+pub fn narrow_int(s: &Series, to: DataType, sem: &Semantics, what: &str) -> Result<Series> {
+    let (lo, hi) = to
+        .integer_range()
+        .ok_or_else(|| Error::internal(format!("narrowing to {to}")))?;
+    let ca = i64s(s)?;
+    let bits = to.bits().unwrap_or(64);
+    let mut bad = None;
+    let out: Int64Chunked = ca
+        .iter()
+        .map(|v| {
+            v.map(|v| {
+                let w = v as i128;
+                if (lo..=hi).contains(&w) {
+                    v
+                } else {
+                    bad.get_or_insert(v);
+                    // Two's complement wrap to `bits` bits.
+                    let shift = 64 - bits;
+                    if to.is_unsigned() {
+                        ((v as u64) << shift >> shift) as i64
+                    } else {
+                        (v << shift) >> shift
+                    }
+                }
+            })
+        })
+        .collect();
+    if let (Some(v), IntegerOverflow::Error) = (bad, sem.integer_overflow) {
+        return Err(Error::arithmetic(
+            overflow_class(to, what),
+            format!(
+                "the value {v} of '{what}' is out of the range of {to}; under pandas semantics it would wrap (set integer_overflow = wrap)"
+            ),
+        ));
+    }
+    out.with_name(s.name().clone())
+        .into_series()
+        .cast(&to_polars_type(to))
+        .map_err(pl_err)
+}
+
+/// `u64` arithmetic, wrapping as NumPy does (Spark has no unsigned types).
+fn unsigned_arithmetic(
+    left: &Series,
+    op: BinaryOperator,
+    right: &Series,
+    sem: &Semantics,
+) -> Result<Series> {
+    let as_u64 = |s: &Series| -> Result<Vec<Option<u64>>> {
+        Ok(match s.dtype() {
+            PlDataType::UInt64 => s.u64().map_err(pl_err)?.iter().collect(),
+            _ => i64s(s)?.iter().map(|v| v.map(|v| v as u64)).collect(),
+        })
+    };
+    let (l, r) = (as_u64(left)?, as_u64(right)?);
+    let mut err = None;
+    let out: polars_core::prelude::UInt64Chunked = l
+        .into_iter()
+        .zip(r)
+        .map(|(a, b)| {
+            let (a, b) = (a?, b?);
+            let v = match op {
+                BinaryOperator::Plus => a.checked_add(b),
+                BinaryOperator::Minus => a.checked_sub(b),
+                BinaryOperator::Multiply => a.checked_mul(b),
+                BinaryOperator::IntegerDivide => a.checked_div(b),
+                BinaryOperator::Modulo => a.checked_rem(b),
+                _ => None,
+            };
+            match (v, sem.integer_overflow, op) {
+                (Some(v), ..) => Some(v),
+                (None, _, BinaryOperator::IntegerDivide | BinaryOperator::Modulo) => {
+                    err.get_or_insert_with(divide_by_zero);
+                    None
+                }
+                (None, IntegerOverflow::Wrap, BinaryOperator::Plus) => Some(a.wrapping_add(b)),
+                (None, IntegerOverflow::Wrap, BinaryOperator::Minus) => Some(a.wrapping_sub(b)),
+                (None, IntegerOverflow::Wrap, BinaryOperator::Multiply) => Some(a.wrapping_mul(b)),
+                _ => {
+                    err.get_or_insert_with(|| overflow(&op.to_string(), a as i64, b as i64));
+                    None
+                }
+            }
+        })
+        .collect();
+    match err {
+        Some(e) => Err(e),
+        None => Ok(out.with_name(left.name().clone()).into_series()),
+    }
+}
+
+/// `left op right` computed in `out`, Int64 or Float64.
+fn arithmetic_64(
     left: &Series,
     op: BinaryOperator,
     right: &Series,
@@ -223,8 +358,28 @@ pub fn cmp_f64(a: f64, b: f64) -> Ordering {
     }
 }
 
+/// Two operands as kernel key types that compare as the values do: each side's
+/// [`key_view`](crate::frame::key_view), except that a UInt64 meeting a signed or
+/// float side is compared as a float on both sides.
+fn comparable_views(l: &Series, r: &Series) -> Result<(Series, Series)> {
+    let mixed_u64 = (l.dtype() == &PlDataType::UInt64) != (r.dtype() == &PlDataType::UInt64);
+    if mixed_u64 && l.dtype().is_primitive_numeric() && r.dtype().is_primitive_numeric() {
+        return Ok((
+            l.cast(&PlDataType::Float64).map_err(pl_err)?,
+            r.cast(&PlDataType::Float64).map_err(pl_err)?,
+        ));
+    }
+    Ok((
+        crate::frame::key_view(l)?.into_owned(),
+        crate::frame::key_view(r)?.into_owned(),
+    ))
+}
+
 /// Per-row ordering of two series of comparable types (`None` where either is null).
-fn orderings(left: &Series, right: &Series) -> Result<Vec<Option<Ordering>>> {
+fn orderings(left: &Series, right: &Series, sem: &Semantics) -> Result<Vec<Option<Ordering>>> {
+    let (left, right) = crate::temporal::align_for_compare(left, right, sem)?;
+    let (left, right) = comparable_views(&left, &right)?;
+    let (left, right) = (&left, &right);
     let lt = left.dtype();
     let rt = right.dtype();
     let numeric = |t: &PlDataType| {
@@ -290,7 +445,7 @@ pub fn compare(
     if let Some(fast) = compare_dense_ints(left, op, right) {
         return Ok(fast.with_name(left.name().clone()).into_series());
     }
-    let ords = orderings(left, right)?;
+    let ords = orderings(left, right, sem)?;
     let (lnull, rnull) = (left.is_null(), right.is_null());
     let ca: BooleanChunked = ords
         .iter()
@@ -484,7 +639,7 @@ pub fn in_list(s: &Series, list: &[Series], negated: bool, sem: &Semantics) -> R
     let mut matched = vec![false; n];
     let mut list_null = vec![false; n];
     for item in list {
-        let ords = orderings(s, item)?;
+        let ords = orderings(s, item, sem)?;
         for (m, o) in matched.iter_mut().zip(ords) {
             *m |= o == Some(Ordering::Equal);
         }
@@ -690,8 +845,28 @@ pub fn cast(s: &Series, to: DataType, sem: &Semantics) -> Result<Series> {
     if s.dtype() == &target {
         return Ok(s.clone());
     }
-    if to == DataType::Int64 && s.dtype() == &PlDataType::Float64 {
-        let ca = s.f64().map_err(pl_err)?;
+    if let Some(out) = crate::temporal::cast(s, to, sem) {
+        return out;
+    }
+    if to.is_integer()
+        && to != DataType::Int64
+        && to != DataType::UInt64
+        && s.dtype() != &PlDataType::Null
+    {
+        // Through 64 bits, then narrowed as the semantics says (CAST_OVERFLOW or a wrap).
+        let wide = if s.dtype().is_integer() {
+            s.cast(&PlDataType::Int64).map_err(pl_err)?
+        } else {
+            cast(s, DataType::Int64, sem)?
+        };
+        return narrow_int(&wide, to, sem, "cast");
+    }
+    if to == DataType::Utf8 && s.dtype() == &PlDataType::Float32 {
+        return cast(&s.cast(&PlDataType::Float64).map_err(pl_err)?, to, sem);
+    }
+    if to == DataType::Int64 && s.dtype().is_float() {
+        let wide = s.cast(&PlDataType::Float64).map_err(pl_err)?;
+        let ca = wide.f64().map_err(pl_err)?;
         let mut err = None;
         let out: Int64Chunked = ca
             .iter()

@@ -103,7 +103,8 @@ fn code_order(
 /// among the distinct strings), inverted when descending. Narrow codes let two keys
 /// share one integer.
 fn key_codes(df: &DataFrame, key: &SortKey) -> Result<(Vec<u128>, u32)> {
-    let s = column(df, &key.column)?;
+    let view = crate::frame::key_view(column(df, &key.column)?)?;
+    let s: &Series = &view;
     let n = s.len();
     // Ascending values below `hi`, `None` for missing.
     let (values, hi): (Vec<Option<u64>>, u64) = match s.dtype() {

@@ -1,14 +1,17 @@
 //! Evaluates plan expressions over a partition with the core kernels.
 
+use partita_common::temporal::TruncUnit;
 use partita_common::{
     BinaryOperator, DataType, Error, Logic, Result, ScalarFunction, ScalarValue, Semantics,
 };
+use partita_common::{TimeUnit, TimeZone};
 use partita_core::frame::{
     assemble, column, frame_with_height, normalize_nan, scalar_at, scalar_series, schema_of,
     take_rows,
 };
 use partita_core::polars::{BooleanChunked, Series};
-use partita_core::{scalar, Partition};
+use partita_core::{scalar, temporal, Partition};
+use partita_plan::literal_text;
 use partita_plan::optimizer::ConstantEvaluator;
 use partita_plan::Expr;
 
@@ -97,6 +100,48 @@ fn eval_inner(expr: &Expr, df: &Partition, sem: &Semantics) -> Result<Series> {
                 ScalarFunction::Upper => scalar::change_case(&vals[0], true, sem)?,
                 ScalarFunction::Length => scalar::length(&vals[0])?,
                 ScalarFunction::Power => scalar::power(&vals[0], &vals[1])?,
+                ScalarFunction::DatePart(part) => {
+                    temporal::date_part(&vals[0], *part, out_type(expr, df, sem)?, sem)?
+                }
+                ScalarFunction::DateTrunc => {
+                    let unit = literal_text(&args[0], "date_trunc", "unit")?;
+                    let unit = TruncUnit::parse(&unit)
+                        .ok_or_else(|| Error::plan(format!("date_trunc: unknown unit '{unit}'")))?;
+                    temporal::date_trunc(&vals[1], unit, out_type(expr, df, sem)?)?
+                }
+                ScalarFunction::ToDate | ScalarFunction::ToTimestamp => {
+                    let to = out_type(expr, df, sem)?;
+                    match args.get(1) {
+                        Some(p) if vals[0].dtype() == &partita_core::polars::PlDataType::String => {
+                            let pattern = literal_text(p, &func.to_string(), "format")?;
+                            temporal::parse_text(&vals[0], to, Some(&pattern))?
+                        }
+                        _ => scalar::cast(&vals[0], to, sem)?,
+                    }
+                }
+                ScalarFunction::DateFormat => {
+                    let pattern = literal_text(&args[1], "date_format", "format")?;
+                    temporal::format_text(&vals[0], Some(&pattern), sem)?
+                }
+                ScalarFunction::MakeDate => temporal::make_date(&vals[0], &vals[1], &vals[2])?,
+                ScalarFunction::DateAdd => temporal::shift_date(&vals[0], &vals[1], false, 1)?,
+                ScalarFunction::DateSub => temporal::shift_date(&vals[0], &vals[1], false, -1)?,
+                ScalarFunction::AddMonths => temporal::shift_date(&vals[0], &vals[1], true, 1)?,
+                ScalarFunction::DateDiff => temporal::date_diff(&vals[0], &vals[1])?,
+                ScalarFunction::CurrentDate => scalar_series(
+                    "current_date",
+                    &ScalarValue::Date(Some(temporal::today())),
+                    n,
+                ),
+                ScalarFunction::CurrentTimestamp => scalar_series(
+                    "current_timestamp",
+                    &ScalarValue::Timestamp(
+                        Some(temporal::now_micros()),
+                        TimeUnit::Microsecond,
+                        Some(TimeZone::new("UTC")),
+                    ),
+                    n,
+                ),
             }
         }
         Expr::Case {

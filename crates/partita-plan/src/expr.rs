@@ -11,8 +11,8 @@
 use std::fmt;
 
 use partita_common::{
-    AggregateFunction, BinaryOperator, DataType, Error, Logic, Result, ScalarFunction, ScalarValue,
-    Schema, Semantics,
+    AggregateFunction, BinaryOperator, DataType, Error, Logic, NumericPromotion, Result,
+    ScalarFunction, ScalarValue, Schema, Semantics,
 };
 
 use crate::tree::Transformed;
@@ -700,12 +700,12 @@ impl Expr {
         use DataType::*;
         Ok(match self {
             Expr::Column(name) => schema.field(schema.resolve(name, semantics)?).data_type,
-            Expr::Literal(v) => v.data_type(),
+            Expr::Literal(v) => literal_type(v, semantics),
             Expr::Alias(e, _) => e.data_type(schema, semantics)?,
             Expr::Binary { left, op, right } => {
                 let l = left.data_type(schema, semantics)?;
                 let r = right.data_type(schema, semantics)?;
-                binary_type(l, *op, r, right, semantics)
+                binary_type(l, *op, r, left, right, semantics)
                     .map_err(|m| Error::plan(format!("{m} in '{self}'")))?
             }
             Expr::Not(e) => {
@@ -788,13 +788,82 @@ fn expect_type(
     }
 }
 
+/// The type of a literal: under SQL promotion an integer literal that fits 32 bits
+/// is an `INT`, as in Spark; otherwise the value's own type.
+pub fn literal_type(v: &ScalarValue, semantics: &Semantics) -> DataType {
+    match v {
+        ScalarValue::Int64(Some(i))
+            if semantics.numeric_promotion == NumericPromotion::Sql
+                && i32::try_from(*i).is_ok() =>
+        {
+            DataType::Int32
+        }
+        other => other.data_type(),
+    }
+}
+
+/// The type two numbers of types `a` and `b` combine to, by NumPy's table (pandas)
+/// or SQL's widening (Spark); see [`NumericPromotion`].
+pub fn numeric_supertype(a: DataType, b: DataType, promotion: NumericPromotion) -> DataType {
+    use DataType::*;
+    let sql_signed = |t: DataType| match t {
+        UInt8 => Int16,
+        UInt16 => Int32,
+        UInt32 => Int64,
+        UInt64 => Float64,
+        t => t,
+    };
+    let (a, b) = match promotion {
+        NumericPromotion::Sql => (sql_signed(a), sql_signed(b)),
+        NumericPromotion::Numpy => (a, b),
+    };
+    if a == b {
+        return a;
+    }
+    let bits = |t: DataType| t.bits().unwrap_or(64);
+    match (a.is_float(), b.is_float()) {
+        (true, true) => Float64,
+        (true, false) | (false, true) => {
+            let (f, i) = if a.is_float() { (a, b) } else { (b, a) };
+            match promotion {
+                NumericPromotion::Numpy if f == Float32 && bits(i) <= 16 => Float32,
+                _ => Float64,
+            }
+        }
+        (false, false) => match (a.is_unsigned(), b.is_unsigned()) {
+            (x, y) if x == y => {
+                if bits(a) >= bits(b) {
+                    a
+                } else {
+                    b
+                }
+            }
+            _ => {
+                let (u, i) = if a.is_unsigned() { (a, b) } else { (b, a) };
+                if bits(i) > bits(u) {
+                    i
+                } else if bits(u) < 64 {
+                    DataType::signed_of_bits(bits(u) * 2)
+                } else {
+                    Float64
+                }
+            }
+        },
+    }
+}
+
 /// The common type two values widen to (for COALESCE, CASE, IN lists).
 pub fn common_type(a: DataType, b: DataType) -> std::result::Result<DataType, String> {
     use DataType::*;
     Ok(match (a, b) {
         (Null, t) | (t, Null) => t,
         (x, y) if x == y => x,
-        (Int64, Float64) | (Float64, Int64) => Float64,
+        (x, y) if x.is_numeric() && y.is_numeric() => {
+            numeric_supertype(x, y, NumericPromotion::Numpy)
+        }
+        (Timestamp(u1, z1), Timestamp(u2, z2)) => Timestamp(u1.max(u2), z1.or(z2)),
+        (Date, Timestamp(u, z)) | (Timestamp(u, z), Date) => Timestamp(u, z),
+        (Duration(u1), Duration(u2)) => Duration(u1.max(u2)),
         (x, y) => return Err(format!("incompatible types {x} and {y}")),
     })
 }
@@ -804,15 +873,48 @@ fn comparable(a: DataType, b: DataType) -> std::result::Result<(), String> {
     match (a, b) {
         (Null, _) | (_, Null) => Ok(()),
         (x, y) if x.is_numeric() && y.is_numeric() => Ok(()),
+        (x, y) if x.is_temporal() && (y.is_temporal() || y == Utf8) => Ok(()),
+        (x, y) if y.is_temporal() && x == Utf8 => Ok(()),
+        (Duration(_), Duration(_)) => Ok(()),
         (x, y) if x == y => Ok(()),
         (x, y) => Err(format!("cannot compare {x} with {y}")),
     }
+}
+
+/// The type of temporal arithmetic `l op r`, when either side is a date, a time
+/// stamp or a duration.
+fn temporal_binary_type(
+    l: DataType,
+    op: BinaryOperator,
+    r: DataType,
+) -> Option<std::result::Result<DataType, String>> {
+    use BinaryOperator::*;
+    use DataType::*;
+    let temporal = |t: DataType| t.is_temporal() || matches!(t, Duration(_));
+    if !temporal(l) && !temporal(r) {
+        return None;
+    }
+    Some(match (l, op, r) {
+        (Timestamp(u1, _), Minus, Timestamp(u2, _)) => Ok(Duration(u1.max(u2))),
+        (Timestamp(u1, z), Plus | Minus, Duration(u2)) | (Duration(u2), Plus, Timestamp(u1, z)) => {
+            Ok(Timestamp(u1.max(u2), z))
+        }
+        (Date, Plus | Minus, Duration(u)) | (Duration(u), Plus, Date) => Ok(Timestamp(u, None)),
+        (Date, Plus | Minus, t) | (t, Plus, Date) if t.is_integer() || t == Null => Ok(Date),
+        (Duration(u1), Plus | Minus, Duration(u2)) => Ok(Duration(u1.max(u2))),
+        (Duration(u), Multiply, t) | (t, Multiply, Duration(u)) if t.is_integer() => {
+            Ok(Duration(u))
+        }
+        (Null, _, t) | (t, _, Null) => Ok(t),
+        _ => Err(format!("arithmetic '{op}' is not defined for {l} and {r}")),
+    })
 }
 
 fn binary_type(
     l: DataType,
     op: BinaryOperator,
     r: DataType,
+    left: &Expr,
     right: &Expr,
     semantics: &Semantics,
 ) -> std::result::Result<DataType, String> {
@@ -830,29 +932,57 @@ fn binary_type(
         }
         return Ok(Boolean);
     }
+    if let Some(t) = temporal_binary_type(l, op, r) {
+        return t;
+    }
     for t in [l, r] {
-        if !matches!(t, Int64 | Float64 | Null) {
+        if !(t.is_numeric() || t == Null) {
             return Err(format!("arithmetic '{op}' expects numbers, not {t}"));
         }
     }
-    let both_int = matches!(l, Int64 | Null) && matches!(r, Int64 | Null);
+    let promotion = semantics.numeric_promotion;
+    // Under NumPy's rules a Python literal takes the other operand's kind of type: an
+    // integer literal any integer or float type, a float literal a float type.
+    let weak = |e: &Expr, t: DataType| {
+        promotion == NumericPromotion::Numpy
+            && matches!(e.unalias(), Expr::Literal(_))
+            && (t == Int64 || t == Float64)
+    };
+    let (l, r) = match (l, r) {
+        (Null, Null) => (Int64, Int64),
+        (Null, t) | (t, Null) => (t, t),
+        x => x,
+    };
+    let joined = if weak(left, l) && !weak(right, r) && (l == Int64 || r.is_float()) {
+        r
+    } else if weak(right, r) && !weak(left, l) && (r == Int64 || l.is_float()) {
+        l
+    } else {
+        numeric_supertype(l, r, promotion)
+    };
+    let both_int = joined.is_integer();
     Ok(match op {
-        Divide => Float64,
+        Divide => match (promotion, joined) {
+            (NumericPromotion::Numpy, Float32) => Float32,
+            _ => Float64,
+        },
         IntegerDivide | Modulo if both_int => {
             // pandas turns an integer `//` or `%` by zero into inf / NaN, so the result
             // is float unless the divisor is a literal that cannot be zero.
             let nonzero_literal =
-                matches!(right.unalias(), Expr::Literal(ScalarValue::Int64(Some(v))) if *v != 0);
+                matches!(right.unalias(), Expr::Literal(v) if v.as_i128().is_some_and(|v| v != 0));
             if semantics.division_by_zero == partita_common::DivisionByZero::Ieee
                 && !nonzero_literal
             {
                 Float64
-            } else {
+            } else if op == IntegerDivide && promotion == NumericPromotion::Sql {
+                // Spark's DIV is a BIGINT.
                 Int64
+            } else {
+                joined
             }
         }
-        _ if both_int => Int64,
-        _ => Float64,
+        _ => joined,
     })
 }
 
@@ -888,17 +1018,11 @@ fn function_type(
                     ));
                 }
             }
-            expect_type(&args[0], schema, semantics, &[Int64, Float64], "round")?
+            expect_numeric(&args[0], schema, semantics, "round")?
         }
         ScalarFunction::Abs | ScalarFunction::Negate => {
             arity(1)?;
-            expect_type(
-                &args[0],
-                schema,
-                semantics,
-                &[Int64, Float64],
-                &func.to_string(),
-            )?
+            expect_numeric(&args[0], schema, semantics, &func.to_string())?
         }
         ScalarFunction::Coalesce => {
             if args.is_empty() {
@@ -923,11 +1047,159 @@ fn function_type(
         ScalarFunction::Power => {
             arity(2)?;
             for a in args {
-                expect_type(a, schema, semantics, &[Int64, Float64], "power")?;
+                expect_numeric(a, schema, semantics, "power")?;
             }
             Float64
         }
+        ScalarFunction::DatePart(part) => {
+            arity(1)?;
+            expect_temporal(&args[0], schema, semantics, part.name())?;
+            // pandas' `isocalendar().week` is UInt32; every other field int32.
+            if part == partita_common::DatePart::WeekOfYear
+                && semantics.numeric_promotion == NumericPromotion::Numpy
+            {
+                UInt32
+            } else {
+                Int32
+            }
+        }
+        ScalarFunction::DateTrunc => {
+            arity(2)?;
+            literal_text(&args[0], "date_trunc", "unit").and_then(|u| {
+                partita_common::temporal::TruncUnit::parse(&u)
+                    .ok_or_else(|| Error::plan(format!("date_trunc: unknown unit '{u}'")))
+            })?;
+            match expect_temporal(&args[1], schema, semantics, "date_trunc")? {
+                Timestamp(u, z) => Timestamp(u, z),
+                _ => Timestamp(partita_common::TimeUnit::Microsecond, None),
+            }
+        }
+        ScalarFunction::ToDate | ScalarFunction::ToTimestamp => {
+            if args.is_empty() || args.len() > 2 {
+                return Err(Error::plan(format!(
+                    "{func} takes 1 or 2 arguments, got {}",
+                    args.len()
+                )));
+            }
+            let t = args[0].data_type(schema, semantics)?;
+            if !(t == Utf8 || t == Null || t.is_temporal()) {
+                return Err(Error::analysis(
+                    "DATATYPE_MISMATCH.UNEXPECTED_INPUT_TYPE",
+                    format!(
+                        "{func} expects a string, a date or a timestamp, but '{}' is {t}",
+                        args[0]
+                    ),
+                ));
+            }
+            if args.len() == 2 {
+                literal_text(&args[1], &func.to_string(), "format")?;
+            }
+            if func == ScalarFunction::ToDate {
+                Date
+            } else {
+                match t {
+                    Timestamp(u, z) => Timestamp(u, z),
+                    _ => Timestamp(partita_common::TimeUnit::Microsecond, None),
+                }
+            }
+        }
+        ScalarFunction::DateFormat => {
+            arity(2)?;
+            expect_temporal(&args[0], schema, semantics, "date_format")?;
+            literal_text(&args[1], "date_format", "format")?;
+            Utf8
+        }
+        ScalarFunction::MakeDate => {
+            arity(3)?;
+            for a in args {
+                expect_integer(a, schema, semantics, "make_date")?;
+            }
+            Date
+        }
+        ScalarFunction::DateAdd | ScalarFunction::DateSub | ScalarFunction::AddMonths => {
+            arity(2)?;
+            expect_temporal(&args[0], schema, semantics, &func.to_string())?;
+            expect_integer(&args[1], schema, semantics, &func.to_string())?;
+            Date
+        }
+        ScalarFunction::DateDiff => {
+            arity(2)?;
+            for a in args {
+                expect_temporal(a, schema, semantics, "datediff")?;
+            }
+            Int32
+        }
+        ScalarFunction::CurrentDate => {
+            arity(0)?;
+            Date
+        }
+        ScalarFunction::CurrentTimestamp => {
+            arity(0)?;
+            Timestamp(
+                partita_common::TimeUnit::Microsecond,
+                Some(partita_common::TimeZone::new("UTC")),
+            )
+        }
     })
+}
+
+/// The text of a string literal argument (a unit or a format), or a plan error.
+pub fn literal_text(e: &Expr, func: &str, what: &str) -> Result<String> {
+    match e.unalias() {
+        Expr::Literal(ScalarValue::Utf8(Some(s))) => Ok(s.clone()),
+        other => Err(Error::plan(format!(
+            "{func} expects a text literal for the {what}, got {other}"
+        ))),
+    }
+}
+
+fn type_error(what: &str, wanted: &str, e: &Expr, t: DataType) -> Error {
+    Error::analysis(
+        "DATATYPE_MISMATCH.UNEXPECTED_INPUT_TYPE",
+        format!("{what} expects {wanted} but '{e}' is {t}"),
+    )
+}
+
+fn expect_numeric(
+    e: &Expr,
+    schema: &Schema,
+    semantics: &Semantics,
+    what: &str,
+) -> Result<DataType> {
+    let t = e.data_type(schema, semantics)?;
+    if t.is_numeric() || t == DataType::Null {
+        Ok(t)
+    } else {
+        Err(type_error(what, "a number", e, t))
+    }
+}
+
+fn expect_integer(
+    e: &Expr,
+    schema: &Schema,
+    semantics: &Semantics,
+    what: &str,
+) -> Result<DataType> {
+    let t = e.data_type(schema, semantics)?;
+    if t.is_integer() || t == DataType::Null {
+        Ok(t)
+    } else {
+        Err(type_error(what, "an integer", e, t))
+    }
+}
+
+fn expect_temporal(
+    e: &Expr,
+    schema: &Schema,
+    semantics: &Semantics,
+    what: &str,
+) -> Result<DataType> {
+    let t = e.data_type(schema, semantics)?;
+    if t.is_temporal() || t == DataType::Null {
+        Ok(t)
+    } else {
+        Err(type_error(what, "a date or a timestamp", e, t))
+    }
 }
 
 fn aggregate_type(
@@ -960,8 +1232,17 @@ fn aggregate_type(
             Int64
         }
         Sum => match args[0].data_type(schema, semantics)? {
-            Int64 | Null => Int64,
+            UInt64 => {
+                return Err(Error::NotImplemented(format!(
+                    "sum of the uint64 column '{}' (pandas wraps it as uint64, Spark sums it as a decimal)",
+                    args[0]
+                )))
+            }
+            t if t.is_integer() => Int64,
+            Null => Int64,
             Float64 => Float64,
+            Float32 if semantics.numeric_promotion == NumericPromotion::Numpy => Float32,
+            Float32 => Float64,
             // pandas sums booleans as counts of True and concatenates strings; Spark
             // rejects booleans (DATATYPE_MISMATCH).
             Boolean if pandas_like => Int64,
@@ -975,24 +1256,12 @@ fn aggregate_type(
                 ))
             }
         },
-        SumDistinct => match expect_type(
-            &args[0],
-            schema,
-            semantics,
-            &[Int64, Float64],
-            "sum(DISTINCT)",
-        )? {
-            Float64 => Float64,
+        SumDistinct => match expect_numeric(&args[0], schema, semantics, "sum(DISTINCT)")? {
+            t if t.is_float() => Float64,
             _ => Int64,
         },
         MeanDistinct => {
-            expect_type(
-                &args[0],
-                schema,
-                semantics,
-                &[Int64, Float64],
-                "avg(DISTINCT)",
-            )?;
+            expect_numeric(&args[0], schema, semantics, "avg(DISTINCT)")?;
             Float64
         }
         Mean | Var { .. } | Std { .. } | Median | Quantile(_) | Corr => {
@@ -1005,15 +1274,25 @@ fn aggregate_type(
             }
             // pandas averages booleans (the share of true values); Spark rejects them.
             // Spark casts strings to double (CAST_INVALID_INPUT on other text).
-            let allowed: &[DataType] = match (pandas_like, func) {
-                (true, Mean) => &[Int64, Float64, Boolean],
-                (false, Mean) => &[Int64, Float64, Utf8],
-                _ => &[Int64, Float64],
+            let extra: &[DataType] = match (pandas_like, func) {
+                (true, Mean) => &[Boolean],
+                (false, Mean) => &[Utf8],
+                _ => &[],
             };
+            let mut all_f32 = true;
             for a in args {
-                expect_type(a, schema, semantics, allowed, &func.to_string())?;
+                let t = a.data_type(schema, semantics)?;
+                if !(t.is_numeric() || t == Null || extra.contains(&t)) {
+                    return Err(type_error(&func.to_string(), "a number", a, t));
+                }
+                all_f32 &= t == Float32;
             }
-            Float64
+            // pandas keeps float32 in a mean (NumPy's float32 mean); Spark's AVG is a double.
+            if all_f32 && func == Mean && semantics.numeric_promotion == NumericPromotion::Numpy {
+                Float32
+            } else {
+                Float64
+            }
         }
         Min | Max | First { .. } | Last { .. } => args[0].data_type(schema, semantics)?,
     })

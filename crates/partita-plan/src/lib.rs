@@ -28,8 +28,8 @@ mod plan;
 mod tree;
 
 pub use expr::{
-    coalesce, col, common_type, corr, count_distinct, count_star, lit, lit_null, when, Expr, Then,
-    When,
+    coalesce, col, common_type, corr, count_distinct, count_star, lit, lit_null, literal_text,
+    literal_type, numeric_supertype, when, Expr, Then, When,
 };
 pub use plan::{
     Aggregate, Distinct, Filter, Limit, LogicalPlan, MapPartitions, PartitionFunction, Projection,

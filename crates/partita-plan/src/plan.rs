@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use partita_common::{
     DataType, DefaultNullOrder, Error, Field, IntWithNulls, NullPlacement, Result, Schema,
-    SchemaRef, Semantics, SortKey,
+    SchemaRef, Semantics, SortKey, TimeZone, TimeZones,
 };
 
 use crate::expr::Expr;
@@ -212,13 +212,23 @@ impl Scan {
             .enumerate()
             .map(|(i, f)| {
                 let has_nulls = nulls.as_ref().map(|n| n[i]).unwrap_or(false);
-                if f.data_type == DataType::Int64
-                    && has_nulls
-                    && semantics.int_with_nulls == IntWithNulls::Float64
-                {
-                    Field::new(f.name.clone(), DataType::Float64)
-                } else {
-                    f.clone()
+                match f.data_type {
+                    t if t.is_integer()
+                        && has_nulls
+                        && semantics.int_with_nulls == IntWithNulls::Float64 =>
+                    {
+                        Field::new(f.name.clone(), DataType::Float64)
+                    }
+                    // Spark sees a zoned time stamp as an instant in the session zone.
+                    DataType::Timestamp(unit, Some(_))
+                        if semantics.time_zones == TimeZones::Session =>
+                    {
+                        Field::new(
+                            f.name.clone(),
+                            DataType::Timestamp(unit, Some(TimeZone::new("UTC"))),
+                        )
+                    }
+                    _ => f.clone(),
                 }
             })
             .collect();

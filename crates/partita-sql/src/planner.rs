@@ -3,8 +3,8 @@
 use std::sync::Arc;
 
 use partita_common::{
-    AggregateFunction, BinaryOperator as Op, DataType, Error, IdentifierCase, NullPlacement,
-    Result, ScalarFunction, ScalarValue, Semantics, Span,
+    AggregateFunction, BinaryOperator as Op, DataType, DatePart, Error, IdentifierCase,
+    NullPlacement, Result, ScalarFunction, ScalarValue, Semantics, Span,
 };
 use partita_plan::{
     col, lit, lit_null, Aggregate, Distinct, Expr, Filter, Limit, LogicalPlan, Projection, Sort,
@@ -1274,6 +1274,29 @@ impl Planner<'_> {
                 }
             }
             E::Function(f) => self.function(f, e)?,
+            E::Extract { field, expr, .. } => {
+                let name = field.to_string();
+                let part = DatePart::parse(&name).ok_or_else(|| {
+                    sql_err(format!("EXTRACT of the field {name} is not supported"), e)
+                })?;
+                Expr::Function {
+                    func: ScalarFunction::DatePart(part),
+                    args: vec![self.expr(expr)?],
+                }
+            }
+            E::TypedString(ts) => {
+                let text = match &ts.value.value {
+                    ast::Value::SingleQuotedString(s) | ast::Value::DoubleQuotedString(s) => {
+                        s.clone()
+                    }
+                    other => return Err(sql_err(format!("invalid literal {other}"), e)),
+                };
+                let type_name = ts.data_type.to_string();
+                let t = DataType::parse(type_name.split('(').next().unwrap_or_default())
+                    .map_err(|_| sql_err(format!("unsupported literal type {type_name}"), e))?;
+                Expr::Literal(typed_literal(&text, t).map_err(|m| sql_err(m, e))?)
+            }
+            E::Interval(iv) => Expr::Literal(self.interval(iv, e)?),
             other => return Err(sql_err(format!("unsupported expression: {other}"), other)),
         })
     }
@@ -1292,6 +1315,61 @@ impl Planner<'_> {
             ast::Value::Null => ScalarValue::Null,
             other => return Err(sql_err(format!("unsupported literal {other}"), at_node)),
         })
+    }
+
+    /// `INTERVAL '1' DAY`, `INTERVAL 2 HOURS`, `INTERVAL '1 day'`: a duration in
+    /// microseconds (Spark's day-time intervals; months and years are not durations).
+    fn interval(&self, iv: &ast::Interval, e: &ast::Expr) -> Result<ScalarValue> {
+        let text = match iv.value.as_ref() {
+            ast::Expr::Value(v) => match &v.value {
+                ast::Value::SingleQuotedString(s) => s.clone(),
+                ast::Value::Number(n, _) => n.clone(),
+                other => return Err(sql_err(format!("invalid interval value {other}"), e)),
+            },
+            ast::Expr::UnaryOp {
+                op: ast::UnaryOperator::Minus,
+                expr,
+            } => match expr.as_ref() {
+                ast::Expr::Value(v) => format!("-{}", v.value).replace('\'', ""),
+                other => return Err(sql_err(format!("invalid interval value {other}"), e)),
+            },
+            other => return Err(sql_err(format!("invalid interval value {other}"), e)),
+        };
+        let (amount, unit) = match &iv.leading_field {
+            Some(f) => (text.trim().to_string(), f.to_string()),
+            None => {
+                let mut parts = text.split_whitespace();
+                let amount = parts.next().unwrap_or_default().to_string();
+                let unit = parts.next().unwrap_or_default().to_string();
+                (amount, unit)
+            }
+        };
+        let micros_per: i64 = match unit.to_ascii_lowercase().trim_end_matches('s') {
+            "day" => 86_400_000_000,
+            "hour" => 3_600_000_000,
+            "minute" => 60_000_000,
+            "second" => 1_000_000,
+            "millisecond" => 1_000,
+            "microsecond" => 1,
+            "week" => 7 * 86_400_000_000,
+            other => {
+                return Err(sql_err(
+                    format!("INTERVAL in {other} is not supported (days, hours, minutes, seconds and weeks are)"),
+                    e,
+                ))
+            }
+        };
+        let amount: f64 = amount
+            .parse()
+            .map_err(|_| sql_err(format!("invalid interval amount '{amount}'"), e))?;
+        let micros = amount * micros_per as f64;
+        if !micros.is_finite() || micros.abs() >= 9.2e18 {
+            return Err(sql_err("the interval is out of range", e));
+        }
+        Ok(ScalarValue::Duration(
+            Some(micros.round() as i64),
+            partita_common::TimeUnit::Microsecond,
+        ))
     }
 
     fn function(&self, f: &ast::Function, e: &ast::Expr) -> Result<Expr> {
@@ -1442,8 +1520,87 @@ impl Planner<'_> {
                 func: ScalarFunction::Power,
                 args,
             },
+            "year" | "quarter" | "month" | "day" | "dayofmonth" | "hour" | "minute" | "second"
+            | "dayofweek" | "weekday" | "dayofyear" | "weekofyear" => {
+                one(&args)?;
+                Expr::Function {
+                    func: ScalarFunction::DatePart(
+                        DatePart::parse(&name).expect("a date part name"),
+                    ),
+                    args,
+                }
+            }
+            "date_trunc" => Expr::Function {
+                func: ScalarFunction::DateTrunc,
+                args,
+            },
+            "to_date" => Expr::Function {
+                func: ScalarFunction::ToDate,
+                args,
+            },
+            "to_timestamp" => Expr::Function {
+                func: ScalarFunction::ToTimestamp,
+                args,
+            },
+            "date_format" => Expr::Function {
+                func: ScalarFunction::DateFormat,
+                args,
+            },
+            "make_date" => Expr::Function {
+                func: ScalarFunction::MakeDate,
+                args,
+            },
+            "date_add" | "dateadd" => Expr::Function {
+                func: ScalarFunction::DateAdd,
+                args,
+            },
+            "date_sub" => Expr::Function {
+                func: ScalarFunction::DateSub,
+                args,
+            },
+            "add_months" => Expr::Function {
+                func: ScalarFunction::AddMonths,
+                args,
+            },
+            "datediff" | "date_diff" => Expr::Function {
+                func: ScalarFunction::DateDiff,
+                args,
+            },
+            "current_date" | "curdate" => Expr::Function {
+                func: ScalarFunction::CurrentDate,
+                args,
+            },
+            "current_timestamp" | "now" => Expr::Function {
+                func: ScalarFunction::CurrentTimestamp,
+                args,
+            },
             other => return Err(sql_err(format!("unknown function '{other}'"), e)),
         })
+    }
+}
+
+/// A `DATE '...'` or `TIMESTAMP '...'` literal (an error message for bad text).
+fn typed_literal(text: &str, t: DataType) -> std::result::Result<ScalarValue, String> {
+    use partita_common::temporal;
+    match t {
+        DataType::Date => temporal::parse_date(text)
+            .map(|d| ScalarValue::Date(Some(d)))
+            .ok_or_else(|| format!("'{text}' is not a valid date")),
+        DataType::Timestamp(unit, zone) => {
+            let (wall, offset) = temporal::parse_timestamp(text)
+                .ok_or_else(|| format!("'{text}' is not a valid timestamp"))?;
+            let utc = match offset {
+                Some(off) => wall - off,
+                None => wall,
+            };
+            temporal::ticks_of_naive(utc, unit)
+                .map(|v| ScalarValue::Timestamp(Some(v), unit, zone))
+                .ok_or_else(|| format!("'{text}' is out of the range of timestamps"))
+        }
+        DataType::Utf8 => Ok(ScalarValue::Utf8(Some(text.to_string()))),
+        other => Err(format!(
+            "{other} literals written as text are not supported"
+        )),
     }
 }
 
