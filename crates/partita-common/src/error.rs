@@ -145,6 +145,19 @@ impl Error {
     /// raised; errors both engines raise (an unknown column) are named per reference.
     pub fn class(&self, reference: Reference) -> Option<String> {
         match self {
+            // pandas raises ValueError for text or parts that are not a valid value.
+            Error::Arithmetic { condition: class, .. } | Error::Data { class, .. }
+                if reference == Reference::Pandas
+                    && [
+                        "CAST_INVALID_INPUT",
+                        "CANNOT_PARSE_TIMESTAMP",
+                        "DATETIME_FIELD_OUT_OF_BOUNDS",
+                    ]
+                    .iter()
+                    .any(|c| class.starts_with(c)) =>
+            {
+                Some("ValueError".into())
+            }
             Error::Arithmetic { condition, .. } => Some(condition.clone()),
             // pandas raises TypeError for an operation on values of the wrong type.
             Error::Analysis { class, .. }

@@ -445,15 +445,26 @@ pub struct Field {
     pub name: String,
     /// The column type.
     pub data_type: DataType,
+    /// Whether the column may hold missing values (true unless known otherwise: a
+    /// scan knows it from the data, expressions derive it). pandas' result types
+    /// depend on it (an integer expression that may be missing is float64).
+    pub nullable: bool,
 }
 
 impl Field {
-    /// A field.
+    /// A field that may hold missing values.
     pub fn new(name: impl Into<String>, data_type: DataType) -> Self {
         Field {
             name: name.into(),
             data_type,
+            nullable: true,
         }
+    }
+
+    /// The same field, nullable or not.
+    pub fn with_nullable(mut self, nullable: bool) -> Self {
+        self.nullable = nullable;
+        self
     }
 }
 

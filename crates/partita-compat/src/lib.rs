@@ -248,7 +248,16 @@ fn reference_dtypes(series: &Series, reference: Reference) -> Vec<String> {
     };
     match reference {
         Reference::Pandas => match series.dtype() {
-            t if t.is_integer() && has_nulls => vec![],
+            // An integer column with missing values is float64 in pandas, or one of its
+            // masked types (`Int64`, `UInt32`), which a few accessors return.
+            t if t.is_integer() && has_nulls => {
+                let numpy = t.to_string().replace('i', "int").replace('u', "uint");
+                let masked = match numpy.strip_prefix("uint") {
+                    Some(bits) => format!("UInt{bits}"),
+                    None => numpy.replacen("int", "Int", 1),
+                };
+                vec![masked]
+            }
             T::Float64 => owned(&["float64"]),
             T::Float32 => owned(&["float32"]),
             T::String if all_null => owned(&["str", "object"]),

@@ -1399,6 +1399,8 @@ fn holistic(df: &DataFrame, groups: &Groups, call: &AggCall, sem: &Semantics) ->
         CountDistinct => {
             let mut seen: HashSet<(u32, DistinctKey<'_>)> = HashSet::new();
             let ids = &groups.ids;
+            let view = crate::frame::key_view(values)?;
+            let values: &Series = &view;
             match values.dtype() {
                 PlDataType::Int64 => {
                     for (v, &g) in values.i64().map_err(pl_err)?.iter().zip(ids) {

@@ -856,6 +856,20 @@ pub fn cast(s: &Series, to: DataType, sem: &Semantics) -> Result<Series> {
         // Through 64 bits, then narrowed as the semantics says (CAST_OVERFLOW or a wrap).
         let wide = if s.dtype().is_integer() {
             s.cast(&PlDataType::Int64).map_err(pl_err)?
+        } else if s.dtype().is_float()
+            && sem.integer_overflow == IntegerOverflow::Wrap
+            && matches!(to, DataType::Int8 | DataType::Int16 | DataType::Int32)
+        {
+            // NumPy converts a float to a narrow signed integer through a 32-bit
+            // conversion (x86's cvttsd2si): out of the int32 range it is INT32_MIN,
+            // which the narrower types then wrap.
+            let x = cast(s, DataType::Int64, sem)?;
+            let ca = x.i64().map_err(pl_err)?;
+            let out: Int64Chunked = ca
+                .iter()
+                .map(|v| v.map(|v| i32::try_from(v).unwrap_or(i32::MIN) as i64))
+                .collect();
+            out.with_name(s.name().clone()).into_series()
         } else {
             cast(s, DataType::Int64, sem)?
         };

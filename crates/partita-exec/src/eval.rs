@@ -2,7 +2,8 @@
 
 use partita_common::temporal::TruncUnit;
 use partita_common::{
-    BinaryOperator, DataType, Error, Logic, Result, ScalarFunction, ScalarValue, Semantics,
+    BinaryOperator, DataType, Error, Logic, NumericPromotion, Result, ScalarFunction, ScalarValue,
+    Semantics,
 };
 use partita_common::{TimeUnit, TimeZone};
 use partita_core::frame::{
@@ -36,7 +37,16 @@ fn eval_inner(expr: &Expr, df: &Partition, sem: &Semantics) -> Result<Series> {
             if let Some(out) = int_literal_comparison(left, *op, right, df, sem)? {
                 return Ok(out);
             }
-            let (l, r) = (ev(left)?, ev(right)?);
+            let (mut l, mut r) = (ev(left)?, ev(right)?);
+            if op.is_comparison() && sem.numeric_promotion == NumericPromotion::Numpy {
+                // NumPy compares a float32 array with a Python float in float32.
+                let f32s = &partita_core::polars::PlDataType::Float32;
+                if matches!(left.unalias(), Expr::Literal(_)) && r.dtype() == f32s {
+                    l = scalar::cast(&l, DataType::Float32, sem)?;
+                } else if matches!(right.unalias(), Expr::Literal(_)) && l.dtype() == f32s {
+                    r = scalar::cast(&r, DataType::Float32, sem)?;
+                }
+            }
             if op.is_arithmetic() {
                 scalar::arithmetic(&l, *op, &r, out_type(expr, df, sem)?, sem)?
             } else if op.is_comparison() {
@@ -98,7 +108,11 @@ fn eval_inner(expr: &Expr, df: &Partition, sem: &Semantics) -> Result<Series> {
                 ScalarFunction::Coalesce => scalar::coalesce(&vals, out_type(expr, df, sem)?)?,
                 ScalarFunction::Lower => scalar::change_case(&vals[0], false, sem)?,
                 ScalarFunction::Upper => scalar::change_case(&vals[0], true, sem)?,
-                ScalarFunction::Length => scalar::length(&vals[0])?,
+                ScalarFunction::Length => scalar::cast(
+                    &scalar::length(&vals[0])?,
+                    out_type(expr, df, sem)?,
+                    sem,
+                )?,
                 ScalarFunction::Power => scalar::power(&vals[0], &vals[1])?,
                 ScalarFunction::DatePart(part) => {
                     temporal::date_part(&vals[0], *part, out_type(expr, df, sem)?, sem)?

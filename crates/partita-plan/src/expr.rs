@@ -769,6 +769,112 @@ impl Expr {
     }
 }
 
+impl Expr {
+    /// Whether the expression may be missing over `schema`: a column as its field
+    /// says, a comparison or a predicate under two-valued logic never (pandas gives
+    /// false), COUNT and (pandas) SUM never, a CASE without ELSE always, otherwise
+    /// when any input may be.
+    pub fn nullable(&self, schema: &Schema, semantics: &Semantics) -> Result<bool> {
+        let two_valued = semantics.logic == Logic::TwoValued;
+        let any = |es: &[&Expr]| -> Result<bool> {
+            for e in es {
+                if e.nullable(schema, semantics)? {
+                    return Ok(true);
+                }
+            }
+            Ok(false)
+        };
+        Ok(match self {
+            Expr::Column(name) => schema.field(schema.resolve(name, semantics)?).nullable,
+            Expr::Literal(v) => v.is_null(),
+            // pandas' astype(int) raises on a missing value: its result never is.
+            Expr::Cast { to, .. }
+                if to.is_integer()
+                    && semantics.int_with_nulls == partita_common::IntWithNulls::Float64 =>
+            {
+                false
+            }
+            Expr::Alias(e, _) | Expr::Cast { expr: e, .. } => e.nullable(schema, semantics)?,
+            Expr::Binary { left, op, right } => {
+                if (op.is_comparison() || op.is_logical()) && two_valued
+                    || *op == BinaryOperator::NullSafeEq
+                {
+                    false
+                } else {
+                    any(&[left, right])?
+                }
+            }
+            Expr::IsNull(_) | Expr::IsNotNull(_) => false,
+            Expr::Not(e) => !two_valued && e.nullable(schema, semantics)?,
+            Expr::InList { expr, list, .. } => {
+                !two_valued && (expr.nullable(schema, semantics)? || any(&list.iter().collect::<Vec<_>>())?)
+            }
+            Expr::Between {
+                expr, low, high, ..
+            } => !two_valued && any(&[expr, low, high])?,
+            Expr::Like { expr, .. } => !two_valued && expr.nullable(schema, semantics)?,
+            Expr::Function { func, args } => match func {
+                ScalarFunction::Coalesce => {
+                    let mut all = true;
+                    for a in args {
+                        all &= a.nullable(schema, semantics)?;
+                    }
+                    all
+                }
+                ScalarFunction::CurrentDate | ScalarFunction::CurrentTimestamp => false,
+                _ => any(&args.iter().collect::<Vec<_>>())?,
+            },
+            Expr::Case {
+                branches,
+                otherwise,
+            } => match otherwise {
+                None => true,
+                Some(o) => {
+                    o.nullable(schema, semantics)?
+                        || any(&branches.iter().map(|(_, v)| v).collect::<Vec<_>>())?
+                }
+            },
+            Expr::Aggregate { func, args } => match func {
+                AggregateFunction::CountStar
+                | AggregateFunction::Count
+                | AggregateFunction::CountDistinct => false,
+                AggregateFunction::Sum | AggregateFunction::SumDistinct
+                    if semantics.empty_sum == partita_common::EmptySum::Zero =>
+                {
+                    false
+                }
+                _ => any(&args.iter().collect::<Vec<_>>())?,
+            },
+        })
+    }
+
+    /// Under pandas' rule for integers with missing values (`int_with_nulls =
+    /// float64`), an integer expression that may be missing becomes float64 (as
+    /// `s.str.len()` over a column with missing values is float64), by an explicit
+    /// cast that keeps the output name; otherwise the expression itself. A bare
+    /// column is left alone (a scan already typed it).
+    pub fn with_pandas_int_nulls(self, schema: &Schema, semantics: &Semantics) -> Result<Expr> {
+        // pandas' isocalendar().week is its masked UInt32, which holds missing values.
+        let masked = matches!(
+            self.unalias(),
+            Expr::Function {
+                func: ScalarFunction::DatePart(partita_common::DatePart::WeekOfYear),
+                ..
+            }
+        );
+        if semantics.int_with_nulls != partita_common::IntWithNulls::Float64
+            || masked
+            || matches!(self.unalias(), Expr::Column(_) | Expr::Literal(_))
+            || !self.data_type(schema, semantics)?.is_integer()
+            || !self.nullable(schema, semantics)?
+        {
+            return Ok(self);
+        }
+        let name = self.output_name();
+        Ok(self.unalias().clone().cast(DataType::Float64).alias(name))
+    }
+}
+
 fn expect_type(
     e: &Expr,
     schema: &Schema,
@@ -1042,7 +1148,11 @@ fn function_type(
         ScalarFunction::Length => {
             arity(1)?;
             expect_type(&args[0], schema, semantics, &[Utf8], "length")?;
-            Int64
+            // Spark's length is an INT; pandas' str.len() int64.
+            match semantics.numeric_promotion {
+                NumericPromotion::Sql => Int32,
+                NumericPromotion::Numpy => Int64,
+            }
         }
         ScalarFunction::Power => {
             arity(2)?;
@@ -1112,7 +1222,8 @@ fn function_type(
         ScalarFunction::MakeDate => {
             arity(3)?;
             for a in args {
-                expect_integer(a, schema, semantics, "make_date")?;
+                // pandas holds integer parts with missing values as floats.
+                expect_numeric(a, schema, semantics, "make_date")?;
             }
             Date
         }

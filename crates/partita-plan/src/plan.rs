@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use partita_common::{
     DataType, DefaultNullOrder, Error, Field, IntWithNulls, NullPlacement, Result, Schema,
-    SchemaRef, Semantics, SortKey, TimeZone, TimeZones,
+    NumericPromotion, SchemaRef, Semantics, SortKey, TimeZone, TimeZones,
 };
 
 use crate::expr::Expr;
@@ -212,12 +212,20 @@ impl Scan {
             .enumerate()
             .map(|(i, f)| {
                 let has_nulls = nulls.as_ref().map(|n| n[i]).unwrap_or(false);
+                let nullable = nulls.as_ref().map(|n| n[i]).unwrap_or(true);
                 match f.data_type {
                     t if t.is_integer()
                         && has_nulls
                         && semantics.int_with_nulls == IntWithNulls::Float64 =>
                     {
                         Field::new(f.name.clone(), DataType::Float64)
+                    }
+                    // Spark has no unsigned types: it reads them one size wider, signed.
+                    DataType::UInt8 | DataType::UInt16 | DataType::UInt32
+                        if semantics.numeric_promotion == NumericPromotion::Sql =>
+                    {
+                        let bits = f.data_type.bits().unwrap_or(32);
+                        Field::new(f.name.clone(), DataType::signed_of_bits(bits * 2))
                     }
                     // Spark sees a zoned time stamp as an instant in the session zone.
                     DataType::Timestamp(unit, Some(_))
@@ -230,6 +238,7 @@ impl Scan {
                     }
                     _ => f.clone(),
                 }
+                .with_nullable(nullable)
             })
             .collect();
         let source_schema = Arc::new(Schema::new(fields));
@@ -291,6 +300,12 @@ impl Filter {
     }
 }
 
+/// The field an expression makes over `schema`: its name, type and nullability.
+fn field_of(e: &Expr, schema: &Schema, semantics: &Semantics) -> Result<Field> {
+    Ok(Field::new(e.output_name(), e.data_type(schema, semantics)?)
+        .with_nullable(e.nullable(schema, semantics)?))
+}
+
 impl Projection {
     /// A projection; output names must be unique.
     pub fn try_new(
@@ -308,11 +323,12 @@ impl Projection {
                     )));
                 }
                 resolve_output(e, schema, semantics)
+                    .and_then(|e| e.with_pandas_int_nulls(schema, semantics))
             })
             .collect::<Result<Vec<_>>>()?;
         let fields = exprs
             .iter()
-            .map(|e| Ok(Field::new(e.output_name(), e.data_type(schema, semantics)?)))
+            .map(|e| field_of(e, schema, semantics))
             .collect::<Result<Vec<_>>>()?;
         check_unique_names(&fields)?;
         Ok(Projection {
@@ -341,6 +357,7 @@ impl Aggregate {
                     )));
                 }
                 resolve_output(e, schema, semantics)
+                    .and_then(|e| e.with_pandas_int_nulls(schema, semantics))
             })
             .collect::<Result<Vec<_>>>()?;
         let aggr_exprs = aggr_exprs
@@ -351,13 +368,26 @@ impl Aggregate {
                         "'{e}' is not an aggregate function; aggregate it (e.g. first(), max()) or group by it"
                     )));
                 }
-                resolve_output(e, schema, semantics)
+                let e = resolve_output(e, schema, semantics)?;
+                // The aggregate's arguments as pandas types them.
+                let name = e.output_name();
+                let e = match e.unalias().clone() {
+                    Expr::Aggregate { func, args } => Expr::Aggregate {
+                        func,
+                        args: args
+                            .into_iter()
+                            .map(|a| a.with_pandas_int_nulls(schema, semantics))
+                            .collect::<Result<_>>()?,
+                    },
+                    other => other,
+                };
+                Ok(if e.output_name() == name { e } else { e.alias(name) })
             })
             .collect::<Result<Vec<_>>>()?;
         let fields = group_exprs
             .iter()
             .chain(aggr_exprs.iter())
-            .map(|e| Ok(Field::new(e.output_name(), e.data_type(schema, semantics)?)))
+            .map(|e| field_of(e, schema, semantics))
             .collect::<Result<Vec<_>>>()?;
         check_unique_names(&fields)?;
         Ok(Aggregate {
