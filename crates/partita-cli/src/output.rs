@@ -121,8 +121,15 @@ fn json_value(v: &ScalarValue) -> serde_json::Value {
             Some(n) => Value::Number(n),
             None => Value::String(format_value(v)), // NaN, inf, -inf
         },
+        ScalarValue::Float32(Some(x)) => {
+            json_value(&ScalarValue::Float64(format!("{x}").parse::<f64>().ok()))
+        }
+        ScalarValue::UInt64(Some(u)) => Value::from(*u),
         ScalarValue::Utf8(Some(s)) => Value::String(s.clone()),
-        other => Value::String(format_value(other)),
+        other => match other.as_i128().and_then(|i| i64::try_from(i).ok()) {
+            Some(i) => Value::from(i),
+            None => Value::String(format_value(other)),
+        },
     }
 }
 

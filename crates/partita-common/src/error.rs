@@ -146,7 +146,10 @@ impl Error {
     pub fn class(&self, reference: Reference) -> Option<String> {
         match self {
             // pandas raises ValueError for text or parts that are not a valid value.
-            Error::Arithmetic { condition: class, .. } | Error::Data { class, .. }
+            Error::Arithmetic {
+                condition: class, ..
+            }
+            | Error::Data { class, .. }
                 if reference == Reference::Pandas
                     && [
                         "CAST_INVALID_INPUT",

@@ -1,15 +1,20 @@
 //! Text rendering of a partition as an aligned table.
 
-use polars_core::prelude::{DataFrame, DataType as PlDataType};
+use polars_core::prelude::DataFrame;
 
 use crate::frame::scalar_at;
 use partita_common::ScalarValue;
 
-/// One value as text: null as `null`, floats in shortest round-trip form.
+/// One value as text: null as `null`, floats in shortest round-trip form, dates and
+/// time stamps as pandas prints them (`2024-01-31`, `2024-01-31 05:00:00+00:00`).
 pub fn format_value(v: &ScalarValue) -> String {
+    use partita_common::temporal;
     match v {
         v if v.is_null() => "null".to_string(),
         ScalarValue::Utf8(Some(s)) => s.clone(),
+        ScalarValue::Date(Some(d)) => temporal::format_date(*d),
+        ScalarValue::Timestamp(Some(t), unit, zone) => temporal::format_timestamp(*t, *unit, *zone),
+        ScalarValue::Duration(Some(d), unit) => temporal::format_duration(*d, *unit),
         ScalarValue::Float64(Some(x)) if x.is_nan() => "NaN".to_string(),
         ScalarValue::Float64(Some(x)) if x.is_infinite() => {
             if *x > 0.0 {
@@ -33,12 +38,9 @@ pub fn format_table(df: &DataFrame, max_rows: usize) -> String {
     let types: Vec<String> = df
         .columns()
         .iter()
-        .map(|c| match c.dtype() {
-            PlDataType::Int64 => "i64".into(),
-            PlDataType::Float64 => "f64".into(),
-            PlDataType::String => "str".into(),
-            PlDataType::Boolean => "bool".into(),
-            other => other.to_string(),
+        .map(|c| match crate::frame::from_polars_type(c.dtype()) {
+            Ok(t) => t.to_string(),
+            Err(_) => c.dtype().to_string(),
         })
         .collect();
     let h = df.height();

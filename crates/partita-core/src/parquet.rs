@@ -6,7 +6,7 @@ use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use partita_common::{Error, Result, ScalarValue, Schema};
+use partita_common::{DataType, Error, Result, ScalarValue, Schema};
 use polars_core::prelude::{DataFrame, DataType as PlDataType};
 use polars_io::parquet::read::{FileMetadata, ParallelStrategy, ParquetReader};
 use polars_io::parquet::write::ParquetWriter;
@@ -52,13 +52,41 @@ impl ParquetFile {
             .get_metadata()
             .map_err(|e| io_err(&path, format!("not a readable Parquet file: {e}")))?
             .clone();
+        // Columns of types the kernel library does not read (it would panic on them)
+        // are left out of every read: they are `Unsupported` in the schema.
+        let arrow = polars_parquet::arrow::read::infer_schema(&metadata)
+            .map_err(|e| io_err(&path, format!("unreadable schema: {e}")))?;
+        let readable: Vec<usize> = arrow
+            .iter_values()
+            .enumerate()
+            .filter(|(_, f)| kernel_reads(&f.dtype))
+            .map(|(i, _)| i)
+            .collect();
         // An empty slice decodes nothing and yields the file's columns with their types.
         let empty = reader
+            .with_projection(Some(readable.clone()))
             .with_slice(Some((0, 0)))
             .finish()
             .map_err(|e| io_err(&path, e))?;
-        let schema = schema_of(&empty).map_err(|e| io_err(&path, e))?;
-        let stored = empty.columns().iter().map(|c| c.dtype().clone()).collect();
+        let read_schema = schema_of(&empty).map_err(|e| io_err(&path, e))?;
+        let mut fields = vec![];
+        let mut stored = vec![];
+        let mut next = 0;
+        for (i, f) in arrow.iter_values().enumerate() {
+            if readable.get(next) == Some(&i) {
+                fields.push(read_schema.field(next).clone());
+                stored.push(empty.columns()[next].dtype().clone());
+                next += 1;
+            } else {
+                let name = partita_common::intern(&format!("{:?}", f.dtype).to_ascii_lowercase());
+                fields.push(partita_common::Field::new(
+                    f.name.as_str(),
+                    DataType::Unsupported(name),
+                ));
+                stored.push(PlDataType::Null);
+            }
+        }
+        let schema = Schema::new(fields);
         Ok(ParquetFile {
             path,
             metadata,
@@ -195,6 +223,23 @@ impl ParquetFile {
         rows: usize,
         projection: Option<&[usize]>,
     ) -> Result<DataFrame> {
+        let wanted: Vec<usize> = match projection {
+            Some(p) => p.to_vec(),
+            None => (0..self.schema.len()).collect(),
+        };
+        if let Some(field) = wanted
+            .iter()
+            .map(|&i| self.schema.field(i))
+            .find(|f| matches!(f.data_type, DataType::Unsupported(_)))
+        {
+            return Err(Error::NotImplemented(format!(
+                "{}: column '{}' has the type {}, which Partita does not read yet; select the other columns",
+                self.path.display(),
+                field.name,
+                field.data_type
+            )));
+        }
+        let projection = Some(wanted.as_slice());
         let file = File::open(&self.path).map_err(|e| io_err(&self.path, e))?;
         let mut reader = ParquetReader::new(file);
         reader.set_metadata(self.metadata.clone());
@@ -205,18 +250,15 @@ impl ParquetFile {
             .read_parallel(ParallelStrategy::None)
             .finish()
             .map_err(|e| io_err(&self.path, e))?;
-        let wanted: Vec<usize> = match projection {
-            Some(p) => p.to_vec(),
-            None => (0..self.schema.len()).collect(),
-        };
         let height = df.height();
         let cols = df
             .columns()
             .iter()
             .zip(wanted)
             .map(|(c, i)| {
-                let want = to_polars_type(self.schema.field(i).data_type);
+                let field = self.schema.field(i);
                 let s = c.as_materialized_series();
+                let want = to_polars_type(field.data_type);
                 if s.dtype() == &want {
                     return Ok(s.clone());
                 }
@@ -243,6 +285,42 @@ impl ParquetFile {
             })
             .collect::<Result<Vec<_>>>()?;
         crate::frame::frame_with_height(height, cols)
+    }
+}
+
+/// Whether the kernel library reads a column of this Arrow type (with the features
+/// Partita builds it with); it panics on the others.
+fn kernel_reads(t: &polars_arrow::datatypes::ArrowDataType) -> bool {
+    use polars_arrow::datatypes::ArrowDataType as A;
+    match t {
+        A::Null
+        | A::Boolean
+        | A::Int8
+        | A::Int16
+        | A::Int32
+        | A::Int64
+        | A::UInt8
+        | A::UInt16
+        | A::UInt32
+        | A::UInt64
+        | A::Float32
+        | A::Float64
+        | A::Utf8
+        | A::LargeUtf8
+        | A::Utf8View
+        | A::Binary
+        | A::LargeBinary
+        | A::BinaryView
+        | A::FixedSizeBinary(_)
+        | A::Date32
+        | A::Date64
+        | A::Timestamp(..)
+        | A::Duration(_)
+        | A::Decimal(..) => true,
+        A::Dictionary(_, values, _) => {
+            matches!(values.as_ref(), A::Utf8 | A::LargeUtf8 | A::Utf8View)
+        }
+        _ => false,
     }
 }
 

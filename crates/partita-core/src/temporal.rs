@@ -521,7 +521,7 @@ pub fn make_date(y: &Series, m: &Series, d: &Series) -> Result<Series> {
                 match date {
                     Some(date) => Ok(Some(days_of_date(date) as i64)),
                     None => Err(Error::data(
-                        "DATETIME_FIELD_OUT_OF_BOUNDS",
+                        "DATETIME_FIELD_OUT_OF_BOUNDS.WITHOUT_SUGGESTION",
                         format!("{y}-{m}-{d} is not a date"),
                     )),
                 }

@@ -108,11 +108,9 @@ fn eval_inner(expr: &Expr, df: &Partition, sem: &Semantics) -> Result<Series> {
                 ScalarFunction::Coalesce => scalar::coalesce(&vals, out_type(expr, df, sem)?)?,
                 ScalarFunction::Lower => scalar::change_case(&vals[0], false, sem)?,
                 ScalarFunction::Upper => scalar::change_case(&vals[0], true, sem)?,
-                ScalarFunction::Length => scalar::cast(
-                    &scalar::length(&vals[0])?,
-                    out_type(expr, df, sem)?,
-                    sem,
-                )?,
+                ScalarFunction::Length => {
+                    scalar::cast(&scalar::length(&vals[0])?, out_type(expr, df, sem)?, sem)?
+                }
                 ScalarFunction::Power => scalar::power(&vals[0], &vals[1])?,
                 ScalarFunction::DatePart(part) => {
                     temporal::date_part(&vals[0], *part, out_type(expr, df, sem)?, sem)?

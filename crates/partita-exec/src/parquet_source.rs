@@ -239,10 +239,48 @@ impl ParquetSource {
         let idx = self.schema.fields().iter().position(|f| f.name == column)?;
         // NaN is left out of Parquet's float min/max; when NaN is a value (Spark)
         // it can satisfy `x > 5` whatever the statistics say.
-        if self.schema.field(idx).data_type == DataType::Float64 && sem.nan == NanSemantics::Value {
+        if self.schema.field(idx).data_type.is_float() && sem.nan == NanSemantics::Value {
             return None;
         }
         self.files[file].column_stats(rg, idx)
+    }
+
+    /// A literal compared with `column` in the form of the column's statistics:
+    /// dates as days and time stamps as ticks of the column's unit (text parsed as
+    /// the comparison kernels parse it); None when they cannot be compared.
+    fn physical_literal(
+        &self,
+        column: &str,
+        value: &ScalarValue,
+        sem: &Semantics,
+    ) -> Option<ScalarValue> {
+        use partita_common::temporal;
+        let field = self.schema.fields().iter().find(|f| f.name == column)?;
+        let int = |v: i64| Some(ScalarValue::Int64(Some(v)));
+        match (field.data_type, value) {
+            (DataType::Date, ScalarValue::Date(Some(d))) => int(*d as i64),
+            (DataType::Date, ScalarValue::Utf8(Some(text))) => {
+                int(temporal::parse_date(text)? as i64)
+            }
+            (DataType::Timestamp(unit, _), ScalarValue::Timestamp(Some(t), u, _)) => {
+                int(temporal::convert_ticks(*t, *u, unit)?)
+            }
+            (DataType::Timestamp(unit, zone), ScalarValue::Utf8(Some(text))) => {
+                let zone = match (zone, sem.time_zones) {
+                    (Some(_), partita_common::TimeZones::Session) => {
+                        Some(partita_common::TimeZone::new("UTC"))
+                    }
+                    (z, _) => z,
+                };
+                let ticks = match temporal::parse_timestamp(text)? {
+                    (wall, Some(offset)) => temporal::ticks_of_naive(wall - offset, unit)?,
+                    (wall, None) => temporal::ticks_of_local(wall, unit, zone).ok()??,
+                };
+                int(ticks)
+            }
+            (DataType::Date | DataType::Timestamp(..), _) => None,
+            (_, v) => Some(v.clone()),
+        }
     }
 
     fn conjunct_may_match(&self, file: usize, rg: usize, e: &Expr, sem: &Semantics) -> bool {
@@ -262,6 +300,9 @@ impl ParquetSource {
                     _ => return true,
                 };
                 let Some(s) = self.stats(file, rg, &column, sem) else {
+                    return true;
+                };
+                let Some(value) = self.physical_literal(&column, &value, sem) else {
                     return true;
                 };
                 let (Some(min), Some(max)) = (&s.min, &s.max) else {
@@ -345,10 +386,12 @@ fn compare(value: &ScalarValue, bound: &ScalarValue) -> Option<Ordering> {
     use ScalarValue::*;
     match (value, bound) {
         (Int64(Some(a)), Int64(Some(b))) => Some(a.cmp(b)),
+        (a, Int64(Some(b))) if a.as_i128().is_some() => a.as_i128().map(|a| a.cmp(&(*b as i128))),
         (Int64(Some(a)), Float64(Some(b))) => (*a as f64).partial_cmp(b),
         (Float64(Some(a)), Int64(Some(b))) => a.partial_cmp(&(*b as f64)),
         (Float64(Some(a)), Float64(Some(b))) => a.partial_cmp(b),
         (Utf8(Some(a)), Utf8(Some(b))) => Some(a.as_bytes().cmp(b.as_bytes())),
+        (Boolean(Some(a)), Boolean(Some(b))) => Some(a.cmp(b)),
         _ => None,
     }
 }

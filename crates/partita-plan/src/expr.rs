@@ -699,7 +699,16 @@ impl Expr {
     pub fn data_type(&self, schema: &Schema, semantics: &Semantics) -> Result<DataType> {
         use DataType::*;
         Ok(match self {
-            Expr::Column(name) => schema.field(schema.resolve(name, semantics)?).data_type,
+            Expr::Column(name) => {
+                let field = schema.field(schema.resolve(name, semantics)?);
+                if let DataType::Unsupported(t) = field.data_type {
+                    return Err(Error::NotImplemented(format!(
+                        "column '{}' has the type {t}, which Partita does not support yet; leave it out of the query",
+                        field.name
+                    )));
+                }
+                field.data_type
+            }
             Expr::Literal(v) => literal_type(v, semantics),
             Expr::Alias(e, _) => e.data_type(schema, semantics)?,
             Expr::Binary { left, op, right } => {
@@ -807,7 +816,8 @@ impl Expr {
             Expr::IsNull(_) | Expr::IsNotNull(_) => false,
             Expr::Not(e) => !two_valued && e.nullable(schema, semantics)?,
             Expr::InList { expr, list, .. } => {
-                !two_valued && (expr.nullable(schema, semantics)? || any(&list.iter().collect::<Vec<_>>())?)
+                !two_valued
+                    && (expr.nullable(schema, semantics)? || any(&list.iter().collect::<Vec<_>>())?)
             }
             Expr::Between {
                 expr, low, high, ..

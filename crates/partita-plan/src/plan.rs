@@ -6,8 +6,8 @@ use std::fmt;
 use std::sync::Arc;
 
 use partita_common::{
-    DataType, DefaultNullOrder, Error, Field, IntWithNulls, NullPlacement, Result, Schema,
-    NumericPromotion, SchemaRef, Semantics, SortKey, TimeZone, TimeZones,
+    DataType, DefaultNullOrder, Error, Field, IntWithNulls, NullPlacement, NumericPromotion,
+    Result, Schema, SchemaRef, Semantics, SortKey, TimeZone, TimeZones,
 };
 
 use crate::expr::Expr;
