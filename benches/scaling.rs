@@ -89,4 +89,44 @@ fn main() {
             println!("| {workers} | {partitions} | {q1:.3} | {q4:.3} | {s:.3} |");
         }
     }
+    one_row_group(&columns);
+}
+
+/// q1 over a Parquet file written as one row group of every row: the reader cuts
+/// it into row ranges, so two workers share it.
+fn one_row_group(columns: &[Series]) {
+    let n = columns[0].len();
+    let dir = std::env::temp_dir().join(format!("partita-scaling-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let path = dir.join("one_row_group.parquet");
+    let df = DataFrame::new(
+        n,
+        columns.iter().cloned().map(|s| s.into_column()).collect(),
+    )
+    .expect("frame");
+    partita::write_parquet_with(&df, &path, Some(n)).expect("write");
+    println!();
+    println!(
+        "One Parquet row group of {n} rows, q1 (sum v1 by id1) from the file; best of 5, seconds"
+    );
+    println!("| workers | partitions | q1 |");
+    println!("|---|---|---|");
+    let mut times = vec![];
+    for workers in [1, 2] {
+        let session = Session::new().with_workers(workers);
+        let ddf = session
+            .read_parquet(path.to_string_lossy().as_ref(), ParquetOptions::default())
+            .expect("read");
+        let parts = ddf.partition_count().expect("partitions");
+        let q1 = best_of(5, || {
+            ddf.clone()
+                .groupby("id1")
+                .agg([col("v1").sum().alias("v1")])
+                .collect()
+        });
+        times.push(q1);
+        println!("| {workers} | {parts} | {q1:.3} |");
+    }
+    println!("2 workers / 1 worker: {:.2}x faster", times[0] / times[1]);
+    std::fs::remove_dir_all(&dir).ok();
 }

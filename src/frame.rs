@@ -386,6 +386,12 @@ impl Frame {
         ))
     }
 
+    /// The number of partitions the query's result comes in (a Parquet scan has one
+    /// per row group, or per row range of a large one; a grouping has `split_out`).
+    pub fn partition_count(&self) -> Result<usize> {
+        Ok(self.task_graph()?.outputs.len())
+    }
+
     /// Runs the query and returns its result partitions, in order; with a
     /// [`RunOptions::sink`], hands each partition to the sink as soon as it is
     /// made and returns none.

@@ -45,6 +45,7 @@ pub use partita_common::{
 };
 pub use partita_core::display::{format_table, format_value};
 pub use partita_core::frame::{from_polars_type, scalar_at as value_at, to_polars_type};
+pub use partita_core::parquet::write_parquet_with;
 pub use partita_core::polars::{DataFrame, PlDataType, PlTimeUnit, Series};
 pub use partita_exec::{
     CsvOptions, ParquetOptions, ParquetSource, Progress, RunOptions, Sink, TaskGraph,

@@ -204,3 +204,68 @@ fn an_unreadable_column_stops_only_queries_that_use_it() {
         "{text}"
     );
 }
+
+#[test]
+fn a_large_row_group_is_cut_into_row_ranges() {
+    let dir = std::env::temp_dir().join(format!("partita-one-rg-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("one.parquet");
+    let n = 100usize;
+    let df = DataFrame::new(
+        n,
+        vec![
+            Series::new("k".into(), (0..n as i64).map(|i| i % 7).collect::<Vec<_>>()).into_column(),
+            Series::new("x".into(), (0..n as i64).collect::<Vec<_>>()).into_column(),
+        ],
+    )
+    .unwrap();
+    partita::write_parquet_with(&df, &path, Some(n)).unwrap();
+    let source = Arc::new(
+        ParquetSource::try_new(
+            path.to_str().unwrap(),
+            ParquetOptions::default().with_max_rows_per_partition(16),
+        )
+        .unwrap(),
+    );
+    assert_eq!(source.row_group_count(), 1);
+    let frame = Session::new().with_workers(2).scan(source.clone());
+    assert_eq!(
+        frame.partition_count().unwrap(),
+        7,
+        "100 rows in ranges of at most 16"
+    );
+    let all = frame.clone().collect().unwrap();
+    let xs: Vec<i64> = all
+        .column("x")
+        .unwrap()
+        .i64()
+        .unwrap()
+        .into_no_null_iter()
+        .collect();
+    assert_eq!(
+        xs,
+        (0..n as i64).collect::<Vec<_>>(),
+        "every row once, in order"
+    );
+    let sums = frame
+        .filter(col("x").gt_eq(lit(50i64)))
+        .groupby("k")
+        .agg([col("x").sum().alias("s")])
+        .sort_values("k", SortSpec::ascending())
+        .collect()
+        .unwrap();
+    let total: i64 = sums
+        .column("s")
+        .unwrap()
+        .i64()
+        .unwrap()
+        .into_no_null_iter()
+        .sum();
+    assert_eq!(total, (50..n as i64).sum::<i64>());
+    assert_eq!(
+        source.row_groups_read(),
+        2,
+        "the row group counts once per read"
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}

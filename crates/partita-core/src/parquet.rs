@@ -326,12 +326,23 @@ fn kernel_reads(t: &polars_arrow::datatypes::ArrowDataType) -> bool {
 
 /// Writes `df` to a new Parquet file at `path` (zstd-compressed, with statistics).
 pub fn write_parquet(df: &DataFrame, path: &Path) -> Result<()> {
+    write_parquet_with(df, path, None)
+}
+
+/// [`write_parquet`] with row groups of `row_group_rows` rows (polars' default
+/// size when `None`).
+pub fn write_parquet_with(
+    df: &DataFrame,
+    path: &Path,
+    row_group_rows: Option<usize>,
+) -> Result<()> {
     let file = File::create(path).map_err(|e| io_err(path, e))?;
     let mut df = df.clone();
     ParquetWriter::new(file)
         // Written by the task that made the partition, on its own thread (polars'
         // parallel writer would wait on polars' pool from a worker of ours).
         .set_parallel(false)
+        .with_row_group_size(row_group_rows)
         .finish(&mut df)
         .map_err(|e| io_err(path, e))?;
     Ok(())

@@ -22,12 +22,17 @@ use partita_plan::{Expr, TableSource};
 pub struct ParquetOptions {
     /// Row groups per partition (a partition never spans two files).
     pub row_groups_per_partition: usize,
+    /// A row group larger than this many rows is cut into row ranges of about this
+    /// size, one partition each, so that a file written as one large row group still
+    /// gives every worker work.
+    pub max_rows_per_partition: usize,
 }
 
 impl Default for ParquetOptions {
     fn default() -> Self {
         ParquetOptions {
             row_groups_per_partition: 1,
+            max_rows_per_partition: 1 << 20,
         }
     }
 }
@@ -38,14 +43,23 @@ impl ParquetOptions {
         self.row_groups_per_partition = n.max(1);
         self
     }
+
+    /// Cuts row groups above `n` rows (at least 1) into ranges of about `n` rows.
+    pub fn with_max_rows_per_partition(mut self, n: usize) -> Self {
+        self.max_rows_per_partition = n.max(1);
+        self
+    }
 }
 
-/// One partition: a run of row groups of one file.
+/// One partition: a run of row groups of one file, or a range of rows of one
+/// large row group.
 #[derive(Debug, Clone)]
 struct Part {
     file: usize,
     /// Row groups `[start, end)`.
     row_groups: (usize, usize),
+    /// Within the single row group `start`, rows `[from, to)` of it.
+    rows: Option<(usize, usize)>,
 }
 
 /// One or more Parquet files of one schema, read lazily.
@@ -129,12 +143,31 @@ impl ParquetSource {
                     })
                     .collect(),
             );
+            let max_rows = options.max_rows_per_partition.max(1);
             let mut start = 0;
             while start < rows.len() {
-                let end = (start + per).min(rows.len());
+                if rows[start] > max_rows {
+                    // One large row group: ranges of near-equal size.
+                    let n = rows[start].div_ceil(max_rows);
+                    for k in 0..n {
+                        let (from, to) = (rows[start] * k / n, rows[start] * (k + 1) / n);
+                        parts.push(Part {
+                            file: fi,
+                            row_groups: (start, start + 1),
+                            rows: Some((from, to)),
+                        });
+                    }
+                    start += 1;
+                    continue;
+                }
+                let mut end = start + 1;
+                while end < rows.len() && end - start < per && rows[end] <= max_rows {
+                    end += 1;
+                }
                 parts.push(Part {
                     file: fi,
                     row_groups: (start, end),
+                    rows: None,
                 });
                 start = end;
             }
@@ -204,6 +237,14 @@ impl ParquetSource {
             .enumerate();
         for (i, (&offset, &n)) in groups {
             if !self.may_match(part.file, first + i, filters, semantics) {
+                continue;
+            }
+            if let Some((from, to)) = part.rows {
+                // A range of one large row group (counted once, by its first range).
+                if from == 0 {
+                    self.row_groups_read.fetch_add(1, AtomicOrdering::Relaxed);
+                }
+                runs.push((offset + from, to - from));
                 continue;
             }
             self.row_groups_read.fetch_add(1, AtomicOrdering::Relaxed);
