@@ -3,9 +3,10 @@
 
 use std::collections::BTreeMap;
 
-use partita_common::{Error, Result, Semantics, SWITCH_NAMES};
+use partita_common::{DataType, Error, Result, Semantics, SWITCH_NAMES};
+use partita_exec::{CsvOptions, ParquetOptions};
 use partita_plan::LogicalPlan;
-use partita_sql::{plan_sql, Catalog, ParsedSql, SqlStatement};
+use partita_sql::{plan_sql, Catalog, FileReader, OptionValue, ParsedSql, SqlStatement};
 
 use crate::frame::Frame;
 use crate::session::Session;
@@ -62,6 +63,106 @@ impl Catalog for Tables<'_> {
             .read_file(path)?;
         frame.logical_plan().cloned()
     }
+    fn read(
+        &self,
+        reader: FileReader,
+        path: &str,
+        options: &[(String, OptionValue)],
+        semantics: &Semantics,
+    ) -> Result<LogicalPlan> {
+        let session = self.0.session.clone().with_semantics(*semantics);
+        let frame = match reader {
+            FileReader::Csv => session.read_csv(path, csv_options(options)?)?,
+            FileReader::Parquet => session.read_parquet(path, parquet_options(options)?)?,
+        };
+        frame.logical_plan().cloned()
+    }
+}
+
+fn option_error(reader: &str, name: &str, expected: &str) -> Error {
+    Error::plan(format!("{reader}: the option '{name}' expects {expected}"))
+}
+
+fn one_byte(reader: &str, name: &str, value: &OptionValue) -> Result<u8> {
+    match value {
+        OptionValue::Text(t) if t.len() == 1 => Ok(t.as_bytes()[0]),
+        OptionValue::Text(t) if t == "\\t" => Ok(b'\t'),
+        _ => Err(option_error(reader, name, "one character")),
+    }
+}
+
+/// `read_csv` options: `header`, `delim` (`sep`, `delimiter`), `quote`, `nullstr`
+/// (`null_values`, a text or a list), `types` (`dtypes`, `columns`: a map of column
+/// names to type names), `sample_size` (rows to infer types from; -1 for all).
+fn csv_options(options: &[(String, OptionValue)]) -> Result<CsvOptions> {
+    let mut out = CsvOptions::default();
+    for (name, value) in options {
+        match (name.as_str(), value) {
+            ("header", OptionValue::Bool(b)) => out = out.with_header(*b),
+            ("header", _) => return Err(option_error("read_csv", name, "true or false")),
+            ("delim" | "sep" | "delimiter" | "separator", v) => {
+                out = out.with_separator(one_byte("read_csv", name, v)?)
+            }
+            ("quote", v) => out.format.quote = one_byte("read_csv", name, v)?,
+            ("nullstr" | "null_values" | "nulls" | "na_values", OptionValue::Text(t)) => {
+                out = out.with_null_values(vec![t.clone()])
+            }
+            ("nullstr" | "null_values" | "nulls" | "na_values", OptionValue::List(l)) => {
+                out = out.with_null_values(l.clone())
+            }
+            ("nullstr" | "null_values" | "nulls" | "na_values", _) => {
+                return Err(option_error("read_csv", name, "a text or a list of texts"))
+            }
+            ("types" | "dtypes" | "columns" | "column_types", OptionValue::Map(m)) => {
+                for (column, type_name) in m {
+                    out = out.with_dtype(column.clone(), DataType::parse(type_name)?);
+                }
+            }
+            ("types" | "dtypes" | "columns" | "column_types", _) => {
+                return Err(option_error(
+                    "read_csv",
+                    name,
+                    "a map of column names to types, like {'v': 'string'}",
+                ))
+            }
+            ("sample_size" | "infer_rows", OptionValue::Int(n)) => {
+                out.infer_rows = usize::try_from(*n).ok();
+            }
+            ("sample_size" | "infer_rows", _) => {
+                return Err(option_error("read_csv", name, "a number of rows (-1: all)"))
+            }
+            (other, _) => {
+                return Err(Error::plan(format!(
+                    "read_csv has no option '{other}'; its options: header, delim, quote, nullstr, types, sample_size"
+                )))
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// `read_parquet` options: `max_rows_per_partition`, `row_groups_per_partition`.
+fn parquet_options(options: &[(String, OptionValue)]) -> Result<ParquetOptions> {
+    let mut out = ParquetOptions::default();
+    for (name, value) in options {
+        match (name.as_str(), value) {
+            ("max_rows_per_partition", OptionValue::Int(n)) if *n > 0 => {
+                out = out.with_max_rows_per_partition(*n as usize)
+            }
+            ("row_groups_per_partition", OptionValue::Int(n)) if *n > 0 => {
+                out = out.with_row_groups_per_partition(*n as usize)
+            }
+            ("max_rows_per_partition" | "row_groups_per_partition", _) => {
+                return Err(option_error("read_parquet", name, "a positive number"))
+            }
+            (other, _) => {
+                return Err(Error::plan(format!(
+                    "read_parquet has no option '{other}'; its options: max_rows_per_partition, row_groups_per_partition"
+                )))
+            }
+        }
+    }
+    Ok(out)
 }
 
 impl SqlContext {

@@ -167,3 +167,80 @@ fn thousands_of_csv_partitions_do_not_overflow_the_stack() {
         .unwrap();
     assert_eq!(out.height(), 3);
 }
+
+/// The column types of a SQL query's result, as Partita names them.
+fn sql_types(ctx: &partita::SqlContext, sql: &str) -> Vec<String> {
+    let df = ctx
+        .sql(sql)
+        .and_then(|f| f.collect())
+        .unwrap_or_else(|e| panic!("{sql}: {e}"));
+    df.columns()
+        .iter()
+        .map(|c| partita::from_polars_type(c.dtype()).unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn a_float_after_many_whole_numbers_makes_the_column_float_under_both_presets() {
+    let mut text = String::from("id,v\n");
+    for i in 1..=3000 {
+        if i == 1501 {
+            text.push_str("1501,1.5\n");
+        } else {
+            text.push_str(&format!("{i},{i}\n"));
+        }
+    }
+    let path = write_csv("late_float.csv", &text);
+    let path = path.to_str().unwrap();
+    for sem in [Semantics::pandas(), Semantics::spark()] {
+        let ctx = partita::SqlContext::new(Session::new().with_semantics(sem));
+        let sql = format!("SELECT id, v FROM '{path}'");
+        assert_eq!(sql_types(&ctx, &sql), ["i64", "f64"], "{}", sem.name());
+        let sum = ctx
+            .sql(&format!("SELECT SUM(v) AS s FROM '{path}'"))
+            .and_then(|f| f.collect())
+            .unwrap();
+        let s = sum.column("s").unwrap().f64().unwrap().get(0).unwrap();
+        assert_eq!(s, (1..=3000).map(|i| i as f64).sum::<f64>() - 1501.0 + 1.5);
+        // read_csv's types option overrides one column.
+        let sql = format!("SELECT id, v FROM read_csv('{path}', types => {{'v': 'string'}})");
+        assert_eq!(sql_types(&ctx, &sql), ["i64", "str"]);
+    }
+}
+
+#[test]
+fn read_csv_takes_a_separator_nulls_a_header_switch_and_rejects_unknown_options() {
+    let path = write_csv("options.csv", "1;NA;x\n2;-;y\n3;5;z\n");
+    let path = path.to_str().unwrap();
+    let ctx = partita::SqlContext::new(Session::new());
+    let df = ctx
+        .sql(&format!(
+            "SELECT column_1 AS a, column_2 AS b FROM read_csv('{path}', delim => ';', header => false, nullstr => ['NA', '-']) ORDER BY a"
+        ))
+        .and_then(|f| f.collect())
+        .unwrap();
+    assert_eq!(df.height(), 3);
+    assert_eq!(df.column("b").unwrap().null_count(), 2);
+    let err = ctx
+        .sql(&format!(
+            "SELECT * FROM read_csv('{path}', delimiter => ';;')"
+        ))
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("'delimiter' expects one character"), "{err}");
+    let err = ctx
+        .sql(&format!(
+            "SELECT * FROM read_csv('{path}', compression => 'gzip')"
+        ))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("no option 'compression'") && err.contains("column 15"),
+        "{err}"
+    );
+    let err = ctx
+        .sql("SELECT * FROM read_json('x.json')")
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("unknown table function 'read_json'"), "{err}");
+}

@@ -22,4 +22,6 @@
 
 mod planner;
 
-pub use planner::{plan_sql, Catalog, EmptyCatalog, ParsedSql, SqlStatement};
+pub use planner::{
+    plan_sql, Catalog, EmptyCatalog, FileReader, OptionValue, ParsedSql, SqlStatement,
+};

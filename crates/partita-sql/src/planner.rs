@@ -24,6 +24,46 @@ pub trait Catalog {
     fn table_names(&self) -> Vec<String>;
     /// A plan that scans a file (`FROM 'path.csv'`).
     fn file(&self, path: &str, semantics: &Semantics) -> Result<LogicalPlan>;
+    /// A plan that scans a file with a reader's options, for the table functions
+    /// `read_csv('path', header => false, types => {'v': 'string'})` and
+    /// `read_parquet('path or glob')`.
+    fn read(
+        &self,
+        reader: FileReader,
+        path: &str,
+        options: &[(String, OptionValue)],
+        semantics: &Semantics,
+    ) -> Result<LogicalPlan> {
+        let _ = (reader, options, semantics);
+        Err(Error::Sql {
+            message: format!("cannot read files here: '{path}'"),
+            span: None,
+        })
+    }
+}
+
+/// The reader a table function names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileReader {
+    /// `read_csv`.
+    Csv,
+    /// `read_parquet`.
+    Parquet,
+}
+
+/// The value of a named table-function option.
+#[derive(Debug, Clone, PartialEq)]
+pub enum OptionValue {
+    /// A text (`delim => ';'`).
+    Text(String),
+    /// A whole number (`sample_size => 1000`).
+    Int(i64),
+    /// A boolean (`header => false`).
+    Bool(bool),
+    /// A list of texts (`nullstr => ['NA', '-']`).
+    List(Vec<String>),
+    /// Names to texts (`types => {'v': 'string'}`).
+    Map(Vec<(String, String)>),
 }
 
 /// A catalog with no tables and no files.
@@ -204,6 +244,11 @@ impl Dialect for PartitaDialect {
     }
 
     fn supports_group_by_expr(&self) -> bool {
+        true
+    }
+
+    /// `{'v': 'string'}` maps, for table-function options.
+    fn supports_dictionary_syntax(&self) -> bool {
         true
     }
 
@@ -529,6 +574,11 @@ impl Planner<'_> {
                 select,
             )),
             [one] if one.joins.is_empty() => match &one.relation {
+                ast::TableFactor::Table {
+                    name,
+                    args: Some(args),
+                    ..
+                } => self.table_function(name, args),
                 ast::TableFactor::Table { name, .. } => {
                     let text = object_name(name);
                     if text.starts_with('\'')
@@ -550,6 +600,71 @@ impl Planner<'_> {
                 second,
             )),
         }
+    }
+
+    /// `read_csv('path', option => value, ...)` and `read_parquet('path')`.
+    fn table_function(
+        &self,
+        name: &ast::ObjectName,
+        args: &ast::TableFunctionArgs,
+    ) -> Result<LogicalPlan> {
+        let func = object_name(name).to_ascii_lowercase();
+        let reader =
+            match func.as_str() {
+                "read_csv" | "read_csv_auto" => FileReader::Csv,
+                "read_parquet" => FileReader::Parquet,
+                other => return Err(sql_err(
+                    format!(
+                        "unknown table function '{other}'; Partita has read_csv and read_parquet"
+                    ),
+                    name,
+                )),
+            };
+        let mut path = None;
+        let mut options = vec![];
+        for a in &args.args {
+            match a {
+                ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(e)) if path.is_none() => {
+                    path = Some(match option_value(e) {
+                        Some(OptionValue::Text(t)) => t,
+                        _ => {
+                            return Err(sql_err(
+                                format!("{func} expects the path as a text literal"),
+                                e,
+                            ))
+                        }
+                    });
+                }
+                ast::FunctionArg::Named {
+                    name: key,
+                    arg: ast::FunctionArgExpr::Expr(e),
+                    ..
+                }
+                | ast::FunctionArg::ExprNamed {
+                    name: ast::Expr::Identifier(key),
+                    arg: ast::FunctionArgExpr::Expr(e),
+                    ..
+                } => {
+                    let value = option_value(e).ok_or_else(|| {
+                        sql_err(
+                            format!("the option {} of {func} must be a literal, a list or a {{'name': 'value'}} map", key.value),
+                            e,
+                        )
+                    })?;
+                    options.push((key.value.to_ascii_lowercase(), value));
+                }
+                other => {
+                    return Err(sql_err(
+                        format!(
+                            "{func} takes a path and named options (name => value), not {other}"
+                        ),
+                        name,
+                    ))
+                }
+            }
+        }
+        let path = path.ok_or_else(|| sql_err(format!("{func} needs a path"), name))?;
+        at(self.catalog.read(reader, &path, &options, &self.sem), name)
     }
 
     fn select(&self, select: &ast::Select, q: &ast::Query) -> Result<LogicalPlan> {
@@ -1577,6 +1692,49 @@ impl Planner<'_> {
             other => return Err(sql_err(format!("unknown function '{other}'"), e)),
         })
     }
+}
+
+/// A table-function option value from its SQL literal, list or map.
+fn option_value(e: &ast::Expr) -> Option<OptionValue> {
+    let text = |e: &ast::Expr| match e {
+        ast::Expr::Value(v) => match &v.value {
+            ast::Value::SingleQuotedString(s) | ast::Value::DoubleQuotedString(s) => {
+                Some(s.clone())
+            }
+            ast::Value::Number(n, _) => Some(n.clone()),
+            _ => None,
+        },
+        ast::Expr::Identifier(i) => Some(i.value.clone()),
+        _ => None,
+    };
+    Some(match e {
+        ast::Expr::Value(v) => match &v.value {
+            ast::Value::SingleQuotedString(s) | ast::Value::DoubleQuotedString(s) => {
+                OptionValue::Text(s.clone())
+            }
+            ast::Value::Number(n, _) => OptionValue::Int(n.parse().ok()?),
+            ast::Value::Boolean(b) => OptionValue::Bool(*b),
+            _ => return None,
+        },
+        ast::Expr::UnaryOp {
+            op: ast::UnaryOperator::Minus,
+            expr,
+        } => match option_value(expr)? {
+            OptionValue::Int(i) => OptionValue::Int(-i),
+            _ => return None,
+        },
+        ast::Expr::Array(a) => OptionValue::List(a.elem.iter().map(text).collect::<Option<_>>()?),
+        ast::Expr::Tuple(items) => {
+            OptionValue::List(items.iter().map(text).collect::<Option<_>>()?)
+        }
+        ast::Expr::Dictionary(fields) => OptionValue::Map(
+            fields
+                .iter()
+                .map(|f| Some((f.key.value.clone(), text(&f.value)?)))
+                .collect::<Option<_>>()?,
+        ),
+        _ => return None,
+    })
 }
 
 /// A `DATE '...'` or `TIMESTAMP '...'` literal (an error message for bad text).
