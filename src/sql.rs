@@ -2,11 +2,15 @@
 //! runs statements (queries, EXPLAIN, SET, SHOW TABLES, DESCRIBE, CREATE TABLE AS).
 
 use std::collections::BTreeMap;
+use std::path::Path;
 
 use partita_common::{DataType, Error, Result, Semantics, SWITCH_NAMES};
+use partita_core::polars::DataFrame;
 use partita_exec::{CsvOptions, ParquetOptions};
 use partita_plan::LogicalPlan;
-use partita_sql::{plan_sql, Catalog, FileReader, OptionValue, ParsedSql, SqlStatement};
+use partita_sql::{
+    plan_sql, Catalog, CopyFormat, CopyTo, FileReader, OptionValue, ParsedSql, SqlStatement,
+};
 
 use crate::frame::Frame;
 use crate::session::Session;
@@ -77,6 +81,84 @@ impl Catalog for Tables<'_> {
         };
         frame.logical_plan().cloned()
     }
+}
+
+/// Runs `COPY ... TO`: one file, or under PARTITION_BY one directory per distinct
+/// key (`col=value/`, Hive's layout, `__HIVE_DEFAULT_PARTITION__` for a missing
+/// value) holding `part-00000.<ext>` without the key columns. Says what it wrote.
+fn copy_to(frame: &Frame, copy: &CopyTo) -> Result<String> {
+    use partita_core::frame::{column, take_rows};
+    let df = frame.collect()?;
+    let ext = match copy.format {
+        CopyFormat::Parquet => "parquet",
+        CopyFormat::Csv => "csv",
+    };
+    let write = |df: &DataFrame, path: &Path| -> Result<()> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir)
+                .map_err(|e| Error::Io(format!("{}: {e}", dir.display())))?;
+        }
+        match copy.format {
+            CopyFormat::Parquet => partita_core::parquet::write_parquet(df, path),
+            CopyFormat::Csv => {
+                partita_core::parquet::write_csv_with(df, path, copy.header, copy.delimiter)
+            }
+        }
+    };
+    let root = Path::new(&copy.path);
+    if copy.partition_by.is_empty() {
+        write(&df, root)?;
+        return Ok(format!("wrote {} rows to {}", df.height(), copy.path));
+    }
+    let names: Vec<String> = df
+        .get_column_names()
+        .iter()
+        .map(|n| n.to_string())
+        .collect();
+    for key in &copy.partition_by {
+        if !names.contains(key) {
+            return Err(Error::column_not_found(key, &names));
+        }
+    }
+    if copy.partition_by.len() == names.len() {
+        return Err(Error::plan(
+            "PARTITION_BY names every column: no column is left to write",
+        ));
+    }
+    let keys = copy
+        .partition_by
+        .iter()
+        .map(|k| column(&df, k).cloned())
+        .collect::<Result<Vec<_>>>()?;
+    let groups = partita_core::groups::group_rows(&keys, df.height())?;
+    let mut rows: Vec<Vec<u32>> = vec![vec![]; groups.first.len()];
+    for (i, g) in groups.ids.iter().enumerate() {
+        rows[*g as usize].push(i as u32);
+    }
+    let values = df.drop_many(copy.partition_by.iter().map(String::as_str));
+    for (g, first) in groups.first.iter().enumerate() {
+        let mut dir = root.to_path_buf();
+        for (k, s) in copy.partition_by.iter().zip(&keys) {
+            let v = partita_core::frame::scalar_at(s, *first as usize)?;
+            let text = if v.is_null() {
+                "__HIVE_DEFAULT_PARTITION__".to_string()
+            } else {
+                crate::format_value(&v).replace(['/', '\\'], "%2F")
+            };
+            dir.push(format!("{k}={text}"));
+        }
+        write(
+            &take_rows(&values, &rows[g])?,
+            &dir.join(format!("part-00000.{ext}")),
+        )?;
+    }
+    Ok(format!(
+        "wrote {} rows to {} ({} directories by {})",
+        df.height(),
+        copy.path,
+        groups.first.len(),
+        copy.partition_by.join(", ")
+    ))
 }
 
 fn option_error(reader: &str, name: &str, expected: &str) -> Error {
@@ -250,6 +332,10 @@ impl SqlContext {
                 self.tables
                     .insert(name.clone(), self.session.from_polars(df, parts)?);
                 SqlOutput::Text(format!("created table {name}"))
+            }
+            SqlStatement::Copy(copy) => {
+                let frame = Frame::new(self.session.clone(), Ok(copy.plan.clone()), sem);
+                SqlOutput::Text(copy_to(&frame, &copy)?)
             }
             SqlStatement::ShowTables => SqlOutput::Text(self.table_names().join("\n")),
             SqlStatement::Describe(name) => {

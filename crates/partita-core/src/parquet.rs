@@ -351,10 +351,16 @@ pub fn write_parquet_with(
 /// Writes `df` to a new CSV file at `path`, with a header line; missing values are
 /// empty fields.
 pub fn write_csv(df: &DataFrame, path: &Path) -> Result<()> {
+    write_csv_with(df, path, true, b',')
+}
+
+/// [`write_csv`] with or without the header line and with another separator.
+pub fn write_csv_with(df: &DataFrame, path: &Path, header: bool, separator: u8) -> Result<()> {
     let file = File::create(path).map_err(|e| io_err(path, e))?;
     let mut df = df.clone();
     CsvWriter::new(std::io::BufWriter::new(file))
-        .include_header(true)
+        .include_header(header)
+        .with_separator(separator)
         .finish(&mut df)
         .map_err(|e| io_err(path, e))?;
     Ok(())

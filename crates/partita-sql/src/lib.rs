@@ -23,5 +23,6 @@
 mod planner;
 
 pub use planner::{
-    plan_sql, Catalog, EmptyCatalog, FileReader, OptionValue, ParsedSql, SqlStatement,
+    plan_sql, Catalog, CopyFormat, CopyTo, EmptyCatalog, FileReader, OptionValue, ParsedSql,
+    SqlStatement,
 };

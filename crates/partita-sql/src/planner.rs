@@ -109,6 +109,35 @@ pub enum SqlStatement {
         /// The query that fills it.
         plan: LogicalPlan,
     },
+    /// `COPY (<query>) TO 'path' (FORMAT parquet | csv, HEADER b, DELIMITER 'c',
+    /// PARTITION_BY (col, ...))` (also `COPY table TO ...`).
+    Copy(CopyTo),
+}
+
+/// What `COPY ... TO` writes.
+#[derive(Debug, Clone)]
+pub struct CopyTo {
+    /// The rows to write.
+    pub plan: LogicalPlan,
+    /// The file, or the directory under PARTITION_BY.
+    pub path: String,
+    /// `parquet` or `csv` (from FORMAT, else the path's extension; Parquet by default).
+    pub format: CopyFormat,
+    /// CSV: write a header line (true by default).
+    pub header: bool,
+    /// CSV: the field separator (`,` by default).
+    pub delimiter: u8,
+    /// Hive-style directories `col=value/` per distinct value of these columns.
+    pub partition_by: Vec<String>,
+}
+
+/// The file format `COPY ... TO` writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CopyFormat {
+    /// Apache Parquet.
+    Parquet,
+    /// CSV text.
+    Csv,
 }
 
 fn span_of(s: sqlparser::tokenizer::Span) -> Option<Span> {
@@ -298,8 +327,9 @@ pub struct ParsedSql {
 impl ParsedSql {
     /// Parses `sql` (one or more statements separated by `;`).
     pub fn parse(sql: &str) -> Result<Self> {
+        let rewritten = copy_partition_by(sql);
         let statements =
-            Parser::parse_sql(&PartitaDialect, sql).map_err(|e| parse_error(sql, e))?;
+            Parser::parse_sql(&PartitaDialect, &rewritten).map_err(|e| parse_error(sql, e))?;
         let tokens = sqlparser::tokenizer::Tokenizer::new(&PartitaDialect, sql)
             .tokenize_with_location()
             .map_err(|e| Error::Sql {
@@ -452,6 +482,32 @@ fn object_name(n: &ast::ObjectName) -> String {
         .join(".")
 }
 
+/// COPY's `PARTITION_BY (a, b)` option (DuckDB's spelling), which the SQL parser
+/// does not know, rewritten as PostgreSQL's `FORCE_QUOTE (a, b)`, which it parses
+/// into a column list and which Partita's COPY has no other use for. Both words
+/// have the same length (with a space), so positions in errors stay right.
+fn copy_partition_by(sql: &str) -> String {
+    let upper = sql.to_ascii_uppercase();
+    if !upper.contains("COPY") {
+        return sql.to_string();
+    }
+    let mut out = sql.to_string();
+    let mut from = 0;
+    while let Some(i) = upper[from..].find("PARTITION_BY") {
+        let at = from + i;
+        let before_ok = at == 0 || !upper.as_bytes()[at - 1].is_ascii_alphanumeric();
+        if before_ok
+            && upper[at + "PARTITION_BY".len()..]
+                .trim_start()
+                .starts_with('(')
+        {
+            out.replace_range(at..at + "PARTITION_BY".len(), "FORCE_QUOTE ");
+        }
+        from = at + 1;
+    }
+    out
+}
+
 fn unquote(s: &str) -> String {
     s.trim_matches(|c| c == '\'' || c == '"' || c == '`')
         .to_string()
@@ -496,11 +552,97 @@ impl Planner<'_> {
                     s,
                 )),
             },
+            ast::Statement::Copy {
+                source,
+                to: true,
+                target: ast::CopyTarget::File { filename },
+                options,
+                legacy_options,
+                ..
+            } => self.copy_to(s, source, filename, options, legacy_options),
+            ast::Statement::Copy { .. } => Err(sql_err(
+                "only COPY ... TO 'file' is supported (COPY FROM: use read_csv or read_parquet)",
+                s,
+            )),
             other => Err(sql_err(
                 format!("unsupported statement: {}", first_words(&other.to_string())),
                 other,
             )),
         }
+    }
+
+    fn copy_to(
+        &self,
+        s: &ast::Statement,
+        source: &ast::CopySource,
+        filename: &str,
+        options: &[ast::CopyOption],
+        legacy: &[ast::CopyLegacyOption],
+    ) -> Result<SqlStatement> {
+        let plan = match source {
+            ast::CopySource::Query(q) => self.query(q)?,
+            ast::CopySource::Table {
+                table_name,
+                columns,
+            } => {
+                let name = self.table_name(table_name)?;
+                let plan = self
+                    .resolve_table(&name)
+                    .ok_or_else(|| self.no_table(&name, table_name))?;
+                if columns.is_empty() {
+                    plan
+                } else {
+                    let exprs = columns.iter().map(|c| col(ident_name(c))).collect();
+                    LogicalPlan::Projection(at(
+                        Projection::try_new(Arc::new(plan), exprs, &self.sem),
+                        s,
+                    )?)
+                }
+            }
+        };
+        let lower = filename.to_ascii_lowercase();
+        let mut copy = CopyTo {
+            plan,
+            path: filename.to_string(),
+            format: if lower.ends_with(".csv") || lower.ends_with(".tsv") {
+                CopyFormat::Csv
+            } else {
+                CopyFormat::Parquet
+            },
+            header: true,
+            delimiter: b',',
+            partition_by: vec![],
+        };
+        for o in options {
+            match o {
+                ast::CopyOption::Format(f) => {
+                    copy.format = match f.value.to_ascii_lowercase().as_str() {
+                        "parquet" => CopyFormat::Parquet,
+                        "csv" => CopyFormat::Csv,
+                        other => {
+                            return Err(sql_err(
+                                format!("COPY writes FORMAT parquet or csv, not {other}"),
+                                s,
+                            ))
+                        }
+                    }
+                }
+                ast::CopyOption::Header(h) => copy.header = *h,
+                ast::CopyOption::Delimiter(c) if c.is_ascii() => copy.delimiter = *c as u8,
+                // PARTITION_BY (a, b), which `ParsedSql::parse` turned into this form.
+                ast::CopyOption::ForceQuote(cols) => {
+                    copy.partition_by = cols.iter().map(ident_name).collect()
+                }
+                other => return Err(sql_err(format!("unsupported COPY option {other}"), s)),
+            }
+        }
+        if !legacy.is_empty() {
+            return Err(sql_err(
+                "write COPY options in parentheses: (FORMAT csv, HEADER true)",
+                s,
+            ));
+        }
+        Ok(SqlStatement::Copy(copy))
     }
 
     fn table_name(&self, n: &ast::ObjectName) -> Result<String> {
@@ -609,17 +751,18 @@ impl Planner<'_> {
         args: &ast::TableFunctionArgs,
     ) -> Result<LogicalPlan> {
         let func = object_name(name).to_ascii_lowercase();
-        let reader =
-            match func.as_str() {
-                "read_csv" | "read_csv_auto" => FileReader::Csv,
-                "read_parquet" => FileReader::Parquet,
-                other => return Err(sql_err(
+        let reader = match func.as_str() {
+            "read_csv" | "read_csv_auto" => FileReader::Csv,
+            "read_parquet" => FileReader::Parquet,
+            other => {
+                return Err(sql_err(
                     format!(
                         "unknown table function '{other}'; Partita has read_csv and read_parquet"
                     ),
                     name,
-                )),
-            };
+                ))
+            }
+        };
         let mut path = None;
         let mut options = vec![];
         for a in &args.args {
