@@ -85,14 +85,16 @@ fn hhmm(minutes: i64) -> i64 {
 
 /// The columns of `flights`, `rows` rows: `origin` (str), `carrier` (str),
 /// `sched_dep_time` and `dep_time` (i64, HHMM), `dep_delay` (f64 minutes, missing
-/// for about 2.5% of the rows: not recorded) and `distance` (i64 miles).
+/// for about 2.5% of the rows: not recorded), `distance` (i64 miles) and
+/// `time_hour` (the scheduled hour on a day of 2013, a time stamp in
+/// America/New_York, as nycflights13 has it).
 ///
 /// `dep_time` is the scheduled time plus the delay, or the scheduled time where
 /// the delay is missing.
 ///
 /// ```
 /// let cols = partita_cli::demo::flights_columns(1000);
-/// assert_eq!(cols.len(), 6);
+/// assert_eq!(cols.len(), 7);
 /// assert!(cols.iter().all(|c| c.len() == 1000));
 /// ```
 pub fn flights_columns(rows: usize) -> Vec<Series> {
@@ -103,6 +105,9 @@ pub fn flights_columns(rows: usize) -> Vec<Series> {
     let mut dep = Vec::with_capacity(rows);
     let mut delay = Vec::with_capacity(rows);
     let mut distance = Vec::with_capacity(rows);
+    // Days from their own generator, so the other columns stay as they were.
+    let mut days = XorShift::new(2013);
+    let mut time_hour = Vec::with_capacity(rows);
     for _ in 0..rows {
         let o = rng.weighted(&ORIGIN_WEIGHTS);
         let c = rng.weighted(&CARRIER_WEIGHTS);
@@ -126,7 +131,21 @@ pub fn flights_columns(rows: usize) -> Vec<Series> {
         dep.push(hhmm(sched_min + d.unwrap_or(0)));
         delay.push(d.map(|d| d as f64));
         distance.push(dist);
+        let day = days.below(365) as i64;
+        // 2013-01-01 00:00 in New York is 05:00 UTC (EST); summer hours are EDT.
+        let local_us = (15_706 + day) * 86_400_000_000 + (sched_min / 60) * 3_600_000_000;
+        time_hour.push(local_us);
     }
+    let ny = partita::TimeZone::new("America/New_York");
+    let time_hour: Vec<Option<i64>> = time_hour
+        .into_iter()
+        .map(|local| {
+            let wall = partita::temporal::naive_of_ticks(local, partita::TimeUnit::Microsecond)
+                .expect("a 2013 date");
+            partita::temporal::ticks_of_local(wall, partita::TimeUnit::Microsecond, Some(ny))
+                .expect("a known zone")
+        })
+        .collect();
     vec![
         Series::new("origin".into(), origin),
         Series::new("carrier".into(), carrier),
@@ -134,6 +153,12 @@ pub fn flights_columns(rows: usize) -> Vec<Series> {
         Series::new("dep_time".into(), dep),
         Series::new("dep_delay".into(), delay),
         Series::new("distance".into(), distance),
+        Series::new("time_hour".into(), time_hour)
+            .cast(&partita::to_polars_type(partita::DataType::Timestamp(
+                partita::TimeUnit::Microsecond,
+                Some(ny),
+            )))
+            .expect("ticks cast to a time stamp"),
     ]
 }
 
@@ -157,7 +182,7 @@ mod tests {
     #[test]
     fn flights_shape() {
         let cols = flights_columns(5000);
-        assert_eq!(cols.len(), 6);
+        assert_eq!(cols.len(), 7);
         assert!(cols.iter().all(|c| c.len() == 5000));
         let nulls = cols[4].null_count();
         assert!(nulls > 50 && nulls < 250, "{nulls}");
