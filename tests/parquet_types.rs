@@ -269,3 +269,36 @@ fn a_large_row_group_is_cut_into_row_ranges() {
     );
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[test]
+fn the_dt_accessor_follows_the_semantics() {
+    let frame = |sem: Semantics| {
+        Session::new()
+            .with_semantics(sem)
+            .read_parquet(file("pyarrow"), ParquetOptions::default())
+            .unwrap()
+            .filter(col("id").eq(lit(1i64)))
+            .select([
+                col("ts_ny").dt().hour().alias("h"),
+                col("ts_us").dt().dayofweek().alias("dow"),
+                col("ts_us").dt().weekday().alias("wd"),
+                col("ts_us").dt().truncate("month").alias("m"),
+                col("d").dt().format("yyyy/MM/dd").alias("text"),
+                col("ts_ny").dt().date().alias("day"),
+            ])
+            .collect()
+            .unwrap()
+    };
+    // Row 1: 2024-02-01 06:06:07 UTC, a Thursday; 01:06 in New York.
+    let pandas = frame(Semantics::pandas());
+    assert_eq!(texts(&pandas, "h"), ["1.0"]);
+    assert_eq!(texts(&pandas, "dow"), ["3.0"]);
+    assert_eq!(texts(&pandas, "wd"), ["3.0"]);
+    assert_eq!(texts(&pandas, "m"), ["2024-02-01 00:00:00"]);
+    assert_eq!(texts(&pandas, "text"), ["2024/02/27"]);
+    assert_eq!(texts(&pandas, "day"), ["2024-02-01"]);
+    let spark = frame(Semantics::spark());
+    assert_eq!(texts(&spark, "h"), ["6"]);
+    assert_eq!(texts(&spark, "dow"), ["5"], "Spark: 1 = Sunday");
+    assert_eq!(texts(&spark, "wd"), ["3"]);
+}

@@ -441,6 +441,12 @@ impl Expr {
         }
     }
 
+    /// pandas' `.dt` accessor: fields, truncation and formatting of a date or time
+    /// stamp (`col("time_hour").dt().month()`).
+    pub fn dt(self) -> DtAccessor {
+        DtAccessor(self)
+    }
+
     /// Quantile `q` in [0, 1], linear interpolation.
     pub fn quantile(self, q: f64) -> Expr {
         Expr::Aggregate {
@@ -1417,6 +1423,85 @@ fn aggregate_type(
         }
         Min | Max | First { .. } | Last { .. } => args[0].data_type(schema, semantics)?,
     })
+}
+
+/// The `.dt` accessor of an expression (see [`Expr::dt`]). Each method is the SQL
+/// function of the same meaning, so it follows the semantics the same way
+/// (`dayofweek` by `day_of_week`, zones by `time_zones`).
+#[derive(Debug, Clone)]
+pub struct DtAccessor(Expr);
+
+impl DtAccessor {
+    fn part(self, part: partita_common::DatePart) -> Expr {
+        Expr::Function {
+            func: ScalarFunction::DatePart(part),
+            args: vec![self.0],
+        }
+    }
+
+    /// The year.
+    pub fn year(self) -> Expr {
+        self.part(partita_common::DatePart::Year)
+    }
+    /// The quarter, 1 to 4.
+    pub fn quarter(self) -> Expr {
+        self.part(partita_common::DatePart::Quarter)
+    }
+    /// The month, 1 to 12.
+    pub fn month(self) -> Expr {
+        self.part(partita_common::DatePart::Month)
+    }
+    /// The day of the month.
+    pub fn day(self) -> Expr {
+        self.part(partita_common::DatePart::Day)
+    }
+    /// The hour, 0 to 23.
+    pub fn hour(self) -> Expr {
+        self.part(partita_common::DatePart::Hour)
+    }
+    /// The minute, 0 to 59.
+    pub fn minute(self) -> Expr {
+        self.part(partita_common::DatePart::Minute)
+    }
+    /// Whole seconds, 0 to 59.
+    pub fn second(self) -> Expr {
+        self.part(partita_common::DatePart::Second)
+    }
+    /// The day of the week, numbered as the semantics says (pandas: 0 = Monday).
+    pub fn dayofweek(self) -> Expr {
+        self.part(partita_common::DatePart::DayOfWeek)
+    }
+    /// 0 = Monday .. 6 = Sunday, whatever the semantics.
+    pub fn weekday(self) -> Expr {
+        self.part(partita_common::DatePart::WeekDay)
+    }
+    /// The day of the year, 1 to 366.
+    pub fn dayofyear(self) -> Expr {
+        self.part(partita_common::DatePart::DayOfYear)
+    }
+    /// The ISO 8601 week of the year.
+    pub fn week(self) -> Expr {
+        self.part(partita_common::DatePart::WeekOfYear)
+    }
+    /// The date (in the time stamp's zone).
+    pub fn date(self) -> Expr {
+        self.0.cast(DataType::Date)
+    }
+    /// Truncated to `unit` (`year`, `quarter`, `month`, `week`, `day`, `hour`,
+    /// `minute`, `second`): pandas' `dt.floor` for fixed units, `DATE_TRUNC`.
+    pub fn truncate(self, unit: &str) -> Expr {
+        Expr::Function {
+            func: ScalarFunction::DateTrunc,
+            args: vec![lit(unit), self.0],
+        }
+    }
+    /// Text in a Java date pattern (`yyyy-MM-dd HH:mm`), as `DATE_FORMAT`.
+    pub fn format(self, pattern: &str) -> Expr {
+        Expr::Function {
+            func: ScalarFunction::DateFormat,
+            args: vec![self.0, lit(pattern)],
+        }
+    }
 }
 
 impl From<&str> for Expr {

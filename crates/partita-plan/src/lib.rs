@@ -29,7 +29,7 @@ mod tree;
 
 pub use expr::{
     coalesce, col, common_type, corr, count_distinct, count_star, lit, lit_null, literal_text,
-    literal_type, numeric_supertype, when, Expr, Then, When,
+    literal_type, numeric_supertype, when, DtAccessor, Expr, Then, When,
 };
 pub use plan::{
     Aggregate, Distinct, Filter, Limit, LogicalPlan, MapPartitions, PartitionFunction, Projection,
