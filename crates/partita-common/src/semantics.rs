@@ -545,6 +545,12 @@ with_setters! {
     with_text_format, text_format: TextFormat;
     /// Sets [`Semantics::csv_nulls`].
     with_csv_nulls, csv_nulls: CsvNulls;
+    /// Sets [`Semantics::day_of_week`].
+    with_day_of_week, day_of_week: DayOfWeek;
+    /// Sets [`Semantics::time_zones`].
+    with_time_zones, time_zones: TimeZones;
+    /// Sets [`Semantics::numeric_promotion`].
+    with_numeric_promotion, numeric_promotion: NumericPromotion;
 }
 
 impl Default for Semantics {
