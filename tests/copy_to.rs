@@ -117,3 +117,55 @@ fn bad_copy_statements_are_clear_errors() {
         assert!(err.contains(want), "{sql}: {err}");
     }
 }
+
+#[test]
+fn a_hive_partitioned_directory_reads_back_with_its_key_columns_and_is_pruned() {
+    let (mut ctx, dir) = context("hive");
+    let out = dir.join("by_k");
+    ctx.execute(&format!(
+        "COPY (SELECT k, x, y FROM t) TO '{}' (FORMAT parquet, PARTITION_BY (k))",
+        out.display()
+    ))
+    .unwrap();
+    let path = out.to_str().unwrap();
+    // The key comes back as a column (after the files' columns), missing for
+    // Hive's default partition.
+    let df = ctx
+        .sql(&format!(
+            "SELECT k, SUM(x) AS s FROM '{path}' GROUP BY k ORDER BY k"
+        ))
+        .and_then(|f| f.collect())
+        .unwrap();
+    assert_eq!(df.height(), 2, "pandas drops the missing key: {df:?}");
+    let s: Vec<i64> = df
+        .column("s")
+        .unwrap()
+        .i64()
+        .unwrap()
+        .into_no_null_iter()
+        .collect();
+    assert_eq!(s, [5, 7]);
+    // Only the file of k = 'b' is decoded for a filter on k; a query that reads
+    // only the key column still counts rows.
+    let source = std::sync::Arc::new(
+        partita::ParquetSource::try_new(path, ParquetOptions::default()).unwrap(),
+    );
+    let n = Session::new()
+        .scan(source.clone())
+        .filter(col("k").eq(lit("b")))
+        .select([col("k")])
+        .collect()
+        .unwrap()
+        .height();
+    assert_eq!(n, 2);
+    assert_eq!(source.row_groups_read(), 1);
+    let names = Session::new()
+        .scan(source)
+        .schema()
+        .unwrap()
+        .names()
+        .iter()
+        .map(|s| s.to_string())
+        .collect::<Vec<_>>();
+    assert_eq!(names, ["x", "y", "k"]);
+}

@@ -12,7 +12,7 @@ use partita_common::{
     BinaryOperator, DataType, Error, NanSemantics, Result, ScalarValue, Schema, SchemaRef,
     Semantics,
 };
-use partita_core::frame::{concat, empty_frame};
+use partita_core::frame::{concat, empty_frame, frame_with_height, scalar_series};
 use partita_core::parquet::{ColumnStats, ParquetFile};
 use partita_core::Partition;
 use partita_plan::{Expr, TableSource};
@@ -74,21 +74,82 @@ pub struct ParquetSource {
     parts: Vec<Part>,
     /// Row groups decoded so far, over every read (statistics skip the others).
     row_groups_read: AtomicUsize,
+    /// The columns of the files (the schema's first columns); Hive partition
+    /// columns follow them.
+    file_columns: usize,
+    /// Each file's values of the Hive partition columns (`year=2013/` directories).
+    partition_values: Vec<Vec<ScalarValue>>,
 }
 
-/// The files a path names: the file itself, every `*.parquet` file of a directory
-/// (sorted by name), or every file a glob pattern matches (sorted).
+/// Every `*.parquet` file under `dir`, through subdirectories (Hive's `key=value/`
+/// layout); names starting with `.` or `_` (`_SUCCESS`, `_delta_log`) are skipped.
+fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
+    let entries =
+        std::fs::read_dir(dir).map_err(|e| Error::Io(format!("{}: {e}", dir.display())))?;
+    for e in entries {
+        let f = e
+            .map_err(|e| Error::Io(format!("{}: {e}", dir.display())))?
+            .path();
+        let hidden = f
+            .file_name()
+            .map(|n| n.to_string_lossy().starts_with(['.', '_']))
+            .unwrap_or(true);
+        if hidden {
+            continue;
+        }
+        if f.is_dir() {
+            walk(&f, out)?;
+        } else if f.extension().is_some_and(|x| x == "parquet") {
+            out.push(f);
+        }
+    }
+    Ok(())
+}
+
+/// The Hive partition keys and values of `file` below `root`: the `key=value`
+/// directories on its path, values %-decoded.
+fn hive_pairs(root: &Path, file: &Path) -> Vec<(String, String)> {
+    let rel = file.strip_prefix(root).unwrap_or(file);
+    let Some(parent) = rel.parent() else {
+        return vec![];
+    };
+    parent
+        .components()
+        .filter_map(|c| {
+            let text = c.as_os_str().to_string_lossy();
+            let (k, v) = text.split_once('=')?;
+            Some((k.to_string(), percent_decode(v)))
+        })
+        .collect()
+}
+
+fn percent_decode(v: &str) -> String {
+    let bytes = v.as_bytes();
+    let mut out = vec![];
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' && i + 2 < bytes.len() {
+            let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).unwrap_or("");
+            if let Ok(b) = u8::from_str_radix(hex, 16) {
+                out.push(b);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).to_string()
+}
+
+/// The files a path names: the file itself, every `*.parquet` file under a
+/// directory (through Hive's `key=value/` subdirectories; sorted by path), or every
+/// file a glob pattern matches (sorted).
 fn expand(path: &str) -> Result<Vec<PathBuf>> {
     let p = Path::new(path);
     let mut files = if p.is_dir() {
-        let entries = std::fs::read_dir(p).map_err(|e| Error::Io(format!("{path}: {e}")))?;
         let mut files = vec![];
-        for e in entries {
-            let f = e.map_err(|e| Error::Io(format!("{path}: {e}")))?.path();
-            if f.extension().is_some_and(|x| x == "parquet") {
-                files.push(f);
-            }
-        }
+        walk(p, &mut files)?;
         files
     } else if path.contains(['*', '?', '[']) {
         let paths =
@@ -118,11 +179,61 @@ impl ParquetSource {
             .iter()
             .map(ParquetFile::open)
             .collect::<Result<Vec<_>>>()?;
-        let schema = files[0].schema().clone();
-        for f in &files[1..] {
-            if f.schema() != &schema {
+        let file_schema = files[0].schema().clone();
+        let root = Path::new(path);
+        let pairs: Vec<Vec<(String, String)>> = if root.is_dir() {
+            paths.iter().map(|f| hive_pairs(root, f)).collect()
+        } else {
+            vec![vec![]; paths.len()]
+        };
+        let keys: Vec<String> = pairs[0].iter().map(|(k, _)| k.clone()).collect();
+        for (f, p) in paths.iter().zip(&pairs) {
+            if p.iter().map(|(k, _)| k).ne(keys.iter()) {
                 return Err(Error::User(format!(
-                    "{} has the columns {} where {} has {schema}",
+                    "{} is under the partition directories {:?} where {} is under {keys:?}: a Hive-partitioned directory needs the same keys everywhere",
+                    f.display(),
+                    p.iter().map(|(k, _)| k.as_str()).collect::<Vec<_>>(),
+                    paths[0].display()
+                )));
+            }
+        }
+        // A key column is an integer when every value is one, else text; Hive's
+        // default partition is a missing value.
+        let missing = |v: &str| v == "__HIVE_DEFAULT_PARTITION__";
+        let mut fields = file_schema.fields().to_vec();
+        let mut partition_values = vec![vec![]; paths.len()];
+        for (j, key) in keys.iter().enumerate() {
+            if file_schema.index_of_exact(key).is_some() {
+                return Err(Error::User(format!(
+                    "the partition directory key '{key}' is also a column of the files"
+                )));
+            }
+            let ints = pairs
+                .iter()
+                .all(|p| missing(&p[j].1) || p[j].1.parse::<i64>().is_ok());
+            for (fi, p) in pairs.iter().enumerate() {
+                let v = &p[j].1;
+                partition_values[fi].push(match (missing(v), ints) {
+                    (true, true) => ScalarValue::Int64(None),
+                    (true, false) => ScalarValue::Utf8(None),
+                    (false, true) => ScalarValue::Int64(v.parse().ok()),
+                    (false, false) => ScalarValue::Utf8(Some(v.clone())),
+                });
+            }
+            let t = if ints {
+                DataType::Int64
+            } else {
+                DataType::Utf8
+            };
+            fields.push(partita_common::Field::new(key.clone(), t));
+        }
+        let file_columns = file_schema.len();
+        let schema = Schema::new(fields);
+        let file_schema_ref = &file_schema;
+        for f in &files[1..] {
+            if f.schema() != file_schema_ref {
+                return Err(Error::User(format!(
+                    "{} has the columns {} where {} has {file_schema_ref}",
                     f.path().display(),
                     f.schema(),
                     files[0].path().display()
@@ -174,9 +285,15 @@ impl ParquetSource {
         }
         let nulls = (0..schema.len())
             .map(|c| {
-                files
-                    .iter()
-                    .any(|f| f.columns_with_nulls().get(c).copied().unwrap_or(true))
+                if c >= file_columns {
+                    partition_values
+                        .iter()
+                        .any(|v| v[c - file_columns].is_null())
+                } else {
+                    files
+                        .iter()
+                        .any(|f| f.columns_with_nulls().get(c).copied().unwrap_or(true))
+                }
             })
             .collect();
         let label = if files.len() == 1 {
@@ -196,6 +313,8 @@ impl ParquetSource {
             nulls,
             parts,
             row_groups_read: AtomicUsize::new(0),
+            file_columns,
+            partition_values,
         })
     }
 
@@ -253,9 +372,42 @@ impl ParquetSource {
                 _ => runs.push((offset, n)),
             }
         }
+        let wanted: Vec<usize> = match projection {
+            Some(p) => p.to_vec(),
+            None => (0..self.schema.len()).collect(),
+        };
+        let from_file: Vec<usize> = wanted
+            .iter()
+            .copied()
+            .filter(|&c| c < self.file_columns)
+            .collect();
         let frames = runs
             .into_iter()
-            .map(|(offset, n)| file.read(offset, n, projection))
+            .map(|(offset, n)| {
+                let df = file.read(offset, n, Some(&from_file))?;
+                if from_file.len() == wanted.len() {
+                    return Ok(df);
+                }
+                // Hive partition columns: the file's values, in the projection's order.
+                let height = df.height();
+                let mut read = df.columns().iter();
+                let cols = wanted
+                    .iter()
+                    .map(|&c| match c.checked_sub(self.file_columns) {
+                        Some(k) => Ok(scalar_series(
+                            &self.schema.field(c).name,
+                            &self.partition_values[part.file][k],
+                            height,
+                        )),
+                        None => Ok(read
+                            .next()
+                            .expect("a column per file projection")
+                            .as_materialized_series()
+                            .clone()),
+                    })
+                    .collect::<Result<Vec<_>>>()?;
+                frame_with_height(height, cols)
+            })
             .collect::<Result<Vec<_>>>()?;
         match frames.len() {
             0 => Ok(empty_frame(&projected())),
@@ -278,6 +430,24 @@ impl ParquetSource {
 
     fn stats(&self, file: usize, rg: usize, column: &str, sem: &Semantics) -> Option<ColumnStats> {
         let idx = self.schema.fields().iter().position(|f| f.name == column)?;
+        if let Some(k) = idx.checked_sub(self.file_columns) {
+            // A Hive partition column holds one value in the whole file.
+            let v = self.partition_values[file][k].clone();
+            let rows = self.files[file].row_group_rows()[rg] as i64;
+            return Some(if v.is_null() {
+                ColumnStats {
+                    min: None,
+                    max: None,
+                    null_count: Some(rows),
+                }
+            } else {
+                ColumnStats {
+                    min: Some(v.clone()),
+                    max: Some(v),
+                    null_count: Some(0),
+                }
+            });
+        }
         // NaN is left out of Parquet's float min/max; when NaN is a value (Spark)
         // it can satisfy `x > 5` whatever the statistics say.
         if self.schema.field(idx).data_type.is_float() && sem.nan == NanSemantics::Value {
@@ -346,6 +516,11 @@ impl ParquetSource {
                 let Some(value) = self.physical_literal(&column, &value, sem) else {
                     return true;
                 };
+                let rows = self.files[file].row_group_rows()[rg] as i64;
+                if s.null_count == Some(rows) && matches!(op, Eq | Lt | LtEq | Gt | GtEq) {
+                    // Only missing values: no comparison holds under either logic.
+                    return false;
+                }
                 let (Some(min), Some(max)) = (&s.min, &s.max) else {
                     return true;
                 };
