@@ -37,7 +37,7 @@ pub use session::Session;
 pub use sql::{SqlContext, SqlOutput};
 
 pub use partita_common::{
-    temporal, CaseMapping, CsvNulls, DataType, DatePart, DayOfWeek, DefaultNullOrder,
+    temporal, CaseMapping, CsvNulls, CsvTypes, DataType, DatePart, DayOfWeek, DefaultNullOrder,
     DivisionByZero, EmptySum, Error, Field, FirstLastNulls, GroupOrder, IdentifierCase,
     IntWithNulls, IntegerDivision, IntegerOverflow, Logic, NanSemantics, NullGroupKeys,
     NullPlacement, NumericPromotion, Reference, Result, Rounding, ScalarValue, Schema, Semantics,

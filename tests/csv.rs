@@ -194,8 +194,10 @@ fn a_float_after_many_whole_numbers_makes_the_column_float_under_both_presets() 
     let path = path.to_str().unwrap();
     for sem in [Semantics::pandas(), Semantics::spark()] {
         let ctx = partita::SqlContext::new(Session::new().with_semantics(sem));
+        // Spark's reader infers `int` for whole numbers that fit 32 bits.
+        let id = if sem.name() == "spark" { "i32" } else { "i64" };
         let sql = format!("SELECT id, v FROM '{path}'");
-        assert_eq!(sql_types(&ctx, &sql), ["i64", "f64"], "{}", sem.name());
+        assert_eq!(sql_types(&ctx, &sql), [id, "f64"], "{}", sem.name());
         let sum = ctx
             .sql(&format!("SELECT SUM(v) AS s FROM '{path}'"))
             .and_then(|f| f.collect())
@@ -204,7 +206,7 @@ fn a_float_after_many_whole_numbers_makes_the_column_float_under_both_presets() 
         assert_eq!(s, (1..=3000).map(|i| i as f64).sum::<f64>() - 1501.0 + 1.5);
         // read_csv's types option overrides one column.
         let sql = format!("SELECT id, v FROM read_csv('{path}', types => {{'v': 'string'}})");
-        assert_eq!(sql_types(&ctx, &sql), ["i64", "str"]);
+        assert_eq!(sql_types(&ctx, &sql), [id, "str"]);
     }
 }
 

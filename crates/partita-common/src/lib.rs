@@ -34,9 +34,9 @@ pub use functions::{
     AggregateFunction, BinaryOperator, DatePart, NullPlacement, ScalarFunction, SortKey,
 };
 pub use semantics::{
-    CaseMapping, CsvNulls, DayOfWeek, DefaultNullOrder, DivisionByZero, EmptySum, FirstLastNulls,
-    GroupOrder, IdentifierCase, IntWithNulls, IntegerDivision, IntegerOverflow, Logic,
-    NanSemantics, NullGroupKeys, NumericPromotion, Rounding, Semantics, TextFormat, TimeZones,
-    SWITCH_NAMES,
+    CaseMapping, CsvNulls, CsvTypes, DayOfWeek, DefaultNullOrder, DivisionByZero, EmptySum,
+    FirstLastNulls, GroupOrder, IdentifierCase, IntWithNulls, IntegerDivision, IntegerOverflow,
+    Logic, NanSemantics, NullGroupKeys, NumericPromotion, Rounding, Semantics, TextFormat,
+    TimeZones, SWITCH_NAMES,
 };
 pub use types::{intern, DataType, Field, ScalarValue, Schema, SchemaRef, TimeUnit, TimeZone};

@@ -167,6 +167,17 @@ pub enum CsvNulls {
     Empty,
 }
 
+/// Which types a CSV reader infers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum CsvTypes {
+    /// pandas' `read_csv`: booleans, int64, float64 and text (dates stay text until
+    /// `parse_dates`).
+    Basic,
+    /// Spark's `inferSchema`: also `int` for whole numbers that fit 32 bits, `date`
+    /// for `yyyy-MM-dd` and `timestamp` for ISO date-times.
+    Extended,
+}
+
 /// How `DAYOFWEEK` numbers the days.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum DayOfWeek {
@@ -242,6 +253,8 @@ pub struct Semantics {
     pub time_zones: TimeZones,
     /// Result types of arithmetic on numbers of different widths.
     pub numeric_promotion: NumericPromotion,
+    /// The types a CSV reader infers.
+    pub csv_types: CsvTypes,
 }
 
 /// The switch names accepted by [`Semantics::set`], in documentation order.
@@ -265,6 +278,7 @@ pub const SWITCH_NAMES: &[&str] = &[
     "day_of_week",
     "time_zones",
     "numeric_promotion",
+    "csv_types",
 ];
 
 impl Semantics {
@@ -290,6 +304,7 @@ impl Semantics {
             day_of_week: DayOfWeek::Monday0,
             time_zones: TimeZones::PerColumn,
             numeric_promotion: NumericPromotion::Numpy,
+            csv_types: CsvTypes::Basic,
         }
     }
 
@@ -315,6 +330,7 @@ impl Semantics {
             day_of_week: DayOfWeek::Sunday1,
             time_zones: TimeZones::Session,
             numeric_promotion: NumericPromotion::Sql,
+            csv_types: CsvTypes::Extended,
         }
     }
 
@@ -424,6 +440,9 @@ impl Semantics {
             "numeric_promotion" => {
                 pick!(numeric_promotion, "numpy" => NumericPromotion::Numpy, "sql" => NumericPromotion::Sql)
             }
+            "csv_types" => {
+                pick!(csv_types, "basic" => CsvTypes::Basic, "extended" => CsvTypes::Extended)
+            }
             other => {
                 return Err(Error::plan(format!(
                     "unknown semantics switch '{other}'{}; switches: {}",
@@ -500,6 +519,7 @@ impl Semantics {
                 "numeric_promotion",
                 snake(format!("{:?}", self.numeric_promotion)),
             ),
+            ("csv_types", snake(format!("{:?}", self.csv_types))),
         ]
     }
 }
@@ -551,6 +571,8 @@ with_setters! {
     with_time_zones, time_zones: TimeZones;
     /// Sets [`Semantics::numeric_promotion`].
     with_numeric_promotion, numeric_promotion: NumericPromotion;
+    /// Sets [`Semantics::csv_types`].
+    with_csv_types, csv_types: CsvTypes;
 }
 
 impl Default for Semantics {

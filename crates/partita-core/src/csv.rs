@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use std::collections::HashSet;
 
-use partita_common::{CsvNulls, DataType, Error, Field, Result, Schema, Semantics};
+use partita_common::{temporal, CsvNulls, DataType, Error, Field, Result, Schema, Semantics};
 use polars_core::prelude::{DataFrame, DataType as PlDataType, Schema as PlSchema};
 use polars_io::prelude::{CsvParseOptions, CsvReadOptions, NullValues};
 use polars_io::SerReader;
@@ -27,6 +27,10 @@ pub struct CsvFormat {
     /// Field texts read as missing (an empty field is always missing); `None`: the
     /// semantics' `csv_nulls` list ([`default_null_values`]).
     pub null_values: Option<Vec<String>>,
+    /// Infer Spark's types too (`csv_types = extended`): whole numbers that fit 32
+    /// bits as `int`, ISO dates as `date`, ISO date-times as `timestamp`; pandas'
+    /// reader has only int64, float64, bool and text.
+    pub extended_types: bool,
 }
 
 impl Default for CsvFormat {
@@ -36,6 +40,7 @@ impl Default for CsvFormat {
             separator: b',',
             quote: b'"',
             null_values: None,
+            extended_types: false,
         }
     }
 }
@@ -61,13 +66,19 @@ pub fn default_null_values(sem: &Semantics) -> Vec<String> {
 enum Kind {
     Missing,
     Bool,
+    /// A whole number that fits 32 bits (Spark's `int` under extended types).
+    Int32,
     Int,
     Float,
+    /// `YYYY-MM-DD` (extended types).
+    Date,
+    /// `YYYY-MM-DD HH:MM[:SS[.f]]` (extended types).
+    Timestamp,
     Text,
 }
 
 impl Kind {
-    fn of(field: &[u8], nulls: &HashSet<&[u8]>) -> Kind {
+    fn of(field: &[u8], nulls: &HashSet<&[u8]>, extended: bool) -> Kind {
         if field.is_empty() || nulls.contains(field) {
             return Kind::Missing;
         }
@@ -76,8 +87,12 @@ impl Kind {
         };
         if text.eq_ignore_ascii_case("true") || text.eq_ignore_ascii_case("false") {
             Kind::Bool
-        } else if text.parse::<i64>().is_ok() {
-            Kind::Int
+        } else if let Ok(i) = text.parse::<i64>() {
+            if extended && i32::try_from(i).is_ok() {
+                Kind::Int32
+            } else {
+                Kind::Int
+            }
         } else if (text.bytes().any(|b| b.is_ascii_digit()) && text.parse::<f64>().is_ok())
             || matches!(
                 text,
@@ -87,6 +102,14 @@ impl Kind {
             // Numbers, and the spellings of NaN and infinities the readers know
             // (not any case: `NAN` is text to pandas).
             Kind::Float
+        } else if extended && is_iso_date(text) {
+            Kind::Date
+        } else if extended
+            && text.len() > 10
+            && is_iso_date(&text[..10])
+            && temporal::parse_timestamp(text).is_some_and(|(_, off)| off.is_none())
+        {
+            Kind::Timestamp
         } else {
             Kind::Text
         }
@@ -97,7 +120,9 @@ impl Kind {
         match (self, other) {
             (Missing, k) | (k, Missing) => k,
             (a, b) if a == b => a,
-            (Int, Float) | (Float, Int) => Float,
+            (Int32, Int) | (Int, Int32) => Int,
+            (Int32 | Int, Float) | (Float, Int32 | Int) => Float,
+            (Date, Timestamp) | (Timestamp, Date) => Timestamp,
             _ => Text,
         }
     }
@@ -105,11 +130,26 @@ impl Kind {
     fn data_type(self) -> DataType {
         match self {
             Kind::Bool => DataType::Boolean,
+            Kind::Int32 => DataType::Int32,
             Kind::Int => DataType::Int64,
             Kind::Float => DataType::Float64,
+            Kind::Date => DataType::Date,
+            Kind::Timestamp => DataType::Timestamp(partita_common::TimeUnit::Microsecond, None),
             Kind::Missing | Kind::Text => DataType::Utf8,
         }
     }
+}
+
+/// `YYYY-MM-DD` exactly (Spark's default `dateFormat`), a real date.
+fn is_iso_date(text: &str) -> bool {
+    let b = text.as_bytes();
+    b.len() == 10
+        && b[4] == b'-'
+        && b[7] == b'-'
+        && b.iter()
+            .enumerate()
+            .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit())
+        && temporal::parse_date(text).is_some()
 }
 
 /// Reads the data rows (after the header) once and gives, per column, the type
@@ -135,7 +175,7 @@ fn scan_kinds(
     let mut skip_header = format.has_header;
     let mut end_field = |field: &mut Vec<u8>, col: usize, skip: bool| {
         if !skip && col < columns {
-            let k = Kind::of(field, &nulls);
+            let k = Kind::of(field, &nulls, format.extended_types);
             missing[col] |= k == Kind::Missing;
             kinds[col] = kinds[col].widen(k);
         }
@@ -335,7 +375,11 @@ pub fn read_range(
         .fields()
         .iter()
         .map(|f| {
-            let t = if f.data_type == DataType::Null {
+            // Dates and times are read as text and parsed by Partita's own parser.
+            let t = if f.data_type == DataType::Null
+                || f.data_type.is_temporal()
+                || matches!(f.data_type, DataType::Duration(_))
+            {
                 PlDataType::String
             } else {
                 to_polars_type(f.data_type)
@@ -364,7 +408,27 @@ pub fn read_range(
         None => schema.fields().to_vec(),
     };
     match df {
-        Some(df) => Ok(df),
+        Some(df) => {
+            if !fields.iter().any(|f| f.data_type.is_temporal()) {
+                return Ok(df);
+            }
+            let height = df.height();
+            let cols = df
+                .columns()
+                .iter()
+                .zip(&fields)
+                .map(|(c, f)| {
+                    let s = c.as_materialized_series();
+                    if f.data_type.is_temporal() {
+                        crate::temporal::parse_text(s, f.data_type, None)
+                            .map_err(|e| io_err(path, format!("column '{}': {e}", f.name)))
+                    } else {
+                        Ok(s.clone())
+                    }
+                })
+                .collect::<Result<Vec<_>>>()?;
+            crate::frame::frame_with_height(height, cols)
+        }
         None => Ok(crate::frame::empty_frame(&Schema::new(fields))),
     }
 }
@@ -445,16 +509,27 @@ mod tests {
         for t in [
             "NA", "N/A", "NaN", "nan", "null", "NULL", "None", "#N/A", "<NA>", "-1.#IND",
         ] {
-            assert_eq!(Kind::of(t.as_bytes(), &set), Kind::Missing, "{t}");
+            assert_eq!(Kind::of(t.as_bytes(), &set, false), Kind::Missing, "{t}");
         }
         for t in ["na", "Null", "NAN", "none"] {
-            assert_eq!(Kind::of(t.as_bytes(), &set), Kind::Text, "{t}");
+            assert_eq!(Kind::of(t.as_bytes(), &set, false), Kind::Text, "{t}");
         }
         let empty: HashSet<&[u8]> = HashSet::new();
         assert!(default_null_values(&Semantics::spark()).is_empty());
-        assert_eq!(Kind::of(b"NA", &empty), Kind::Text);
-        assert_eq!(Kind::of(b"NaN", &empty), Kind::Float);
-        assert_eq!(Kind::of(b"", &empty), Kind::Missing);
-        assert_eq!(Kind::of(b"True", &empty), Kind::Bool);
+        assert_eq!(Kind::of(b"NA", &empty, true), Kind::Text);
+        assert_eq!(Kind::of(b"NaN", &empty, true), Kind::Float);
+        assert_eq!(Kind::of(b"", &empty, true), Kind::Missing);
+        assert_eq!(Kind::of(b"True", &empty, true), Kind::Bool);
+        assert_eq!(Kind::of(b"7", &empty, true), Kind::Int32);
+        assert_eq!(Kind::of(b"7", &empty, false), Kind::Int);
+        assert_eq!(Kind::of(b"2024-02-29", &empty, true), Kind::Date);
+        assert_eq!(Kind::of(b"2023-02-29", &empty, true), Kind::Text);
+        assert_eq!(Kind::of(b"2024-02-29", &empty, false), Kind::Text);
+        assert_eq!(
+            Kind::of(b"2024-02-29 10:00:00", &empty, true),
+            Kind::Timestamp
+        );
+        assert_eq!(Kind::Date.widen(Kind::Timestamp), Kind::Timestamp);
+        assert_eq!(Kind::Int32.widen(Kind::Float), Kind::Float);
     }
 }

@@ -179,6 +179,7 @@ impl CsvSource {
         if options.format.null_values.is_none() {
             options.format.null_values = Some(default_null_values(semantics));
         }
+        options.format.extended_types = semantics.csv_types == partita_common::CsvTypes::Extended;
         // Types and null presence come from every row: they decide the pandas rule
         // "an integer column with missing values is float64", and a late `1.5` makes
         // a float column, not an unreadable file.
