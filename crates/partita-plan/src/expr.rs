@@ -751,7 +751,18 @@ impl Expr {
                 Boolean
             }
             Expr::Cast { expr, to } => {
-                expr.data_type(schema, semantics)?;
+                let from = expr.data_type(schema, semantics)?;
+                let time = |t: DataType| t.is_temporal() || matches!(t, Duration(_));
+                // Dates and times cast to and from text and each other; a number is
+                // not a date (Spark: DATATYPE_MISMATCH; pandas' astype refuses too).
+                if (time(from) && !(time(*to) || *to == Utf8))
+                    || (time(*to) && !(time(from) || matches!(from, Utf8 | Null)))
+                {
+                    return Err(Error::analysis(
+                        "DATATYPE_MISMATCH.CAST_WITHOUT_SUGGESTION",
+                        format!("cannot cast {from} to {to} in '{self}'"),
+                    ));
+                }
                 *to
             }
             Expr::Function { func, args } => function_type(*func, args, schema, semantics)
