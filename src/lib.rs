@@ -37,11 +37,11 @@ pub use session::Session;
 pub use sql::{SqlContext, SqlOutput};
 
 pub use partita_common::{
-    temporal, CaseMapping, CsvNulls, CsvTypes, DataType, DatePart, DayOfWeek, DefaultNullOrder,
-    DivisionByZero, EmptySum, Error, Field, FirstLastNulls, GroupOrder, IdentifierCase,
-    IntWithNulls, IntegerDivision, IntegerOverflow, Logic, NanSemantics, NullGroupKeys,
-    NullPlacement, NumericPromotion, Reference, Result, Rounding, ScalarValue, Schema, Semantics,
-    SessionConfig, TextFormat, TimeUnit, TimeZone, TimeZones,
+    decimal_text, temporal, CaseMapping, CsvNulls, CsvTypes, DataType, DatePart, DayOfWeek,
+    DefaultNullOrder, DivisionByZero, EmptySum, Error, Field, FirstLastNulls, GroupOrder,
+    IdentifierCase, IntWithNulls, IntegerDivision, IntegerOverflow, Logic, NanSemantics,
+    NullGroupKeys, NullPlacement, NumericPromotion, Reference, Result, Rounding, ScalarValue,
+    Schema, Semantics, SessionConfig, TextFormat, TimeUnit, TimeZone, TimeZones,
 };
 pub use partita_core::display::{format_table, format_value};
 pub use partita_core::frame::{from_polars_type, scalar_at as value_at, to_polars_type};

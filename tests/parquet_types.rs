@@ -302,3 +302,53 @@ fn the_dt_accessor_follows_the_semantics() {
     assert_eq!(texts(&spark, "dow"), ["5"], "Spark: 1 = Sunday");
     assert_eq!(texts(&spark, "wd"), ["3"]);
 }
+
+#[test]
+fn decimals_read_compare_sort_and_aggregate_exactly() {
+    for writer in ["pyarrow", "polars", "duckdb"] {
+        let df = run(
+            writer,
+            Semantics::spark(),
+            "SELECT dec, dec_wide FROM t ORDER BY id",
+        );
+        assert_eq!(
+            texts(&df, "dec")[..4],
+            ["0.00", "0.25", "null", "0.75"],
+            "{writer}"
+        );
+        assert_eq!(
+            texts(&df, "dec_wide")[7],
+            "100000000000000000007",
+            "{writer}"
+        );
+        let agg = run(
+            writer,
+            Semantics::pandas(),
+            "SELECT MIN(dec) AS lo, MAX(dec) AS hi, MAX(dec_wide) AS wide, COUNT(DISTINCT dec_wide) AS n FROM t WHERE dec >= 0.5",
+        );
+        assert_eq!(texts(&agg, "lo"), ["0.75"], "{writer}");
+        assert_eq!(texts(&agg, "hi"), ["1.75"], "{writer}");
+        assert_eq!(texts(&agg, "wide"), ["100000000000000000007"], "{writer}");
+        assert_eq!(texts(&agg, "n"), ["5"], "{writer}");
+    }
+    // Arithmetic and sums of decimals are clear errors until they are exact.
+    let session = Session::new();
+    let mut ctx = SqlContext::new(session.clone());
+    ctx.register(
+        "t",
+        session
+            .read_parquet(file("pyarrow"), ParquetOptions::default())
+            .unwrap(),
+    );
+    for sql in ["SELECT dec + 1 FROM t", "SELECT SUM(dec) FROM t"] {
+        let err = ctx
+            .sql(sql)
+            .and_then(|f| f.collect())
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("decimal") && err.contains("double"),
+            "{sql}: {err}"
+        );
+    }
+}

@@ -10,6 +10,7 @@ each value; the second row group holds the larger half, so a filter on any
 column can skip the first. Row 2 holds a missing value where the type allows.
 """
 import datetime as dt
+import decimal
 import os
 
 import duckdb
@@ -50,13 +51,27 @@ frame = pd.DataFrame(
         "cat": pd.Categorical(["a", "b", None, "a", "c", "d", "c", "d"], categories=["d", "c", "b", "a"]),
         "b": [False, False, None, False, True, True, True, True],
         "s": with_null([f"s{i}" for i in range(N)]),
+        "dec": with_null([decimal.Decimal(i * 25) / 100 for i in range(N)]),
+        "dec_wide": [decimal.Decimal(10**20 + i) for i in range(N)],
     }
 )
-frame.to_parquet(os.path.join(here, "typed_pyarrow.parquet"), row_group_size=4, index=False)
+import pyarrow as pa
+
+table = pa.Table.from_pandas(frame, preserve_index=False)
+table = table.set_column(
+    table.schema.get_field_index("dec"), "dec", table.column("dec").cast(pa.decimal128(16, 2))
+).set_column(
+    table.schema.get_field_index("dec_wide"),
+    "dec_wide",
+    table.column("dec_wide").cast(pa.decimal128(25, 0)),
+)
+import pyarrow.parquet as pq
+
+pq.write_table(table, os.path.join(here, "typed_pyarrow.parquet"), row_group_size=4)
 
 # Polars and DuckDB write the same table through their own writers (the categorical
 # as text: neither keeps pandas' category order).
-pl_frame = pl.from_pandas(frame.assign(cat=frame["cat"].astype("string")))
+pl_frame = pl.from_arrow(table).with_columns(pl.col("cat").cast(pl.String))
 pl_frame.write_parquet(os.path.join(here, "typed_polars.parquet"), row_group_size=4, statistics=True)
 
 con = duckdb.connect()

@@ -39,4 +39,6 @@ pub use semantics::{
     Logic, NanSemantics, NullGroupKeys, NumericPromotion, Rounding, Semantics, TextFormat,
     TimeZones, SWITCH_NAMES,
 };
-pub use types::{intern, DataType, Field, ScalarValue, Schema, SchemaRef, TimeUnit, TimeZone};
+pub use types::{
+    decimal_text, intern, DataType, Field, ScalarValue, Schema, SchemaRef, TimeUnit, TimeZone,
+};

@@ -115,6 +115,11 @@ pub enum DataType {
     /// A length of time in ticks of a unit (pandas `timedelta64`, Spark
     /// `interval day to second`).
     Duration(TimeUnit),
+    /// An exact decimal number with `precision` digits, `scale` of them after the
+    /// point (Spark's `decimal(p, s)`; pandas holds `decimal.Decimal` objects).
+    /// Read, compared, sorted, grouped, cast, MIN / MAX / COUNT; arithmetic and
+    /// SUM / AVG need a cast to double for now.
+    Decimal(u8, u8),
     /// The type of an untyped NULL literal; casts to any type.
     Null,
     /// A column type Partita does not handle yet (named as its reader named it): a
@@ -218,6 +223,18 @@ impl DataType {
             "timestamp_ltz" => {
                 DataType::Timestamp(TimeUnit::Microsecond, Some(TimeZone::new("UTC")))
             }
+            "decimal" | "numeric" | "dec" => DataType::Decimal(10, 0),
+            d if d.starts_with("decimal(") && d.ends_with(')') => {
+                let inner = &d["decimal(".len()..d.len() - 1];
+                let (p, sc) = inner.split_once(',').unwrap_or((inner, "0"));
+                let (p, sc): (u8, u8) = match (p.trim().parse(), sc.trim().parse()) {
+                    (Ok(p), Ok(sc)) if (1..=38).contains(&p) && sc <= p => (p, sc),
+                    _ => return Err(Error::plan(format!(
+                        "invalid decimal type '{d}': decimal(precision 1..38, scale <= precision)"
+                    ))),
+                };
+                DataType::Decimal(p, sc)
+            }
             _ => {
                 // timestamp[ZONE] (case files), keeping the zone's own spelling.
                 let trimmed = name.trim();
@@ -258,6 +275,7 @@ impl fmt::Display for DataType {
                 write!(f, "timestamp[{}, {}]", unit.short(), tz.name())
             }
             DataType::Duration(unit) => write!(f, "duration[{}]", unit.short()),
+            DataType::Decimal(p, sc) => write!(f, "decimal({p},{sc})"),
             DataType::Null => f.write_str("null"),
             DataType::Unsupported(name) => write!(f, "unsupported type {name}"),
         }
@@ -299,6 +317,8 @@ pub enum ScalarValue {
     Timestamp(Option<i64>, TimeUnit, Option<TimeZone>),
     /// A duration in ticks or a typed NULL.
     Duration(Option<i64>, TimeUnit),
+    /// A decimal's unscaled value (`value / 10^scale`), precision and scale.
+    Decimal(Option<i128>, u8, u8),
 }
 
 impl ScalarValue {
@@ -321,6 +341,7 @@ impl ScalarValue {
             ScalarValue::Date(_) => DataType::Date,
             ScalarValue::Timestamp(_, unit, tz) => DataType::Timestamp(*unit, *tz),
             ScalarValue::Duration(_, unit) => DataType::Duration(*unit),
+            ScalarValue::Decimal(_, p, s) => DataType::Decimal(*p, *s),
         }
     }
 
@@ -342,6 +363,7 @@ impl ScalarValue {
             DataType::Date => ScalarValue::Date(None),
             DataType::Timestamp(unit, tz) => ScalarValue::Timestamp(None, unit, tz),
             DataType::Duration(unit) => ScalarValue::Duration(None, unit),
+            DataType::Decimal(p, s) => ScalarValue::Decimal(None, p, s),
             DataType::Null | DataType::Unsupported(_) => ScalarValue::Null,
         }
     }
@@ -364,6 +386,7 @@ impl ScalarValue {
             ScalarValue::Utf8(v) => v.is_none(),
             ScalarValue::Date(v) => v.is_none(),
             ScalarValue::Timestamp(v, ..) | ScalarValue::Duration(v, _) => v.is_none(),
+            ScalarValue::Decimal(v, ..) => v.is_none(),
         }
     }
 
@@ -424,6 +447,20 @@ impl fmt::Display for ScalarValue {
             _ => unreachable!("nulls and integers are handled above"),
         }
     }
+}
+
+/// A decimal's exact text: `unscaled / 10^scale` with `scale` digits after the
+/// point (`1.25`, `-0.50`, `12`), as Python's `str(Decimal)` and Spark print it.
+pub fn decimal_text(unscaled: i128, scale: u8) -> String {
+    let digits = unscaled.unsigned_abs().to_string();
+    let sign = if unscaled < 0 { "-" } else { "" };
+    let scale = scale as usize;
+    if scale == 0 {
+        return format!("{sign}{digits}");
+    }
+    let padded = format!("{digits:0>width$}", width = scale + 1);
+    let (int, frac) = padded.split_at(padded.len() - scale);
+    format!("{sign}{int}.{frac}")
 }
 
 macro_rules! scalar_from {

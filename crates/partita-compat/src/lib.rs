@@ -270,6 +270,8 @@ fn reference_dtypes(series: &Series, reference: Reference) -> Vec<String> {
             T::Datetime(u, None) => vec![format!("datetime64[{}]", unit(u))],
             T::Datetime(u, Some(z)) => vec![format!("datetime64[{}, {}]", unit(u), z.as_str())],
             T::Duration(u) => vec![format!("timedelta64[{}]", unit(u))],
+            // pandas holds decimal.Decimal objects.
+            T::Decimal(..) => owned(&["object"]),
             t if t.is_integer() => vec![t.to_string().replace("i", "int").replace("u", "uint")],
             _ => vec![],
         },
@@ -289,6 +291,7 @@ fn reference_dtypes(series: &Series, reference: Reference) -> Vec<String> {
             T::Datetime(_, None) => owned(&["timestamp_ntz", "timestamp"]),
             T::Datetime(_, Some(_)) => owned(&["timestamp"]),
             T::Duration(_) => owned(&["interval day to second"]),
+            T::Decimal(p, s) => vec![format!("decimal({p},{s})")],
             _ => vec![],
         },
     }
@@ -359,6 +362,7 @@ fn cell_of_value(v: &ScalarValue, pandas: bool) -> Cell {
         ScalarValue::Timestamp(Some(t), unit, zone) => {
             Cell::Str(temporal::format_timestamp_with(*t, *unit, *zone, pandas))
         }
+        ScalarValue::Decimal(Some(v), _, scale) => Cell::Str(partita::decimal_text(*v, *scale)),
         ScalarValue::Duration(Some(d), unit) => Cell::Num(
             temporal::convert_ticks(*d, *unit, partita::TimeUnit::Microsecond).unwrap_or(0) as f64,
         ),

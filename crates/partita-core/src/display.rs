@@ -15,6 +15,7 @@ pub fn format_value(v: &ScalarValue) -> String {
         ScalarValue::Date(Some(d)) => temporal::format_date(*d),
         ScalarValue::Timestamp(Some(t), unit, zone) => temporal::format_timestamp(*t, *unit, *zone),
         ScalarValue::Duration(Some(d), unit) => temporal::format_duration(*d, *unit),
+        ScalarValue::Decimal(Some(v), _, scale) => partita_common::decimal_text(*v, *scale),
         ScalarValue::Float64(Some(x)) if x.is_nan() => "NaN".to_string(),
         ScalarValue::Float64(Some(x)) if x.is_infinite() => {
             if *x > 0.0 {

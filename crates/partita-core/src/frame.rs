@@ -60,6 +60,7 @@ pub fn to_polars_type(t: DataType) -> PlDataType {
             tz.map(|z| unsafe { PlTimeZone::new_unchecked(z.name()) }),
         ),
         DataType::Duration(unit) => PlDataType::Duration(to_polars_unit(unit)),
+        DataType::Decimal(p, s) => PlDataType::Decimal(p as usize, s as usize),
         DataType::Null | DataType::Unsupported(_) => PlDataType::Null,
     }
 }
@@ -87,6 +88,7 @@ pub fn from_polars_type(t: &PlDataType) -> Result<DataType> {
             tz.as_ref().map(|z| TimeZone::new(z.as_str())),
         ),
         PlDataType::Duration(unit) => DataType::Duration(from_polars_unit(*unit)),
+        PlDataType::Decimal(p, s) if *p <= 38 && s <= p => DataType::Decimal(*p as u8, *s as u8),
         PlDataType::Null => DataType::Null,
         other => DataType::Unsupported(partita_common::intern(&other.to_string())),
     })
@@ -232,6 +234,7 @@ pub fn scalar_at(s: &Series, i: usize) -> Result<ScalarValue> {
                 other => return Err(Error::internal(format!("a time value in a {other} column"))),
             }
         }
+        A::Decimal(v, p, s) => ScalarValue::Decimal(Some(v), p as u8, s as u8),
         A::Categorical(..) | A::CategoricalOwned(..) | A::Enum(..) | A::EnumOwned(..) => {
             ScalarValue::Utf8(Some(v.str_value().to_string()))
         }
@@ -404,6 +407,23 @@ pub fn key_view(s: &Series) -> Result<std::borrow::Cow<'_, Series>> {
             Cow::Owned(out.with_name(s.name().clone()).into_series())
         }
         PlDataType::Float32 => Cow::Owned(s.cast(&PlDataType::Float64).map_err(pl_err)?),
+        // Unscaled values keep a decimal's order and equality (one scale per column).
+        PlDataType::Decimal(p, _) if *p <= 18 => Cow::Owned(
+            s.to_physical_repr()
+                .cast(&PlDataType::Int64)
+                .map_err(pl_err)?,
+        ),
+        // Wider decimals: the unscaled i128 as 32 hex digits with the sign bit flipped,
+        // whose byte order is the numbers' order (exact, unlike a float).
+        PlDataType::Decimal(..) => {
+            let phys = s.to_physical_repr();
+            let ca = phys.i128().map_err(pl_err)?;
+            let out: StringChunked = ca
+                .iter()
+                .map(|v| v.map(|v| format!("{:032x}", (v as u128) ^ (1 << 127))))
+                .collect();
+            Cow::Owned(out.with_name(s.name().clone()).into_series())
+        }
         PlDataType::Date | PlDataType::Datetime(..) | PlDataType::Duration(_) => Cow::Owned(
             s.to_physical_repr()
                 .cast(&PlDataType::Int64)
@@ -438,6 +458,25 @@ pub fn from_key_view(s: Series, to: &PlDataType) -> Result<Series> {
         PlDataType::Date => s.cast(&PlDataType::Int32).map_err(pl_err)?.into_date(),
         PlDataType::Datetime(unit, tz) => s.into_datetime(*unit, tz.clone()),
         PlDataType::Duration(unit) => s.into_duration(*unit),
+        PlDataType::Decimal(p, sc) if *p <= 18 => s
+            .cast(&PlDataType::Int128)
+            .map_err(pl_err)?
+            .into_decimal(*p, *sc)
+            .map_err(pl_err)?,
+        PlDataType::Decimal(p, sc) => {
+            let ca = s.str().map_err(pl_err)?;
+            let out: polars_core::prelude::Int128Chunked = ca
+                .iter()
+                .map(|v| {
+                    v.and_then(|h| u128::from_str_radix(h, 16).ok())
+                        .map(|u| (u ^ (1 << 127)) as i128)
+                })
+                .collect();
+            out.with_name(s.name().clone())
+                .into_series()
+                .into_decimal(*p, *sc)
+                .map_err(pl_err)?
+        }
         other => s.cast(other).map_err(pl_err)?,
     })
 }

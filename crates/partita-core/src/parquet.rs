@@ -130,6 +130,14 @@ impl ParquetFile {
         };
         let chunk = rg.parquet_columns().get(*idx)?;
         let stats = chunk.statistics(&self.metadata.footer_buf)?.ok()?;
+        if matches!(self.schema.field(column).data_type, DataType::Decimal(..)) {
+            // Bounds are unscaled integers or bytes: only the null count is usable.
+            return Some(ColumnStats {
+                min: None,
+                max: None,
+                null_count: stats.null_count(),
+            });
+        }
         let utf8 = |v: &Option<Vec<u8>>| {
             v.as_ref()
                 .and_then(|b| std::str::from_utf8(b).ok())

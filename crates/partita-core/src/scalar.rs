@@ -363,7 +363,11 @@ pub fn cmp_f64(a: f64, b: f64) -> Ordering {
 /// float side is compared as a float on both sides.
 fn comparable_views(l: &Series, r: &Series) -> Result<(Series, Series)> {
     let mixed_u64 = (l.dtype() == &PlDataType::UInt64) != (r.dtype() == &PlDataType::UInt64);
-    if mixed_u64 && l.dtype().is_primitive_numeric() && r.dtype().is_primitive_numeric() {
+    let decimal = |t: &PlDataType| matches!(t, PlDataType::Decimal(..));
+    let mixed_decimal = (decimal(l.dtype()) || decimal(r.dtype())) && l.dtype() != r.dtype();
+    if mixed_decimal
+        || (mixed_u64 && l.dtype().is_primitive_numeric() && r.dtype().is_primitive_numeric())
+    {
         return Ok((
             l.cast(&PlDataType::Float64).map_err(pl_err)?,
             r.cast(&PlDataType::Float64).map_err(pl_err)?,

@@ -1006,6 +1006,7 @@ fn comparable(a: DataType, b: DataType) -> std::result::Result<(), String> {
     match (a, b) {
         (Null, _) | (_, Null) => Ok(()),
         (x, y) if x.is_numeric() && y.is_numeric() => Ok(()),
+        (Decimal(..), y) | (y, Decimal(..)) if y.is_numeric() || matches!(y, Decimal(..)) => Ok(()),
         (x, y) if x.is_temporal() && (y.is_temporal() || y == Utf8) => Ok(()),
         (x, y) if y.is_temporal() && x == Utf8 => Ok(()),
         (Duration(_), Duration(_)) => Ok(()),
@@ -1069,6 +1070,11 @@ fn binary_type(
         return t;
     }
     for t in [l, r] {
+        if let Decimal(..) = t {
+            return Err(format!(
+                "arithmetic on decimals is not supported yet; CAST the {t} operand AS double"
+            ));
+        }
         if !(t.is_numeric() || t == Null) {
             return Err(format!("arithmetic '{op}' expects numbers, not {t}"));
         }
@@ -1378,6 +1384,12 @@ fn aggregate_type(
             }
             t if t.is_integer() => Int64,
             Null => Int64,
+            Decimal(..) => {
+                return Err(Error::NotImplemented(format!(
+                    "sum of the decimal '{}' (exact decimal sums are not supported yet; SUM(CAST({} AS double)))",
+                    args[0], args[0]
+                )))
+            }
             Float64 => Float64,
             Float32 if semantics.numeric_promotion == NumericPromotion::Numpy => Float32,
             Float32 => Float64,
