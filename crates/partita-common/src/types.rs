@@ -229,9 +229,11 @@ impl DataType {
                 let (p, sc) = inner.split_once(',').unwrap_or((inner, "0"));
                 let (p, sc): (u8, u8) = match (p.trim().parse(), sc.trim().parse()) {
                     (Ok(p), Ok(sc)) if (1..=38).contains(&p) && sc <= p => (p, sc),
-                    _ => return Err(Error::plan(format!(
+                    _ => {
+                        return Err(Error::plan(format!(
                         "invalid decimal type '{d}': decimal(precision 1..38, scale <= precision)"
-                    ))),
+                    )))
+                    }
                 };
                 DataType::Decimal(p, sc)
             }

@@ -880,7 +880,14 @@ pub fn cast(s: &Series, to: DataType, sem: &Semantics) -> Result<Series> {
         return narrow_int(&wide, to, sem, "cast");
     }
     if to == DataType::Utf8 && s.dtype() == &PlDataType::Float32 {
-        return cast(&s.cast(&PlDataType::Float64).map_err(pl_err)?, to, sem);
+        // A float32 as text is its own shortest form (numpy's str(float32(0.1)) and
+        // Java's Float.toString both give 0.1), not the double it widens to.
+        let ca = s.f32().map_err(pl_err)?;
+        let out: StringChunked = ca
+            .iter()
+            .map(|v| v.and_then(|x| float_text(format!("{x}").parse::<f64>().ok()?, sem)))
+            .collect();
+        return Ok(out.with_name(s.name().clone()).into_series());
     }
     if to == DataType::Int64 && s.dtype().is_float() {
         let wide = s.cast(&PlDataType::Float64).map_err(pl_err)?;
