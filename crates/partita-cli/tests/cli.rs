@@ -112,7 +112,7 @@ SELECT col2 FROM df ORDER BY col2 DESC LIMIT 2;
             "{\"col2\":5}",
             "]",
             "df(col1 str, col2 i64)",
-            "flights(origin str, carrier str, sched_dep_time i64, dep_time i64, dep_delay f64, distance i64, time_hour timestamp[us, UTC])",
+            "flights(origin str, carrier str, sched_dep_time i64, dep_time i64, dep_delay f64, distance i64, time_hour timestamp[us])",
         ]
     );
 }

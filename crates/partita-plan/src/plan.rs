@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use partita_common::{
     DataType, DefaultNullOrder, Error, Field, IntWithNulls, NullPlacement, NumericPromotion,
-    Result, Schema, SchemaRef, Semantics, SortKey, TimeZone, TimeZones,
+    Result, Schema, SchemaRef, Semantics, SortKey, TimeZones,
 };
 
 use crate::expr::Expr;
@@ -227,14 +227,13 @@ impl Scan {
                         let bits = f.data_type.bits().unwrap_or(32);
                         Field::new(f.name.clone(), DataType::signed_of_bits(bits * 2))
                     }
-                    // Spark sees a zoned time stamp as an instant in the session zone.
+                    // Spark sees a zoned time stamp as an instant in its session zone,
+                    // UTC here: the UTC wall time, shown without an offset, as Spark
+                    // shows it.
                     DataType::Timestamp(unit, Some(_))
                         if semantics.time_zones == TimeZones::Session =>
                     {
-                        Field::new(
-                            f.name.clone(),
-                            DataType::Timestamp(unit, Some(TimeZone::new("UTC"))),
-                        )
+                        Field::new(f.name.clone(), DataType::Timestamp(unit, None))
                     }
                     _ => f.clone(),
                 }
