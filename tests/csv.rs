@@ -246,3 +246,42 @@ fn read_csv_takes_a_separator_nulls_a_header_switch_and_rejects_unknown_options(
         .to_string();
     assert!(err.contains("unknown table function 'read_json'"), "{err}");
 }
+
+#[test]
+fn a_gzip_compressed_csv_reads_like_the_plain_file() {
+    use std::io::Write;
+    let mut text = String::from("k,v\n");
+    for i in 0..500 {
+        text.push_str(&format!("{},{}\n", ["a", "b", "c"][i % 3], i));
+    }
+    let plain = write_csv("plain.csv", &text);
+    let gz = plain.with_file_name("packed.csv.gz");
+    let mut enc = flate2::write::GzEncoder::new(
+        std::fs::File::create(&gz).unwrap(),
+        flate2::Compression::default(),
+    );
+    enc.write_all(text.as_bytes()).unwrap();
+    enc.finish().unwrap();
+    for partitions in [1, 3] {
+        let session = Session::new().with_partitions(partitions);
+        let sums = |path: &std::path::Path| {
+            session
+                .read_csv(path, CsvOptions::default())
+                .unwrap()
+                .groupby("k")
+                .agg([col("v").sum().alias("s")])
+                .collect()
+                .unwrap()
+        };
+        assert_eq!(sums(&gz), sums(&plain), "{partitions} partitions");
+    }
+    let frame = Session::new().read_csv(&gz, CsvOptions::default()).unwrap();
+    assert!(frame.explain().unwrap().contains("csv packed.csv.gz"));
+    let bad = plain.with_file_name("bad.csv.gz");
+    std::fs::write(&bad, "not gzip").unwrap();
+    let err = Session::new()
+        .read_csv(&bad, CsvOptions::default())
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("not a readable gzip file"), "{err}");
+}

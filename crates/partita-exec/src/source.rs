@@ -159,6 +159,44 @@ pub struct CsvSource {
     schema: SchemaRef,
     ranges: Vec<(u64, u64)>,
     nulls: Option<Vec<bool>>,
+    /// The file's name as the user gave it (for EXPLAIN).
+    name: String,
+    /// The decompressed copy of a `.gz` file, removed with the source.
+    _unpacked: Option<Unpacked>,
+}
+
+/// A gzip file decompressed into a temporary file (partitions are byte ranges,
+/// which a compressed stream does not have); deleted on drop.
+#[derive(Debug)]
+struct Unpacked(PathBuf);
+
+impl Unpacked {
+    fn new(gz: &std::path::Path) -> Result<Unpacked> {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        static NEXT: AtomicUsize = AtomicUsize::new(0);
+        let name = format!(
+            "partita-{}-{}-{}",
+            std::process::id(),
+            NEXT.fetch_add(1, Ordering::Relaxed),
+            gz.file_stem()
+                .map(|s| s.to_string_lossy().to_string())
+                .unwrap_or_default()
+        );
+        let out = std::env::temp_dir().join(name);
+        let io = |e: std::io::Error| Error::Io(format!("{}: {e}", gz.display()));
+        let file = std::fs::File::open(gz).map_err(io)?;
+        let mut reader = flate2::read::MultiGzDecoder::new(std::io::BufReader::new(file));
+        let mut writer = std::io::BufWriter::new(std::fs::File::create(&out).map_err(io)?);
+        std::io::copy(&mut reader, &mut writer)
+            .map_err(|e| Error::Io(format!("{}: not a readable gzip file: {e}", gz.display())))?;
+        Ok(Unpacked(out))
+    }
+}
+
+impl Drop for Unpacked {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
 }
 
 impl CsvSource {
@@ -175,6 +213,15 @@ impl CsvSource {
         if !path.exists() {
             return Err(Error::Io(format!("{}: no such file", path.display())));
         }
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().to_string())
+            .unwrap_or_default();
+        let unpacked = match path.extension() {
+            Some(e) if e.eq_ignore_ascii_case("gz") => Some(Unpacked::new(&path)?),
+            _ => None,
+        };
+        let path = unpacked.as_ref().map(|u| u.0.clone()).unwrap_or(path);
         let mut options = options;
         if options.format.null_values.is_none() {
             options.format.null_values = Some(default_null_values(semantics));
@@ -198,6 +245,8 @@ impl CsvSource {
             schema: Arc::new(schema),
             ranges,
             nulls,
+            name,
+            _unpacked: unpacked,
         })
     }
 
@@ -239,12 +288,7 @@ impl TableSource for CsvSource {
         self.ranges.len().max(1)
     }
     fn describe(&self) -> String {
-        let name = self
-            .path
-            .file_name()
-            .map(|n| n.to_string_lossy().to_string())
-            .unwrap_or_default();
-        format!("csv {name} [{} partitions]", self.ranges.len())
+        format!("csv {} [{} partitions]", self.name, self.ranges.len())
     }
     fn as_any(&self) -> &dyn Any {
         self
