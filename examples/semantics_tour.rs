@@ -171,6 +171,38 @@ fn main() {
         },
     );
     show(
+        "day_of_week",
+        "DAYOFWEEK of Thursday 2024-02-29 (pandas: 0 = Monday; Spark: 1 = Sunday)",
+        |s| {
+            let days = Series::new("d".into(), [19_782i32])
+                .cast(&partita::to_polars_type(partita::DataType::Date))
+                .expect("days are dates");
+            table(s, vec![days]).select([col("d").dt().dayofweek().alias("dow")])
+        },
+    );
+    show(
+        "time_zones",
+        "HOUR of 2024-01-31 05:00 UTC in a New York column (pandas: its zone; Spark: UTC)",
+        |s| {
+            let zone = partita::TimeZone::new("America/New_York");
+            let ts = Series::new("ts".into(), [1_706_677_200_000_000i64])
+                .cast(&partita::to_polars_type(partita::DataType::Timestamp(
+                    partita::TimeUnit::Microsecond,
+                    Some(zone),
+                )))
+                .expect("ticks are timestamps");
+            table(s, vec![ts]).select([col("ts").dt().hour().alias("h")])
+        },
+    );
+    show(
+        "numeric_promotion",
+        "an int8 column 127 plus 1 (pandas: int8, wraps; Spark: INT 128)",
+        |s| {
+            table(s, vec![Series::new("a".into(), [127i8])])
+                .select([(col("a") + lit(1i64)).alias("a1")])
+        },
+    );
+    show(
         "custom",
         "Spark semantics, but null group keys dropped",
         |s| {
