@@ -14,6 +14,8 @@ use chrono::{
 };
 
 use crate::error::{Error, Result};
+use crate::functions::DatePart;
+use crate::semantics::DayOfWeek;
 use crate::types::{TimeUnit, TimeZone};
 
 const EPOCH_DAYS_CE: i32 = 719_163; // days from 0001-01-01 to 1970-01-01
@@ -292,49 +294,23 @@ pub fn add_months(date: NaiveDate, months: i64) -> Option<NaiveDate> {
     }
 }
 
-/// A field of a date or date-time.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum DateField {
-    /// The year.
-    Year,
-    /// 1 to 4.
-    Quarter,
-    /// 1 to 12.
-    Month,
-    /// Day of the month, 1 to 31.
-    Day,
-    /// 0 to 23.
-    Hour,
-    /// 0 to 59.
-    Minute,
-    /// 0 to 59 (whole seconds).
-    Second,
-    /// 1 = Sunday .. 7 = Saturday (Spark's `dayofweek`).
-    DayOfWeekSunday1,
-    /// 0 = Monday .. 6 = Sunday (pandas' `dayofweek`, Spark's `weekday`).
-    DayOfWeekMonday0,
-    /// 1 to 366.
-    DayOfYear,
-    /// The ISO 8601 week number, 1 to 53.
-    IsoWeek,
-}
-
-impl DateField {
-    /// The field of a date-time.
-    pub fn of(self, dt: &NaiveDateTime) -> i32 {
-        match self {
-            DateField::Year => dt.year(),
-            DateField::Quarter => (dt.month0() / 3 + 1) as i32,
-            DateField::Month => dt.month() as i32,
-            DateField::Day => dt.day() as i32,
-            DateField::Hour => dt.hour() as i32,
-            DateField::Minute => dt.minute() as i32,
-            DateField::Second => dt.second() as i32,
-            DateField::DayOfWeekSunday1 => dt.weekday().num_days_from_sunday() as i32 + 1,
-            DateField::DayOfWeekMonday0 => dt.weekday().num_days_from_monday() as i32,
-            DateField::DayOfYear => dt.ordinal() as i32,
-            DateField::IsoWeek => dt.iso_week().week() as i32,
+/// A field of a date-time: `part`, with the day of the week numbered as
+/// `day_of_week` says.
+pub fn date_part(part: DatePart, day_of_week: DayOfWeek, dt: &NaiveDateTime) -> i32 {
+    match part {
+        DatePart::Year => dt.year(),
+        DatePart::Quarter => (dt.month0() / 3 + 1) as i32,
+        DatePart::Month => dt.month() as i32,
+        DatePart::Day => dt.day() as i32,
+        DatePart::Hour => dt.hour() as i32,
+        DatePart::Minute => dt.minute() as i32,
+        DatePart::Second => dt.second() as i32,
+        DatePart::DayOfWeek if day_of_week == DayOfWeek::Sunday1 => {
+            dt.weekday().num_days_from_sunday() as i32 + 1
         }
+        DatePart::DayOfWeek | DatePart::WeekDay => dt.weekday().num_days_from_monday() as i32,
+        DatePart::DayOfYear => dt.ordinal() as i32,
+        DatePart::WeekOfYear => dt.iso_week().week() as i32,
     }
 }
 

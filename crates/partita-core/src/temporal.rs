@@ -9,11 +9,10 @@
 
 use chrono::{Datelike, NaiveDate, NaiveDateTime, NaiveTime};
 use partita_common::temporal::{
-    self as t, add_months as add_months_to, date_of_days, days_of_date, DateField, TruncUnit,
+    self as t, add_months as add_months_to, date_of_days, days_of_date, TruncUnit,
 };
 use partita_common::{
-    BinaryOperator, DataType, DatePart, DayOfWeek, Error, Result, Semantics, TextFormat, TimeUnit,
-    TimeZone,
+    BinaryOperator, DataType, DatePart, Error, Result, Semantics, TextFormat, TimeUnit, TimeZone,
 };
 use polars_core::prelude::{
     DataType as PlDataType, Int32Chunked, Int64Chunked, IntoSeries, Series, StringChunked,
@@ -69,31 +68,11 @@ pub fn wall_times(s: &Series) -> Result<Vec<Option<NaiveDateTime>>> {
     }
 }
 
-fn field_of(part: DatePart, sem: &Semantics) -> DateField {
-    match part {
-        DatePart::Year => DateField::Year,
-        DatePart::Quarter => DateField::Quarter,
-        DatePart::Month => DateField::Month,
-        DatePart::Day => DateField::Day,
-        DatePart::Hour => DateField::Hour,
-        DatePart::Minute => DateField::Minute,
-        DatePart::Second => DateField::Second,
-        DatePart::DayOfWeek => match sem.day_of_week {
-            DayOfWeek::Monday0 => DateField::DayOfWeekMonday0,
-            DayOfWeek::Sunday1 => DateField::DayOfWeekSunday1,
-        },
-        DatePart::WeekDay => DateField::DayOfWeekMonday0,
-        DatePart::DayOfYear => DateField::DayOfYear,
-        DatePart::WeekOfYear => DateField::IsoWeek,
-    }
-}
-
 /// `YEAR(x)`, `HOUR(x)`, ...: a field of every value, as `out` (an integer type).
 pub fn date_part(s: &Series, part: DatePart, out: DataType, sem: &Semantics) -> Result<Series> {
-    let field = field_of(part, sem);
     let values: Int32Chunked = wall_times(s)?
         .into_iter()
-        .map(|w| w.map(|w| field.of(&w)))
+        .map(|w| w.map(|w| t::date_part(part, sem.day_of_week, &w)))
         .collect();
     values
         .with_name(s.name().clone())

@@ -1304,18 +1304,31 @@ fn type_error(what: &str, wanted: &str, e: &Expr, t: DataType) -> Error {
     )
 }
 
+/// The type of `e` when `accepts` it (or it is an untyped NULL), else the type
+/// error "`what` expects `wanted`".
+fn expect_kind(
+    e: &Expr,
+    schema: &Schema,
+    semantics: &Semantics,
+    what: &str,
+    wanted: &str,
+    accepts: fn(&DataType) -> bool,
+) -> Result<DataType> {
+    let t = e.data_type(schema, semantics)?;
+    if accepts(&t) || t == DataType::Null {
+        Ok(t)
+    } else {
+        Err(type_error(what, wanted, e, t))
+    }
+}
+
 fn expect_numeric(
     e: &Expr,
     schema: &Schema,
     semantics: &Semantics,
     what: &str,
 ) -> Result<DataType> {
-    let t = e.data_type(schema, semantics)?;
-    if t.is_numeric() || t == DataType::Null {
-        Ok(t)
-    } else {
-        Err(type_error(what, "a number", e, t))
-    }
+    expect_kind(e, schema, semantics, what, "a number", DataType::is_numeric)
 }
 
 fn expect_integer(
@@ -1324,12 +1337,14 @@ fn expect_integer(
     semantics: &Semantics,
     what: &str,
 ) -> Result<DataType> {
-    let t = e.data_type(schema, semantics)?;
-    if t.is_integer() || t == DataType::Null {
-        Ok(t)
-    } else {
-        Err(type_error(what, "an integer", e, t))
-    }
+    expect_kind(
+        e,
+        schema,
+        semantics,
+        what,
+        "an integer",
+        DataType::is_integer,
+    )
 }
 
 fn expect_temporal(
@@ -1338,12 +1353,14 @@ fn expect_temporal(
     semantics: &Semantics,
     what: &str,
 ) -> Result<DataType> {
-    let t = e.data_type(schema, semantics)?;
-    if t.is_temporal() || t == DataType::Null {
-        Ok(t)
-    } else {
-        Err(type_error(what, "a date or a timestamp", e, t))
-    }
+    expect_kind(
+        e,
+        schema,
+        semantics,
+        what,
+        "a date or a timestamp",
+        DataType::is_temporal,
+    )
 }
 
 fn aggregate_type(
