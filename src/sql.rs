@@ -67,16 +67,6 @@ impl Catalog for Tables<'_> {
             .read_file(path)?;
         frame.logical_plan().cloned()
     }
-    fn one_row(&self, semantics: &Semantics) -> Result<LogicalPlan> {
-        let one = partita_core::frame::frame_with_height(1, vec![])?;
-        let frame = self
-            .0
-            .session
-            .clone()
-            .with_semantics(*semantics)
-            .from_polars(one, 1)?;
-        frame.logical_plan().cloned()
-    }
     fn read(
         &self,
         reader: FileReader,

@@ -16,6 +16,11 @@ use crate::udf::PartitionFn;
 /// Where a task's input comes from.
 #[derive(Debug, Clone)]
 pub enum TaskInput {
+    /// No columns and this many rows (`SELECT` without `FROM`).
+    Empty {
+        /// The row count (0 or 1).
+        rows: usize,
+    },
     /// Reads one partition of a source.
     Scan {
         /// The source.
@@ -164,6 +169,7 @@ impl Task {
                     source.describe().split(' ').next().unwrap_or("")
                 ));
             }
+            TaskInput::Empty { rows } => parts.push(format!("empty, {rows} row(s)")),
             TaskInput::Merge(MergeKind::Concat { limit: None }) => parts.push("concat".into()),
             TaskInput::Merge(MergeKind::Concat { limit: Some(n) }) => {
                 parts.push(format!("concat limit={n}"))

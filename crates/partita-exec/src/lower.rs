@@ -167,6 +167,19 @@ impl Lowerer<'_> {
     fn lower(&mut self, plan: &LogicalPlan) -> Result<Vec<Part>> {
         let sem = &self.opt.semantics;
         Ok(match plan {
+            LogicalPlan::Empty(e) => {
+                let task = Task {
+                    kind: "partition".into(),
+                    partition: Some(0),
+                    level: 0,
+                    input: TaskInput::Empty {
+                        rows: usize::from(e.produce_one_row),
+                    },
+                    ops: vec![],
+                    split: OutputSplit::Single,
+                };
+                vec![self.add_task(task, &[])]
+            }
             LogicalPlan::Scan(s) => {
                 let n = s.source.partition_count();
                 let mut parts = Vec::with_capacity(n);

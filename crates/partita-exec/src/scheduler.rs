@@ -70,6 +70,7 @@ pub fn execute_task(
     sem: &Semantics,
 ) -> Result<Vec<Partition>> {
     let mut df = match &task.input {
+        TaskInput::Empty { rows } => partita_core::frame::frame_with_height(*rows, vec![])?,
         TaskInput::Scan {
             source,
             partition,

@@ -32,7 +32,7 @@ pub use expr::{
     literal_type, numeric_supertype, when, DtAccessor, Expr, Then, When,
 };
 pub use plan::{
-    Aggregate, Distinct, Filter, Limit, LogicalPlan, MapPartitions, PartitionFunction, Projection,
-    Repartition, Scan, Sort, SortExpr, TableSource,
+    Aggregate, Distinct, EmptyRelation, Filter, Limit, LogicalPlan, MapPartitions,
+    PartitionFunction, Projection, Repartition, Scan, Sort, SortExpr, TableSource,
 };
 pub use tree::Transformed;

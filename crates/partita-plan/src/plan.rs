@@ -3,7 +3,7 @@
 use std::any::Any;
 use std::collections::HashSet;
 use std::fmt;
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
 
 use partita_common::{
     DataType, DefaultNullOrder, Error, Field, IntWithNulls, NullPlacement, NumericPromotion,
@@ -151,9 +151,31 @@ pub struct Repartition {
     pub by: Vec<String>,
 }
 
+/// No columns, and one row or none. SQL: `SELECT` without `FROM` (Spark's
+/// `OneRowRelation`).
+#[derive(Debug, Clone)]
+pub struct EmptyRelation {
+    /// One row (`SELECT 1`) rather than none.
+    pub produce_one_row: bool,
+    /// The output schema (no columns).
+    pub schema: SchemaRef,
+}
+
+impl EmptyRelation {
+    /// No columns and one row (`produce_one_row`) or none.
+    pub fn new(produce_one_row: bool) -> Self {
+        EmptyRelation {
+            produce_one_row,
+            schema: Arc::new(Schema::new(vec![])),
+        }
+    }
+}
+
 /// A node of the logical plan.
 #[derive(Debug, Clone)]
 pub enum LogicalPlan {
+    /// See [`EmptyRelation`].
+    Empty(EmptyRelation),
     /// See [`Scan`].
     Scan(Scan),
     /// See [`Filter`].
@@ -508,6 +530,7 @@ impl LogicalPlan {
     /// The output schema.
     pub fn schema(&self) -> &SchemaRef {
         match self {
+            LogicalPlan::Empty(e) => &e.schema,
             LogicalPlan::Scan(s) => &s.schema,
             LogicalPlan::Filter(f) => f.input.schema(),
             LogicalPlan::Projection(p) => &p.schema,
@@ -520,10 +543,10 @@ impl LogicalPlan {
         }
     }
 
-    /// The inputs of this node.
+    /// The inputs of this node, in order (none for a leaf).
     pub fn inputs(&self) -> Vec<&LogicalPlan> {
         match self {
-            LogicalPlan::Scan(_) => vec![],
+            LogicalPlan::Empty(_) | LogicalPlan::Scan(_) => vec![],
             LogicalPlan::Filter(Filter { input, .. })
             | LogicalPlan::Projection(Projection { input, .. })
             | LogicalPlan::Aggregate(Aggregate { input, .. })
@@ -535,20 +558,47 @@ impl LogicalPlan {
         }
     }
 
-    /// The same node over a new input, validated and with its schema recomputed
-    /// under `semantics`. A scan is rebuilt from its source.
-    pub fn with_new_input(
-        self,
-        new_input: Option<LogicalPlan>,
+    /// The slots that hold this node's inputs, in the order of [`LogicalPlan::inputs`].
+    fn inputs_mut(&mut self) -> Vec<&mut Arc<LogicalPlan>> {
+        match self {
+            LogicalPlan::Empty(_) | LogicalPlan::Scan(_) => vec![],
+            LogicalPlan::Filter(Filter { input, .. })
+            | LogicalPlan::Projection(Projection { input, .. })
+            | LogicalPlan::Aggregate(Aggregate { input, .. })
+            | LogicalPlan::Sort(Sort { input, .. })
+            | LogicalPlan::Limit(Limit { input, .. })
+            | LogicalPlan::Distinct(Distinct { input })
+            | LogicalPlan::MapPartitions(MapPartitions { input, .. })
+            | LogicalPlan::Repartition(Repartition { input, .. }) => vec![input],
+        }
+    }
+
+    /// The same node over new inputs (one per input, in order), validated and with
+    /// its schema recomputed under `semantics`. A scan is rebuilt from its source.
+    pub fn with_new_inputs(
+        mut self,
+        new_inputs: Vec<LogicalPlan>,
         semantics: &Semantics,
     ) -> Result<LogicalPlan> {
-        let input = || -> Result<Arc<LogicalPlan>> {
-            new_input
-                .clone()
-                .map(Arc::new)
-                .ok_or_else(|| Error::internal("missing input in with_new_input"))
-        };
+        let slots = self.inputs_mut();
+        if slots.len() != new_inputs.len() {
+            return Err(Error::internal(format!(
+                "a plan node with {} inputs was given {}",
+                slots.len(),
+                new_inputs.len()
+            )));
+        }
+        for (slot, new) in slots.into_iter().zip(new_inputs) {
+            *slot = Arc::new(new);
+        }
+        self.revalidate(semantics)
+    }
+
+    /// Builds this node anew from its parts (its inputs may have changed): validated,
+    /// with its schema recomputed under `semantics`.
+    fn revalidate(self, semantics: &Semantics) -> Result<LogicalPlan> {
         Ok(match self {
+            LogicalPlan::Empty(e) => LogicalPlan::Empty(e),
             LogicalPlan::Scan(s) => {
                 LogicalPlan::Scan(Scan::try_new(s.source, semantics)?.with_pushdown(
                     s.projection,
@@ -557,99 +607,91 @@ impl LogicalPlan {
                 )?)
             }
             LogicalPlan::Filter(f) => {
-                LogicalPlan::Filter(Filter::try_new(input()?, f.predicate, semantics)?)
+                LogicalPlan::Filter(Filter::try_new(f.input, f.predicate, semantics)?)
             }
             LogicalPlan::Projection(p) => {
-                LogicalPlan::Projection(Projection::try_new(input()?, p.exprs, semantics)?)
+                LogicalPlan::Projection(Projection::try_new(p.input, p.exprs, semantics)?)
             }
             LogicalPlan::Aggregate(a) => LogicalPlan::Aggregate(Aggregate::try_new(
-                input()?,
+                a.input,
                 a.group_exprs,
                 a.aggr_exprs,
                 semantics,
             )?),
             LogicalPlan::Sort(s) => {
-                LogicalPlan::Sort(Sort::try_new(input()?, s.exprs, s.fetch, semantics)?)
+                LogicalPlan::Sort(Sort::try_new(s.input, s.exprs, s.fetch, semantics)?)
             }
-            LogicalPlan::Limit(l) => LogicalPlan::Limit(Limit {
-                input: input()?,
-                skip: l.skip,
-                fetch: l.fetch,
-            }),
-            LogicalPlan::Distinct(_) => LogicalPlan::Distinct(Distinct { input: input()? }),
+            l @ LogicalPlan::Limit(_) => l,
+            d @ LogicalPlan::Distinct(_) => d,
             LogicalPlan::MapPartitions(m) => LogicalPlan::MapPartitions(MapPartitions::try_new(
-                input()?,
+                m.input,
                 m.func,
                 (*m.schema).clone(),
             )?),
             LogicalPlan::Repartition(r) => {
-                LogicalPlan::Repartition(Repartition::try_new_by(input()?, r.partitions, r.by)?)
+                LogicalPlan::Repartition(Repartition::try_new_by(r.input, r.partitions, r.by)?)
             }
         })
     }
 
-    /// The single input of a non-scan node, taken out (cloned only if shared).
-    pub fn take_input(&self) -> Option<LogicalPlan> {
-        self.inputs().first().map(|p| (*p).clone())
+    /// Rewrites every input with `f` (given the input's position). The node is
+    /// rebuilt and validated only when an input changed; an input that no other
+    /// plan shares is moved into `f`, not cloned.
+    pub fn map_inputs(
+        mut self,
+        mut f: impl FnMut(usize, LogicalPlan) -> Result<Transformed<LogicalPlan>>,
+        semantics: &Semantics,
+    ) -> Result<Transformed<LogicalPlan>> {
+        let mut changed = false;
+        for (i, slot) in self.inputs_mut().into_iter().enumerate() {
+            let input = Arc::unwrap_or_clone(std::mem::replace(slot, placeholder()));
+            let t = f(i, input)?;
+            changed |= t.transformed;
+            *slot = Arc::new(t.data);
+        }
+        Ok(if changed {
+            Transformed::yes(self.revalidate(semantics)?)
+        } else {
+            Transformed::no(self)
+        })
     }
 
     /// Rebuilds the whole plan bottom-up under `semantics` (types, null placement and
     /// the integer-with-nulls rule can differ between semantics).
     pub fn rebuild(self, semantics: &Semantics) -> Result<LogicalPlan> {
-        let input = match self.take_input() {
-            Some(i) => Some(i.rebuild(semantics)?),
-            None => None,
-        };
-        self.with_new_input(input, semantics)
+        let node = self
+            .map_inputs(
+                |_, input| input.rebuild(semantics).map(Transformed::no),
+                semantics,
+            )?
+            .data;
+        node.revalidate(semantics)
     }
 
-    /// Rewrites the plan bottom-up: `f` sees each node after its input was rewritten.
+    /// Rewrites the plan bottom-up: `f` sees each node after its inputs were rewritten.
     pub fn transform_up(
         self,
         f: &mut impl FnMut(LogicalPlan) -> Result<Transformed<LogicalPlan>>,
         semantics: &Semantics,
     ) -> Result<Transformed<LogicalPlan>> {
-        let (node, changed) = match self.take_input() {
-            Some(input) => {
-                let t = input.transform_up(f, semantics)?;
-                if t.transformed {
-                    (self.with_new_input(Some(t.data), semantics)?, true)
-                } else {
-                    (self, false)
-                }
-            }
-            None => (self, false),
-        };
-        let mut t = f(node)?;
-        t.transformed |= changed;
-        Ok(t)
+        let t = self.map_inputs(|_, input| input.transform_up(f, semantics), semantics)?;
+        let mut out = f(t.data)?;
+        out.transformed |= t.transformed;
+        Ok(out)
     }
 
-    /// Rewrites the plan top-down: `f` sees each node before its input.
+    /// Rewrites the plan top-down: `f` sees each node before its inputs.
     pub fn transform_down(
         self,
         f: &mut impl FnMut(LogicalPlan) -> Result<Transformed<LogicalPlan>>,
         semantics: &Semantics,
     ) -> Result<Transformed<LogicalPlan>> {
         let t = f(self)?;
-        let node = t.data;
-        let mut changed = t.transformed;
-        let node = match node.take_input() {
-            Some(input) => {
-                let ti = input.transform_down(f, semantics)?;
-                if ti.transformed {
-                    changed = true;
-                    node.with_new_input(Some(ti.data), semantics)?
-                } else {
-                    node
-                }
-            }
-            None => node,
-        };
-        Ok(Transformed {
-            data: node,
-            transformed: changed,
-        })
+        let mut out = t
+            .data
+            .map_inputs(|_, input| input.transform_down(f, semantics), semantics)?;
+        out.transformed |= t.transformed;
+        Ok(out)
     }
 
     /// The stable indented plan text used by `explain`, the REPL and snapshot tests.
@@ -677,6 +719,8 @@ impl LogicalPlan {
                 .join(", ")
         };
         match self {
+            LogicalPlan::Empty(e) if e.produce_one_row => "EmptyRelation: one row".to_string(),
+            LogicalPlan::Empty(_) => "EmptyRelation: no rows".to_string(),
             LogicalPlan::Scan(s) => {
                 let mut line = format!("Scan: {}", s.source.describe());
                 if s.projection.is_some() {
@@ -721,6 +765,14 @@ impl LogicalPlan {
             ),
         }
     }
+}
+
+/// A cheap stand-in that holds an input's slot while [`LogicalPlan::map_inputs`]
+/// has the input out; it never stays in a plan.
+fn placeholder() -> Arc<LogicalPlan> {
+    static PLACEHOLDER: LazyLock<Arc<LogicalPlan>> =
+        LazyLock::new(|| Arc::new(LogicalPlan::Empty(EmptyRelation::new(false))));
+    PLACEHOLDER.clone()
 }
 
 impl fmt::Display for LogicalPlan {

@@ -7,8 +7,8 @@ use partita_common::{
     NullPlacement, Result, ScalarFunction, ScalarValue, Semantics, Span,
 };
 use partita_plan::{
-    col, lit, lit_null, Aggregate, Distinct, Expr, Filter, Limit, LogicalPlan, Projection, Sort,
-    SortExpr,
+    col, lit, lit_null, Aggregate, Distinct, EmptyRelation, Expr, Filter, Limit, LogicalPlan,
+    Projection, Sort, SortExpr,
 };
 use sqlparser::ast::{self, Spanned};
 use sqlparser::dialect::Dialect;
@@ -24,15 +24,6 @@ pub trait Catalog {
     fn table_names(&self) -> Vec<String>;
     /// A plan that scans a file (`FROM 'path.csv'`).
     fn file(&self, path: &str, semantics: &Semantics) -> Result<LogicalPlan>;
-    /// The plan of `SELECT` without `FROM`: one row and no columns (Spark's
-    /// `OneRowRelation`), so `SELECT 1 + 1` has one row.
-    fn one_row(&self, semantics: &Semantics) -> Result<LogicalPlan> {
-        let _ = semantics;
-        Err(Error::Sql {
-            message: "a query needs FROM here".into(),
-            span: None,
-        })
-    }
     /// A plan that scans a file with a reader's options, for the table functions
     /// `read_csv('path', header => false, types => {'v': 'string'})` and
     /// `read_parquet('path or glob')`.
@@ -720,7 +711,7 @@ impl Planner<'_> {
 
     fn from(&self, select: &ast::Select) -> Result<LogicalPlan> {
         match select.from.as_slice() {
-            [] => at(self.catalog.one_row(&self.sem), select),
+            [] => Ok(LogicalPlan::Empty(EmptyRelation::new(true))),
             [one] if one.joins.is_empty() => match &one.relation {
                 ast::TableFactor::Table {
                     name,

@@ -21,7 +21,7 @@ use partita_common::{Result, Semantics};
 
 use crate::expr::Expr;
 use crate::optimizer::{OptimizerContext, OptimizerRule};
-use crate::plan::{Distinct, Filter, LogicalPlan, Repartition, Scan, Sort};
+use crate::plan::{Filter, LogicalPlan, Scan, Sort};
 use crate::tree::Transformed;
 
 /// See the module documentation.
@@ -93,11 +93,12 @@ fn push_below_renaming(
     if pushed.is_empty() {
         return Ok((wrap(node, rest, sem)?, false));
     }
-    let input = node
-        .take_input()
-        .expect("a projection or aggregate has an input");
-    let (inner, _) = push(pushed, input, sem)?;
-    let node = node.with_new_input(Some(inner), sem)?;
+    let node = node
+        .map_inputs(
+            |_, input| Ok(Transformed::yes(push(pushed.clone(), input, sem)?.0)),
+            sem,
+        )?
+        .data;
     Ok((wrap(node, rest, sem)?, true))
 }
 
@@ -122,32 +123,15 @@ fn push(conjuncts: Vec<Expr>, input: LogicalPlan, sem: &Semantics) -> Result<(Lo
             let map = plain_columns(&a.group_exprs);
             push_below_renaming(LogicalPlan::Aggregate(a), map, conjuncts, sem)
         }
-        LogicalPlan::Sort(s) if s.fetch.is_none() => {
-            let (inner, _) = push(conjuncts, (*s.input).clone(), sem)?;
-            Ok((
-                LogicalPlan::Sort(Sort::try_new(Arc::new(inner), s.exprs, None, sem)?),
-                true,
-            ))
-        }
-        LogicalPlan::Distinct(d) => {
-            let (inner, _) = push(conjuncts, (*d.input).clone(), sem)?;
-            Ok((
-                LogicalPlan::Distinct(Distinct {
-                    input: Arc::new(inner),
-                }),
-                true,
-            ))
-        }
-        LogicalPlan::Repartition(r) => {
-            let (inner, _) = push(conjuncts, (*r.input).clone(), sem)?;
-            Ok((
-                LogicalPlan::Repartition(Repartition::try_new_by(
-                    Arc::new(inner),
-                    r.partitions,
-                    r.by.clone(),
-                )?),
-                true,
-            ))
+        // Passes rows through unchanged: the filter goes below it.
+        node @ (LogicalPlan::Sort(Sort { fetch: None, .. })
+        | LogicalPlan::Distinct(_)
+        | LogicalPlan::Repartition(_)) => {
+            let t = node.map_inputs(
+                |_, input| Ok(Transformed::yes(push(conjuncts.clone(), input, sem)?.0)),
+                sem,
+            )?;
+            Ok((t.data, true))
         }
         other => Ok((wrap(other, conjuncts, sem)?, false)),
     }

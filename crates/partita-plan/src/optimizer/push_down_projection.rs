@@ -42,6 +42,7 @@ fn prune(
     // What this node needs from its input, and possibly a pruned version of the node.
     let mut changed_here = false;
     let (node, child_required): (LogicalPlan, Option<HashSet<String>>) = match plan {
+        LogicalPlan::Empty(e) => return Ok(Transformed::no(LogicalPlan::Empty(e))),
         LogicalPlan::Scan(s) => {
             let mut needed = required_here.clone();
             refs(&s.filters, &mut needed);
@@ -110,23 +111,9 @@ fn prune(
         }
         other @ (LogicalPlan::Distinct(_) | LogicalPlan::MapPartitions(_)) => (other, None),
     };
-    match node.take_input() {
-        Some(input) => {
-            let t = prune(input, child_required, sem)?;
-            if t.transformed {
-                Ok(Transformed::yes(node.with_new_input(Some(t.data), sem)?))
-            } else {
-                Ok(Transformed {
-                    data: node,
-                    transformed: changed_here,
-                })
-            }
-        }
-        None => Ok(Transformed {
-            data: node,
-            transformed: changed_here,
-        }),
-    }
+    let mut t = node.map_inputs(|_, input| prune(input, child_required.clone(), sem), sem)?;
+    t.transformed |= changed_here;
+    Ok(t)
 }
 
 impl OptimizerRule for PushDownProjection {
