@@ -12,10 +12,7 @@ use partita_core::polars::DataFrame;
 use partita_exec::eval::KernelConstantEvaluator;
 use partita_exec::{lower, LowerOptions, MemorySource, PartitionFn, RunOptions, TaskGraph};
 use partita_plan::optimizer::{Optimizer, OptimizerContext};
-use partita_plan::{
-    col, count_star, Aggregate, Distinct, Expr, Filter, Limit, LogicalPlan, MapPartitions,
-    Projection, Repartition, Sort, SortExpr, Transformed,
-};
+use partita_plan::{col, count_star, Expr, LogicalPlan, LogicalPlanBuilder, SortExpr};
 
 use crate::session::Session;
 
@@ -180,9 +177,13 @@ impl Frame {
         }
     }
 
-    fn then(self, f: impl FnOnce(Arc<LogicalPlan>, &Semantics) -> Result<LogicalPlan>) -> Frame {
+    /// The next node, built on this frame's plan by the shared plan builder.
+    fn then(self, f: impl FnOnce(LogicalPlanBuilder) -> Result<LogicalPlanBuilder>) -> Frame {
         let sem = self.semantics;
-        let plan = self.plan.and_then(|p| f(Arc::new(p), &sem));
+        let plan = self
+            .plan
+            .and_then(|p| f(LogicalPlanBuilder::new(p, sem)))
+            .map(LogicalPlanBuilder::build);
         Frame {
             session: self.session,
             plan,
@@ -218,20 +219,20 @@ impl Frame {
 
     /// Keeps the rows where `predicate` is true (SQL `WHERE`, pandas `df[mask]`).
     pub fn filter(self, predicate: Expr) -> Frame {
-        self.then(|p, s| Ok(LogicalPlan::Filter(Filter::try_new(p, predicate, s)?)))
+        self.then(|b| b.filter(predicate))
     }
 
     /// Computes the given columns (SQL `SELECT`, pandas `df[[...]]`).
     pub fn select<E: Into<Expr>>(self, exprs: impl IntoIterator<Item = E>) -> Frame {
         let exprs: Vec<Expr> = exprs.into_iter().map(Into::into).collect();
-        self.then(|p, s| Ok(LogicalPlan::Projection(Projection::try_new(p, exprs, s)?)))
+        self.then(|b| b.project(exprs))
     }
 
     /// Adds a column, or replaces the column of the same name (pandas `assign`).
     pub fn with_column(self, expr: Expr) -> Frame {
-        self.then(|p, s| {
+        self.then(|b| {
             let name = expr.output_name();
-            let schema = p.schema().clone();
+            let schema = b.schema().clone();
             let mut exprs: Vec<Expr> = vec![];
             let mut replaced = false;
             for f in schema.fields() {
@@ -245,7 +246,7 @@ impl Frame {
             if !replaced {
                 exprs.push(expr);
             }
-            Ok(LogicalPlan::Projection(Projection::try_new(p, exprs, s)?))
+            b.project(exprs)
         })
     }
 
@@ -262,13 +263,13 @@ impl Frame {
     /// An expression over aggregates (`(col("a").max() - col("b").min()).alias("r")`)
     /// is computed from them after the aggregation.
     pub fn agg(self, aggs: impl IntoIterator<Item = Expr>) -> Frame {
-        aggregate(self, vec![], aggs.into_iter().collect())
+        self.then(|b| b.aggregate([], aggs))
     }
 
     /// Sorts by columns (pandas `sort_values`, SQL `ORDER BY`); stable.
     pub fn sort_values(self, by: impl IntoKeys, spec: SortSpec) -> Frame {
         let by = by.into_keys();
-        self.then(|p, s| {
+        self.then(|b| {
             spec.check_lengths(by.len())?;
             let exprs = by
                 .iter()
@@ -277,7 +278,7 @@ impl Frame {
                     SortExpr::new(c.clone(), !spec.ascending_for(i), spec.na_position_for(i))
                 })
                 .collect();
-            Ok(LogicalPlan::Sort(Sort::try_new(p, exprs, None, s)?))
+            b.sort(exprs, None)
         })
     }
 
@@ -288,18 +289,12 @@ impl Frame {
 
     /// Skips `skip` rows then keeps `fetch` (SQL `LIMIT fetch OFFSET skip`).
     pub fn limit(self, skip: usize, fetch: Option<usize>) -> Frame {
-        self.then(|p, _| {
-            Ok(LogicalPlan::Limit(Limit {
-                input: p,
-                skip,
-                fetch,
-            }))
-        })
+        self.then(|b| b.limit(skip, fetch))
     }
 
     /// Removes duplicate rows (SQL `DISTINCT`, pandas `drop_duplicates`).
     pub fn distinct(self) -> Frame {
-        self.then(|p, _| Ok(LogicalPlan::Distinct(Distinct { input: p })))
+        self.then(|b| b.distinct())
     }
 
     /// Runs `f` on every partition; it must return columns named and typed as `schema`.
@@ -310,16 +305,12 @@ impl Frame {
         schema: Schema,
     ) -> Frame {
         let func = Arc::new(PartitionFn::new("closure", f));
-        self.then(|p, _| {
-            Ok(LogicalPlan::MapPartitions(MapPartitions::try_new(
-                p, func, schema,
-            )?))
-        })
+        self.then(|b| b.map_partitions(func, schema))
     }
 
     /// Re-splits the rows, in order, into `n` partitions.
     pub fn repartition(self, n: usize) -> Frame {
-        self.then(|p, _| Ok(LogicalPlan::Repartition(Repartition::try_new(p, n)?)))
+        self.then(|b| b.repartition(n, &[]))
     }
 
     /// Re-splits the rows into `n` partitions by the hash of the `by` columns: rows
@@ -327,18 +318,7 @@ impl Frame {
     /// `repartition(n, cols)`).
     pub fn repartition_by(self, by: impl IntoKeys, n: usize) -> Frame {
         let by = by.into_keys();
-        self.then(|p, sem| {
-            let names = by
-                .iter()
-                .map(|k| {
-                    let i = p.schema().resolve(k, sem)?;
-                    Ok(p.schema().field(i).name.clone())
-                })
-                .collect::<Result<Vec<_>>>()?;
-            Ok(LogicalPlan::Repartition(Repartition::try_new_by(
-                p, n, names,
-            )?))
-        })
+        self.then(|b| b.repartition(n, &by))
     }
 
     /// Runs the query and keeps its result partitions in memory: the returned frame
@@ -474,51 +454,6 @@ impl Frame {
     }
 }
 
-/// Aggregates `frame` by `keys`; aggregates inside larger expressions are computed
-/// first (named `__agg<i>_<j>`) and the expressions after, as a projection.
-fn aggregate(frame: Frame, keys: Vec<Expr>, aggs: Vec<Expr>) -> Frame {
-    let mut plain = vec![];
-    let mut post: Vec<Expr> = keys.iter().map(|k| col(k.output_name())).collect();
-    let mut compound = false;
-    for (i, e) in aggs.into_iter().enumerate() {
-        if matches!(e.unalias(), Expr::Aggregate { .. }) || !e.contains_aggregate() {
-            post.push(col(e.output_name()));
-            plain.push(e);
-            continue;
-        }
-        compound = true;
-        let name = e.output_name();
-        let mut inner = vec![];
-        let rewritten = e.transform_up(&mut |x| {
-            if let Expr::Aggregate { .. } = x {
-                let n = format!("__agg{i}_{}", inner.len());
-                inner.push(x.alias(n.clone()));
-                Ok(Transformed::yes(col(n)))
-            } else {
-                Ok(Transformed::no(x))
-            }
-        });
-        match rewritten {
-            Ok(t) => post.push(match t.data {
-                a @ Expr::Alias(..) => a,
-                other => other.alias(name),
-            }),
-            Err(err) => return Frame::new(frame.session, Err(err), frame.semantics),
-        }
-        plain.extend(inner);
-    }
-    let out = frame.then(|p, s| {
-        Ok(LogicalPlan::Aggregate(Aggregate::try_new(
-            p, keys, plain, s,
-        )?))
-    });
-    if compound {
-        out.select(post)
-    } else {
-        out
-    }
-}
-
 /// A frame grouped by keys.
 #[derive(Debug, Clone)]
 pub struct GroupBy {
@@ -533,7 +468,7 @@ impl GroupBy {
     /// computed from them after the aggregation, as in SQL and Polars.
     pub fn agg(self, aggs: impl IntoIterator<Item = Expr>) -> Frame {
         let keys: Vec<Expr> = self.keys.iter().map(|k| col(k.clone())).collect();
-        aggregate(self.frame, keys, aggs.into_iter().collect())
+        self.frame.then(|b| b.aggregate(keys, aggs))
     }
 
     /// The `n` largest values of `column` in each group, as rows of the keys and

@@ -15,7 +15,7 @@ use partita_common::{
     ScalarFunction, ScalarValue, Schema, Semantics,
 };
 
-use crate::tree::Transformed;
+use crate::tree::{Recursion, Transformed};
 
 /// An expression over the columns of one row (or, for aggregates, of one group).
 #[derive(Debug, Clone, PartialEq)]
@@ -537,14 +537,15 @@ impl Expr {
         found
     }
 
-    /// Rebuilds the expression bottom-up: `f` sees each node after its children.
-    pub fn transform_up(
+    /// Rebuilds the expression with each direct child replaced by `f(child)`; the
+    /// one place that knows every variant's children (as [`Expr::children`] reads them).
+    pub fn map_children(
         self,
-        f: &mut impl FnMut(Expr) -> Result<Transformed<Expr>>,
+        mut f: impl FnMut(Expr) -> Result<Transformed<Expr>>,
     ) -> Result<Transformed<Expr>> {
         let mut changed = false;
         let mut go = |e: Expr| -> Result<Expr> {
-            let t = e.transform_up(f)?;
+            let t = f(e)?;
             changed |= t.transformed;
             Ok(t.data)
         };
@@ -614,9 +615,37 @@ impl Expr {
                 otherwise: otherwise.map(|o| bx(o, &mut go)).transpose()?,
             },
         };
-        let mut t = f(node)?;
-        t.transformed |= changed;
-        Ok(t)
+        Ok(Transformed {
+            data: node,
+            transformed: changed,
+        })
+    }
+
+    /// Rebuilds the expression bottom-up: `f` sees each node after its children.
+    pub fn transform_up(
+        self,
+        f: &mut impl FnMut(Expr) -> Result<Transformed<Expr>>,
+    ) -> Result<Transformed<Expr>> {
+        let t = self.map_children(|c| c.transform_up(f))?;
+        let mut out = f(t.data)?;
+        out.transformed |= t.transformed;
+        Ok(out)
+    }
+
+    /// Rebuilds the expression top-down: `f` sees each node before its children, and
+    /// says with [`Recursion::Jump`] that the children of what it returned are left
+    /// as they are (an aggregate replaced by a column, say).
+    pub fn transform_down(
+        self,
+        f: &mut impl FnMut(Expr) -> Result<(Transformed<Expr>, Recursion)>,
+    ) -> Result<Transformed<Expr>> {
+        let (t, recursion) = f(self)?;
+        if recursion == Recursion::Jump {
+            return Ok(t);
+        }
+        let mut out = t.data.map_children(|c| c.transform_down(f))?;
+        out.transformed |= t.transformed;
+        Ok(out)
     }
 
     /// Resolves column names against `schema` as the semantics says, replacing each

@@ -22,11 +22,13 @@
 //! ```
 #![deny(missing_docs)]
 
+mod builder;
 mod expr;
 pub mod optimizer;
 mod plan;
 mod tree;
 
+pub use builder::{AggregateSplit, LogicalPlanBuilder};
 pub use expr::{
     coalesce, col, common_type, corr, count_distinct, count_star, lit, lit_null, literal_text,
     literal_type, numeric_supertype, when, DtAccessor, Expr, Then, When,
@@ -35,4 +37,4 @@ pub use plan::{
     Aggregate, Distinct, EmptyRelation, Filter, Limit, LogicalPlan, MapPartitions,
     PartitionFunction, Projection, Repartition, Scan, Sort, SortExpr, TableSource,
 };
-pub use tree::Transformed;
+pub use tree::{Recursion, Transformed};

@@ -211,7 +211,7 @@ fn check_unique_names(fields: &[Field]) -> Result<()> {
 
 /// Resolves an output expression: exact column names inside, and the output keeps
 /// the spelling the user wrote (a bare column resolved case-insensitively is aliased).
-fn resolve_output(expr: Expr, schema: &Schema, semantics: &Semantics) -> Result<Expr> {
+pub(crate) fn resolve_output(expr: Expr, schema: &Schema, semantics: &Semantics) -> Result<Expr> {
     let written = expr.output_name();
     let resolved = expr.resolve(schema, semantics)?;
     Ok(if resolved.output_name() != written {

@@ -35,3 +35,13 @@ impl<T> Transformed<T> {
         }
     }
 }
+
+/// Whether a top-down rewrite goes on into the children of the node it just
+/// rewrote.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Recursion {
+    /// Visit the children next.
+    Continue,
+    /// Leave the children as they are.
+    Jump,
+}

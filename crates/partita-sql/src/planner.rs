@@ -7,8 +7,8 @@ use partita_common::{
     NullPlacement, Result, ScalarFunction, ScalarValue, Semantics, Span,
 };
 use partita_plan::{
-    col, lit, lit_null, Aggregate, Distinct, EmptyRelation, Expr, Filter, Limit, LogicalPlan,
-    Projection, Sort, SortExpr,
+    col, lit, lit_null, AggregateSplit, Distinct, EmptyRelation, Expr, Filter, Limit, LogicalPlan,
+    LogicalPlanBuilder, Projection, Sort, SortExpr,
 };
 use sqlparser::ast::{self, Spanned};
 use sqlparser::dialect::Dialect;
@@ -395,6 +395,7 @@ struct Planner<'a> {
 }
 
 /// A select item after planning: its expression over the FROM schema and its name.
+#[derive(Clone)]
 struct Item {
     expr: Expr,
     name: String,
@@ -936,7 +937,7 @@ impl Planner<'_> {
                 }
             }
             // GROUP BY items: ordinals and select aliases first, then expressions.
-            let mut groups: Vec<(Expr, String)> = vec![];
+            let mut groups: Vec<Expr> = vec![];
             for g in &group_by {
                 let e = match self.ordinal(g, items.len())? {
                     Some(k) => items[k].0.expr.clone(),
@@ -965,21 +966,31 @@ impl Planner<'_> {
                         *g,
                     ));
                 }
-                let name = match &e {
-                    Expr::Column(c) => c.clone(),
-                    _ => format!("__group{}", groups.len()),
-                };
-                groups.push((e, name));
+                groups.push(e);
             }
-            let mut aggs: Vec<(Expr, String)> = vec![];
-            let mut rewrite = |e: &Expr, at_node: &dyn Spanned| -> Result<Expr> {
-                self.rewrite_over_groups(e, &groups, &mut aggs, &plan, at_node)
+            let mut split = AggregateSplit::new(groups);
+            let schema = plan.schema().clone();
+            let sem = self.sem;
+            let mut rewrite = |e: &Expr, output: bool, at_node: &dyn Spanned| -> Result<Expr> {
+                let resolved = at(e.clone().resolve(&schema, &sem), &Wrap(at_node))?;
+                let rewritten = if output {
+                    split.rewrite_output(&resolved)
+                } else {
+                    split.rewrite(&resolved)
+                };
+                at(rewritten, &Wrap(at_node))
             };
             for (item, src) in &items {
-                let e = match src {
-                    Some(s) => rewrite(&item.expr, *s)?,
-                    None => rewrite(&item.expr, select)?,
+                let named = if item.expr.output_name() == item.name {
+                    item.expr.clone()
+                } else {
+                    item.expr.clone().alias(item.name.clone())
                 };
+                let e = rewrite(
+                    &named,
+                    true,
+                    src.map_or(select as &dyn Spanned, |s| s as &dyn Spanned),
+                )?;
                 items_final.push(Item {
                     expr: e,
                     name: item.name.clone(),
@@ -990,38 +1001,28 @@ impl Planner<'_> {
                 None => None,
             };
             let having_expr = match having_expr {
-                Some((h, src)) => Some((rewrite(&h, src)?, src)),
+                Some((h, src)) => Some((rewrite(&h, false, src)?, src)),
                 None => None,
             };
             // ORDER BY expressions that are not select items get rewritten too.
+            // Aliases are judged on the items as written (an aggregate's output
+            // column is not a column kept as is).
+            let written: Vec<Item> = items.iter().map(|(i, _)| i.clone()).collect();
             let mut order_exprs = vec![];
             for o in &order_by {
                 let e = match self.ordinal(&o.expr, items_final.len())? {
                     Some(k) => col(items_final[k].name.clone()),
-                    None => match self.alias_ref(&o.expr, &items_final) {
+                    None => match self.alias_ref(&o.expr, &written) {
                         Some(name) => col(name),
-                        None => rewrite(&self.expr(&o.expr)?, &o.expr)?,
+                        None => rewrite(&self.expr(&o.expr)?, false, &o.expr)?,
                     },
                 };
                 order_exprs.push(e);
             }
-            let group_exprs: Vec<Expr> = groups
-                .iter()
-                .map(|(e, n)| {
-                    if e.output_name() == *n {
-                        e.clone()
-                    } else {
-                        e.clone().alias(n.clone())
-                    }
-                })
-                .collect();
-            let agg_exprs: Vec<Expr> = aggs
-                .iter()
-                .map(|(e, n)| e.clone().alias(n.clone()))
-                .collect();
             plan = at(
-                Aggregate::try_new(Arc::new(plan), group_exprs, agg_exprs, &self.sem)
-                    .map(LogicalPlan::Aggregate),
+                split
+                    .aggregate(LogicalPlanBuilder::new(plan, self.sem))
+                    .map(LogicalPlanBuilder::build),
                 select,
             )?;
             if let Some((h, src)) = having_expr {
@@ -1130,67 +1131,6 @@ impl Planner<'_> {
             }
         }
         Ok(None)
-    }
-
-    /// Rewrites an expression over the FROM rows into one over the aggregate's output:
-    /// aggregates become `__agg{i}` columns, group expressions their key columns; any
-    /// other column is an error.
-    fn rewrite_over_groups(
-        &self,
-        e: &Expr,
-        groups: &[(Expr, String)],
-        aggs: &mut Vec<(Expr, String)>,
-        input: &LogicalPlan,
-        at_node: &dyn Spanned,
-    ) -> Result<Expr> {
-        let schema = input.schema();
-        let resolved = at(e.clone().resolve(schema, &self.sem), &Wrap(at_node))?;
-        fn go(
-            e: Expr,
-            groups: &[(Expr, String)],
-            aggs: &mut Vec<(Expr, String)>,
-        ) -> std::result::Result<Expr, String> {
-            if let Some((_, name)) = groups.iter().find(|(g, _)| *g == e) {
-                return Ok(col(name.clone()));
-            }
-            match e {
-                Expr::Aggregate { .. } => {
-                    let name = match aggs.iter().find(|(a, _)| *a == e) {
-                        Some((_, n)) => n.clone(),
-                        None => {
-                            let n = format!("__agg{}", aggs.len());
-                            aggs.push((e, n.clone()));
-                            n
-                        }
-                    };
-                    Ok(col(name))
-                }
-                Expr::Column(c) => Err(c),
-                Expr::Alias(inner, n) => Ok(go(*inner, groups, aggs)?.alias(n)),
-                other => {
-                    let mut err = None;
-                    let rebuilt = rebuild_children(other, &mut |c| match go(c, groups, aggs) {
-                        Ok(x) => x,
-                        Err(name) => {
-                            err.get_or_insert(name);
-                            lit(0)
-                        }
-                    });
-                    match err {
-                        Some(name) => Err(name),
-                        None => Ok(rebuilt),
-                    }
-                }
-            }
-        }
-        go(resolved, groups, aggs).map_err(|name| {
-            sql_err(
-                format!(
-                    "column '{name}' must appear in GROUP BY or be used in an aggregate function"
-                ),
-                &Wrap(at_node),
-            )
-        })
     }
 
     /// Projection of the select items (plus hidden ORDER BY columns), DISTINCT,
@@ -1908,80 +1848,6 @@ struct Wrap<'a>(&'a dyn Spanned);
 impl Spanned for Wrap<'_> {
     fn span(&self) -> sqlparser::tokenizer::Span {
         self.0.span()
-    }
-}
-
-/// Rebuilds an expression with each direct child replaced by `f(child)`.
-fn rebuild_children(e: Expr, f: &mut dyn FnMut(Expr) -> Expr) -> Expr {
-    let mut b = |x: Box<Expr>| Box::new(f(*x));
-    match e {
-        Expr::Column(_) | Expr::Literal(_) | Expr::Aggregate { .. } => e,
-        Expr::Alias(x, n) => Expr::Alias(b(x), n),
-        Expr::Binary { left, op, right } => {
-            let l = b(left);
-            let r = b(right);
-            Expr::Binary {
-                left: l,
-                op,
-                right: r,
-            }
-        }
-        Expr::Not(x) => Expr::Not(b(x)),
-        Expr::IsNull(x) => Expr::IsNull(b(x)),
-        Expr::IsNotNull(x) => Expr::IsNotNull(b(x)),
-        Expr::InList {
-            expr,
-            list,
-            negated,
-        } => {
-            let x = b(expr);
-            Expr::InList {
-                expr: x,
-                list: list.into_iter().map(&mut *f).collect(),
-                negated,
-            }
-        }
-        Expr::Between {
-            expr,
-            low,
-            high,
-            negated,
-        } => {
-            let x = b(expr);
-            let l = b(low);
-            let h = b(high);
-            Expr::Between {
-                expr: x,
-                low: l,
-                high: h,
-                negated,
-            }
-        }
-        Expr::Like {
-            expr,
-            pattern,
-            negated,
-        } => Expr::Like {
-            expr: b(expr),
-            pattern,
-            negated,
-        },
-        Expr::Cast { expr, to } => Expr::Cast { expr: b(expr), to },
-        Expr::Function { func, args } => Expr::Function {
-            func,
-            args: args.into_iter().map(&mut *f).collect(),
-        },
-        Expr::Case {
-            branches,
-            otherwise,
-        } => {
-            let branches = branches.into_iter().map(|(c, v)| (f(c), f(v))).collect();
-            let otherwise = otherwise.map(|o| Box::new(f(*o)));
-            Expr::Case {
-                branches,
-                otherwise,
-            }
-        }
     }
 }
 

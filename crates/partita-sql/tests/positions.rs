@@ -180,7 +180,7 @@ fn plans_read_like_the_query() {
     };
     assert_eq!(
         plan.display_indent(),
-        "Limit: skip=0, fetch=3\n  Sort: m DESC NULLS LAST\n    Projection: origin, __agg0 AS m\n      Filter: __agg1 > 1\n        Aggregate: groupBy=[origin], aggr=[mean(dep_delay) AS __agg0, count(*) AS __agg1]\n          Filter: distance > 100\n            Scan: test\n"
+        "Limit: skip=0, fetch=3\n  Sort: m DESC NULLS LAST\n    Projection: origin, m\n      Filter: __agg1 > 1\n        Aggregate: groupBy=[origin], aggr=[mean(dep_delay) AS m, count(*) AS __agg1]\n          Filter: distance > 100\n            Scan: test\n"
     );
 }
 
