@@ -4,8 +4,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use partita_common::{
-    AggregateFunction, DataType, Error, NullGroupKeys, NullPlacement, Result, Schema, Semantics,
-    SortKey,
+    AggregateFunction, DataType, Error, NullPlacement, Result, Schema, Semantics,
 };
 use partita_core::frame::{concat, empty_frame};
 use partita_core::polars::DataFrame;
@@ -377,7 +376,7 @@ impl Frame {
     /// made and returns none.
     pub fn collect_partitions_with(&self, options: &RunOptions) -> Result<Vec<DataFrame>> {
         let graph = self.task_graph()?;
-        partita_exec::run(&graph, self.session.pool()?, &self.semantics, options)
+        partita_exec::run(&graph, self.session.pool()?, options)
     }
 
     /// Runs the query and writes each result partition to `dir/part-NNNNN.parquet`
@@ -427,7 +426,7 @@ impl Frame {
             })),
             ..RunOptions::default()
         };
-        partita_exec::run(&graph, self.session.pool()?, &self.semantics, &options)?;
+        partita_exec::run(&graph, self.session.pool()?, &options)?;
         Ok(files)
     }
 
@@ -484,43 +483,22 @@ impl GroupBy {
         self.top_n(n, column, false)
     }
 
-    /// Per-partition top-n, a hash shuffle by the keys, top-n again, then the sort.
+    /// A per-group top-n node (see [`partita_plan::TopKPerGroup`]) over the keys and
+    /// the value, then the sort by keys and value.
     fn top_n(self, n: usize, column: &str, descending: bool) -> Frame {
-        let sem = self.frame.semantics;
-        let session = self.frame.session.clone();
         let mut cols: Vec<Expr> = self.keys.iter().map(|k| col(k.clone())).collect();
         cols.push(col(column));
-        let mut keep = col(column).is_not_null();
-        if sem.null_group_keys == NullGroupKeys::Drop {
-            for k in &self.keys {
-                keep = keep.and(col(k.clone()).is_not_null());
-            }
-        }
-        let picked = self.frame.select(cols).filter(keep);
-        let schema = match picked.schema() {
-            Ok(s) => s,
-            Err(e) => return Frame::new(session, Err(e), sem),
-        };
-        let names: Vec<String> = schema.names().iter().map(|s| s.to_string()).collect();
-        let (keys, value) = names.split_at(names.len() - 1);
-        let keys = keys.to_vec();
-        let order = vec![SortKey {
-            column: value[0].clone(),
-            descending,
-            nulls_last: true,
-        }];
-        let top = {
-            let keys = keys.clone();
-            move |df: DataFrame| partita_core::sort::top_k_per_group(&df, &keys, &order, n)
-        };
-        let workers = session.config().workers;
-        let spec =
-            SortSpec::ascending().with_ascending(keys.iter().map(|_| true).chain([!descending]));
-        picked
-            .map_partitions(top.clone(), schema.clone())
-            .repartition_by(keys, workers)
-            .map_partitions(top, schema)
-            .sort_values(names, spec)
+        let order = vec![SortExpr::new(column, descending, NullPlacement::Last)];
+        let keys = self.keys.clone();
+        let mut by = self.keys.clone();
+        by.push(column.to_string());
+        let spec = SortSpec::ascending()
+            .with_ascending(self.keys.iter().map(|_| true).chain([!descending]));
+        self.frame
+            .select(cols)
+            .filter(col(column).is_not_null())
+            .then(|b| b.top_k_per_group(keys, order, n))
+            .sort_values(by, spec)
     }
 
     fn shortcut(self, func: AggregateFunction, numeric_only: bool) -> Result<Frame> {

@@ -91,6 +91,37 @@ fn naive_top(n: usize, largest: bool, keep_null_key: bool) -> Vec<Vec<ScalarValu
 }
 
 #[test]
+fn per_group_top_n_is_its_own_plan_node_and_task() {
+    let session = Session::new().with_semantics(Semantics::pandas());
+    let text = frame(&session, 3)
+        .groupby("g")
+        .nlargest(2, "v")
+        .explain()
+        .unwrap();
+    assert!(
+        text.contains("TopKPerGroup: k=2, by=[g], order=[v DESC NULLS LAST]"),
+        "{text}"
+    );
+    assert!(!text.contains("MapPartitions"), "{text}");
+    // Under pandas a missing key is dropped before the per-partition top-n.
+    assert!(
+        text.contains("g IS NOT NULL → top-2 per [g] by v DESC NULLS LAST"),
+        "{text}"
+    );
+    let spark = Session::new().with_semantics(Semantics::spark());
+    let text = frame(&spark, 3)
+        .groupby("g")
+        .nsmallest(1, "v")
+        .explain()
+        .unwrap();
+    assert!(
+        text.contains("TopKPerGroup: k=1, by=[g], order=[v ASC NULLS LAST]"),
+        "{text}"
+    );
+    assert!(!text.contains("g IS NOT NULL"), "{text}");
+}
+
+#[test]
 fn nlargest_and_nsmallest_match_a_naive_computation() {
     for sem in [Semantics::pandas(), Semantics::spark()] {
         let keep_null = sem.null_group_keys == NullGroupKeys::Keep;

@@ -4,7 +4,7 @@
 use std::fmt::Write as _;
 use std::sync::Arc;
 
-use partita_common::{SchemaRef, SortKey};
+use partita_common::{SchemaRef, Semantics, SortKey};
 use partita_core::aggregate::AggSpec;
 use partita_plan::{Expr, TableSource};
 use petgraph::stable_graph::{NodeIndex, StableDiGraph};
@@ -84,6 +84,15 @@ pub enum Op {
         keys: Vec<SortKey>,
         /// Rows kept.
         limit: Option<usize>,
+    },
+    /// Keeps the first `k` rows of each group of equal `keys` in the order `order`.
+    TopKPerGroup {
+        /// The group keys.
+        keys: Vec<String>,
+        /// The order within a group.
+        order: Vec<SortKey>,
+        /// Rows kept per group.
+        k: usize,
     },
     /// Skips then keeps rows.
     Limit {
@@ -203,6 +212,10 @@ impl Task {
                         None => format!("sort by {}", k.join(", ")),
                     }
                 }
+                Op::TopKPerGroup { keys, order, k } => {
+                    let o: Vec<String> = order.iter().map(|k| k.to_string()).collect();
+                    format!("top-{k} per [{}] by {}", keys.join(", "), o.join(", "))
+                }
                 Op::Limit { skip, fetch } => match fetch {
                     Some(f) => format!("limit skip={skip} fetch={f}"),
                     None => format!("limit skip={skip}"),
@@ -251,16 +264,28 @@ pub struct Part {
     pub port: usize,
 }
 
-/// The DAG of tasks of one query, and the outputs that form its result, in order.
-#[derive(Debug, Clone, Default)]
+/// The DAG of tasks of one query, the outputs that form its result, in order, and
+/// the semantics it was lowered under (which its tasks run under too).
+#[derive(Debug, Clone)]
 pub struct TaskGraph {
     /// The tasks and edges.
     pub graph: StableDiGraph<Task, Edge>,
     /// The result partitions, in order.
     pub outputs: Vec<Part>,
+    /// The semantics the plan was built and lowered under.
+    pub semantics: Semantics,
 }
 
 impl TaskGraph {
+    /// A graph with no tasks yet, to run under `semantics`.
+    pub fn new(semantics: Semantics) -> Self {
+        TaskGraph {
+            graph: StableDiGraph::default(),
+            outputs: vec![],
+            semantics,
+        }
+    }
+
     /// The number of tasks.
     pub fn task_count(&self) -> usize {
         self.graph.node_count()

@@ -14,8 +14,9 @@
 //!   kernels of `partita-core`.
 //!
 //! ```
+//! use partita_common::Semantics;
 //! use partita_exec::graph::TaskGraph;
-//! let g = TaskGraph::default();
+//! let g = TaskGraph::new(Semantics::spark());
 //! assert_eq!(g.task_count(), 0);
 //! ```
 #![deny(missing_docs)]

@@ -7,7 +7,7 @@
 
 use partita_common::{DataType, Error, GroupOrder, NullGroupKeys, Result, Semantics, SortKey};
 use partita_core::aggregate::{AggCall, AggSpec};
-use partita_plan::{Expr, LogicalPlan};
+use partita_plan::{col, Expr, LogicalPlan};
 
 use crate::graph::{Edge, MergeKind, Op, OutputSplit, Part, Task, TaskGraph, TaskInput};
 use crate::udf::PartitionFn;
@@ -31,7 +31,7 @@ struct Lowerer<'a> {
 /// Lowers `plan` into a task graph.
 pub fn lower(plan: &LogicalPlan, options: &LowerOptions) -> Result<TaskGraph> {
     let mut l = Lowerer {
-        g: TaskGraph::default(),
+        g: TaskGraph::new(options.semantics),
         opt: options,
     };
     let parts = l.lower(plan)?;
@@ -255,6 +255,30 @@ impl Lowerer<'_> {
                         fetch: l.fetch,
                     },
                 )
+            }
+            LogicalPlan::TopKPerGroup(t) => {
+                let mut parts = self.lower(&t.input)?;
+                if sem.null_group_keys == NullGroupKeys::Drop {
+                    let keys_present =
+                        Expr::conjunction(t.keys.iter().map(|k| col(k.clone()).is_not_null()));
+                    if let Some(p) = keys_present {
+                        parts = self.narrow(parts, Op::Filter(p));
+                    }
+                }
+                let op = Op::TopKPerGroup {
+                    keys: t.keys.clone(),
+                    order: t.sort_keys.clone(),
+                    k: t.fetch,
+                };
+                // Top-k in every partition, a shuffle by the keys, top-k again.
+                let parts = self.narrow(parts, op.clone());
+                if parts.len() == 1 {
+                    parts
+                } else {
+                    let n = self.opt.split_out.max(1);
+                    let parts = self.shuffle(parts, t.keys.clone(), n);
+                    self.narrow(parts, op)
+                }
             }
             LogicalPlan::Repartition(r) if !r.by.is_empty() => {
                 let parts = self.lower(&r.input)?;

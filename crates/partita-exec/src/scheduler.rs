@@ -125,6 +125,9 @@ pub fn execute_task(
             Op::FinalAgg(spec) => aggregate::finalize(&df, spec, sem)?,
             Op::AggregateRows(spec) => aggregate::aggregate_rows(&df, spec, sem)?,
             Op::Sort { keys, limit } => sort(&df, keys, *limit)?,
+            Op::TopKPerGroup { keys, order, k } => {
+                partita_core::sort::top_k_per_group(&df, keys, order, *k)?
+            }
             Op::Limit { skip, fetch } => {
                 let start = (*skip).min(df.height());
                 let len = fetch.unwrap_or(usize::MAX).min(df.height() - start);
@@ -348,13 +351,10 @@ impl WorkerPool {
     }
 }
 
-/// Runs the graph on `pool` and returns the result partitions, in order.
-pub fn run(
-    graph: &TaskGraph,
-    pool: &WorkerPool,
-    sem: &Semantics,
-    options: &RunOptions,
-) -> Result<Vec<Partition>> {
+/// Runs the graph on `pool`, under the semantics it was lowered under, and returns
+/// the result partitions, in order.
+pub fn run(graph: &TaskGraph, pool: &WorkerPool, options: &RunOptions) -> Result<Vec<Partition>> {
+    let sem = &graph.semantics;
     let mut readers: HashMap<(NodeIndex, usize), usize> = HashMap::new();
     let mut waiting: HashMap<NodeIndex, usize> = HashMap::new();
     for n in graph.graph.node_indices() {

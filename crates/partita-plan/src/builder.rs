@@ -10,7 +10,7 @@ use partita_common::{Error, Result, SchemaRef, Semantics};
 use crate::expr::{col, Expr};
 use crate::plan::{
     resolve_output, Aggregate, Distinct, EmptyRelation, Filter, Limit, LogicalPlan, MapPartitions,
-    PartitionFunction, Projection, Repartition, Scan, Sort, SortExpr, TableSource,
+    PartitionFunction, Projection, Repartition, Scan, Sort, SortExpr, TableSource, TopKPerGroup,
 };
 use crate::tree::{Recursion, Transformed};
 
@@ -151,6 +151,19 @@ impl LogicalPlanBuilder {
         schema: partita_common::Schema,
     ) -> Result<Self> {
         self.then(|p, _| MapPartitions::try_new(p, func, schema).map(LogicalPlan::MapPartitions))
+    }
+
+    /// Keeps the first `fetch` rows of each group of equal `keys` in the order of
+    /// `order` (see [`TopKPerGroup`]).
+    pub fn top_k_per_group(
+        self,
+        keys: Vec<String>,
+        order: Vec<SortExpr>,
+        fetch: usize,
+    ) -> Result<Self> {
+        self.then(|p, s| {
+            TopKPerGroup::try_new(p, keys, order, fetch, s).map(LogicalPlan::TopKPerGroup)
+        })
     }
 
     /// Re-splits the rows into `partitions`: by the hash of `by`, or in order when

@@ -35,6 +35,6 @@ pub use expr::{
 };
 pub use plan::{
     Aggregate, Distinct, EmptyRelation, Filter, Limit, LogicalPlan, MapPartitions,
-    PartitionFunction, Projection, Repartition, Scan, Sort, SortExpr, TableSource,
+    PartitionFunction, Projection, Repartition, Scan, Sort, SortExpr, TableSource, TopKPerGroup,
 };
 pub use tree::{Recursion, Transformed};

@@ -151,6 +151,51 @@ pub struct Repartition {
     pub by: Vec<String>,
 }
 
+/// Keeps, in each group of rows with equal `keys`, the first `fetch` rows in the
+/// order of `order` (ties keep row order); the groups come out in no given order.
+/// pandas: `groupby(k)[c].nlargest(n)`; Spark: `row_number() OVER (PARTITION BY k
+/// ORDER BY c DESC) <= n`. Where the semantics drops rows with a missing group key
+/// (pandas' `groupby`), they are dropped here too.
+#[derive(Debug, Clone)]
+pub struct TopKPerGroup {
+    /// The input.
+    pub input: Arc<LogicalPlan>,
+    /// The group key columns (resolved to their exact names).
+    pub keys: Vec<String>,
+    /// The order within a group, as given.
+    pub order: Vec<SortExpr>,
+    /// The order with null placement resolved under the plan's semantics.
+    pub sort_keys: Vec<SortKey>,
+    /// Rows kept per group.
+    pub fetch: usize,
+}
+
+impl TopKPerGroup {
+    /// A per-group top-k over columns of the input.
+    pub fn try_new(
+        input: Arc<LogicalPlan>,
+        keys: Vec<String>,
+        order: Vec<SortExpr>,
+        fetch: usize,
+        semantics: &Semantics,
+    ) -> Result<Self> {
+        let schema = input.schema();
+        let keys = keys
+            .iter()
+            .map(|k| Ok(schema.field(schema.resolve(k, semantics)?).name.clone()))
+            .collect::<Result<Vec<_>>>()?;
+        // The order is checked and resolved as a sort's keys are.
+        let sort = Sort::try_new(input.clone(), order, None, semantics)?;
+        Ok(TopKPerGroup {
+            input,
+            keys,
+            order: sort.exprs,
+            sort_keys: sort.keys,
+            fetch,
+        })
+    }
+}
+
 /// No columns, and one row or none. SQL: `SELECT` without `FROM` (Spark's
 /// `OneRowRelation`).
 #[derive(Debug, Clone)]
@@ -194,6 +239,8 @@ pub enum LogicalPlan {
     MapPartitions(MapPartitions),
     /// See [`Repartition`].
     Repartition(Repartition),
+    /// See [`TopKPerGroup`].
+    TopKPerGroup(TopKPerGroup),
 }
 
 fn check_unique_names(fields: &[Field]) -> Result<()> {
@@ -540,6 +587,7 @@ impl LogicalPlan {
             LogicalPlan::Distinct(d) => d.input.schema(),
             LogicalPlan::MapPartitions(m) => &m.schema,
             LogicalPlan::Repartition(r) => r.input.schema(),
+            LogicalPlan::TopKPerGroup(t) => t.input.schema(),
         }
     }
 
@@ -554,7 +602,8 @@ impl LogicalPlan {
             | LogicalPlan::Limit(Limit { input, .. })
             | LogicalPlan::Distinct(Distinct { input })
             | LogicalPlan::MapPartitions(MapPartitions { input, .. })
-            | LogicalPlan::Repartition(Repartition { input, .. }) => vec![input.as_ref()],
+            | LogicalPlan::Repartition(Repartition { input, .. })
+            | LogicalPlan::TopKPerGroup(TopKPerGroup { input, .. }) => vec![input.as_ref()],
         }
     }
 
@@ -569,7 +618,8 @@ impl LogicalPlan {
             | LogicalPlan::Limit(Limit { input, .. })
             | LogicalPlan::Distinct(Distinct { input })
             | LogicalPlan::MapPartitions(MapPartitions { input, .. })
-            | LogicalPlan::Repartition(Repartition { input, .. }) => vec![input],
+            | LogicalPlan::Repartition(Repartition { input, .. })
+            | LogicalPlan::TopKPerGroup(TopKPerGroup { input, .. }) => vec![input],
         }
     }
 
@@ -631,6 +681,9 @@ impl LogicalPlan {
             LogicalPlan::Repartition(r) => {
                 LogicalPlan::Repartition(Repartition::try_new_by(r.input, r.partitions, r.by)?)
             }
+            LogicalPlan::TopKPerGroup(t) => LogicalPlan::TopKPerGroup(TopKPerGroup::try_new(
+                t.input, t.keys, t.order, t.fetch, semantics,
+            )?),
         })
     }
 
@@ -754,6 +807,15 @@ impl LogicalPlan {
             LogicalPlan::Distinct(_) => "Distinct".to_string(),
             LogicalPlan::MapPartitions(m) => {
                 format!("MapPartitions: {} -> {}", m.func.name(), m.schema)
+            }
+            LogicalPlan::TopKPerGroup(t) => {
+                let order: Vec<String> = t.sort_keys.iter().map(|k| k.to_string()).collect();
+                format!(
+                    "TopKPerGroup: k={}, by=[{}], order=[{}]",
+                    t.fetch,
+                    t.keys.join(", "),
+                    order.join(", ")
+                )
             }
             LogicalPlan::Repartition(r) if r.by.is_empty() => {
                 format!("Repartition: {} partitions", r.partitions)

@@ -103,6 +103,12 @@ fn prune(
             needed.extend(r.by.iter().cloned());
             (LogicalPlan::Repartition(r), Some(needed))
         }
+        LogicalPlan::TopKPerGroup(t) => {
+            let mut needed = required_here.clone();
+            needed.extend(t.keys.iter().cloned());
+            needed.extend(t.sort_keys.iter().map(|k| k.column.clone()));
+            (LogicalPlan::TopKPerGroup(t), Some(needed))
+        }
         LogicalPlan::Aggregate(a) => {
             let mut needed = HashSet::new();
             refs(&a.group_exprs, &mut needed);
