@@ -501,65 +501,69 @@ impl GroupBy {
             .sort_values(by, spec)
     }
 
-    fn shortcut(self, func: AggregateFunction, numeric_only: bool) -> Result<Frame> {
-        let schema = self.frame.schema()?;
-        let sem = self.frame.semantics;
-        let key_idx = self
-            .keys
-            .iter()
-            .map(|k| schema.resolve(k, &sem))
-            .collect::<Result<Vec<_>>>()?;
-        let aggs: Vec<Expr> = schema
-            .fields()
-            .iter()
-            .enumerate()
-            .filter(|(i, f)| !key_idx.contains(i) && (!numeric_only || f.data_type.is_numeric()))
-            .map(|(_, f)| {
-                Expr::Aggregate {
-                    func,
-                    args: vec![col(f.name.clone())],
-                }
-                .alias(f.name.clone())
-            })
-            .collect();
-        if aggs.is_empty() {
-            return Err(Error::plan(format!(
-                "no {}columns left to aggregate besides the keys",
-                if numeric_only { "numeric " } else { "" }
-            )));
-        }
-        Ok(self.agg(aggs))
+    /// `func` over every column but the keys (only the numeric ones with
+    /// `numeric_only`), each named as its column.
+    fn shortcut(self, func: AggregateFunction, numeric_only: bool) -> Frame {
+        let keys: Vec<Expr> = self.keys.iter().map(|k| col(k.clone())).collect();
+        self.frame.then(|b| {
+            let schema = b.schema().clone();
+            let key_idx = keys
+                .iter()
+                .map(|k| schema.resolve(&k.output_name(), b.semantics()))
+                .collect::<Result<Vec<_>>>()?;
+            let aggs: Vec<Expr> = schema
+                .fields()
+                .iter()
+                .enumerate()
+                .filter(|(i, f)| {
+                    !key_idx.contains(i) && (!numeric_only || f.data_type.is_numeric())
+                })
+                .map(|(_, f)| {
+                    Expr::Aggregate {
+                        func,
+                        args: vec![col(f.name.clone())],
+                    }
+                    .alias(f.name.clone())
+                })
+                .collect();
+            if aggs.is_empty() {
+                return Err(Error::plan(format!(
+                    "no {}columns left to aggregate besides the keys",
+                    if numeric_only { "numeric " } else { "" }
+                )));
+            }
+            b.aggregate(keys, aggs)
+        })
     }
 
     /// The mean of every other numeric column (pandas `groupby(k).mean()`).
-    pub fn mean(self) -> Result<Frame> {
+    pub fn mean(self) -> Frame {
         self.shortcut(AggregateFunction::Mean, true)
     }
 
     /// The sum of every other numeric column.
-    pub fn sum(self) -> Result<Frame> {
+    pub fn sum(self) -> Frame {
         self.shortcut(AggregateFunction::Sum, true)
     }
 
     /// The minimum of every other column.
-    pub fn min(self) -> Result<Frame> {
+    pub fn min(self) -> Frame {
         self.shortcut(AggregateFunction::Min, false)
     }
 
     /// The maximum of every other column.
-    pub fn max(self) -> Result<Frame> {
+    pub fn max(self) -> Frame {
         self.shortcut(AggregateFunction::Max, false)
     }
 
     /// The non-missing count of every other column.
-    pub fn count(self) -> Result<Frame> {
+    pub fn count(self) -> Frame {
         self.shortcut(AggregateFunction::Count, false)
     }
 
     /// The rows per group, in a column named `size` (pandas `groupby(k).size()`).
-    pub fn size(self) -> Result<Frame> {
-        self.frame.schema()?;
-        Ok(self.agg([count_star().alias("size")]))
+    pub fn size(self) -> Frame {
+        self.agg([count_star().alias("size")])
     }
 }
 

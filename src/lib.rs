@@ -17,9 +17,9 @@
 //!     Series::new("col1".into(), [None, None, Some("A"), Some("A"), Some("B"), Some("B")]),
 //!     Series::new("col2".into(), [1i64, 2, 3, 4, 5, 6]),
 //! ], 2).unwrap();
-//! let pandas = ddf.clone().groupby("col1").mean().unwrap().collect().unwrap();
+//! let pandas = ddf.clone().groupby("col1").mean().collect().unwrap();
 //! assert_eq!(pandas.height(), 2); // pandas drops the null group
-//! let spark = ddf.with_semantics(Semantics::spark()).groupby("col1").mean().unwrap().collect().unwrap();
+//! let spark = ddf.with_semantics(Semantics::spark()).groupby("col1").mean().collect().unwrap();
 //! assert_eq!(spark.height(), 3); // Spark keeps it
 //! ```
 //!

@@ -273,3 +273,26 @@ fn persist_runs_the_query_once() {
     let b = base.groupby("g").agg([col("v").sum()]).collect().unwrap();
     assert_eq!(format_table(&a, 50), format_table(&b, 50));
 }
+
+#[test]
+fn groupby_shortcuts_defer_errors_to_collect_like_every_builder_call() {
+    let session = Session::new();
+    // An unknown key: the shortcut returns a Frame, and collect says what is wrong.
+    let err = frame(&session, 2)
+        .groupby("nope")
+        .mean()
+        .collect()
+        .unwrap_err();
+    assert!(err.to_string().contains("column 'nope' not found"), "{err}");
+    // Nothing left to aggregate is an error too, not a panic or an empty result.
+    let only_key = frame(&session, 2).select([col("g")]);
+    let err = only_key.groupby("g").sum().schema().unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("no numeric columns left to aggregate"),
+        "{err}"
+    );
+    // The happy path chains straight into collect.
+    let out = frame(&session, 2).groupby("g").size().collect().unwrap();
+    assert_eq!(out.get_column_names(), ["g", "size"]);
+}

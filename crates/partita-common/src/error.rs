@@ -367,4 +367,23 @@ mod tests {
         );
         assert_eq!(nearest_name("COL1", &["col1", "col2"]), Some("col1".into()));
     }
+
+    #[test]
+    fn the_cause_of_a_task_or_positioned_error_is_its_source() {
+        use std::error::Error as _;
+        let cause = Error::arithmetic("DIVIDE_BY_ZERO", "division by zero");
+        let task = Error::Task {
+            task: "partition".into(),
+            partition: Some(3),
+            source: Box::new(cause.clone()),
+        };
+        let source = task.source().expect("a task error has a source");
+        assert_eq!(source.to_string(), cause.to_string());
+        // A plan error carries its SQL position without losing its kind.
+        let at = Error::plan("bad round digits").at(Some(Span { line: 1, column: 8 }));
+        assert_eq!(at.span(), Some(Span { line: 1, column: 8 }));
+        assert_eq!(at.root_cause(), &Error::plan("bad round digits"));
+        assert!(at.source().is_some());
+        assert!(cause.source().is_none());
+    }
 }
