@@ -274,22 +274,12 @@ pub enum AggregateFunction {
     },
     /// Pearson correlation of two columns.
     Corr,
+    /// The most frequent non-missing value; the smallest of equally frequent ones
+    /// (Spark `mode(x, true)`, pandas `Series.mode().iloc[0]`) (holistic).
+    Mode,
 }
 
 impl AggregateFunction {
-    /// True when the aggregate runs as partial → merge → final; false for the
-    /// holistic ones, which need all of a group's values in one place.
-    pub fn is_decomposable(&self) -> bool {
-        !matches!(
-            self,
-            AggregateFunction::Median
-                | AggregateFunction::Quantile(_)
-                | AggregateFunction::CountDistinct
-                | AggregateFunction::SumDistinct
-                | AggregateFunction::MeanDistinct
-        )
-    }
-
     /// The number of arguments the function takes (`COUNT(DISTINCT a, b, ...)` takes
     /// one or more: see [`AggregateFunction::accepts_arity`]).
     pub fn arity(&self) -> usize {
@@ -341,6 +331,7 @@ impl fmt::Display for AggregateFunction {
                 }
             }
             Corr => f.write_str("corr"),
+            Mode => f.write_str("mode"),
         }
     }
 }

@@ -508,7 +508,7 @@ impl Lowerer<'_> {
 pub fn has_holistic(plan: &LogicalPlan) -> bool {
     match plan {
         LogicalPlan::Aggregate(a) => a.aggr_exprs.iter().any(
-            |e| matches!(e.unalias(), Expr::Aggregate { func, .. } if !func.is_decomposable()),
+            |e| matches!(e.unalias(), Expr::Aggregate { func, .. } if !partita_core::aggregate::is_decomposable(*func)),
         ),
         other => other.inputs().iter().any(|p| has_holistic(p)),
     }

@@ -274,6 +274,9 @@ agg_methods! {
     median => AggregateFunction::Median,
     /// Distinct non-missing values (SQL `COUNT(DISTINCT x)`, pandas `nunique`).
     nunique => AggregateFunction::CountDistinct,
+    /// The most frequent non-missing value, the smallest of equally frequent ones
+    /// (Spark `mode(x, true)`, pandas `Series.mode().iloc[0]`).
+    mode => AggregateFunction::Mode,
     /// First value in row order; missing values skipped or not as the semantics'
     /// `first_last_nulls` says (pandas `first()` skips them, Spark `first(x)` not).
     first => AggregateFunction::First { ignore_nulls: None },
@@ -1490,7 +1493,7 @@ fn aggregate_type(
                 Float64
             }
         }
-        Min | Max | First { .. } | Last { .. } => args[0].data_type(schema, semantics)?,
+        Min | Max | First { .. } | Last { .. } | Mode => args[0].data_type(schema, semantics)?,
     })
 }
 

@@ -1,0 +1,41 @@
+//! `COUNT(*)` and `COUNT(x)`: the state is the count itself.
+
+use partita_common::{AggregateFunction, Result, Semantics};
+use polars_core::prelude::Series;
+
+use super::state::{int_col, merge_counts};
+use super::{Accumulator, AggCall, Groups};
+use crate::groups::count_valid;
+
+/// See the module documentation.
+pub(super) struct Count;
+
+impl Accumulator for Count {
+    fn partial(
+        &self,
+        call: &AggCall,
+        args: &[&Series],
+        groups: &Groups,
+        _: &Semantics,
+    ) -> Result<Vec<Series>> {
+        let values = match call.func {
+            AggregateFunction::CountStar => None,
+            _ => args.first().copied(),
+        };
+        Ok(vec![int_col(count_valid(values, groups))])
+    }
+
+    fn merge(
+        &self,
+        _: &AggCall,
+        states: &[&Series],
+        groups: &Groups,
+        _: &Semantics,
+    ) -> Result<Vec<Series>> {
+        Ok(vec![merge_counts(states[0], groups)?])
+    }
+
+    fn finalize(&self, _: &AggCall, states: &[&Series], _: &Semantics) -> Result<Series> {
+        Ok(states[0].clone())
+    }
+}

@@ -1,0 +1,124 @@
+//! `MIN(x)` and `MAX(x)`: the state is the extreme itself, under the total order
+//! of the kernels' key view (NaN above +inf, strings by code point).
+
+use partita_common::{AggregateFunction, Error, Result, Semantics};
+use polars_core::prelude::{
+    BooleanChunked, DataType as PlDataType, Float64Chunked, Int64Chunked, IntoSeries,
+    NewChunkedArray, Series, StringChunked,
+};
+
+use super::{Accumulator, AggCall, Groups};
+use crate::frame::pl_err;
+use crate::groups::{for_each_f64, for_each_i64};
+use crate::scalar::cmp_f64;
+
+/// See the module documentation.
+pub(super) struct Extreme;
+
+impl Accumulator for Extreme {
+    fn partial(
+        &self,
+        call: &AggCall,
+        args: &[&Series],
+        groups: &Groups,
+        _: &Semantics,
+    ) -> Result<Vec<Series>> {
+        Ok(vec![extreme(
+            args[0],
+            groups,
+            call.func == AggregateFunction::Max,
+        )?])
+    }
+
+    fn merge(
+        &self,
+        call: &AggCall,
+        states: &[&Series],
+        groups: &Groups,
+        _: &Semantics,
+    ) -> Result<Vec<Series>> {
+        Ok(vec![extreme(
+            states[0],
+            groups,
+            call.func == AggregateFunction::Max,
+        )?])
+    }
+
+    fn finalize(&self, _: &AggCall, states: &[&Series], _: &Semantics) -> Result<Series> {
+        Ok(states[0].clone())
+    }
+}
+
+/// Min or max per group with the total order (NaN above +inf, strings by code point).
+fn extreme(values: &Series, groups: &Groups, want_max: bool) -> Result<Series> {
+    let view = crate::frame::key_view(values)?;
+    let out = extreme_of_keys(&view, groups, want_max)?;
+    crate::frame::from_key_view(out, values.dtype())
+}
+
+fn extreme_of_keys(values: &Series, groups: &Groups, want_max: bool) -> Result<Series> {
+    let n = groups.len();
+    let ids = &groups.ids;
+    Ok(match values.dtype() {
+        PlDataType::Int64 => {
+            let mut acc: Vec<Option<i64>> = vec![None; n];
+            for_each_i64(values, ids, |g, v| {
+                let a = &mut acc[g];
+                if a.is_none_or(|a| if want_max { v > a } else { v < a }) {
+                    *a = Some(v);
+                }
+            })?;
+            Int64Chunked::from_iter_options("".into(), acc.into_iter()).into_series()
+        }
+        PlDataType::Float64 => {
+            let mut acc: Vec<Option<f64>> = vec![None; n];
+            for_each_f64(values, ids, |g, v| {
+                let a = &mut acc[g];
+                let better = |a: f64| {
+                    let o = cmp_f64(v, a);
+                    if want_max {
+                        o.is_gt()
+                    } else {
+                        o.is_lt()
+                    }
+                };
+                if a.is_none_or(better) {
+                    *a = Some(v);
+                }
+            })?;
+            Float64Chunked::from_iter_options("".into(), acc.into_iter()).into_series()
+        }
+        PlDataType::Boolean => {
+            let mut acc: Vec<Option<bool>> = vec![None; n];
+            for (v, &g) in values.bool().map_err(pl_err)?.iter().zip(ids) {
+                if let Some(v) = v {
+                    let a = &mut acc[g as usize];
+                    if a.is_none_or(|a| if want_max { v & !a } else { !v & a }) {
+                        *a = Some(v);
+                    }
+                }
+            }
+            BooleanChunked::from_iter_options("".into(), acc.into_iter()).into_series()
+        }
+        PlDataType::String => {
+            let mut acc: Vec<Option<&str>> = vec![None; n];
+            for (v, &g) in values.str().map_err(pl_err)?.iter().zip(ids) {
+                if let Some(v) = v {
+                    let a = &mut acc[g as usize];
+                    if a.is_none_or(|a| {
+                        if want_max {
+                            v.as_bytes() > a.as_bytes()
+                        } else {
+                            v.as_bytes() < a.as_bytes()
+                        }
+                    }) {
+                        *a = Some(v);
+                    }
+                }
+            }
+            StringChunked::from_iter_options("".into(), acc.into_iter()).into_series()
+        }
+        PlDataType::Null => Series::full_null("".into(), n, &PlDataType::Null),
+        other => return Err(Error::NotImplemented(format!("min/max of {other}"))),
+    })
+}
