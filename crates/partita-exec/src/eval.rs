@@ -1,9 +1,12 @@
-//! Evaluates plan expressions over a partition with the core kernels.
+//! Evaluates expressions over a partition with the core kernels. A plan expression
+//! is first lowered into a [`PhysicalExpr`] against its input's schema (types and
+//! literal arguments fixed, errors raised at planning); evaluation then runs kernels
+//! only.
 
 use partita_common::temporal::TruncUnit;
 use partita_common::{
     BinaryOperator, DataType, Error, Logic, NumericPromotion, Result, ScalarFunction, ScalarValue,
-    Semantics,
+    Schema, Semantics,
 };
 use partita_common::{TimeUnit, TimeZone};
 use partita_core::frame::{
@@ -16,28 +19,145 @@ use partita_plan::literal_text;
 use partita_plan::optimizer::ConstantEvaluator;
 use partita_plan::Expr;
 
-/// The value of `expr` for every row of `df`, named by the expression's output name.
-pub fn evaluate(expr: &Expr, df: &Partition, sem: &Semantics) -> Result<Series> {
-    let out = eval_inner(expr, df, sem)?;
-    Ok(out.with_name(expr.output_name().as_str().into()))
+/// An expression lowered for execution against its input's schema: every node
+/// carries the type of its values, and arguments given as literals (`round`'s
+/// digits, `date_trunc`'s unit, format patterns) are decoded and checked, once, at
+/// lowering. Evaluating it over a partition runs no type inference and raises no
+/// plan error.
+#[derive(Debug, Clone)]
+pub struct PhysicalExpr {
+    /// The plan expression this node was lowered from (its text, and the analysis
+    /// of what can fail).
+    expr: Expr,
+    /// The output name.
+    name: String,
+    /// The type of the values.
+    data_type: DataType,
+    /// The lowered children, in the order of [`Expr::children`].
+    children: Vec<PhysicalExpr>,
+    /// A literal argument, decoded.
+    literal: LiteralArg,
 }
 
-fn out_type(expr: &Expr, df: &Partition, sem: &Semantics) -> Result<DataType> {
-    expr.data_type(&schema_of(df)?, sem)
+/// A function argument given as a literal, decoded at lowering.
+#[derive(Debug, Clone)]
+enum LiteralArg {
+    None,
+    /// `round`'s digits.
+    Digits(i64),
+    /// `date_trunc`'s unit.
+    Unit(TruncUnit),
+    /// A date or time format pattern.
+    Pattern(String),
 }
 
-fn eval_inner(expr: &Expr, df: &Partition, sem: &Semantics) -> Result<Series> {
+impl PhysicalExpr {
+    /// Lowers `expr` (resolved) for rows of `schema`: every type fixed, every literal
+    /// argument checked. Errors here are plan errors, raised before anything runs.
+    pub fn lower(expr: &Expr, schema: &Schema, sem: &Semantics) -> Result<PhysicalExpr> {
+        let data_type = expr.data_type(schema, sem)?;
+        let children = expr
+            .children()
+            .into_iter()
+            .map(|c| PhysicalExpr::lower(c, schema, sem))
+            .collect::<Result<Vec<_>>>()?;
+        let literal = match expr {
+            Expr::Function { func, args } => literal_arg(*func, args, &children)?,
+            _ => LiteralArg::None,
+        };
+        Ok(PhysicalExpr {
+            expr: expr.clone(),
+            name: expr.output_name(),
+            data_type,
+            children,
+            literal,
+        })
+    }
+
+    /// Lowers every expression of `exprs` for rows of `schema`.
+    pub fn lower_all<'a>(
+        exprs: impl IntoIterator<Item = &'a Expr>,
+        schema: &Schema,
+        sem: &Semantics,
+    ) -> Result<Vec<PhysicalExpr>> {
+        exprs
+            .into_iter()
+            .map(|e| PhysicalExpr::lower(e, schema, sem))
+            .collect()
+    }
+
+    /// The plan expression it was lowered from.
+    pub fn expr(&self) -> &Expr {
+        &self.expr
+    }
+
+    /// The type of its values.
+    pub fn data_type(&self) -> DataType {
+        self.data_type
+    }
+}
+
+impl std::fmt::Display for PhysicalExpr {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.expr.fmt(f)
+    }
+}
+
+/// The literal argument of a call of `func`, decoded and checked.
+fn literal_arg(
+    func: ScalarFunction,
+    args: &[Expr],
+    children: &[PhysicalExpr],
+) -> Result<LiteralArg> {
+    Ok(match func {
+        ScalarFunction::Round => LiteralArg::Digits(match args.get(1).map(|a| a.unalias()) {
+            None => 0,
+            Some(Expr::Literal(ScalarValue::Int64(Some(d)))) => *d,
+            Some(other) => {
+                return Err(Error::plan(format!(
+                    "round expects an integer literal for digits, got {other}"
+                )))
+            }
+        }),
+        ScalarFunction::DateTrunc => {
+            let unit = literal_text(&args[0], "date_trunc", "unit")?;
+            LiteralArg::Unit(
+                TruncUnit::parse(&unit)
+                    .ok_or_else(|| Error::plan(format!("date_trunc: unknown unit '{unit}'")))?,
+            )
+        }
+        // A pattern applies to text only; other input types are cast.
+        ScalarFunction::ToDate | ScalarFunction::ToTimestamp
+            if args.len() > 1 && children[0].data_type == DataType::Utf8 =>
+        {
+            LiteralArg::Pattern(literal_text(&args[1], &func.to_string(), "format")?)
+        }
+        ScalarFunction::DateFormat => {
+            LiteralArg::Pattern(literal_text(&args[1], "date_format", "format")?)
+        }
+        _ => LiteralArg::None,
+    })
+}
+
+/// The value of `p` for every row of `df`, named by the expression's output name.
+pub fn evaluate(p: &PhysicalExpr, df: &Partition, sem: &Semantics) -> Result<Series> {
+    let out = eval_inner(p, df, sem)?;
+    Ok(out.with_name(p.name.as_str().into()))
+}
+
+fn eval_inner(p: &PhysicalExpr, df: &Partition, sem: &Semantics) -> Result<Series> {
     let n = df.height();
-    let ev = |e: &Expr| eval_inner(e, df, sem);
-    let s = match expr {
+    let ev = |c: &PhysicalExpr| eval_inner(c, df, sem);
+    let child = |i: usize| ev(&p.children[i]);
+    let s = match &p.expr {
         Expr::Column(name) => column(df, name)?.clone(),
         Expr::Literal(v) => scalar_series("literal", v, n),
-        Expr::Alias(e, name) => ev(e)?.with_name(name.as_str().into()),
+        Expr::Alias(_, name) => child(0)?.with_name(name.as_str().into()),
         Expr::Binary { left, op, right } => {
-            if let Some(out) = int_literal_comparison(left, *op, right, df, sem)? {
+            if let Some(out) = int_literal_comparison(p, df, sem)? {
                 return Ok(out);
             }
-            let (mut l, mut r) = (ev(left)?, ev(right)?);
+            let (mut l, mut r) = (child(0)?, child(1)?);
             if op.is_comparison() && sem.numeric_promotion == NumericPromotion::Numpy {
                 // NumPy compares a float32 array with a Python float in float32.
                 let f32s = &partita_core::polars::PlDataType::Float32;
@@ -48,33 +168,24 @@ fn eval_inner(expr: &Expr, df: &Partition, sem: &Semantics) -> Result<Series> {
                 }
             }
             if op.is_arithmetic() {
-                scalar::arithmetic(&l, *op, &r, out_type(expr, df, sem)?, sem)?
+                scalar::arithmetic(&l, *op, &r, p.data_type, sem)?
             } else if op.is_comparison() {
                 scalar::compare(&l, *op, &r, sem)?
             } else {
                 scalar::logical(&l, *op, &r, sem)?
             }
         }
-        Expr::Not(e) => scalar::not(&ev(e)?, sem)?,
-        Expr::IsNull(e) => scalar::is_null(&ev(e)?, true),
-        Expr::IsNotNull(e) => scalar::is_null(&ev(e)?, false),
-        Expr::InList {
-            expr: e,
-            list,
-            negated,
-        } => {
-            let items = list.iter().map(ev).collect::<Result<Vec<_>>>()?;
-            scalar::in_list(&ev(e)?, &items, *negated, sem)?
+        Expr::Not(_) => scalar::not(&child(0)?, sem)?,
+        Expr::IsNull(_) => scalar::is_null(&child(0)?, true),
+        Expr::IsNotNull(_) => scalar::is_null(&child(0)?, false),
+        Expr::InList { negated, .. } => {
+            let items = p.children[1..].iter().map(ev).collect::<Result<Vec<_>>>()?;
+            scalar::in_list(&child(0)?, &items, *negated, sem)?
         }
-        Expr::Between {
-            expr: e,
-            low,
-            high,
-            negated,
-        } => {
-            let x = ev(e)?;
-            let lo = scalar::compare(&x, BinaryOperator::GtEq, &ev(low)?, sem)?;
-            let hi = scalar::compare(&x, BinaryOperator::LtEq, &ev(high)?, sem)?;
+        Expr::Between { negated, .. } => {
+            let x = child(0)?;
+            let lo = scalar::compare(&x, BinaryOperator::GtEq, &child(1)?, sem)?;
+            let hi = scalar::compare(&x, BinaryOperator::LtEq, &child(2)?, sem)?;
             let both = scalar::logical(&lo, BinaryOperator::And, &hi, sem)?;
             if *negated {
                 scalar::not(&both, sem)?
@@ -83,116 +194,102 @@ fn eval_inner(expr: &Expr, df: &Partition, sem: &Semantics) -> Result<Series> {
             }
         }
         Expr::Like {
-            expr: e,
-            pattern,
-            negated,
-        } => scalar::like(&ev(e)?, pattern, *negated, sem)?,
-        Expr::Cast { expr: e, to } => scalar::cast(&ev(e)?, *to, sem)?,
-        Expr::Function { func, args } => {
-            let vals = args.iter().map(ev).collect::<Result<Vec<_>>>()?;
-            match func {
-                ScalarFunction::Round => {
-                    let digits = match args.get(1).map(|a| a.unalias()) {
-                        None => 0,
-                        Some(Expr::Literal(ScalarValue::Int64(Some(d)))) => *d,
-                        Some(other) => {
-                            return Err(Error::plan(format!(
-                                "round expects an integer literal for digits, got {other}"
-                            )))
-                        }
-                    };
-                    scalar::round(&vals[0], digits, sem)?
-                }
-                ScalarFunction::Abs => scalar::abs(&vals[0], sem)?,
-                ScalarFunction::Negate => scalar::negate(&vals[0], sem)?,
-                ScalarFunction::Coalesce => scalar::coalesce(&vals, out_type(expr, df, sem)?)?,
-                ScalarFunction::Lower => scalar::change_case(&vals[0], false, sem)?,
-                ScalarFunction::Upper => scalar::change_case(&vals[0], true, sem)?,
-                ScalarFunction::Length => {
-                    scalar::cast(&scalar::length(&vals[0])?, out_type(expr, df, sem)?, sem)?
-                }
-                ScalarFunction::Power => scalar::power(&vals[0], &vals[1])?,
-                ScalarFunction::DatePart(part) => {
-                    temporal::date_part(&vals[0], *part, out_type(expr, df, sem)?, sem)?
-                }
-                ScalarFunction::DateTrunc => {
-                    let unit = literal_text(&args[0], "date_trunc", "unit")?;
-                    let unit = TruncUnit::parse(&unit)
-                        .ok_or_else(|| Error::plan(format!("date_trunc: unknown unit '{unit}'")))?;
-                    temporal::date_trunc(&vals[1], unit, out_type(expr, df, sem)?)?
-                }
-                ScalarFunction::ToDate | ScalarFunction::ToTimestamp => {
-                    let to = out_type(expr, df, sem)?;
-                    match args.get(1) {
-                        Some(p) if vals[0].dtype() == &partita_core::polars::PlDataType::String => {
-                            let pattern = literal_text(p, &func.to_string(), "format")?;
-                            temporal::parse_text(&vals[0], to, Some(&pattern))?
-                        }
-                        _ => scalar::cast(&vals[0], to, sem)?,
-                    }
-                }
-                ScalarFunction::DateFormat => {
-                    let pattern = literal_text(&args[1], "date_format", "format")?;
-                    temporal::format_text(&vals[0], Some(&pattern), sem)?
-                }
-                ScalarFunction::MakeDate => temporal::make_date(&vals[0], &vals[1], &vals[2])?,
-                ScalarFunction::DateAdd => temporal::shift_date(&vals[0], &vals[1], false, 1)?,
-                ScalarFunction::DateSub => temporal::shift_date(&vals[0], &vals[1], false, -1)?,
-                ScalarFunction::AddMonths => temporal::shift_date(&vals[0], &vals[1], true, 1)?,
-                ScalarFunction::DateDiff => temporal::date_diff(&vals[0], &vals[1])?,
-                ScalarFunction::CurrentDate => scalar_series(
-                    "current_date",
-                    &ScalarValue::Date(Some(temporal::today())),
-                    n,
-                ),
-                ScalarFunction::CurrentTimestamp => scalar_series(
-                    "current_timestamp",
-                    &ScalarValue::Timestamp(
-                        Some(temporal::now_micros()),
-                        TimeUnit::Microsecond,
-                        Some(TimeZone::new("UTC")),
-                    ),
-                    n,
-                ),
-            }
+            pattern, negated, ..
+        } => scalar::like(&child(0)?, pattern, *negated, sem)?,
+        Expr::Cast { to, .. } => scalar::cast(&child(0)?, *to, sem)?,
+        Expr::Function { func, .. } => {
+            let vals = p.children.iter().map(ev).collect::<Result<Vec<_>>>()?;
+            function(p, *func, &vals, n, sem)?
         }
-        Expr::Case {
-            branches,
-            otherwise,
-        } => case_when(
-            branches,
-            otherwise.as_deref(),
-            df,
-            out_type(expr, df, sem)?,
-            sem,
-        )?,
+        Expr::Case { .. } => case_when(p, df, sem)?,
         Expr::Aggregate { .. } => {
             return Err(Error::internal(format!(
-                "aggregate '{expr}' evaluated outside an aggregation"
+                "aggregate '{}' evaluated outside an aggregation",
+                p.expr
             )))
         }
     };
     normalize_nan(s, sem)
 }
 
+/// A scalar function over its evaluated arguments.
+fn function(
+    p: &PhysicalExpr,
+    func: ScalarFunction,
+    vals: &[Series],
+    n: usize,
+    sem: &Semantics,
+) -> Result<Series> {
+    let to = p.data_type;
+    Ok(match (func, &p.literal) {
+        (ScalarFunction::Round, LiteralArg::Digits(d)) => scalar::round(&vals[0], *d, sem)?,
+        (ScalarFunction::Abs, _) => scalar::abs(&vals[0], sem)?,
+        (ScalarFunction::Negate, _) => scalar::negate(&vals[0], sem)?,
+        (ScalarFunction::Coalesce, _) => scalar::coalesce(vals, to)?,
+        (ScalarFunction::Lower, _) => scalar::change_case(&vals[0], false, sem)?,
+        (ScalarFunction::Upper, _) => scalar::change_case(&vals[0], true, sem)?,
+        (ScalarFunction::Length, _) => scalar::cast(&scalar::length(&vals[0])?, to, sem)?,
+        (ScalarFunction::Power, _) => scalar::power(&vals[0], &vals[1])?,
+        (ScalarFunction::DatePart(part), _) => temporal::date_part(&vals[0], part, to, sem)?,
+        (ScalarFunction::DateTrunc, LiteralArg::Unit(unit)) => {
+            temporal::date_trunc(&vals[1], *unit, to)?
+        }
+        (ScalarFunction::ToDate | ScalarFunction::ToTimestamp, LiteralArg::Pattern(pattern)) => {
+            temporal::parse_text(&vals[0], to, Some(pattern))?
+        }
+        (ScalarFunction::ToDate | ScalarFunction::ToTimestamp, _) => {
+            scalar::cast(&vals[0], to, sem)?
+        }
+        (ScalarFunction::DateFormat, LiteralArg::Pattern(pattern)) => {
+            temporal::format_text(&vals[0], Some(pattern), sem)?
+        }
+        (ScalarFunction::MakeDate, _) => temporal::make_date(&vals[0], &vals[1], &vals[2])?,
+        (ScalarFunction::DateAdd, _) => temporal::shift_date(&vals[0], &vals[1], false, 1)?,
+        (ScalarFunction::DateSub, _) => temporal::shift_date(&vals[0], &vals[1], false, -1)?,
+        (ScalarFunction::AddMonths, _) => temporal::shift_date(&vals[0], &vals[1], true, 1)?,
+        (ScalarFunction::DateDiff, _) => temporal::date_diff(&vals[0], &vals[1])?,
+        (ScalarFunction::CurrentDate, _) => scalar_series(
+            "current_date",
+            &ScalarValue::Date(Some(temporal::today())),
+            n,
+        ),
+        (ScalarFunction::CurrentTimestamp, _) => scalar_series(
+            "current_timestamp",
+            &ScalarValue::Timestamp(
+                Some(temporal::now_micros()),
+                TimeUnit::Microsecond,
+                Some(TimeZone::new("UTC")),
+            ),
+            n,
+        ),
+        (func, _) => {
+            return Err(Error::internal(format!(
+                "{func} was lowered without its literal argument"
+            )))
+        }
+    })
+}
+
 /// `expr op literal` (or `literal op expr`) with an integer literal: an integer
 /// column without missing values is compared with the value itself, without a
 /// column of copies of the literal. `None` when neither side is such a literal.
 fn int_literal_comparison(
-    left: &Expr,
-    op: BinaryOperator,
-    right: &Expr,
+    p: &PhysicalExpr,
     df: &Partition,
     sem: &Semantics,
 ) -> Result<Option<Series>> {
     use BinaryOperator::*;
+    let Expr::Binary { left, op, right } = &p.expr else {
+        return Ok(None);
+    };
+    let op = *op;
     if !op.is_comparison() {
         return Ok(None);
     }
     let (other, value, literal_right) = match (left.unalias(), right.unalias()) {
         (Expr::Literal(_), Expr::Literal(_)) => return Ok(None),
-        (_, Expr::Literal(ScalarValue::Int64(Some(v)))) => (left, *v, true),
-        (Expr::Literal(ScalarValue::Int64(Some(v))), _) => (right, *v, false),
+        (_, Expr::Literal(ScalarValue::Int64(Some(v)))) => (&p.children[0], *v, true),
+        (Expr::Literal(ScalarValue::Int64(Some(v))), _) => (&p.children[1], *v, false),
         _ => return Ok(None),
     };
     let s = eval_inner(other, df, sem)?;
@@ -216,17 +313,16 @@ fn int_literal_comparison(
 /// `CASE WHEN`, evaluated lazily as SQL engines do: each condition only on the rows
 /// no earlier condition took, each value only on the rows its condition took, so
 /// `CASE WHEN b <> 0 THEN a / b END` never divides by zero.
-fn case_when(
-    branches: &[(Expr, Expr)],
-    otherwise: Option<&Expr>,
-    df: &Partition,
-    out: DataType,
-    sem: &Semantics,
-) -> Result<Series> {
+fn case_when(p: &PhysicalExpr, df: &Partition, sem: &Semantics) -> Result<Series> {
     let n = df.height();
+    let out = p.data_type;
+    // The children are the branches' conditions and values, then the ELSE value.
+    let branches = p.children.chunks_exact(2);
+    let otherwise = branches.remainder().first();
     let mut remaining: Vec<u32> = (0..n as u32).collect();
     let mut pieces = vec![];
-    for (condition, value) in branches {
+    for pair in branches {
+        let (condition, value) = (&pair[0], &pair[1]);
         if remaining.is_empty() {
             break;
         }
@@ -257,23 +353,23 @@ fn case_when(
     assemble(pieces, n, out, "case")
 }
 
-/// Keeps the rows where `predicate` is true. Conjuncts run left to right, each on the
-/// rows the earlier ones kept, so `b <> 0 AND a / b > 1` never divides by zero.
+/// Keeps the rows where every one of `conjuncts` is true. Conjuncts run left to
+/// right, each on the rows the earlier ones kept, so `b <> 0 AND a / b > 1` never
+/// divides by zero.
 ///
 /// Consecutive conjuncts that cannot fail (comparisons, logic, IN, LIKE, null tests
 /// of columns and constants) are evaluated on the same rows and their masks
 /// combined, so the rows are gathered once for them.
-pub fn filter(df: Partition, predicate: &Expr, sem: &Semantics) -> Result<Partition> {
+pub fn filter(df: Partition, conjuncts: &[PhysicalExpr], sem: &Semantics) -> Result<Partition> {
     let mut df = df;
-    let conjuncts = predicate.split_conjunction();
     let mut i = 0;
     while i < conjuncts.len() && df.height() > 0 {
         // A run of conjuncts that cannot fail shares one mask (a conjunct that can
         // fail runs alone, on the rows the earlier ones kept).
         let mut end = i + 1;
         while end < conjuncts.len()
-            && mask_cannot_fail(conjuncts[end - 1], sem)
-            && mask_cannot_fail(conjuncts[end], sem)
+            && mask_cannot_fail(&conjuncts[end - 1].expr, sem)
+            && mask_cannot_fail(&conjuncts[end].expr, sem)
         {
             end += 1;
         }
@@ -287,8 +383,10 @@ pub fn filter(df: Partition, predicate: &Expr, sem: &Semantics) -> Result<Partit
 }
 
 /// True when every expression is a column, possibly renamed.
-pub fn selects_columns(exprs: &[Expr]) -> bool {
-    exprs.iter().all(|e| matches!(e.unalias(), Expr::Column(_)))
+pub fn selects_columns(exprs: &[PhysicalExpr]) -> bool {
+    exprs
+        .iter()
+        .all(|e| matches!(e.expr.unalias(), Expr::Column(_)))
 }
 
 /// [`filter`] then [`project`] of plain columns ([`selects_columns`]). When no
@@ -297,15 +395,14 @@ pub fn selects_columns(exprs: &[Expr]) -> bool {
 /// feeding `AVG(v3)` filters `v3` alone.
 pub fn filter_select(
     df: Partition,
-    predicate: &Expr,
-    exprs: &[Expr],
+    conjuncts: &[PhysicalExpr],
+    exprs: &[PhysicalExpr],
     sem: &Semantics,
 ) -> Result<Partition> {
-    let conjuncts = predicate.split_conjunction();
-    if !conjuncts.iter().all(|c| mask_cannot_fail(c, sem)) {
-        return project(&filter(df, predicate, sem)?, exprs, sem);
+    if !conjuncts.iter().all(|c| mask_cannot_fail(&c.expr, sem)) {
+        return project(&filter(df, conjuncts, sem)?, exprs, sem);
     }
-    let mask = combined_mask(&conjuncts, &df, sem)?;
+    let mask = combined_mask(conjuncts, &df, sem)?;
     let projected = project(&df, exprs, sem)?;
     if mask.all() {
         Ok(projected)
@@ -316,8 +413,12 @@ pub fn filter_select(
 
 /// The rows every one of `conjuncts` (at least one) keeps, each evaluated on every
 /// row of `df`.
-fn combined_mask(conjuncts: &[&Expr], df: &Partition, sem: &Semantics) -> Result<BooleanChunked> {
-    let mut mask = scalar::filter_mask(&evaluate(conjuncts[0], df, sem)?, sem)?;
+fn combined_mask(
+    conjuncts: &[PhysicalExpr],
+    df: &Partition,
+    sem: &Semantics,
+) -> Result<BooleanChunked> {
+    let mut mask = scalar::filter_mask(&evaluate(&conjuncts[0], df, sem)?, sem)?;
     for c in &conjuncts[1..] {
         mask = &mask & &scalar::filter_mask(&evaluate(c, df, sem)?, sem)?;
     }
@@ -359,7 +460,7 @@ fn cannot_fail(e: &Expr, sem: &Semantics) -> bool {
 }
 
 /// Computes one output column per expression.
-pub fn project(df: &Partition, exprs: &[Expr], sem: &Semantics) -> Result<Partition> {
+pub fn project(df: &Partition, exprs: &[PhysicalExpr], sem: &Semantics) -> Result<Partition> {
     let cols = exprs
         .iter()
         .map(|e| evaluate(e, df, sem))
@@ -373,15 +474,53 @@ pub struct KernelConstantEvaluator;
 impl ConstantEvaluator for KernelConstantEvaluator {
     fn evaluate(&self, expr: &Expr, semantics: &Semantics) -> Result<ScalarValue> {
         let one_row = frame_with_height(1, vec![])?;
-        let s = evaluate(expr, &one_row, semantics)?;
-        let v = scalar_at(&s, 0)?;
+        let p = PhysicalExpr::lower(expr, &schema_of(&one_row)?, semantics)?;
+        let v = scalar_at(&evaluate(&p, &one_row, semantics)?, 0)?;
         // Keep the expression's type: a NULL result stays typed.
-        match (
-            v.is_null(),
-            expr.data_type(&schema_of(&one_row)?, semantics)?,
-        ) {
-            (true, t) => Ok(ScalarValue::null_of(t)),
-            (false, _) => Ok(v),
-        }
+        Ok(if v.is_null() {
+            ScalarValue::null_of(p.data_type)
+        } else {
+            v
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use partita_common::Field;
+    use partita_core::polars::{IntoColumn, NamedFrom};
+    use partita_plan::{col, lit};
+
+    fn frame() -> Partition {
+        let v = Series::new("v".into(), [1i64, -2, 3]);
+        partita_core::polars::DataFrame::new(3, vec![v.into_column()]).unwrap()
+    }
+
+    #[test]
+    fn lowering_fixes_types_once_and_evaluation_only_runs_kernels() {
+        let sem = Semantics::spark();
+        let schema = Schema::new(vec![Field::new("v", DataType::Int64)]);
+        let e = (col("v") * lit(2)).abs().alias("w");
+        let p = PhysicalExpr::lower(&e, &schema, &sem).unwrap();
+        assert_eq!(p.data_type(), DataType::Int64);
+        assert_eq!(p.to_string(), e.to_string());
+        let out = evaluate(&p, &frame(), &sem).unwrap();
+        assert_eq!(out.name().as_str(), "w");
+        assert_eq!(scalar_at(&out, 1).unwrap(), ScalarValue::Int64(Some(4)));
+    }
+
+    #[test]
+    fn bad_literal_arguments_and_names_fail_at_lowering() {
+        let sem = Semantics::spark();
+        let schema = Schema::new(vec![Field::new("v", DataType::Int64)]);
+        let err = PhysicalExpr::lower(&col("nope"), &schema, &sem).unwrap_err();
+        assert!(err.to_string().contains("'nope' not found"), "{err}");
+        let digits = Expr::Function {
+            func: ScalarFunction::Round,
+            args: vec![col("v"), col("v")],
+        };
+        let err = PhysicalExpr::lower(&digits, &schema, &sem).unwrap_err();
+        assert!(err.to_string().contains("integer literal"), "{err}");
     }
 }

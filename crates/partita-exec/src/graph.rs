@@ -11,6 +11,7 @@ use petgraph::stable_graph::{NodeIndex, StableDiGraph};
 use petgraph::visit::EdgeRef;
 use petgraph::Direction;
 
+use crate::eval::PhysicalExpr;
 use crate::udf::PartitionFn;
 
 /// Where a task's input comes from.
@@ -61,10 +62,10 @@ pub enum MergeKind {
 /// A narrow step applied to a task's (single) frame; several fuse into one task.
 #[derive(Debug, Clone)]
 pub enum Op {
-    /// Keeps the rows where the predicate is true.
-    Filter(Expr),
+    /// Keeps the rows where every conjunct is true (see [`crate::eval::filter`]).
+    Filter(Vec<PhysicalExpr>),
     /// Computes columns.
-    Project(Vec<Expr>),
+    Project(Vec<PhysicalExpr>),
     /// Rows → partial aggregate states.
     PartialAgg {
         /// The aggregation.
@@ -194,7 +195,10 @@ impl Task {
         }
         for op in &self.ops {
             parts.push(match op {
-                Op::Filter(e) => format!("filter {e}"),
+                Op::Filter(conjuncts) => {
+                    let text = Expr::conjunction(conjuncts.iter().map(|c| c.expr().clone()));
+                    format!("filter {}", text.map(|e| e.to_string()).unwrap_or_default())
+                }
                 Op::Project(es) => format!(
                     "project {}",
                     es.iter()

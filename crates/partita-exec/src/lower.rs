@@ -5,10 +5,13 @@
 //! merge trees whose fan-in is `split_every`, and shuffles (hash splits) when
 //! `split_out > 1` or when an aggregate is holistic.
 
-use partita_common::{DataType, Error, GroupOrder, NullGroupKeys, Result, Semantics, SortKey};
+use partita_common::{
+    DataType, Error, GroupOrder, NullGroupKeys, Result, Schema, Semantics, SortKey,
+};
 use partita_core::aggregate::{AggCall, AggSpec};
 use partita_plan::{col, Expr, LogicalPlan};
 
+use crate::eval::PhysicalExpr;
 use crate::graph::{Edge, MergeKind, Op, OutputSplit, Part, Task, TaskGraph, TaskInput};
 use crate::udf::PartitionFn;
 
@@ -69,7 +72,7 @@ impl Lowerer<'_> {
                         // gathers the rows once (it still evaluates a conjunct that
                         // can fail only on the rows the earlier ones kept).
                         (Some(Op::Filter(first)), Op::Filter(next)) => {
-                            *first = first.clone().and(next.clone());
+                            first.extend(next.iter().cloned());
                         }
                         _ => ops.push(op.clone()),
                     }
@@ -195,11 +198,14 @@ impl Lowerer<'_> {
                             schema: s.schema.clone(),
                             filters: s.filters.clone(),
                         },
-                        // The pushed-down filters as one conjunction (see `narrow`).
-                        ops: Expr::conjunction(s.filters.iter().cloned())
-                            .map(Op::Filter)
-                            .into_iter()
-                            .collect(),
+                        // The pushed-down filters, one conjunction (see `narrow`).
+                        ops: filter_op(
+                            s.filters.iter().flat_map(|f| f.split_conjunction()),
+                            &s.schema,
+                            sem,
+                        )?
+                        .into_iter()
+                        .collect(),
                         split: OutputSplit::Single,
                     };
                     parts.push(self.add_task(task, &[]));
@@ -208,11 +214,13 @@ impl Lowerer<'_> {
             }
             LogicalPlan::Filter(f) => {
                 let parts = self.lower(&f.input)?;
-                self.narrow(parts, Op::Filter(f.predicate.clone()))
+                let op = filter_op(f.predicate.split_conjunction(), f.input.schema(), sem)?;
+                self.narrow(parts, op.expect("a predicate has a conjunct"))
             }
             LogicalPlan::Projection(p) => {
                 let parts = self.lower(&p.input)?;
-                self.narrow(parts, Op::Project(p.exprs.clone()))
+                let exprs = PhysicalExpr::lower_all(&p.exprs, p.input.schema(), sem)?;
+                self.narrow(parts, Op::Project(exprs))
             }
             LogicalPlan::MapPartitions(m) => {
                 let parts = self.lower(&m.input)?;
@@ -259,10 +267,13 @@ impl Lowerer<'_> {
             LogicalPlan::TopKPerGroup(t) => {
                 let mut parts = self.lower(&t.input)?;
                 if sem.null_group_keys == NullGroupKeys::Drop {
-                    let keys_present =
-                        Expr::conjunction(t.keys.iter().map(|k| col(k.clone()).is_not_null()));
-                    if let Some(p) = keys_present {
-                        parts = self.narrow(parts, Op::Filter(p));
+                    let keys_present: Vec<Expr> = t
+                        .keys
+                        .iter()
+                        .map(|k| col(k.clone()).is_not_null())
+                        .collect();
+                    if let Some(op) = filter_op(&keys_present, t.input.schema(), sem)? {
+                        parts = self.narrow(parts, op);
                     }
                 }
                 let op = Op::TopKPerGroup {
@@ -354,6 +365,7 @@ impl Lowerer<'_> {
                     calls,
                     drop_null_keys: sem.null_group_keys == NullGroupKeys::Drop,
                 };
+                let pre = PhysicalExpr::lower_all(&pre, in_schema, sem)?;
                 let parts = self.narrow(parts, Op::Project(pre));
                 let order = if sem.group_order == GroupOrder::SortedByKey && !spec.keys.is_empty() {
                     Some(
@@ -502,6 +514,16 @@ impl Lowerer<'_> {
             None => out,
         })
     }
+}
+
+/// A filter of `conjuncts` lowered over rows of `schema`; `None` for no conjunct.
+fn filter_op<'a>(
+    conjuncts: impl IntoIterator<Item = &'a Expr>,
+    schema: &Schema,
+    sem: &Semantics,
+) -> Result<Option<Op>> {
+    let lowered = PhysicalExpr::lower_all(conjuncts, schema, sem)?;
+    Ok((!lowered.is_empty()).then_some(Op::Filter(lowered)))
 }
 
 /// True when any aggregate in the plan is holistic (for tests and explain).
