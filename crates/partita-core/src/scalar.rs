@@ -21,7 +21,8 @@ use polars_arrow::bitmap::Bitmap;
 
 use crate::frame::{pl_err, scalar_series, to_polars_type};
 
-fn f64s(s: &Series) -> Result<Float64Chunked> {
+/// The series cast to float64.
+pub(crate) fn f64s(s: &Series) -> Result<Float64Chunked> {
     Ok(s.cast(&PlDataType::Float64)
         .map_err(pl_err)?
         .f64()
@@ -29,7 +30,8 @@ fn f64s(s: &Series) -> Result<Float64Chunked> {
         .clone())
 }
 
-fn i64s(s: &Series) -> Result<Int64Chunked> {
+/// The series cast to int64.
+pub(crate) fn i64s(s: &Series) -> Result<Int64Chunked> {
     Ok(s.cast(&PlDataType::Int64)
         .map_err(pl_err)?
         .i64()

@@ -474,18 +474,14 @@ pub fn arithmetic(l: &Series, op: BinaryOperator, r: &Series, out: DataType) -> 
     }
 }
 
-fn integers(s: &Series) -> Result<Int64Chunked> {
-    Ok(s.cast(&PlDataType::Int64)
-        .map_err(pl_err)?
-        .i64()
-        .map_err(pl_err)?
-        .clone())
-}
-
 /// `MAKE_DATE(y, m, d)`: an impossible date is an error (Spark's
 /// DATETIME_FIELD_OUT_OF_BOUNDS; pandas raises ValueError).
 pub fn make_date(y: &Series, m: &Series, d: &Series) -> Result<Series> {
-    let (y, m, d) = (integers(y)?, integers(m)?, integers(d)?);
+    let (y, m, d) = (
+        crate::scalar::i64s(y)?,
+        crate::scalar::i64s(m)?,
+        crate::scalar::i64s(d)?,
+    );
     let values: Int64Chunked = y
         .iter()
         .zip(m.iter())
@@ -521,7 +517,7 @@ fn dates(s: &Series) -> Result<Vec<Option<NaiveDate>>> {
 
 /// `DATE_ADD(d, n)` / `DATE_SUB(d, n)` (`sign` -1) / `ADD_MONTHS(d, n)`.
 pub fn shift_date(d: &Series, n: &Series, months: bool, sign: i64) -> Result<Series> {
-    let n = integers(n)?;
+    let n = crate::scalar::i64s(n)?;
     let values: Int64Chunked = dates(d)?
         .into_iter()
         .zip(n.iter())

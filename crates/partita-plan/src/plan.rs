@@ -374,6 +374,26 @@ fn field_of(e: &Expr, schema: &Schema, semantics: &Semantics) -> Result<Field> {
         .with_nullable(e.nullable(schema, semantics)?))
 }
 
+/// Expressions over a row (no aggregate: `aggregate_error` says why), resolved as
+/// outputs and typed as pandas types them.
+fn resolve_row_exprs(
+    exprs: Vec<Expr>,
+    schema: &Schema,
+    semantics: &Semantics,
+    aggregate_error: impl Fn(&Expr) -> String,
+) -> Result<Vec<Expr>> {
+    exprs
+        .into_iter()
+        .map(|e| {
+            if e.contains_aggregate() {
+                return Err(Error::plan(aggregate_error(&e)));
+            }
+            resolve_output(e, schema, semantics)
+                .and_then(|e| e.with_pandas_int_nulls(schema, semantics))
+        })
+        .collect()
+}
+
 impl Projection {
     /// A projection; output names must be unique.
     pub fn try_new(
@@ -382,18 +402,9 @@ impl Projection {
         semantics: &Semantics,
     ) -> Result<Self> {
         let schema = input.schema();
-        let exprs = exprs
-            .into_iter()
-            .map(|e| {
-                if e.contains_aggregate() {
-                    return Err(Error::plan(format!(
-                        "aggregate '{e}' in a projection; use groupby().agg() or agg() for aggregates"
-                    )));
-                }
-                resolve_output(e, schema, semantics)
-                    .and_then(|e| e.with_pandas_int_nulls(schema, semantics))
-            })
-            .collect::<Result<Vec<_>>>()?;
+        let exprs = resolve_row_exprs(exprs, schema, semantics, |e| {
+            format!("aggregate '{e}' in a projection; use groupby().agg() or agg() for aggregates")
+        })?;
         let fields = exprs
             .iter()
             .map(|e| field_of(e, schema, semantics))
@@ -416,18 +427,9 @@ impl Aggregate {
         semantics: &Semantics,
     ) -> Result<Self> {
         let schema = input.schema();
-        let group_exprs = group_exprs
-            .into_iter()
-            .map(|e| {
-                if e.contains_aggregate() {
-                    return Err(Error::plan(format!(
-                        "aggregate '{e}' cannot be a group key"
-                    )));
-                }
-                resolve_output(e, schema, semantics)
-                    .and_then(|e| e.with_pandas_int_nulls(schema, semantics))
-            })
-            .collect::<Result<Vec<_>>>()?;
+        let group_exprs = resolve_row_exprs(group_exprs, schema, semantics, |e| {
+            format!("aggregate '{e}' cannot be a group key")
+        })?;
         let aggr_exprs = aggr_exprs
             .into_iter()
             .map(|e| {

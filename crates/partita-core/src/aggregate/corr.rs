@@ -11,7 +11,7 @@ use super::state::{
     merge_wide_sums, read_binned, read_wide_sums, wide_sum_columns, StateCols, MOMENT_BINS,
     PRODUCT_BINS,
 };
-use super::{Accumulator, AggCall, Groups};
+use super::{Accumulator, AggCall, Groups, Input};
 use crate::exact::{centered, ldexp, Binned, Sum192, Wide, CENTERED_ORIGIN};
 use crate::frame::pl_err;
 
@@ -22,27 +22,14 @@ pub(super) struct Corr;
 /// each, Σx², Σy² and Σxy as three each. A float state has more.
 const INT_STATE_COLUMNS: usize = 1 + 2 * 2 + 3 * 3;
 
-fn f64_col(s: &Series) -> Result<Float64Chunked> {
-    Ok(s.cast(&PlDataType::Float64)
-        .map_err(pl_err)?
-        .f64()
-        .map_err(pl_err)?
-        .clone())
-}
-
 impl Accumulator for Corr {
-    fn partial(
-        &self,
-        _: &AggCall,
-        args: &[&Series],
-        groups: &Groups,
-        _: &Semantics,
-    ) -> Result<Vec<Series>> {
+    fn partial(&self, input: &Input<'_>) -> Result<Vec<Series>> {
+        let (args, groups) = (input.cols, input.groups);
         let (x, y) = (args[0], args[1]);
         if IntCorrState::applies(x, y) {
             return Ok(IntCorrState::of(x, y, groups)?.into_series());
         }
-        let (x, y) = (f64_col(x)?, f64_col(y)?);
+        let (x, y) = (crate::scalar::f64s(x)?, crate::scalar::f64s(y)?);
         let mut s = CorrState::new(groups.len());
         let ids = &groups.ids;
         match (x.cont_slice(), y.cont_slice()) {
@@ -62,13 +49,8 @@ impl Accumulator for Corr {
         Ok(s.into_series())
     }
 
-    fn merge(
-        &self,
-        _: &AggCall,
-        states: &[&Series],
-        groups: &Groups,
-        _: &Semantics,
-    ) -> Result<Vec<Series>> {
+    fn merge(&self, input: &Input<'_>) -> Result<Vec<Series>> {
+        let (states, groups) = (input.cols, input.groups);
         let mut st = StateCols::new(states);
         let mut out = vec![merge_counts(st.next()?, groups)?];
         if st.len() == INT_STATE_COLUMNS {

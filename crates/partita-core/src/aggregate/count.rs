@@ -4,20 +4,15 @@ use partita_common::{AggregateFunction, Result, Semantics};
 use polars_core::prelude::Series;
 
 use super::state::{int_col, merge_counts};
-use super::{Accumulator, AggCall, Groups};
+use super::{Accumulator, AggCall, Input};
 use crate::groups::count_valid;
 
 /// See the module documentation.
 pub(super) struct Count;
 
 impl Accumulator for Count {
-    fn partial(
-        &self,
-        call: &AggCall,
-        args: &[&Series],
-        groups: &Groups,
-        _: &Semantics,
-    ) -> Result<Vec<Series>> {
+    fn partial(&self, input: &Input<'_>) -> Result<Vec<Series>> {
+        let (call, args, groups) = (input.call, input.cols, input.groups);
         let values = match call.func {
             AggregateFunction::CountStar => None,
             _ => args.first().copied(),
@@ -25,13 +20,8 @@ impl Accumulator for Count {
         Ok(vec![int_col(count_valid(values, groups))])
     }
 
-    fn merge(
-        &self,
-        _: &AggCall,
-        states: &[&Series],
-        groups: &Groups,
-        _: &Semantics,
-    ) -> Result<Vec<Series>> {
+    fn merge(&self, input: &Input<'_>) -> Result<Vec<Series>> {
+        let (states, groups) = (input.cols, input.groups);
         Ok(vec![merge_counts(states[0], groups)?])
     }
 

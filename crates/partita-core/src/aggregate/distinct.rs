@@ -9,7 +9,7 @@ use polars_core::prelude::{
 };
 
 use super::state::check_overflow;
-use super::{Accumulator, AggCall, Groups};
+use super::{Accumulator, Groups, Input};
 use crate::frame::pl_err;
 use crate::groups::{for_each_f64, for_each_i64};
 use crate::scalar::cmp_f64;
@@ -22,13 +22,8 @@ impl Accumulator for Distinct {
         false
     }
 
-    fn evaluate(
-        &self,
-        call: &AggCall,
-        args: &[&Series],
-        groups: &Groups,
-        sem: &Semantics,
-    ) -> Result<Series> {
+    fn evaluate(&self, input: &Input<'_>) -> Result<Series> {
+        let (call, args, groups, sem) = (input.call, input.cols, input.groups, input.sem);
         match call.func {
             AggregateFunction::CountDistinct if args.len() > 1 => {
                 count_distinct_tuples(args, groups, sem)

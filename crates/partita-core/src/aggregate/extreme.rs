@@ -7,7 +7,7 @@ use polars_core::prelude::{
     NewChunkedArray, Series, StringChunked,
 };
 
-use super::{Accumulator, AggCall, Groups};
+use super::{Accumulator, AggCall, Groups, Input};
 use crate::frame::pl_err;
 use crate::groups::{for_each_f64, for_each_i64};
 use crate::scalar::cmp_f64;
@@ -16,32 +16,14 @@ use crate::scalar::cmp_f64;
 pub(super) struct Extreme;
 
 impl Accumulator for Extreme {
-    fn partial(
-        &self,
-        call: &AggCall,
-        args: &[&Series],
-        groups: &Groups,
-        _: &Semantics,
-    ) -> Result<Vec<Series>> {
-        Ok(vec![extreme(
-            args[0],
-            groups,
-            call.func == AggregateFunction::Max,
-        )?])
+    fn partial(&self, input: &Input<'_>) -> Result<Vec<Series>> {
+        let max = input.call.func == AggregateFunction::Max;
+        Ok(vec![extreme(input.cols[0], input.groups, max)?])
     }
 
-    fn merge(
-        &self,
-        call: &AggCall,
-        states: &[&Series],
-        groups: &Groups,
-        _: &Semantics,
-    ) -> Result<Vec<Series>> {
-        Ok(vec![extreme(
-            states[0],
-            groups,
-            call.func == AggregateFunction::Max,
-        )?])
+    /// The extreme of the states is the extreme of the values.
+    fn merge(&self, input: &Input<'_>) -> Result<Vec<Series>> {
+        self.partial(input)
     }
 
     fn finalize(&self, _: &AggCall, states: &[&Series], _: &Semantics) -> Result<Series> {

@@ -4,31 +4,25 @@
 use partita_common::{AggregateFunction, FirstLastNulls, Result, Semantics};
 use polars_core::prelude::{IdxCa, IdxSize, Series};
 
-use super::{Accumulator, AggCall, Groups};
+use super::{Accumulator, AggCall, Groups, Input};
 use crate::frame::pl_err;
 
 /// See the module documentation.
 pub(super) struct FirstLast;
 
 impl Accumulator for FirstLast {
-    fn partial(
-        &self,
-        call: &AggCall,
-        args: &[&Series],
-        groups: &Groups,
-        sem: &Semantics,
-    ) -> Result<Vec<Series>> {
-        Ok(vec![pick(args[0], groups, call.func, sem)?])
+    fn partial(&self, input: &Input<'_>) -> Result<Vec<Series>> {
+        Ok(vec![pick(
+            input.cols[0],
+            input.groups,
+            input.call.func,
+            input.sem,
+        )?])
     }
 
-    fn merge(
-        &self,
-        call: &AggCall,
-        states: &[&Series],
-        groups: &Groups,
-        sem: &Semantics,
-    ) -> Result<Vec<Series>> {
-        Ok(vec![pick(states[0], groups, call.func, sem)?])
+    /// States keep row order, so the first of the states is the first value.
+    fn merge(&self, input: &Input<'_>) -> Result<Vec<Series>> {
+        self.partial(input)
     }
 
     fn finalize(&self, _: &AggCall, states: &[&Series], _: &Semantics) -> Result<Series> {

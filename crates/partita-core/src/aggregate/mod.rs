@@ -88,36 +88,25 @@ pub(crate) trait Accumulator: Sync {
         true
     }
 
-    /// The partial state of `call` over the rows `args` (its argument columns),
-    /// one row per group of `groups`.
-    fn partial(
-        &self,
-        call: &AggCall,
-        args: &[&Series],
-        groups: &Groups,
-        sem: &Semantics,
-    ) -> Result<Vec<Series>> {
-        let _ = (args, groups, sem);
+    /// The partial state over rows (`input.cols`: the argument columns), one row
+    /// per group.
+    fn partial(&self, input: &Input<'_>) -> Result<Vec<Series>> {
         Err(Error::internal(format!(
             "{} has no partial state",
-            call.func
+            input.call.func
         )))
     }
 
-    /// State rows (the columns `partial` made, of several partitions, in partition
-    /// order) merged into `groups`.
-    fn merge(
-        &self,
-        call: &AggCall,
-        states: &[&Series],
-        groups: &Groups,
-        sem: &Semantics,
-    ) -> Result<Vec<Series>> {
-        let _ = (states, groups, sem);
-        Err(Error::internal(format!("{} cannot be merged", call.func)))
+    /// State rows (`input.cols`: the columns `partial` made, of several
+    /// partitions, in partition order) merged into their groups.
+    fn merge(&self, input: &Input<'_>) -> Result<Vec<Series>> {
+        Err(Error::internal(format!(
+            "{} cannot be merged",
+            input.call.func
+        )))
     }
 
-    /// The result of every state row, in any type `finalize` casts from.
+    /// The result of every state row, in any type the result is cast from.
     fn finalize(&self, call: &AggCall, states: &[&Series], sem: &Semantics) -> Result<Series> {
         let _ = (states, sem);
         Err(Error::internal(format!("{} has no state", call.func)))
@@ -125,16 +114,39 @@ pub(crate) trait Accumulator: Sync {
 
     /// Rows → the result per group in one step: by default the partial state
     /// finalized.
-    fn evaluate(
-        &self,
-        call: &AggCall,
-        args: &[&Series],
-        groups: &Groups,
-        sem: &Semantics,
-    ) -> Result<Series> {
-        let states = self.partial(call, args, groups, sem)?;
+    fn evaluate(&self, input: &Input<'_>) -> Result<Series> {
+        let states = self.partial(input)?;
         let refs: Vec<&Series> = states.iter().collect();
-        self.finalize(call, &refs, sem)
+        self.finalize(input.call, &refs, input.sem)
+    }
+}
+
+/// What a step of an [`Accumulator`] works on.
+#[derive(Clone, Copy)]
+pub(crate) struct Input<'a> {
+    /// The aggregate.
+    pub call: &'a AggCall,
+    /// Its argument columns (partial, evaluate) or its state columns (merge).
+    pub cols: &'a [&'a Series],
+    /// The group of every row.
+    pub groups: &'a Groups,
+    /// The semantics.
+    pub sem: &'a Semantics,
+}
+
+impl<'a> Input<'a> {
+    fn new(
+        call: &'a AggCall,
+        cols: &'a [&'a Series],
+        groups: &'a Groups,
+        sem: &'a Semantics,
+    ) -> Self {
+        Input {
+            call,
+            cols,
+            groups,
+            sem,
+        }
     }
 }
 
@@ -310,7 +322,8 @@ fn states_of(
 ) -> Result<DataFrame> {
     let mut cols = key_columns(df, spec, groups)?;
     for (i, call) in spec.calls.iter().enumerate() {
-        let states = family(call.func).partial(call, &args_of(df, call)?, groups, sem)?;
+        let args = args_of(df, call)?;
+        let states = family(call.func).partial(&Input::new(call, &args, groups, sem))?;
         cols.extend(name_states(i, states));
     }
     frame_with_height(groups.len(), cols)
@@ -331,7 +344,7 @@ pub fn merge(states: &DataFrame, spec: &AggSpec, sem: &Semantics) -> Result<Data
         .zip(call_states(states, spec)?)
         .enumerate()
     {
-        let merged = family(call.func).merge(call, &st, &groups, sem)?;
+        let merged = family(call.func).merge(&Input::new(call, &st, &groups, sem))?;
         cols.extend(name_states(i, merged));
     }
     frame_with_height(groups.len(), cols)
@@ -362,7 +375,8 @@ pub fn aggregate_rows(df: &DataFrame, spec: &AggSpec, sem: &Semantics) -> Result
     let groups = group_rows(&key_series(&df, spec)?, df.height())?;
     let mut cols = key_columns(&df, spec, &groups)?;
     for call in &spec.calls {
-        let out = family(call.func).evaluate(call, &args_of(&df, call)?, &groups, sem)?;
+        let args = args_of(&df, call)?;
+        let out = family(call.func).evaluate(&Input::new(call, &args, &groups, sem))?;
         cols.push(conform_result(out, call, sem)?);
     }
     frame_with_height(groups.len(), cols)

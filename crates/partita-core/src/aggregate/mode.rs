@@ -6,10 +6,10 @@
 
 use std::cmp::Ordering;
 
-use partita_common::{Error, Result, Semantics};
+use partita_common::{Error, Result};
 use polars_core::prelude::{DataType as PlDataType, IdxCa, IdxSize, Series};
 
-use super::{Accumulator, AggCall, Groups};
+use super::{Accumulator, Input};
 use crate::frame::pl_err;
 use crate::scalar::cmp_f64;
 
@@ -21,13 +21,8 @@ impl Accumulator for Mode {
         false
     }
 
-    fn evaluate(
-        &self,
-        _: &AggCall,
-        args: &[&Series],
-        groups: &Groups,
-        _: &Semantics,
-    ) -> Result<Series> {
+    fn evaluate(&self, input: &Input<'_>) -> Result<Series> {
+        let (args, groups) = (input.cols, input.groups);
         let values = args[0];
         let view = crate::frame::key_view(values)?;
         let keys = Keys::of(&view)?;

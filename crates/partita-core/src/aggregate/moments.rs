@@ -9,7 +9,7 @@ use super::state::{
     binned_columns, binned_counts, int_col, merge_binned, merge_counts, read_binned, StateCols,
     MOMENT_BINS, PRODUCT_BINS,
 };
-use super::{Accumulator, AggCall, Groups};
+use super::{Accumulator, AggCall, Input};
 use crate::exact::{centered, ldexp, Binned, CENTERED_ORIGIN};
 use crate::groups::for_each_f64;
 
@@ -17,13 +17,8 @@ use crate::groups::for_each_f64;
 pub(super) struct Moments;
 
 impl Accumulator for Moments {
-    fn partial(
-        &self,
-        _: &AggCall,
-        args: &[&Series],
-        groups: &Groups,
-        _: &Semantics,
-    ) -> Result<Vec<Series>> {
+    fn partial(&self, input: &Input<'_>) -> Result<Vec<Series>> {
+        let (args, groups) = (input.cols, input.groups);
         let k = groups.len();
         let mut n = vec![0i64; k];
         let mut sum = vec![Binned::<MOMENT_BINS>::default(); k];
@@ -39,13 +34,8 @@ impl Accumulator for Moments {
         Ok(out)
     }
 
-    fn merge(
-        &self,
-        _: &AggCall,
-        states: &[&Series],
-        groups: &Groups,
-        _: &Semantics,
-    ) -> Result<Vec<Series>> {
+    fn merge(&self, input: &Input<'_>) -> Result<Vec<Series>> {
+        let (states, groups) = (input.cols, input.groups);
         let mut st = StateCols::new(states);
         let mut out = vec![merge_counts(st.next()?, groups)?];
         out.extend(merge_binned::<MOMENT_BINS>(&mut st, groups)?);

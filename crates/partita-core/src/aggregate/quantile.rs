@@ -1,10 +1,10 @@
 //! `MEDIAN(x)` and `QUANTILE(x, q)` with linear interpolation, as pandas and
 //! Spark's `percentile` (holistic: every value of a group in one place).
 
-use partita_common::{AggregateFunction, Result, Semantics};
+use partita_common::{AggregateFunction, Result};
 use polars_core::prelude::{Float64Chunked, IntoSeries, Series};
 
-use super::{Accumulator, AggCall, Groups};
+use super::{Accumulator, Input};
 use crate::groups::for_each_f64;
 use crate::scalar::cmp_f64;
 
@@ -16,13 +16,8 @@ impl Accumulator for Quantile {
         false
     }
 
-    fn evaluate(
-        &self,
-        call: &AggCall,
-        args: &[&Series],
-        groups: &Groups,
-        _: &Semantics,
-    ) -> Result<Series> {
+    fn evaluate(&self, input: &Input<'_>) -> Result<Series> {
+        let (call, args, groups) = (input.call, input.cols, input.groups);
         let q = match call.func {
             AggregateFunction::Quantile(q) => q,
             _ => 0.5,

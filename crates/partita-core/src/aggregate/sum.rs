@@ -13,7 +13,7 @@ use super::state::{
     merge_binned, merge_counts, merge_wide_sums, read_wide_sums, wide_sum_columns, StateCols,
     SUM_BINS,
 };
-use super::{Accumulator, AggCall, Groups};
+use super::{Accumulator, AggCall, Groups, Input};
 use crate::exact::Binned;
 use crate::frame::pl_err;
 use crate::groups::{count_valid, for_each_f64, for_each_i64};
@@ -142,13 +142,8 @@ fn float_sums(values: &Series, groups: &Groups) -> Result<Vec<Series>> {
 }
 
 impl Accumulator for SumMean {
-    fn partial(
-        &self,
-        call: &AggCall,
-        args: &[&Series],
-        groups: &Groups,
-        _: &Semantics,
-    ) -> Result<Vec<Series>> {
+    fn partial(&self, input: &Input<'_>) -> Result<Vec<Series>> {
+        let (call, args, groups) = (input.call, input.cols, input.groups);
         let values = args[0];
         let mut cols = match sum_kind(call) {
             SumKind::Integer => integer_sums(values, groups)?,
@@ -160,13 +155,8 @@ impl Accumulator for SumMean {
         Ok(cols)
     }
 
-    fn merge(
-        &self,
-        call: &AggCall,
-        states: &[&Series],
-        groups: &Groups,
-        _: &Semantics,
-    ) -> Result<Vec<Series>> {
+    fn merge(&self, input: &Input<'_>) -> Result<Vec<Series>> {
+        let (call, states, groups) = (input.call, input.cols, input.groups);
         let mut st = StateCols::new(states);
         let mut cols = match sum_kind(call) {
             // Exact: an overflow is decided on the total, at finalize.
