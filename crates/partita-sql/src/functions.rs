@@ -55,6 +55,7 @@ impl Planner<'_> {
         }
     }
 
+    /// A function call: an aggregate or a scalar function, by its SQL name.
     pub(crate) fn function(&self, f: &ast::Function, e: &ast::Expr) -> Result<Expr> {
         let name = object_name(&f.name).to_ascii_lowercase();
         if f.over.is_some() {
@@ -63,8 +64,53 @@ impl Planner<'_> {
                 e,
             ));
         }
-        let (args, distinct, star) = match &f.args {
-            ast::FunctionArguments::None => (vec![], false, false),
+        let (args, distinct, star) = self.function_args(f, e)?;
+        if distinct && !matches!(name.as_str(), "count" | "sum" | "avg" | "mean") {
+            return Err(sql_err(
+                format!(
+                    "{name}(DISTINCT ...) is not supported; only COUNT, SUM and AVG take DISTINCT"
+                ),
+                e,
+            ));
+        }
+        if let Some(func) = aggregate_function(&name, distinct, star) {
+            let args = if func == AggregateFunction::CountStar {
+                vec![]
+            } else {
+                args
+            };
+            return aggregate(func, args, &name, e);
+        }
+        match name.as_str() {
+            "first" | "first_value" | "last" | "last_value" => {
+                let ignore_nulls = self.ignore_nulls(f, &args, &name, e)?;
+                let args = args.into_iter().take(1).collect();
+                if name.starts_with("first") {
+                    aggregate(AggregateFunction::First { ignore_nulls }, args, &name, e)
+                } else {
+                    aggregate(AggregateFunction::Last { ignore_nulls }, args, &name, e)
+                }
+            }
+            // NULLIF(a, b) = CASE WHEN a = b THEN NULL ELSE a END (missing when equal).
+            "nullif" => match <[Expr; 2]>::try_from(args) {
+                Ok([a, b]) => Ok(Expr::Case {
+                    branches: vec![(a.clone().eq(b), lit_null(DataType::Null))],
+                    otherwise: Some(Box::new(a)),
+                }),
+                Err(args) => Err(sql_err(
+                    format!("nullif takes 2 arguments, got {}", args.len()),
+                    e,
+                )),
+            },
+            _ => scalar_function(&name, args, e),
+        }
+    }
+
+    /// The arguments of a call, planned, with whether it says DISTINCT and whether
+    /// an argument is `*`.
+    fn function_args(&self, f: &ast::Function, e: &ast::Expr) -> Result<(Vec<Expr>, bool, bool)> {
+        match &f.args {
+            ast::FunctionArguments::None => Ok((vec![], false, false)),
             ast::FunctionArguments::List(l) => {
                 let distinct = matches!(
                     l.duplicate_treatment,
@@ -81,183 +127,91 @@ impl Planner<'_> {
                         other => return Err(sql_err(format!("unsupported argument {other}"), e)),
                     }
                 }
-                (out, distinct, star)
+                Ok((out, distinct, star))
             }
             ast::FunctionArguments::Subquery(_) => {
-                return Err(sql_err("subquery arguments are not supported", e))
+                Err(sql_err("subquery arguments are not supported", e))
             }
-        };
-        let agg = |func: AggregateFunction, args: Vec<Expr>| -> Result<Expr> {
-            if !func.accepts_arity(args.len()) {
-                return Err(sql_err(
-                    format!(
-                        "{name} takes {} argument(s), got {}",
-                        func.arity(),
-                        args.len()
-                    ),
-                    e,
-                ));
-            }
-            Ok(Expr::Aggregate { func, args })
-        };
-        let one = |args: &Vec<Expr>| -> Result<()> {
-            if args.len() == 1 {
-                Ok(())
-            } else {
-                Err(sql_err(
-                    format!("{name} takes 1 argument, got {}", args.len()),
-                    e,
-                ))
-            }
-        };
-        if distinct && !matches!(name.as_str(), "count" | "sum" | "avg" | "mean") {
-            return Err(sql_err(
-                format!(
-                    "{name}(DISTINCT ...) is not supported; only COUNT, SUM and AVG take DISTINCT"
-                ),
-                e,
-            ));
         }
-        Ok(match name.as_str() {
-            "count" if star => agg(AggregateFunction::CountStar, vec![])?,
-            "count" if distinct => agg(AggregateFunction::CountDistinct, args)?,
-            "count" => agg(AggregateFunction::Count, args)?,
-            "sum" if distinct => agg(AggregateFunction::SumDistinct, args)?,
-            "sum" => agg(AggregateFunction::Sum, args)?,
-            "avg" | "mean" if distinct => agg(AggregateFunction::MeanDistinct, args)?,
-            "avg" | "mean" => agg(AggregateFunction::Mean, args)?,
-            "min" => agg(AggregateFunction::Min, args)?,
-            "max" => agg(AggregateFunction::Max, args)?,
-            "stddev" | "stddev_samp" | "std" => agg(AggregateFunction::Std { ddof: 1 }, args)?,
-            "stddev_pop" => agg(AggregateFunction::Std { ddof: 0 }, args)?,
-            "variance" | "var_samp" | "var" => agg(AggregateFunction::Var { ddof: 1 }, args)?,
-            "var_pop" => agg(AggregateFunction::Var { ddof: 0 }, args)?,
-            "median" => agg(AggregateFunction::Median, args)?,
-            "corr" => agg(AggregateFunction::Corr, args)?,
-            "first" | "first_value" | "last" | "last_value" => {
-                let ignore_nulls = self.ignore_nulls(f, &args, &name, e)?;
-                let args = args.into_iter().take(1).collect();
-                if name.starts_with("first") {
-                    agg(AggregateFunction::First { ignore_nulls }, args)?
-                } else {
-                    agg(AggregateFunction::Last { ignore_nulls }, args)?
-                }
-            }
-            "round" => match args.len() {
-                1 => Expr::Function {
-                    func: ScalarFunction::Round,
-                    args,
-                },
-                2 => Expr::Function {
-                    func: ScalarFunction::Round,
-                    args,
-                },
-                n => return Err(sql_err(format!("round takes 1 or 2 arguments, got {n}"), e)),
-            },
-            "abs" => {
-                one(&args)?;
-                Expr::Function {
-                    func: ScalarFunction::Abs,
-                    args,
-                }
-            }
-            "coalesce" => Expr::Function {
-                func: ScalarFunction::Coalesce,
-                args,
-            },
-            // NULLIF(a, b) = CASE WHEN a = b THEN NULL ELSE a END (missing when equal).
-            "nullif" => match <[Expr; 2]>::try_from(args) {
-                Ok([a, b]) => Expr::Case {
-                    branches: vec![(a.clone().eq(b), lit_null(DataType::Null))],
-                    otherwise: Some(Box::new(a)),
-                },
-                Err(args) => {
-                    return Err(sql_err(
-                        format!("nullif takes 2 arguments, got {}", args.len()),
-                        e,
-                    ))
-                }
-            },
-            "lower" | "lcase" => {
-                one(&args)?;
-                Expr::Function {
-                    func: ScalarFunction::Lower,
-                    args,
-                }
-            }
-            "upper" | "ucase" => {
-                one(&args)?;
-                Expr::Function {
-                    func: ScalarFunction::Upper,
-                    args,
-                }
-            }
-            "length" | "char_length" | "character_length" | "len" => {
-                one(&args)?;
-                Expr::Function {
-                    func: ScalarFunction::Length,
-                    args,
-                }
-            }
-            "power" | "pow" => Expr::Function {
-                func: ScalarFunction::Power,
-                args,
-            },
-            "year" | "quarter" | "month" | "day" | "dayofmonth" | "hour" | "minute" | "second"
-            | "dayofweek" | "weekday" | "dayofyear" | "weekofyear" => {
-                one(&args)?;
-                Expr::Function {
-                    func: ScalarFunction::DatePart(
-                        DatePart::parse(&name).expect("a date part name"),
-                    ),
-                    args,
-                }
-            }
-            "date_trunc" => Expr::Function {
-                func: ScalarFunction::DateTrunc,
-                args,
-            },
-            "to_date" => Expr::Function {
-                func: ScalarFunction::ToDate,
-                args,
-            },
-            "to_timestamp" => Expr::Function {
-                func: ScalarFunction::ToTimestamp,
-                args,
-            },
-            "date_format" => Expr::Function {
-                func: ScalarFunction::DateFormat,
-                args,
-            },
-            "make_date" => Expr::Function {
-                func: ScalarFunction::MakeDate,
-                args,
-            },
-            "date_add" | "dateadd" => Expr::Function {
-                func: ScalarFunction::DateAdd,
-                args,
-            },
-            "date_sub" => Expr::Function {
-                func: ScalarFunction::DateSub,
-                args,
-            },
-            "add_months" => Expr::Function {
-                func: ScalarFunction::AddMonths,
-                args,
-            },
-            "datediff" | "date_diff" => Expr::Function {
-                func: ScalarFunction::DateDiff,
-                args,
-            },
-            "current_date" | "curdate" => Expr::Function {
-                func: ScalarFunction::CurrentDate,
-                args,
-            },
-            "current_timestamp" | "now" => Expr::Function {
-                func: ScalarFunction::CurrentTimestamp,
-                args,
-            },
-            other => return Err(sql_err(format!("unknown function '{other}'"), e)),
-        })
     }
+}
+
+/// The aggregate a SQL name calls (with DISTINCT or `*` where they change it), for
+/// the aggregates whose arguments pass as written; `None` for other names.
+fn aggregate_function(name: &str, distinct: bool, star: bool) -> Option<AggregateFunction> {
+    Some(match name {
+        "count" if star => AggregateFunction::CountStar,
+        "count" if distinct => AggregateFunction::CountDistinct,
+        "count" => AggregateFunction::Count,
+        "sum" if distinct => AggregateFunction::SumDistinct,
+        "sum" => AggregateFunction::Sum,
+        "avg" | "mean" if distinct => AggregateFunction::MeanDistinct,
+        "avg" | "mean" => AggregateFunction::Mean,
+        "min" => AggregateFunction::Min,
+        "max" => AggregateFunction::Max,
+        "stddev" | "stddev_samp" | "std" => AggregateFunction::Std { ddof: 1 },
+        "stddev_pop" => AggregateFunction::Std { ddof: 0 },
+        "variance" | "var_samp" | "var" => AggregateFunction::Var { ddof: 1 },
+        "var_pop" => AggregateFunction::Var { ddof: 0 },
+        "median" => AggregateFunction::Median,
+        "corr" => AggregateFunction::Corr,
+        _ => return None,
+    })
+}
+
+/// An aggregate call, when `func` takes that many arguments.
+fn aggregate(func: AggregateFunction, args: Vec<Expr>, name: &str, e: &ast::Expr) -> Result<Expr> {
+    if !func.accepts_arity(args.len()) {
+        return Err(sql_err(
+            format!(
+                "{name} takes {} argument(s), got {}",
+                func.arity(),
+                args.len()
+            ),
+            e,
+        ));
+    }
+    Ok(Expr::Aggregate { func, args })
+}
+
+/// A scalar function call by its SQL name, checking the count of arguments where
+/// the name fixes it.
+fn scalar_function(name: &str, args: Vec<Expr>, e: &ast::Expr) -> Result<Expr> {
+    // The function, and whether it takes exactly one argument.
+    let (func, one) = match name {
+        "round" => match args.len() {
+            1 | 2 => (ScalarFunction::Round, false),
+            n => return Err(sql_err(format!("round takes 1 or 2 arguments, got {n}"), e)),
+        },
+        "abs" => (ScalarFunction::Abs, true),
+        "coalesce" => (ScalarFunction::Coalesce, false),
+        "lower" | "lcase" => (ScalarFunction::Lower, true),
+        "upper" | "ucase" => (ScalarFunction::Upper, true),
+        "length" | "char_length" | "character_length" | "len" => (ScalarFunction::Length, true),
+        "power" | "pow" => (ScalarFunction::Power, false),
+        "year" | "quarter" | "month" | "day" | "dayofmonth" | "hour" | "minute" | "second"
+        | "dayofweek" | "weekday" | "dayofyear" | "weekofyear" => (
+            ScalarFunction::DatePart(DatePart::parse(name).expect("a date part name")),
+            true,
+        ),
+        "date_trunc" => (ScalarFunction::DateTrunc, false),
+        "to_date" => (ScalarFunction::ToDate, false),
+        "to_timestamp" => (ScalarFunction::ToTimestamp, false),
+        "date_format" => (ScalarFunction::DateFormat, false),
+        "make_date" => (ScalarFunction::MakeDate, false),
+        "date_add" | "dateadd" => (ScalarFunction::DateAdd, false),
+        "date_sub" => (ScalarFunction::DateSub, false),
+        "add_months" => (ScalarFunction::AddMonths, false),
+        "datediff" | "date_diff" => (ScalarFunction::DateDiff, false),
+        "current_date" | "curdate" => (ScalarFunction::CurrentDate, false),
+        "current_timestamp" | "now" => (ScalarFunction::CurrentTimestamp, false),
+        other => return Err(sql_err(format!("unknown function '{other}'"), e)),
+    };
+    if one && args.len() != 1 {
+        return Err(sql_err(
+            format!("{name} takes 1 argument, got {}", args.len()),
+            e,
+        ));
+    }
+    Ok(Expr::Function { func, args })
 }

@@ -23,6 +23,18 @@ impl Planner<'_> {
         })
     }
 
+    /// `DATE '2024-01-31'`, `TIMESTAMP '...'`: a literal of the named type.
+    pub(crate) fn typed_string(&self, ts: &ast::TypedString, e: &ast::Expr) -> Result<ScalarValue> {
+        let text = match &ts.value.value {
+            ast::Value::SingleQuotedString(s) | ast::Value::DoubleQuotedString(s) => s.clone(),
+            other => return Err(sql_err(format!("invalid literal {other}"), e)),
+        };
+        let type_name = ts.data_type.to_string();
+        let t = DataType::parse(type_name.split('(').next().unwrap_or_default())
+            .map_err(|_| sql_err(format!("unsupported literal type {type_name}"), e))?;
+        typed_literal(&text, t).map_err(|m| sql_err(m, e))
+    }
+
     /// `INTERVAL '1' DAY`, `INTERVAL 2 HOURS`, `INTERVAL '1 day'`: a duration in
     /// microseconds (Spark's day-time intervals; months and years are not durations).
     pub(crate) fn interval(&self, iv: &ast::Interval, e: &ast::Expr) -> Result<ScalarValue> {

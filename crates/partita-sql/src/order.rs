@@ -11,6 +11,57 @@ use crate::position::{at, sql_err, Wrap};
 use crate::select::Item;
 
 impl Planner<'_> {
+    /// The ORDER BY keys: ordinals name the final `outputs`, names of the items as
+    /// `written` name their output column, and other expressions are planned and
+    /// passed through `rewrite`.
+    pub(crate) fn order_exprs(
+        &self,
+        order_by: &[&ast::OrderByExpr],
+        outputs: &[Item],
+        written: &[Item],
+        mut rewrite: impl FnMut(Expr, &ast::Expr) -> Result<Expr>,
+    ) -> Result<Vec<Expr>> {
+        let mut order_exprs = vec![];
+        for o in order_by {
+            let e = match self.ordinal(&o.expr, outputs.len())? {
+                Some(k) => col(outputs[k].name.clone()),
+                None => match self.alias_ref(&o.expr, written) {
+                    Some(name) => col(name),
+                    None => rewrite(self.expr(&o.expr)?, &o.expr)?,
+                },
+            };
+            order_exprs.push(e);
+        }
+        Ok(order_exprs)
+    }
+
+    /// `ORDER BY name` naming a select item's output (an alias, or a column kept as
+    /// is). Matched as the semantics says; when nothing matches that way, a unique
+    /// select alias equal but for case is taken (`... AS Total ORDER BY total`), since
+    /// an alias of the same query is what the user meant.
+    pub(crate) fn alias_ref(&self, e: &ast::Expr, items: &[Item]) -> Option<String> {
+        let ast::Expr::Identifier(i) = e else {
+            return None;
+        };
+        let hits: Vec<&Item> = items
+            .iter()
+            .filter(|it| self.same_name(&it.name, &i.value))
+            .collect();
+        if let [one] = hits.as_slice() {
+            return Some(one.name.clone());
+        }
+        let loose: Vec<&Item> = items
+            .iter()
+            .filter(|it| it.name.eq_ignore_ascii_case(&i.value))
+            .collect();
+        match (hits.is_empty(), loose.as_slice()) {
+            (true, [one]) if !matches!(&one.expr, Expr::Column(c) if c == &one.name) => {
+                Some(one.name.clone())
+            }
+            _ => None,
+        }
+    }
+
     /// Projection of the select items (plus hidden ORDER BY columns), DISTINCT,
     /// ORDER BY, dropping hidden columns, LIMIT/OFFSET.
     pub(crate) fn finish(

@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use partita_common::{Error, IdentifierCase, Result};
+use partita_common::{Error, IdentifierCase, Result, SchemaRef, Semantics};
 use partita_plan::{col, AggregateSplit, Expr, Filter, LogicalPlan, LogicalPlanBuilder};
 use sqlparser::ast::{self, Spanned};
 
@@ -50,62 +50,72 @@ impl Planner<'_> {
         self.select(select, q)
     }
 
+    /// A SELECT: FROM, WHERE and the select list, then the grouped or the ungrouped
+    /// rest.
     pub(crate) fn select(&self, select: &ast::Select, q: &ast::Query) -> Result<LogicalPlan> {
-        let mut plan = self.from(select)?;
-        if let Some(w) = &select.selection {
-            let pred = self.expr(w)?;
-            if pred.contains_aggregate() {
-                return Err(sql_err(
-                    "aggregate functions are not allowed in WHERE; use HAVING",
-                    w,
-                ));
-            }
-            plan = at(
-                Filter::try_new(Arc::new(plan), pred, &self.sem).map(LogicalPlan::Filter),
-                w,
-            )?;
+        let plan = self.from(select)?;
+        let plan = self.where_clause(plan, select)?;
+        let items = self.select_items(select, &plan)?;
+        check_unique_names(&items, select)?;
+        let group_by = group_by_exprs(select)?;
+        let order_by = order_by_exprs(q)?;
+        let having = select
+            .having
+            .as_ref()
+            .map(|h| self.expr(h).map(|e| (e, h)))
+            .transpose()?;
+        let distinct = is_distinct(select)?;
+        let aggregating = !group_by.is_empty()
+            || items.iter().any(|(i, _)| i.expr.contains_aggregate())
+            || having.is_some();
+        let clauses = Clauses {
+            select,
+            query: q,
+            items,
+            group_by,
+            order_by,
+            having,
+            distinct,
+        };
+        if aggregating {
+            self.grouped(plan, clauses)
+        } else {
+            self.ungrouped(plan, clauses)
         }
-        // The select list, with `*` expanded.
-        let mut items: Vec<(Item, Option<&ast::Expr>)> = vec![];
+    }
+
+    /// WHERE: a filter over the FROM plan (aggregates are not allowed).
+    fn where_clause(&self, plan: LogicalPlan, select: &ast::Select) -> Result<LogicalPlan> {
+        let Some(w) = &select.selection else {
+            return Ok(plan);
+        };
+        let pred = self.expr(w)?;
+        if pred.contains_aggregate() {
+            return Err(sql_err(
+                "aggregate functions are not allowed in WHERE; use HAVING",
+                w,
+            ));
+        }
+        at(
+            Filter::try_new(Arc::new(plan), pred, &self.sem).map(LogicalPlan::Filter),
+            w,
+        )
+    }
+
+    /// The select list over the columns of `plan`, with `*` and `t.*` expanded; each
+    /// item with the SQL it was written as (none for an expanded column).
+    fn select_items<'q>(
+        &self,
+        select: &'q ast::Select,
+        plan: &LogicalPlan,
+    ) -> Result<Vec<(Item, Option<&'q ast::Expr>)>> {
+        let mut items = vec![];
         for item in &select.projection {
-            let every_column = |items: &mut Vec<(Item, Option<&ast::Expr>)>| {
-                for f in plan.schema().fields() {
-                    items.push((
-                        Item {
-                            expr: col(f.name.clone()),
-                            name: f.name.clone(),
-                        },
-                        None,
-                    ));
-                }
-            };
             match item {
-                ast::SelectItem::Wildcard(_) => every_column(&mut items),
+                ast::SelectItem::Wildcard(_) => items.extend(every_column(plan)),
                 ast::SelectItem::QualifiedWildcard(kind, _) => {
-                    let qualifier = match kind {
-                        ast::SelectItemQualifiedWildcardKind::ObjectName(n) => object_name(n),
-                        other => {
-                            return Err(sql_err(
-                                format!("unsupported select item: {other}.*"),
-                                item,
-                            ))
-                        }
-                    };
-                    let known = from_qualifiers(select);
-                    let matches = |q: &String| match self.sem.identifier_case {
-                        IdentifierCase::Sensitive => *q == qualifier,
-                        IdentifierCase::Insensitive => q.eq_ignore_ascii_case(&qualifier),
-                    };
-                    if !known.iter().any(matches) {
-                        return Err(sql_err(
-                            format!(
-                                "unknown table '{qualifier}' in {qualifier}.*; the query reads {}",
-                                known.join(", ")
-                            ),
-                            item,
-                        ));
-                    }
-                    every_column(&mut items);
+                    self.check_qualifier(select, item, kind)?;
+                    items.extend(every_column(plan));
                 }
                 ast::SelectItem::UnnamedExpr(e) => {
                     let expr = self.expr(e)?;
@@ -124,158 +134,153 @@ impl Planner<'_> {
                 other => return Err(sql_err(format!("unsupported select item: {other}"), other)),
             }
         }
-        // Spark and pandas return two columns of one name; a partition cannot hold
-        // them, so say so in SQL's words.
-        for (j, (item, src)) in items.iter().enumerate() {
-            if items[..j].iter().any(|(other, _)| other.name == item.name) {
-                let message = format!(
-                    "duplicate output column name '{}': Partita cannot return two columns of one name yet; give one of them another name with AS",
-                    item.name
-                );
-                return Err(match src {
-                    Some(src) => sql_err(message, *src),
-                    None => sql_err(message, select),
-                });
-            }
+        Ok(items)
+    }
+
+    /// `t.*`: `t` must name an item of FROM.
+    fn check_qualifier(
+        &self,
+        select: &ast::Select,
+        item: &ast::SelectItem,
+        kind: &ast::SelectItemQualifiedWildcardKind,
+    ) -> Result<()> {
+        let qualifier = match kind {
+            ast::SelectItemQualifiedWildcardKind::ObjectName(n) => object_name(n),
+            other => return Err(sql_err(format!("unsupported select item: {other}.*"), item)),
+        };
+        let known = from_qualifiers(select);
+        let matches = |q: &String| match self.sem.identifier_case {
+            IdentifierCase::Sensitive => *q == qualifier,
+            IdentifierCase::Insensitive => q.eq_ignore_ascii_case(&qualifier),
+        };
+        if !known.iter().any(matches) {
+            return Err(sql_err(
+                format!(
+                    "unknown table '{qualifier}' in {qualifier}.*; the query reads {}",
+                    known.join(", ")
+                ),
+                item,
+            ));
         }
-        let group_by: Vec<&ast::Expr> = match &select.group_by {
-            ast::GroupByExpr::Expressions(v, mods) if mods.is_empty() => v.iter().collect(),
-            other => return Err(sql_err(format!("unsupported GROUP BY: {other}"), select)),
+        Ok(())
+    }
+
+    /// A SELECT with GROUP BY, aggregates or HAVING: the aggregate, HAVING as a filter
+    /// over its output, then the select items and ORDER BY over that output.
+    fn grouped(&self, plan: LogicalPlan, c: Clauses) -> Result<LogicalPlan> {
+        self.check_aggregate_types(&c.items, &plan)?;
+        let groups = self.group_exprs(&c.group_by, &c.items, &plan)?;
+        let mut grouping = Grouping {
+            split: AggregateSplit::new(groups),
+            schema: plan.schema().clone(),
+            sem: self.sem,
         };
-        let order_by: Vec<&ast::OrderByExpr> = match &q.order_by {
-            None => vec![],
-            Some(ast::OrderBy {
-                kind: ast::OrderByKind::Expressions(v),
-                ..
-            }) => v.iter().collect(),
-            Some(other) => return Err(sql_err(format!("unsupported ORDER BY: {other}"), q)),
+        let items = grouping.items(&c)?;
+        let having = match &c.having {
+            Some((h, src)) => Some((self.resolve_aliases(h, &c.items, &plan)?, *src)),
+            None => None,
         };
-        let having = select
-            .having
-            .as_ref()
-            .map(|h| self.expr(h).map(|e| (e, h)))
-            .transpose()?;
-        let distinct = match &select.distinct {
-            None | Some(ast::Distinct::All) => false,
-            Some(ast::Distinct::Distinct) => true,
-            Some(other) => return Err(sql_err(format!("unsupported {other}"), select)),
+        let having = match having {
+            Some((h, src)) => Some((grouping.rewrite(&h, false, src)?, src)),
+            None => None,
         };
-        let aggregating = !group_by.is_empty()
-            || items.iter().any(|(i, _)| i.expr.contains_aggregate())
-            || having.is_some();
-        let mut items_final: Vec<Item> = vec![];
-        if aggregating {
-            // Type errors of aggregates point at their select item.
-            for (item, src) in &items {
-                if let (Some(src), true) = (src, item.expr.contains_aggregate()) {
-                    let typed = item
-                        .expr
-                        .clone()
-                        .resolve(plan.schema(), &self.sem)
-                        .and_then(|e| e.data_type(plan.schema(), &self.sem));
-                    if let Err(e @ (Error::Plan(_) | Error::Analysis { .. })) = typed {
-                        return at(Err(e), *src);
-                    }
-                }
-            }
-            // GROUP BY items: ordinals and select aliases first, then expressions.
-            let mut groups: Vec<Expr> = vec![];
-            for g in &group_by {
-                let e = match self.ordinal(g, items.len())? {
-                    Some(k) => items[k].0.expr.clone(),
-                    None => match g {
-                        ast::Expr::Identifier(i)
-                            if plan.schema().resolve(&i.value, &self.sem).is_err()
-                                && items
-                                    .iter()
-                                    .any(|(it, _)| self.same_name(&it.name, &i.value)) =>
-                        {
-                            items
-                                .iter()
-                                .find(|(it, _)| self.same_name(&it.name, &i.value))
-                                .expect("found")
-                                .0
-                                .expr
-                                .clone()
-                        }
-                        other => self.expr(other)?,
-                    },
-                };
-                let e = at(e.unalias().clone().resolve(plan.schema(), &self.sem), *g)?;
-                if e.contains_aggregate() {
-                    return Err(sql_err(
-                        "aggregate functions are not allowed in GROUP BY",
-                        *g,
-                    ));
-                }
-                groups.push(e);
-            }
-            let mut split = AggregateSplit::new(groups);
-            let schema = plan.schema().clone();
-            let sem = self.sem;
-            let mut rewrite = |e: &Expr, output: bool, at_node: &dyn Spanned| -> Result<Expr> {
-                let resolved = at(e.clone().resolve(&schema, &sem), &Wrap(at_node))?;
-                let rewritten = if output {
-                    split.rewrite_output(&resolved)
-                } else {
-                    split.rewrite(&resolved)
-                };
-                at(rewritten, &Wrap(at_node))
-            };
-            for (item, src) in &items {
-                let named = if item.expr.output_name() == item.name {
-                    item.expr.clone()
-                } else {
-                    item.expr.clone().alias(item.name.clone())
-                };
-                let e = rewrite(
-                    &named,
-                    true,
-                    src.map_or(select as &dyn Spanned, |s| s as &dyn Spanned),
-                )?;
-                items_final.push(Item {
-                    expr: e,
-                    name: item.name.clone(),
-                });
-            }
-            let having_expr = match &having {
-                Some((h, src)) => Some((self.resolve_aliases(h, &items, &plan)?, *src)),
-                None => None,
-            };
-            let having_expr = match having_expr {
-                Some((h, src)) => Some((rewrite(&h, false, src)?, src)),
-                None => None,
-            };
-            // ORDER BY expressions that are not select items get rewritten too.
-            // Aliases are judged on the items as written (an aggregate's output
-            // column is not a column kept as is).
-            let written: Vec<Item> = items.iter().map(|(i, _)| i.clone()).collect();
-            let mut order_exprs = vec![];
-            for o in &order_by {
-                let e = match self.ordinal(&o.expr, items_final.len())? {
-                    Some(k) => col(items_final[k].name.clone()),
-                    None => match self.alias_ref(&o.expr, &written) {
-                        Some(name) => col(name),
-                        None => rewrite(&self.expr(&o.expr)?, false, &o.expr)?,
-                    },
-                };
-                order_exprs.push(e);
-            }
+        // ORDER BY expressions that are not select items get rewritten too.
+        // Aliases are judged on the items as written (an aggregate's output
+        // column is not a column kept as is).
+        let written: Vec<Item> = c.items.iter().map(|(i, _)| i.clone()).collect();
+        let order_exprs = self.order_exprs(&c.order_by, &items, &written, |e, o| {
+            grouping.rewrite(&e, false, o)
+        })?;
+        let mut plan = at(
+            grouping
+                .split
+                .aggregate(LogicalPlanBuilder::new(plan, self.sem))
+                .map(LogicalPlanBuilder::build),
+            c.select,
+        )?;
+        if let Some((h, src)) = having {
             plan = at(
-                split
-                    .aggregate(LogicalPlanBuilder::new(plan, self.sem))
-                    .map(LogicalPlanBuilder::build),
-                select,
+                Filter::try_new(Arc::new(plan), h, &self.sem).map(LogicalPlan::Filter),
+                src,
             )?;
-            if let Some((h, src)) = having_expr {
-                plan = at(
-                    Filter::try_new(Arc::new(plan), h, &self.sem).map(LogicalPlan::Filter),
-                    src,
-                )?;
-            }
-            return self.finish(plan, items_final, order_exprs, &order_by, distinct, q);
         }
-        for (item, src) in &items {
+        self.finish(plan, items, order_exprs, &c.order_by, c.distinct, c.query)
+    }
+
+    /// Type errors of aggregates point at their select item.
+    fn check_aggregate_types(
+        &self,
+        items: &[(Item, Option<&ast::Expr>)],
+        plan: &LogicalPlan,
+    ) -> Result<()> {
+        for (item, src) in items {
+            if let (Some(src), true) = (src, item.expr.contains_aggregate()) {
+                let typed = item
+                    .expr
+                    .clone()
+                    .resolve(plan.schema(), &self.sem)
+                    .and_then(|e| e.data_type(plan.schema(), &self.sem));
+                if let Err(e @ (Error::Plan(_) | Error::Analysis { .. })) = typed {
+                    return at(Err(e), *src);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// GROUP BY items over the FROM columns: ordinals and select aliases first, then
+    /// expressions.
+    fn group_exprs(
+        &self,
+        group_by: &[&ast::Expr],
+        items: &[(Item, Option<&ast::Expr>)],
+        plan: &LogicalPlan,
+    ) -> Result<Vec<Expr>> {
+        let mut groups: Vec<Expr> = vec![];
+        for g in group_by {
+            let e = match self.ordinal(g, items.len())? {
+                Some(k) => items[k].0.expr.clone(),
+                None => match self.group_alias(g, items, plan) {
+                    Some(e) => e,
+                    None => self.expr(g)?,
+                },
+            };
+            let e = at(e.unalias().clone().resolve(plan.schema(), &self.sem), *g)?;
+            if e.contains_aggregate() {
+                return Err(sql_err(
+                    "aggregate functions are not allowed in GROUP BY",
+                    *g,
+                ));
+            }
+            groups.push(e);
+        }
+        Ok(groups)
+    }
+
+    /// `GROUP BY name` naming a select alias that is not a column of the input: the
+    /// aliased expression.
+    fn group_alias(
+        &self,
+        g: &ast::Expr,
+        items: &[(Item, Option<&ast::Expr>)],
+        plan: &LogicalPlan,
+    ) -> Option<Expr> {
+        let ast::Expr::Identifier(i) = g else {
+            return None;
+        };
+        if plan.schema().resolve(&i.value, &self.sem).is_ok() {
+            return None;
+        }
+        items
+            .iter()
+            .find(|(it, _)| self.same_name(&it.name, &i.value))
+            .map(|(it, _)| it.expr.clone())
+    }
+
+    /// A SELECT without grouping: the items type-checked where they were written,
+    /// then projected, ordered and limited.
+    fn ungrouped(&self, plan: LogicalPlan, c: Clauses) -> Result<LogicalPlan> {
+        for (item, src) in &c.items {
             if let Some(src) = src {
                 at(
                     item.expr
@@ -286,52 +291,22 @@ impl Planner<'_> {
                 )?;
             }
         }
-        let items_final: Vec<Item> = items.into_iter().map(|(i, _)| i).collect();
-        let mut order_exprs = vec![];
-        for o in &order_by {
-            let e = match self.ordinal(&o.expr, items_final.len())? {
-                Some(k) => col(items_final[k].name.clone()),
-                None => match self.alias_ref(&o.expr, &items_final) {
-                    Some(name) => col(name),
-                    None => self.expr(&o.expr)?,
-                },
-            };
-            order_exprs.push(e);
-        }
-        self.finish(plan, items_final, order_exprs, &order_by, distinct, q)
+        let Clauses {
+            query,
+            items,
+            order_by,
+            distinct,
+            ..
+        } = c;
+        let items: Vec<Item> = items.into_iter().map(|(i, _)| i).collect();
+        let order_exprs = self.order_exprs(&order_by, &items, &items, |e, _| Ok(e))?;
+        self.finish(plan, items, order_exprs, &order_by, distinct, query)
     }
 
     pub(crate) fn same_name(&self, a: &str, b: &str) -> bool {
         match self.sem.identifier_case {
             IdentifierCase::Sensitive => a == b,
             IdentifierCase::Insensitive => a.eq_ignore_ascii_case(b),
-        }
-    }
-
-    /// `ORDER BY name` naming a select item's output (an alias, or a column kept as
-    /// is). Matched as the semantics says; when nothing matches that way, a unique
-    /// select alias equal but for case is taken (`... AS Total ORDER BY total`), since
-    /// an alias of the same query is what the user meant.
-    pub(crate) fn alias_ref(&self, e: &ast::Expr, items: &[Item]) -> Option<String> {
-        let ast::Expr::Identifier(i) = e else {
-            return None;
-        };
-        let hits: Vec<&Item> = items
-            .iter()
-            .filter(|it| self.same_name(&it.name, &i.value))
-            .collect();
-        if let [one] = hits.as_slice() {
-            return Some(one.name.clone());
-        }
-        let loose: Vec<&Item> = items
-            .iter()
-            .filter(|it| it.name.eq_ignore_ascii_case(&i.value))
-            .collect();
-        match (hits.is_empty(), loose.as_slice()) {
-            (true, [one]) if !matches!(&one.expr, Expr::Column(c) if c == &one.name) => {
-                Some(one.name.clone())
-            }
-            _ => None,
         }
     }
 
@@ -373,5 +348,125 @@ impl Planner<'_> {
             }
         }
         Ok(None)
+    }
+}
+
+/// The clauses of one SELECT, planned as far as they can be before it is known
+/// whether the query groups.
+struct Clauses<'q> {
+    select: &'q ast::Select,
+    query: &'q ast::Query,
+    /// The select list, each item with the SQL it was written as.
+    items: Vec<(Item, Option<&'q ast::Expr>)>,
+    group_by: Vec<&'q ast::Expr>,
+    order_by: Vec<&'q ast::OrderByExpr>,
+    /// HAVING over the FROM columns, with its SQL.
+    having: Option<(Expr, &'q ast::Expr)>,
+    distinct: bool,
+}
+
+/// Rewrites expressions over the FROM columns into expressions over the aggregate's
+/// output; errors point at the SQL the expression was written as.
+struct Grouping {
+    split: AggregateSplit,
+    schema: SchemaRef,
+    sem: Semantics,
+}
+
+impl Grouping {
+    fn rewrite(&mut self, e: &Expr, output: bool, at_node: &dyn Spanned) -> Result<Expr> {
+        let resolved = at(e.clone().resolve(&self.schema, &self.sem), &Wrap(at_node))?;
+        let rewritten = if output {
+            self.split.rewrite_output(&resolved)
+        } else {
+            self.split.rewrite(&resolved)
+        };
+        at(rewritten, &Wrap(at_node))
+    }
+
+    /// The select items over the aggregate's output, named as written.
+    fn items(&mut self, c: &Clauses) -> Result<Vec<Item>> {
+        let mut out = vec![];
+        for (item, src) in &c.items {
+            let named = if item.expr.output_name() == item.name {
+                item.expr.clone()
+            } else {
+                item.expr.clone().alias(item.name.clone())
+            };
+            let e = self.rewrite(
+                &named,
+                true,
+                src.map_or(c.select as &dyn Spanned, |s| s as &dyn Spanned),
+            )?;
+            out.push(Item {
+                expr: e,
+                name: item.name.clone(),
+            });
+        }
+        Ok(out)
+    }
+}
+
+/// Every column of `plan` as a select item (`*`).
+fn every_column<'q>(plan: &LogicalPlan) -> Vec<(Item, Option<&'q ast::Expr>)> {
+    plan.schema()
+        .fields()
+        .iter()
+        .map(|f| {
+            (
+                Item {
+                    expr: col(f.name.clone()),
+                    name: f.name.clone(),
+                },
+                None,
+            )
+        })
+        .collect()
+}
+
+/// Spark and pandas return two columns of one name; a partition cannot hold them,
+/// so say so in SQL's words.
+fn check_unique_names(items: &[(Item, Option<&ast::Expr>)], select: &ast::Select) -> Result<()> {
+    for (j, (item, src)) in items.iter().enumerate() {
+        if items[..j].iter().any(|(other, _)| other.name == item.name) {
+            let message = format!(
+                "duplicate output column name '{}': Partita cannot return two columns of one name yet; give one of them another name with AS",
+                item.name
+            );
+            return Err(match src {
+                Some(src) => sql_err(message, *src),
+                None => sql_err(message, select),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// The GROUP BY expressions (plain lists only).
+fn group_by_exprs(select: &ast::Select) -> Result<Vec<&ast::Expr>> {
+    match &select.group_by {
+        ast::GroupByExpr::Expressions(v, mods) if mods.is_empty() => Ok(v.iter().collect()),
+        other => Err(sql_err(format!("unsupported GROUP BY: {other}"), select)),
+    }
+}
+
+/// The ORDER BY expressions (plain lists only).
+fn order_by_exprs(q: &ast::Query) -> Result<Vec<&ast::OrderByExpr>> {
+    match &q.order_by {
+        None => Ok(vec![]),
+        Some(ast::OrderBy {
+            kind: ast::OrderByKind::Expressions(v),
+            ..
+        }) => Ok(v.iter().collect()),
+        Some(other) => Err(sql_err(format!("unsupported ORDER BY: {other}"), q)),
+    }
+}
+
+/// SELECT DISTINCT (true) or SELECT [ALL] (false).
+fn is_distinct(select: &ast::Select) -> Result<bool> {
+    match &select.distinct {
+        None | Some(ast::Distinct::All) => Ok(false),
+        Some(ast::Distinct::Distinct) => Ok(true),
+        Some(other) => Err(sql_err(format!("unsupported {other}"), select)),
     }
 }
