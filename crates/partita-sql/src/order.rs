@@ -1,9 +1,7 @@
 //! The end of a SELECT: its projection, DISTINCT, ORDER BY and LIMIT / OFFSET.
 
-use std::sync::Arc;
-
 use partita_common::{NullPlacement, Result};
-use partita_plan::{col, Distinct, Expr, Limit, LogicalPlan, Projection, Sort, SortExpr};
+use partita_plan::{col, Expr, LogicalPlan, LogicalPlanBuilder, SortExpr};
 use sqlparser::ast::{self, Spanned};
 
 use crate::planner::Planner;
@@ -106,44 +104,23 @@ impl Planner<'_> {
         }
         let src: &dyn Spanned = q;
         let mut plan = at(
-            Projection::try_new(Arc::new(plan), exprs, &self.sem).map(LogicalPlan::Projection),
+            LogicalPlanBuilder::new(plan, self.sem).project(exprs),
             &Wrap(src),
         )?;
         if distinct {
-            plan = LogicalPlan::Distinct(Distinct {
-                input: Arc::new(plan),
-            });
+            plan = plan.distinct()?;
         }
         if !sort_cols.is_empty() {
-            let keys = sort_cols
-                .iter()
-                .zip(order_by)
-                .map(|(c, o)| {
-                    let descending = matches!(o.options.sort, Some(ast::OrderBySort::Desc));
-                    let nulls = match o.options.nulls_first {
-                        Some(true) => NullPlacement::First,
-                        Some(false) => NullPlacement::Last,
-                        None => NullPlacement::Default,
-                    };
-                    SortExpr::new(c.clone(), descending, nulls)
-                })
-                .collect();
-            plan = at(
-                Sort::try_new(Arc::new(plan), keys, None, &self.sem).map(LogicalPlan::Sort),
-                q,
-            )?;
+            plan = at(plan.sort(sort_keys(&sort_cols, order_by), None), q)?;
         }
         if plan.schema().len() > visible {
             let keep: Vec<Expr> = plan.schema().fields()[..visible]
                 .iter()
                 .map(|f| col(f.name.clone()))
                 .collect();
-            plan = at(
-                Projection::try_new(Arc::new(plan), keep, &self.sem).map(LogicalPlan::Projection),
-                q,
-            )?;
+            plan = at(plan.project(keep), q)?;
         }
-        self.order_limit(plan, q, &[], Some(()))
+        self.order_limit(plan.build(), q, &[], Some(()))
     }
 
     /// LIMIT / OFFSET (and, for a parenthesized query body, its ORDER BY).
@@ -205,10 +182,26 @@ impl Planner<'_> {
         if fetch.is_none() && skip == 0 {
             return Ok(plan);
         }
-        Ok(LogicalPlan::Limit(Limit {
-            input: Arc::new(plan),
-            skip,
-            fetch,
-        }))
+        LogicalPlanBuilder::new(plan, self.sem)
+            .limit(skip, fetch)
+            .map(LogicalPlanBuilder::build)
     }
+}
+
+/// The sort keys of the output columns `sort_cols`, in the directions and null
+/// placements ORDER BY gives them.
+fn sort_keys(sort_cols: &[String], order_by: &[&ast::OrderByExpr]) -> Vec<SortExpr> {
+    sort_cols
+        .iter()
+        .zip(order_by)
+        .map(|(c, o)| {
+            let descending = matches!(o.options.sort, Some(ast::OrderBySort::Desc));
+            let nulls = match o.options.nulls_first {
+                Some(true) => NullPlacement::First,
+                Some(false) => NullPlacement::Last,
+                None => NullPlacement::Default,
+            };
+            SortExpr::new(c.clone(), descending, nulls)
+        })
+        .collect()
 }

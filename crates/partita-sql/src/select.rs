@@ -1,9 +1,7 @@
 //! SELECT: the select list, WHERE, GROUP BY and HAVING.
 
-use std::sync::Arc;
-
 use partita_common::{Error, IdentifierCase, Result, SchemaRef, Semantics};
-use partita_plan::{col, AggregateSplit, Expr, Filter, LogicalPlan, LogicalPlanBuilder};
+use partita_plan::{col, AggregateSplit, Expr, LogicalPlan, LogicalPlanBuilder};
 use sqlparser::ast::{self, Spanned};
 
 use crate::names::{first_words, from_qualifiers, ident_name, object_name, spark_name};
@@ -97,7 +95,9 @@ impl Planner<'_> {
             ));
         }
         at(
-            Filter::try_new(Arc::new(plan), pred, &self.sem).map(LogicalPlan::Filter),
+            LogicalPlanBuilder::new(plan, self.sem)
+                .filter(pred)
+                .map(LogicalPlanBuilder::build),
             w,
         )
     }
@@ -200,7 +200,9 @@ impl Planner<'_> {
         )?;
         if let Some((h, src)) = having {
             plan = at(
-                Filter::try_new(Arc::new(plan), h, &self.sem).map(LogicalPlan::Filter),
+                LogicalPlanBuilder::new(plan, self.sem)
+                    .filter(h)
+                    .map(LogicalPlanBuilder::build),
                 src,
             )?;
         }

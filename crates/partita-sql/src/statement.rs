@@ -1,9 +1,7 @@
 //! Statements: queries, EXPLAIN, SET, SHOW TABLES, DESCRIBE, CREATE TABLE AS and COPY TO.
 
-use std::sync::Arc;
-
 use partita_common::Result;
-use partita_plan::{col, LogicalPlan, Projection};
+use partita_plan::{col, LogicalPlanBuilder};
 use sqlparser::ast;
 
 use crate::names::{first_words, ident_name, object_name};
@@ -89,11 +87,13 @@ impl Planner<'_> {
                 if columns.is_empty() {
                     plan
                 } else {
-                    let exprs = columns.iter().map(|c| col(ident_name(c))).collect();
-                    LogicalPlan::Projection(at(
-                        Projection::try_new(Arc::new(plan), exprs, &self.sem),
+                    let exprs = columns.iter().map(|c| col(ident_name(c)));
+                    at(
+                        LogicalPlanBuilder::new(plan, self.sem)
+                            .project(exprs)
+                            .map(LogicalPlanBuilder::build),
                         s,
-                    )?)
+                    )?
                 }
             }
         };
