@@ -42,7 +42,7 @@ impl Planner<'_> {
     }
 
     /// `read_csv('path', option => value, ...)` and `read_parquet('path')`.
-    pub(crate) fn table_function(
+    fn table_function(
         &self,
         name: &ast::ObjectName,
         args: &ast::TableFunctionArgs,
@@ -109,7 +109,7 @@ impl Planner<'_> {
 }
 
 /// A table-function option value from its SQL literal, list or map.
-pub(crate) fn option_value(e: &ast::Expr) -> Option<OptionValue> {
+fn option_value(e: &ast::Expr) -> Option<OptionValue> {
     let text = |e: &ast::Expr| match e {
         ast::Expr::Value(v) => match &v.value {
             ast::Value::SingleQuotedString(s) | ast::Value::DoubleQuotedString(s) => {

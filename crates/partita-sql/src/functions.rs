@@ -12,7 +12,7 @@ impl Planner<'_> {
     /// Whether `first`/`last` skip missing values: `IGNORE NULLS` / `RESPECT NULLS`, or
     /// Spark's second argument `first(x, true)`; `None` when the query does not say
     /// (the semantics' `first_last_nulls` decides).
-    pub(crate) fn ignore_nulls(
+    fn ignore_nulls(
         &self,
         f: &ast::Function,
         args: &[Expr],

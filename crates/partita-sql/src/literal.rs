@@ -92,7 +92,7 @@ impl Planner<'_> {
 }
 
 /// A `DATE '...'` or `TIMESTAMP '...'` literal (an error message for bad text).
-pub(crate) fn typed_literal(text: &str, t: DataType) -> std::result::Result<ScalarValue, String> {
+fn typed_literal(text: &str, t: DataType) -> std::result::Result<ScalarValue, String> {
     use partita_common::temporal;
     match t {
         DataType::Date => temporal::parse_date(text)

@@ -37,7 +37,7 @@ impl Planner<'_> {
     /// is). Matched as the semantics says; when nothing matches that way, a unique
     /// select alias equal but for case is taken (`... AS Total ORDER BY total`), since
     /// an alias of the same query is what the user meant.
-    pub(crate) fn alias_ref(&self, e: &ast::Expr, items: &[Item]) -> Option<String> {
+    fn alias_ref(&self, e: &ast::Expr, items: &[Item]) -> Option<String> {
         let ast::Expr::Identifier(i) = e else {
             return None;
         };

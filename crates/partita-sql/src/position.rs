@@ -28,7 +28,7 @@ pub(crate) fn at<T>(r: Result<T>, at: &impl Spanned) -> Result<T> {
 }
 
 /// The line and column of byte offset `at` in `sql` (1-based).
-pub(crate) fn position(sql: &str, at: usize) -> Span {
+fn position(sql: &str, at: usize) -> Span {
     let before = &sql[..at.min(sql.len())];
     let line = before.matches('\n').count() as u64 + 1;
     let column = before
@@ -42,7 +42,7 @@ pub(crate) fn position(sql: &str, at: usize) -> Span {
 
 /// Where the parser stopped, when its message has no position: the end of the text
 /// for "found: EOF", else the first place the offending token appears as a word.
-pub(crate) fn guess_position(sql: &str, message: &str) -> Option<Span> {
+fn guess_position(sql: &str, message: &str) -> Option<Span> {
     let found = message
         .rsplit("found: ")
         .next()

@@ -314,7 +314,7 @@ impl Planner<'_> {
 
     /// Replaces references to select aliases (`HAVING total > 1`) by the aliased
     /// expressions, for names that are not columns of the input.
-    pub(crate) fn resolve_aliases(
+    fn resolve_aliases(
         &self,
         e: &Expr,
         items: &[(Item, Option<&ast::Expr>)],

@@ -66,7 +66,7 @@ impl Planner<'_> {
         }
     }
 
-    pub(crate) fn copy_to(
+    fn copy_to(
         &self,
         s: &ast::Statement,
         source: &ast::CopySource,
