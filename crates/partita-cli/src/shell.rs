@@ -261,6 +261,19 @@ fn split_as(s: &str) -> (&str, Option<&str>) {
     }
 }
 
+/// The error for an unknown dot command, with the command it most likely meant.
+fn unknown_command(other: &str) -> Failure {
+    let known: Vec<&str> = DOT_COMMANDS.iter().map(|(c, _, _)| &c[1..]).collect();
+    let hint = known
+        .iter()
+        .find(|k| k.starts_with(&other.to_ascii_lowercase()) || other.starts_with(*k))
+        .map(|k| format!("; did you mean '.{k}'?"))
+        .unwrap_or_default();
+    bad_arg(format!(
+        "unknown command '.{other}'{hint} (.help lists the commands)"
+    ))
+}
+
 fn on_off(v: &str) -> DotResult<bool> {
     match v.trim().to_ascii_lowercase().as_str() {
         "on" | "true" | "1" | "yes" => Ok(true),
@@ -636,180 +649,209 @@ impl Shell {
         let args_at = offset_in(text, args).unwrap_or(range.end);
         let simple = args.trim_end_matches(';').trim();
         match cmd.to_ascii_lowercase().as_str() {
-            "help" | "h" => {
-                let width = DOT_COMMANDS
-                    .iter()
-                    .map(|(c, a, _)| c.len() + a.len() + 1)
-                    .max()
-                    .unwrap_or(0);
-                let mut help = String::new();
-                for (c, a, what) in DOT_COMMANDS {
-                    let usage = format!("{c} {a}");
-                    help.push_str(&format!("{usage:<width$}  {what}\n"));
-                }
-                help.push_str(
-                    "\nSQL statements end with ';' and may span lines. Ctrl-C cancels a running \
-                     query (or clears the line), Ctrl-D quits.\n",
-                );
-                self.write_out(&help);
-            }
-            "tables" => {
-                let names = self.ctx.table_names();
-                let mut s = names.join("\n");
-                if !s.is_empty() {
-                    s.push('\n');
-                }
-                self.write_out(&s);
-            }
-            "schema" => {
-                let names = match simple {
-                    "" => self.ctx.table_names(),
-                    t => vec![self.resolve_table(unquote(t))?],
-                };
-                let mut s = String::new();
-                for name in names {
-                    s.push_str(&self.schema_text(&name)?);
-                }
-                self.write_out(&s);
-            }
-            "semantics" => {
-                if simple.is_empty() {
-                    let sem = self.ctx.session().config().semantics;
-                    let mut s = format!("semantics: {}\n", sem.name());
-                    for (k, v) in sem.switches() {
-                        s.push_str(&format!("  {k} = {v}\n"));
-                    }
-                    self.write_out(&s);
-                } else {
-                    self.ctx.set("semantics", unquote(simple))?;
-                    let name = self.ctx.session().config().semantics.name();
-                    self.info(&format!("semantics: {name}"));
-                }
-            }
-            "set" => {
-                if simple.is_empty() {
-                    let s = self.settings_text();
-                    self.write_out(&s);
-                } else {
-                    let (name, value) = simple
-                        .split_once('=')
-                        .or_else(|| simple.split_once(char::is_whitespace))
-                        .map(|(n, v)| (n.trim(), unquote(v.trim())))
-                        .ok_or_else(|| {
-                            bad_arg("usage: .set NAME VALUE (see .set for the names)")
-                        })?;
-                    self.ctx.set(&name.to_ascii_lowercase(), value)?;
-                    self.info(&format!("{name} = {value}"));
-                }
-            }
-            "partitions" | "workers" => {
-                let cfg = self.ctx.session().config();
-                if simple.is_empty() {
-                    let n = if cmd == "workers" {
-                        cfg.workers
-                    } else {
-                        cfg.default_partitions
-                    };
-                    self.write_out(&format!("{cmd}: {n}\n"));
-                } else {
-                    self.ctx.set(&cmd.to_ascii_lowercase(), simple)?;
-                    self.info(&format!("{cmd}: {simple}"));
-                }
-            }
-            "timer" => {
-                if simple.is_empty() {
-                    let s = format!("timer: {}\n", if self.timer { "on" } else { "off" });
-                    self.write_out(&s);
-                } else {
-                    self.timer = on_off(simple)?;
-                }
-            }
-            "mode" => {
-                if simple.is_empty() {
-                    let s = format!("mode: {}\n", self.mode);
-                    self.write_out(&s);
-                } else {
-                    self.mode = simple.parse()?;
-                }
-            }
-            "maxrows" => {
-                if simple.is_empty() {
-                    let s = match self.max_rows {
-                        usize::MAX => "maxrows: all\n".to_string(),
-                        n => format!("maxrows: {n}\n"),
-                    };
-                    self.write_out(&s);
-                } else if simple.eq_ignore_ascii_case("all") {
-                    self.max_rows = usize::MAX;
-                } else {
-                    self.max_rows =
-                        simple
-                            .parse::<usize>()
-                            .ok()
-                            .filter(|n| *n > 0)
-                            .ok_or_else(|| {
-                                bad_arg(format!(
-                                    "expected a positive number or 'all', got '{simple}'"
-                                ))
-                            })?;
-                }
-            }
+            "help" | "h" => self.dot_help(),
+            "tables" => self.dot_tables(),
+            "schema" => self.dot_schema(simple)?,
+            "semantics" => self.dot_semantics(simple)?,
+            "set" => self.dot_set(simple)?,
+            "partitions" | "workers" => self.dot_count(cmd, simple)?,
+            "timer" => self.dot_timer(simple)?,
+            "mode" => self.dot_mode(simple)?,
+            "maxrows" => self.dot_maxrows(simple)?,
             "explain" => {
                 let frame = self.plan_query(text, args_at..range.end, None)?;
                 let s = frame.explain()?.trim_end().to_string() + "\n";
                 self.write_out(&s);
             }
-            "graph" => {
-                let (query_end, file) = match simple.split_whitespace().last() {
-                    Some(last) if unquote(last).to_ascii_lowercase().ends_with(".dot") => (
-                        offset_in(text, last).unwrap_or(range.end),
-                        Some(PathBuf::from(unquote(last))),
-                    ),
-                    _ => (range.end, None),
-                };
-                let frame = self.plan_query(text, args_at..query_end, Some("QUERY [FILE.dot]"))?;
-                let graph = frame.task_graph()?;
-                let dot = graph.to_dot();
-                match file {
-                    Some(path) => {
-                        std::fs::write(&path, &dot).map_err(|e| {
-                            Error::Io(format!("cannot write {}: {e}", path.display()))
-                        })?;
-                        self.info(&format!(
-                            "wrote the task graph ({} tasks) to {}",
-                            graph.task_count(),
-                            path.display()
-                        ));
-                    }
-                    None => self.write_out(&dot),
-                }
-            }
-            "load" => {
-                if simple.is_empty() {
-                    return Err(bad_arg("usage: .load PATH [AS NAME]"));
-                }
-                let (path, name) = split_as(simple);
-                let (path, name) = (unquote(path), name.map(|n| unquote(n).to_string()));
-                let path = PathBuf::from(path);
-                let name = name.unwrap_or_else(|| table_name_for(&path));
-                self.load_file(&name, &path)?;
-                let schema = self.schema_text(&name)?;
-                self.info(&format!("loaded {}", schema.trim_end()));
-            }
+            "graph" => self.dot_graph(text, args_at..range.end, simple)?,
+            "load" => self.dot_load(simple)?,
             "quit" | "exit" | "q" => self.quit = true,
             "" => return Err(bad_arg("a dot command needs a name; .help lists them")),
-            other => {
-                let known: Vec<&str> = DOT_COMMANDS.iter().map(|(c, _, _)| &c[1..]).collect();
-                let hint = known
-                    .iter()
-                    .find(|k| k.starts_with(&other.to_ascii_lowercase()) || other.starts_with(*k))
-                    .map(|k| format!("; did you mean '.{k}'?"))
-                    .unwrap_or_default();
-                return Err(bad_arg(format!(
-                    "unknown command '.{other}'{hint} (.help lists the commands)"
-                )));
-            }
+            other => return Err(unknown_command(other)),
         }
+        Ok(())
+    }
+
+    /// `.help`: the dot commands and how SQL statements end.
+    fn dot_help(&mut self) {
+        let width = DOT_COMMANDS
+            .iter()
+            .map(|(c, a, _)| c.len() + a.len() + 1)
+            .max()
+            .unwrap_or(0);
+        let mut help = String::new();
+        for (c, a, what) in DOT_COMMANDS {
+            let usage = format!("{c} {a}");
+            help.push_str(&format!("{usage:<width$}  {what}\n"));
+        }
+        help.push_str(
+            "\nSQL statements end with ';' and may span lines. Ctrl-C cancels a running \
+             query (or clears the line), Ctrl-D quits.\n",
+        );
+        self.write_out(&help);
+    }
+
+    /// `.tables`: one table name a line.
+    fn dot_tables(&mut self) {
+        let names = self.ctx.table_names();
+        let mut s = names.join("\n");
+        if !s.is_empty() {
+            s.push('\n');
+        }
+        self.write_out(&s);
+    }
+
+    /// `.schema [TABLE]`: the columns of one table, or of every table.
+    fn dot_schema(&mut self, simple: &str) -> DotResult<()> {
+        let names = match simple {
+            "" => self.ctx.table_names(),
+            t => vec![self.resolve_table(unquote(t))?],
+        };
+        let mut s = String::new();
+        for name in names {
+            s.push_str(&self.schema_text(&name)?);
+        }
+        self.write_out(&s);
+        Ok(())
+    }
+
+    /// `.semantics [pandas|spark]`: switch to a preset, or show the switches.
+    fn dot_semantics(&mut self, simple: &str) -> DotResult<()> {
+        if simple.is_empty() {
+            let sem = self.ctx.session().config().semantics;
+            let mut s = format!("semantics: {}\n", sem.name());
+            for (k, v) in sem.switches() {
+                s.push_str(&format!("  {k} = {v}\n"));
+            }
+            self.write_out(&s);
+        } else {
+            self.ctx.set("semantics", unquote(simple))?;
+            let name = self.ctx.session().config().semantics.name();
+            self.info(&format!("semantics: {name}"));
+        }
+        Ok(())
+    }
+
+    /// `.set [NAME VALUE]` (or `NAME=VALUE`): set one setting, or show them all.
+    fn dot_set(&mut self, simple: &str) -> DotResult<()> {
+        if simple.is_empty() {
+            let s = self.settings_text();
+            self.write_out(&s);
+            return Ok(());
+        }
+        let (name, value) = simple
+            .split_once('=')
+            .or_else(|| simple.split_once(char::is_whitespace))
+            .map(|(n, v)| (n.trim(), unquote(v.trim())))
+            .ok_or_else(|| bad_arg("usage: .set NAME VALUE (see .set for the names)"))?;
+        self.ctx.set(&name.to_ascii_lowercase(), value)?;
+        self.info(&format!("{name} = {value}"));
+        Ok(())
+    }
+
+    /// `.partitions [N]` and `.workers [N]`: set the count, or show it.
+    fn dot_count(&mut self, cmd: &str, simple: &str) -> DotResult<()> {
+        let cfg = self.ctx.session().config();
+        if simple.is_empty() {
+            let n = if cmd == "workers" {
+                cfg.workers
+            } else {
+                cfg.default_partitions
+            };
+            self.write_out(&format!("{cmd}: {n}\n"));
+        } else {
+            self.ctx.set(&cmd.to_ascii_lowercase(), simple)?;
+            self.info(&format!("{cmd}: {simple}"));
+        }
+        Ok(())
+    }
+
+    /// `.timer [on|off]`.
+    fn dot_timer(&mut self, simple: &str) -> DotResult<()> {
+        if simple.is_empty() {
+            let s = format!("timer: {}\n", if self.timer { "on" } else { "off" });
+            self.write_out(&s);
+        } else {
+            self.timer = on_off(simple)?;
+        }
+        Ok(())
+    }
+
+    /// `.mode [table|csv|json]`.
+    fn dot_mode(&mut self, simple: &str) -> DotResult<()> {
+        if simple.is_empty() {
+            let s = format!("mode: {}\n", self.mode);
+            self.write_out(&s);
+        } else {
+            self.mode = simple.parse()?;
+        }
+        Ok(())
+    }
+
+    /// `.maxrows [N|all]`.
+    fn dot_maxrows(&mut self, simple: &str) -> DotResult<()> {
+        if simple.is_empty() {
+            let s = match self.max_rows {
+                usize::MAX => "maxrows: all\n".to_string(),
+                n => format!("maxrows: {n}\n"),
+            };
+            self.write_out(&s);
+        } else if simple.eq_ignore_ascii_case("all") {
+            self.max_rows = usize::MAX;
+        } else {
+            self.max_rows = simple
+                .parse::<usize>()
+                .ok()
+                .filter(|n| *n > 0)
+                .ok_or_else(|| {
+                    bad_arg(format!(
+                        "expected a positive number or 'all', got '{simple}'"
+                    ))
+                })?;
+        }
+        Ok(())
+    }
+
+    /// `.graph QUERY [FILE.dot]`: the task graph of the query `text[range]`, printed
+    /// or written to the file its last word names.
+    fn dot_graph(&mut self, text: &str, range: Range<usize>, simple: &str) -> DotResult<()> {
+        let (query_end, file) = match simple.split_whitespace().last() {
+            Some(last) if unquote(last).to_ascii_lowercase().ends_with(".dot") => (
+                offset_in(text, last).unwrap_or(range.end),
+                Some(PathBuf::from(unquote(last))),
+            ),
+            _ => (range.end, None),
+        };
+        let frame = self.plan_query(text, range.start..query_end, Some("QUERY [FILE.dot]"))?;
+        let graph = frame.task_graph()?;
+        let dot = graph.to_dot();
+        match file {
+            Some(path) => {
+                std::fs::write(&path, &dot)
+                    .map_err(|e| Error::Io(format!("cannot write {}: {e}", path.display())))?;
+                self.info(&format!(
+                    "wrote the task graph ({} tasks) to {}",
+                    graph.task_count(),
+                    path.display()
+                ));
+            }
+            None => self.write_out(&dot),
+        }
+        Ok(())
+    }
+
+    /// `.load PATH [AS NAME]`: register a file as a table.
+    fn dot_load(&mut self, simple: &str) -> DotResult<()> {
+        if simple.is_empty() {
+            return Err(bad_arg("usage: .load PATH [AS NAME]"));
+        }
+        let (path, name) = split_as(simple);
+        let (path, name) = (unquote(path), name.map(|n| unquote(n).to_string()));
+        let path = PathBuf::from(path);
+        let name = name.unwrap_or_else(|| table_name_for(&path));
+        self.load_file(&name, &path)?;
+        let schema = self.schema_text(&name)?;
+        self.info(&format!("loaded {}", schema.trim_end()));
         Ok(())
     }
 

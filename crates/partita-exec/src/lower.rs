@@ -9,7 +9,10 @@ use partita_common::{
     DataType, Error, GroupOrder, NullGroupKeys, Result, Schema, Semantics, SortKey,
 };
 use partita_core::aggregate::{AggCall, AggSpec};
-use partita_plan::{col, Expr, LogicalPlan};
+use partita_plan::{
+    col, Aggregate, Distinct, EmptyRelation, Expr, Limit, LogicalPlan, MapPartitions, Repartition,
+    Scan, TopKPerGroup,
+};
 
 use crate::eval::PhysicalExpr;
 use crate::graph::{Edge, MergeKind, Op, OutputSplit, Part, Task, TaskGraph, TaskInput};
@@ -170,48 +173,8 @@ impl Lowerer<'_> {
     fn lower(&mut self, plan: &LogicalPlan) -> Result<Vec<Part>> {
         let sem = &self.opt.semantics;
         Ok(match plan {
-            LogicalPlan::Empty(e) => {
-                let task = Task {
-                    kind: "partition".into(),
-                    partition: Some(0),
-                    level: 0,
-                    input: TaskInput::Empty {
-                        rows: usize::from(e.produce_one_row),
-                    },
-                    ops: vec![],
-                    split: OutputSplit::Single,
-                };
-                vec![self.add_task(task, &[])]
-            }
-            LogicalPlan::Scan(s) => {
-                let n = s.source.partition_count();
-                let mut parts = Vec::with_capacity(n);
-                for i in 0..n {
-                    let task = Task {
-                        kind: "partition".into(),
-                        partition: Some(i),
-                        level: 0,
-                        input: TaskInput::Scan {
-                            source: s.source.clone(),
-                            partition: i,
-                            projection: s.projection.clone(),
-                            schema: s.schema.clone(),
-                            filters: s.filters.clone(),
-                        },
-                        // The pushed-down filters, one conjunction (see `narrow`).
-                        ops: filter_op(
-                            s.filters.iter().flat_map(|f| f.split_conjunction()),
-                            &s.schema,
-                            sem,
-                        )?
-                        .into_iter()
-                        .collect(),
-                        split: OutputSplit::Single,
-                    };
-                    parts.push(self.add_task(task, &[]));
-                }
-                parts
-            }
+            LogicalPlan::Empty(e) => self.lower_empty(e),
+            LogicalPlan::Scan(s) => self.lower_scan(s)?,
             LogicalPlan::Filter(f) => {
                 let parts = self.lower(&f.input)?;
                 let op = filter_op(f.predicate.split_conjunction(), f.input.schema(), sem)?;
@@ -222,168 +185,201 @@ impl Lowerer<'_> {
                 let exprs = PhysicalExpr::lower_all(&p.exprs, p.input.schema(), sem)?;
                 self.narrow(parts, Op::Project(exprs))
             }
-            LogicalPlan::MapPartitions(m) => {
-                let parts = self.lower(&m.input)?;
-                let f = m
-                    .func
-                    .as_any()
-                    .downcast_ref::<PartitionFn>()
-                    .ok_or_else(|| Error::internal("map_partitions with an unknown function kind"))?
-                    .clone();
-                self.narrow(parts, Op::Map(f, m.schema.clone()))
-            }
+            LogicalPlan::MapPartitions(m) => self.lower_map_partitions(m)?,
             LogicalPlan::Sort(s) => {
                 let parts = self.lower(&s.input)?;
                 self.sort_parts(parts, s.keys.clone(), s.fetch)
             }
-            LogicalPlan::Limit(l) => {
-                let parts = self.lower(&l.input)?;
-                // Saturating: `LIMIT 18446744073709551615 OFFSET 5` keeps every row.
-                let keep = l.fetch.map(|f| f.saturating_add(l.skip));
-                let parts = if keep.is_some() {
-                    self.narrow(
-                        parts,
-                        Op::Limit {
-                            skip: 0,
-                            fetch: keep,
-                        },
-                    )
-                } else {
-                    parts
-                };
-                let root = if parts.len() > 1 {
-                    self.merge_tree(parts, "merge_limit", MergeKind::Concat { limit: keep })
-                } else {
-                    parts[0]
-                };
-                self.narrow(
-                    vec![root],
-                    Op::Limit {
-                        skip: l.skip,
-                        fetch: l.fetch,
-                    },
-                )
-            }
-            LogicalPlan::TopKPerGroup(t) => {
-                let mut parts = self.lower(&t.input)?;
-                if sem.null_group_keys == NullGroupKeys::Drop {
-                    let keys_present: Vec<Expr> = t
-                        .keys
-                        .iter()
-                        .map(|k| col(k.clone()).is_not_null())
-                        .collect();
-                    if let Some(op) = filter_op(&keys_present, t.input.schema(), sem)? {
-                        parts = self.narrow(parts, op);
-                    }
-                }
-                let op = Op::TopKPerGroup {
-                    keys: t.keys.clone(),
-                    order: t.sort_keys.clone(),
-                    k: t.fetch,
-                };
-                // Top-k in every partition, a shuffle by the keys, top-k again.
-                let parts = self.narrow(parts, op.clone());
-                if parts.len() == 1 {
-                    parts
-                } else {
-                    let n = self.opt.split_out.max(1);
-                    let parts = self.shuffle(parts, t.keys.clone(), n);
-                    self.narrow(parts, op)
-                }
-            }
+            LogicalPlan::Limit(l) => self.lower_limit(l)?,
+            LogicalPlan::TopKPerGroup(t) => self.lower_top_k_per_group(t)?,
             LogicalPlan::Repartition(r) if !r.by.is_empty() => {
                 let parts = self.lower(&r.input)?;
                 self.shuffle(parts, r.by.clone(), r.partitions)
             }
-            LogicalPlan::Repartition(r) => {
-                let parts = self.lower(&r.input)?;
-                let root = self.merge_tree(parts, "repartition", MergeKind::Concat { limit: None });
-                let root = self.split(vec![root], OutputSplit::Even(r.partitions))[0];
-                (0..r.partitions)
-                    .map(|port| Part {
-                        node: root.node,
-                        port,
-                    })
-                    .collect()
-            }
-            LogicalPlan::Distinct(d) => {
-                let parts = self.lower(&d.input)?;
-                let keys: Vec<String> = d
-                    .input
-                    .schema()
-                    .names()
-                    .into_iter()
-                    .map(String::from)
-                    .collect();
-                let spec = AggSpec {
-                    keys: keys.clone(),
-                    calls: vec![],
-                    drop_null_keys: false,
-                };
-                self.aggregate(parts, spec, None)?
-            }
-            LogicalPlan::Aggregate(a) => {
-                let parts = self.lower(&a.input)?;
-                let in_schema = a.input.schema();
-                // Evaluate keys and arguments first, as one fused projection.
-                let mut pre: Vec<Expr> = a.group_exprs.clone();
-                let mut calls = vec![];
-                for (i, e) in a.aggr_exprs.iter().enumerate() {
-                    let Expr::Aggregate { func, args } = e.unalias() else {
-                        return Err(Error::internal("aggregate expression without an aggregate"));
-                    };
-                    let output_type = e.data_type(in_schema, sem)?;
-                    let mut inputs = vec![];
-                    let mut input_type = DataType::Int64;
-                    for (j, arg) in args.iter().enumerate() {
-                        let name = format!("__a{i}_{j}");
-                        let mut arg = arg.clone();
-                        let mut t = arg.data_type(in_schema, sem)?;
-                        // Spark sums and averages strings as doubles (an implicit
-                        // cast, CAST_INVALID_INPUT on text that is not a number).
-                        if t == DataType::Utf8 && output_type == DataType::Float64 {
-                            arg = arg.cast(DataType::Float64);
-                            t = DataType::Float64;
-                        }
-                        if j == 0 {
-                            input_type = t;
-                        }
-                        pre.push(arg.alias(name.clone()));
-                        inputs.push(name);
-                    }
-                    calls.push(AggCall {
-                        func: *func,
-                        inputs,
-                        output: e.output_name(),
-                        input_type,
-                        output_type,
-                    });
-                }
-                let keys: Vec<String> = a.group_exprs.iter().map(|e| e.output_name()).collect();
-                let spec = AggSpec {
-                    keys,
-                    calls,
-                    drop_null_keys: sem.null_group_keys == NullGroupKeys::Drop,
-                };
-                let pre = PhysicalExpr::lower_all(&pre, in_schema, sem)?;
-                let parts = self.narrow(parts, Op::Project(pre));
-                let order = if sem.group_order == GroupOrder::SortedByKey && !spec.keys.is_empty() {
-                    Some(
-                        spec.keys
-                            .iter()
-                            .map(|k| SortKey {
-                                column: k.clone(),
-                                descending: false,
-                                nulls_last: true,
-                            })
-                            .collect(),
-                    )
-                } else {
-                    None
-                };
-                self.aggregate(parts, spec, order)?
-            }
+            LogicalPlan::Repartition(r) => self.lower_repartition(r)?,
+            LogicalPlan::Distinct(d) => self.lower_distinct(d)?,
+            LogicalPlan::Aggregate(a) => self.lower_aggregate(a)?,
         })
+    }
+
+    /// One task that makes no columns and one row or none.
+    fn lower_empty(&mut self, e: &EmptyRelation) -> Vec<Part> {
+        let task = Task {
+            kind: "partition".into(),
+            partition: Some(0),
+            level: 0,
+            input: TaskInput::Empty {
+                rows: usize::from(e.produce_one_row),
+            },
+            ops: vec![],
+            split: OutputSplit::Single,
+        };
+        vec![self.add_task(task, &[])]
+    }
+
+    /// One task per partition of the source, each with the pushed-down filters.
+    fn lower_scan(&mut self, s: &Scan) -> Result<Vec<Part>> {
+        let n = s.source.partition_count();
+        // The pushed-down filters, one conjunction (see `narrow`).
+        let filters = filter_op(
+            s.filters.iter().flat_map(|f| f.split_conjunction()),
+            &s.schema,
+            &self.opt.semantics,
+        )?;
+        let mut parts = Vec::with_capacity(n);
+        for i in 0..n {
+            let task = Task {
+                kind: "partition".into(),
+                partition: Some(i),
+                level: 0,
+                input: TaskInput::Scan {
+                    source: s.source.clone(),
+                    partition: i,
+                    projection: s.projection.clone(),
+                    schema: s.schema.clone(),
+                    filters: s.filters.clone(),
+                },
+                ops: filters.iter().cloned().collect(),
+                split: OutputSplit::Single,
+            };
+            parts.push(self.add_task(task, &[]));
+        }
+        Ok(parts)
+    }
+
+    /// The user's partition function, fused into every part.
+    fn lower_map_partitions(&mut self, m: &MapPartitions) -> Result<Vec<Part>> {
+        let parts = self.lower(&m.input)?;
+        let f = m
+            .func
+            .as_any()
+            .downcast_ref::<PartitionFn>()
+            .ok_or_else(|| Error::internal("map_partitions with an unknown function kind"))?
+            .clone();
+        Ok(self.narrow(parts, Op::Map(f, m.schema.clone())))
+    }
+
+    /// Keeps `skip + fetch` rows of every part, merges them (capped), then skips and
+    /// fetches once.
+    fn lower_limit(&mut self, l: &Limit) -> Result<Vec<Part>> {
+        let parts = self.lower(&l.input)?;
+        // Saturating: `LIMIT 18446744073709551615 OFFSET 5` keeps every row.
+        let keep = l.fetch.map(|f| f.saturating_add(l.skip));
+        let parts = if keep.is_some() {
+            self.narrow(
+                parts,
+                Op::Limit {
+                    skip: 0,
+                    fetch: keep,
+                },
+            )
+        } else {
+            parts
+        };
+        let root = if parts.len() > 1 {
+            self.merge_tree(parts, "merge_limit", MergeKind::Concat { limit: keep })
+        } else {
+            parts[0]
+        };
+        Ok(self.narrow(
+            vec![root],
+            Op::Limit {
+                skip: l.skip,
+                fetch: l.fetch,
+            },
+        ))
+    }
+
+    /// Top-k in every partition, a shuffle by the keys, top-k again (rows with a
+    /// missing key dropped first when the semantics drops null group keys).
+    fn lower_top_k_per_group(&mut self, t: &TopKPerGroup) -> Result<Vec<Part>> {
+        let mut parts = self.lower(&t.input)?;
+        let sem = &self.opt.semantics;
+        if sem.null_group_keys == NullGroupKeys::Drop {
+            let keys_present: Vec<Expr> = t
+                .keys
+                .iter()
+                .map(|k| col(k.clone()).is_not_null())
+                .collect();
+            if let Some(op) = filter_op(&keys_present, t.input.schema(), sem)? {
+                parts = self.narrow(parts, op);
+            }
+        }
+        let op = Op::TopKPerGroup {
+            keys: t.keys.clone(),
+            order: t.sort_keys.clone(),
+            k: t.fetch,
+        };
+        let parts = self.narrow(parts, op.clone());
+        Ok(if parts.len() == 1 {
+            parts
+        } else {
+            let n = self.opt.split_out.max(1);
+            let parts = self.shuffle(parts, t.keys.clone(), n);
+            self.narrow(parts, op)
+        })
+    }
+
+    /// A repartition in order: every part merged, then split evenly.
+    fn lower_repartition(&mut self, r: &Repartition) -> Result<Vec<Part>> {
+        let parts = self.lower(&r.input)?;
+        let root = self.merge_tree(parts, "repartition", MergeKind::Concat { limit: None });
+        let root = self.split(vec![root], OutputSplit::Even(r.partitions))[0];
+        Ok((0..r.partitions)
+            .map(|port| Part {
+                node: root.node,
+                port,
+            })
+            .collect())
+    }
+
+    /// DISTINCT: an aggregate keyed by every column, with no calls.
+    fn lower_distinct(&mut self, d: &Distinct) -> Result<Vec<Part>> {
+        let parts = self.lower(&d.input)?;
+        let keys: Vec<String> = d
+            .input
+            .schema()
+            .names()
+            .into_iter()
+            .map(String::from)
+            .collect();
+        let spec = AggSpec {
+            keys: keys.clone(),
+            calls: vec![],
+            drop_null_keys: false,
+        };
+        self.aggregate(parts, spec, None)
+    }
+
+    /// GROUP BY: keys and arguments evaluated first, as one fused projection, then
+    /// the aggregate, in key order when the semantics sorts groups.
+    fn lower_aggregate(&mut self, a: &Aggregate) -> Result<Vec<Part>> {
+        let sem = &self.opt.semantics;
+        let parts = self.lower(&a.input)?;
+        let (pre, calls) = agg_calls(a, sem)?;
+        let keys: Vec<String> = a.group_exprs.iter().map(|e| e.output_name()).collect();
+        let spec = AggSpec {
+            keys,
+            calls,
+            drop_null_keys: sem.null_group_keys == NullGroupKeys::Drop,
+        };
+        let order = if sem.group_order == GroupOrder::SortedByKey && !spec.keys.is_empty() {
+            Some(
+                spec.keys
+                    .iter()
+                    .map(|k| SortKey {
+                        column: k.clone(),
+                        descending: false,
+                        nulls_last: true,
+                    })
+                    .collect(),
+            )
+        } else {
+            None
+        };
+        let pre = PhysicalExpr::lower_all(&pre, a.input.schema(), sem)?;
+        let parts = self.narrow(parts, Op::Project(pre));
+        self.aggregate(parts, spec, order)
     }
 
     /// Hash-splits every part by `keys` into `n` buckets and concatenates each bucket
@@ -514,6 +510,46 @@ impl Lowerer<'_> {
             None => out,
         })
     }
+}
+
+/// The projection an aggregate's input needs (the group expressions, then every
+/// call's arguments as `__a{i}_{j}`) and the calls over those columns.
+fn agg_calls(a: &Aggregate, sem: &Semantics) -> Result<(Vec<Expr>, Vec<AggCall>)> {
+    let in_schema = a.input.schema();
+    let mut pre: Vec<Expr> = a.group_exprs.clone();
+    let mut calls = vec![];
+    for (i, e) in a.aggr_exprs.iter().enumerate() {
+        let Expr::Aggregate { func, args } = e.unalias() else {
+            return Err(Error::internal("aggregate expression without an aggregate"));
+        };
+        let output_type = e.data_type(in_schema, sem)?;
+        let mut inputs = vec![];
+        let mut input_type = DataType::Int64;
+        for (j, arg) in args.iter().enumerate() {
+            let name = format!("__a{i}_{j}");
+            let mut arg = arg.clone();
+            let mut t = arg.data_type(in_schema, sem)?;
+            // Spark sums and averages strings as doubles (an implicit
+            // cast, CAST_INVALID_INPUT on text that is not a number).
+            if t == DataType::Utf8 && output_type == DataType::Float64 {
+                arg = arg.cast(DataType::Float64);
+                t = DataType::Float64;
+            }
+            if j == 0 {
+                input_type = t;
+            }
+            pre.push(arg.alias(name.clone()));
+            inputs.push(name);
+        }
+        calls.push(AggCall {
+            func: *func,
+            inputs,
+            output: e.output_name(),
+            input_type,
+            output_type,
+        });
+    }
+    Ok((pre, calls))
 }
 
 /// A filter of `conjuncts` lowered over rows of `schema`; `None` for no conjunct.

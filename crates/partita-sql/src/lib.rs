@@ -20,7 +20,17 @@
 //! ```
 #![deny(missing_docs)]
 
+mod dialect;
+mod expr;
+mod from;
+mod functions;
+mod literal;
+mod names;
+mod order;
 mod planner;
+mod position;
+mod select;
+mod statement;
 
 pub use planner::{
     plan_sql, Catalog, CopyFormat, CopyTo, EmptyCatalog, FileReader, OptionValue, ParsedSql,

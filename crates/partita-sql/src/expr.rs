@@ -1,0 +1,196 @@
+//! SQL expressions into plan expressions.
+
+use partita_common::{
+    BinaryOperator as Op, DataType, DatePart, Result, ScalarFunction, ScalarValue,
+};
+use partita_plan::{col, lit, Expr};
+use sqlparser::ast;
+
+use crate::names::ident_name;
+use crate::planner::Planner;
+use crate::position::sql_err;
+
+impl Planner<'_> {
+    /// A SQL expression as a plan expression (columns by name, not yet resolved).
+    pub(crate) fn expr(&self, e: &ast::Expr) -> Result<Expr> {
+        use ast::Expr as E;
+        Ok(match e {
+            E::Identifier(i) => col(ident_name(i)),
+            E::CompoundIdentifier(parts) => {
+                col(ident_name(parts.last().expect("at least one part")))
+            }
+            E::Value(v) => Expr::Literal(self.value(&v.value, e)?),
+            E::Nested(inner) => self.expr(inner)?,
+            E::IsNull(x) => self.expr(x)?.is_null(),
+            E::IsNotNull(x) => self.expr(x)?.is_not_null(),
+            E::IsTrue(x) => self.expr(x)?.eq(lit(true)),
+            E::IsFalse(x) => self.expr(x)?.eq(lit(false)),
+            E::IsNotDistinctFrom(a, b) => self.expr(a)?.null_safe_eq(self.expr(b)?),
+            E::IsDistinctFrom(a, b) => self.expr(a)?.null_safe_eq(self.expr(b)?).not(),
+            E::InList {
+                expr,
+                list,
+                negated,
+            } => self.in_list(expr, list, *negated)?,
+            E::Between {
+                expr,
+                negated,
+                low,
+                high,
+            } => {
+                let b = self.expr(expr)?.between(self.expr(low)?, self.expr(high)?);
+                if *negated {
+                    b.not()
+                } else {
+                    b
+                }
+            }
+            E::Like { .. } => self.like(e)?,
+            E::UnaryOp { op, expr } => self.unary(op, expr, e)?,
+            E::BinaryOp { left, op, right } => Expr::Binary {
+                op: binary_op(op, e)?,
+                left: Box::new(self.expr(left)?),
+                right: Box::new(self.expr(right)?),
+            },
+            E::Cast {
+                expr, data_type, ..
+            } => {
+                let type_name = data_type.to_string();
+                let t = DataType::parse(type_name.split('(').next().unwrap_or_default())
+                    .map_err(|_| sql_err(format!("unsupported type {data_type} in CAST"), e))?;
+                self.expr(expr)?.cast(t)
+            }
+            E::Case {
+                operand,
+                conditions,
+                else_result,
+                ..
+            } => self.case(operand.as_deref(), conditions, else_result.as_deref())?,
+            E::Function(f) => self.function(f, e)?,
+            E::Extract { field, expr, .. } => {
+                let name = field.to_string();
+                let part = DatePart::parse(&name).ok_or_else(|| {
+                    sql_err(format!("EXTRACT of the field {name} is not supported"), e)
+                })?;
+                Expr::Function {
+                    func: ScalarFunction::DatePart(part),
+                    args: vec![self.expr(expr)?],
+                }
+            }
+            E::TypedString(ts) => Expr::Literal(self.typed_string(ts, e)?),
+            E::Interval(iv) => Expr::Literal(self.interval(iv, e)?),
+            other => return Err(sql_err(format!("unsupported expression: {other}"), other)),
+        })
+    }
+
+    /// `x [NOT] IN (a, b, ...)`.
+    fn in_list(&self, expr: &ast::Expr, list: &[ast::Expr], negated: bool) -> Result<Expr> {
+        let list = list
+            .iter()
+            .map(|x| self.expr(x))
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Expr::InList {
+            expr: Box::new(self.expr(expr)?),
+            list,
+            negated,
+        })
+    }
+
+    /// `x [NOT] LIKE 'pattern'` (a literal pattern, no ESCAPE).
+    fn like(&self, e: &ast::Expr) -> Result<Expr> {
+        use ast::Expr as E;
+        let E::Like {
+            negated,
+            expr,
+            pattern,
+            escape_char,
+            any,
+        } = e
+        else {
+            unreachable!("like() is called on LIKE expressions")
+        };
+        if *any || escape_char.is_some() {
+            return Err(sql_err("LIKE ANY and LIKE ... ESCAPE are not supported", e));
+        }
+        let p = match pattern.as_ref() {
+            E::Value(v) => match &v.value {
+                ast::Value::SingleQuotedString(s) => s.clone(),
+                other => {
+                    return Err(sql_err(
+                        format!("LIKE expects a string pattern, got {other}"),
+                        pattern.as_ref(),
+                    ))
+                }
+            },
+            other => return Err(sql_err("LIKE expects a string literal pattern", other)),
+        };
+        Ok(Expr::Like {
+            expr: Box::new(self.expr(expr)?),
+            pattern: p,
+            negated: *negated,
+        })
+    }
+
+    /// `NOT x`, `-x` (a negative literal stays a literal) and `+x`.
+    fn unary(&self, op: &ast::UnaryOperator, expr: &ast::Expr, e: &ast::Expr) -> Result<Expr> {
+        Ok(match op {
+            ast::UnaryOperator::Not => self.expr(expr)?.not(),
+            ast::UnaryOperator::Minus => match self.expr(expr)? {
+                Expr::Literal(ScalarValue::Int64(Some(v))) => lit(-v),
+                Expr::Literal(ScalarValue::Float64(Some(v))) => lit(-v),
+                other => -other,
+            },
+            ast::UnaryOperator::Plus => self.expr(expr)?,
+            other => return Err(sql_err(format!("unsupported operator {other}"), e)),
+        })
+    }
+
+    /// `CASE [operand] WHEN ... THEN ... [ELSE ...] END`.
+    fn case(
+        &self,
+        operand: Option<&ast::Expr>,
+        conditions: &[ast::CaseWhen],
+        else_result: Option<&ast::Expr>,
+    ) -> Result<Expr> {
+        let mut branches = vec![];
+        for w in conditions {
+            let c = self.expr(&w.condition)?;
+            let c = match operand {
+                Some(op) => self.expr(op)?.eq(c),
+                None => c,
+            };
+            branches.push((c, self.expr(&w.result)?));
+        }
+        let otherwise = else_result
+            .map(|x| self.expr(x).map(Box::new))
+            .transpose()?;
+        Ok(Expr::Case {
+            branches,
+            otherwise,
+        })
+    }
+}
+
+/// The plan operator of a SQL binary operator.
+fn binary_op(op: &ast::BinaryOperator, e: &ast::Expr) -> Result<Op> {
+    Ok(match op {
+        ast::BinaryOperator::Plus => Op::Plus,
+        ast::BinaryOperator::Minus => Op::Minus,
+        ast::BinaryOperator::Multiply => Op::Multiply,
+        ast::BinaryOperator::Divide => Op::Divide,
+        ast::BinaryOperator::Modulo => Op::Modulo,
+        ast::BinaryOperator::MyIntegerDivide | ast::BinaryOperator::DuckIntegerDivide => {
+            Op::IntegerDivide
+        }
+        ast::BinaryOperator::Eq => Op::Eq,
+        ast::BinaryOperator::NotEq => Op::NotEq,
+        ast::BinaryOperator::Lt => Op::Lt,
+        ast::BinaryOperator::LtEq => Op::LtEq,
+        ast::BinaryOperator::Gt => Op::Gt,
+        ast::BinaryOperator::GtEq => Op::GtEq,
+        ast::BinaryOperator::Spaceship => Op::NullSafeEq,
+        ast::BinaryOperator::And => Op::And,
+        ast::BinaryOperator::Or => Op::Or,
+        other => return Err(sql_err(format!("unsupported operator {other}"), e)),
+    })
+}
