@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use partita::prelude::*;
-use partita::{value_at, DefaultNullOrder, ScalarValue};
+use partita::{value_at, DefaultNullOrder, ScalarValue, SqlContext};
 
 /// 200 rows: key `g` (7 groups, some missing), value `v` with ties and missing values.
 fn columns() -> (Vec<Option<i64>>, Vec<Option<f64>>) {
@@ -295,4 +295,49 @@ fn groupby_shortcuts_defer_errors_to_collect_like_every_builder_call() {
     // The happy path chains straight into collect.
     let out = frame(&session, 2).groupby("g").size().collect().unwrap();
     assert_eq!(out.get_column_names(), ["g", "size"]);
+}
+
+#[test]
+fn mode_through_the_rust_api_equals_sql() {
+    for sem in [Semantics::pandas(), Semantics::spark()] {
+        let session = Session::new().with_semantics(sem);
+        for partitions in [1, 3, 8] {
+            let api = frame(&session, partitions)
+                .groupby("g")
+                .agg([col("v").mode().alias("m")])
+                .sort_values("g", SortSpec::ascending())
+                .collect()
+                .unwrap();
+            let mut ctx = SqlContext::new(session.clone());
+            ctx.register("t", frame(&session, partitions));
+            let sql = ctx
+                .sql("SELECT g, MODE(v, true) AS m FROM t GROUP BY g ORDER BY g")
+                .unwrap()
+                .collect()
+                .unwrap();
+            assert_eq!(rows(&api), rows(&sql), "{sem} partitions={partitions}");
+            // Every group's mode is one of its most frequent values, the smallest.
+            let (g, v) = columns();
+            for row in rows(&api) {
+                let key = row[0].clone();
+                let mut counts: BTreeMap<i64, usize> = BTreeMap::new();
+                for (k, x) in g.iter().zip(&v) {
+                    let same = match &key {
+                        ScalarValue::Int64(k2) => k == k2,
+                        ScalarValue::Float64(k2) => k.map(|k| k as f64) == *k2,
+                        _ => false,
+                    };
+                    if let (true, Some(x)) = (same, x) {
+                        *counts.entry((x * 2.0) as i64).or_default() += 1;
+                    }
+                }
+                let best = counts.values().max().copied().unwrap_or(0);
+                let want = counts
+                    .iter()
+                    .find(|(_, &c)| c == best)
+                    .map(|(x, _)| *x as f64 / 2.0);
+                assert_eq!(row[1], ScalarValue::Float64(want), "{sem} group {key:?}");
+            }
+        }
+    }
 }

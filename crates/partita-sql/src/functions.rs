@@ -91,6 +91,20 @@ impl Planner<'_> {
                     aggregate(AggregateFunction::Last { ignore_nulls }, args, &name, e)
                 }
             }
+            // Spark's `mode(x, deterministic)`: Partita's mode is always deterministic
+            // (the smallest of equally frequent values), a valid answer either way.
+            "mode" => match args.as_slice() {
+                [_] | [_, Expr::Literal(ScalarValue::Boolean(Some(_)))] => aggregate(
+                    AggregateFunction::Mode,
+                    args.into_iter().take(1).collect(),
+                    &name,
+                    e,
+                ),
+                _ => Err(sql_err(
+                    "mode takes a column and, optionally, deterministic (true or false)",
+                    e,
+                )),
+            },
             // NULLIF(a, b) = CASE WHEN a = b THEN NULL ELSE a END (missing when equal).
             "nullif" => match <[Expr; 2]>::try_from(args) {
                 Ok([a, b]) => Ok(Expr::Case {
