@@ -38,9 +38,18 @@ impl MemorySource {
             (None, Some(p)) => schema_of(p)?,
             (None, None) => return Err(Error::plan("a table with no partitions needs a schema")),
         };
+        // Names and types must agree; whether a column may hold missing values is
+        // the table's to say (a partition's frame does not know it).
+        let same = |a: &Schema, b: &Schema| {
+            a.len() == b.len()
+                && a.fields()
+                    .iter()
+                    .zip(b.fields())
+                    .all(|(x, y)| x.name == y.name && x.data_type == y.data_type)
+        };
         for p in &partitions {
             let s = schema_of(p)?;
-            if s != schema {
+            if !same(&s, &schema) {
                 return Err(Error::plan(format!(
                     "partition schema {s} differs from the table schema {schema}"
                 )));
@@ -96,6 +105,9 @@ impl TableSource for MemorySource {
     }
     fn partition_count(&self) -> usize {
         self.partitions.len()
+    }
+    fn estimated_rows(&self) -> Option<usize> {
+        Some(self.partitions.iter().map(|p| p.height()).sum())
     }
     fn describe(&self) -> String {
         format!("memory [{} partitions]", self.partitions.len())
