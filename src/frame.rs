@@ -350,6 +350,7 @@ impl Frame {
             semantics: self.semantics,
             split_every: cfg.split_every,
             split_out: cfg.split_out,
+            broadcast_rows: cfg.broadcast_rows,
         };
         lower(&self.optimized_plan()?, &opts)
     }

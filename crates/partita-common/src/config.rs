@@ -20,6 +20,10 @@ pub struct SessionConfig {
     /// default; a fixed number (not the worker count), so a result never depends on
     /// the machine.
     pub split_out: usize,
+    /// A join side estimated at most this many rows is built once and shared by
+    /// every task of the other side (a broadcast join); larger sides are
+    /// hash-partitioned on the keys. 0 never broadcasts.
+    pub broadcast_rows: usize,
 }
 
 impl Default for SessionConfig {
@@ -33,6 +37,7 @@ impl Default for SessionConfig {
             default_partitions: workers.max(1),
             split_every: 8,
             split_out: 8,
+            broadcast_rows: 1 << 20,
         }
     }
 }

@@ -36,8 +36,8 @@ pub use functions::{
 pub use semantics::{
     CaseMapping, CsvNulls, CsvTypes, DayOfWeek, DefaultNullOrder, DivisionByZero, EmptySum,
     FirstLastNulls, GroupOrder, IdentifierCase, IntWithNulls, IntegerDivision, IntegerOverflow,
-    Logic, NanSemantics, NullGroupKeys, NumericPromotion, Rounding, Semantics, TextFormat,
-    TimeZones, SWITCH_NAMES,
+    JoinNullKeys, Logic, NanSemantics, NullGroupKeys, NumericPromotion, Rounding, Semantics,
+    TextFormat, TimeZones, SWITCH_NAMES,
 };
 pub use types::{
     decimal_text, intern, DataType, Field, ScalarValue, Schema, SchemaRef, TimeUnit, TimeZone,

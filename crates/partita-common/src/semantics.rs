@@ -148,6 +148,15 @@ pub enum FirstLastNulls {
     Keep,
 }
 
+/// Whether an equality join key matches a missing key on the other side.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum JoinNullKeys {
+    /// pandas: `merge` matches missing keys (None, NaN) to each other.
+    Match,
+    /// Spark: `=` never matches NULL (`<=>` does, whatever the switch).
+    Never,
+}
+
 /// How values are written as text (`CAST(x AS STRING)`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum TextFormat {
@@ -255,6 +264,8 @@ pub struct Semantics {
     pub numeric_promotion: NumericPromotion,
     /// The types a CSV reader infers.
     pub csv_types: CsvTypes,
+    /// Whether equality join keys match missing keys.
+    pub join_null_keys: JoinNullKeys,
 }
 
 /// The switch names accepted by [`Semantics::set`], in documentation order.
@@ -279,6 +290,7 @@ pub const SWITCH_NAMES: &[&str] = &[
     "time_zones",
     "numeric_promotion",
     "csv_types",
+    "join_null_keys",
 ];
 
 impl Semantics {
@@ -305,6 +317,7 @@ impl Semantics {
             time_zones: TimeZones::PerColumn,
             numeric_promotion: NumericPromotion::Numpy,
             csv_types: CsvTypes::Basic,
+            join_null_keys: JoinNullKeys::Match,
         }
     }
 
@@ -331,6 +344,7 @@ impl Semantics {
             time_zones: TimeZones::Session,
             numeric_promotion: NumericPromotion::Sql,
             csv_types: CsvTypes::Extended,
+            join_null_keys: JoinNullKeys::Never,
         }
     }
 
@@ -424,6 +438,9 @@ impl Semantics {
             }
             "first_last_nulls" => {
                 pick!(first_last_nulls, "skip" => FirstLastNulls::Skip, "keep" => FirstLastNulls::Keep)
+            }
+            "join_null_keys" => {
+                pick!(join_null_keys, "match" => JoinNullKeys::Match, "never" => JoinNullKeys::Never)
             }
             "text_format" => {
                 pick!(text_format, "python" => TextFormat::Python, "java" => TextFormat::Java)
@@ -520,6 +537,10 @@ impl Semantics {
                 snake(format!("{:?}", self.numeric_promotion)),
             ),
             ("csv_types", snake(format!("{:?}", self.csv_types))),
+            (
+                "join_null_keys",
+                snake(format!("{:?}", self.join_null_keys)),
+            ),
         ]
     }
 }
@@ -559,6 +580,8 @@ with_setters! {
     with_int_with_nulls, int_with_nulls: IntWithNulls;
     /// Sets [`Semantics::case_mapping`].
     with_case_mapping, case_mapping: CaseMapping;
+    /// Sets [`Semantics::join_null_keys`].
+    with_join_null_keys, join_null_keys: JoinNullKeys;
     /// Sets [`Semantics::first_last_nulls`].
     with_first_last_nulls, first_last_nulls: FirstLastNulls;
     /// Sets [`Semantics::text_format`].

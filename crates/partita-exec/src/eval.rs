@@ -373,7 +373,7 @@ pub fn filter(df: Partition, conjuncts: &[PhysicalExpr], sem: &Semantics) -> Res
         {
             end += 1;
         }
-        let mask = combined_mask(&conjuncts[i..end], &df, sem)?;
+        let mask = mask(&conjuncts[i..end], &df, sem)?;
         i = end;
         if !mask.all() {
             df = partita_core::frame::filter_rows(&df, &mask)?;
@@ -402,7 +402,7 @@ pub fn filter_select(
     if !conjuncts.iter().all(|c| mask_cannot_fail(&c.expr, sem)) {
         return project(&filter(df, conjuncts, sem)?, exprs, sem);
     }
-    let mask = combined_mask(conjuncts, &df, sem)?;
+    let mask = mask(conjuncts, &df, sem)?;
     let projected = project(&df, exprs, sem)?;
     if mask.all() {
         Ok(projected)
@@ -413,11 +413,7 @@ pub fn filter_select(
 
 /// The rows every one of `conjuncts` (at least one) keeps, each evaluated on every
 /// row of `df`.
-fn combined_mask(
-    conjuncts: &[PhysicalExpr],
-    df: &Partition,
-    sem: &Semantics,
-) -> Result<BooleanChunked> {
+pub fn mask(conjuncts: &[PhysicalExpr], df: &Partition, sem: &Semantics) -> Result<BooleanChunked> {
     let mut mask = scalar::filter_mask(&evaluate(&conjuncts[0], df, sem)?, sem)?;
     for c in &conjuncts[1..] {
         mask = &mask & &scalar::filter_mask(&evaluate(c, df, sem)?, sem)?;

@@ -12,6 +12,7 @@ use petgraph::visit::EdgeRef;
 use petgraph::Direction;
 
 use crate::eval::PhysicalExpr;
+use crate::join::JoinTask;
 use crate::udf::PartitionFn;
 
 /// Where a task's input comes from.
@@ -38,6 +39,8 @@ pub enum TaskInput {
     },
     /// Combines the outputs of other tasks, in edge order.
     Merge(MergeKind),
+    /// Joins the first inputs (the left side's pieces) with the others.
+    Join(JoinTask),
 }
 
 /// How a merge combines its inputs.
@@ -180,6 +183,7 @@ impl Task {
                 ));
             }
             TaskInput::Empty { rows } => parts.push(format!("empty, {rows} row(s)")),
+            TaskInput::Join(j) => parts.push(j.describe()),
             TaskInput::Merge(MergeKind::Concat { limit: None }) => parts.push("concat".into()),
             TaskInput::Merge(MergeKind::Concat { limit: Some(n) }) => {
                 parts.push(format!("concat limit={n}"))

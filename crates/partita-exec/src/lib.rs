@@ -23,6 +23,7 @@
 
 pub mod eval;
 pub mod graph;
+pub mod join;
 pub mod lower;
 mod parquet_source;
 pub mod scheduler;

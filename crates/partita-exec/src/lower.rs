@@ -10,12 +10,13 @@ use partita_common::{
 };
 use partita_core::aggregate::{AggCall, AggSpec};
 use partita_plan::{
-    col, Aggregate, Distinct, EmptyRelation, Expr, Limit, LogicalPlan, MapPartitions, Repartition,
-    Scan, TopKPerGroup,
+    col, common_type, Aggregate, Distinct, EmptyRelation, Expr, Join, JoinType, Limit, LogicalPlan,
+    MapPartitions, Repartition, Scan, TopKPerGroup,
 };
 
 use crate::eval::PhysicalExpr;
 use crate::graph::{Edge, MergeKind, Op, OutputSplit, Part, Task, TaskGraph, TaskInput};
+use crate::join::JoinTask;
 use crate::udf::PartitionFn;
 
 /// What lowering needs besides the plan.
@@ -25,6 +26,8 @@ pub struct LowerOptions {
     pub semantics: Semantics,
     /// Merge fan-in.
     pub split_every: usize,
+    /// A join side estimated at most this many rows is broadcast.
+    pub broadcast_rows: usize,
     /// Output partitions of a GROUP BY.
     pub split_out: usize,
 }
@@ -199,6 +202,7 @@ impl Lowerer<'_> {
             LogicalPlan::Repartition(r) => self.lower_repartition(r)?,
             LogicalPlan::Distinct(d) => self.lower_distinct(d)?,
             LogicalPlan::Aggregate(a) => self.lower_aggregate(a)?,
+            LogicalPlan::Join(j) => self.lower_join(j)?,
         })
     }
 
@@ -382,6 +386,127 @@ impl Lowerer<'_> {
         self.aggregate(parts, spec, order)
     }
 
+    /// A join: broadcast (one side concatenated once and joined with every part of
+    /// the other) when that side is small, when there are no keys, or when the
+    /// semantics promises pandas' order (the probe side's); otherwise partitioned
+    /// (both sides hash-split on the keys, one join task per bucket).
+    fn lower_join(&mut self, j: &Join) -> Result<Vec<Part>> {
+        let sem = self.opt.semantics;
+        let left = self.lower(&j.left)?;
+        let right = self.lower(&j.right)?;
+        let joined = j.left.schema().fields().iter();
+        let schema = Schema::new(
+            joined
+                .chain(j.right.schema().fields().iter())
+                .cloned()
+                .collect(),
+        );
+        let filter = match &j.filter {
+            Some(f) => PhysicalExpr::lower_all(f.split_conjunction(), &schema, &sem)?,
+            None => vec![],
+        };
+        let key_types =
+            j.on.iter()
+                .map(|k| {
+                    let field = |s: &Schema, n: &str| -> Result<DataType> {
+                        Ok(s.field(s.resolve(n, &sem)?).data_type)
+                    };
+                    let (l, r) = (
+                        field(j.left.schema(), &k.left)?,
+                        field(j.right.schema(), &k.right)?,
+                    );
+                    common_type(l, r).map_err(Error::plan)
+                })
+                .collect::<Result<Vec<_>>>()?;
+        let mut task = JoinTask {
+            join_type: j.join_type,
+            left_keys: j.on.iter().map(|k| k.left.clone()).collect(),
+            right_keys: j.on.iter().map(|k| k.right.clone()).collect(),
+            key_types,
+            null_equal: j.on.iter().map(|k| k.null_equal).collect(),
+            filter,
+            left_inputs: 1,
+            left_schema: j.left.schema().clone(),
+            right_schema: j.right.schema().clone(),
+            strategy: "broadcast",
+        };
+        let ordered = sem.group_order == GroupOrder::SortedByKey;
+        let small =
+            |p: &LogicalPlan| estimated_rows(p).is_some_and(|n| n <= self.opt.broadcast_rows);
+        // The side built whole: the right one, or the left one of a right join.
+        let (build_right, build_small) = match j.join_type {
+            JoinType::Right => (false, small(&j.left)),
+            _ => (true, small(&j.right)),
+        };
+        let broadcast =
+            j.on.is_empty() || build_small || (ordered && j.join_type != JoinType::Full);
+        if broadcast {
+            let (probe, build) = if build_right {
+                (left, right)
+            } else {
+                (right, left)
+            };
+            let build = self.merge_tree(build, "broadcast", MergeKind::Concat { limit: None });
+            return Ok(probe
+                .into_iter()
+                .enumerate()
+                .map(|(i, p)| {
+                    let inputs = if build_right { [p, build] } else { [build, p] };
+                    let t = Task {
+                        kind: "join".into(),
+                        partition: Some(i),
+                        level: 1,
+                        input: TaskInput::Join(task.clone()),
+                        ops: vec![],
+                        split: OutputSplit::Single,
+                    };
+                    self.add_task(t, &inputs)
+                })
+                .collect());
+        }
+        let n = self.opt.split_out.max(1);
+        let left = self.split(
+            left,
+            OutputSplit::Hash {
+                keys: task.left_keys.clone(),
+                n,
+            },
+        );
+        let right = self.split(
+            right,
+            OutputSplit::Hash {
+                keys: task.right_keys.clone(),
+                n,
+            },
+        );
+        task.left_inputs = left.len();
+        task.strategy = "partitioned";
+        Ok((0..n)
+            .map(|b| {
+                let bucket = |parts: &[Part]| -> Vec<Part> {
+                    parts
+                        .iter()
+                        .map(|p| Part {
+                            node: p.node,
+                            port: b,
+                        })
+                        .collect()
+                };
+                let mut inputs = bucket(&left);
+                inputs.extend(bucket(&right));
+                let t = Task {
+                    kind: format!("join.bucket{b}"),
+                    partition: Some(b),
+                    level: 1,
+                    input: TaskInput::Join(task.clone()),
+                    ops: vec![],
+                    split: OutputSplit::Single,
+                };
+                self.add_task(t, &inputs)
+            })
+            .collect())
+    }
+
     /// Hash-splits every part by `keys` into `n` buckets and concatenates each bucket
     /// (in part order) into one output partition.
     fn shuffle(&mut self, parts: Vec<Part>, keys: Vec<String>, n: usize) -> Vec<Part> {
@@ -550,6 +675,28 @@ fn agg_calls(a: &Aggregate, sem: &Semantics) -> Result<(Vec<Expr>, Vec<AggCall>)
         });
     }
     Ok((pre, calls))
+}
+
+/// The rows a plan yields at most, when its sources say (a join side under the
+/// broadcast threshold is built whole).
+pub fn estimated_rows(plan: &LogicalPlan) -> Option<usize> {
+    match plan {
+        LogicalPlan::Empty(_) => Some(1),
+        LogicalPlan::Scan(s) => s.source.estimated_rows(),
+        LogicalPlan::Limit(l) => match (estimated_rows(&l.input), l.fetch) {
+            (Some(n), Some(f)) => Some(n.min(f)),
+            (n, f) => n.or(f),
+        },
+        LogicalPlan::Join(j) => match j.join_type {
+            JoinType::LeftSemi | JoinType::LeftAnti => estimated_rows(&j.left),
+            _ => estimated_rows(&j.left)?.checked_mul(estimated_rows(&j.right)?),
+        },
+        other => other
+            .inputs()
+            .iter()
+            .map(|p| estimated_rows(p))
+            .sum::<Option<usize>>(),
+    }
 }
 
 /// A filter of `conjuncts` lowered over rows of `schema`; `None` for no conjunct.

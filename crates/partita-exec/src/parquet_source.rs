@@ -622,6 +622,14 @@ impl TableSource for ParquetSource {
     fn partition_count(&self) -> usize {
         self.parts.len().max(1)
     }
+    fn estimated_rows(&self) -> Option<usize> {
+        Some(
+            self.files
+                .iter()
+                .map(|f| f.row_group_rows().iter().sum::<usize>())
+                .sum(),
+        )
+    }
     fn describe(&self) -> String {
         format!("parquet {} [{} partitions]", self.label, self.parts.len())
     }

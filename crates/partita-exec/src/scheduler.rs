@@ -71,6 +71,7 @@ pub fn execute_task(
 ) -> Result<Vec<Partition>> {
     let mut df = match &task.input {
         TaskInput::Empty { rows } => partita_core::frame::frame_with_height(*rows, vec![])?,
+        TaskInput::Join(j) => crate::join::execute(j, inputs, sem)?,
         TaskInput::Scan {
             source,
             partition,

@@ -9,8 +9,9 @@ use partita_common::{Error, Result, SchemaRef, Semantics};
 
 use crate::expr::{col, Expr};
 use crate::plan::{
-    resolve_output, Aggregate, Distinct, EmptyRelation, Filter, Limit, LogicalPlan, MapPartitions,
-    PartitionFunction, Projection, Repartition, Scan, Sort, SortExpr, TableSource, TopKPerGroup,
+    resolve_output, Aggregate, Distinct, EmptyRelation, Filter, Join, JoinKey, JoinType, Limit,
+    LogicalPlan, MapPartitions, PartitionFunction, Projection, Repartition, Scan, Sort, SortExpr,
+    TableSource, TopKPerGroup,
 };
 use crate::tree::{Recursion, Transformed};
 
@@ -151,6 +152,19 @@ impl LogicalPlanBuilder {
         schema: partita_common::Schema,
     ) -> Result<Self> {
         self.then(|p, _| MapPartitions::try_new(p, func, schema).map(LogicalPlan::MapPartitions))
+    }
+
+    /// Joins the plan built so far (the left side) with `right` (see [`Join`]).
+    pub fn join(
+        self,
+        right: LogicalPlan,
+        join_type: JoinType,
+        on: Vec<JoinKey>,
+        filter: Option<Expr>,
+    ) -> Result<Self> {
+        self.then(|left, s| {
+            Join::try_new(left, Arc::new(right), join_type, on, filter, s).map(LogicalPlan::Join)
+        })
     }
 
     /// Keeps the first `fetch` rows of each group of equal `keys` in the order of

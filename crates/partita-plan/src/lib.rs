@@ -34,7 +34,8 @@ pub use expr::{
     literal_type, numeric_supertype, when, DtAccessor, Expr, Then, When,
 };
 pub use plan::{
-    Aggregate, Distinct, EmptyRelation, Filter, Limit, LogicalPlan, MapPartitions,
-    PartitionFunction, Projection, Repartition, Scan, Sort, SortExpr, TableSource, TopKPerGroup,
+    Aggregate, Distinct, EmptyRelation, Filter, Join, JoinKey, JoinType, Limit, LogicalPlan,
+    MapPartitions, PartitionFunction, Projection, Repartition, Scan, Sort, SortExpr, TableSource,
+    TopKPerGroup,
 };
 pub use tree::{Recursion, Transformed};

@@ -23,6 +23,11 @@ pub trait TableSource: fmt::Debug + Send + Sync {
     fn columns_with_nulls(&self) -> Option<Vec<bool>>;
     /// How many partitions a scan of this source yields.
     fn partition_count(&self) -> usize;
+    /// How many rows it holds, when known without reading them (it decides, for
+    /// one, whether a join builds this side whole).
+    fn estimated_rows(&self) -> Option<usize> {
+        None
+    }
     /// One line for plan text, e.g. `memory [2 partitions]`.
     fn describe(&self) -> String;
     /// For downcasting to the concrete source.
@@ -151,6 +156,167 @@ pub struct Repartition {
     pub by: Vec<String>,
 }
 
+/// How a join combines the rows of its two inputs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum JoinType {
+    /// Pairs of rows whose keys match.
+    Inner,
+    /// Every left row: with its matches, or once with missing right values.
+    Left,
+    /// Every right row: with its matches, or once with missing left values.
+    Right,
+    /// Left and right joins together: every row of both sides at least once.
+    Full,
+    /// The left rows that have a match, once each (SQL `IN`, `EXISTS`).
+    LeftSemi,
+    /// The left rows that have no match (SQL `NOT EXISTS`).
+    LeftAnti,
+    /// Every left row with every right row.
+    Cross,
+}
+
+impl JoinType {
+    /// True when the output has the right side's columns.
+    pub fn keeps_right_columns(self) -> bool {
+        !matches!(self, JoinType::LeftSemi | JoinType::LeftAnti)
+    }
+}
+
+impl fmt::Display for JoinType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            JoinType::Inner => "Inner",
+            JoinType::Left => "Left",
+            JoinType::Right => "Right",
+            JoinType::Full => "Full",
+            JoinType::LeftSemi => "LeftSemi",
+            JoinType::LeftAnti => "LeftAnti",
+            JoinType::Cross => "Cross",
+        })
+    }
+}
+
+/// One equality of a join: a column of the left input, one of the right input,
+/// and whether missing keys match each other.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct JoinKey {
+    /// The left input's column.
+    pub left: String,
+    /// The right input's column.
+    pub right: String,
+    /// Missing keys match each other (pandas' `merge`, SQL `<=>`).
+    pub null_equal: bool,
+}
+
+/// Combines the rows of two inputs whose keys are equal. SQL: `JOIN`; pandas:
+/// `merge`. The output is the left columns, then the right ones (none for a semi or
+/// anti join); names must not repeat, so callers rename one side first.
+#[derive(Debug, Clone)]
+pub struct Join {
+    /// The left input.
+    pub left: Arc<LogicalPlan>,
+    /// The right input.
+    pub right: Arc<LogicalPlan>,
+    /// How rows combine.
+    pub join_type: JoinType,
+    /// The equalities (none for a cross join).
+    pub on: Vec<JoinKey>,
+    /// A further condition a pair of rows must meet (`ON a.k = b.k AND b.w > 1`),
+    /// over the output columns.
+    pub filter: Option<Expr>,
+    /// The output schema.
+    pub schema: SchemaRef,
+}
+
+impl Join {
+    /// A join; key columns must exist on their side and compare, and the output
+    /// names must be unique.
+    pub fn try_new(
+        left: Arc<LogicalPlan>,
+        right: Arc<LogicalPlan>,
+        join_type: JoinType,
+        on: Vec<JoinKey>,
+        filter: Option<Expr>,
+        semantics: &Semantics,
+    ) -> Result<Self> {
+        let (ls, rs) = (left.schema().clone(), right.schema().clone());
+        if join_type == JoinType::Cross && !on.is_empty() {
+            return Err(Error::plan("a cross join has no keys"));
+        }
+        if join_type != JoinType::Cross && on.is_empty() && filter.is_none() {
+            return Err(Error::plan(format!(
+                "a {join_type} join needs keys or a condition"
+            )));
+        }
+        let on = on
+            .into_iter()
+            .map(|k| {
+                let l = ls.field(ls.resolve(&k.left, semantics)?);
+                let r = rs.field(rs.resolve(&k.right, semantics)?);
+                crate::expr::common_type(l.data_type, r.data_type).map_err(|why| {
+                    Error::plan(format!(
+                        "join keys '{}' ({}) and '{}' ({}) cannot be compared: {why}",
+                        l.name, l.data_type, r.name, r.data_type
+                    ))
+                })?;
+                Ok(JoinKey {
+                    left: l.name.clone(),
+                    right: r.name.clone(),
+                    null_equal: k.null_equal,
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        // A side whose rows may come without a match has every column nullable.
+        let (left_filled, right_filled) = match join_type {
+            JoinType::Left => (false, true),
+            JoinType::Right => (true, false),
+            JoinType::Full => (true, true),
+            _ => (false, false),
+        };
+        let side = |s: &Schema, filled: bool| -> Vec<Field> {
+            s.fields()
+                .iter()
+                .map(|f| {
+                    let f = f.clone();
+                    if filled {
+                        f.with_nullable(true)
+                    } else {
+                        f
+                    }
+                })
+                .collect()
+        };
+        let mut fields = side(&ls, left_filled);
+        if join_type.keeps_right_columns() {
+            fields.extend(side(&rs, right_filled));
+        }
+        check_unique_names(&fields)?;
+        let schema = Arc::new(Schema::new(fields));
+        let filter = match filter {
+            None => None,
+            Some(f) => {
+                let f = f.resolve(&schema, semantics)?;
+                match f.data_type(&schema, semantics)? {
+                    DataType::Boolean | DataType::Null => Some(f),
+                    t => {
+                        return Err(Error::plan(format!(
+                            "join condition '{f}' must be boolean, not {t}"
+                        )))
+                    }
+                }
+            }
+        };
+        Ok(Join {
+            left,
+            right,
+            join_type,
+            on,
+            filter,
+            schema,
+        })
+    }
+}
+
 /// Keeps, in each group of rows with equal `keys`, the first `fetch` rows in the
 /// order of `order` (ties keep row order); the groups come out in no given order.
 /// pandas: `groupby(k)[c].nlargest(n)`; Spark: `row_number() OVER (PARTITION BY k
@@ -241,6 +407,8 @@ pub enum LogicalPlan {
     Repartition(Repartition),
     /// See [`TopKPerGroup`].
     TopKPerGroup(TopKPerGroup),
+    /// See [`Join`].
+    Join(Join),
 }
 
 fn check_unique_names(fields: &[Field]) -> Result<()> {
@@ -590,6 +758,7 @@ impl LogicalPlan {
             LogicalPlan::MapPartitions(m) => &m.schema,
             LogicalPlan::Repartition(r) => r.input.schema(),
             LogicalPlan::TopKPerGroup(t) => t.input.schema(),
+            LogicalPlan::Join(j) => &j.schema,
         }
     }
 
@@ -606,6 +775,7 @@ impl LogicalPlan {
             | LogicalPlan::MapPartitions(MapPartitions { input, .. })
             | LogicalPlan::Repartition(Repartition { input, .. })
             | LogicalPlan::TopKPerGroup(TopKPerGroup { input, .. }) => vec![input.as_ref()],
+            LogicalPlan::Join(j) => vec![j.left.as_ref(), j.right.as_ref()],
         }
     }
 
@@ -622,6 +792,7 @@ impl LogicalPlan {
             | LogicalPlan::MapPartitions(MapPartitions { input, .. })
             | LogicalPlan::Repartition(Repartition { input, .. })
             | LogicalPlan::TopKPerGroup(TopKPerGroup { input, .. }) => vec![input],
+            LogicalPlan::Join(j) => vec![&mut j.left, &mut j.right],
         }
     }
 
@@ -685,6 +856,14 @@ impl LogicalPlan {
             }
             LogicalPlan::TopKPerGroup(t) => LogicalPlan::TopKPerGroup(TopKPerGroup::try_new(
                 t.input, t.keys, t.order, t.fetch, semantics,
+            )?),
+            LogicalPlan::Join(j) => LogicalPlan::Join(Join::try_new(
+                j.left,
+                j.right,
+                j.join_type,
+                j.on,
+                j.filter,
+                semantics,
             )?),
         })
     }
@@ -809,6 +988,20 @@ impl LogicalPlan {
             LogicalPlan::Distinct(_) => "Distinct".to_string(),
             LogicalPlan::MapPartitions(m) => {
                 format!("MapPartitions: {} -> {}", m.func.name(), m.schema)
+            }
+            LogicalPlan::Join(j) => {
+                let keys: Vec<String> =
+                    j.on.iter()
+                        .map(|k| {
+                            let op = if k.null_equal { "<=>" } else { "=" };
+                            format!("{} {op} {}", k.left, k.right)
+                        })
+                        .collect();
+                let mut line = format!("Join: {} on=[{}]", j.join_type, keys.join(", "));
+                if let Some(f) = &j.filter {
+                    line.push_str(&format!(" filter={f}"));
+                }
+                line
             }
             LogicalPlan::TopKPerGroup(t) => {
                 let order: Vec<String> = t.sort_keys.iter().map(|k| k.to_string()).collect();

@@ -8,17 +8,51 @@ use sqlparser::ast;
 
 use crate::names::ident_name;
 use crate::planner::Planner;
-use crate::position::sql_err;
+use crate::position::{at, sql_err};
 
 impl Planner<'_> {
+    /// A column by its unqualified name: in a joined FROM, the one relation (or
+    /// merged USING key) that has it.
+    fn column(&self, i: &ast::Ident, e: &ast::Expr) -> Result<Expr> {
+        let name = ident_name(i);
+        let scope = self.scope.borrow();
+        match scope.as_ref() {
+            None => Ok(col(name)),
+            Some(s) => match at(s.resolve(&self.sem, &name), e)? {
+                Some(internal) => Ok(col(internal)),
+                None => Ok(col(name)),
+            },
+        }
+    }
+
+    /// `t.c`: in a joined FROM, column `c` of relation `t`; otherwise `c` (the
+    /// qualifier names the one relation).
+    fn qualified_column(&self, parts: &[ast::Ident], e: &ast::Expr) -> Result<Expr> {
+        let column = ident_name(parts.last().expect("at least one part"));
+        let scope = self.scope.borrow();
+        let (Some(s), [.., q, _]) = (scope.as_ref(), parts) else {
+            return Ok(col(column));
+        };
+        let qualifier = ident_name(q);
+        match s.resolve_qualified(&self.sem, &qualifier, &column) {
+            Some(internal) => Ok(col(internal)),
+            None if s.has_qualifier(&self.sem, &qualifier) => Err(sql_err(
+                format!("column '{column}' not found in '{qualifier}'"),
+                e,
+            )),
+            None => Err(sql_err(
+                format!("unknown table '{qualifier}' in {qualifier}.{column}"),
+                e,
+            )),
+        }
+    }
+
     /// A SQL expression as a plan expression (columns by name, not yet resolved).
     pub(crate) fn expr(&self, e: &ast::Expr) -> Result<Expr> {
         use ast::Expr as E;
         Ok(match e {
-            E::Identifier(i) => col(ident_name(i)),
-            E::CompoundIdentifier(parts) => {
-                col(ident_name(parts.last().expect("at least one part")))
-            }
+            E::Identifier(i) => self.column(i, e)?,
+            E::CompoundIdentifier(parts) => self.qualified_column(parts, e)?,
             E::Value(v) => Expr::Literal(self.value(&v.value, e)?),
             E::Nested(inner) => self.expr(inner)?,
             E::IsNull(x) => self.expr(x)?.is_null(),

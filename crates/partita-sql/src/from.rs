@@ -9,35 +9,38 @@ use crate::planner::{FileReader, OptionValue, Planner};
 use crate::position::{at, sql_err};
 
 impl Planner<'_> {
+    /// FROM: no table (one row), one relation, or joins (see `join.rs`), which
+    /// also set the scope that qualified names resolve in.
     pub(crate) fn from(&self, select: &ast::Select) -> Result<LogicalPlan> {
         match select.from.as_slice() {
             [] => Ok(LogicalPlan::Empty(EmptyRelation::new(true))),
-            [one] if one.joins.is_empty() => match &one.relation {
-                ast::TableFactor::Table {
-                    name,
-                    args: Some(args),
-                    ..
-                } => self.table_function(name, args),
-                ast::TableFactor::Table { name, .. } => {
-                    let text = object_name(name);
-                    if text.starts_with('\'')
-                        || text.contains('/')
-                        || text.ends_with(".csv")
-                        || text.ends_with(".parquet")
-                    {
-                        return at(self.catalog.file(&unquote(&text), &self.sem), name);
-                    }
-                    self.resolve_table(&text)
-                        .ok_or_else(|| self.no_table(&text, name))
+            [one] if one.joins.is_empty() => self.relation(&one.relation),
+            several => self.joined(several),
+        }
+    }
+
+    /// One relation of FROM: a table, a file, a table function or a subquery.
+    pub(crate) fn relation(&self, relation: &ast::TableFactor) -> Result<LogicalPlan> {
+        match relation {
+            ast::TableFactor::Table {
+                name,
+                args: Some(args),
+                ..
+            } => self.table_function(name, args),
+            ast::TableFactor::Table { name, .. } => {
+                let text = object_name(name);
+                if text.starts_with('\'')
+                    || text.contains('/')
+                    || text.ends_with(".csv")
+                    || text.ends_with(".parquet")
+                {
+                    return at(self.catalog.file(&unquote(&text), &self.sem), name);
                 }
-                ast::TableFactor::Derived { subquery, .. } => self.query(subquery),
-                other => Err(sql_err(format!("unsupported FROM item: {other}"), other)),
-            },
-            [one] => Err(sql_err("JOIN is not supported yet", &one.joins[0])),
-            [_, second, ..] => Err(sql_err(
-                "several tables in FROM (a cross join) are not supported",
-                second,
-            )),
+                self.resolve_table(&text)
+                    .ok_or_else(|| self.no_table(&text, name))
+            }
+            ast::TableFactor::Derived { subquery, .. } => self.query(subquery),
+            other => Err(sql_err(format!("unsupported FROM item: {other}"), other)),
         }
     }
 

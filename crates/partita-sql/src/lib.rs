@@ -24,6 +24,7 @@ mod dialect;
 mod expr;
 mod from;
 mod functions;
+mod join;
 mod literal;
 mod names;
 mod order;

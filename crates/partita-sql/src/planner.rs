@@ -2,6 +2,9 @@
 
 use partita_common::{Error, IdentifierCase, Result, Semantics, Span};
 use partita_plan::LogicalPlan;
+use std::cell::RefCell;
+
+use crate::join::Scope;
 use sqlparser::ast::{self, Spanned};
 use sqlparser::parser::Parser;
 
@@ -215,6 +218,7 @@ impl ParsedSql {
         Planner {
             catalog,
             sem: *semantics,
+            scope: RefCell::new(None),
         }
         .statement(&self.statements[i])
     }
@@ -225,9 +229,17 @@ impl ParsedSql {
 pub(crate) struct Planner<'a> {
     pub(crate) catalog: &'a dyn Catalog,
     pub(crate) sem: Semantics,
+    /// The columns of the joined FROM of the SELECT being planned (`None`: one
+    /// relation, whose columns are named as they are).
+    pub(crate) scope: RefCell<Option<Scope>>,
 }
 
 impl Planner<'_> {
+    /// Sets the scope names resolve in; returns the one it replaces.
+    pub(crate) fn set_scope(&self, scope: Option<Scope>) -> Option<Scope> {
+        self.scope.replace(scope)
+    }
+
     pub(crate) fn table_name(&self, n: &ast::ObjectName) -> Result<String> {
         let name = object_name(n);
         self.resolve_table(&name)

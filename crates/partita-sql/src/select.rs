@@ -51,6 +51,14 @@ impl Planner<'_> {
     /// A SELECT: FROM, WHERE and the select list, then the grouped or the ungrouped
     /// rest.
     pub(crate) fn select(&self, select: &ast::Select, q: &ast::Query) -> Result<LogicalPlan> {
+        // The scope of this SELECT's FROM; an enclosing one comes back after it.
+        let outer = self.set_scope(None);
+        let plan = self.select_in_scope(select, q);
+        self.set_scope(outer);
+        plan
+    }
+
+    fn select_in_scope(&self, select: &ast::Select, q: &ast::Query) -> Result<LogicalPlan> {
         let plan = self.from(select)?;
         let plan = self.where_clause(plan, select)?;
         let items = self.select_items(select, &plan)?;
@@ -112,10 +120,20 @@ impl Planner<'_> {
         let mut items = vec![];
         for item in &select.projection {
             match item {
-                ast::SelectItem::Wildcard(_) => items.extend(every_column(plan)),
+                ast::SelectItem::Wildcard(_) => match self.scope.borrow().as_ref() {
+                    Some(scope) => items.extend(scoped(scope.star(&self.sem, None))),
+                    None => items.extend(every_column(plan)),
+                },
                 ast::SelectItem::QualifiedWildcard(kind, _) => {
                     self.check_qualifier(select, item, kind)?;
-                    items.extend(every_column(plan));
+                    let q = match kind {
+                        ast::SelectItemQualifiedWildcardKind::ObjectName(n) => object_name(n),
+                        _ => String::new(),
+                    };
+                    match self.scope.borrow().as_ref() {
+                        Some(scope) => items.extend(scoped(scope.star(&self.sem, Some(&q)))),
+                        None => items.extend(every_column(plan)),
+                    }
                 }
                 ast::SelectItem::UnnamedExpr(e) => {
                     let expr = self.expr(e)?;
@@ -410,6 +428,22 @@ impl Grouping {
 }
 
 /// Every column of `plan` as a select item (`*`).
+/// The items of `*` over a joined FROM: each column under its written name.
+fn scoped<'q>(columns: Vec<(String, String)>) -> Vec<(Item, Option<&'q ast::Expr>)> {
+    columns
+        .into_iter()
+        .map(|(internal, name)| {
+            (
+                Item {
+                    expr: col(internal),
+                    name,
+                },
+                None,
+            )
+        })
+        .collect()
+}
+
 fn every_column<'q>(plan: &LogicalPlan) -> Vec<(Item, Option<&'q ast::Expr>)> {
     plan.schema()
         .fields()

@@ -115,9 +115,31 @@ fn prune(
             refs(&a.aggr_exprs, &mut needed);
             (LogicalPlan::Aggregate(a), Some(needed))
         }
+        LogicalPlan::Join(j) => {
+            let mut needed = required_here.clone();
+            for k in &j.on {
+                needed.insert(k.left.clone());
+                needed.insert(k.right.clone());
+            }
+            if let Some(f) = &j.filter {
+                needed.extend(f.column_refs());
+            }
+            (LogicalPlan::Join(j), Some(needed))
+        }
         other @ (LogicalPlan::Distinct(_) | LogicalPlan::MapPartitions(_)) => (other, None),
     };
-    let mut t = node.map_inputs(|_, input| prune(input, child_required.clone(), sem), sem)?;
+    // Each input is asked for the needed columns it has (a join's two sides hold
+    // different ones).
+    let mut t = node.map_inputs(
+        |_, input| {
+            let own = child_required.as_ref().map(|needed| {
+                let mine = all(&input);
+                needed.intersection(&mine).cloned().collect()
+            });
+            prune(input, own, sem)
+        },
+        sem,
+    )?;
     t.transformed |= changed_here;
     Ok(t)
 }
