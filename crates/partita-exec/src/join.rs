@@ -2,7 +2,7 @@
 //! with the kernels of `partita_core::join`.
 
 use partita_common::{DataType, Result, SchemaRef, Semantics};
-use partita_core::frame::{column, concat};
+use partita_core::frame::{column, concat, conform};
 use partita_core::join::{all_pairs, gather, join_rows, matching_pairs, JoinKind, JoinRows};
 use partita_core::polars::{DataFrame, Series};
 use partita_core::scalar;
@@ -34,6 +34,9 @@ pub struct JoinTask {
     pub left_schema: SchemaRef,
     /// The right side's schema.
     pub right_schema: SchemaRef,
+    /// The output schema (a side that rows may come without takes the types the
+    /// semantics gives missing values).
+    pub schema: SchemaRef,
     /// How the task is planned: `broadcast` (one side whole in every task) or
     /// `partitioned` (both sides hash-split on the keys), for plan text.
     pub strategy: &'static str,
@@ -118,5 +121,6 @@ pub fn execute(task: &JoinTask, mut inputs: Vec<DataFrame>, sem: &Semantics) -> 
     } else {
         join_rows(pairs, keep.as_deref(), nl, nr, kind)
     };
-    gather(&left, &right, &rows, task.join_type.keeps_right_columns())
+    let out = gather(&left, &right, &rows, task.join_type.keeps_right_columns())?;
+    conform(out, &task.schema, sem)
 }

@@ -428,6 +428,7 @@ impl Lowerer<'_> {
             left_inputs: 1,
             left_schema: j.left.schema().clone(),
             right_schema: j.right.schema().clone(),
+            schema: j.schema.clone(),
             strategy: "broadcast",
         };
         let ordered = sem.group_order == GroupOrder::SortedByKey;
@@ -438,8 +439,11 @@ impl Lowerer<'_> {
             JoinType::Right => (false, small(&j.left)),
             _ => (true, small(&j.right)),
         };
-        let broadcast =
-            j.on.is_empty() || build_small || (ordered && j.join_type != JoinType::Full);
+        // A full join emits the unmatched rows of both sides once: its build side
+        // cannot be copied to several tasks (unless there is only one).
+        let probe_parts = if build_right { left.len() } else { right.len() };
+        let broadcast = (j.join_type != JoinType::Full || probe_parts == 1)
+            && (j.on.is_empty() || build_small || ordered);
         if broadcast {
             let (probe, build) = if build_right {
                 (left, right)

@@ -266,7 +266,10 @@ impl Join {
                 })
             })
             .collect::<Result<Vec<_>>>()?;
-        // A side whose rows may come without a match has every column nullable.
+        // A side whose rows may come without a match has every column nullable; under
+        // the pandas rule its integer columns are float64, as `merge` makes them when
+        // it fills a row.
+        let pandas_ints = semantics.int_with_nulls == IntWithNulls::Float64;
         let (left_filled, right_filled) = match join_type {
             JoinType::Left => (false, true),
             JoinType::Right => (true, false),
@@ -276,13 +279,12 @@ impl Join {
         let side = |s: &Schema, filled: bool| -> Vec<Field> {
             s.fields()
                 .iter()
-                .map(|f| {
-                    let f = f.clone();
-                    if filled {
-                        f.with_nullable(true)
-                    } else {
-                        f
+                .map(|f| match f.data_type {
+                    t if filled && pandas_ints && t.is_integer() => {
+                        Field::new(f.name.clone(), DataType::Float64).with_nullable(true)
                     }
+                    _ if filled => f.clone().with_nullable(true),
+                    _ => f.clone(),
                 })
                 .collect()
         };
