@@ -177,7 +177,10 @@ impl Frame {
     }
 
     /// The next node, built on this frame's plan by the shared plan builder.
-    fn then(self, f: impl FnOnce(LogicalPlanBuilder) -> Result<LogicalPlanBuilder>) -> Frame {
+    pub(crate) fn then(
+        self,
+        f: impl FnOnce(LogicalPlanBuilder) -> Result<LogicalPlanBuilder>,
+    ) -> Frame {
         let sem = self.semantics;
         let plan = self
             .plan

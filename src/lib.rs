@@ -29,19 +29,21 @@
 #![deny(missing_docs)]
 
 mod frame;
+mod join;
 mod session;
 mod sql;
 
 pub use frame::{null_of, Frame, GroupBy, IntoKeys, SortSpec};
+pub use join::JoinSpec;
 pub use session::Session;
 pub use sql::{SqlContext, SqlOutput};
 
 pub use partita_common::{
     decimal_text, temporal, CaseMapping, CsvNulls, CsvTypes, DataType, DatePart, DayOfWeek,
     DefaultNullOrder, DivisionByZero, EmptySum, Error, Field, FirstLastNulls, GroupOrder,
-    IdentifierCase, IntWithNulls, IntegerDivision, IntegerOverflow, Logic, NanSemantics,
-    NullGroupKeys, NullPlacement, NumericPromotion, Reference, Result, Rounding, ScalarValue,
-    Schema, Semantics, SessionConfig, TextFormat, TimeUnit, TimeZone, TimeZones,
+    IdentifierCase, IntWithNulls, IntegerDivision, IntegerOverflow, JoinNullKeys, Logic,
+    NanSemantics, NullGroupKeys, NullPlacement, NumericPromotion, Reference, Result, Rounding,
+    ScalarValue, Schema, Semantics, SessionConfig, TextFormat, TimeUnit, TimeZone, TimeZones,
 };
 pub use partita_core::display::{format_table, format_value};
 pub use partita_core::frame::{from_polars_type, scalar_at as value_at, to_polars_type};
@@ -51,15 +53,17 @@ pub use partita_exec::{
     CsvOptions, ParquetOptions, ParquetSource, Progress, RunOptions, Sink, TaskGraph,
 };
 pub use partita_plan::{
-    coalesce, col, corr, count_distinct, count_star, lit, lit_null, when, Expr, LogicalPlan,
+    coalesce, col, corr, count_distinct, count_star, lit, lit_null, when, Expr, JoinType,
+    LogicalPlan,
 };
 
 /// The names most programs need, listed one by one.
 pub mod prelude {
     pub use crate::{
         coalesce, col, corr, count_distinct, count_star, format_table, lit, lit_null, when,
-        CsvOptions, DataFrame, DataType, Error, Expr, Field, Frame, NullGroupKeys, NullPlacement,
-        ParquetOptions, Result, RunOptions, Schema, Semantics, Series, Session, SortSpec,
+        CsvOptions, DataFrame, DataType, Error, Expr, Field, Frame, JoinSpec, JoinType,
+        NullGroupKeys, NullPlacement, ParquetOptions, Result, RunOptions, Schema, Semantics,
+        Series, Session, SortSpec,
     };
     pub use partita_core::polars::{IntoColumn, NamedFrom};
 }

@@ -96,6 +96,14 @@ impl Session {
         self
     }
 
+    /// Join sides estimated at most this many rows are built once and shared by
+    /// every task of the other side (a broadcast join); 0 never broadcasts a side
+    /// for its size.
+    pub fn with_broadcast_rows(mut self, rows: usize) -> Self {
+        self.config.broadcast_rows = rows;
+        self
+    }
+
     /// The worker pool, or the error that kept it from starting.
     pub(crate) fn pool(&self) -> Result<&WorkerPool> {
         self.pool.as_deref().map_err(Clone::clone)

@@ -1,0 +1,238 @@
+//! `Frame::join` / `Frame::merge`: pandas' `merge` over the plan's `Join` node.
+
+use partita_common::{Error, JoinNullKeys, Result};
+use partita_plan::{coalesce, col, Expr, JoinKey, JoinType, LogicalPlanBuilder};
+
+use crate::frame::{Frame, IntoKeys};
+
+/// How [`Frame::join`] combines two frames, in pandas' `merge` terms.
+///
+/// ```
+/// use partita::prelude::*;
+/// let spec = JoinSpec::left().on(["k"]).suffixes("_l", "_r");
+/// assert_eq!(spec.how(), JoinType::Left);
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub struct JoinSpec {
+    how: JoinType,
+    left_on: Vec<String>,
+    right_on: Vec<String>,
+    suffixes: (String, String),
+    null_equal: Option<bool>,
+}
+
+impl JoinSpec {
+    fn new(how: JoinType) -> Self {
+        JoinSpec {
+            how,
+            left_on: vec![],
+            right_on: vec![],
+            suffixes: ("_x".into(), "_y".into()),
+            null_equal: None,
+        }
+    }
+
+    /// Rows whose keys match (`how='inner'`).
+    pub fn inner() -> Self {
+        Self::new(JoinType::Inner)
+    }
+
+    /// Every left row (`how='left'`).
+    pub fn left() -> Self {
+        Self::new(JoinType::Left)
+    }
+
+    /// Every right row (`how='right'`).
+    pub fn right() -> Self {
+        Self::new(JoinType::Right)
+    }
+
+    /// Every row of both frames (`how='outer'`, SQL `FULL OUTER JOIN`).
+    pub fn outer() -> Self {
+        Self::new(JoinType::Full)
+    }
+
+    /// The left rows that have a match, with the left columns only (SQL
+    /// `LEFT SEMI JOIN`, pandas `df[df.k.isin(other.k)]`).
+    pub fn semi() -> Self {
+        Self::new(JoinType::LeftSemi)
+    }
+
+    /// The left rows that have no match, with the left columns only (SQL
+    /// `LEFT ANTI JOIN`, pandas `df[~df.k.isin(other.k)]`).
+    pub fn anti() -> Self {
+        Self::new(JoinType::LeftAnti)
+    }
+
+    /// Every left row with every right row (`how='cross'`).
+    pub fn cross() -> Self {
+        Self::new(JoinType::Cross)
+    }
+
+    /// Key columns of the same names on both sides (`on=`): the output has each
+    /// once.
+    pub fn on(mut self, keys: impl IntoKeys) -> Self {
+        let keys = keys.into_keys();
+        self.left_on = keys.clone();
+        self.right_on = keys;
+        self
+    }
+
+    /// The left frame's key columns (`left_on=`), paired with [`JoinSpec::right_on`].
+    pub fn left_on(mut self, keys: impl IntoKeys) -> Self {
+        self.left_on = keys.into_keys();
+        self
+    }
+
+    /// The right frame's key columns (`right_on=`).
+    pub fn right_on(mut self, keys: impl IntoKeys) -> Self {
+        self.right_on = keys.into_keys();
+        self
+    }
+
+    /// What overlapping non-key column names get (`suffixes=`, default `_x`, `_y`).
+    pub fn suffixes(mut self, left: &str, right: &str) -> Self {
+        self.suffixes = (left.into(), right.into());
+        self
+    }
+
+    /// Whether missing keys match each other, whatever the semantics'
+    /// `join_null_keys` says.
+    pub fn null_equal(mut self, matches: bool) -> Self {
+        self.null_equal = Some(matches);
+        self
+    }
+
+    /// How rows combine.
+    pub fn how(&self) -> JoinType {
+        self.how
+    }
+}
+
+/// The hidden name a right column has inside the join.
+fn hidden(name: &str) -> String {
+    format!("__right.{name}")
+}
+
+impl Frame {
+    /// Joins `other` as pandas' `merge` does: the left columns, then the right
+    /// ones; a key named the same on both sides (`on`) appears once (for an outer
+    /// join, the key of whichever side has the row); other names both frames have
+    /// get the suffixes. Missing keys match as the semantics' `join_null_keys` says
+    /// (pandas: they match; Spark: never). The other frame runs under this
+    /// frame's semantics.
+    ///
+    /// ```
+    /// use partita::prelude::*;
+    /// let s = Session::new();
+    /// let flights = s.from_columns(vec![
+    ///     Series::new("carrier".into(), ["AA", "UA", "AA", "XX"]),
+    ///     Series::new("delay".into(), [5i64, 7, 1, 3]),
+    /// ], 2).unwrap();
+    /// let airlines = s.from_columns(vec![
+    ///     Series::new("carrier".into(), ["AA", "UA"]),
+    ///     Series::new("name".into(), ["American", "United"]),
+    /// ], 1).unwrap();
+    /// let out = flights.join(airlines, JoinSpec::left().on("carrier")).collect().unwrap();
+    /// assert_eq!(out.get_column_names(), ["carrier", "delay", "name"]);
+    /// assert_eq!(out.height(), 4);
+    /// ```
+    pub fn join(self, other: Frame, spec: JoinSpec) -> Frame {
+        let right = other
+            .with_semantics(*self.semantics())
+            .logical_plan()
+            .cloned();
+        self.then(move |b| {
+            let right = right?;
+            if spec.left_on.len() != spec.right_on.len() {
+                return Err(Error::plan(format!(
+                    "join: {} left key(s) for {} right key(s)",
+                    spec.left_on.len(),
+                    spec.right_on.len()
+                )));
+            }
+            if spec.how != JoinType::Cross && spec.left_on.is_empty() {
+                return Err(Error::plan(
+                    "join: name the keys with on(..) or left_on(..) and right_on(..)",
+                ));
+            }
+            let sem = *b.semantics();
+            let (ls, rs) = (b.schema().clone(), right.schema().clone());
+            let exact = |s: &partita_common::Schema, k: &str| -> Result<String> {
+                Ok(s.field(s.resolve(k, &sem)?).name.clone())
+            };
+            let left_keys = spec
+                .left_on
+                .iter()
+                .map(|k| exact(&ls, k))
+                .collect::<Result<Vec<_>>>()?;
+            let right_keys = spec
+                .right_on
+                .iter()
+                .map(|k| exact(&rs, k))
+                .collect::<Result<Vec<_>>>()?;
+            // The right side under hidden names, so no name clashes in the join.
+            let right = LogicalPlanBuilder::new(right, sem)
+                .project(rs.names().iter().map(|n| col(*n).alias(hidden(n))))?
+                .build();
+            let null_equal = spec
+                .null_equal
+                .unwrap_or(sem.join_null_keys == JoinNullKeys::Match);
+            let keys = left_keys
+                .iter()
+                .zip(&right_keys)
+                .map(|(l, r)| JoinKey {
+                    left: l.clone(),
+                    right: hidden(r),
+                    null_equal,
+                })
+                .collect();
+            let joined = b.join(right, spec.how, keys, None)?;
+            // A key of one name on both sides appears once, at the left's place.
+            let shared: Vec<&String> = left_keys
+                .iter()
+                .zip(&right_keys)
+                .filter(|(l, r)| l == r)
+                .map(|(l, _)| l)
+                .collect();
+            let mut out: Vec<Expr> = vec![];
+            for n in ls.names() {
+                let name = n.to_string();
+                let clashes = rs.names().contains(&n);
+                out.push(if shared.contains(&&name) {
+                    match spec.how {
+                        JoinType::Right => col(hidden(&name)).alias(name),
+                        JoinType::Full => {
+                            coalesce(vec![col(name.clone()), col(hidden(&name))]).alias(name)
+                        }
+                        _ => col(name),
+                    }
+                } else if clashes && spec.how.keeps_right_columns() {
+                    col(name.clone()).alias(format!("{name}{}", spec.suffixes.0))
+                } else {
+                    col(name)
+                });
+            }
+            if spec.how.keeps_right_columns() {
+                for n in rs.names() {
+                    let name = n.to_string();
+                    if shared.contains(&&name) {
+                        continue;
+                    }
+                    let out_name = if ls.names().contains(&n) {
+                        format!("{name}{}", spec.suffixes.1)
+                    } else {
+                        name.clone()
+                    };
+                    out.push(col(hidden(&name)).alias(out_name));
+                }
+            }
+            joined.project(out)
+        })
+    }
+
+    /// pandas' name for [`Frame::join`].
+    pub fn merge(self, other: Frame, spec: JoinSpec) -> Frame {
+        self.join(other, spec)
+    }
+}
