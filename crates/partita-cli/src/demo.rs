@@ -1,5 +1,6 @@
-//! The built-in demo tables: `df` (the six rows of the README) and `flights`
-//! (200,000 generated departures from New York and a few other airports).
+//! The built-in demo tables: `df` (the six rows of the README), `flights`
+//! (200,000 generated departures from New York and a few other airports), and
+//! the dimension tables `airlines` and `airports` that flights join with.
 //!
 //! `flights` is made in code from a fixed-seed xorshift generator, with integer
 //! arithmetic only, so it is the same on every machine and every run.
@@ -23,6 +24,57 @@ pub fn df_columns() -> Vec<Series> {
             [None, None, Some("A"), Some("A"), Some("B"), Some("B")],
         ),
         Series::new("col2".into(), [1i64, 2, 3, 4, 5, 6]),
+    ]
+}
+
+/// The columns of `airlines`: `carrier` and `name`, for every carrier of `flights`
+/// but `F9` (so a join shows an unmatched key) and one carrier that never flies
+/// (`HA`).
+///
+/// ```
+/// let cols = partita_cli::demo::airlines_columns();
+/// assert_eq!(cols[0].len(), 10);
+/// ```
+pub fn airlines_columns() -> Vec<Series> {
+    let rows = [
+        ("UA", "United Air Lines Inc."),
+        ("B6", "JetBlue Airways"),
+        ("EV", "ExpressJet Airlines Inc."),
+        ("DL", "Delta Air Lines Inc."),
+        ("AA", "American Airlines Inc."),
+        ("MQ", "Envoy Air"),
+        ("9E", "Endeavor Air Inc."),
+        ("WN", "Southwest Airlines Co."),
+        ("AS", "Alaska Airlines Inc."),
+        ("HA", "Hawaiian Airlines Inc."),
+    ];
+    vec![
+        Series::new("carrier".into(), rows.map(|r| r.0)),
+        Series::new("name".into(), rows.map(|r| r.1)),
+    ]
+}
+
+/// The columns of `airports`: `faa` (the code `flights.origin` uses), `name` and
+/// `tz` (hours from UTC in winter), one row per origin of `flights`.
+///
+/// ```
+/// let cols = partita_cli::demo::airports_columns();
+/// assert_eq!(cols[0].len(), 7);
+/// ```
+pub fn airports_columns() -> Vec<Series> {
+    let rows = [
+        ("JFK", "John F Kennedy Intl", -5i64),
+        ("LGA", "La Guardia", -5),
+        ("EWR", "Newark Liberty Intl", -5),
+        ("BOS", "General Edward Lawrence Logan Intl", -5),
+        ("PHL", "Philadelphia Intl", -5),
+        ("ORD", "Chicago Ohare Intl", -6),
+        ("ATL", "Hartsfield Jackson Atlanta Intl", -5),
+    ];
+    vec![
+        Series::new("faa".into(), rows.map(|r| r.0)),
+        Series::new("name".into(), rows.map(|r| r.1)),
+        Series::new("tz".into(), rows.map(|r| r.2)),
     ]
 }
 

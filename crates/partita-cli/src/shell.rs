@@ -291,12 +291,15 @@ pub fn read_table(session: &Session, path: &Path) -> Result<Frame> {
 }
 
 impl Shell {
-    /// A shell over `session` with the demo tables `df` and `flights` registered,
+    /// A shell over `session` with the demo tables `df`, `flights`, `airlines` and
+    /// `airports` registered,
     /// printing results to `out` and messages and errors to `err`.
     pub fn new(session: Session, out: Box<dyn Write>, err: Box<dyn Write>) -> Result<Self> {
         let mut shell = Self::empty(session, out, err);
         shell.add_columns("df", demo::df_columns())?;
         shell.add_columns("flights", demo::flights_columns(demo::FLIGHT_ROWS))?;
+        shell.add_columns("airlines", demo::airlines_columns())?;
+        shell.add_columns("airports", demo::airports_columns())?;
         Ok(shell)
     }
 
