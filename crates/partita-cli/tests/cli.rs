@@ -101,6 +101,8 @@ SELECT col2 FROM df ORDER BY col2 DESC LIMIT 2;
     assert_eq!(
         lines(&stdout(&o)),
         vec![
+            "airlines",
+            "airports",
             "df",
             "flights",
             "df(col1 str, col2 i64)",
@@ -111,6 +113,8 @@ SELECT col2 FROM df ORDER BY col2 DESC LIMIT 2;
             "{\"col2\":6},",
             "{\"col2\":5}",
             "]",
+            "airlines(carrier str, name str)",
+            "airports(faa str, name str, tz i64)",
             "df(col1 str, col2 i64)",
             "flights(origin str, carrier str, sched_dep_time i64, dep_time i64, dep_delay f64, distance i64, time_hour timestamp[us])",
         ]
@@ -299,7 +303,10 @@ fn one_shot_json_and_table() {
     assert!(o.status.success(), "{}", stderr(&o));
     let out = stdout(&o);
     assert!(out.contains("| Smith, J | 1.5   |"), "{out}");
-    assert!(out.contains("(2 rows)\ndf\nflights\np\n"), "{out}");
+    assert!(
+        out.contains("(2 rows)\nairlines\nairports\ndf\nflights\np\n"),
+        "{out}"
+    );
 }
 
 #[test]

@@ -203,6 +203,14 @@ impl Lowerer<'_> {
             LogicalPlan::Distinct(d) => self.lower_distinct(d)?,
             LogicalPlan::Aggregate(a) => self.lower_aggregate(a)?,
             LogicalPlan::Join(j) => self.lower_join(j)?,
+            // The parts of every input, in order: nothing to move.
+            LogicalPlan::Union(u) => {
+                let mut parts = vec![];
+                for input in &u.inputs {
+                    parts.extend(self.lower(input)?);
+                }
+                parts
+            }
         })
     }
 

@@ -5,13 +5,13 @@
 
 use std::sync::Arc;
 
-use partita_common::{Error, Result, SchemaRef, Semantics};
+use partita_common::{DataType, Error, Result, SchemaRef, Semantics};
 
-use crate::expr::{col, Expr};
+use crate::expr::{col, common_type, Expr};
 use crate::plan::{
     resolve_output, Aggregate, Distinct, EmptyRelation, Filter, Join, JoinKey, JoinType, Limit,
     LogicalPlan, MapPartitions, PartitionFunction, Projection, Repartition, Scan, Sort, SortExpr,
-    TableSource, TopKPerGroup,
+    TableSource, TopKPerGroup, Union,
 };
 use crate::tree::{Recursion, Transformed};
 
@@ -165,6 +165,61 @@ impl LogicalPlanBuilder {
         self.then(|left, s| {
             Join::try_new(left, Arc::new(right), join_type, on, filter, s).map(LogicalPlan::Join)
         })
+    }
+
+    /// The rows of this plan, then those of each of `others` (`UNION ALL`): columns
+    /// match by position and take this plan's names; each column's type is the
+    /// common type of the inputs' (an input of another type is cast).
+    pub fn union(self, others: Vec<LogicalPlan>) -> Result<Self> {
+        let sem = self.semantics;
+        let mut inputs = vec![self.plan];
+        inputs.extend(others);
+        let first = inputs[0].schema().clone();
+        let mut types: Vec<DataType> = first.fields().iter().map(|f| f.data_type).collect();
+        for input in &inputs[1..] {
+            let s = input.schema();
+            if s.len() != first.len() {
+                return Err(Error::plan(format!(
+                    "the sides of a set operation have {} and {} columns",
+                    first.len(),
+                    s.len()
+                )));
+            }
+            for (t, f) in types.iter_mut().zip(s.fields()) {
+                *t = common_type(*t, f.data_type).map_err(|why| {
+                    Error::plan(format!("column '{}' of a set operation: {why}", f.name))
+                })?;
+            }
+        }
+        let inputs = inputs
+            .into_iter()
+            .map(|p| {
+                let same = p
+                    .schema()
+                    .fields()
+                    .iter()
+                    .zip(first.fields())
+                    .zip(&types)
+                    .all(|((f, g), t)| f.name == g.name && f.data_type == *t);
+                if same {
+                    return Ok(Arc::new(p));
+                }
+                let exprs: Vec<Expr> = p
+                    .schema()
+                    .fields()
+                    .iter()
+                    .zip(first.fields())
+                    .zip(&types)
+                    .map(|((f, g), &t)| {
+                        let e = col(f.name.clone());
+                        let e = if f.data_type == t { e } else { e.cast(t) };
+                        e.alias(g.name.clone())
+                    })
+                    .collect();
+                Ok(Arc::new(Self::new(p, sem).project(exprs)?.build()))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Self::new(LogicalPlan::Union(Union::try_new(inputs)?), sem))
     }
 
     /// Keeps the first `fetch` rows of each group of equal `keys` in the order of

@@ -36,6 +36,6 @@ pub use expr::{
 pub use plan::{
     Aggregate, Distinct, EmptyRelation, Filter, Join, JoinKey, JoinType, Limit, LogicalPlan,
     MapPartitions, PartitionFunction, Projection, Repartition, Scan, Sort, SortExpr, TableSource,
-    TopKPerGroup,
+    TopKPerGroup, Union,
 };
 pub use tree::{Recursion, Transformed};

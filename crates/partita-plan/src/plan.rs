@@ -156,6 +156,52 @@ pub struct Repartition {
     pub by: Vec<String>,
 }
 
+/// The rows of every input, one input after the other. SQL: `UNION ALL`; pandas:
+/// `pd.concat`. The inputs have the same column names and types (the builder casts
+/// and renames them by position first).
+#[derive(Debug, Clone)]
+pub struct Union {
+    /// The inputs, in order.
+    pub inputs: Vec<Arc<LogicalPlan>>,
+    /// The output schema (the first input's, nullable where any input is).
+    pub schema: SchemaRef,
+}
+
+impl Union {
+    /// A union of at least two inputs of one shape.
+    pub fn try_new(inputs: Vec<Arc<LogicalPlan>>) -> Result<Self> {
+        let first = inputs
+            .first()
+            .ok_or_else(|| Error::plan("a union needs inputs"))?
+            .schema()
+            .clone();
+        let mut fields = first.fields().to_vec();
+        for input in &inputs[1..] {
+            let s = input.schema();
+            if s.len() != first.len() {
+                return Err(Error::plan(format!(
+                    "the sides of a set operation have {} and {} columns",
+                    first.len(),
+                    s.len()
+                )));
+            }
+            for (f, g) in fields.iter_mut().zip(s.fields()) {
+                if f.name != g.name || f.data_type != g.data_type {
+                    return Err(Error::internal(format!(
+                        "union input column {} {} where {} {} was expected",
+                        g.name, g.data_type, f.name, f.data_type
+                    )));
+                }
+                f.nullable |= g.nullable;
+            }
+        }
+        Ok(Union {
+            inputs,
+            schema: Arc::new(Schema::new(fields)),
+        })
+    }
+}
+
 /// How a join combines the rows of its two inputs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum JoinType {
@@ -411,6 +457,8 @@ pub enum LogicalPlan {
     TopKPerGroup(TopKPerGroup),
     /// See [`Join`].
     Join(Join),
+    /// See [`Union`].
+    Union(Union),
 }
 
 fn check_unique_names(fields: &[Field]) -> Result<()> {
@@ -761,6 +809,7 @@ impl LogicalPlan {
             LogicalPlan::Repartition(r) => r.input.schema(),
             LogicalPlan::TopKPerGroup(t) => t.input.schema(),
             LogicalPlan::Join(j) => &j.schema,
+            LogicalPlan::Union(u) => &u.schema,
         }
     }
 
@@ -778,6 +827,7 @@ impl LogicalPlan {
             | LogicalPlan::Repartition(Repartition { input, .. })
             | LogicalPlan::TopKPerGroup(TopKPerGroup { input, .. }) => vec![input.as_ref()],
             LogicalPlan::Join(j) => vec![j.left.as_ref(), j.right.as_ref()],
+            LogicalPlan::Union(u) => u.inputs.iter().map(|i| i.as_ref()).collect(),
         }
     }
 
@@ -795,6 +845,7 @@ impl LogicalPlan {
             | LogicalPlan::Repartition(Repartition { input, .. })
             | LogicalPlan::TopKPerGroup(TopKPerGroup { input, .. }) => vec![input],
             LogicalPlan::Join(j) => vec![&mut j.left, &mut j.right],
+            LogicalPlan::Union(u) => u.inputs.iter_mut().collect(),
         }
     }
 
@@ -859,6 +910,7 @@ impl LogicalPlan {
             LogicalPlan::TopKPerGroup(t) => LogicalPlan::TopKPerGroup(TopKPerGroup::try_new(
                 t.input, t.keys, t.order, t.fetch, semantics,
             )?),
+            LogicalPlan::Union(u) => LogicalPlan::Union(Union::try_new(u.inputs)?),
             LogicalPlan::Join(j) => LogicalPlan::Join(Join::try_new(
                 j.left,
                 j.right,
@@ -991,6 +1043,7 @@ impl LogicalPlan {
             LogicalPlan::MapPartitions(m) => {
                 format!("MapPartitions: {} -> {}", m.func.name(), m.schema)
             }
+            LogicalPlan::Union(u) => format!("Union: {} inputs", u.inputs.len()),
             LogicalPlan::Join(j) => {
                 let keys: Vec<String> =
                     j.on.iter()

@@ -31,6 +31,7 @@ mod order;
 mod planner;
 mod position;
 mod select;
+mod setop;
 mod statement;
 
 pub use planner::{

@@ -219,6 +219,7 @@ impl ParsedSql {
             catalog,
             sem: *semantics,
             scope: RefCell::new(None),
+            ctes: RefCell::new(vec![]),
         }
         .statement(&self.statements[i])
     }
@@ -232,6 +233,8 @@ pub(crate) struct Planner<'a> {
     /// The columns of the joined FROM of the SELECT being planned (`None`: one
     /// relation, whose columns are named as they are).
     pub(crate) scope: RefCell<Option<Scope>>,
+    /// The `WITH` tables in force, innermost last.
+    pub(crate) ctes: RefCell<Vec<(String, LogicalPlan)>>,
 }
 
 impl Planner<'_> {
@@ -248,6 +251,13 @@ impl Planner<'_> {
     }
 
     pub(crate) fn resolve_table(&self, name: &str) -> Option<LogicalPlan> {
+        let same = |a: &str| match self.sem.identifier_case {
+            IdentifierCase::Sensitive => a == name,
+            IdentifierCase::Insensitive => a.eq_ignore_ascii_case(name),
+        };
+        if let Some((_, plan)) = self.ctes.borrow().iter().rev().find(|(n, _)| same(n)) {
+            return Some(plan.clone());
+        }
         if let Some(p) = self.catalog.table(name, &self.sem) {
             return Some(p);
         }

@@ -17,24 +17,25 @@ pub(crate) struct Item {
 
 impl Planner<'_> {
     pub(crate) fn query(&self, q: &ast::Query) -> Result<LogicalPlan> {
-        if q.with.is_some() {
-            return Err(sql_err(
-                "WITH (common table expressions) is not supported yet; use a subquery in FROM",
-                q,
-            ));
-        }
+        // The WITH tables of this query end with it.
+        let outer = self.ctes.borrow().len();
+        let plan = q
+            .with
+            .as_ref()
+            .map_or(Ok(()), |w| self.with_ctes(w))
+            .and_then(|()| self.query_body(q));
+        self.ctes.borrow_mut().truncate(outer);
+        plan
+    }
+
+    fn query_body(&self, q: &ast::Query) -> Result<LogicalPlan> {
         let select = match q.body.as_ref() {
             ast::SetExpr::Select(s) => s,
             ast::SetExpr::Query(inner) => {
                 let plan = self.query(inner)?;
                 return self.order_limit(plan, q, &[], None);
             }
-            ast::SetExpr::SetOperation { op, .. } => {
-                return Err(sql_err(
-                    format!("{op} (a set operation) is not supported yet"),
-                    q.body.as_ref(),
-                ))
-            }
+            body @ ast::SetExpr::SetOperation { .. } => return self.set_operation(body, q),
             other => {
                 return Err(sql_err(
                     format!(

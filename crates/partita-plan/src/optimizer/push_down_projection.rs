@@ -126,7 +126,10 @@ fn prune(
             }
             (LogicalPlan::Join(j), Some(needed))
         }
-        other @ (LogicalPlan::Distinct(_) | LogicalPlan::MapPartitions(_)) => (other, None),
+        // Every input of a union must keep the same columns: none are pruned below.
+        other @ (LogicalPlan::Distinct(_)
+        | LogicalPlan::MapPartitions(_)
+        | LogicalPlan::Union(_)) => (other, None),
     };
     // Each input is asked for the needed columns it has (a join's two sides hold
     // different ones).

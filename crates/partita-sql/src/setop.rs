@@ -1,0 +1,209 @@
+//! Set operations (`UNION [ALL]`, `INTERSECT`, `EXCEPT`) and `WITH` (common table
+//! expressions).
+
+use partita_common::{Error, NullPlacement, Result};
+use partita_plan::{col, Expr, JoinKey, JoinType, LogicalPlan, LogicalPlanBuilder, SortExpr};
+use sqlparser::ast;
+
+use crate::names::ident_name;
+use crate::planner::Planner;
+use crate::position::{at, sql_err};
+
+/// `side` as a query of its own (no ORDER BY or LIMIT: those of a set operation
+/// apply to its whole result).
+fn bare(side: &ast::SetExpr) -> ast::Query {
+    ast::Query {
+        with: None,
+        body: Box::new(side.clone()),
+        order_by: None,
+        limit_clause: None,
+        fetch: None,
+        locks: vec![],
+        for_clause: None,
+        settings: None,
+        format_clause: None,
+        pipe_operators: vec![],
+    }
+}
+
+impl Planner<'_> {
+    /// `WITH name AS (query), ...`: each name is a table for the rest of the query
+    /// (and for the later names), planned once however often it is used.
+    pub(crate) fn with_ctes(&self, with: &ast::With) -> Result<()> {
+        if with.recursive {
+            return Err(sql_err("WITH RECURSIVE is not supported", with));
+        }
+        for cte in &with.cte_tables {
+            let mut plan = self.query(&cte.query)?;
+            if !cte.alias.columns.is_empty() {
+                let names: Vec<String> = cte
+                    .alias
+                    .columns
+                    .iter()
+                    .map(|c| ident_name(&c.name))
+                    .collect();
+                if names.len() != plan.schema().len() {
+                    return Err(sql_err(
+                        format!(
+                            "WITH {} names {} columns for a query of {}",
+                            ident_name(&cte.alias.name),
+                            names.len(),
+                            plan.schema().len()
+                        ),
+                        cte.query.as_ref(),
+                    ));
+                }
+                let exprs: Vec<Expr> = plan
+                    .schema()
+                    .names()
+                    .iter()
+                    .zip(names)
+                    .map(|(from, to)| col(*from).alias(to))
+                    .collect();
+                plan = LogicalPlanBuilder::new(plan, self.sem)
+                    .project(exprs)?
+                    .build();
+            }
+            self.ctes
+                .borrow_mut()
+                .push((ident_name(&cte.alias.name), plan));
+        }
+        Ok(())
+    }
+
+    /// `left UNION [ALL] | INTERSECT | EXCEPT right`, then the query's ORDER BY and
+    /// LIMIT over its output columns.
+    pub(crate) fn set_operation(&self, body: &ast::SetExpr, q: &ast::Query) -> Result<LogicalPlan> {
+        let ast::SetExpr::SetOperation {
+            op,
+            set_quantifier,
+            left,
+            right,
+        } = body
+        else {
+            return Err(Error::internal("not a set operation"));
+        };
+        let l = self.query(&bare(left))?;
+        let r = self.query(&bare(right))?;
+        let distinct = match set_quantifier {
+            ast::SetQuantifier::All => false,
+            ast::SetQuantifier::Distinct | ast::SetQuantifier::None => true,
+            other => return Err(sql_err(format!("{op} {other} is not supported"), body)),
+        };
+        let b = LogicalPlanBuilder::new(l, self.sem);
+        let plan = match op {
+            ast::SetOperator::Union => at(b.union(vec![r]), body)?,
+            _ if !distinct => {
+                return Err(sql_err(
+                    format!("{op} ALL is not supported yet; {op} (without ALL) removes duplicates"),
+                    body,
+                ))
+            }
+            ast::SetOperator::Intersect => at(self.rows_in(b, r, JoinType::LeftSemi), body)?,
+            ast::SetOperator::Except | ast::SetOperator::Minus => {
+                at(self.rows_in(b, r, JoinType::LeftAnti), body)?
+            }
+        };
+        let plan = if distinct { plan.distinct()? } else { plan };
+        let plan = self.set_order(plan.build(), q)?;
+        self.order_limit(plan, q, &[], Some(()))
+    }
+
+    /// The left rows that are (`LeftSemi`) or are not (`LeftAnti`) among the right
+    /// rows, comparing whole rows by position, missing values equal.
+    fn rows_in(
+        &self,
+        left: LogicalPlanBuilder,
+        right: LogicalPlan,
+        how: JoinType,
+    ) -> Result<LogicalPlanBuilder> {
+        let (ls, rs) = (left.schema().clone(), right.schema().clone());
+        if ls.len() != rs.len() {
+            return Err(Error::plan(format!(
+                "the sides of a set operation have {} and {} columns",
+                ls.len(),
+                rs.len()
+            )));
+        }
+        let hidden = |i: usize| format!("__right{i}");
+        let right = LogicalPlanBuilder::new(right, self.sem)
+            .project(
+                rs.names()
+                    .iter()
+                    .enumerate()
+                    .map(|(i, n)| col(*n).alias(hidden(i))),
+            )?
+            .build();
+        let keys = ls
+            .names()
+            .iter()
+            .enumerate()
+            .map(|(i, n)| JoinKey {
+                left: n.to_string(),
+                right: hidden(i),
+                null_equal: true,
+            })
+            .collect();
+        left.join(right, how, keys, None)
+    }
+
+    /// ORDER BY over a set operation: output columns by name or position.
+    fn set_order(&self, plan: LogicalPlan, q: &ast::Query) -> Result<LogicalPlan> {
+        let Some(ast::OrderBy {
+            kind: ast::OrderByKind::Expressions(keys),
+            ..
+        }) = &q.order_by
+        else {
+            return Ok(plan);
+        };
+        let names: Vec<String> = plan
+            .schema()
+            .names()
+            .iter()
+            .map(|n| n.to_string())
+            .collect();
+        let mut sort = vec![];
+        for k in keys {
+            let column =
+                match &k.expr {
+                    ast::Expr::Identifier(i) => ident_name(i),
+                    ast::Expr::Value(v) => match &v.value {
+                        ast::Value::Number(n, _) => n
+                            .parse::<usize>()
+                            .ok()
+                            .and_then(|p| names.get(p.wrapping_sub(1)))
+                            .cloned()
+                            .ok_or_else(|| {
+                                sql_err(
+                                    format!("position {n} is not a column of the result"),
+                                    &k.expr,
+                                )
+                            })?,
+                        _ => {
+                            return Err(sql_err(
+                                "ORDER BY over a set operation takes output columns",
+                                &k.expr,
+                            ))
+                        }
+                    },
+                    other => return Err(sql_err(
+                        "ORDER BY over a set operation takes output columns (by name or position)",
+                        other,
+                    )),
+                };
+            let descending = matches!(k.options.sort, Some(ast::OrderBySort::Desc));
+            let nulls = match k.options.nulls_first {
+                Some(true) => NullPlacement::First,
+                Some(false) => NullPlacement::Last,
+                None => NullPlacement::Default,
+            };
+            sort.push(SortExpr::new(column, descending, nulls));
+        }
+        at(
+            LogicalPlanBuilder::new(plan, self.sem)
+                .sort(sort, None)
+                .map(LogicalPlanBuilder::build),
+            q,
+        )
+    }
+}
