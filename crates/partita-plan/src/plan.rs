@@ -340,11 +340,13 @@ impl Join {
         }
         check_unique_names(&fields)?;
         let schema = Arc::new(Schema::new(fields));
+        // The condition sees both sides' columns, whatever the output keeps.
+        let pairs = Schema::new(ls.fields().iter().chain(rs.fields()).cloned().collect());
         let filter = match filter {
             None => None,
             Some(f) => {
-                let f = f.resolve(&schema, semantics)?;
-                match f.data_type(&schema, semantics)? {
+                let f = f.resolve(&pairs, semantics)?;
+                match f.data_type(&pairs, semantics)? {
                     DataType::Boolean | DataType::Null => Some(f),
                     t => {
                         return Err(Error::plan(format!(

@@ -54,6 +54,7 @@ impl Planner<'_> {
             E::Identifier(i) => self.column(i, e)?,
             E::CompoundIdentifier(parts) => self.qualified_column(parts, e)?,
             E::Value(v) => Expr::Literal(self.value(&v.value, e)?),
+            E::Subquery(q) => self.scalar_subquery(q, e)?,
             E::Nested(inner) => self.expr(inner)?,
             E::IsNull(x) => self.expr(x)?.is_null(),
             E::IsNotNull(x) => self.expr(x)?.is_not_null(),

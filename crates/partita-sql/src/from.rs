@@ -4,6 +4,7 @@ use partita_common::Result;
 use partita_plan::{EmptyRelation, LogicalPlan};
 use sqlparser::ast;
 
+use crate::join::Scope;
 use crate::names::{object_name, unquote};
 use crate::planner::{FileReader, OptionValue, Planner};
 use crate::position::{at, sql_err};
@@ -14,7 +15,11 @@ impl Planner<'_> {
     pub(crate) fn from(&self, select: &ast::Select) -> Result<LogicalPlan> {
         match select.from.as_slice() {
             [] => Ok(LogicalPlan::Empty(EmptyRelation::new(true))),
-            [one] if one.joins.is_empty() => self.relation(&one.relation),
+            [one] if one.joins.is_empty() => {
+                let plan = self.relation(&one.relation)?;
+                self.set_scope(Some(Scope::of_relation(&one.relation, &plan)));
+                Ok(plan)
+            }
             several => self.joined(several),
         }
     }

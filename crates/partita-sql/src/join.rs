@@ -108,6 +108,25 @@ impl Scope {
             .collect()
     }
 
+    /// The scope of a FROM of one relation: its columns as they are, qualified by
+    /// its alias or table name (none for a subquery without an alias).
+    pub(crate) fn of_relation(relation: &ast::TableFactor, plan: &LogicalPlan) -> Scope {
+        let q = qualifier(relation).ok();
+        Scope {
+            entries: plan
+                .schema()
+                .names()
+                .iter()
+                .map(|n| ScopeEntry {
+                    qualifier: q.clone(),
+                    column: n.to_string(),
+                    internal: n.to_string(),
+                    star: true,
+                })
+                .collect(),
+        }
+    }
+
     /// Whether `q` names a relation of the scope.
     pub(crate) fn has_qualifier(&self, sem: &Semantics, q: &str) -> bool {
         self.entries.iter().any(|e| {

@@ -33,6 +33,7 @@ mod position;
 mod select;
 mod setop;
 mod statement;
+mod subquery;
 
 pub use planner::{
     plan_sql, Catalog, CopyFormat, CopyTo, EmptyCatalog, FileReader, OptionValue, ParsedSql,

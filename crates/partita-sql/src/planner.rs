@@ -220,6 +220,7 @@ impl ParsedSql {
             sem: *semantics,
             scope: RefCell::new(None),
             ctes: RefCell::new(vec![]),
+            scalars: RefCell::new(vec![]),
         }
         .statement(&self.statements[i])
     }
@@ -235,6 +236,9 @@ pub(crate) struct Planner<'a> {
     pub(crate) scope: RefCell<Option<Scope>>,
     /// The `WITH` tables in force, innermost last.
     pub(crate) ctes: RefCell<Vec<(String, LogicalPlan)>>,
+    /// Scalar subqueries planned for the clause being planned, each one row, to be
+    /// joined to its rows.
+    pub(crate) scalars: RefCell<Vec<LogicalPlan>>,
 }
 
 impl Planner<'_> {

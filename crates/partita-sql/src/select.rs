@@ -7,6 +7,7 @@ use sqlparser::ast::{self, Spanned};
 use crate::names::{first_words, from_qualifiers, ident_name, object_name, spark_name};
 use crate::planner::Planner;
 use crate::position::{at, sql_err, Wrap};
+use crate::subquery::conjuncts;
 
 /// A select item after planning: its expression over the FROM schema and its name.
 #[derive(Clone)]
@@ -71,6 +72,10 @@ impl Planner<'_> {
             .as_ref()
             .map(|h| self.expr(h).map(|e| (e, h)))
             .transpose()?;
+        // Scalar subqueries of the select list and HAVING: their one row joined to
+        // every row (HAVING reads the value as the first of its group).
+        let plan = self.join_scalars(plan)?;
+        let having = having.map(|(h, src)| (scalars_as_aggregates(h), src));
         let distinct = is_distinct(select)?;
         let aggregating = !group_by.is_empty()
             || items.iter().any(|(i, _)| i.expr.contains_aggregate())
@@ -96,16 +101,34 @@ impl Planner<'_> {
         let Some(w) = &select.selection else {
             return Ok(plan);
         };
-        let pred = self.expr(w)?;
+        // Subquery tests (`IN (SELECT ...)`, `EXISTS`) become joins; the rest is
+        // a filter, over the rows with any scalar subquery's value joined.
+        let mut plan = plan;
+        let mut rest = vec![];
+        for c in conjuncts(w) {
+            plan = match self.subquery_conjunct(plan, c, select)? {
+                Ok(joined) => joined,
+                Err(unchanged) => {
+                    rest.push(self.expr(c)?);
+                    unchanged
+                }
+            };
+        }
+        let Some(pred) = Expr::conjunction(rest) else {
+            return Ok(plan);
+        };
         if pred.contains_aggregate() {
             return Err(sql_err(
                 "aggregate functions are not allowed in WHERE; use HAVING",
                 w,
             ));
         }
+        let names: Vec<Expr> = plan.schema().names().iter().map(|n| col(*n)).collect();
+        let plan = self.join_scalars(plan)?;
         at(
             LogicalPlanBuilder::new(plan, self.sem)
                 .filter(pred)
+                .and_then(|b| b.project(names))
                 .map(LogicalPlanBuilder::build),
             w,
         )
@@ -429,6 +452,19 @@ impl Grouping {
 }
 
 /// Every column of `plan` as a select item (`*`).
+/// A scalar subquery's column as its group's first value, for a clause read after
+/// the aggregation (the value is one constant for every row).
+fn scalars_as_aggregates(e: Expr) -> Expr {
+    e.transform_up(&mut |x| match x {
+        Expr::Column(c) if c.starts_with("__scalar") => Ok(partita_plan::Transformed::yes(
+            col(c).first_ignore_nulls(false),
+        )),
+        other => Ok(partita_plan::Transformed::no(other)),
+    })
+    .map(|t| t.data)
+    .expect("the rewrite cannot fail")
+}
+
 /// The items of `*` over a joined FROM: each column under its written name.
 fn scoped<'q>(columns: Vec<(String, String)>) -> Vec<(Item, Option<&'q ast::Expr>)> {
     columns

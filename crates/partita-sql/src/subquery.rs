@@ -1,0 +1,405 @@
+//! Subqueries in WHERE and in the select list: `x [NOT] IN (SELECT ...)` and
+//! `[NOT] EXISTS (SELECT ...)` become semi and anti joins, a scalar subquery a
+//! one-row relation joined to every row.
+//!
+//! Missing values follow the semantics: under pandas (`isin`) a missing `x` is in
+//! a subquery that holds a missing value, and `NOT IN` is the plain complement;
+//! under Spark's three-valued logic `IN` never matches NULL, and `x NOT IN (...)`
+//! keeps no row once the subquery holds a NULL and drops a NULL `x` unless the
+//! subquery is empty.
+
+use partita_common::{AggregateFunction, BinaryOperator, Error, JoinNullKeys, Logic, Result};
+use partita_plan::{
+    col, count_star, lit, Expr, JoinKey, JoinType, LogicalPlan, LogicalPlanBuilder,
+};
+use sqlparser::ast;
+
+use crate::join::{Scope, ScopeEntry};
+use crate::names::{from_qualifiers, ident_name, object_name};
+use crate::planner::Planner;
+use crate::position::{at, sql_err};
+
+/// The hidden name of a subquery's column `c` inside the outer plan.
+fn hidden(c: &str) -> String {
+    format!("__sub.{c}")
+}
+
+/// True when the plan returns at most one row whatever its input (a global
+/// aggregate, `LIMIT 1`, no FROM), so a scalar subquery over it is well defined.
+fn at_most_one_row(plan: &LogicalPlan) -> bool {
+    match plan {
+        LogicalPlan::Aggregate(a) => a.group_exprs.is_empty(),
+        LogicalPlan::Limit(l) => l.fetch.is_some_and(|f| f <= 1) || at_most_one_row(&l.input),
+        LogicalPlan::Empty(_) => true,
+        LogicalPlan::Projection(_) | LogicalPlan::Filter(_) | LogicalPlan::Sort(_) => {
+            plan.inputs().first().is_some_and(|i| at_most_one_row(i))
+        }
+        _ => false,
+    }
+}
+
+/// The conjuncts of a WHERE clause, as written.
+pub(crate) fn conjuncts(e: &ast::Expr) -> Vec<&ast::Expr> {
+    match e {
+        ast::Expr::BinaryOp {
+            left,
+            op: ast::BinaryOperator::And,
+            right,
+        } => {
+            let mut v = conjuncts(left);
+            v.extend(conjuncts(right));
+            v
+        }
+        ast::Expr::Nested(inner)
+            if matches!(
+                inner.as_ref(),
+                ast::Expr::BinaryOp {
+                    op: ast::BinaryOperator::And,
+                    ..
+                }
+            ) =>
+        {
+            conjuncts(inner)
+        }
+        other => vec![other],
+    }
+}
+
+impl Planner<'_> {
+    fn nulls_match(&self) -> bool {
+        self.sem.join_null_keys == JoinNullKeys::Match
+    }
+
+    /// A WHERE conjunct that is a subquery test, applied to `plan` as a join;
+    /// `None` when the conjunct is something else.
+    pub(crate) fn subquery_conjunct(
+        &self,
+        plan: LogicalPlan,
+        c: &ast::Expr,
+        select: &ast::Select,
+    ) -> Result<std::result::Result<LogicalPlan, LogicalPlan>> {
+        Ok(match c {
+            ast::Expr::InSubquery {
+                expr,
+                subquery,
+                negated,
+            } => Ok(self.in_subquery(plan, expr, subquery, *negated, c)?),
+            ast::Expr::Exists { subquery, negated } => {
+                Ok(self.exists(plan, subquery, *negated, select, c)?)
+            }
+            ast::Expr::UnaryOp {
+                op: ast::UnaryOperator::Not,
+                expr,
+            } => match expr.as_ref() {
+                ast::Expr::Exists { subquery, negated } => {
+                    Ok(self.exists(plan, subquery, !*negated, select, c)?)
+                }
+                ast::Expr::InSubquery {
+                    expr,
+                    subquery,
+                    negated,
+                } => Ok(self.in_subquery(plan, expr, subquery, !*negated, c)?),
+                _ => Err(plan),
+            },
+            _ => Err(plan),
+        })
+    }
+
+    /// `x [NOT] IN (SELECT c ...)`.
+    fn in_subquery(
+        &self,
+        plan: LogicalPlan,
+        x: &ast::Expr,
+        subquery: &ast::Query,
+        negated: bool,
+        node: &ast::Expr,
+    ) -> Result<LogicalPlan> {
+        let outer = match self.expr(x)? {
+            Expr::Column(c) => c,
+            other => {
+                return Err(sql_err(
+                    format!("IN (SELECT ...) is supported on a column, not on '{other}'"),
+                    x,
+                ))
+            }
+        };
+        let saved = self.set_scope(None);
+        let inner = self.query(subquery);
+        self.set_scope(saved);
+        let inner = inner?;
+        let [field] = inner.schema().fields() else {
+            return Err(sql_err(
+                format!(
+                    "a subquery of IN returns one column, not {}",
+                    inner.schema().len()
+                ),
+                subquery,
+            ));
+        };
+        let inner_col = field.name.clone();
+        let hidden_col = hidden(&inner_col);
+        let renamed = LogicalPlanBuilder::new(inner.clone(), self.sem)
+            .project([col(inner_col.clone()).alias(hidden_col.clone())])?
+            .build();
+        let key = |null_equal| JoinKey {
+            left: outer.clone(),
+            right: hidden_col.clone(),
+            null_equal,
+        };
+        let b = LogicalPlanBuilder::new(plan, self.sem);
+        if !negated {
+            return at(
+                b.join(
+                    renamed,
+                    JoinType::LeftSemi,
+                    vec![key(self.nulls_match())],
+                    None,
+                )
+                .map(LogicalPlanBuilder::build),
+                node,
+            );
+        }
+        if self.sem.logic != Logic::ThreeValued {
+            return at(
+                b.join(
+                    renamed,
+                    JoinType::LeftAnti,
+                    vec![key(self.nulls_match())],
+                    None,
+                )
+                .map(LogicalPlanBuilder::build),
+                node,
+            );
+        }
+        // Three-valued NOT IN: no match, and either the subquery is empty or it
+        // holds no NULL and x is not NULL.
+        let counts = LogicalPlanBuilder::new(inner, self.sem)
+            .aggregate(
+                [],
+                [
+                    count_star().alias("__sub_rows"),
+                    Expr::Aggregate {
+                        func: AggregateFunction::Count,
+                        args: vec![col(inner_col)],
+                    }
+                    .alias("__sub_values"),
+                ],
+            )?
+            .build();
+        let keep = col("__sub_rows").eq(lit(0i64)).or(col(outer.clone())
+            .is_not_null()
+            .and(col("__sub_values").eq(col("__sub_rows"))));
+        let names: Vec<Expr> = b.schema().names().iter().map(|n| col(*n)).collect();
+        at(
+            b.join(renamed, JoinType::LeftAnti, vec![key(false)], None)
+                .and_then(|b| b.join(counts, JoinType::Cross, vec![], None))
+                .and_then(|b| b.filter(keep))
+                .and_then(|b| b.project(names))
+                .map(LogicalPlanBuilder::build),
+            node,
+        )
+    }
+
+    /// `[NOT] EXISTS (SELECT ... FROM t WHERE t.k = outer.k AND ...)`: the subquery
+    /// reads one relation; its equalities between one of its columns and an outer
+    /// column are the keys of a semi (anti) join, its conditions on its own columns
+    /// filter it, and the rest is a condition on the pairs.
+    fn exists(
+        &self,
+        plan: LogicalPlan,
+        subquery: &ast::Query,
+        negated: bool,
+        outer_select: &ast::Select,
+        node: &ast::Expr,
+    ) -> Result<LogicalPlan> {
+        let ast::SetExpr::Select(sub) = subquery.body.as_ref() else {
+            return Err(sql_err("EXISTS takes a SELECT", subquery));
+        };
+        let [from] = sub.from.as_slice() else {
+            return Err(sql_err(
+                "EXISTS (SELECT ... FROM one table WHERE ...) is supported; the subquery reads several",
+                subquery,
+            ));
+        };
+        if !from.joins.is_empty() || sub.group_by != ast::GroupByExpr::Expressions(vec![], vec![]) {
+            return Err(sql_err(
+                "EXISTS over a join or a GROUP BY is not supported yet",
+                subquery,
+            ));
+        }
+        let inner = self.relation(&from.relation)?;
+        let q_inner = match &from.relation {
+            ast::TableFactor::Table { alias: Some(a), .. }
+            | ast::TableFactor::Derived { alias: Some(a), .. } => ident_name(&a.name),
+            ast::TableFactor::Table { name, .. } => object_name(name),
+            other => return Err(sql_err("a subquery in EXISTS needs an alias", other)),
+        };
+        let inner_names: Vec<String> = inner
+            .schema()
+            .names()
+            .iter()
+            .map(|n| n.to_string())
+            .collect();
+        let inner = LogicalPlanBuilder::new(inner, self.sem)
+            .project(inner_names.iter().map(|n| col(n.clone()).alias(hidden(n))))?
+            .build();
+        // Names inside the subquery: its own columns first (unqualified too), then
+        // the outer query's.
+        let mut scope = Scope::default();
+        for n in &inner_names {
+            for qualifier in [None, Some(q_inner.clone())] {
+                scope.entries.push(ScopeEntry {
+                    qualifier,
+                    column: n.clone(),
+                    internal: hidden(n),
+                    star: false,
+                });
+            }
+        }
+        match self.scope.borrow().as_ref() {
+            Some(outer) => scope.entries.extend(outer.entries.iter().cloned()),
+            None => {
+                let q = from_qualifiers(outer_select).into_iter().next();
+                for n in plan.schema().names() {
+                    scope.entries.push(ScopeEntry {
+                        qualifier: q.clone(),
+                        column: n.to_string(),
+                        internal: n.to_string(),
+                        star: false,
+                    });
+                }
+            }
+        }
+        let conditions = match &sub.selection {
+            Some(w) => {
+                let saved = self.set_scope(Some(scope));
+                let planned: Result<Vec<Expr>> =
+                    conjuncts(w).into_iter().map(|c| self.expr(c)).collect();
+                self.set_scope(saved);
+                planned?
+            }
+            None => vec![],
+        };
+        let is_inner = |c: &String| c.starts_with("__sub.");
+        let (mut keys, mut inner_only, mut pairs) = (vec![], vec![], vec![]);
+        for c in conditions {
+            let refs = c.column_refs();
+            if refs.iter().all(is_inner) {
+                inner_only.push(c);
+                continue;
+            }
+            if let Expr::Binary {
+                left,
+                op: op @ (BinaryOperator::Eq | BinaryOperator::NullSafeEq),
+                right,
+            } = &c
+            {
+                if let (Expr::Column(a), Expr::Column(b)) = (left.as_ref(), right.as_ref()) {
+                    let null_equal = *op == BinaryOperator::NullSafeEq || self.nulls_match();
+                    match (is_inner(a), is_inner(b)) {
+                        (false, true) => {
+                            keys.push(JoinKey {
+                                left: a.clone(),
+                                right: b.clone(),
+                                null_equal,
+                            });
+                            continue;
+                        }
+                        (true, false) => {
+                            keys.push(JoinKey {
+                                left: b.clone(),
+                                right: a.clone(),
+                                null_equal,
+                            });
+                            continue;
+                        }
+                        _ => {}
+                    }
+                }
+            }
+            pairs.push(c);
+        }
+        let mut inner = LogicalPlanBuilder::new(inner, self.sem);
+        if let Some(f) = Expr::conjunction(inner_only) {
+            inner = at(inner.filter(f), subquery)?;
+        }
+        if keys.is_empty() {
+            return Err(sql_err(
+                "EXISTS needs an equality between a column of the subquery and one of the outer query",
+                subquery,
+            ));
+        }
+        let how = if negated {
+            JoinType::LeftAnti
+        } else {
+            JoinType::LeftSemi
+        };
+        at(
+            LogicalPlanBuilder::new(plan, self.sem)
+                .join(inner.build(), how, keys, Expr::conjunction(pairs))
+                .map(LogicalPlanBuilder::build),
+            node,
+        )
+    }
+
+    /// A scalar subquery: planned on its own (it may not read the outer query's
+    /// columns), reduced to one row whose value is its first row's (missing when it
+    /// has none), and remembered so that the SELECT joins it to every row; the
+    /// expression is the column that holds it.
+    pub(crate) fn scalar_subquery(&self, q: &ast::Query, e: &ast::Expr) -> Result<Expr> {
+        let saved = self.set_scope(None);
+        let pending = self.scalars.take();
+        let plan = self.query(q);
+        self.scalars.replace(pending);
+        self.set_scope(saved);
+        let plan = plan.map_err(|err| match err {
+            Error::Sql { message, span } if message.starts_with("unknown table") => Error::Sql {
+                message: format!(
+                    "{message}: a scalar subquery cannot read the outer query's columns yet"
+                ),
+                span,
+            },
+            other => other,
+        })?;
+        if !at_most_one_row(&plan) {
+            return Err(sql_err(
+                "a scalar subquery must return at most one row: aggregate it (e.g. MAX(w)) or add LIMIT 1",
+                e,
+            ));
+        }
+        let [field] = plan.schema().fields() else {
+            return Err(sql_err(
+                format!(
+                    "a scalar subquery returns one column, not {}",
+                    plan.schema().len()
+                ),
+                e,
+            ));
+        };
+        let name = format!("__scalar{}", self.scalars.borrow().len());
+        let one = LogicalPlanBuilder::new(plan.clone(), self.sem)
+            .aggregate(
+                [],
+                [Expr::Aggregate {
+                    func: AggregateFunction::First {
+                        ignore_nulls: Some(false),
+                    },
+                    args: vec![col(field.name.clone())],
+                }
+                .alias(name.clone())],
+            )?
+            .build();
+        self.scalars.borrow_mut().push(one);
+        Ok(col(name))
+    }
+
+    /// `plan` with every scalar subquery planned so far joined to it (one row each).
+    pub(crate) fn join_scalars(&self, plan: LogicalPlan) -> Result<LogicalPlan> {
+        let scalars: Vec<LogicalPlan> = self.scalars.borrow_mut().drain(..).collect();
+        let mut b = LogicalPlanBuilder::new(plan, self.sem);
+        for s in scalars {
+            b = b.join(s, JoinType::Cross, vec![], None)?;
+        }
+        Ok(b.build())
+    }
+}
