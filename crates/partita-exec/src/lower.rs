@@ -464,15 +464,7 @@ impl Lowerer<'_> {
                 .enumerate()
                 .map(|(i, p)| {
                     let inputs = if build_right { [p, build] } else { [build, p] };
-                    let t = Task {
-                        kind: "join".into(),
-                        partition: Some(i),
-                        level: 1,
-                        input: TaskInput::Join(task.clone()),
-                        ops: vec![],
-                        split: OutputSplit::Single,
-                    };
-                    self.add_task(t, &inputs)
+                    self.join_task("join".into(), i, &task, &inputs)
                 })
                 .collect());
         }
@@ -506,17 +498,28 @@ impl Lowerer<'_> {
                 };
                 let mut inputs = bucket(&left);
                 inputs.extend(bucket(&right));
-                let t = Task {
-                    kind: format!("join.bucket{b}"),
-                    partition: Some(b),
-                    level: 1,
-                    input: TaskInput::Join(task.clone()),
-                    ops: vec![],
-                    split: OutputSplit::Single,
-                };
-                self.add_task(t, &inputs)
+                self.join_task(format!("join.bucket{b}"), b, &task, &inputs)
             })
             .collect())
+    }
+
+    /// One task of a join, reading `inputs` (the left pieces first).
+    fn join_task(
+        &mut self,
+        kind: String,
+        partition: usize,
+        task: &JoinTask,
+        inputs: &[Part],
+    ) -> Part {
+        let t = Task {
+            kind,
+            partition: Some(partition),
+            level: 1,
+            input: TaskInput::Join(task.clone()),
+            ops: vec![],
+            split: OutputSplit::Single,
+        };
+        self.add_task(t, inputs)
     }
 
     /// Hash-splits every part by `keys` into `n` buckets and concatenates each bucket

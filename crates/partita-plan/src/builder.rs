@@ -9,9 +9,9 @@ use partita_common::{DataType, Error, Result, SchemaRef, Semantics};
 
 use crate::expr::{col, common_type, Expr};
 use crate::plan::{
-    resolve_output, Aggregate, Distinct, EmptyRelation, Filter, Join, JoinKey, JoinType, Limit,
-    LogicalPlan, MapPartitions, PartitionFunction, Projection, Repartition, Scan, Sort, SortExpr,
-    TableSource, TopKPerGroup, Union,
+    resolve_output, same_width, Aggregate, Distinct, EmptyRelation, Filter, Join, JoinKey,
+    JoinType, Limit, LogicalPlan, MapPartitions, PartitionFunction, Projection, Repartition, Scan,
+    Sort, SortExpr, TableSource, TopKPerGroup, Union,
 };
 use crate::tree::{Recursion, Transformed};
 
@@ -178,13 +178,7 @@ impl LogicalPlanBuilder {
         let mut types: Vec<DataType> = first.fields().iter().map(|f| f.data_type).collect();
         for input in &inputs[1..] {
             let s = input.schema();
-            if s.len() != first.len() {
-                return Err(Error::plan(format!(
-                    "the sides of a set operation have {} and {} columns",
-                    first.len(),
-                    s.len()
-                )));
-            }
+            same_width(&first, s)?;
             for (t, f) in types.iter_mut().zip(s.fields()) {
                 *t = common_type(*t, f.data_type).map_err(|why| {
                     Error::plan(format!("column '{}' of a set operation: {why}", f.name))

@@ -167,6 +167,18 @@ pub struct Union {
     pub schema: SchemaRef,
 }
 
+/// The sides of a set operation have one column count.
+pub(crate) fn same_width(a: &Schema, b: &Schema) -> Result<()> {
+    if a.len() == b.len() {
+        return Ok(());
+    }
+    Err(Error::plan(format!(
+        "the sides of a set operation have {} and {} columns",
+        a.len(),
+        b.len()
+    )))
+}
+
 impl Union {
     /// A union of at least two inputs of one shape.
     pub fn try_new(inputs: Vec<Arc<LogicalPlan>>) -> Result<Self> {
@@ -178,13 +190,7 @@ impl Union {
         let mut fields = first.fields().to_vec();
         for input in &inputs[1..] {
             let s = input.schema();
-            if s.len() != first.len() {
-                return Err(Error::plan(format!(
-                    "the sides of a set operation have {} and {} columns",
-                    first.len(),
-                    s.len()
-                )));
-            }
+            same_width(&first, s)?;
             for (f, g) in fields.iter_mut().zip(s.fields()) {
                 if f.name != g.name || f.data_type != g.data_type {
                     return Err(Error::internal(format!(

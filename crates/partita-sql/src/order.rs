@@ -190,7 +190,7 @@ impl Planner<'_> {
 
 /// The sort keys of the output columns `sort_cols`, in the directions and null
 /// placements ORDER BY gives them.
-fn sort_keys(sort_cols: &[String], order_by: &[&ast::OrderByExpr]) -> Vec<SortExpr> {
+pub(crate) fn sort_keys(sort_cols: &[String], order_by: &[&ast::OrderByExpr]) -> Vec<SortExpr> {
     sort_cols
         .iter()
         .zip(order_by)

@@ -1,11 +1,12 @@
 //! Set operations (`UNION [ALL]`, `INTERSECT`, `EXCEPT`) and `WITH` (common table
 //! expressions).
 
-use partita_common::{Error, NullPlacement, Result};
-use partita_plan::{col, Expr, JoinKey, JoinType, LogicalPlan, LogicalPlanBuilder, SortExpr};
+use partita_common::{Error, Result};
+use partita_plan::{col, Expr, JoinKey, JoinType, LogicalPlan, LogicalPlanBuilder};
 use sqlparser::ast;
 
 use crate::names::ident_name;
+use crate::order::sort_keys;
 use crate::planner::Planner;
 use crate::position::{at, sql_err};
 
@@ -162,43 +163,30 @@ impl Planner<'_> {
             .iter()
             .map(|n| n.to_string())
             .collect();
-        let mut sort = vec![];
+        let position = |n: &str, e: &ast::Expr| -> Result<String> {
+            n.parse::<usize>()
+                .ok()
+                .and_then(|p| names.get(p.wrapping_sub(1)))
+                .cloned()
+                .ok_or_else(|| sql_err(format!("position {n} is not a column of the result"), e))
+        };
+        let mut columns = vec![];
         for k in keys {
-            let column =
-                match &k.expr {
-                    ast::Expr::Identifier(i) => ident_name(i),
-                    ast::Expr::Value(v) => match &v.value {
-                        ast::Value::Number(n, _) => n
-                            .parse::<usize>()
-                            .ok()
-                            .and_then(|p| names.get(p.wrapping_sub(1)))
-                            .cloned()
-                            .ok_or_else(|| {
-                                sql_err(
-                                    format!("position {n} is not a column of the result"),
-                                    &k.expr,
-                                )
-                            })?,
-                        _ => {
-                            return Err(sql_err(
-                                "ORDER BY over a set operation takes output columns",
-                                &k.expr,
-                            ))
-                        }
-                    },
-                    other => return Err(sql_err(
+            columns.push(match &k.expr {
+                ast::Expr::Identifier(i) => ident_name(i),
+                ast::Expr::Value(v) if matches!(v.value, ast::Value::Number(..)) => {
+                    position(&v.value.to_string(), &k.expr)?
+                }
+                other => {
+                    return Err(sql_err(
                         "ORDER BY over a set operation takes output columns (by name or position)",
                         other,
-                    )),
-                };
-            let descending = matches!(k.options.sort, Some(ast::OrderBySort::Desc));
-            let nulls = match k.options.nulls_first {
-                Some(true) => NullPlacement::First,
-                Some(false) => NullPlacement::Last,
-                None => NullPlacement::Default,
-            };
-            sort.push(SortExpr::new(column, descending, nulls));
+                    ))
+                }
+            });
         }
+        let order: Vec<&ast::OrderByExpr> = keys.iter().collect();
+        let sort = sort_keys(&columns, &order);
         at(
             LogicalPlanBuilder::new(plan, self.sem)
                 .sort(sort, None)

@@ -147,29 +147,14 @@ impl Planner<'_> {
             null_equal,
         };
         let b = LogicalPlanBuilder::new(plan, self.sem);
-        if !negated {
-            return at(
-                b.join(
-                    renamed,
-                    JoinType::LeftSemi,
-                    vec![key(self.nulls_match())],
-                    None,
-                )
-                .map(LogicalPlanBuilder::build),
-                node,
-            );
-        }
-        if self.sem.logic != Logic::ThreeValued {
-            return at(
-                b.join(
-                    renamed,
-                    JoinType::LeftAnti,
-                    vec![key(self.nulls_match())],
-                    None,
-                )
-                .map(LogicalPlanBuilder::build),
-                node,
-            );
+        if !negated || self.sem.logic != Logic::ThreeValued {
+            let how = if negated {
+                JoinType::LeftAnti
+            } else {
+                JoinType::LeftSemi
+            };
+            let joined = b.join(renamed, how, vec![key(self.nulls_match())], None);
+            return at(joined.map(LogicalPlanBuilder::build), node);
         }
         // Three-valued NOT IN: no match, and either the subquery is empty or it
         // holds no NULL and x is not NULL.
