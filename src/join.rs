@@ -231,6 +231,22 @@ impl Frame {
         })
     }
 
+    /// The rows of this frame, then those of `other` (SQL `UNION ALL`): columns match
+    /// by position and take this frame's names; each column's type is the common
+    /// type of the two (integers and floats meet as floats).
+    pub fn union_all(self, other: Frame) -> Frame {
+        let other = other
+            .with_semantics(*self.semantics())
+            .logical_plan()
+            .cloned();
+        self.then(move |b| b.union(vec![other?]))
+    }
+
+    /// Rows of this frame or `other`, each once (SQL `UNION`).
+    pub fn union(self, other: Frame) -> Frame {
+        self.union_all(other).distinct()
+    }
+
     /// pandas' name for [`Frame::join`].
     pub fn merge(self, other: Frame, spec: JoinSpec) -> Frame {
         self.join(other, spec)
