@@ -12,7 +12,9 @@
 //! moves, so conjuncts still run in the order written, each on the rows the earlier
 //! ones kept. It never moves below a limit or a top-k (that changes which rows are
 //! kept), below `map_partitions` (user code sees every row), or below an aggregate
-//! when it reads an aggregate's output.
+//! when it reads an aggregate's output. Into a join, a leading run of conjuncts
+//! that cannot fail moves to the side it reads (never to the side an outer join
+//! fills), and a left-right equality over a cross join becomes its key.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -133,8 +135,108 @@ fn push(conjuncts: Vec<Expr>, input: LogicalPlan, sem: &Semantics) -> Result<(Lo
             )?;
             Ok((t.data, true))
         }
+        LogicalPlan::Join(j) => push_into_join(j, conjuncts, sem),
         other => Ok((wrap(other, conjuncts, sem)?, false)),
     }
+}
+
+/// A conjunct that gives true or false on any row, never an error or a missing
+/// value: a comparison of columns and literals, a null test of a column, a column
+/// IN a list of literals. Moving it below a join evaluates it on rows the join may
+/// drop, which only such a conjunct allows.
+fn cannot_fail(e: &Expr) -> bool {
+    let leaf = |e: &Expr| matches!(e, Expr::Column(_) | Expr::Literal(_));
+    match e {
+        Expr::Binary { left, op, right } => {
+            op.is_comparison() && !op.is_arithmetic() && leaf(left) && leaf(right)
+        }
+        Expr::IsNull(x) | Expr::IsNotNull(x) => matches!(x.as_ref(), Expr::Column(_)),
+        Expr::InList { expr, list, .. } => {
+            matches!(expr.as_ref(), Expr::Column(_))
+                && list.iter().all(|l| matches!(l, Expr::Literal(_)))
+        }
+        _ => false,
+    }
+}
+
+/// A filter over a join: a leading run of conjuncts that cannot fail moves to the
+/// side whose columns it reads (not to a side the join fills with missing values),
+/// and an equality of a left and a right column turns a cross join into an inner
+/// join on them (`FROM a, b WHERE a.k = b.k`); the rest stays above.
+fn push_into_join(
+    j: crate::plan::Join,
+    conjuncts: Vec<Expr>,
+    sem: &Semantics,
+) -> Result<(LogicalPlan, bool)> {
+    use crate::plan::{Join, JoinKey, JoinType};
+    let names = |p: &LogicalPlan| -> Vec<String> {
+        p.schema().names().into_iter().map(String::from).collect()
+    };
+    let (ln, rn) = (names(&j.left), names(&j.right));
+    let within = |e: &Expr, side: &[String]| e.column_refs().iter().all(|c| side.contains(c));
+    let left_ok = !matches!(j.join_type, JoinType::Right | JoinType::Full);
+    let right_ok = matches!(
+        j.join_type,
+        JoinType::Inner | JoinType::Right | JoinType::Cross
+    );
+    let (mut to_left, mut to_right, mut keys, mut rest) = (vec![], vec![], j.on.clone(), vec![]);
+    let mut iter = conjuncts.into_iter();
+    for c in iter.by_ref() {
+        if !cannot_fail(&c) {
+            rest.push(c);
+            break;
+        }
+        if left_ok && within(&c, &ln) {
+            to_left.push(c);
+        } else if right_ok && within(&c, &rn) {
+            to_right.push(c);
+        } else if let (JoinType::Cross | JoinType::Inner, Expr::Binary { left, op, right }) =
+            (j.join_type, &c)
+        {
+            match (left.as_ref(), op, right.as_ref()) {
+                (Expr::Column(a), partita_common::BinaryOperator::Eq, Expr::Column(b))
+                    if (ln.contains(a) && rn.contains(b)) || (ln.contains(b) && rn.contains(a)) =>
+                {
+                    let (l, r) = if ln.contains(a) { (a, b) } else { (b, a) };
+                    keys.push(JoinKey {
+                        left: l.clone(),
+                        right: r.clone(),
+                        null_equal: false,
+                    });
+                }
+                _ => {
+                    rest.push(c);
+                    break;
+                }
+            }
+        } else {
+            rest.push(c);
+            break;
+        }
+    }
+    rest.extend(iter);
+    if to_left.is_empty() && to_right.is_empty() && keys.len() == j.on.len() {
+        return Ok((wrap(LogicalPlan::Join(j), rest, sem)?, false));
+    }
+    let side = |plan: &LogicalPlan, cs: Vec<Expr>| -> Result<Arc<LogicalPlan>> {
+        if cs.is_empty() {
+            return Ok(Arc::new(plan.clone()));
+        }
+        Ok(Arc::new(push(cs, plan.clone(), sem)?.0))
+    };
+    let join_type = match (j.join_type, keys.is_empty()) {
+        (JoinType::Cross, false) => JoinType::Inner,
+        (t, _) => t,
+    };
+    let join = Join::try_new(
+        side(&j.left, to_left)?,
+        side(&j.right, to_right)?,
+        join_type,
+        keys,
+        j.filter,
+        sem,
+    )?;
+    Ok((wrap(LogicalPlan::Join(join), rest, sem)?, true))
 }
 
 impl OptimizerRule for PushDownFilter {

@@ -276,3 +276,48 @@ fn the_driver_reaches_a_fixed_point_and_keeps_the_schema() {
         ]
     );
 }
+
+#[test]
+fn push_down_filter_into_a_join_keeps_the_filled_side_and_makes_keys() {
+    use crate::plan::{Join, JoinType};
+    let right = project(scan(), vec![col("a").alias("ra"), col("c").alias("rc")]);
+    let join = |how| {
+        Arc::new(LogicalPlan::Join(
+            Join::try_new(scan(), right.clone(), how, vec![], None, &sem()).unwrap(),
+        ))
+    };
+    // `FROM l, r WHERE l.a = r.ra AND r.rc = 'x' AND l.b > 1.0`: a key, and one
+    // filter per side.
+    let plan = filter(
+        join(JoinType::Cross),
+        col("a")
+            .eq(col("ra"))
+            .and(col("rc").eq(lit("x")))
+            .and(col("b").gt(lit(1.0))),
+    );
+    let (text, changed) = apply(&PushDownFilter, plan);
+    assert!(changed);
+    assert_eq!(
+        text,
+        "Join: Inner on=[a = ra]\n  Scan: t filters=[b > 1.0]\n  Projection: a AS ra, c AS rc\n    Scan: t filters=[c = 'x']\n"
+    );
+    // Over a left join a condition on the right side stays above: it must see the
+    // rows the join fills with missing values.
+    let left = Arc::new(LogicalPlan::Join(
+        Join::try_new(
+            scan(),
+            right.clone(),
+            JoinType::Left,
+            vec![crate::plan::JoinKey {
+                left: "a".into(),
+                right: "ra".into(),
+                null_equal: false,
+            }],
+            None,
+            &sem(),
+        )
+        .unwrap(),
+    ));
+    let plan = filter(left, col("rc").is_null());
+    assert!(!apply(&PushDownFilter, plan).1);
+}
