@@ -37,7 +37,7 @@ pub use semantics::{
     CaseMapping, CsvNulls, CsvTypes, DayOfWeek, DefaultNullOrder, DivisionByZero, EmptySum,
     FirstLastNulls, GroupOrder, IdentifierCase, IntWithNulls, IntegerDivision, IntegerOverflow,
     JoinNullKeys, Logic, NanSemantics, NullGroupKeys, NumericPromotion, Rounding, Semantics,
-    TextFormat, TimeZones, SWITCH_NAMES,
+    TextFormat, TimeZones, UsingColumns, SWITCH_NAMES,
 };
 pub use types::{
     decimal_text, intern, DataType, Field, ScalarValue, Schema, SchemaRef, TimeUnit, TimeZone,

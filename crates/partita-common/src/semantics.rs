@@ -157,6 +157,15 @@ pub enum JoinNullKeys {
     Never,
 }
 
+/// Where `SELECT *` lists the key a `JOIN ... USING (k)` merges.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum UsingColumns {
+    /// pandas (`merge(on=k)`): where the left table has it.
+    InPlace,
+    /// Spark: first, before the other columns.
+    KeysFirst,
+}
+
 /// How values are written as text (`CAST(x AS STRING)`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum TextFormat {
@@ -266,6 +275,8 @@ pub struct Semantics {
     pub csv_types: CsvTypes,
     /// Whether equality join keys match missing keys.
     pub join_null_keys: JoinNullKeys,
+    /// Where `SELECT *` lists a merged `USING` key.
+    pub using_columns: UsingColumns,
 }
 
 /// The switch names accepted by [`Semantics::set`], in documentation order.
@@ -291,6 +302,7 @@ pub const SWITCH_NAMES: &[&str] = &[
     "numeric_promotion",
     "csv_types",
     "join_null_keys",
+    "using_columns",
 ];
 
 impl Semantics {
@@ -318,6 +330,7 @@ impl Semantics {
             numeric_promotion: NumericPromotion::Numpy,
             csv_types: CsvTypes::Basic,
             join_null_keys: JoinNullKeys::Match,
+            using_columns: UsingColumns::InPlace,
         }
     }
 
@@ -345,6 +358,7 @@ impl Semantics {
             numeric_promotion: NumericPromotion::Sql,
             csv_types: CsvTypes::Extended,
             join_null_keys: JoinNullKeys::Never,
+            using_columns: UsingColumns::KeysFirst,
         }
     }
 
@@ -438,6 +452,9 @@ impl Semantics {
             }
             "first_last_nulls" => {
                 pick!(first_last_nulls, "skip" => FirstLastNulls::Skip, "keep" => FirstLastNulls::Keep)
+            }
+            "using_columns" => {
+                pick!(using_columns, "in_place" => UsingColumns::InPlace, "keys_first" => UsingColumns::KeysFirst)
             }
             "join_null_keys" => {
                 pick!(join_null_keys, "match" => JoinNullKeys::Match, "never" => JoinNullKeys::Never)
@@ -541,6 +558,7 @@ impl Semantics {
                 "join_null_keys",
                 snake(format!("{:?}", self.join_null_keys)),
             ),
+            ("using_columns", snake(format!("{:?}", self.using_columns))),
         ]
     }
 }
@@ -580,6 +598,8 @@ with_setters! {
     with_int_with_nulls, int_with_nulls: IntWithNulls;
     /// Sets [`Semantics::case_mapping`].
     with_case_mapping, case_mapping: CaseMapping;
+    /// Sets [`Semantics::using_columns`].
+    with_using_columns, using_columns: UsingColumns;
     /// Sets [`Semantics::join_null_keys`].
     with_join_null_keys, join_null_keys: JoinNullKeys;
     /// Sets [`Semantics::first_last_nulls`].

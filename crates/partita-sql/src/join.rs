@@ -8,7 +8,9 @@
 //! `AMBIGUOUS_REFERENCE`. `USING (k)` adds one merged `k` ahead of the others, as
 //! Spark's `SELECT *` shows it.
 
-use partita_common::{BinaryOperator, Error, IdentifierCase, JoinNullKeys, Result, Semantics};
+use partita_common::{
+    BinaryOperator, Error, IdentifierCase, JoinNullKeys, Result, Semantics, UsingColumns,
+};
 use partita_plan::{coalesce, col, Expr, JoinKey, JoinType, LogicalPlan, LogicalPlanBuilder};
 use sqlparser::ast::{self, Spanned};
 
@@ -36,7 +38,7 @@ pub(crate) struct Scope {
 }
 
 impl Scope {
-    fn same(sem: &Semantics, a: &str, b: &str) -> bool {
+    pub(crate) fn same(sem: &Semantics, a: &str, b: &str) -> bool {
         match sem.identifier_case {
             IdentifierCase::Sensitive => a == b,
             IdentifierCase::Insensitive => a.eq_ignore_ascii_case(b),
@@ -227,10 +229,28 @@ impl Planner<'_> {
             ast::JoinConstraint::None => self.join(left, right, join_type, None, j),
             ast::JoinConstraint::On(e) => self.join(left, right, join_type, Some(e), j),
             ast::JoinConstraint::Using(names) => self.join_using(left, right, join_type, names, j),
-            ast::JoinConstraint::Natural => Err(sql_err(
-                "NATURAL JOIN is not supported; name the keys with USING (...)",
-                j,
-            )),
+            // NATURAL: USING every column name both sides have (none: a cross join).
+            ast::JoinConstraint::Natural => {
+                let mut common: Vec<ast::ObjectName> = vec![];
+                for e in &left.1.entries {
+                    let shared = right
+                        .1
+                        .entries
+                        .iter()
+                        .any(|r| Scope::same(&self.sem, &r.column, &e.column));
+                    let seen = common
+                        .iter()
+                        .any(|c| Scope::same(&self.sem, &object_name(c), &e.column));
+                    if e.star && shared && !seen {
+                        common.push(ast::ObjectName::from(vec![ast::Ident::new(&e.column)]));
+                    }
+                }
+                if common.is_empty() {
+                    self.join(left, right, JoinType::Cross, None, j)
+                } else {
+                    self.join_using(left, right, join_type, &common, j)
+                }
+            }
         }
     }
 
@@ -350,16 +370,22 @@ impl Planner<'_> {
                 .map(LogicalPlanBuilder::build),
             node,
         )?;
+        // `SELECT *` lists a merged key first (Spark) or where the left side has it
+        // (pandas' `merge`), as `using_columns` says.
+        let in_place = self.sem.using_columns == UsingColumns::InPlace;
+        let merged_entry = |name: &String| ScopeEntry {
+            qualifier: None,
+            column: name.clone(),
+            internal: name.clone(),
+            star: true,
+        };
         let mut scope = Scope::default();
         let mut exprs = vec![];
         for (name, value, _) in &merged {
             exprs.push(value.clone().alias(name.clone()));
-            scope.entries.push(ScopeEntry {
-                qualifier: None,
-                column: name.clone(),
-                internal: name.clone(),
-                star: true,
-            });
+            if !in_place {
+                scope.entries.push(merged_entry(name));
+            }
         }
         let mut sides = ls.entries;
         if join_type.keeps_right_columns() {
@@ -367,7 +393,15 @@ impl Planner<'_> {
         }
         for mut e in sides {
             exprs.push(col(e.internal.clone()));
-            e.star &= !merged.iter().any(|(_, _, cols)| cols.contains(&e.internal));
+            let key = merged
+                .iter()
+                .find(|(_, _, cols)| cols.contains(&e.internal));
+            if let (true, Some((name, _, [left, _]))) = (in_place, key) {
+                if *left == e.internal {
+                    scope.entries.push(merged_entry(name));
+                }
+            }
+            e.star &= key.is_none();
             scope.entries.push(e);
         }
         let plan = at(

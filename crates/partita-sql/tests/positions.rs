@@ -130,9 +130,12 @@ fn grouping_and_type_errors() {
 #[test]
 fn unsupported_constructs_are_named() {
     let p = Semantics::pandas();
-    assert!(err("SELECT * FROM flights a NATURAL JOIN flights b", p)
-        .0
-        .contains("NATURAL JOIN is not supported"));
+    assert!(err(
+        "SELECT origin FROM flights a JOIN flights b ON a.origin = b.origin",
+        p
+    )
+    .0
+    .contains("AMBIGUOUS_REFERENCE"));
     assert!(err("WITH RECURSIVE x AS (SELECT 1) SELECT * FROM x", p)
         .0
         .contains("WITH RECURSIVE is not supported"));
