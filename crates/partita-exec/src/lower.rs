@@ -439,6 +439,9 @@ impl Lowerer<'_> {
             schema: j.schema.clone(),
             strategy: "broadcast",
         };
+        // Whether results come in pandas' order: the semantics that sorts groups as
+        // pandas does also keeps `merge`'s row order (the probe side's), which only
+        // a broadcast join gives.
         let ordered = sem.group_order == GroupOrder::SortedByKey;
         let small =
             |p: &LogicalPlan| estimated_rows(p).is_some_and(|n| n <= self.opt.broadcast_rows);
