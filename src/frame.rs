@@ -115,7 +115,19 @@ impl SortSpec {
 /// let out = ddf.groupby(["k"]).agg([col("v").sum().alias("total")]).collect().unwrap();
 /// assert_eq!(out.height(), 2);
 /// ```
+///
+/// A builder call returns a new frame; dropping it is a compiler warning
+/// (`#[must_use]`), an error where `unused_must_use` is denied:
+///
+/// ```compile_fail
+/// #![deny(unused_must_use)]
+/// use partita::prelude::*;
+/// let s = Session::new();
+/// let f = s.from_columns(vec![Series::new("a".into(), [1i64, 2])], 1).unwrap();
+/// f.clone().filter(col("a").gt(lit(1))); // the filtered frame is dropped
+/// ```
 #[derive(Clone)]
+#[must_use = "a Frame is a lazy query: nothing runs until collect, and a builder call returns a new Frame"]
 pub struct Frame {
     session: Session,
     plan: std::result::Result<LogicalPlan, Error>,
@@ -459,6 +471,7 @@ impl Frame {
 
 /// A frame grouped by keys.
 #[derive(Debug, Clone)]
+#[must_use = "a GroupBy does nothing until agg (or a shortcut such as mean) makes a Frame"]
 pub struct GroupBy {
     frame: Frame,
     keys: Vec<String>,

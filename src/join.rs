@@ -13,6 +13,7 @@ use crate::frame::{Frame, IntoKeys};
 /// assert_eq!(spec.how(), JoinType::Left);
 /// ```
 #[derive(Debug, Clone, PartialEq)]
+#[must_use = "a JoinSpec does nothing until Frame::join takes it"]
 pub struct JoinSpec {
     how: JoinType,
     left_on: Vec<String>,
