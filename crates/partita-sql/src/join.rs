@@ -273,10 +273,7 @@ impl Planner<'_> {
         both.entries.extend(rs.entries.iter().cloned());
         let (mut keys, mut rest) = (vec![], vec![]);
         if let Some(on) = on {
-            let saved = self.set_scope(Some(both.clone()));
-            let cond = self.expr(on);
-            self.set_scope(saved);
-            let cond = cond?;
+            let cond = self.in_scope(Some(both.clone()), || self.expr(on))?;
             let side = |name: &str, s: &Scope| s.entries.iter().any(|e| e.internal == name);
             for c in cond.split_conjunction() {
                 let key = match c {

@@ -120,18 +120,18 @@ impl Planner<'_> {
                 .collect();
             plan = at(plan.project(keep), q)?;
         }
-        self.order_limit(plan.build(), q, &[], Some(()))
+        self.order_limit(plan.build(), q, true)
     }
 
-    /// LIMIT / OFFSET (and, for a parenthesized query body, its ORDER BY).
+    /// LIMIT / OFFSET; `ordered` says whether the caller applied the query's ORDER BY
+    /// (a parenthesized query body has none of its own here).
     pub(crate) fn order_limit(
         &self,
         plan: LogicalPlan,
         q: &ast::Query,
-        _: &[Expr],
-        ordered: Option<()>,
+        ordered: bool,
     ) -> Result<LogicalPlan> {
-        if ordered.is_none() && q.order_by.is_some() {
+        if !ordered && q.order_by.is_some() {
             return Err(sql_err(
                 "ORDER BY on a parenthesized query is not supported; use a subquery in FROM",
                 q,

@@ -247,6 +247,14 @@ impl Planner<'_> {
         self.scope.replace(scope)
     }
 
+    /// `f` with names resolving in `scope`; the scope in force comes back after.
+    pub(crate) fn in_scope<T>(&self, scope: Option<Scope>, f: impl FnOnce() -> T) -> T {
+        let outer = self.set_scope(scope);
+        let out = f();
+        self.set_scope(outer);
+        out
+    }
+
     pub(crate) fn table_name(&self, n: &ast::ObjectName) -> Result<String> {
         let name = object_name(n);
         self.resolve_table(&name)

@@ -34,7 +34,7 @@ impl Planner<'_> {
             ast::SetExpr::Select(s) => s,
             ast::SetExpr::Query(inner) => {
                 let plan = self.query(inner)?;
-                return self.order_limit(plan, q, &[], None);
+                return self.order_limit(plan, q, false);
             }
             body @ ast::SetExpr::SetOperation { .. } => return self.set_operation(body, q),
             other => {
@@ -54,10 +54,7 @@ impl Planner<'_> {
     /// rest.
     pub(crate) fn select(&self, select: &ast::Select, q: &ast::Query) -> Result<LogicalPlan> {
         // The scope of this SELECT's FROM; an enclosing one comes back after it.
-        let outer = self.set_scope(None);
-        let plan = self.select_in_scope(select, q);
-        self.set_scope(outer);
-        plan
+        self.in_scope(None, || self.select_in_scope(select, q))
     }
 
     fn select_in_scope(&self, select: &ast::Select, q: &ast::Query) -> Result<LogicalPlan> {

@@ -107,7 +107,7 @@ impl Planner<'_> {
         };
         let plan = if distinct { plan.distinct()? } else { plan };
         let plan = self.set_order(plan.build(), q)?;
-        self.order_limit(plan, q, &[], Some(()))
+        self.order_limit(plan, q, true)
     }
 
     /// The left rows that are (`LeftSemi`) or are not (`LeftAnti`) among the right

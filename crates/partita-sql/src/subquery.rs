@@ -123,10 +123,7 @@ impl Planner<'_> {
                 ))
             }
         };
-        let saved = self.set_scope(None);
-        let inner = self.query(subquery);
-        self.set_scope(saved);
-        let inner = inner?;
+        let inner = self.query(subquery)?;
         let [field] = inner.schema().fields() else {
             return Err(sql_err(
                 format!(
@@ -256,13 +253,12 @@ impl Planner<'_> {
             }
         }
         let conditions = match &sub.selection {
-            Some(w) => {
-                let saved = self.set_scope(Some(scope));
-                let planned: Result<Vec<Expr>> =
-                    conjuncts(w).into_iter().map(|c| self.expr(c)).collect();
-                self.set_scope(saved);
-                planned?
-            }
+            Some(w) => self.in_scope(Some(scope), || {
+                conjuncts(w)
+                    .into_iter()
+                    .map(|c| self.expr(c))
+                    .collect::<Result<Vec<_>>>()
+            })?,
             None => vec![],
         };
         let is_inner = |c: &String| c.starts_with("__sub.");
@@ -332,11 +328,10 @@ impl Planner<'_> {
     /// has none), and remembered so that the SELECT joins it to every row; the
     /// expression is the column that holds it.
     pub(crate) fn scalar_subquery(&self, q: &ast::Query, e: &ast::Expr) -> Result<Expr> {
-        let saved = self.set_scope(None);
+        // The subquery's own scalar subqueries are joined inside it, not here.
         let pending = self.scalars.take();
         let plan = self.query(q);
         self.scalars.replace(pending);
-        self.set_scope(saved);
         let plan = plan.map_err(|err| match err {
             Error::Sql { message, span } if message.starts_with("unknown table") => Error::Sql {
                 message: format!(
