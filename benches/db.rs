@@ -1,4 +1,4 @@
-//! Partita's runner for the db-benchmark groupby questions (see
+//! Partita's runner for the db-benchmark groupby and join questions (see
 //! `benches/db/compare.py`, which `make bench` calls): the same command line and the
 //! same JSON as `benches/db/engines.py` writes for Polars, DuckDB and pandas.
 //!
@@ -6,7 +6,15 @@
 //! cargo bench --bench db -- --engine partita|partita-sql --data FILE.parquet
 //!     --mode memory|scan --questions q1,...,f1 --repeat 2 --out OUT.json
 //!     [--semantics spark|pandas]
+//! cargo bench --bench db -- --task join --engine partita|partita-sql --data X.parquet
+//!     --small S.parquet --medium M.parquet --big B.parquet --mode memory
+//!     --questions j1,...,j5 --repeat 2 --out OUT.json
 //! ```
+//!
+//! The join task's check of a question is, for every result column in order (the x
+//! table's columns, then the right table's non-key ones), its count of non-missing
+//! values and its sum (numbers, missing and NaN skipped) or total UTF-8 length
+//! (strings).
 //!
 //! `partita` writes the questions with the Rust API, `partita-sql` in SQL. Memory
 //! mode reads the file into memory first (one partition per row group, timed as
@@ -23,11 +31,81 @@ use std::time::Instant;
 mod allocator;
 
 use partita::prelude::*;
-use partita::{value_at, ScalarValue, SqlContext};
+use partita::{value_at, PlDataType, ScalarValue, SqlContext};
 
 const ALL: [&str; 13] = [
     "q1", "q2", "q3", "q4", "q5", "q6", "q7", "q8", "q9", "q10", "s1", "s2", "f1",
 ];
+const JOINS: [&str; 5] = ["j1", "j2", "j3", "j4", "j5"];
+
+/// A join question: the right table, how, and the key (one name on both sides).
+fn join_question(q: &str) -> (&'static str, JoinType, &'static str) {
+    match q {
+        "j1" => ("small", JoinType::Inner, "id1"),
+        "j2" => ("medium", JoinType::Inner, "id2"),
+        "j3" => ("medium", JoinType::Left, "id2"),
+        "j4" => ("medium", JoinType::Inner, "id5"),
+        "j5" => ("big", JoinType::Inner, "id3"),
+        _ => unreachable!("parse_args checks the questions"),
+    }
+}
+
+/// A join question in SQL: `x.*`, then the right table's other columns.
+fn join_sql(q: &str, right_columns: &[String]) -> String {
+    let (table, how, key) = join_question(q);
+    let kind = if how == JoinType::Left {
+        "LEFT JOIN"
+    } else {
+        "JOIN"
+    };
+    let rest: Vec<String> = right_columns
+        .iter()
+        .filter(|c| c.as_str() != key)
+        .map(|c| format!("{table}.{c} AS {table}_{c}"))
+        .collect();
+    format!(
+        "SELECT x.*, {} FROM x {kind} {table} ON x.{key} = {table}.{key}",
+        rest.join(", ")
+    )
+}
+
+/// A join question through the Rust API (pandas' `merge`).
+fn join_api(x: Frame, right: Frame, q: &str) -> Frame {
+    let (_, how, key) = join_question(q);
+    let spec = match how {
+        JoinType::Left => JoinSpec::left(),
+        _ => JoinSpec::inner(),
+    };
+    x.join(right, spec.on(key))
+}
+
+/// Per column: non-missing values, then the sum (numbers) or UTF-8 length (text).
+fn join_checksum(df: &DataFrame) -> Vec<Option<f64>> {
+    let mut out = vec![];
+    for c in df.columns() {
+        let s = c.as_materialized_series();
+        let (mut n, mut sum) = (0u64, 0f64);
+        if let Ok(text) = s.str() {
+            for v in text.iter().flatten() {
+                n += 1;
+                sum += v.len() as f64;
+            }
+        } else {
+            let f = s
+                .cast(&PlDataType::Float64)
+                .unwrap_or_else(|e| panic!("column {} as float64: {e}", s.name()));
+            for v in f.f64().expect("float64").iter().flatten() {
+                if !v.is_nan() {
+                    n += 1;
+                    sum += v;
+                }
+            }
+        }
+        out.push(Some(n as f64));
+        out.push(Some(sum));
+    }
+    out
+}
 
 /// The result columns whose NaN-skipping sums make a question's checksum.
 fn checks(q: &str) -> &'static [&'static str] {
@@ -160,7 +238,11 @@ fn peak_rss_bytes() -> Option<u64> {
 
 struct Args {
     engine: String,
+    /// `groupby` or `join`.
+    task: String,
     data: String,
+    /// The join task's right tables: small, medium, big.
+    right: BTreeMap<&'static str, String>,
     mode: String,
     questions: Vec<String>,
     repeat: usize,
@@ -186,22 +268,39 @@ fn parse_args() -> std::result::Result<Args, String> {
     if engine != "partita" && engine != "partita-sql" {
         return Err(format!("unknown engine '{engine}'"));
     }
+    let task = map.get("task").cloned().unwrap_or_else(|| "groupby".into());
+    let known: &[&str] = match task.as_str() {
+        "groupby" => &ALL,
+        "join" => &JOINS,
+        other => return Err(format!("unknown task '{other}'")),
+    };
     let mode = get("mode")?;
     if mode != "memory" && mode != "scan" {
         return Err(format!("unknown mode '{mode}'"));
     }
+    if task == "join" && mode != "memory" {
+        return Err("the join task runs in memory mode only".into());
+    }
+    let mut right = BTreeMap::new();
+    if task == "join" {
+        for side in ["small", "medium", "big"] {
+            right.insert(side, get(side)?);
+        }
+    }
     let questions: Vec<String> = match map.get("questions") {
         Some(q) => q.split(',').map(str::to_string).collect(),
-        None => ALL.iter().map(|s| s.to_string()).collect(),
+        None => known.iter().map(|s| s.to_string()).collect(),
     };
-    if let Some(bad) = questions.iter().find(|q| !ALL.contains(&q.as_str())) {
-        return Err(format!("unknown question '{bad}'"));
+    if let Some(bad) = questions.iter().find(|q| !known.contains(&q.as_str())) {
+        return Err(format!("unknown {task} question '{bad}'"));
     }
     let semantics = Semantics::preset(map.get("semantics").map_or("spark", String::as_str))
         .map_err(|e| e.to_string())?;
     Ok(Args {
         engine,
+        task,
         data: get("data")?,
+        right,
         mode,
         questions,
         repeat: get("repeat")
@@ -213,22 +312,29 @@ fn parse_args() -> std::result::Result<Args, String> {
     })
 }
 
-fn main() {
-    allocator::configure();
-    // `cargo test --all-targets` runs every bench target with no arguments: there
-    // is nothing to measure then.
-    if std::env::args().skip(1).all(|a| a == "--bench") {
-        eprintln!("usage: cargo bench --bench db -- --engine partita|partita-sql --data FILE.parquet --mode memory|scan --out OUT.json [--questions q1,..] [--repeat N] [--semantics spark|pandas]");
-        return;
+/// Runs `query` `repeat` times (at least once), each run materializing the whole
+/// result after the previous run's result is freed (as engines.py does); returns the
+/// times and the last result.
+fn timed(q: &str, engine: &str, repeat: usize, query: impl Fn() -> Frame) -> (Vec<f64>, DataFrame) {
+    let mut seconds = vec![];
+    let mut last = None;
+    for _ in 0..repeat.max(1) {
+        drop(last.take());
+        let t = Instant::now();
+        let df = query().collect().unwrap_or_else(|e| panic!("{q}: {e}"));
+        seconds.push(t.elapsed().as_secs_f64());
+        last = Some(df);
     }
-    let args = match parse_args() {
-        Ok(a) => a,
-        Err(e) => {
-            eprintln!("db runner: {e}");
-            std::process::exit(2);
-        }
-    };
-    let session = Session::new().with_semantics(args.semantics);
+    let df = last.expect("one run");
+    eprintln!("{engine} {q}: {seconds:?} s, {} rows", df.height());
+    (seconds, df)
+}
+
+/// The groupby task: returns the load time (memory mode) and the answers.
+fn groupby(
+    args: &Args,
+    session: &Session,
+) -> (Option<f64>, serde_json::Map<String, serde_json::Value>) {
     let scan = || {
         session
             .read_parquet(&args.data, ParquetOptions::default())
@@ -257,18 +363,9 @@ fn main() {
             eprintln!("{}: {q} is not supported yet", args.engine);
             continue;
         }
-        let mut seconds = vec![];
-        let mut last = None;
-        for _ in 0..args.repeat.max(1) {
-            drop(last.take()); // the previous run's result is freed first, as engines.py does
-            let t = Instant::now();
-            let frame = query(source()).expect("supported");
-            let df = frame.collect().unwrap_or_else(|e| panic!("{q}: {e}"));
-            seconds.push(t.elapsed().as_secs_f64());
-            last = Some(df);
-        }
-        let df = last.expect("one run");
-        eprintln!("{} {q}: {:?} s, {} rows", args.engine, seconds, df.height());
+        let (seconds, df) = timed(q, &args.engine, args.repeat, || {
+            query(source()).expect("supported")
+        });
         questions.insert(
             q.clone(),
             serde_json::json!({
@@ -278,8 +375,77 @@ fn main() {
             }),
         );
     }
+    (load_seconds, questions)
+}
+
+/// The join task (memory mode): the four tables are loaded first, timed together.
+fn join(
+    args: &Args,
+    session: &Session,
+) -> (Option<f64>, serde_json::Map<String, serde_json::Value>) {
+    let load = |path: &str| {
+        session
+            .read_parquet(path, ParquetOptions::default())
+            .and_then(|f| f.persist())
+            .unwrap_or_else(|e| panic!("{path}: {e}"))
+    };
+    let t = Instant::now();
+    let x = load(&args.data);
+    let right: BTreeMap<&str, Frame> = args.right.iter().map(|(k, p)| (*k, load(p))).collect();
+    let load_seconds = t.elapsed().as_secs_f64();
+    let mut questions = serde_json::Map::new();
+    for q in &args.questions {
+        let (table, _, _) = join_question(q);
+        let other = &right[table];
+        let query = || {
+            if args.engine == "partita" {
+                join_api(x.clone(), other.clone(), q)
+            } else {
+                let mut ctx = SqlContext::new(session.clone());
+                ctx.register("x", x.clone());
+                ctx.register(table, other.clone());
+                let schema = other.schema().expect("the table has a schema");
+                let names: Vec<String> = schema.names().iter().map(|c| c.to_string()).collect();
+                ctx.sql(&join_sql(q, &names)).expect("the SQL plans")
+            }
+        };
+        let (seconds, df) = timed(q, &args.engine, args.repeat, query);
+        questions.insert(
+            q.clone(),
+            serde_json::json!({
+                "seconds": seconds,
+                "rows": df.height(),
+                "checksum": join_checksum(&df),
+            }),
+        );
+    }
+    (Some(load_seconds), questions)
+}
+
+fn main() {
+    allocator::configure();
+    // `cargo test --all-targets` runs every bench target with no arguments: there
+    // is nothing to measure then.
+    if std::env::args().skip(1).all(|a| a == "--bench") {
+        eprintln!("usage: cargo bench --bench db -- [--task groupby|join] --engine partita|partita-sql --data FILE.parquet [--small S --medium M --big B] --mode memory|scan --out OUT.json [--questions q1,..] [--repeat N] [--semantics spark|pandas]");
+        return;
+    }
+    let args = match parse_args() {
+        Ok(a) => a,
+        Err(e) => {
+            eprintln!("db runner: {e}");
+            std::process::exit(2);
+        }
+    };
+    let session = Session::new().with_semantics(args.semantics);
+    let (load_seconds, questions) = if args.task == "join" {
+        join(&args, &session)
+    } else {
+        groupby(&args, &session)
+    };
     let out = serde_json::json!({
         "engine": args.engine,
+        "task": args.task,
         "version": env!("CARGO_PKG_VERSION"),
         "mode": args.mode,
         "data": std::path::Path::new(&args.data).file_name().map(|n| n.to_string_lossy().to_string()),

@@ -1,7 +1,12 @@
 //! `Frame::join` / `Frame::merge`: pandas' `merge` over the plan's `Join` node.
 
-use partita_common::{Error, JoinNullKeys, Result};
-use partita_plan::{coalesce, col, Expr, JoinKey, JoinType, LogicalPlanBuilder};
+use std::collections::HashMap;
+
+use partita_common::{DataType, Error, IntWithNulls, JoinNullKeys, NullPlacement, Result};
+use partita_plan::{
+    coalesce, col, lit, lit_null, when, Expr, JoinKey, JoinType, LogicalPlan, LogicalPlanBuilder,
+    SortExpr,
+};
 
 use crate::frame::{Frame, IntoKeys};
 
@@ -20,6 +25,8 @@ pub struct JoinSpec {
     right_on: Vec<String>,
     suffixes: (String, String),
     null_equal: Option<bool>,
+    sort: bool,
+    indicator: Option<String>,
 }
 
 impl JoinSpec {
@@ -30,6 +37,8 @@ impl JoinSpec {
             right_on: vec![],
             suffixes: ("_x".into(), "_y".into()),
             null_equal: None,
+            sort: false,
+            indicator: None,
         }
     }
 
@@ -104,6 +113,21 @@ impl JoinSpec {
         self
     }
 
+    /// Sorts the result by the join keys, ascending, missing keys last (`sort=True`);
+    /// rows of equal keys keep their order.
+    pub fn sort(mut self, sort: bool) -> Self {
+        self.sort = sort;
+        self
+    }
+
+    /// Adds a text column of this name saying where each row comes from:
+    /// `left_only`, `right_only` or `both` (`indicator=True` names it `_merge`).
+    /// Not for semi and anti joins, whose rows all come from the left.
+    pub fn indicator(mut self, name: impl Into<String>) -> Self {
+        self.indicator = Some(name.into());
+        self
+    }
+
     /// How rows combine.
     pub fn how(&self) -> JoinType {
         self.how
@@ -114,6 +138,11 @@ impl JoinSpec {
 fn hidden(name: &str) -> String {
     format!("__right.{name}")
 }
+
+/// The hidden marker column of the left side (`indicator`): never missing on a
+/// left row; the right side's is `hidden(MARKER)`.
+const LEFT_MARKER: &str = "__left.__marker";
+const MARKER: &str = "__marker";
 
 impl Frame {
     /// Joins `other` as pandas' `merge` does: the left columns, then the right
@@ -172,10 +201,25 @@ impl Frame {
                 .iter()
                 .map(|k| exact(&rs, k))
                 .collect::<Result<Vec<_>>>()?;
+            if spec.indicator.is_some() && !spec.how.keeps_right_columns() {
+                return Err(Error::plan(format!(
+                    "join: indicator is for joins that keep both sides' columns, not {}",
+                    spec.how
+                )));
+            }
+            let marker = |b: LogicalPlanBuilder, name: &str| -> Result<LogicalPlanBuilder> {
+                if spec.indicator.is_none() {
+                    return Ok(b);
+                }
+                let mut exprs: Vec<Expr> = b.schema().names().iter().map(|n| col(*n)).collect();
+                exprs.push(lit(true).alias(name));
+                b.project(exprs)
+            };
             // The right side under hidden names, so no name clashes in the join.
             let right = LogicalPlanBuilder::new(right, sem)
-                .project(rs.names().iter().map(|n| col(*n).alias(hidden(n))))?
-                .build();
+                .project(rs.names().iter().map(|n| col(*n).alias(hidden(n))))?;
+            let right = marker(right, &hidden(MARKER))?.build();
+            let b = marker(b, LEFT_MARKER)?;
             let null_equal = spec
                 .null_equal
                 .unwrap_or(sem.join_null_keys == JoinNullKeys::Match);
@@ -197,6 +241,8 @@ impl Frame {
                 .map(|(l, _)| l)
                 .collect();
             let mut out: Vec<Expr> = vec![];
+            // Each left key's output name (`sort`).
+            let mut key_names: HashMap<String, String> = HashMap::new();
             for n in ls.names() {
                 let name = n.to_string();
                 let clashes = rs.names().contains(&n);
@@ -213,6 +259,12 @@ impl Frame {
                 } else {
                     col(name)
                 });
+                if left_keys.iter().any(|k| k == n) {
+                    key_names.insert(
+                        n.to_string(),
+                        out.last().expect("just pushed").output_name(),
+                    );
+                }
             }
             if spec.how.keeps_right_columns() {
                 for n in rs.names() {
@@ -228,7 +280,25 @@ impl Frame {
                     out.push(col(hidden(&name)).alias(out_name));
                 }
             }
-            joined.project(out)
+            if let Some(name) = &spec.indicator {
+                out.push(
+                    when(col(LEFT_MARKER).is_null())
+                        .then(lit("right_only"))
+                        .when(col(hidden(MARKER)).is_null())
+                        .then(lit("left_only"))
+                        .otherwise(lit("both"))
+                        .alias(name.clone()),
+                );
+            }
+            let projected = joined.project(out)?;
+            if !spec.sort {
+                return Ok(projected);
+            }
+            let by: Vec<SortExpr> = left_keys
+                .iter()
+                .map(|k| SortExpr::new(key_names[k].clone(), false, NullPlacement::Last))
+                .collect();
+            projected.sort(by, None)
         })
     }
 
@@ -246,6 +316,86 @@ impl Frame {
     /// Rows of this frame or `other`, each once (SQL `UNION`).
     pub fn union(self, other: Frame) -> Frame {
         self.union_all(other).distinct()
+    }
+
+    /// The distinct rows of this frame that are also rows of `other` (SQL
+    /// `INTERSECT`): columns match by position, missing values equal each other.
+    pub fn intersect(self, other: Frame) -> Frame {
+        let other = other
+            .with_semantics(*self.semantics())
+            .logical_plan()
+            .cloned();
+        self.then(move |b| b.intersect(other?))
+    }
+
+    /// The distinct rows of this frame that are not rows of `other` (SQL `EXCEPT`):
+    /// columns match by position, missing values equal each other.
+    pub fn except(self, other: Frame) -> Frame {
+        let other = other
+            .with_semantics(*self.semantics())
+            .logical_plan()
+            .cloned();
+        self.then(move |b| b.except(other?))
+    }
+
+    /// The rows of this frame, then those of each of `others`, with columns matched
+    /// by name as pandas' `concat` does: the result has every name any frame has
+    /// (in order of first appearance), missing where a frame lacks the column, and
+    /// each column's type is the common type of the frames'.
+    ///
+    /// ```
+    /// use partita::prelude::*;
+    /// let s = Session::new();
+    /// let a = s.from_columns(vec![Series::new("k".into(), ["x"]), Series::new("v".into(), [1i64])], 1).unwrap();
+    /// let b = s.from_columns(vec![Series::new("w".into(), [2.5f64]), Series::new("k".into(), ["y"])], 1).unwrap();
+    /// let out = a.concat([b]).collect().unwrap();
+    /// assert_eq!(out.get_column_names(), ["k", "v", "w"]);
+    /// assert_eq!(out.height(), 2);
+    /// ```
+    pub fn concat(self, others: impl IntoIterator<Item = Frame>) -> Frame {
+        let sem = *self.semantics();
+        let others: Result<Vec<LogicalPlan>> = others
+            .into_iter()
+            .map(|f| f.with_semantics(sem).logical_plan().cloned())
+            .collect();
+        self.then(move |b| {
+            let others = others?;
+            let pandas_ints = sem.int_with_nulls == IntWithNulls::Float64;
+            // Every name, in order of first appearance, with the type it first has.
+            let mut fields: Vec<(String, DataType)> = vec![];
+            for s in std::iter::once(b.schema()).chain(others.iter().map(|p| p.schema())) {
+                for f in s.fields() {
+                    if !fields.iter().any(|(n, _)| *n == f.name) {
+                        fields.push((f.name.clone(), f.data_type));
+                    }
+                }
+            }
+            let align = |b: LogicalPlanBuilder| -> Result<LogicalPlanBuilder> {
+                let have = b.schema().clone();
+                if have.names() == fields.iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>() {
+                    return Ok(b);
+                }
+                b.project(fields.iter().map(|(n, t)| {
+                    if have.names().contains(&n.as_str()) {
+                        col(n.clone())
+                    } else if pandas_ints && t.is_integer() {
+                        // pandas' concat fills an integer column with NaN: float64.
+                        lit_null(DataType::Float64).alias(n.clone())
+                    } else {
+                        lit_null(*t).alias(n.clone())
+                    }
+                }))
+            };
+            let others = others
+                .into_iter()
+                .map(|p| align(LogicalPlanBuilder::new(p, sem)).map(LogicalPlanBuilder::build))
+                .collect::<Result<Vec<_>>>()?;
+            let first = align(b)?;
+            if others.is_empty() {
+                return Ok(first);
+            }
+            first.union(others)
+        })
     }
 
     /// pandas' name for [`Frame::join`].

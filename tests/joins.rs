@@ -3,7 +3,7 @@
 //! (broadcast and partitioned), with missing and repeated keys.
 
 use partita::prelude::*;
-use partita::{value_at, JoinNullKeys, ScalarValue, SqlContext};
+use partita::{value_at, IntWithNulls, JoinNullKeys, PlDataType, ScalarValue, SqlContext};
 
 type Row = Vec<ScalarValue>;
 
@@ -221,4 +221,106 @@ fn merge_names_keys_once_and_suffixes_the_rest() {
         .collect()
         .unwrap_err();
     assert!(err.to_string().contains("column 'nope' not found"), "{err}");
+}
+
+/// Sorted (id, k) pairs of a result whose columns start with id, k.
+fn id_k(df: &DataFrame) -> Vec<(Option<i64>, Option<i64>)> {
+    let mut out: Vec<_> = rows(df)
+        .iter()
+        .map(|r| (num(&r[0]).map(|x| x as i64), num(&r[1]).map(|x| x as i64)))
+        .collect();
+    out.sort();
+    out
+}
+
+#[test]
+fn merge_sort_and_indicator_follow_pandas() {
+    for session in [
+        Session::new(),
+        Session::new().with_semantics(Semantics::spark()),
+    ] {
+        let (l, r) = frames(&session, 3);
+        let out = l
+            .join(r, JoinSpec::outer().on("k").sort(true).indicator("_merge"))
+            .collect()
+            .unwrap();
+        assert_eq!(out.get_column_names(), ["id", "k", "v", "w", "_merge"]);
+        // Keys ascending, missing keys last.
+        let keys: Vec<Option<f64>> = rows(&out).iter().map(|r| num(&r[1])).collect();
+        let present: Vec<f64> = keys.iter().flatten().copied().collect();
+        assert!(present.windows(2).all(|w| w[0] <= w[1]), "{keys:?}");
+        assert!(keys.iter().skip_while(|k| k.is_some()).all(Option::is_none));
+        // Where each row comes from, against the nested-loop join's pairs.
+        let nulls_match = frames(&session, 1).0.semantics().join_null_keys == JoinNullKeys::Match;
+        let expected = naive(JoinType::Full, nulls_match);
+        let count =
+            |f: fn(&(Option<i64>, Option<i64>)) -> bool| expected.iter().filter(|p| f(p)).count();
+        let merge: Vec<String> = rows(&out)
+            .iter()
+            .map(|r| match &r[4] {
+                ScalarValue::Utf8(Some(s)) => s.clone(),
+                other => panic!("indicator {other:?}"),
+            })
+            .collect();
+        let n = |s: &str| merge.iter().filter(|m| *m == s).count();
+        assert_eq!(n("both"), count(|p| p.0.is_some() && p.1.is_some()));
+        assert_eq!(n("left_only"), count(|p| p.1.is_none()));
+        assert_eq!(n("right_only"), count(|p| p.0.is_none()));
+        let (l, r) = frames(&session, 1);
+        let err = l
+            .join(r, JoinSpec::semi().on("k").indicator("_merge"))
+            .collect()
+            .unwrap_err();
+        assert!(err.to_string().contains("indicator"), "{err}");
+    }
+}
+
+#[test]
+fn intersect_except_and_concat_match_sql() {
+    for session in [
+        Session::new(),
+        Session::new().with_semantics(Semantics::spark()),
+    ] {
+        for parts in [1, 2, 7] {
+            let (l, r) = frames(&session, parts);
+            // (k, v % 3) on the left, (k, w % 3) on the right: rows that repeat,
+            // with missing keys on both sides.
+            let a = l
+                .clone()
+                .select([col("k"), (col("v") % lit(3i64)).alias("m")]);
+            let b = r
+                .clone()
+                .select([col("k"), (col("w") % lit(3i64)).alias("m")]);
+            let mut ctx = SqlContext::new(session.clone());
+            ctx.register("a", a.clone());
+            ctx.register("b", b.clone());
+            for (api, sql) in [
+                (
+                    a.clone().intersect(b.clone()),
+                    "SELECT * FROM a INTERSECT SELECT * FROM b",
+                ),
+                (
+                    a.clone().except(b.clone()),
+                    "SELECT * FROM a EXCEPT SELECT * FROM b",
+                ),
+            ] {
+                let got = id_k(&api.collect().unwrap());
+                let want = id_k(&ctx.sql(sql).unwrap().collect().unwrap());
+                assert_eq!(got, want, "{sql}, {parts} partitions");
+                let mut distinct = got.clone();
+                distinct.dedup();
+                assert_eq!(got, distinct, "{sql}: rows repeat");
+            }
+            // Columns by name: b's k meets a's k; a has id, v; b has w.
+            let pandas = l.semantics().int_with_nulls == IntWithNulls::Float64;
+            let out = l.concat([r]).collect().unwrap();
+            assert_eq!(out.get_column_names(), ["id", "k", "v", "w"]);
+            let (lt, rt) = tables();
+            assert_eq!(out.height(), lt.len() + rt.len());
+            assert_eq!(out.column("w").unwrap().null_count(), lt.len());
+            assert_eq!(out.column("id").unwrap().null_count(), rt.len());
+            let id_type = out.column("id").unwrap().dtype().clone();
+            assert_eq!(id_type == PlDataType::Float64, pandas, "{id_type}");
+        }
+    }
 }

@@ -1,13 +1,17 @@
-# db-benchmark groupby (h2oai / DuckDB Labs): Partita next to Polars, DuckDB and
-# pandas on the same data, same machine, one engine process at a time.
+# db-benchmark groupby and join (h2oai / DuckDB Labs): Partita next to Polars,
+# DuckDB and pandas on the same data, same machine, one engine process at a time.
 # Included by the main Makefile; every variable below can be overridden
 # (make bench N=1e6).
 #
-#   make bench-venv    the Python engines, pinned, into $(VENV)
-#   make bench-data    G1_$(N)_1e2_0_0 .parquet and .csv into $(BENCH_DIR)
-#   make bench         memory mode (all engines), then scan mode
-#   make bench-scale   N=1e8 Parquet: Partita scanning it vs Polars loading it;
-#                      fails if Partita's peak RSS is above 3 GiB
+#   make bench-venv        the Python engines, pinned, into $(VENV)
+#   make bench-data        G1_$(N)_1e2_0_0 .parquet and .csv into $(BENCH_DIR)
+#   make bench-join-data   the join tables J1_$(N)_NA_0_0 (x), J1_$(N)_<N/1e6>_0_0
+#                          (small), _<N/1e3>_ (medium), _$(N)_ (big), .parquet
+#   make bench             groupby in memory mode (all engines), then scan mode,
+#                          then the join comparison
+#   make bench-join        the join questions j1..j5 (memory mode, all engines)
+#   make bench-scale       N=1e8 Parquet: Partita scanning it vs Polars loading it;
+#                          fails if Partita's peak RSS is above 3 GiB
 
 N ?= 1e7
 BENCH_DIR ?= target/bench-data
@@ -15,6 +19,7 @@ BENCH_RESULTS ?= target/bench-results
 BENCH_REPEAT ?= 2
 BENCH_ENGINES ?= partita,partita-sql,polars,duckdb,pandas
 BENCH_SCAN_ENGINES ?= partita,partita-sql,polars,duckdb
+BENCH_JOIN_ENGINES ?= partita,partita-sql,polars,duckdb,pandas
 VENV ?= .venv
 PYTHON ?= python3
 CARGO ?= cargo
@@ -27,8 +32,14 @@ BENCH_PARTITA = $(CARGO) bench -q --bench db --
 # The data file of $(N) rows (gen_data.py names it: 1e7 and 10000000 give G1_1e7_1e2_0_0).
 BENCH_FILE = $$($(BENCH_PY) benches/db/gen_data.py --n $(N) --out-dir $(BENCH_DIR) --print-path parquet)
 BENCH_SCALE_FILE = $(BENCH_DIR)/G1_1e8_1e2_0_0.parquet
+# The join task's x table (compare.py finds the right tables next to it).
+BENCH_JOIN_FILE = $$($(BENCH_PY) benches/db/gen_join_data.py --n $(N) --out-dir $(BENCH_DIR) --print-path x)
+# The join comparison (bench and bench-join run it); Partita's runner built first.
+BENCH_JOIN_COMPARE = $(BENCH_PY) benches/db/compare.py --task join --data "$(BENCH_JOIN_FILE)" \
+	--mode memory --engines $(BENCH_JOIN_ENGINES) --partita-cmd "$(BENCH_PARTITA)" \
+	--python $(BENCH_PY) --repeat $(BENCH_REPEAT) --out-dir $(BENCH_RESULTS)
 
-.PHONY: bench-venv bench-data bench bench-scale
+.PHONY: bench-venv bench-data bench-join-data bench bench-join bench-scale
 
 ## Creates $(VENV) if missing and installs the pinned Python engines into it.
 bench-venv:
@@ -39,8 +50,13 @@ bench-venv:
 bench-data: bench-venv
 	$(BENCH_PY) benches/db/gen_data.py --n $(N) --k 100 --na 0 --formats csv,parquet --out-dir $(BENCH_DIR)
 
-## Builds Partita's runner (release), then compares all engines, in memory then scanning.
-bench: bench-data
+## Generates the join task's four tables of $(N) rows (Parquet); existing files are kept.
+bench-join-data: bench-venv
+	$(BENCH_PY) benches/db/gen_join_data.py --n $(N) --out-dir $(BENCH_DIR)
+
+## Builds Partita's runner (release), then compares all engines: groupby in memory,
+## then scanning, then the join questions.
+bench: bench-data bench-join-data
 	$(CARGO) bench --bench db --no-run
 	$(BENCH_PY) benches/db/compare.py --data "$(BENCH_FILE)" --mode memory \
 		--engines $(BENCH_ENGINES) --partita-cmd "$(BENCH_PARTITA)" \
@@ -48,6 +64,12 @@ bench: bench-data
 	$(BENCH_PY) benches/db/compare.py --data "$(BENCH_FILE)" --mode scan \
 		--engines $(BENCH_SCAN_ENGINES) --partita-cmd "$(BENCH_PARTITA)" \
 		--python $(BENCH_PY) --repeat $(BENCH_REPEAT) --out-dir $(BENCH_RESULTS)
+	$(BENCH_JOIN_COMPARE)
+
+## Builds Partita's runner (release), then compares all engines on the join questions.
+bench-join: bench-join-data
+	$(CARGO) bench --bench db --no-run
+	$(BENCH_JOIN_COMPARE)
 
 ## 1e8 rows (Parquet only, 2.4 GB): Partita scans the file, Polars loads the whole
 ## table first; both answer q1, q4, q5 once. Fails if Partita's peak RSS > 3 GiB.

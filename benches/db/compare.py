@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
-"""Runs the db-benchmark groupby questions on several engines and compares them.
+"""Runs the db-benchmark groupby or join questions on several engines and compares them.
 
-    compare.py --data FILE.parquet --mode memory|scan
+    compare.py [--task groupby|join] --data FILE.parquet --mode memory|scan
                --engines partita,partita-sql,polars,duckdb,pandas
                --partita-cmd "<command prefix>" --python <venv python>
                --repeat 2 --out-dir DIR [--questions q1,...] [--max-rss ENGINE=MIB]
@@ -17,6 +17,13 @@ relative 1e-6, absolute 1e-6 near zero) before any time is printed; on a
 disagreement the values are printed and the exit status is 1. Otherwise one
 Markdown table of best times, Partita's ratios, load time and peak RSS is
 printed and written to DIR/latest-<mode>.md.
+
+--task join (memory mode only): --data is the x table J1_<N>_NA_0_0.parquet
+of gen_join_data.py, which also names the right tables next to it; every
+runner (the Python ones are join_engines.py) gets `--task join --small S
+--medium M --big B` besides the arguments above and writes
+DIR/<engine>-join.json; the questions are j1..j5, the checksums' counts (their
+even entries) must agree exactly, and the table goes to DIR/latest-join.md.
 
 Exit status: 0 all well, 1 answers disagree, 2 a runner failed,
 3 an engine's peak RSS is above its --max-rss.
@@ -34,6 +41,10 @@ import time
 
 QUESTIONS = ["q1", "q2", "q3", "q4", "q5", "q6", "q7", "q8", "q9", "q10", "s1", "s2", "f1"]
 GROUPBY = QUESTIONS[:10]  # the "q1..q10 total" row
+JOIN_QUESTIONS = ["j1", "j2", "j3", "j4", "j5"]
+TASK_QUESTIONS = {"groupby": QUESTIONS, "join": JOIN_QUESTIONS}
+# The questions of the total row, and its label when they all ran.
+TOTALS = {"groupby": (GROUPBY, "q1..q10 total"), "join": (JOIN_QUESTIONS, "j1..j5 total")}
 PARTITA_ENGINES = ("partita", "partita-sql")
 PYTHON_ENGINES = ("polars", "duckdb", "pandas")
 REL_TOL = 1e-6
@@ -45,6 +56,10 @@ POLARS_TOTAL_MAX = 1.5
 POLARS_QUESTION_LIMITS = {"s1": 1.0, "s2": 2.0, "f1": 2.0}
 POLARS_RSS_MAX = 1.5
 PANDAS_MAX = 1.0
+# The join task's: against Polars only (pandas' ratios are shown, not held to a limit).
+JOIN_POLARS_QUESTION_MAX = 2.0
+JOIN_POLARS_TOTAL_MAX = 1.5
+JOIN_POLARS_RSS_MAX = 1.5
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -68,11 +83,19 @@ def parse_engines(text, default_mode):
     return engines
 
 
-def run_engine(name, mode, args, questions, out_path):
-    """Runs one engine's process; returns its parsed JSON or raises RunnerFailed."""
-    common = [
-        "--engine", name,
-        "--data", os.path.abspath(args.data),
+def run_engine(name, mode, args, questions, out_path, right=None):
+    """Runs one engine's process; returns its parsed JSON or raises RunnerFailed.
+
+    right: the join task's {small, medium, big} paths (None for groupby).
+    """
+    common = ["--engine", name]
+    if right is not None:
+        common += ["--task", "join"]
+    common += ["--data", os.path.abspath(args.data)]
+    if right is not None:
+        for table in ("small", "medium", "big"):
+            common += [f"--{table}", os.path.abspath(right[table])]
+    common += [
         "--mode", mode,
         "--questions", ",".join(questions),
         "--repeat", str(args.repeat),
@@ -83,7 +106,8 @@ def run_engine(name, mode, args, questions, out_path):
             raise RunnerFailed(f"{name}: no --partita-cmd given")
         cmd = shlex.split(args.partita_cmd) + common
     else:
-        cmd = [args.python, os.path.join(HERE, "engines.py")] + common
+        runner = "engines.py" if right is None else "join_engines.py"
+        cmd = [args.python, os.path.join(HERE, runner)] + common
     if os.path.exists(out_path):
         os.remove(out_path)  # a failed runner must not leave an old answer behind
     print(f"## {name} ({mode}): {shlex.join(cmd)}", flush=True)
@@ -100,17 +124,19 @@ def run_engine(name, mode, args, questions, out_path):
             result = json.load(f)
     except (OSError, ValueError) as err:
         raise RunnerFailed(f"{name}: no readable result in {out_path}: {err}") from None
-    problems = validate(result, name, mode, questions)
+    problems = validate(result, name, mode, questions, args.task)
     if problems:
         raise RunnerFailed(f"{name}: malformed result in {out_path}: " + "; ".join(problems))
     return result
 
 
-def validate(result, name, mode, questions):
+def validate(result, name, mode, questions, task):
     """The fields compare.py relies on; returns a list of problems."""
     problems = []
     if result.get("engine") != name:
         problems.append(f"engine is {result.get('engine')!r}, expected {name!r}")
+    if task == "join" and result.get("task") != "join":
+        problems.append(f"task is {result.get('task')!r}, expected 'join'")
     if result.get("mode") != mode:
         problems.append(f"mode is {result.get('mode')!r}, expected {mode!r}")
     answers = result.get("questions")
@@ -136,7 +162,15 @@ def close(a, b):
     return abs(a - b) <= max(REL_TOL * max(abs(a), abs(b)), ABS_TOL)
 
 
-def disagreements(results, names, labels):
+def entry_agrees(task, i, a, b):
+    """Checksum entry i of two answers: the join task's counts (its even
+    entries) exactly, any other entry by close()."""
+    if task == "join" and i % 2 == 0:
+        return a == b
+    return close(a, b)
+
+
+def disagreements(results, names, labels, task):
     """Questions on which some engine's answer is off the reference's.
 
     The reference is the first engine other than Partita's that answered
@@ -145,7 +179,7 @@ def disagreements(results, names, labels):
     the reference first.
     """
     bad = {}
-    for q in QUESTIONS:
+    for q in TASK_QUESTIONS[task]:
         answers = [(name, label, r["questions"][q])
                    for name, label, r in zip(names, labels, results) if q in r["questions"]]
         if len(answers) < 2:
@@ -157,7 +191,8 @@ def disagreements(results, names, labels):
             same = (
                 a["rows"] == ref["rows"]
                 and len(a["checksum"]) == len(ref["checksum"])
-                and all(close(x, y) for x, y in zip(a["checksum"], ref["checksum"]))
+                and all(entry_agrees(task, i, x, y)
+                        for i, (x, y) in enumerate(zip(a["checksum"], ref["checksum"])))
             )
             if not same:
                 bad[q] = answers
@@ -173,7 +208,7 @@ def fmt_value(v):
     return repr(v)
 
 
-def mismatch_report(bad):
+def mismatch_report(bad, task):
     lines = ["Answers disagree (rows; checksum). The first engine of each question is the "
              "reference; `*` marks a value off it.", "",
              "| question | engine | rows | checksum |", "|---|---|---|---|"]
@@ -183,7 +218,7 @@ def mismatch_report(bad):
             rows = str(a["rows"]) + ("" if a["rows"] == ref["rows"] else " *")
             sums = []
             for i, v in enumerate(a["checksum"]):
-                off = i >= len(ref["checksum"]) or not close(v, ref["checksum"][i])
+                off = i >= len(ref["checksum"]) or not entry_agrees(task, i, v, ref["checksum"][i])
                 sums.append(fmt_value(v) + (" *" if off else ""))
             if len(a["checksum"]) != len(ref["checksum"]):
                 sums.append(f"({len(a['checksum'])} entries, reference has {len(ref['checksum'])}) *")
@@ -215,8 +250,8 @@ def machine():
 
 
 def rows_of(data):
-    """N from upstream's file name G1_<N>_<K>_<NA>_0, e.g. 1e7."""
-    m = re.match(r"G1_([^_]+)_([^_]+)_([^_]+)_", os.path.basename(data))
+    """N from upstream's file name G1_<N>_<K>_<NA>_0 or J1_<N>_NA_0_0, e.g. 1e7."""
+    m = re.match(r"(?:G1|J1)_([^_]+)_([^_]+)_([^_]+)_", os.path.basename(data))
     return m.group(1) if m else "?"
 
 
@@ -231,7 +266,25 @@ def ratio_cell(num, den, limit):
     return f"{r:.2f}" + ("!" if limit is not None and r > limit else "")
 
 
-def table(results, labels, names, questions):
+def limits(task):
+    """Partita's acceptance thresholds against each other engine:
+    (engine, question limit(q), total limit, load limit, peak RSS limit); None is none."""
+    if task == "join":
+        return (
+            ("polars", lambda q: JOIN_POLARS_QUESTION_MAX, JOIN_POLARS_TOTAL_MAX, None,
+             JOIN_POLARS_RSS_MAX),
+            ("duckdb", lambda q: None, None, None, None),
+            ("pandas", lambda q: None, None, None, None),
+        )
+    return (
+        ("polars", lambda q: POLARS_QUESTION_LIMITS.get(q, POLARS_QUESTION_MAX),
+         POLARS_TOTAL_MAX, None, POLARS_RSS_MAX),
+        ("duckdb", lambda q: None, None, None, None),
+        ("pandas", lambda q: PANDAS_MAX, PANDAS_MAX, PANDAS_MAX, None),
+    )
+
+
+def table(results, labels, names, questions, task):
     """The Markdown table of best times (s), ratios, load and peak RSS.
 
     A ratio between engines run in different modes (bench-scale's Partita
@@ -245,12 +298,7 @@ def table(results, labels, names, questions):
     for num in ("partita", "partita-sql"):
         if num not in by_name:
             continue
-        for den, q_lim, t_lim, l_lim, r_lim in (
-            ("polars", lambda q: POLARS_QUESTION_LIMITS.get(q, POLARS_QUESTION_MAX),
-             POLARS_TOTAL_MAX, None, POLARS_RSS_MAX),
-            ("duckdb", lambda q: None, None, None, None),
-            ("pandas", lambda q: PANDAS_MAX, PANDAS_MAX, PANDAS_MAX, None),
-        ):
+        for den, q_lim, t_lim, l_lim, r_lim in limits(task):
             # partita-sql is compared with polars only.
             if den in by_name and (num == "partita" or den == "polars"):
                 if mode[num] != mode[den]:
@@ -270,13 +318,14 @@ def table(results, labels, names, questions):
         cells += [ratio_cell(t[n], t[d], ql(q)) for n, d, ql, _, _, _ in ratios]
         lines.append("| " + " | ".join(cells) + " |")
 
-    grouped = [q for q in questions if q in GROUPBY]
+    all_totalled, total_label = TOTALS[task]
+    grouped = [q for q in questions if q in all_totalled]
     if grouped:
         total = {}
         for n, r in zip(names, results):
             have = [best(r["questions"][q]) for q in grouped if q in r["questions"]]
             total[n] = sum(have) if len(have) == len(grouped) else None
-        label = "q1..q10 total" if grouped == GROUPBY else "total of " + ",".join(grouped)
+        label = total_label if grouped == all_totalled else "total of " + ",".join(grouped)
         cells = [label] + [f"{total[n]:.3f}" if total[n] is not None else "n/a" for n in names]
         cells += [ratio_cell(total[n], total[d], tl) for n, d, _, tl, _, _ in ratios]
         lines.append("| " + " | ".join(cells) + " |")
@@ -293,16 +342,21 @@ def table(results, labels, names, questions):
     return "\n".join(lines) + "\n"
 
 
-def legend(engines):
+def legend(engines, task):
     mode = dict(engines)
     partita = [n for n in PARTITA_ENGINES if n in mode]
     rules = []
     if "polars" in mode and any(mode[n] == mode["polars"] for n in partita):
-        rules.append(f"partita / polars: a question > {POLARS_QUESTION_MAX:g} "
-                     f"(s1 > {POLARS_QUESTION_LIMITS['s1']:g}, s2 or f1 > "
-                     f"{POLARS_QUESTION_LIMITS['s2']:g}), the total > {POLARS_TOTAL_MAX:g}, "
-                     f"peak RSS > {POLARS_RSS_MAX:g}")
-    if "pandas" in mode and mode.get("partita") == mode["pandas"]:
+        if task == "join":
+            rules.append(f"partita / polars: a question > {JOIN_POLARS_QUESTION_MAX:g}, "
+                         f"the total > {JOIN_POLARS_TOTAL_MAX:g}, "
+                         f"peak RSS > {JOIN_POLARS_RSS_MAX:g}")
+        else:
+            rules.append(f"partita / polars: a question > {POLARS_QUESTION_MAX:g} "
+                         f"(s1 > {POLARS_QUESTION_LIMITS['s1']:g}, s2 or f1 > "
+                         f"{POLARS_QUESTION_LIMITS['s2']:g}), the total > {POLARS_TOTAL_MAX:g}, "
+                         f"peak RSS > {POLARS_RSS_MAX:g}")
+    if task == "groupby" and "pandas" in mode and mode.get("partita") == mode["pandas"]:
         rules.append(f"partita / pandas: any ratio > {PANDAS_MAX:g}")
     text = ""
     if rules:
@@ -314,7 +368,9 @@ def legend(engines):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--data", required=True, help="the G1_*.parquet file")
+    parser.add_argument("--task", default="groupby", choices=["groupby", "join"])
+    parser.add_argument("--data", required=True,
+                        help="the G1_*.parquet file (join: the x table, J1_<N>_NA_0_0.parquet)")
     parser.add_argument("--mode", required=True, choices=["memory", "scan"])
     parser.add_argument("--engines", default="partita,partita-sql,polars,duckdb,pandas",
                         help="comma list of ENGINE or ENGINE:MODE")
@@ -323,7 +379,7 @@ def main():
     parser.add_argument("--python", default=sys.executable,
                         help="Python with polars, duckdb, pandas (the bench venv)")
     parser.add_argument("--repeat", type=int, default=2)
-    parser.add_argument("--questions", default=",".join(QUESTIONS))
+    parser.add_argument("--questions", help="comma list (default: all of the task's)")
     parser.add_argument("--out-dir", required=True)
     parser.add_argument("--max-rss", action="append", default=[], metavar="ENGINE=MIB",
                         help="fail (exit 3) if ENGINE's peak RSS is above MIB MiB; repeatable")
@@ -337,11 +393,14 @@ def main():
         parser.error("no engines")
     if len({n for n, _ in engines}) != len(engines):
         parser.error("an engine is listed twice")
-    questions = [q for q in args.questions.split(",") if q]
-    unknown = [q for q in questions if q not in QUESTIONS]
+    if args.task == "join" and any(m != "memory" for _, m in engines):
+        parser.error("the join task runs in memory mode only")
+    task_questions = TASK_QUESTIONS[args.task]
+    questions = [q for q in (args.questions or ",".join(task_questions)).split(",") if q]
+    unknown = [q for q in questions if q not in task_questions]
     if unknown:
         parser.error(f"unknown question(s): {', '.join(unknown)}")
-    questions = [q for q in QUESTIONS if q in questions]  # canonical order
+    questions = [q for q in task_questions if q in questions]  # canonical order
     max_rss = {}
     for item in args.max_rss:
         name, _, mib = item.partition("=")
@@ -349,15 +408,28 @@ def main():
             max_rss[name] = float(mib)
         except ValueError:
             parser.error(f"--max-rss wants ENGINE=MIB, got {item!r}")
-    if not os.path.isfile(args.data):
+    right = None
+    if args.task == "join":
+        from gen_join_data import join_paths
+
+        try:
+            right = join_paths(args.data)
+        except ValueError as err:
+            parser.error(str(err))
+        for path in [args.data] + list(right.values()):
+            if not os.path.isfile(path):
+                parser.error(f"no data file {path} (make bench-join-data generates it)")
+    elif not os.path.isfile(args.data):
         parser.error(f"no data file {args.data} (make bench-data generates it)")
     os.makedirs(args.out_dir, exist_ok=True)
 
+    # The join task has one mode: its files are named after the task.
+    suffix = "join" if args.task == "join" else None
     results, failures = [], []
     for name, mode in engines:
-        out_path = os.path.join(args.out_dir, f"{name}-{mode}.json")
+        out_path = os.path.join(args.out_dir, f"{name}-{suffix or mode}.json")
         try:
-            results.append(run_engine(name, mode, args, questions, out_path))
+            results.append(run_engine(name, mode, args, questions, out_path, right))
         except RunnerFailed as err:
             failures.append(str(err))
             results.append(None)
@@ -370,26 +442,33 @@ def main():
     names = [n for n, _ in engines]
     # An engine run in another mode than --mode says so in its column's name.
     labels = [n if m == args.mode else f"{n} ({m})" for n, m in engines]
-    md_path = os.path.join(args.out_dir, f"latest-{args.mode}.md")
+    md_path = os.path.join(args.out_dir, f"latest-{suffix or args.mode}.md")
 
-    bad = disagreements(results, names, labels)
+    bad = disagreements(results, names, labels, args.task)
     if bad:
-        report = mismatch_report(bad)
+        report = mismatch_report(bad, args.task)
         print("\n" + report)
         with open(md_path, "w") as f:
-            f.write(f"# db-benchmark groupby, {os.path.basename(args.data)}, {args.mode}: "
+            f.write(f"# db-benchmark {args.task}, {os.path.basename(args.data)}, {args.mode}: "
                     "answers disagree\n\n" + report)
         return 1
 
     versions = ", ".join(f"{label} {r.get('version', '?')}" for label, r in zip(labels, results))
+    tables = ""
+    agree = f"rows and checksums within {REL_TOL:g}"
+    if right is not None:
+        tables = "- right tables: " + ", ".join(
+            f"{t} {os.path.basename(p)}" for t, p in right.items()) + "\n"
+        agree = f"rows and non-missing counts exactly, sums within {REL_TOL:g}"
     text = (
-        f"# db-benchmark groupby, {os.path.basename(args.data)}\n\n"
+        f"# db-benchmark {args.task}, {os.path.basename(args.data)}\n\n"
         f"- machine: {machine()}\n"
         f"- N: {rows_of(args.data)} rows; mode: {args.mode}; best of {args.repeat} run(s), seconds\n"
-        f"- engines: {versions}\n"
-        f"- answers agree (rows and checksums within {REL_TOL:g})\n\n"
-        + table(results, labels, names, questions)
-        + legend(engines)
+        + tables
+        + f"- engines: {versions}\n"
+        f"- answers agree ({agree})\n\n"
+        + table(results, labels, names, questions, args.task)
+        + legend(engines, args.task)
     )
     print("\n" + text)
     with open(md_path, "w") as f:

@@ -14,7 +14,7 @@ it, keys stay plain strings, every timed run materializes its whole result,
 and each engine uses all cores. After the last run of a question its check
 (row count and checksum, see CHECKS) is computed from that run's result.
 The JSON written here is also what Partita's Rust runner writes; compare.py
-reads both.
+reads both. (The join task's runner is join_engines.py.)
 """
 
 import argparse
@@ -280,6 +280,45 @@ def finite_or_none(value):
     return value if math.isfinite(value) else None
 
 
+def run_questions(engine, questions, repeat, check):
+    """Times every question `repeat` times; returns {question: {seconds, rows, checksum}}.
+
+    engine.run(q) returns its materialized result and engine.rows(ans) its row
+    count; check(q, ans) is the check's list of numbers (a NaN is written as
+    null). The previous run's result is freed before the next run starts; the
+    check comes from the last run. Shared with join_engines.py.
+    """
+    answers = {}
+    for q in questions:
+        seconds = []
+        ans = None
+        for _ in range(repeat):
+            ans = None  # the previous run's result is freed before the next run
+            gc.collect()
+            start = time.perf_counter()
+            ans = engine.run(q)
+            seconds.append(time.perf_counter() - start)
+        rows = int(engine.rows(ans))
+        sums = check(q, ans)
+        ans = None
+        answers[q] = {
+            "seconds": seconds,
+            "rows": rows,
+            "checksum": [finite_or_none(s) for s in sums],
+        }
+        times = " ".join(f"{t:.3f}" for t in seconds)
+        print(f"{q}: {times} s; rows {rows}; checksum {sums}", flush=True)
+    return answers
+
+
+def write_result(path, result):
+    """Sets result's peak_rss_bytes (this process's so far) and writes it as JSON."""
+    result["peak_rss_bytes"] = peak_rss_bytes()
+    with open(path, "w") as out:
+        json.dump(result, out, indent=1)
+        out.write("\n")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--engine", required=True, choices=sorted(ENGINES))
@@ -318,30 +357,11 @@ def main():
         result["load_seconds"] = time.perf_counter() - start
         print(f"load: {result['load_seconds']:.3f}s", flush=True)
 
-    for q in questions:
-        seconds = []
-        ans = None
-        for _ in range(args.repeat):
-            ans = None  # the previous run's result is freed before the next run
-            gc.collect()
-            start = time.perf_counter()
-            ans = engine.run(q)
-            seconds.append(time.perf_counter() - start)
-        rows = int(engine.rows(ans))
-        sums = checksum(q, lambda name: engine.column(ans, name))
-        ans = None
-        result["questions"][q] = {
-            "seconds": seconds,
-            "rows": rows,
-            "checksum": [finite_or_none(s) for s in sums],
-        }
-        times = " ".join(f"{t:.3f}" for t in seconds)
-        print(f"{q}: {times} s; rows {rows}; checksum {sums}", flush=True)
+    def check(q, ans):
+        return checksum(q, lambda name: engine.column(ans, name))
 
-    result["peak_rss_bytes"] = peak_rss_bytes()
-    with open(args.out, "w") as out:
-        json.dump(result, out, indent=1)
-        out.write("\n")
+    result["questions"] = run_questions(engine, questions, args.repeat, check)
+    write_result(args.out, result)
     return 0
 
 

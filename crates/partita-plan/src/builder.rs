@@ -5,9 +5,9 @@
 
 use std::sync::Arc;
 
-use partita_common::{DataType, Error, Result, SchemaRef, Semantics};
+use partita_common::{DataType, Error, GroupOrder, NullPlacement, Result, SchemaRef, Semantics};
 
-use crate::expr::{col, common_type, Expr};
+use crate::expr::{coalesce, col, common_type, Expr};
 use crate::plan::{
     resolve_output, same_width, Aggregate, Distinct, EmptyRelation, Filter, Join, JoinKey,
     JoinType, Limit, LogicalPlan, MapPartitions, PartitionFunction, Projection, Repartition, Scan,
@@ -155,6 +155,10 @@ impl LogicalPlanBuilder {
     }
 
     /// Joins the plan built so far (the left side) with `right` (see [`Join`]).
+    ///
+    /// Where the semantics keeps pandas' row order (groups sorted by key), a full
+    /// join comes out sorted by its keys (each the key of whichever side has the
+    /// row), missing keys last, as `merge(how='outer')` sorts them.
     pub fn join(
         self,
         right: LogicalPlan,
@@ -162,9 +166,36 @@ impl LogicalPlanBuilder {
         on: Vec<JoinKey>,
         filter: Option<Expr>,
     ) -> Result<Self> {
-        self.then(|left, s| {
+        let keys = on.clone();
+        let joined = self.then(|left, s| {
             Join::try_new(left, Arc::new(right), join_type, on, filter, s).map(LogicalPlan::Join)
-        })
+        })?;
+        if join_type != JoinType::Full
+            || keys.is_empty()
+            || joined.semantics.group_order != GroupOrder::SortedByKey
+        {
+            return Ok(joined);
+        }
+        let names: Vec<String> = joined
+            .schema()
+            .names()
+            .iter()
+            .map(|n| n.to_string())
+            .collect();
+        let hidden = |i: usize| format!("__full_key{i}");
+        let mut exprs: Vec<Expr> = names.iter().map(|n| col(n.clone())).collect();
+        exprs.extend(
+            keys.iter().enumerate().map(|(i, k)| {
+                coalesce([col(k.left.clone()), col(k.right.clone())]).alias(hidden(i))
+            }),
+        );
+        let by = (0..keys.len())
+            .map(|i| SortExpr::new(hidden(i), false, NullPlacement::Last))
+            .collect();
+        joined
+            .project(exprs)?
+            .sort(by, None)?
+            .project(names.into_iter().map(col))
     }
 
     /// The rows of this plan, then those of each of `others` (`UNION ALL`): columns
@@ -214,6 +245,45 @@ impl LogicalPlanBuilder {
             })
             .collect::<Result<Vec<_>>>()?;
         Ok(Self::new(LogicalPlan::Union(Union::try_new(inputs)?), sem))
+    }
+
+    /// The distinct rows of this plan that are also rows of `right` (SQL
+    /// `INTERSECT`): whole rows compare by position, missing values equal.
+    pub fn intersect(self, right: LogicalPlan) -> Result<Self> {
+        self.rows_in(right, JoinType::LeftSemi)?.distinct()
+    }
+
+    /// The distinct rows of this plan that are not rows of `right` (SQL `EXCEPT`):
+    /// whole rows compare by position, missing values equal.
+    pub fn except(self, right: LogicalPlan) -> Result<Self> {
+        self.rows_in(right, JoinType::LeftAnti)?.distinct()
+    }
+
+    /// The rows of this plan that are (`LeftSemi`) or are not (`LeftAnti`) among
+    /// `right`'s rows, comparing whole rows by position, missing values equal.
+    fn rows_in(self, right: LogicalPlan, how: JoinType) -> Result<Self> {
+        let (ls, rs) = (self.schema().clone(), right.schema().clone());
+        same_width(&ls, &rs)?;
+        let hidden = |i: usize| format!("__right{i}");
+        let right = Self::new(right, self.semantics)
+            .project(
+                rs.names()
+                    .iter()
+                    .enumerate()
+                    .map(|(i, n)| col(*n).alias(hidden(i))),
+            )?
+            .build();
+        let keys = ls
+            .names()
+            .iter()
+            .enumerate()
+            .map(|(i, n)| JoinKey {
+                left: n.to_string(),
+                right: hidden(i),
+                null_equal: true,
+            })
+            .collect();
+        self.join(right, how, keys, None)
     }
 
     /// Keeps the first `fetch` rows of each group of equal `keys` in the order of

@@ -2,7 +2,7 @@
 //! expressions).
 
 use partita_common::{Error, Result};
-use partita_plan::{col, Expr, JoinKey, JoinType, LogicalPlan, LogicalPlanBuilder};
+use partita_plan::{col, Expr, LogicalPlan, LogicalPlanBuilder};
 use sqlparser::ast;
 
 use crate::names::ident_name;
@@ -93,59 +93,19 @@ impl Planner<'_> {
         };
         let b = LogicalPlanBuilder::new(l, self.sem);
         let plan = match op {
-            ast::SetOperator::Union => at(b.union(vec![r]), body)?,
+            ast::SetOperator::Union if !distinct => at(b.union(vec![r]), body)?,
             _ if !distinct => {
                 return Err(sql_err(
                     format!("{op} ALL is not supported yet; {op} (without ALL) removes duplicates"),
                     body,
                 ))
             }
-            ast::SetOperator::Intersect => at(self.rows_in(b, r, JoinType::LeftSemi), body)?,
-            ast::SetOperator::Except | ast::SetOperator::Minus => {
-                at(self.rows_in(b, r, JoinType::LeftAnti), body)?
-            }
+            ast::SetOperator::Union => at(b.union(vec![r]).and_then(|u| u.distinct()), body)?,
+            ast::SetOperator::Intersect => at(b.intersect(r), body)?,
+            ast::SetOperator::Except | ast::SetOperator::Minus => at(b.except(r), body)?,
         };
-        let plan = if distinct { plan.distinct()? } else { plan };
         let plan = self.set_order(plan.build(), q)?;
         self.order_limit(plan, q, true)
-    }
-
-    /// The left rows that are (`LeftSemi`) or are not (`LeftAnti`) among the right
-    /// rows, comparing whole rows by position, missing values equal.
-    fn rows_in(
-        &self,
-        left: LogicalPlanBuilder,
-        right: LogicalPlan,
-        how: JoinType,
-    ) -> Result<LogicalPlanBuilder> {
-        let (ls, rs) = (left.schema().clone(), right.schema().clone());
-        if ls.len() != rs.len() {
-            return Err(Error::plan(format!(
-                "the sides of a set operation have {} and {} columns",
-                ls.len(),
-                rs.len()
-            )));
-        }
-        let hidden = |i: usize| format!("__right{i}");
-        let right = LogicalPlanBuilder::new(right, self.sem)
-            .project(
-                rs.names()
-                    .iter()
-                    .enumerate()
-                    .map(|(i, n)| col(*n).alias(hidden(i))),
-            )?
-            .build();
-        let keys = ls
-            .names()
-            .iter()
-            .enumerate()
-            .map(|(i, n)| JoinKey {
-                left: n.to_string(),
-                right: hidden(i),
-                null_equal: true,
-            })
-            .collect();
-        left.join(right, how, keys, None)
     }
 
     /// ORDER BY over a set operation: output columns by name or position.
