@@ -14,7 +14,8 @@
 //! kept), below `map_partitions` (user code sees every row), or below an aggregate
 //! when it reads an aggregate's output. Into a join, a leading run of conjuncts
 //! that cannot fail moves to the side it reads (never to the side an outer join
-//! fills), and a left-right equality over a cross join becomes its key.
+//! fills), a copy of one over join keys filters the other side's keys, and a
+//! left-right equality over a cross join becomes its key.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -160,8 +161,10 @@ fn cannot_fail(e: &Expr) -> bool {
 }
 
 /// A filter over a join: a leading run of conjuncts that cannot fail moves to the
-/// side whose columns it reads (not to a side the join fills with missing values),
-/// and an equality of a left and a right column turns a cross join into an inner
+/// side whose columns it reads (not to a side the join fills with missing values);
+/// one over that side's join keys is also applied, on the keys they equal, to the
+/// other side where only its matching rows matter (`WHERE a.k > 5` over
+/// `a JOIN b ON a.k = b.k` filters `b` by `b.k > 5`); and an equality of a left and a right column turns a cross join into an inner
 /// join on them (`FROM a, b WHERE a.k = b.k`); the rest stays above.
 fn push_into_join(
     j: crate::plan::Join,
@@ -179,6 +182,34 @@ fn push_into_join(
         j.join_type,
         JoinType::Inner | JoinType::Right | JoinType::Cross
     );
+    // Key pairs of one type, each way: a conjunct over one side's keys holds for
+    // the other side's rows that can still match.
+    let type_of = |p: &LogicalPlan, n: &str| {
+        p.schema()
+            .fields()
+            .iter()
+            .find(|f| f.name == n)
+            .map(|f| f.data_type)
+    };
+    let same_type: Vec<&JoinKey> =
+        j.on.iter()
+            .filter(|k| type_of(&j.left, &k.left) == type_of(&j.right, &k.right))
+            .collect();
+    let left_to_right: HashMap<String, String> = same_type
+        .iter()
+        .map(|k| (k.left.clone(), k.right.clone()))
+        .collect();
+    let right_to_left: HashMap<String, String> = same_type
+        .iter()
+        .map(|k| (k.right.clone(), k.left.clone()))
+        .collect();
+    // A right row failing a left-key conjunct matches only left rows the conjunct
+    // removes, so it may go too, unless the join keeps unmatched right rows.
+    let derive_right = matches!(
+        j.join_type,
+        JoinType::Inner | JoinType::Left | JoinType::LeftSemi | JoinType::LeftAnti
+    );
+    let derive_left = matches!(j.join_type, JoinType::Inner | JoinType::Right);
     let (mut to_left, mut to_right, mut keys, mut rest) = (vec![], vec![], j.on.clone(), vec![]);
     let mut iter = conjuncts.into_iter();
     for c in iter.by_ref() {
@@ -187,8 +218,14 @@ fn push_into_join(
             break;
         }
         if left_ok && within(&c, &ln) {
+            if let Some(d) = rename(&c, &left_to_right).filter(|_| derive_right) {
+                to_right.push(d);
+            }
             to_left.push(c);
         } else if right_ok && within(&c, &rn) {
+            if let Some(d) = rename(&c, &right_to_left).filter(|_| derive_left) {
+                to_left.push(d);
+            }
             to_right.push(c);
         } else if let (JoinType::Cross | JoinType::Inner, Expr::Binary { left, op, right }) =
             (j.join_type, &c)

@@ -318,6 +318,41 @@ fn push_down_filter_into_a_join_keeps_the_filled_side_and_makes_keys() {
         )
         .unwrap(),
     ));
-    let plan = filter(left, col("rc").is_null());
+    let plan = filter(left.clone(), col("rc").is_null());
+    assert!(!apply(&PushDownFilter, plan).1);
+    // A condition on a left key also filters the right side's key, over an inner
+    // or a left join (a right row failing it can only match removed left rows),
+    // never over a full join (its unmatched right rows are kept).
+    let keyed = |how| {
+        Arc::new(LogicalPlan::Join(
+            Join::try_new(
+                scan(),
+                right.clone(),
+                how,
+                vec![crate::plan::JoinKey {
+                    left: "a".into(),
+                    right: "ra".into(),
+                    null_equal: false,
+                }],
+                None,
+                &sem(),
+            )
+            .unwrap(),
+        ))
+    };
+    let derived =
+        "  Scan: t filters=[a > 1]\n  Projection: a AS ra, c AS rc\n    Scan: t filters=[a > 1]\n";
+    for how in [JoinType::Inner, JoinType::Left] {
+        let (text, changed) = apply(&PushDownFilter, filter(keyed(how), col("a").gt(lit(1))));
+        assert!(changed);
+        assert_eq!(text, format!("Join: {how} on=[a = ra]\n{derived}"));
+    }
+    // From the right key to the left one over an inner join only.
+    let (text, _) = apply(
+        &PushDownFilter,
+        filter(keyed(JoinType::Inner), col("ra").gt(lit(1))),
+    );
+    assert_eq!(text, format!("Join: Inner on=[a = ra]\n{derived}"));
+    let plan = filter(keyed(JoinType::Full), col("a").gt(lit(1)));
     assert!(!apply(&PushDownFilter, plan).1);
 }
