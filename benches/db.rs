@@ -326,7 +326,11 @@ fn timed(q: &str, engine: &str, repeat: usize, query: impl Fn() -> Frame) -> (Ve
         last = Some(df);
     }
     let df = last.expect("one run");
-    eprintln!("{engine} {q}: {seconds:?} s, {} rows", df.height());
+    eprintln!(
+        "{engine} {q}: {seconds:?} s, {} rows, peak RSS so far {} MiB",
+        df.height(),
+        peak_rss_bytes().unwrap_or(0) >> 20
+    );
     (seconds, df)
 }
 
@@ -393,6 +397,11 @@ fn join(
     let x = load(&args.data);
     let right: BTreeMap<&str, Frame> = args.right.iter().map(|(k, p)| (*k, load(p))).collect();
     let load_seconds = t.elapsed().as_secs_f64();
+    eprintln!(
+        "{}: tables loaded in {load_seconds:.3} s, peak RSS so far {} MiB",
+        args.engine,
+        peak_rss_bytes().unwrap_or(0) >> 20
+    );
     let mut questions = serde_json::Map::new();
     for q in &args.questions {
         let (table, _, _) = join_question(q);

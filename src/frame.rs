@@ -6,7 +6,7 @@ use std::sync::Arc;
 use partita_common::{
     AggregateFunction, DataType, Error, NullPlacement, Result, Schema, Semantics,
 };
-use partita_core::frame::{concat, empty_frame};
+use partita_core::frame::stack;
 use partita_core::polars::DataFrame;
 use partita_exec::eval::KernelConstantEvaluator;
 use partita_exec::{lower, LowerOptions, MemorySource, PartitionFn, RunOptions, TaskGraph};
@@ -462,10 +462,9 @@ impl Frame {
         }
         let schema = self.schema()?;
         let parts = self.collect_partitions_with(options)?;
-        if parts.is_empty() {
-            return Ok(empty_frame(&schema));
-        }
-        concat(parts, &schema)
+        // The partitions become the chunks of the result, not copied into one: a
+        // result never needs twice its size to be collected.
+        stack(parts, &schema)
     }
 }
 

@@ -193,11 +193,23 @@ pub fn gather(
     with_right: bool,
 ) -> Result<DataFrame> {
     let take = |df: &DataFrame, idx: &[Option<IdxSize>]| -> Result<Vec<Series>> {
-        let idx: IdxCa = idx.iter().copied().collect();
-        df.columns()
-            .iter()
-            .map(|c| c.as_materialized_series().take(&idx).map_err(pl_err))
-            .collect()
+        let columns = df.columns().iter().map(|c| c.as_materialized_series());
+        // Every row once, in order (a left join whose rows match at most once):
+        // the columns as they are.
+        let identity = idx.len() == df.height()
+            && idx
+                .iter()
+                .enumerate()
+                .all(|(i, r)| *r == Some(i as IdxSize));
+        if identity {
+            return Ok(columns.cloned().collect());
+        }
+        // Without missing rows the index has no validity, which gathers faster.
+        let idx: IdxCa = match idx.iter().copied().collect::<Option<Vec<IdxSize>>>() {
+            Some(rows) => IdxCa::from_vec("".into(), rows),
+            None => idx.iter().copied().collect(),
+        };
+        columns.map(|s| s.take(&idx).map_err(pl_err)).collect()
     };
     let mut cols = take(left, &rows.left)?;
     if with_right {

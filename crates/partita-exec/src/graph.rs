@@ -4,7 +4,7 @@
 use std::fmt::Write as _;
 use std::sync::Arc;
 
-use partita_common::{SchemaRef, Semantics, SortKey};
+use partita_common::{DataType, SchemaRef, Semantics, SortKey};
 use partita_core::aggregate::AggSpec;
 use partita_plan::{Expr, TableSource};
 use petgraph::stable_graph::{NodeIndex, StableDiGraph};
@@ -107,6 +107,16 @@ pub enum Op {
     },
     /// Runs user code.
     Map(PartitionFn, SchemaRef),
+    /// The key columns of part `part` of a partitioned join's side, in the types
+    /// they compare in, with each row's address (see [`crate::join::address`]).
+    Address {
+        /// The key columns.
+        keys: Vec<String>,
+        /// The type each key compares in.
+        types: Vec<DataType>,
+        /// The part's number among its side's parts.
+        part: usize,
+    },
 }
 
 /// How a task splits its result into several outputs.
@@ -232,6 +242,12 @@ impl Task {
                     "map_partitions {}",
                     partita_plan::PartitionFunction::name(f)
                 ),
+                Op::Address { keys, part, .. } => {
+                    format!(
+                        "keys [{}] with row addresses of part {part}",
+                        keys.join(", ")
+                    )
+                }
             });
         }
         match &self.split {

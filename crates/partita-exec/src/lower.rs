@@ -16,7 +16,7 @@ use partita_plan::{
 
 use crate::eval::PhysicalExpr;
 use crate::graph::{Edge, MergeKind, Op, OutputSplit, Part, Task, TaskGraph, TaskInput};
-use crate::join::JoinTask;
+use crate::join::{JoinTask, KeyShuffle};
 use crate::udf::PartitionFn;
 
 /// What lowering needs besides the plan.
@@ -438,6 +438,7 @@ impl Lowerer<'_> {
             right_schema: j.right.schema().clone(),
             schema: j.schema.clone(),
             strategy: "broadcast",
+            shuffle: None,
         };
         // Whether results come in pandas' order: the semantics that sorts groups as
         // pandas does also keeps `merge`'s row order (the probe side's), which only
@@ -471,23 +472,20 @@ impl Lowerer<'_> {
                 })
                 .collect());
         }
+        // Partitioned: each side's keys, with row addresses, are hash-split into the
+        // buckets; a bucket's task matches its keys and gathers the rows of its
+        // matches from every part of both sides.
         let n = self.opt.split_out.max(1);
-        let left = self.split(
-            left,
-            OutputSplit::Hash {
-                keys: task.left_keys.clone(),
-                n,
-            },
-        );
-        let right = self.split(
-            right,
-            OutputSplit::Hash {
-                keys: task.right_keys.clone(),
-                n,
-            },
-        );
-        task.left_inputs = left.len();
+        let left_keys = self.key_pieces(&left, &task.left_keys, &task.key_types, n);
+        let right_keys = self.key_pieces(&right, &task.right_keys, &task.key_types, n);
+        task.left_inputs = left_keys.len();
         task.strategy = "partitioned";
+        task.shuffle = Some(KeyShuffle {
+            left_parts: left.len(),
+            right_parts: right.len(),
+            left_key_schema: KeyShuffle::key_schema(&task.left_keys, &task.key_types),
+            right_key_schema: KeyShuffle::key_schema(&task.right_keys, &task.key_types),
+        });
         Ok((0..n)
             .map(|b| {
                 let bucket = |parts: &[Part]| -> Vec<Part> {
@@ -499,11 +497,46 @@ impl Lowerer<'_> {
                         })
                         .collect()
                 };
-                let mut inputs = bucket(&left);
-                inputs.extend(bucket(&right));
+                let mut inputs = bucket(&left_keys);
+                inputs.extend(bucket(&right_keys));
+                inputs.extend(left.iter().copied());
+                inputs.extend(right.iter().copied());
                 self.join_task(format!("join.bucket{b}"), b, &task, &inputs)
             })
             .collect())
+    }
+
+    /// A task per part that takes its join keys with row addresses and hash-splits
+    /// them into `n` buckets (the part itself is left as it is, to gather from).
+    fn key_pieces(
+        &mut self,
+        parts: &[Part],
+        keys: &[String],
+        types: &[DataType],
+        n: usize,
+    ) -> Vec<Part> {
+        parts
+            .iter()
+            .enumerate()
+            .map(|(i, p)| {
+                let task = Task {
+                    kind: "join.keys".into(),
+                    partition: Some(i),
+                    level: 0,
+                    input: TaskInput::Merge(MergeKind::Concat { limit: None }),
+                    ops: vec![Op::Address {
+                        keys: keys.to_vec(),
+                        types: types.to_vec(),
+                        part: i,
+                    }],
+                    split: OutputSplit::Hash {
+                        keys: keys.to_vec(),
+                        n,
+                    },
+                };
+                self.add_task(task, &[*p])
+            })
+            .collect()
     }
 
     /// One task of a join, reading `inputs` (the left pieces first).

@@ -129,6 +129,9 @@ pub fn execute_task(
             Op::TopKPerGroup { keys, order, k } => {
                 partita_core::sort::top_k_per_group(&df, keys, order, *k)?
             }
+            Op::Address { keys, types, part } => {
+                crate::join::address(&df, keys, types, *part, sem)?
+            }
             Op::Limit { skip, fetch } => {
                 let start = (*skip).min(df.height());
                 let len = fetch.unwrap_or(usize::MAX).min(df.height() - start);
