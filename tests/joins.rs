@@ -324,3 +324,36 @@ fn intersect_except_and_concat_match_sql() {
         }
     }
 }
+
+#[test]
+fn keys_of_two_types_match_in_both_strategies() {
+    for broadcast_rows in [0, 1 << 20] {
+        let session = Session::new()
+            .with_semantics(Semantics::spark())
+            .with_broadcast_rows(broadcast_rows);
+        let left = session
+            .from_columns(
+                vec![Series::new("k".into(), (0..60i64).collect::<Vec<_>>())],
+                4,
+            )
+            .unwrap();
+        let right = session
+            .from_columns(
+                vec![
+                    Series::new(
+                        "r".into(),
+                        (0..30).map(|i| i as f64 * 2.0).collect::<Vec<_>>(),
+                    ),
+                    Series::new("w".into(), (0..30i64).collect::<Vec<_>>()),
+                ],
+                3,
+            )
+            .unwrap();
+        let out = left
+            .join(right, JoinSpec::inner().left_on("k").right_on("r"))
+            .collect()
+            .unwrap();
+        // The even k of 0..60 meet r = 0.0, 2.0, ..., 58.0.
+        assert_eq!(out.height(), 30, "broadcast_rows={broadcast_rows}");
+    }
+}
