@@ -63,6 +63,7 @@ compat-pending:
 clean:
 	$(CARGO) clean
 
-# db-benchmark next to Polars, DuckDB and pandas: make bench [N=1e7], make bench-data,
-# make bench-scale (see benches/db/bench.mk).
+# db-benchmark (groupby and join) next to Polars, DuckDB and pandas: make bench [N=1e7],
+# make bench-data, make bench-join, make bench-join-data, make bench-scale (see
+# benches/db/bench.mk).
 include benches/db/bench.mk
