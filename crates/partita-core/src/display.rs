@@ -84,7 +84,8 @@ pub fn format_table(df: &DataFrame, max_rows: usize) -> String {
         let parts: Vec<String> = cells
             .iter()
             .zip(&widths)
-            .map(|(c, w)| format!("{c:<w$}", w = *w))
+            // Padded by hand: a `{:<w$}` width above u16::MAX panics.
+            .map(|(c, w)| format!("{c}{}", " ".repeat(w.saturating_sub(c.chars().count()))))
             .collect();
         format!("| {} |", parts.join(" | "))
     };
@@ -101,4 +102,32 @@ pub fn format_table(df: &DataFrame, max_rows: usize) -> String {
     out.push(sep);
     out.push(format!("({h} row{})", if h == 1 { "" } else { "s" }));
     out.join("\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use polars_core::prelude::{IntoColumn, NamedFrom, Series};
+
+    #[test]
+    fn a_value_wider_than_any_format_width_prints() {
+        // 70,000 characters: wider than the u16 a `{:<w$}` width may hold.
+        let long = "é".repeat(70_000);
+        let df = DataFrame::new(
+            2,
+            vec![
+                Series::new("s".into(), [long.as_str(), ""]).into_column(),
+                Series::new("n".into(), [i64::MIN, i64::MAX]).into_column(),
+            ],
+        )
+        .unwrap();
+        let text = format_table(&df, 10);
+        assert!(text.contains(&long));
+        let lines: Vec<&str> = text.lines().collect();
+        // Every line of the table is as wide as the separator.
+        let width = lines[0].chars().count();
+        assert!(lines[..lines.len() - 1]
+            .iter()
+            .all(|l| l.chars().count() == width));
+    }
 }
