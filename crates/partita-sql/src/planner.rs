@@ -236,9 +236,10 @@ pub(crate) struct Planner<'a> {
     pub(crate) scope: RefCell<Option<Scope>>,
     /// The `WITH` tables in force, innermost last.
     pub(crate) ctes: RefCell<Vec<(String, LogicalPlan)>>,
-    /// Scalar subqueries planned for the clause being planned, each one row, to be
-    /// joined to its rows.
-    pub(crate) scalars: RefCell<Vec<LogicalPlan>>,
+    /// Scalar subqueries planned for the clause being planned, to be joined to its
+    /// rows: one row each (no keys), or one row per key of a correlated one
+    /// (joined on the keys).
+    pub(crate) scalars: RefCell<Vec<(LogicalPlan, Vec<partita_plan::JoinKey>)>>,
 }
 
 impl Planner<'_> {

@@ -197,15 +197,64 @@ impl Planner<'_> {
         let ast::SetExpr::Select(sub) = subquery.body.as_ref() else {
             return Err(sql_err("EXISTS takes a SELECT", subquery));
         };
+        let outer = match self.scope.borrow().as_ref() {
+            Some(outer) => outer.clone(),
+            None => {
+                let q = from_qualifiers(outer_select).into_iter().next();
+                let mut scope = Scope::default();
+                for n in plan.schema().names() {
+                    scope.entries.push(ScopeEntry {
+                        qualifier: q.clone(),
+                        column: n.to_string(),
+                        internal: n.to_string(),
+                        star: false,
+                    });
+                }
+                scope
+            }
+        };
+        let Correlated {
+            inner, keys, pairs, ..
+        } = self.correlate(sub, subquery, &outer)?;
+        if keys.is_empty() {
+            return Err(sql_err(
+                "EXISTS needs an equality between a column of the subquery and one of the outer query",
+                subquery,
+            ));
+        }
+        let how = if negated {
+            JoinType::LeftAnti
+        } else {
+            JoinType::LeftSemi
+        };
+        at(
+            LogicalPlanBuilder::new(plan, self.sem)
+                .join(inner.build(), how, keys, Expr::conjunction(pairs))
+                .map(LogicalPlanBuilder::build),
+            node,
+        )
+    }
+
+    /// The parts of a subquery over one relation that reads the outer query's
+    /// columns (`outer`): its relation (columns under hidden names) filtered by
+    /// its conditions on its own columns, the equalities between one of its
+    /// columns and an outer column (join keys, the outer column on the left), the
+    /// other conditions (over both), and the scope its names resolve in.
+    fn correlate(
+        &self,
+        sub: &ast::Select,
+        subquery: &ast::Query,
+        outer: &Scope,
+    ) -> Result<Correlated> {
         let [from] = sub.from.as_slice() else {
             return Err(sql_err(
-                "EXISTS (SELECT ... FROM one table WHERE ...) is supported; the subquery reads several",
+                "a correlated subquery reads one table (FROM t WHERE ...); this one reads several",
                 subquery,
             ));
         };
         if !from.joins.is_empty() || sub.group_by != ast::GroupByExpr::Expressions(vec![], vec![]) {
             return Err(sql_err(
-                "EXISTS over a join or a GROUP BY is not supported yet",
+                "a correlated subquery over a join or a GROUP BY is not supported yet",
                 subquery,
             ));
         }
@@ -238,22 +287,9 @@ impl Planner<'_> {
                 });
             }
         }
-        match self.scope.borrow().as_ref() {
-            Some(outer) => scope.entries.extend(outer.entries.iter().cloned()),
-            None => {
-                let q = from_qualifiers(outer_select).into_iter().next();
-                for n in plan.schema().names() {
-                    scope.entries.push(ScopeEntry {
-                        qualifier: q.clone(),
-                        column: n.to_string(),
-                        internal: n.to_string(),
-                        star: false,
-                    });
-                }
-            }
-        }
+        scope.entries.extend(outer.entries.iter().cloned());
         let conditions = match &sub.selection {
-            Some(w) => self.in_scope(Some(scope), || {
+            Some(w) => self.in_scope(Some(scope.clone()), || {
                 conjuncts(w)
                     .into_iter()
                     .map(|c| self.expr(c))
@@ -304,23 +340,12 @@ impl Planner<'_> {
         if let Some(f) = Expr::conjunction(inner_only) {
             inner = at(inner.filter(f), subquery)?;
         }
-        if keys.is_empty() {
-            return Err(sql_err(
-                "EXISTS needs an equality between a column of the subquery and one of the outer query",
-                subquery,
-            ));
-        }
-        let how = if negated {
-            JoinType::LeftAnti
-        } else {
-            JoinType::LeftSemi
-        };
-        at(
-            LogicalPlanBuilder::new(plan, self.sem)
-                .join(inner.build(), how, keys, Expr::conjunction(pairs))
-                .map(LogicalPlanBuilder::build),
-            node,
-        )
+        Ok(Correlated {
+            inner,
+            keys,
+            pairs,
+            scope,
+        })
     }
 
     /// A scalar subquery: planned on its own (it may not read the outer query's
@@ -332,6 +357,12 @@ impl Planner<'_> {
         let pending = self.scalars.take();
         let plan = self.query(q);
         self.scalars.replace(pending);
+        if plan.is_err() {
+            // Perhaps it reads the outer query's columns.
+            if let Some(correlated) = self.correlated_scalar(q, e)? {
+                return Ok(correlated);
+            }
+        }
         let plan = plan.map_err(|err| match err {
             Error::Sql { message, span } if message.starts_with("unknown table") => Error::Sql {
                 message: format!(
@@ -369,17 +400,125 @@ impl Planner<'_> {
                 .alias(name.clone())],
             )?
             .build();
-        self.scalars.borrow_mut().push(one);
+        self.scalars.borrow_mut().push((one, vec![]));
         Ok(col(name))
+    }
+
+    /// A scalar subquery over one table whose conditions equate its columns with
+    /// the outer query's (`(SELECT SUM(b.w) FROM b WHERE b.k = a.k)`): its value is
+    /// aggregated per key and joined to the outer rows on the keys, so a row
+    /// whose key has no match (or is missing) gets a missing value, as pandas'
+    /// `map` of a `groupby` and Spark give for `SUM`, `AVG`, `MIN`, `MAX`.
+    /// `None` when the subquery reads no outer column.
+    fn correlated_scalar(&self, q: &ast::Query, e: &ast::Expr) -> Result<Option<Expr>> {
+        let ast::SetExpr::Select(sub) = q.body.as_ref() else {
+            return Ok(None);
+        };
+        let Some(outer) = self.scope.borrow().clone() else {
+            return Ok(None);
+        };
+        if q.order_by.is_some() || q.limit_clause.is_some() || sub.having.is_some() {
+            return Ok(None);
+        }
+        let [item] = sub.projection.as_slice() else {
+            return Ok(None);
+        };
+        let value = match item {
+            ast::SelectItem::UnnamedExpr(v) | ast::SelectItem::ExprWithAlias { expr: v, .. } => v,
+            _ => return Ok(None),
+        };
+        let Correlated {
+            inner,
+            keys,
+            pairs,
+            scope,
+        } = self.correlate(sub, q, &outer)?;
+        if keys.is_empty() {
+            return Ok(None);
+        }
+        if !pairs.is_empty() {
+            return Err(sql_err(
+                "a correlated scalar subquery's conditions on outer columns must be equalities with its own columns",
+                q,
+            ));
+        }
+        let value = self.in_scope(Some(scope), || self.expr(value))?;
+        let is_inner = |c: &String| c.starts_with("__sub.");
+        if !value.column_refs().iter().all(is_inner) {
+            return Err(sql_err(
+                "a correlated scalar subquery's value must read only its own table's columns",
+                item,
+            ));
+        }
+        // COUNT over no rows is 0, not missing: a key without matches would need
+        // it, which the join below does not give.
+        let mut counts = false;
+        let mut aggregates = false;
+        value.apply(&mut |x| {
+            if let Expr::Aggregate { func, .. } = x {
+                aggregates = true;
+                counts |= matches!(
+                    func,
+                    AggregateFunction::Count
+                        | AggregateFunction::CountStar
+                        | AggregateFunction::CountDistinct
+                );
+            }
+        });
+        if !aggregates {
+            return Err(sql_err(
+                "a correlated scalar subquery must aggregate its rows (e.g. MAX(w)) to one value per key",
+                item,
+            ));
+        }
+        if counts {
+            return Err(sql_err(
+                "COUNT in a correlated scalar subquery is not supported yet (a key without matches counts 0); use a LEFT JOIN on a grouped count",
+                item,
+            ));
+        }
+        let n = self.scalars.borrow().len();
+        let name = format!("__scalar{n}");
+        let key_name = |i: usize| format!("__scalar{n}.key{i}");
+        let group: Vec<Expr> = keys
+            .iter()
+            .enumerate()
+            .map(|(i, k)| col(k.right.clone()).alias(key_name(i)))
+            .collect();
+        let per_key = at(inner.aggregate(group, [value.alias(name.clone())]), e)?.build();
+        let on = keys
+            .into_iter()
+            .enumerate()
+            .map(|(i, k)| JoinKey {
+                left: k.left,
+                right: key_name(i),
+                null_equal: false,
+            })
+            .collect();
+        self.scalars.borrow_mut().push((per_key, on));
+        Ok(Some(col(name)))
     }
 
     /// `plan` with every scalar subquery planned so far joined to it (one row each).
     pub(crate) fn join_scalars(&self, plan: LogicalPlan) -> Result<LogicalPlan> {
-        let scalars: Vec<LogicalPlan> = self.scalars.borrow_mut().drain(..).collect();
+        let scalars: Vec<(LogicalPlan, Vec<JoinKey>)> =
+            self.scalars.borrow_mut().drain(..).collect();
         let mut b = LogicalPlanBuilder::new(plan, self.sem);
-        for s in scalars {
-            b = b.join(s, JoinType::Cross, vec![], None)?;
+        for (s, keys) in scalars {
+            b = if keys.is_empty() {
+                b.join(s, JoinType::Cross, vec![], None)?
+            } else {
+                b.join(s, JoinType::Left, keys, None)?
+            };
         }
         Ok(b.build())
     }
+}
+
+/// See [`Planner::correlate`].
+struct Correlated {
+    inner: LogicalPlanBuilder,
+    keys: Vec<JoinKey>,
+    pairs: Vec<Expr>,
+    scope: Scope,
 }
