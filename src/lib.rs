@@ -44,6 +44,7 @@ pub use partita_common::{
     IdentifierCase, IntWithNulls, IntegerDivision, IntegerOverflow, JoinNullKeys, Logic,
     NanSemantics, NullGroupKeys, NullPlacement, NumericPromotion, Reference, Result, Rounding,
     ScalarValue, Schema, Semantics, SessionConfig, TextFormat, TimeUnit, TimeZone, TimeZones,
+    UsingColumns, WindowResults,
 };
 pub use partita_core::display::{format_table, format_value};
 pub use partita_core::frame::{from_polars_type, scalar_at as value_at, to_polars_type};

@@ -27,6 +27,7 @@ mod functions;
 mod semantics;
 pub mod temporal;
 mod types;
+mod window;
 
 pub use config::SessionConfig;
 pub use error::{nearest_name, Error, Reference, Result, Span};
@@ -37,8 +38,9 @@ pub use semantics::{
     CaseMapping, CsvNulls, CsvTypes, DayOfWeek, DefaultNullOrder, DivisionByZero, EmptySum,
     FirstLastNulls, GroupOrder, IdentifierCase, IntWithNulls, IntegerDivision, IntegerOverflow,
     JoinNullKeys, Logic, NanSemantics, NullGroupKeys, NumericPromotion, Rounding, Semantics,
-    TextFormat, TimeZones, UsingColumns, SWITCH_NAMES,
+    TextFormat, TimeZones, UsingColumns, WindowResults, SWITCH_NAMES,
 };
 pub use types::{
     decimal_text, intern, DataType, Field, ScalarValue, Schema, SchemaRef, TimeUnit, TimeZone,
 };
+pub use window::{FrameBound, WindowFrame, WindowFunction, WindowSpec};

@@ -166,6 +166,21 @@ pub enum UsingColumns {
     KeysFirst,
 }
 
+/// What window functions give: pandas' group-wise transforms or SQL's windows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum WindowResults {
+    /// pandas (`groupby(..).rank()`, `cumsum()`): ranks are float64 and a missing
+    /// order value gets a missing rank (`na_option='keep'`); a running aggregate
+    /// counts rows, not peers (`cumsum`), and a missing value stays missing at its
+    /// own row.
+    Pandas,
+    /// Spark SQL: ranks are INT and missing values are ranked where the order puts
+    /// them; `ORDER BY` without a frame means `RANGE BETWEEN UNBOUNDED PRECEDING AND
+    /// CURRENT ROW` (peers share a value), and a running aggregate skips missing
+    /// values, repeating the total at their rows.
+    Sql,
+}
+
 /// How values are written as text (`CAST(x AS STRING)`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum TextFormat {
@@ -277,6 +292,8 @@ pub struct Semantics {
     pub join_null_keys: JoinNullKeys,
     /// Where `SELECT *` lists a merged `USING` key.
     pub using_columns: UsingColumns,
+    /// Ranks and running aggregates of window functions.
+    pub window_results: WindowResults,
 }
 
 /// The switch names accepted by [`Semantics::set`], in documentation order.
@@ -303,6 +320,7 @@ pub const SWITCH_NAMES: &[&str] = &[
     "csv_types",
     "join_null_keys",
     "using_columns",
+    "window_results",
 ];
 
 impl Semantics {
@@ -331,6 +349,7 @@ impl Semantics {
             csv_types: CsvTypes::Basic,
             join_null_keys: JoinNullKeys::Match,
             using_columns: UsingColumns::InPlace,
+            window_results: WindowResults::Pandas,
         }
     }
 
@@ -359,6 +378,7 @@ impl Semantics {
             csv_types: CsvTypes::Extended,
             join_null_keys: JoinNullKeys::Never,
             using_columns: UsingColumns::KeysFirst,
+            window_results: WindowResults::Sql,
         }
     }
 
@@ -452,6 +472,9 @@ impl Semantics {
             }
             "first_last_nulls" => {
                 pick!(first_last_nulls, "skip" => FirstLastNulls::Skip, "keep" => FirstLastNulls::Keep)
+            }
+            "window_results" => {
+                pick!(window_results, "pandas" => WindowResults::Pandas, "sql" => WindowResults::Sql)
             }
             "using_columns" => {
                 pick!(using_columns, "in_place" => UsingColumns::InPlace, "keys_first" => UsingColumns::KeysFirst)
@@ -559,6 +582,10 @@ impl Semantics {
                 snake(format!("{:?}", self.join_null_keys)),
             ),
             ("using_columns", snake(format!("{:?}", self.using_columns))),
+            (
+                "window_results",
+                snake(format!("{:?}", self.window_results)),
+            ),
         ]
     }
 }
@@ -600,6 +627,8 @@ with_setters! {
     with_case_mapping, case_mapping: CaseMapping;
     /// Sets [`Semantics::using_columns`].
     with_using_columns, using_columns: UsingColumns;
+    /// Sets [`Semantics::window_results`].
+    with_window_results, window_results: WindowResults;
     /// Sets [`Semantics::join_null_keys`].
     with_join_null_keys, join_null_keys: JoinNullKeys;
     /// Sets [`Semantics::first_last_nulls`].

@@ -41,6 +41,7 @@ pub mod parquet;
 pub mod scalar;
 pub mod sort;
 pub mod temporal;
+pub mod window;
 
 pub use frame::Partition;
 /// The polars types that appear in Partita's public API.

@@ -200,8 +200,19 @@ pub fn sort(df: &DataFrame, keys: &[SortKey], limit: Option<usize>) -> Result<Da
             None => df.clone(),
         });
     }
+    take_rows(df, &sort_order(df, keys, limit)?)
+}
+
+/// The rows of `df` in the order of a stable sort by `keys` (the first `limit` of
+/// them when given): what [`sort`] gathers.
+pub fn sort_order(df: &DataFrame, keys: &[SortKey], limit: Option<usize>) -> Result<Vec<u32>> {
+    let n = df.height();
+    if n <= 1 || keys.is_empty() {
+        let n = limit.map_or(n, |k| k.min(n));
+        return Ok((0..n as u32).collect());
+    }
     if let Some(rows) = code_order(df, keys, limit, false)? {
-        return take_rows(df, &rows);
+        return Ok(rows);
     }
     let encoded = encode_keys(df, keys)?;
     let arr = encoded
@@ -225,8 +236,7 @@ pub fn sort(df: &DataFrame, keys: &[SortKey], limit: Option<usize>) -> Result<Da
         }
         _ => rows.sort_unstable_by(cmp),
     }
-    let rows: Vec<u32> = rows.into_iter().map(|(_, r)| r).collect();
-    take_rows(df, &rows)
+    Ok(rows.into_iter().map(|(_, r)| r).collect())
 }
 
 /// Merges partitions that are each sorted by `keys` into one sorted partition. Ties

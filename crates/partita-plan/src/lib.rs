@@ -27,15 +27,18 @@ mod expr;
 pub mod optimizer;
 mod plan;
 mod tree;
+mod window;
 
 pub use builder::{AggregateSplit, LogicalPlanBuilder};
 pub use expr::{
     coalesce, col, common_type, corr, count_distinct, count_star, lit, lit_null, literal_text,
     literal_type, numeric_supertype, when, DtAccessor, Expr, Then, When,
 };
+pub use partita_common::{FrameBound, WindowFrame, WindowFunction, WindowSpec};
 pub use plan::{
     Aggregate, Distinct, EmptyRelation, Filter, Join, JoinKey, JoinType, Limit, LogicalPlan,
     MapPartitions, PartitionFunction, Projection, Repartition, Scan, Sort, SortExpr, TableSource,
     TopKPerGroup, Union,
 };
 pub use tree::{Recursion, Transformed};
+pub use window::{ResolvedWindow, Window, WindowExpr};

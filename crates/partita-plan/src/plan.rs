@@ -12,6 +12,7 @@ use partita_common::{
 
 use crate::expr::Expr;
 use crate::tree::Transformed;
+use crate::window::Window;
 
 /// A table the plan can scan. The plan sees only its metadata; `partita-exec` knows
 /// the concrete kinds and reads them.
@@ -463,13 +464,15 @@ pub enum LogicalPlan {
     Repartition(Repartition),
     /// See [`TopKPerGroup`].
     TopKPerGroup(TopKPerGroup),
+    /// See [`Window`].
+    Window(Window),
     /// See [`Join`].
     Join(Join),
     /// See [`Union`].
     Union(Union),
 }
 
-fn check_unique_names(fields: &[Field]) -> Result<()> {
+pub(crate) fn check_unique_names(fields: &[Field]) -> Result<()> {
     let mut seen = HashSet::new();
     for f in fields {
         if !seen.insert(f.name.as_str()) {
@@ -816,6 +819,7 @@ impl LogicalPlan {
             LogicalPlan::MapPartitions(m) => &m.schema,
             LogicalPlan::Repartition(r) => r.input.schema(),
             LogicalPlan::TopKPerGroup(t) => t.input.schema(),
+            LogicalPlan::Window(w) => &w.schema,
             LogicalPlan::Join(j) => &j.schema,
             LogicalPlan::Union(u) => &u.schema,
         }
@@ -833,7 +837,8 @@ impl LogicalPlan {
             | LogicalPlan::Distinct(Distinct { input })
             | LogicalPlan::MapPartitions(MapPartitions { input, .. })
             | LogicalPlan::Repartition(Repartition { input, .. })
-            | LogicalPlan::TopKPerGroup(TopKPerGroup { input, .. }) => vec![input.as_ref()],
+            | LogicalPlan::TopKPerGroup(TopKPerGroup { input, .. })
+            | LogicalPlan::Window(Window { input, .. }) => vec![input.as_ref()],
             LogicalPlan::Join(j) => vec![j.left.as_ref(), j.right.as_ref()],
             LogicalPlan::Union(u) => u.inputs.iter().map(|i| i.as_ref()).collect(),
         }
@@ -851,7 +856,8 @@ impl LogicalPlan {
             | LogicalPlan::Distinct(Distinct { input })
             | LogicalPlan::MapPartitions(MapPartitions { input, .. })
             | LogicalPlan::Repartition(Repartition { input, .. })
-            | LogicalPlan::TopKPerGroup(TopKPerGroup { input, .. }) => vec![input],
+            | LogicalPlan::TopKPerGroup(TopKPerGroup { input, .. })
+            | LogicalPlan::Window(Window { input, .. }) => vec![input],
             LogicalPlan::Join(j) => vec![&mut j.left, &mut j.right],
             LogicalPlan::Union(u) => u.inputs.iter_mut().collect(),
         }
@@ -917,6 +923,11 @@ impl LogicalPlan {
             }
             LogicalPlan::TopKPerGroup(t) => LogicalPlan::TopKPerGroup(TopKPerGroup::try_new(
                 t.input, t.keys, t.order, t.fetch, semantics,
+            )?),
+            LogicalPlan::Window(w) => LogicalPlan::Window(Window::try_new(
+                w.input,
+                w.exprs.into_iter().map(|r| r.expr).collect(),
+                semantics,
             )?),
             LogicalPlan::Union(u) => LogicalPlan::Union(Union::try_new(u.inputs)?),
             LogicalPlan::Join(j) => LogicalPlan::Join(Join::try_new(
@@ -1065,6 +1076,10 @@ impl LogicalPlan {
                     line.push_str(&format!(" filter={f}"));
                 }
                 line
+            }
+            LogicalPlan::Window(w) => {
+                let e: Vec<String> = w.exprs.iter().map(|r| r.expr.to_string()).collect();
+                format!("Window: {}", e.join(", "))
             }
             LogicalPlan::TopKPerGroup(t) => {
                 let order: Vec<String> = t.sort_keys.iter().map(|k| k.to_string()).collect();

@@ -109,6 +109,15 @@ fn prune(
             needed.extend(t.sort_keys.iter().map(|k| k.column.clone()));
             (LogicalPlan::TopKPerGroup(t), Some(needed))
         }
+        LogicalPlan::Window(w) => {
+            let mut needed = required_here.clone();
+            for r in &w.exprs {
+                needed.extend(r.expr.partition_by.iter().cloned());
+                needed.extend(r.expr.order_by.iter().map(|o| o.column.clone()));
+                needed.extend(r.expr.arg.iter().cloned());
+            }
+            (LogicalPlan::Window(w), Some(needed))
+        }
         LogicalPlan::Aggregate(a) => {
             let mut needed = HashSet::new();
             refs(&a.group_exprs, &mut needed);

@@ -1,0 +1,174 @@
+//! Window functions' kinds and frames (see `partita_plan::Window`), shared by the
+//! plan and the kernels.
+
+use std::fmt;
+
+use crate::functions::{AggregateFunction, SortKey};
+use crate::semantics::{Semantics, WindowResults};
+use crate::types::{DataType, ScalarValue};
+
+/// A function computed over a window.
+#[derive(Debug, Clone, PartialEq)]
+pub enum WindowFunction {
+    /// The row's position in its partition, from 1 (ties in any order).
+    RowNumber,
+    /// 1 + the rows before the row's peers (ties share, gaps follow).
+    Rank,
+    /// 1 + the distinct order values before the row's (no gaps).
+    DenseRank,
+    /// `(rank - 1) / (rows - 1)`, 0 for a partition of one row.
+    PercentRank,
+    /// The share of the partition's rows up to the row's last peer.
+    CumeDist,
+    /// The row's bucket, 1..=n, of n near-equal buckets (the first ones one larger).
+    Ntile(i64),
+    /// The value `offset` rows before, or `default` (missing when absent).
+    Lag {
+        /// Rows back.
+        offset: i64,
+        /// The value where there is no such row.
+        default: ScalarValue,
+    },
+    /// The value `offset` rows after, or `default`.
+    Lead {
+        /// Rows ahead.
+        offset: i64,
+        /// The value where there is no such row.
+        default: ScalarValue,
+    },
+    /// The first value of the frame.
+    FirstValue,
+    /// The last value of the frame.
+    LastValue,
+    /// The n-th value of the frame (from 1), missing when the frame is shorter.
+    NthValue(i64),
+    /// An aggregate over the frame.
+    Aggregate(AggregateFunction),
+}
+
+impl WindowFunction {
+    /// Ranking functions: they need an order and take no frame.
+    pub fn is_ranking(&self) -> bool {
+        matches!(
+            self,
+            WindowFunction::RowNumber
+                | WindowFunction::Rank
+                | WindowFunction::DenseRank
+                | WindowFunction::PercentRank
+                | WindowFunction::CumeDist
+                | WindowFunction::Ntile(_)
+        )
+    }
+
+    /// Offset functions (`LAG`, `LEAD`): they need an order and take no frame.
+    pub fn is_offset(&self) -> bool {
+        matches!(
+            self,
+            WindowFunction::Lag { .. } | WindowFunction::Lead { .. }
+        )
+    }
+}
+
+impl fmt::Display for WindowFunction {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            WindowFunction::RowNumber => f.write_str("row_number"),
+            WindowFunction::Rank => f.write_str("rank"),
+            WindowFunction::DenseRank => f.write_str("dense_rank"),
+            WindowFunction::PercentRank => f.write_str("percent_rank"),
+            WindowFunction::CumeDist => f.write_str("cume_dist"),
+            WindowFunction::Ntile(n) => write!(f, "ntile({n})"),
+            WindowFunction::Lag { offset, .. } => write!(f, "lag({offset})"),
+            WindowFunction::Lead { offset, .. } => write!(f, "lead({offset})"),
+            WindowFunction::FirstValue => f.write_str("first_value"),
+            WindowFunction::LastValue => f.write_str("last_value"),
+            WindowFunction::NthValue(n) => write!(f, "nth_value({n})"),
+            WindowFunction::Aggregate(a) => write!(f, "{a}"),
+        }
+    }
+}
+
+/// One end of a window frame.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FrameBound {
+    /// The partition's first row.
+    UnboundedPreceding,
+    /// `n` rows (ROWS) or order values (RANGE) before the current row.
+    Preceding(u64),
+    /// The current row (ROWS) or its first/last peer (RANGE).
+    CurrentRow,
+    /// `n` rows or order values after the current row.
+    Following(u64),
+    /// The partition's last row.
+    UnboundedFollowing,
+}
+
+impl fmt::Display for FrameBound {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            FrameBound::UnboundedPreceding => f.write_str("UNBOUNDED PRECEDING"),
+            FrameBound::Preceding(n) => write!(f, "{n} PRECEDING"),
+            FrameBound::CurrentRow => f.write_str("CURRENT ROW"),
+            FrameBound::Following(n) => write!(f, "{n} FOLLOWING"),
+            FrameBound::UnboundedFollowing => f.write_str("UNBOUNDED FOLLOWING"),
+        }
+    }
+}
+
+/// The rows of a partition an aggregate or a value function sees for a row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WindowFrame {
+    /// `ROWS` (counts rows) or `RANGE` (order values; `CURRENT ROW` takes the peers).
+    pub rows: bool,
+    /// Where the frame starts.
+    pub start: FrameBound,
+    /// Where it ends.
+    pub end: FrameBound,
+}
+
+impl WindowFrame {
+    /// The whole partition.
+    pub const WHOLE: WindowFrame = WindowFrame {
+        rows: true,
+        start: FrameBound::UnboundedPreceding,
+        end: FrameBound::UnboundedFollowing,
+    };
+
+    /// The frame a window has when the query gives none: the whole partition
+    /// without `ORDER BY`; with one, SQL's `RANGE BETWEEN UNBOUNDED PRECEDING AND
+    /// CURRENT ROW` (peers share a value), or pandas' `cumsum`, which counts rows.
+    pub fn default_for(ordered: bool, semantics: &Semantics) -> WindowFrame {
+        if !ordered {
+            return WindowFrame::WHOLE;
+        }
+        WindowFrame {
+            rows: semantics.window_results == WindowResults::Pandas,
+            start: FrameBound::UnboundedPreceding,
+            end: FrameBound::CurrentRow,
+        }
+    }
+}
+
+impl fmt::Display for WindowFrame {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let units = if self.rows { "ROWS" } else { "RANGE" };
+        write!(f, "{units} BETWEEN {} AND {}", self.start, self.end)
+    }
+}
+
+/// A window column as the kernels compute it: everything resolved.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WindowSpec {
+    /// The function.
+    pub func: WindowFunction,
+    /// The input column (exact name), if any.
+    pub arg: Option<String>,
+    /// The partition keys (exact names).
+    pub partition_by: Vec<String>,
+    /// The order within a partition, null placement resolved.
+    pub order: Vec<SortKey>,
+    /// The frame in force.
+    pub frame: WindowFrame,
+    /// The output type.
+    pub output: DataType,
+}

@@ -1,0 +1,713 @@
+//! Window functions over the rows of one task ([`window`]): every partition of a
+//! window (rows of equal partition keys) must be whole in the frame it gets.
+//!
+//! Per window, the rows are grouped by the partition keys, ordered by (partition,
+//! order keys) with a stable sort, and each partition is walked once in that
+//! order: ranks from the peers (rows of equal order keys), offsets by position, and
+//! aggregates incrementally where the frame only grows (running totals, the whole
+//! partition), by frame otherwise. Results are written back at their rows, so the
+//! rows keep their order.
+
+use partita_common::{
+    AggregateFunction, EmptySum, Error, FrameBound, IntegerOverflow, NullGroupKeys, Result,
+    Semantics, SortKey, WindowFunction, WindowResults, WindowSpec,
+};
+use polars_core::prelude::{
+    BooleanChunked, DataFrame, DataType as PlDataType, IdxCa, IdxSize, NamedFrom, Series,
+};
+
+use crate::frame::{column, frame_with_height, pl_err, scalar_series, to_polars_type};
+use crate::groups::group_rows;
+use crate::scalar;
+use crate::sort::sort_order;
+
+/// `df` with one column per `(name, spec)` added: each window's value at every row.
+pub fn window(
+    df: &DataFrame,
+    specs: &[(String, WindowSpec)],
+    sem: &Semantics,
+) -> Result<DataFrame> {
+    let mut cols: Vec<Series> = df
+        .columns()
+        .iter()
+        .map(|c| c.as_materialized_series().clone())
+        .collect();
+    for (name, spec) in specs {
+        let mut s = one(df, spec, sem)?;
+        s.rename(name.as_str().into());
+        cols.push(s);
+    }
+    frame_with_height(df.height(), cols)
+}
+
+/// The rows of one partition in window order, with where each peer run starts.
+struct Partition<'a> {
+    /// Row numbers in window order.
+    rows: &'a [u32],
+    /// For each position, the first and one-past-last position of its peers.
+    peers: Vec<(usize, usize)>,
+}
+
+/// One window column.
+fn one(df: &DataFrame, spec: &WindowSpec, sem: &Semantics) -> Result<Series> {
+    let n = df.height();
+    let pandas = sem.window_results == WindowResults::Pandas;
+    let keys = spec
+        .partition_by
+        .iter()
+        .map(|c| column(df, c).cloned())
+        .collect::<Result<Vec<_>>>()?;
+    let groups = group_rows(&keys, n)?;
+    // Rows whose partition key is missing leave the window under pandas' rule.
+    let mut excluded = vec![false; n];
+    if sem.null_group_keys == NullGroupKeys::Drop {
+        for k in &keys {
+            mark_missing(k, &mut excluded);
+        }
+    }
+    let order_cols = spec
+        .order
+        .iter()
+        .map(|k| column(df, &k.column).cloned())
+        .collect::<Result<Vec<_>>>()?;
+    // pandas ranks leave a missing order value out (`na_option='keep'`).
+    let mut unranked = vec![false; n];
+    if pandas && spec.func.is_ranking() {
+        for k in &order_cols {
+            mark_missing(k, &mut unranked);
+        }
+    }
+    // Window order: by partition, then by the order keys; stable.
+    let mut sort_cols = vec![Series::new(
+        "__partition".into(),
+        groups.ids.iter().map(|&g| g as i64).collect::<Vec<i64>>(),
+    )];
+    let mut sort_keys = vec![SortKey {
+        column: "__partition".into(),
+        descending: false,
+        nulls_last: true,
+    }];
+    for (i, (k, c)) in spec.order.iter().zip(&order_cols).enumerate() {
+        let name = format!("__order{i}");
+        let mut c = c.clone();
+        c.rename(name.as_str().into());
+        sort_cols.push(c);
+        sort_keys.push(SortKey {
+            column: name,
+            descending: k.descending,
+            nulls_last: k.nulls_last,
+        });
+    }
+    let by = frame_with_height(n, sort_cols)?;
+    let order = sort_order(&by, &sort_keys, None)?;
+    let peer_ids = if order_cols.is_empty() {
+        vec![0; n]
+    } else {
+        group_rows(&order_cols, n)?.ids
+    };
+    let mut out = Output::new(n);
+    let mut start = 0;
+    while start < n {
+        let g = groups.ids[order[start] as usize];
+        let mut end = start;
+        while end < n && groups.ids[order[end] as usize] == g {
+            end += 1;
+        }
+        // The partition's rows that take part.
+        let rows: Vec<u32> = order[start..end]
+            .iter()
+            .copied()
+            .filter(|&r| !excluded[r as usize] && !unranked[r as usize])
+            .collect();
+        let mut peers = vec![(0, 0); rows.len()];
+        let mut i = 0;
+        while i < rows.len() {
+            let mut j = i + 1;
+            while j < rows.len() && peer_ids[rows[j] as usize] == peer_ids[rows[i] as usize] {
+                j += 1;
+            }
+            peers[i..j].fill((i, j));
+            i = j;
+        }
+        let part = Partition { rows: &rows, peers };
+        compute(df, spec, sem, &part, &mut out)?;
+        start = end;
+    }
+    out.finish(df, spec, sem)
+}
+
+/// Marks the rows where `s` is missing.
+fn mark_missing(s: &Series, marks: &mut [bool]) {
+    if s.null_count() == 0 {
+        return;
+    }
+    for (m, valid) in marks.iter_mut().zip(s.is_not_null().iter()) {
+        *m |= valid != Some(true);
+    }
+}
+
+/// The values being built, per row (missing until set).
+enum Values {
+    Ints(Vec<Option<i64>>),
+    Floats(Vec<Option<f64>>),
+    /// Rows to take the argument's value from; `Err(())` takes the default.
+    Take(Vec<Option<std::result::Result<u32, ()>>>),
+}
+
+struct Output {
+    values: Option<Values>,
+    n: usize,
+}
+
+impl Output {
+    fn new(n: usize) -> Self {
+        Output { values: None, n }
+    }
+
+    fn ints(&mut self) -> &mut Vec<Option<i64>> {
+        let n = self.n;
+        match self
+            .values
+            .get_or_insert_with(|| Values::Ints(vec![None; n]))
+        {
+            Values::Ints(v) => v,
+            _ => unreachable!("one kind of values per window"),
+        }
+    }
+
+    fn floats(&mut self) -> &mut Vec<Option<f64>> {
+        let n = self.n;
+        match self
+            .values
+            .get_or_insert_with(|| Values::Floats(vec![None; n]))
+        {
+            Values::Floats(v) => v,
+            _ => unreachable!("one kind of values per window"),
+        }
+    }
+
+    fn take(&mut self) -> &mut Vec<Option<std::result::Result<u32, ()>>> {
+        let n = self.n;
+        match self
+            .values
+            .get_or_insert_with(|| Values::Take(vec![None; n]))
+        {
+            Values::Take(v) => v,
+            _ => unreachable!("one kind of values per window"),
+        }
+    }
+
+    /// The column, in the window's output type.
+    fn finish(mut self, df: &DataFrame, spec: &WindowSpec, sem: &Semantics) -> Result<Series> {
+        let name = "window";
+        let s = match self.values.take() {
+            None => Series::full_null(name.into(), self.n, &to_polars_type(spec.output)),
+            Some(Values::Ints(v)) => Series::new(name.into(), v),
+            Some(Values::Floats(v)) => Series::new(name.into(), v),
+            Some(Values::Take(v)) => {
+                let arg = column(df, spec.arg.as_deref().unwrap_or_default())?;
+                let idx: IdxCa = v
+                    .iter()
+                    .map(|r| match r {
+                        Some(Ok(r)) => Some(*r as IdxSize),
+                        _ => None,
+                    })
+                    .collect();
+                let taken = arg.take(&idx).map_err(pl_err)?;
+                let taken = scalar::cast(&taken, spec.output, sem)?;
+                let default = match &spec.func {
+                    WindowFunction::Lag { default, .. } | WindowFunction::Lead { default, .. }
+                        if !default.is_null() =>
+                    {
+                        default
+                    }
+                    _ => return scalar::cast(&taken, spec.output, sem),
+                };
+                let use_default: BooleanChunked =
+                    v.iter().map(|r| matches!(r, Some(Err(())))).collect();
+                let fill = scalar::cast(&scalar_series(name, default, self.n), spec.output, sem)?;
+                fill.zip_with(&use_default, &taken).map_err(pl_err)?
+            }
+        };
+        scalar::cast(&s, spec.output, sem)
+    }
+}
+
+/// Computes one partition's values into `out`.
+fn compute(
+    df: &DataFrame,
+    spec: &WindowSpec,
+    sem: &Semantics,
+    p: &Partition,
+    out: &mut Output,
+) -> Result<()> {
+    let m = p.rows.len();
+    let rank = |k: usize| p.peers[k].0 + 1;
+    match &spec.func {
+        WindowFunction::RowNumber => {
+            let v = out.ints();
+            for (k, &r) in p.rows.iter().enumerate() {
+                v[r as usize] = Some(k as i64 + 1);
+            }
+        }
+        WindowFunction::Rank => {
+            let v = out.ints();
+            for (k, &r) in p.rows.iter().enumerate() {
+                v[r as usize] = Some(rank(k) as i64);
+            }
+        }
+        WindowFunction::DenseRank => {
+            let v = out.ints();
+            let mut dense = 0;
+            for (k, &r) in p.rows.iter().enumerate() {
+                if p.peers[k].0 == k {
+                    dense += 1;
+                }
+                v[r as usize] = Some(dense);
+            }
+        }
+        WindowFunction::PercentRank => {
+            let v = out.floats();
+            for (k, &r) in p.rows.iter().enumerate() {
+                v[r as usize] = Some(if m <= 1 {
+                    0.0
+                } else {
+                    (rank(k) - 1) as f64 / (m - 1) as f64
+                });
+            }
+        }
+        WindowFunction::CumeDist => {
+            let v = out.floats();
+            for (k, &r) in p.rows.iter().enumerate() {
+                v[r as usize] = Some(p.peers[k].1 as f64 / m as f64);
+            }
+        }
+        WindowFunction::Ntile(buckets) => {
+            let v = out.ints();
+            let b = *buckets as usize;
+            let (base, extra) = (m / b, m % b);
+            for (k, &r) in p.rows.iter().enumerate() {
+                let bucket = if base == 0 {
+                    k
+                } else if k < extra * (base + 1) {
+                    k / (base + 1)
+                } else {
+                    extra + (k - extra * (base + 1)) / base
+                };
+                v[r as usize] = Some(bucket as i64 + 1);
+            }
+        }
+        WindowFunction::Lag { offset, .. } | WindowFunction::Lead { offset, .. } => {
+            let lag = matches!(spec.func, WindowFunction::Lag { .. });
+            let off = *offset as usize;
+            let v = out.take();
+            for (k, &r) in p.rows.iter().enumerate() {
+                let at = if lag {
+                    k.checked_sub(off)
+                } else {
+                    Some(k + off)
+                };
+                v[r as usize] = Some(match at.filter(|&a| a < m) {
+                    Some(a) => Ok(p.rows[a]),
+                    None => Err(()),
+                });
+            }
+        }
+        WindowFunction::FirstValue | WindowFunction::LastValue | WindowFunction::NthValue(_) => {
+            let keys = order_values(df, spec)?;
+            let v = out.take();
+            for (k, &r) in p.rows.iter().enumerate() {
+                let (lo, hi) = frame_bounds(spec, p, k, keys.as_deref());
+                let at = match spec.func {
+                    WindowFunction::FirstValue => Some(lo),
+                    WindowFunction::LastValue => hi.checked_sub(1),
+                    WindowFunction::NthValue(n) => Some(lo + n as usize - 1),
+                    _ => unreachable!(),
+                };
+                // Missing (not the default) where the frame holds no such row.
+                v[r as usize] = at.filter(|&a| a >= lo && a < hi).map(|a| Ok(p.rows[a]));
+            }
+        }
+        WindowFunction::Aggregate(func) => aggregate(df, spec, sem, *func, p, out)?,
+    }
+    Ok(())
+}
+
+/// The single order key's values as floats, for a RANGE frame with an offset.
+fn order_values(df: &DataFrame, spec: &WindowSpec) -> Result<Option<Vec<Option<f64>>>> {
+    let offsets = |b: FrameBound| matches!(b, FrameBound::Preceding(_) | FrameBound::Following(_));
+    if spec.frame.rows || !(offsets(spec.frame.start) || offsets(spec.frame.end)) {
+        return Ok(None);
+    }
+    let [key] = spec.order.as_slice() else {
+        return Err(Error::plan(
+            "a RANGE frame with an offset needs one ORDER BY key",
+        ));
+    };
+    let s = column(df, &key.column)?;
+    if !(s.dtype().is_primitive_numeric()) {
+        return Err(Error::plan(format!(
+            "a RANGE frame with an offset needs a numeric ORDER BY key, not {}",
+            s.dtype()
+        )));
+    }
+    let f = s.cast(&PlDataType::Float64).map_err(pl_err)?;
+    Ok(Some(f.f64().map_err(pl_err)?.iter().collect()))
+}
+
+/// The frame of position `k` as positions `lo..hi` of the partition.
+fn frame_bounds(
+    spec: &WindowSpec,
+    p: &Partition,
+    k: usize,
+    keys: Option<&[Option<f64>]>,
+) -> (usize, usize) {
+    let m = p.rows.len();
+    let f = &spec.frame;
+    // RANGE with an offset: the rows whose key is within the offset of this row's
+    // (in the order's direction); a missing key's frame is its peers.
+    let by_value = |bound: FrameBound, start: bool| -> usize {
+        let keys = keys.expect("order values for a RANGE offset");
+        let desc = spec.order[0].descending;
+        let here = keys[p.rows[k] as usize];
+        let Some(x) = here else {
+            return if start { p.peers[k].0 } else { p.peers[k].1 };
+        };
+        let delta = match bound {
+            FrameBound::Preceding(d) => -(d as f64),
+            FrameBound::Following(d) => d as f64,
+            _ => 0.0,
+        };
+        let target = if desc { x - delta } else { x + delta };
+        // Position order: ascending keys (descending when `desc`), missing first or last.
+        let before = |y: f64| if desc { y > target } else { y < target };
+        let after = |y: f64| if desc { y < target } else { y > target };
+        if start {
+            (0..m)
+                .find(|&a| keys[p.rows[a] as usize].is_some_and(|y| !before(y)))
+                .unwrap_or(m)
+        } else {
+            (0..m)
+                .rev()
+                .find(|&a| keys[p.rows[a] as usize].is_some_and(|y| !after(y)))
+                .map_or(0, |a| a + 1)
+        }
+    };
+    let lo = match f.start {
+        FrameBound::UnboundedPreceding => 0,
+        FrameBound::CurrentRow if f.rows => k,
+        FrameBound::CurrentRow => p.peers[k].0,
+        FrameBound::Preceding(d) if f.rows => k.saturating_sub(d as usize),
+        FrameBound::Following(d) if f.rows => (k + d as usize).min(m),
+        b @ (FrameBound::Preceding(_) | FrameBound::Following(_)) => by_value(b, true),
+        FrameBound::UnboundedFollowing => m,
+    };
+    let hi = match f.end {
+        FrameBound::UnboundedFollowing => m,
+        FrameBound::CurrentRow if f.rows => k + 1,
+        FrameBound::CurrentRow => p.peers[k].1,
+        FrameBound::Following(d) if f.rows => (k + d as usize + 1).min(m),
+        FrameBound::Preceding(d) if f.rows => (k + 1).saturating_sub(d as usize),
+        b @ (FrameBound::Preceding(_) | FrameBound::Following(_)) => by_value(b, false),
+        FrameBound::UnboundedPreceding => 0,
+    };
+    (lo, hi.max(lo))
+}
+
+/// An aggregate's running state over the values of a frame.
+#[derive(Clone, Default)]
+struct Acc {
+    rows: i64,
+    count: i64,
+    int_sum: i128,
+    float_sum: f64,
+    min: Option<f64>,
+    max: Option<f64>,
+    int_min: Option<i64>,
+    int_max: Option<i64>,
+}
+
+impl Acc {
+    fn push(&mut self, v: &Value) {
+        self.rows += 1;
+        match *v {
+            Value::Missing => {}
+            Value::Int(x) => {
+                self.count += 1;
+                self.int_sum += x as i128;
+                self.int_min = Some(self.int_min.map_or(x, |m| m.min(x)));
+                self.int_max = Some(self.int_max.map_or(x, |m| m.max(x)));
+            }
+            Value::Float(x) => {
+                self.count += 1;
+                self.float_sum += x;
+                // NaN is the largest value (as both engines order it).
+                self.min = Some(match self.min {
+                    None => x,
+                    Some(m) if m.is_nan() => x,
+                    Some(m) if x.is_nan() => m,
+                    Some(m) => m.min(x),
+                });
+                self.max = Some(match self.max {
+                    None => x,
+                    Some(m) if m.is_nan() || x.is_nan() => f64::NAN,
+                    Some(m) => m.max(x),
+                });
+            }
+        }
+    }
+}
+
+/// A value of the aggregated column.
+enum Value {
+    Missing,
+    Int(i64),
+    Float(f64),
+}
+
+/// The aggregated column's values, by row.
+fn values(df: &DataFrame, spec: &WindowSpec) -> Result<Vec<Value>> {
+    let Some(arg) = &spec.arg else {
+        return Ok((0..df.height()).map(|_| Value::Int(1)).collect());
+    };
+    let s = column(df, arg)?;
+    if s.dtype().is_integer() || s.dtype() == &PlDataType::Boolean {
+        let i = s.cast(&PlDataType::Int64).map_err(pl_err)?;
+        return Ok(i
+            .i64()
+            .map_err(pl_err)?
+            .iter()
+            .map(|v| v.map_or(Value::Missing, Value::Int))
+            .collect());
+    }
+    if s.dtype().is_float() {
+        let f = s.cast(&PlDataType::Float64).map_err(pl_err)?;
+        return Ok(f
+            .f64()
+            .map_err(pl_err)?
+            .iter()
+            .map(|v| v.map_or(Value::Missing, Value::Float))
+            .collect());
+    }
+    if matches!(
+        spec.func,
+        WindowFunction::Aggregate(AggregateFunction::Count)
+    ) {
+        // COUNT needs only presence.
+        return Ok(s
+            .is_not_null()
+            .iter()
+            .map(|v| {
+                if v == Some(true) {
+                    Value::Int(0)
+                } else {
+                    Value::Missing
+                }
+            })
+            .collect());
+    }
+    Err(Error::plan(format!(
+        "{} over a window of a {} column is not supported yet",
+        spec.func,
+        s.dtype()
+    )))
+}
+
+/// An aggregate over each row's frame.
+fn aggregate(
+    df: &DataFrame,
+    spec: &WindowSpec,
+    sem: &Semantics,
+    func: AggregateFunction,
+    p: &Partition,
+    out: &mut Output,
+) -> Result<()> {
+    let vals = values(df, spec)?;
+    let keys = order_values(df, spec)?;
+    let m = p.rows.len();
+    let ints = spec.output.is_integer();
+    // pandas' cumsum: a missing value stays missing at its own row.
+    let keep_missing = sem.window_results == WindowResults::Pandas
+        && spec.frame.start == FrameBound::UnboundedPreceding
+        && spec.frame.end == FrameBound::CurrentRow
+        && !matches!(
+            func,
+            AggregateFunction::CountStar | AggregateFunction::Count
+        );
+    let finish = |acc: &Acc| -> Result<(Option<i64>, Option<f64>)> {
+        let none = acc.count == 0;
+        Ok(match func {
+            AggregateFunction::CountStar => (Some(acc.rows), None),
+            AggregateFunction::Count => (Some(acc.count), None),
+            AggregateFunction::Sum if none => match sem.empty_sum {
+                EmptySum::Zero => (Some(0), Some(0.0)),
+                EmptySum::Null => (None, None),
+            },
+            AggregateFunction::Sum => {
+                let i = match i64::try_from(acc.int_sum) {
+                    Ok(i) => i,
+                    Err(_) if sem.integer_overflow == IntegerOverflow::Wrap => acc.int_sum as i64,
+                    Err(_) => {
+                        return Err(Error::arithmetic(
+                            "ARITHMETIC_OVERFLOW",
+                            "integer overflow in a window SUM; under pandas semantics it would wrap (set integer_overflow = wrap)",
+                        ))
+                    }
+                };
+                (Some(i), Some(acc.float_sum + acc.int_sum as f64))
+            }
+            _ if none => (None, None),
+            AggregateFunction::Mean => (
+                None,
+                Some((acc.float_sum + acc.int_sum as f64) / acc.count as f64),
+            ),
+            AggregateFunction::Min => (acc.int_min, acc.min.or(acc.int_min.map(|i| i as f64))),
+            AggregateFunction::Max => (acc.int_max, acc.max.or(acc.int_max.map(|i| i as f64))),
+            other => {
+                return Err(Error::plan(format!(
+                    "{other} over a window is not supported yet"
+                )))
+            }
+        })
+    };
+    let set = |out: &mut Output, r: u32, v: (Option<i64>, Option<f64>)| {
+        if ints {
+            out.ints()[r as usize] = v.0;
+        } else {
+            out.floats()[r as usize] = v.1;
+        }
+    };
+    // Frames that only grow (running totals, the whole partition) add each row once.
+    let growing = spec.frame.start == FrameBound::UnboundedPreceding
+        && matches!(
+            spec.frame.end,
+            FrameBound::CurrentRow | FrameBound::UnboundedFollowing
+        );
+    if growing {
+        let mut acc = Acc::default();
+        let mut added = 0;
+        for k in 0..m {
+            let (_, hi) = frame_bounds(spec, p, k, keys.as_deref());
+            while added < hi {
+                acc.push(&vals[p.rows[added] as usize]);
+                added += 1;
+            }
+            let r = p.rows[k];
+            if keep_missing && matches!(vals[r as usize], Value::Missing) {
+                set(out, r, (None, None));
+            } else {
+                set(out, r, finish(&acc)?);
+            }
+        }
+        return Ok(());
+    }
+    for k in 0..m {
+        let (lo, hi) = frame_bounds(spec, p, k, keys.as_deref());
+        let mut acc = Acc::default();
+        for a in lo..hi {
+            acc.push(&vals[p.rows[a] as usize]);
+        }
+        set(out, p.rows[k], finish(&acc)?);
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use partita_common::{DataType, WindowFrame};
+    use polars_core::prelude::IntoColumn;
+
+    fn frame() -> DataFrame {
+        DataFrame::new(
+            6,
+            vec![
+                Series::new(
+                    "k".into(),
+                    [Some("a"), Some("a"), Some("a"), Some("b"), Some("b"), None],
+                )
+                .into_column(),
+                Series::new(
+                    "v".into(),
+                    [Some(3i64), Some(1), Some(3), Some(2), None, Some(7)],
+                )
+                .into_column(),
+            ],
+        )
+        .unwrap()
+    }
+
+    fn spec(
+        func: WindowFunction,
+        arg: Option<&str>,
+        frame: WindowFrame,
+        output: DataType,
+    ) -> WindowSpec {
+        WindowSpec {
+            func,
+            arg: arg.map(String::from),
+            partition_by: vec!["k".into()],
+            order: vec![SortKey {
+                column: "v".into(),
+                descending: false,
+                nulls_last: false,
+            }],
+            frame,
+            output,
+        }
+    }
+
+    fn ints(s: &Series) -> Vec<Option<i64>> {
+        s.cast(&PlDataType::Int64)
+            .unwrap()
+            .i64()
+            .unwrap()
+            .iter()
+            .collect()
+    }
+
+    #[test]
+    fn ranks_and_running_sums_follow_each_semantics() {
+        let df = frame();
+        let sql = Semantics::spark();
+        let running = WindowFrame::default_for(true, &sql);
+        let rank = spec(WindowFunction::Rank, None, running, DataType::Int32);
+        let out = window(&df, &[("r".into(), rank.clone())], &sql).unwrap();
+        // a: 1, 3, 3 -> ranks 1, 2, 2 (rows 1, 0, 2); b: NULL first, then 2.
+        assert_eq!(
+            ints(out.column("r").unwrap().as_materialized_series()),
+            [Some(2), Some(1), Some(2), Some(2), Some(1), Some(1)]
+        );
+        let sum = spec(
+            WindowFunction::Aggregate(AggregateFunction::Sum),
+            Some("v"),
+            running,
+            DataType::Int64,
+        );
+        let out = window(&df, &[("s".into(), sum.clone())], &sql).unwrap();
+        // RANGE: peers (the two 3s) share 7; b's NULL row carries the total so far.
+        assert_eq!(
+            ints(out.column("s").unwrap().as_materialized_series()),
+            [Some(7), Some(1), Some(7), Some(2), None, Some(7)]
+        );
+        let pandas = Semantics::pandas();
+        let rows = WindowFrame::default_for(true, &pandas);
+        let sum = WindowSpec { frame: rows, ..sum };
+        let out = window(&df, &[("s".into(), sum)], &pandas).unwrap();
+        // cumsum: rows, not peers; the missing v stays missing; the missing key too.
+        assert_eq!(
+            ints(out.column("s").unwrap().as_materialized_series()),
+            [Some(4), Some(1), Some(7), Some(2), None, None]
+        );
+        let rank = WindowSpec {
+            frame: rows,
+            output: DataType::Float64,
+            ..rank
+        };
+        let out = window(&df, &[("r".into(), rank)], &pandas).unwrap();
+        assert_eq!(
+            ints(out.column("r").unwrap().as_materialized_series()),
+            [Some(2), Some(1), Some(2), Some(1), None, None]
+        );
+    }
+}

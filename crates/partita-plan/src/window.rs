@@ -1,0 +1,263 @@
+//! Window functions: [`Window`] adds one column per [`WindowExpr`], each computed
+//! over the rows of its partition (rows of equal `PARTITION BY` keys) in the order
+//! of its `ORDER BY`, within its frame.
+//!
+//! What a window gives depends on the semantics' `window_results` switch: SQL's
+//! windows (Spark) or pandas' group-wise transforms (`rank`, `cumsum`, `shift`,
+//! `transform`); see [`WindowResults`].
+
+use std::fmt;
+use std::sync::Arc;
+
+use partita_common::{
+    AggregateFunction, DataType, Error, Field, FrameBound, Result, Schema, SchemaRef, Semantics,
+    SortKey, WindowFrame, WindowFunction, WindowResults, WindowSpec,
+};
+
+use crate::expr::{col, common_type, Expr};
+use crate::plan::{check_unique_names, LogicalPlan, SortExpr};
+
+/// One window column: a function of an input column over a window.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WindowExpr {
+    /// The function.
+    pub func: WindowFunction,
+    /// Its input column (none for ranks and `COUNT(*)`).
+    pub arg: Option<String>,
+    /// The partition keys (columns of the input).
+    pub partition_by: Vec<String>,
+    /// The order within a partition.
+    pub order_by: Vec<SortExpr>,
+    /// The frame (`None`: the default, [`WindowFrame::default_for`]).
+    pub frame: Option<WindowFrame>,
+    /// The output column's name.
+    pub name: String,
+}
+
+impl fmt::Display for WindowExpr {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}({})", self.func, self.arg.as_deref().unwrap_or(""))?;
+        let mut over = vec![];
+        if !self.partition_by.is_empty() {
+            over.push(format!("PARTITION BY {}", self.partition_by.join(", ")));
+        }
+        if !self.order_by.is_empty() {
+            let o: Vec<String> = self
+                .order_by
+                .iter()
+                .map(|s| format!("{}{}", s.column, if s.descending { " DESC" } else { "" }))
+                .collect();
+            over.push(format!("ORDER BY {}", o.join(", ")));
+        }
+        if let Some(fr) = &self.frame {
+            over.push(fr.to_string());
+        }
+        write!(f, " OVER ({}) AS {}", over.join(" "), self.name)
+    }
+}
+
+/// A window expression checked against its input: the expression with exact
+/// column names, and what the kernels compute.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ResolvedWindow {
+    /// The expression, with exact column names.
+    pub expr: WindowExpr,
+    /// Frame, order and type decided under the semantics.
+    pub spec: WindowSpec,
+}
+
+/// Adds a column per window expression to the rows of its input, which keep their
+/// columns. SQL: `f(..) OVER (..)`; pandas: `groupby(..).rank()`, `cumsum()`,
+/// `shift()`, `transform()`.
+#[derive(Debug, Clone)]
+pub struct Window {
+    /// The input.
+    pub input: Arc<LogicalPlan>,
+    /// The window columns, resolved.
+    pub exprs: Vec<ResolvedWindow>,
+    /// The output schema: the input's columns, then one per window expression.
+    pub schema: SchemaRef,
+}
+
+impl Window {
+    /// Window columns over `input`'s columns.
+    pub fn try_new(
+        input: Arc<LogicalPlan>,
+        exprs: Vec<WindowExpr>,
+        semantics: &Semantics,
+    ) -> Result<Self> {
+        if exprs.is_empty() {
+            return Err(Error::plan(
+                "a window node needs at least one window expression",
+            ));
+        }
+        let schema = input.schema().clone();
+        let exact = |n: &str| -> Result<String> {
+            Ok(schema.field(schema.resolve(n, semantics)?).name.clone())
+        };
+        let mut resolved = vec![];
+        for mut e in exprs {
+            e.partition_by = e
+                .partition_by
+                .iter()
+                .map(|n| exact(n))
+                .collect::<Result<_>>()?;
+            for o in &mut e.order_by {
+                o.column = exact(&o.column)?;
+            }
+            e.arg = e.arg.as_deref().map(exact).transpose()?;
+            resolved.push(resolve(e, &schema, semantics)?);
+        }
+        let mut fields = schema.fields().to_vec();
+        fields.extend(
+            resolved
+                .iter()
+                .map(|r| Field::new(r.expr.name.clone(), r.spec.output).with_nullable(true)),
+        );
+        check_unique_names(&fields)?;
+        Ok(Window {
+            input,
+            exprs: resolved,
+            schema: Arc::new(Schema::new(fields)),
+        })
+    }
+}
+
+/// Checks one window expression and decides its frame, order and type.
+fn resolve(e: WindowExpr, schema: &Schema, sem: &Semantics) -> Result<ResolvedWindow> {
+    let what = || format!("{}", e.func);
+    let arg_type = match &e.arg {
+        Some(a) => Some(schema.field(schema.resolve(a, sem)?).data_type),
+        None => None,
+    };
+    let needs_arg = !e.func.is_ranking()
+        && !matches!(
+            e.func,
+            WindowFunction::Aggregate(AggregateFunction::CountStar)
+        );
+    if needs_arg && arg_type.is_none() {
+        return Err(Error::plan(format!("{} needs an argument", what())));
+    }
+    if (e.func.is_ranking() || e.func.is_offset()) && e.order_by.is_empty() {
+        return Err(Error::plan(format!(
+            "window function {} needs ORDER BY in its window",
+            what()
+        )));
+    }
+    if (e.func.is_ranking() || e.func.is_offset()) && e.frame.is_some() {
+        return Err(Error::plan(format!(
+            "window function {} takes no frame (ROWS or RANGE)",
+            what()
+        )));
+    }
+    match &e.func {
+        WindowFunction::Ntile(n) | WindowFunction::NthValue(n) if *n <= 0 => {
+            return Err(Error::plan(format!(
+                "{}: the count must be positive",
+                what()
+            )))
+        }
+        WindowFunction::Lag { offset, .. } | WindowFunction::Lead { offset, .. } if *offset < 0 => {
+            return Err(Error::plan(format!(
+                "{}: the offset must not be negative",
+                what()
+            )))
+        }
+        _ => {}
+    }
+    let frame = e
+        .frame
+        .unwrap_or_else(|| WindowFrame::default_for(!e.order_by.is_empty(), sem));
+    if !frame.rows {
+        let offset =
+            |b: FrameBound| matches!(b, FrameBound::Preceding(_) | FrameBound::Following(_));
+        if (offset(frame.start) || offset(frame.end)) && e.order_by.len() != 1 {
+            return Err(Error::plan(
+                "a RANGE frame with an offset needs exactly one ORDER BY key",
+            ));
+        }
+    }
+    let order: Vec<SortKey> = e
+        .order_by
+        .iter()
+        .map(|o| SortKey {
+            column: o.column.clone(),
+            descending: o.descending,
+            nulls_last: o.nulls_last(sem),
+        })
+        .collect();
+    let pandas = sem.window_results == WindowResults::Pandas;
+    let output = match &e.func {
+        WindowFunction::RowNumber
+        | WindowFunction::Rank
+        | WindowFunction::DenseRank
+        | WindowFunction::Ntile(_) => {
+            if pandas {
+                DataType::Float64
+            } else {
+                DataType::Int32
+            }
+        }
+        WindowFunction::PercentRank | WindowFunction::CumeDist => DataType::Float64,
+        WindowFunction::Lag { default, .. } | WindowFunction::Lead { default, .. } => {
+            let t = arg_type.expect("checked above");
+            let d = default.data_type();
+            let t = if d == DataType::Null {
+                t
+            } else {
+                common_type(t, d).map_err(|why| {
+                    Error::plan(format!(
+                        "{}: the default does not fit the column: {why}",
+                        what()
+                    ))
+                })?
+            };
+            // pandas' shift fills with NaN: an integer column becomes float64.
+            if pandas && d == DataType::Null && t.is_integer() {
+                DataType::Float64
+            } else {
+                t
+            }
+        }
+        WindowFunction::FirstValue | WindowFunction::LastValue | WindowFunction::NthValue(_) => {
+            arg_type.expect("checked above")
+        }
+        WindowFunction::Aggregate(func) => {
+            let whole = frame.start == FrameBound::UnboundedPreceding
+                && frame.end == FrameBound::UnboundedFollowing;
+            let running = matches!(
+                func,
+                AggregateFunction::CountStar
+                    | AggregateFunction::Count
+                    | AggregateFunction::Sum
+                    | AggregateFunction::Mean
+                    | AggregateFunction::Min
+                    | AggregateFunction::Max
+            );
+            if func.arity() > 1 || (!whole && !running) {
+                return Err(Error::plan(format!(
+                    "{} over a window {} is not supported yet (COUNT, SUM, AVG, MIN and MAX are; other aggregates over the whole partition)",
+                    what(),
+                    frame
+                )));
+            }
+            let args = e.arg.iter().map(|a| col(a.clone())).collect();
+            Expr::Aggregate {
+                func: func.clone(),
+                args,
+            }
+            .data_type(schema, sem)?
+        }
+    };
+    Ok(ResolvedWindow {
+        spec: WindowSpec {
+            func: e.func.clone(),
+            arg: e.arg.clone(),
+            partition_by: e.partition_by.clone(),
+            order,
+            frame,
+            output,
+        },
+        expr: e,
+    })
+}
