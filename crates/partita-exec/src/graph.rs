@@ -107,6 +107,8 @@ pub enum Op {
     },
     /// Runs user code.
     Map(PartitionFn, SchemaRef),
+    /// Adds window columns (every window partition is whole in the task).
+    Window(Vec<(String, partita_common::WindowSpec)>),
     /// The key columns of part `part` of a partitioned join's side, in the types
     /// they compare in, with each row's address (see [`crate::join::address`]).
     Address {
@@ -242,6 +244,13 @@ impl Task {
                     "map_partitions {}",
                     partita_plan::PartitionFunction::name(f)
                 ),
+                Op::Window(specs) => {
+                    let w: Vec<String> = specs
+                        .iter()
+                        .map(|(n, s)| format!("{n} = {}", s.func))
+                        .collect();
+                    format!("window {}", w.join(", "))
+                }
                 Op::Address { keys, part, .. } => {
                     format!(
                         "keys [{}] with row addresses of part {part}",

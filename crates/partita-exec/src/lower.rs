@@ -11,7 +11,7 @@ use partita_common::{
 use partita_core::aggregate::{AggCall, AggSpec};
 use partita_plan::{
     col, common_type, Aggregate, Distinct, EmptyRelation, Expr, Join, JoinType, Limit, LogicalPlan,
-    MapPartitions, Repartition, Scan, TopKPerGroup,
+    MapPartitions, Repartition, Scan, TopKPerGroup, Window,
 };
 
 use crate::eval::PhysicalExpr;
@@ -195,6 +195,7 @@ impl Lowerer<'_> {
             }
             LogicalPlan::Limit(l) => self.lower_limit(l)?,
             LogicalPlan::TopKPerGroup(t) => self.lower_top_k_per_group(t)?,
+            LogicalPlan::Window(w) => self.lower_window(w)?,
             LogicalPlan::Repartition(r) if !r.by.is_empty() => {
                 let parts = self.lower(&r.input)?;
                 self.shuffle(parts, r.by.clone(), r.partitions)
@@ -330,6 +331,30 @@ impl Lowerer<'_> {
             let parts = self.shuffle(parts, t.keys.clone(), n);
             self.narrow(parts, op)
         })
+    }
+
+    /// Window columns: when every window has the same partition keys (and the rows
+    /// need not keep their order), the rows are hash-split by them and each bucket
+    /// computes its windows; otherwise all rows meet in one task, which keeps their
+    /// order (pandas' transforms return the rows as they were).
+    fn lower_window(&mut self, w: &Window) -> Result<Vec<Part>> {
+        let parts = self.lower(&w.input)?;
+        let specs: Vec<(String, partita_common::WindowSpec)> = w
+            .exprs
+            .iter()
+            .map(|r| (r.expr.name.clone(), r.spec.clone()))
+            .collect();
+        let keys = &specs[0].1.partition_by;
+        let shared = specs.iter().all(|(_, s)| &s.partition_by == keys);
+        let ordered = self.opt.semantics.group_order == GroupOrder::SortedByKey;
+        let op = Op::Window(specs.clone());
+        if parts.len() == 1 || keys.is_empty() || !shared || ordered {
+            let root = self.merge_tree(parts, "window", MergeKind::Concat { limit: None });
+            return Ok(self.narrow(vec![root], op));
+        }
+        let n = self.opt.split_out.max(1);
+        let parts = self.shuffle(parts, keys.clone(), n);
+        Ok(self.narrow(parts, op))
     }
 
     /// A repartition in order: every part merged, then split evenly.

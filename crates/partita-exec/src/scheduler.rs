@@ -129,6 +129,7 @@ pub fn execute_task(
             Op::TopKPerGroup { keys, order, k } => {
                 partita_core::sort::top_k_per_group(&df, keys, order, *k)?
             }
+            Op::Window(specs) => partita_core::window::window(&df, specs, sem)?,
             Op::Address { keys, types, part } => {
                 crate::join::address(&df, keys, types, *part, sem)?
             }

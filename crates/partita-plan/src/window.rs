@@ -243,7 +243,7 @@ fn resolve(e: WindowExpr, schema: &Schema, sem: &Semantics) -> Result<ResolvedWi
             }
             let args = e.arg.iter().map(|a| col(a.clone())).collect();
             Expr::Aggregate {
-                func: func.clone(),
+                func: *func,
                 args,
             }
             .data_type(schema, sem)?
