@@ -165,6 +165,9 @@ pub struct WindowSpec {
     pub arg: Option<String>,
     /// The partition keys (exact names).
     pub partition_by: Vec<String>,
+    /// Missing partition keys form a partition, whatever the semantics'
+    /// `null_group_keys` says (set operations compare missing values as equal).
+    pub keep_null_keys: bool,
     /// The order within a partition, null placement resolved.
     pub order: Vec<SortKey>,
     /// The frame in force.

@@ -60,7 +60,7 @@ fn one(df: &DataFrame, spec: &WindowSpec, sem: &Semantics) -> Result<Series> {
     let groups = group_rows(&keys, n)?;
     // Rows whose partition key is missing leave the window under pandas' rule.
     let mut excluded = vec![false; n];
-    if sem.null_group_keys == NullGroupKeys::Drop {
+    if sem.null_group_keys == NullGroupKeys::Drop && !spec.keep_null_keys {
         for k in &keys {
             mark_missing(k, &mut excluded);
         }
@@ -647,6 +647,7 @@ mod tests {
             func,
             arg: arg.map(String::from),
             partition_by: vec!["k".into()],
+            keep_null_keys: false,
             order: vec![SortKey {
                 column: "v".into(),
                 descending: false,

@@ -14,6 +14,7 @@ use crate::plan::{
     Sort, SortExpr, TableSource, TopKPerGroup, Union,
 };
 use crate::tree::{Recursion, Transformed};
+use crate::window::{Window, WindowExpr};
 
 /// Builds a logical plan one validated node at a time, under one [`Semantics`].
 ///
@@ -259,6 +260,48 @@ impl LogicalPlanBuilder {
         self.rows_in(right, JoinType::LeftAnti)?.distinct()
     }
 
+    /// The rows of this plan that are also rows of `right`, each as often as it
+    /// is in both (the fewer; SQL `INTERSECT ALL`).
+    pub fn intersect_all(self, right: LogicalPlan) -> Result<Self> {
+        self.occurrences_in(right, JoinType::LeftSemi)
+    }
+
+    /// The rows of this plan less those of `right`, each as often as it is here
+    /// beyond its count there (SQL `EXCEPT ALL`).
+    pub fn except_all(self, right: LogicalPlan) -> Result<Self> {
+        self.occurrences_in(right, JoinType::LeftAnti)
+    }
+
+    /// Numbers the copies of each row on both sides (1, 2, ... per distinct row,
+    /// missing values equal) and keeps the left copies whose number the right side
+    /// has (`LeftSemi`) or has not (`LeftAnti`).
+    fn occurrences_in(self, right: LogicalPlan, how: JoinType) -> Result<Self> {
+        const NTH: &str = "__occurrence";
+        let sem = self.semantics;
+        let number = |b: Self| -> Result<Self> {
+            let names: Vec<String> = b.schema().names().iter().map(|n| n.to_string()).collect();
+            b.window(vec![WindowExpr {
+                func: partita_common::WindowFunction::Aggregate(
+                    partita_common::AggregateFunction::CountStar,
+                ),
+                arg: None,
+                partition_by: names,
+                keep_null_keys: true,
+                order_by: vec![],
+                frame: Some(partita_common::WindowFrame {
+                    rows: true,
+                    start: partita_common::FrameBound::UnboundedPreceding,
+                    end: partita_common::FrameBound::CurrentRow,
+                }),
+                name: NTH.into(),
+            }])
+        };
+        let names: Vec<Expr> = self.schema().names().iter().map(|n| col(*n)).collect();
+        same_width(self.schema(), right.schema())?;
+        let right = number(Self::new(right, sem))?.build();
+        number(self)?.rows_in(right, how)?.project(names)
+    }
+
     /// The rows of this plan that are (`LeftSemi`) or are not (`LeftAnti`) among
     /// `right`'s rows, comparing whole rows by position, missing values equal.
     fn rows_in(self, right: LogicalPlan, how: JoinType) -> Result<Self> {
@@ -297,6 +340,11 @@ impl LogicalPlanBuilder {
         self.then(|p, s| {
             TopKPerGroup::try_new(p, keys, order, fetch, s).map(LogicalPlan::TopKPerGroup)
         })
+    }
+
+    /// Adds window columns (see [`Window`]).
+    pub fn window(self, exprs: Vec<WindowExpr>) -> Result<Self> {
+        self.then(|p, s| Window::try_new(p, exprs, s).map(LogicalPlan::Window))
     }
 
     /// Re-splits the rows into `partitions`: by the hash of `by`, or in order when

@@ -26,6 +26,9 @@ pub struct WindowExpr {
     pub arg: Option<String>,
     /// The partition keys (columns of the input).
     pub partition_by: Vec<String>,
+    /// Missing partition keys form a partition, whatever the semantics'
+    /// `null_group_keys` says.
+    pub keep_null_keys: bool,
     /// The order within a partition.
     pub order_by: Vec<SortExpr>,
     /// The frame (`None`: the default, [`WindowFrame::default_for`]).
@@ -242,11 +245,7 @@ fn resolve(e: WindowExpr, schema: &Schema, sem: &Semantics) -> Result<ResolvedWi
                 )));
             }
             let args = e.arg.iter().map(|a| col(a.clone())).collect();
-            Expr::Aggregate {
-                func: *func,
-                args,
-            }
-            .data_type(schema, sem)?
+            Expr::Aggregate { func: *func, args }.data_type(schema, sem)?
         }
     };
     Ok(ResolvedWindow {
@@ -254,6 +253,7 @@ fn resolve(e: WindowExpr, schema: &Schema, sem: &Semantics) -> Result<ResolvedWi
             func: e.func.clone(),
             arg: e.arg.clone(),
             partition_by: e.partition_by.clone(),
+            keep_null_keys: e.keep_null_keys,
             order,
             frame,
             output,

@@ -59,10 +59,7 @@ impl Planner<'_> {
     pub(crate) fn function(&self, f: &ast::Function, e: &ast::Expr) -> Result<Expr> {
         let name = object_name(&f.name).to_ascii_lowercase();
         if f.over.is_some() {
-            return Err(sql_err(
-                format!("window functions ({name} OVER ...) are not supported yet"),
-                e,
-            ));
+            return self.window_call(f, e);
         }
         let (args, distinct, star) = self.function_args(f, e)?;
         if distinct && !matches!(name.as_str(), "count" | "sum" | "avg" | "mean") {
@@ -122,7 +119,11 @@ impl Planner<'_> {
 
     /// The arguments of a call, planned, with whether it says DISTINCT and whether
     /// an argument is `*`.
-    fn function_args(&self, f: &ast::Function, e: &ast::Expr) -> Result<(Vec<Expr>, bool, bool)> {
+    pub(crate) fn function_args(
+        &self,
+        f: &ast::Function,
+        e: &ast::Expr,
+    ) -> Result<(Vec<Expr>, bool, bool)> {
         match &f.args {
             ast::FunctionArguments::None => Ok((vec![], false, false)),
             ast::FunctionArguments::List(l) => {
@@ -152,7 +153,11 @@ impl Planner<'_> {
 
 /// The aggregate a SQL name calls (with DISTINCT or `*` where they change it), for
 /// the aggregates whose arguments pass as written; `None` for other names.
-fn aggregate_function(name: &str, distinct: bool, star: bool) -> Option<AggregateFunction> {
+pub(crate) fn aggregate_function(
+    name: &str,
+    distinct: bool,
+    star: bool,
+) -> Option<AggregateFunction> {
     Some(match name {
         "count" if star => AggregateFunction::CountStar,
         "count" if distinct => AggregateFunction::CountDistinct,

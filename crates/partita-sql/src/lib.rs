@@ -34,6 +34,7 @@ mod select;
 mod setop;
 mod statement;
 mod subquery;
+mod window;
 
 pub use planner::{
     plan_sql, Catalog, CopyFormat, CopyTo, EmptyCatalog, FileReader, OptionValue, ParsedSql,

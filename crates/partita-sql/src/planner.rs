@@ -221,6 +221,8 @@ impl ParsedSql {
             scope: RefCell::new(None),
             ctes: RefCell::new(vec![]),
             scalars: RefCell::new(vec![]),
+            windows: RefCell::new(vec![]),
+            named_windows: RefCell::new(vec![]),
         }
         .statement(&self.statements[i])
     }
@@ -240,6 +242,11 @@ pub(crate) struct Planner<'a> {
     /// rows: one row each (no keys), or one row per key of a correlated one
     /// (joined on the keys).
     pub(crate) scalars: RefCell<Vec<(LogicalPlan, Vec<partita_plan::JoinKey>)>>,
+    /// Window calls planned for the SELECT being planned, to be computed over its
+    /// rows.
+    pub(crate) windows: RefCell<Vec<crate::window::PendingWindow>>,
+    /// The SELECT's named windows (`WINDOW w AS (...)`).
+    pub(crate) named_windows: RefCell<Vec<(String, sqlparser::ast::WindowSpec)>>,
 }
 
 impl Planner<'_> {

@@ -53,8 +53,39 @@ impl Planner<'_> {
     /// A SELECT: FROM, WHERE and the select list, then the grouped or the ungrouped
     /// rest.
     pub(crate) fn select(&self, select: &ast::Select, q: &ast::Query) -> Result<LogicalPlan> {
-        // The scope of this SELECT's FROM; an enclosing one comes back after it.
-        self.in_scope(None, || self.select_in_scope(select, q))
+        // The scope, window calls and named windows of this SELECT; an enclosing
+        // one's come back after it.
+        let windows = self.windows.take();
+        let named = self.named_windows.take();
+        let out = self
+            .named_windows(select)
+            .and_then(|()| self.in_scope(None, || self.select_in_scope(select, q)));
+        self.windows.replace(windows);
+        self.named_windows.replace(named);
+        out
+    }
+
+    /// `WINDOW w AS (...), ...`: the named windows of the SELECT.
+    fn named_windows(&self, select: &ast::Select) -> Result<()> {
+        for ast::NamedWindowDefinition(name, def) in &select.named_window {
+            let spec = match def {
+                ast::NamedWindowExpr::WindowSpec(s) => s.clone(),
+                ast::NamedWindowExpr::NamedWindow(other) => {
+                    let want = ident_name(other);
+                    let found = self
+                        .named_windows
+                        .borrow()
+                        .iter()
+                        .find(|(n, _)| *n == want)
+                        .map(|(_, s)| s.clone());
+                    found.ok_or_else(|| sql_err(format!("unknown window '{want}'"), select))?
+                }
+            };
+            self.named_windows
+                .borrow_mut()
+                .push((ident_name(name), spec));
+        }
+        Ok(())
     }
 
     fn select_in_scope(&self, select: &ast::Select, q: &ast::Query) -> Result<LogicalPlan> {
@@ -69,6 +100,11 @@ impl Planner<'_> {
             .as_ref()
             .map(|h| self.expr(h).map(|e| (e, h)))
             .transpose()?;
+        let qualify = select
+            .qualify
+            .as_ref()
+            .map(|q| self.expr(q).map(|e| (e, q)))
+            .transpose()?;
         // Scalar subqueries of the select list and HAVING: their one row joined to
         // every row (HAVING reads the value as the first of its group).
         let plan = self.join_scalars(plan)?;
@@ -77,6 +113,27 @@ impl Planner<'_> {
         let aggregating = !group_by.is_empty()
             || items.iter().any(|(i, _)| i.expr.contains_aggregate())
             || having.is_some();
+        if self.has_pending_windows() && aggregating {
+            return Err(sql_err(
+                "window functions over a GROUP BY or an aggregate are not supported yet; aggregate in a subquery first",
+                select,
+            ));
+        }
+        // Window calls: their columns over the rows, then QUALIFY over them.
+        let plan = self.attach_windows(plan, select)?;
+        let plan = match qualify {
+            None => plan,
+            Some((q, src)) => {
+                let names: Vec<Expr> = plan.schema().names().iter().map(|n| col(*n)).collect();
+                at(
+                    LogicalPlanBuilder::new(plan, self.sem)
+                        .filter(q)
+                        .and_then(|b| b.project(names))
+                        .map(LogicalPlanBuilder::build),
+                    src,
+                )?
+            }
+        };
         let clauses = Clauses {
             select,
             query: q,

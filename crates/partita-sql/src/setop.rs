@@ -94,11 +94,9 @@ impl Planner<'_> {
         let b = LogicalPlanBuilder::new(l, self.sem);
         let plan = match op {
             ast::SetOperator::Union if !distinct => at(b.union(vec![r]), body)?,
-            _ if !distinct => {
-                return Err(sql_err(
-                    format!("{op} ALL is not supported yet; {op} (without ALL) removes duplicates"),
-                    body,
-                ))
+            ast::SetOperator::Intersect if !distinct => at(b.intersect_all(r), body)?,
+            ast::SetOperator::Except | ast::SetOperator::Minus if !distinct => {
+                at(b.except_all(r), body)?
             }
             ast::SetOperator::Union => at(b.union(vec![r]).and_then(|u| u.distinct()), body)?,
             ast::SetOperator::Intersect => at(b.intersect(r), body)?,
