@@ -50,6 +50,27 @@ pub fn matching_pairs(
     right_keys: &[Series],
     null_equal: &[bool],
 ) -> Result<(Vec<IdxSize>, Vec<IdxSize>)> {
+    let (left, right, _) = matches(left_keys, right_keys, null_equal, true)?;
+    Ok((left, right))
+}
+
+/// Whether each left row has a matching right row (a semi or anti join without a
+/// further condition): no pair is listed.
+pub fn has_match(
+    left_keys: &[Series],
+    right_keys: &[Series],
+    null_equal: &[bool],
+) -> Result<Vec<bool>> {
+    Ok(matches(left_keys, right_keys, null_equal, false)?.2)
+}
+
+/// The matching pairs (when `pairs`), and whether each left row has a match.
+fn matches(
+    left_keys: &[Series],
+    right_keys: &[Series],
+    null_equal: &[bool],
+    pairs: bool,
+) -> Result<(Vec<IdxSize>, Vec<IdxSize>, Vec<bool>)> {
     if left_keys.len() != right_keys.len() || left_keys.len() != null_equal.len() {
         return Err(Error::internal("join keys of unequal counts"));
     }
@@ -97,15 +118,20 @@ pub fn matching_pairs(
         next[g] += 1;
     }
     let (mut left, mut right) = (vec![], vec![]);
+    let mut matched = vec![false; if pairs { 0 } else { nl }];
     let left_rows = blocked[..nl].iter().zip(&groups.ids[..nl]).enumerate();
     for (l, (_, &g)) in left_rows.filter(|(_, (b, _))| !**b) {
         let g = g as usize;
+        if !pairs {
+            matched[l] = start[g + 1] > start[g];
+            continue;
+        }
         for &r in &rows[start[g]..start[g + 1]] {
             left.push(l as IdxSize);
             right.push(r);
         }
     }
-    Ok((left, right))
+    Ok((left, right, matched))
 }
 
 /// Every pair of a left row and a right row, in left row order (a cross join).

@@ -10,7 +10,9 @@
 
 use partita_common::{DataType, Error, Field, Result, Schema, SchemaRef, Semantics};
 use partita_core::frame::{column, conform, frame_with_height, stack};
-use partita_core::join::{all_pairs, gather, join_rows, matching_pairs, JoinKind, JoinRows};
+use partita_core::join::{
+    all_pairs, gather, has_match, join_rows, matching_pairs, JoinKind, JoinRows,
+};
 use partita_core::polars::{DataFrame, NamedFrom, Series};
 use partita_core::scalar;
 use partita_plan::JoinType;
@@ -277,6 +279,23 @@ pub fn execute(task: &JoinTask, mut inputs: Vec<DataFrame>, sem: &Semantics) -> 
         }
     };
     let (nl, nr) = (left.len(), right.len());
+    // A semi or anti join without a further condition only asks whether a row
+    // has a match.
+    if matches!(task.join_type, JoinType::LeftSemi | JoinType::LeftAnti) && task.filter.is_empty() {
+        let want = task.join_type == JoinType::LeftSemi;
+        let matched = has_match(&left.keys, &right.keys, &task.null_equal)?;
+        let rows = JoinRows {
+            left: left.global(
+                (0..nl as u32)
+                    .filter(|&l| matched[l as usize] == want)
+                    .map(Some)
+                    .collect(),
+            ),
+            right: vec![],
+        };
+        let out = gather(&left.rows, &right.rows, &rows, false)?;
+        return conform(out, &task.schema, sem);
+    }
     // A right join probes with the right side, so its rows follow the right order.
     let swapped = task.join_type == JoinType::Right;
     let pairs = match task.join_type {
