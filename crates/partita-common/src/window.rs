@@ -174,4 +174,9 @@ pub struct WindowSpec {
     pub frame: WindowFrame,
     /// The output type.
     pub output: DataType,
+    /// Ranks leave rows whose order value is missing unranked (pandas'
+    /// `na_option='keep'`, when the query does not place missing values).
+    pub unranked_missing: bool,
+    /// `FIRST_VALUE` / `LAST_VALUE` skip missing values.
+    pub ignore_nulls: bool,
 }

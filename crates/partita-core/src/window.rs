@@ -46,6 +46,8 @@ struct Partition<'a> {
     rows: &'a [u32],
     /// For each position, the first and one-past-last position of its peers.
     peers: Vec<(usize, usize)>,
+    /// The partition's rows, those left unranked included.
+    size: usize,
 }
 
 /// One window column.
@@ -70,9 +72,18 @@ fn one(df: &DataFrame, spec: &WindowSpec, sem: &Semantics) -> Result<Series> {
         .iter()
         .map(|k| column(df, &k.column).cloned())
         .collect::<Result<Vec<_>>>()?;
-    // pandas ranks leave a missing order value out (`na_option='keep'`).
+    // pandas ranks leave a missing order value out (`na_option='keep'`), though
+    // the partition's size counts it.
     let mut unranked = vec![false; n];
-    if pandas && spec.func.is_ranking() {
+    let ranks = matches!(
+        spec.func,
+        WindowFunction::RowNumber
+            | WindowFunction::Rank
+            | WindowFunction::DenseRank
+            | WindowFunction::PercentRank
+            | WindowFunction::CumeDist
+    );
+    if spec.unranked_missing && ranks {
         for k in &order_cols {
             mark_missing(k, &mut unranked);
         }
@@ -114,6 +125,10 @@ fn one(df: &DataFrame, spec: &WindowSpec, sem: &Semantics) -> Result<Series> {
             end += 1;
         }
         // The partition's rows that take part.
+        let kept = order[start..end]
+            .iter()
+            .filter(|&&r| !excluded[r as usize])
+            .count();
         let rows: Vec<u32> = order[start..end]
             .iter()
             .copied()
@@ -129,9 +144,26 @@ fn one(df: &DataFrame, spec: &WindowSpec, sem: &Semantics) -> Result<Series> {
             peers[i..j].fill((i, j));
             i = j;
         }
-        let part = Partition { rows: &rows, peers };
+        let part = Partition {
+            rows: &rows,
+            peers,
+            size: kept,
+        };
         compute(df, spec, sem, &part, &mut out)?;
         start = end;
+    }
+    // pandas' `shift(fill_value=..)` fills the rows its groupby left out too.
+    if pandas && excluded.iter().any(|&x| x) {
+        if let WindowFunction::Lag { default, .. } | WindowFunction::Lead { default, .. } =
+            &spec.func
+        {
+            if !default.is_null() {
+                let v = out.take();
+                for (r, _) in excluded.iter().enumerate().filter(|(_, &x)| x) {
+                    v[r] = Some(Err(()));
+                }
+            }
+        }
     }
     out.finish(df, spec, sem)
 }
@@ -267,19 +299,21 @@ fn compute(
             }
         }
         WindowFunction::PercentRank => {
+            // pandas divides 0 by 0 for a partition of one row.
+            let pandas = sem.window_results == WindowResults::Pandas;
             let v = out.floats();
             for (k, &r) in p.rows.iter().enumerate() {
-                v[r as usize] = Some(if m <= 1 {
-                    0.0
-                } else {
-                    (rank(k) - 1) as f64 / (m - 1) as f64
-                });
+                v[r as usize] = match p.size {
+                    0 | 1 if pandas => None,
+                    0 | 1 => Some(0.0),
+                    size => Some((rank(k) - 1) as f64 / (size - 1) as f64),
+                };
             }
         }
         WindowFunction::CumeDist => {
             let v = out.floats();
             for (k, &r) in p.rows.iter().enumerate() {
-                v[r as usize] = Some(p.peers[k].1 as f64 / m as f64);
+                v[r as usize] = Some(p.peers[k].1 as f64 / p.size as f64);
             }
         }
         WindowFunction::Ntile(buckets) => {
@@ -315,12 +349,27 @@ fn compute(
         }
         WindowFunction::FirstValue | WindowFunction::LastValue | WindowFunction::NthValue(_) => {
             let keys = order_values(df, spec)?;
+            let present: Option<Vec<bool>> = match (&spec.func, &spec.arg) {
+                (WindowFunction::FirstValue | WindowFunction::LastValue, Some(a))
+                    if spec.ignore_nulls =>
+                {
+                    Some(
+                        column(df, a)?
+                            .is_not_null()
+                            .iter()
+                            .map(|x| x == Some(true))
+                            .collect(),
+                    )
+                }
+                _ => None,
+            };
+            let has = |a: usize| present.as_ref().is_none_or(|p| p[a]);
             let v = out.take();
             for (k, &r) in p.rows.iter().enumerate() {
-                let (lo, hi) = frame_bounds(spec, p, k, keys.as_deref());
+                let (lo, hi) = frame_bounds(spec, sem, p, k, keys.as_deref());
                 let at = match spec.func {
-                    WindowFunction::FirstValue => Some(lo),
-                    WindowFunction::LastValue => hi.checked_sub(1),
+                    WindowFunction::FirstValue => (lo..hi).find(|&a| has(p.rows[a] as usize)),
+                    WindowFunction::LastValue => (lo..hi).rev().find(|&a| has(p.rows[a] as usize)),
                     WindowFunction::NthValue(n) => Some(lo + n as usize - 1),
                     _ => unreachable!(),
                 };
@@ -358,12 +407,19 @@ fn order_values(df: &DataFrame, spec: &WindowSpec) -> Result<Option<Vec<Option<f
 /// The frame of position `k` as positions `lo..hi` of the partition.
 fn frame_bounds(
     spec: &WindowSpec,
+    sem: &Semantics,
     p: &Partition,
     k: usize,
     keys: Option<&[Option<f64>]>,
 ) -> (usize, usize) {
     let m = p.rows.len();
     let f = &spec.frame;
+    // pandas' `between` over a missing order value finds no row.
+    if let Some(keys) = keys {
+        if keys[p.rows[k] as usize].is_none() && sem.window_results == WindowResults::Pandas {
+            return (k, k);
+        }
+    }
     // RANGE with an offset: the rows whose key is within the offset of this row's
     // (in the order's direction); a missing key's frame is its peers.
     let by_value = |bound: FrameBound, start: bool| -> usize {
@@ -371,6 +427,7 @@ fn frame_bounds(
         let desc = spec.order[0].descending;
         let here = keys[p.rows[k] as usize];
         let Some(x) = here else {
+            // Spark: the missing keys' peers.
             return if start { p.peers[k].0 } else { p.peers[k].1 };
         };
         let delta = match bound {
@@ -465,6 +522,18 @@ enum Value {
     Float(f64),
 }
 
+/// A text column's values, for MIN and MAX over text (`None`: not text).
+fn texts<'a>(df: &'a DataFrame, spec: &WindowSpec) -> Result<Option<Vec<Option<&'a str>>>> {
+    let Some(arg) = &spec.arg else {
+        return Ok(None);
+    };
+    let s = column(df, arg)?;
+    if s.dtype() != &PlDataType::String {
+        return Ok(None);
+    }
+    Ok(Some(s.str().map_err(pl_err)?.iter().collect()))
+}
+
 /// The aggregated column's values, by row.
 fn values(df: &DataFrame, spec: &WindowSpec) -> Result<Vec<Value>> {
     let Some(arg) = &spec.arg else {
@@ -522,26 +591,62 @@ fn aggregate(
     p: &Partition,
     out: &mut Output,
 ) -> Result<()> {
-    let vals = values(df, spec)?;
     let keys = order_values(df, spec)?;
     let m = p.rows.len();
+    let whole = spec.frame.start == FrameBound::UnboundedPreceding
+        && spec.frame.end == FrameBound::UnboundedFollowing;
+    if matches!(func, AggregateFunction::Min | AggregateFunction::Max) {
+        if let Some(texts) = texts(df, spec)? {
+            // The smallest (largest) text of each frame, taken from its row.
+            let max = func == AggregateFunction::Max;
+            let v = out.take();
+            for k in 0..m {
+                let (lo, hi) = frame_bounds(spec, sem, p, k, keys.as_deref());
+                let mut best: Option<usize> = None;
+                for a in lo..hi {
+                    let Some(x) = texts[p.rows[a] as usize] else {
+                        continue;
+                    };
+                    let better = match best {
+                        None => true,
+                        Some(b) => {
+                            let y = texts[p.rows[b] as usize].expect("a present text");
+                            if max {
+                                x > y
+                            } else {
+                                x < y
+                            }
+                        }
+                    };
+                    if better {
+                        best = Some(a);
+                    }
+                }
+                v[p.rows[k] as usize] = best.map(|b| Ok(p.rows[b]));
+            }
+            return Ok(());
+        }
+    }
+    let vals = values(df, spec)?;
     let ints = spec.output.is_integer();
-    // pandas' cumsum: a missing value stays missing at its own row.
+    // pandas' cumsum, cummin, cummax: a missing value stays missing at its own row.
     let keep_missing = sem.window_results == WindowResults::Pandas
         && spec.frame.start == FrameBound::UnboundedPreceding
         && spec.frame.end == FrameBound::CurrentRow
-        && !matches!(
+        && matches!(
             func,
-            AggregateFunction::CountStar | AggregateFunction::Count
+            AggregateFunction::Sum | AggregateFunction::Min | AggregateFunction::Max
         );
     let finish = |acc: &Acc| -> Result<(Option<i64>, Option<f64>)> {
         let none = acc.count == 0;
         Ok(match func {
-            AggregateFunction::CountStar => (Some(acc.rows), None),
-            AggregateFunction::Count => (Some(acc.count), None),
+            AggregateFunction::CountStar => (Some(acc.rows), Some(acc.rows as f64)),
+            AggregateFunction::Count => (Some(acc.count), Some(acc.count as f64)),
+            // pandas' `transform('sum')` and a masked sum of no values are 0, a
+            // rolling sum NaN.
             AggregateFunction::Sum if none => match sem.empty_sum {
-                EmptySum::Zero => (Some(0), Some(0.0)),
-                EmptySum::Null => (None, None),
+                EmptySum::Zero if whole || !spec.frame.rows => (Some(0), Some(0.0)),
+                _ => (None, None),
             },
             AggregateFunction::Sum => {
                 let i = match i64::try_from(acc.int_sum) {
@@ -587,7 +692,7 @@ fn aggregate(
         let mut acc = Acc::default();
         let mut added = 0;
         for k in 0..m {
-            let (_, hi) = frame_bounds(spec, p, k, keys.as_deref());
+            let (_, hi) = frame_bounds(spec, sem, p, k, keys.as_deref());
             while added < hi {
                 acc.push(&vals[p.rows[added] as usize]);
                 added += 1;
@@ -602,7 +707,7 @@ fn aggregate(
         return Ok(());
     }
     for k in 0..m {
-        let (lo, hi) = frame_bounds(spec, p, k, keys.as_deref());
+        let (lo, hi) = frame_bounds(spec, sem, p, k, keys.as_deref());
         let mut acc = Acc::default();
         for a in lo..hi {
             acc.push(&vals[p.rows[a] as usize]);
@@ -648,6 +753,8 @@ mod tests {
             arg: arg.map(String::from),
             partition_by: vec!["k".into()],
             keep_null_keys: false,
+            unranked_missing: false,
+            ignore_nulls: false,
             order: vec![SortKey {
                 column: "v".into(),
                 descending: false,
@@ -703,6 +810,7 @@ mod tests {
         let rank = WindowSpec {
             frame: rows,
             output: DataType::Float64,
+            unranked_missing: true,
             ..rank
         };
         let out = window(&df, &[("r".into(), rank)], &pandas).unwrap();

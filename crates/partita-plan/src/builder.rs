@@ -294,6 +294,7 @@ impl LogicalPlanBuilder {
                     end: partita_common::FrameBound::CurrentRow,
                 }),
                 name: NTH.into(),
+                ignore_nulls: None,
             }])
         };
         let names: Vec<Expr> = self.schema().names().iter().map(|n| col(*n)).collect();

@@ -33,6 +33,9 @@ pub struct WindowExpr {
     pub order_by: Vec<SortExpr>,
     /// The frame (`None`: the default, [`WindowFrame::default_for`]).
     pub frame: Option<WindowFrame>,
+    /// `IGNORE NULLS` (`Some(true)`) or `RESPECT NULLS` for `FIRST_VALUE` and
+    /// `LAST_VALUE`; `None`: as the semantics' `first_last_nulls` says.
+    pub ignore_nulls: Option<bool>,
     /// The output column's name.
     pub name: String,
 }
@@ -148,10 +151,10 @@ fn resolve(e: WindowExpr, schema: &Schema, sem: &Semantics) -> Result<ResolvedWi
         )));
     }
     if (e.func.is_ranking() || e.func.is_offset()) && e.frame.is_some() {
-        return Err(Error::plan(format!(
-            "window function {} takes no frame (ROWS or RANGE)",
-            what()
-        )));
+        return Err(Error::analysis(
+            "_LEGACY_ERROR_TEMP_1036",
+            format!("window function {} takes no frame (ROWS or RANGE)", what()),
+        ));
     }
     match &e.func {
         WindowFunction::Ntile(n) | WindowFunction::NthValue(n) if *n <= 0 => {
@@ -168,9 +171,17 @@ fn resolve(e: WindowExpr, schema: &Schema, sem: &Semantics) -> Result<ResolvedWi
         }
         _ => {}
     }
-    let frame = e
-        .frame
-        .unwrap_or_else(|| WindowFrame::default_for(!e.order_by.is_empty(), sem));
+    let pandas = sem.window_results == WindowResults::Pandas;
+    let value_fn = matches!(
+        e.func,
+        WindowFunction::FirstValue | WindowFunction::LastValue | WindowFunction::NthValue(_)
+    );
+    // pandas' `transform('first')`, `nth`: the whole partition, whatever the order.
+    let frame = match e.frame {
+        _ if pandas && value_fn => WindowFrame::WHOLE,
+        Some(f) => f,
+        None => WindowFrame::default_for(!e.order_by.is_empty(), sem),
+    };
     if !frame.rows {
         let offset =
             |b: FrameBound| matches!(b, FrameBound::Preceding(_) | FrameBound::Following(_));
@@ -189,14 +200,18 @@ fn resolve(e: WindowExpr, schema: &Schema, sem: &Semantics) -> Result<ResolvedWi
             nulls_last: o.nulls_last(sem),
         })
         .collect();
-    let pandas = sem.window_results == WindowResults::Pandas;
     let output = match &e.func {
-        WindowFunction::RowNumber
-        | WindowFunction::Rank
-        | WindowFunction::DenseRank
-        | WindowFunction::Ntile(_) => {
+        // pandas' `rank` is float64; NTILE comes from `cumcount`, an integer.
+        WindowFunction::RowNumber | WindowFunction::Rank | WindowFunction::DenseRank => {
             if pandas {
                 DataType::Float64
+            } else {
+                DataType::Int32
+            }
+        }
+        WindowFunction::Ntile(_) => {
+            if pandas {
+                DataType::Int64
             } else {
                 DataType::Int32
             }
@@ -215,12 +230,7 @@ fn resolve(e: WindowExpr, schema: &Schema, sem: &Semantics) -> Result<ResolvedWi
                     ))
                 })?
             };
-            // pandas' shift fills with NaN: an integer column becomes float64.
-            if pandas && d == DataType::Null && t.is_integer() {
-                DataType::Float64
-            } else {
-                t
-            }
+            t
         }
         WindowFunction::FirstValue | WindowFunction::LastValue | WindowFunction::NthValue(_) => {
             arg_type.expect("checked above")
@@ -248,8 +258,47 @@ fn resolve(e: WindowExpr, schema: &Schema, sem: &Semantics) -> Result<ResolvedWi
             Expr::Aggregate { func: *func, args }.data_type(schema, sem)?
         }
     };
+    // Where pandas leaves a missing value (a missing partition key, a missing value
+    // kept at its row, a shift without a fill), an integer result is float64.
+    let nullable = |c: &str| {
+        schema
+            .fields()
+            .iter()
+            .find(|f| f.name == c)
+            .is_none_or(|f| f.nullable)
+    };
+    let unranked_missing = pandas
+        && e.order_by
+            .iter()
+            .all(|o| o.nulls == partita_common::NullPlacement::Default);
+    let keys_missing = !e.keep_null_keys
+        && sem.null_group_keys == partita_common::NullGroupKeys::Drop
+        && e.partition_by.iter().any(|k| nullable(k));
+    let arg_missing = e.arg.as_deref().is_some_and(nullable);
+    let may_miss = match &e.func {
+        WindowFunction::Lag { default, .. } | WindowFunction::Lead { default, .. } => {
+            default.is_null()
+        }
+        WindowFunction::RowNumber | WindowFunction::Rank | WindowFunction::DenseRank => {
+            keys_missing || (unranked_missing && e.order_by.iter().any(|o| nullable(&o.column)))
+        }
+        WindowFunction::Aggregate(AggregateFunction::Count | AggregateFunction::CountStar) => {
+            keys_missing
+        }
+        _ => keys_missing || arg_missing,
+    };
+    let output = if pandas && output.is_integer() && may_miss {
+        DataType::Float64
+    } else {
+        output
+    };
+    let ignore_nulls = e
+        .ignore_nulls
+        .unwrap_or(sem.first_last_nulls == partita_common::FirstLastNulls::Skip);
     Ok(ResolvedWindow {
         spec: WindowSpec {
+            unranked_missing,
+            ignore_nulls,
             func: e.func.clone(),
             arg: e.arg.clone(),
             partition_by: e.partition_by.clone(),

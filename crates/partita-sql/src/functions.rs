@@ -1,12 +1,14 @@
 //! Function calls: aggregates and scalar functions by their SQL names.
 
-use partita_common::{AggregateFunction, DataType, DatePart, Result, ScalarFunction, ScalarValue};
+use partita_common::{
+    AggregateFunction, DataType, DatePart, Error, Result, ScalarFunction, ScalarValue,
+};
 use partita_plan::{lit_null, Expr};
 use sqlparser::ast;
 
 use crate::names::object_name;
 use crate::planner::Planner;
-use crate::position::sql_err;
+use crate::position::{at, sql_err};
 
 impl Planner<'_> {
     /// Whether `first`/`last` skip missing values: `IGNORE NULLS` / `RESPECT NULLS`, or
@@ -60,6 +62,26 @@ impl Planner<'_> {
         let name = object_name(&f.name).to_ascii_lowercase();
         if f.over.is_some() {
             return self.window_call(f, e);
+        }
+        if matches!(
+            name.as_str(),
+            "row_number"
+                | "rank"
+                | "dense_rank"
+                | "percent_rank"
+                | "cume_dist"
+                | "ntile"
+                | "lag"
+                | "lead"
+                | "nth_value"
+        ) {
+            return at(
+                Err(Error::analysis(
+                    "WINDOW_FUNCTION_WITHOUT_OVER_CLAUSE",
+                    format!("window function {name} needs an OVER clause"),
+                )),
+                e,
+            );
         }
         let (args, distinct, star) = self.function_args(f, e)?;
         if distinct && !matches!(name.as_str(), "count" | "sum" | "avg" | "mean") {

@@ -168,6 +168,16 @@ impl Planner<'_> {
                 }
             };
         }
+        if self.has_pending_windows() {
+            self.windows.borrow_mut().clear();
+            return at(
+                Err(Error::analysis(
+                    "WINDOW_FUNCTION_NOT_ALLOWED_IN_CLAUSE",
+                    "window functions are not allowed in WHERE; filter on them with QUALIFY or in an outer query",
+                )),
+                w,
+            );
+        }
         let Some(pred) = Expr::conjunction(rest) else {
             return Ok(plan);
         };

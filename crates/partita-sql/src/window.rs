@@ -26,6 +26,7 @@ pub(crate) struct PendingWindow {
     partition_by: Vec<Expr>,
     order_by: Vec<(Expr, bool, NullPlacement)>,
     frame: Option<WindowFrame>,
+    ignore_nulls: Option<bool>,
 }
 
 /// A literal whole number of a call or frame (`NTILE(4)`, `2 PRECEDING`).
@@ -132,10 +133,17 @@ impl Planner<'_> {
                         return Err(sql_err(format!("{name}'s default must be a literal"), e))
                     }
                 };
-                let func = if name == "lag" {
-                    WindowFunction::Lag { offset, default }
+                // A negative offset looks the other way (Spark).
+                let func = if (name == "lag") == (offset >= 0) {
+                    WindowFunction::Lag {
+                        offset: offset.abs(),
+                        default,
+                    }
                 } else {
-                    WindowFunction::Lead { offset, default }
+                    WindowFunction::Lead {
+                        offset: offset.abs(),
+                        default,
+                    }
                 };
                 (func, args.into_iter().next())
             }
@@ -165,12 +173,16 @@ impl Planner<'_> {
                 None => return Err(sql_err(format!("{name} is not a window function"), e)),
             },
         };
-        if f.null_treatment.is_some() {
-            return Err(sql_err(
-                "IGNORE NULLS / RESPECT NULLS over a window is not supported yet",
-                e,
-            ));
-        }
+        let ignore_nulls = match &f.null_treatment {
+            None => None,
+            Some(_) if !matches!(func, WindowFunction::FirstValue | WindowFunction::LastValue) => {
+                return Err(sql_err(
+                    format!("{name} takes no IGNORE NULLS or RESPECT NULLS"),
+                    e,
+                ))
+            }
+            Some(t) => Some(matches!(t, ast::NullTreatment::IgnoreNulls)),
+        };
         let partition_by = spec
             .partition_by
             .iter()
@@ -194,6 +206,7 @@ impl Planner<'_> {
         let hidden = format!("__window{}", self.windows.borrow().len());
         self.windows.borrow_mut().push(PendingWindow {
             name: hidden.clone(),
+            ignore_nulls,
             func,
             arg,
             partition_by,
@@ -298,6 +311,7 @@ impl Planner<'_> {
                 keep_null_keys: false,
                 order_by,
                 frame: p.frame,
+                ignore_nulls: p.ignore_nulls,
                 name: p.name,
             });
         }
