@@ -11,6 +11,7 @@ mod simplify_constants;
 mod sort_limit_to_top_k;
 #[cfg(test)]
 mod tests;
+mod window_top_k;
 
 use partita_common::{Error, Result, ScalarValue, Semantics};
 
@@ -20,6 +21,7 @@ pub use push_down_filter::PushDownFilter;
 pub use push_down_projection::PushDownProjection;
 pub use simplify_constants::SimplifyConstants;
 pub use sort_limit_to_top_k::SortLimitToTopK;
+pub use window_top_k::WindowTopK;
 
 use crate::expr::Expr;
 use crate::plan::LogicalPlan;
@@ -69,7 +71,8 @@ impl Optimizer {
     /// 1. fold constants first, so later rules see `true` filters and literal bounds;
     /// 2. merge adjacent filters into one conjunction;
     /// 3. push filters down through projections, sorts and group keys into scans;
-    /// 4. turn a limit over a sort into a top-k;
+    /// 4. turn a limit over a sort into a top-k, and a filter on a row number
+    ///    into a per-group top-k under its window;
     /// 5. last, prune columns: scans read only what some node above uses.
     pub fn new() -> Self {
         Optimizer {
@@ -78,6 +81,7 @@ impl Optimizer {
                 Box::new(MergeFilters),
                 Box::new(PushDownFilter),
                 Box::new(SortLimitToTopK),
+                Box::new(WindowTopK),
                 Box::new(PushDownProjection),
             ],
             max_passes: 8,

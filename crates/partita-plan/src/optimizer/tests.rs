@@ -11,7 +11,8 @@ use partita_common::{
 use crate::expr::{col, lit, Expr};
 use crate::optimizer::{ConstantEvaluator, OptimizerContext, OptimizerRule};
 use crate::optimizer::{
-    MergeFilters, Optimizer, PushDownFilter, PushDownProjection, SimplifyConstants, SortLimitToTopK,
+    MergeFilters, Optimizer, PushDownFilter, PushDownProjection, SimplifyConstants,
+    SortLimitToTopK, WindowTopK,
 };
 use crate::plan::{
     Aggregate, Filter, Limit, LogicalPlan, Projection, Scan, Sort, SortExpr, TableSource,
@@ -272,6 +273,7 @@ fn the_driver_reaches_a_fixed_point_and_keeps_the_schema() {
             "merge_filters",
             "push_down_filter",
             "sort_limit_to_top_k",
+            "window_top_k",
             "push_down_projection"
         ]
     );
@@ -355,4 +357,62 @@ fn push_down_filter_into_a_join_keeps_the_filled_side_and_makes_keys() {
     assert_eq!(text, format!("Join: Inner on=[a = ra]\n{derived}"));
     let plan = filter(keyed(JoinType::Full), col("a").gt(lit(1)));
     assert!(!apply(&PushDownFilter, plan).1);
+}
+
+#[test]
+fn window_top_k_keeps_k_rows_per_partition_under_a_row_number_filter() {
+    use crate::window::{Window, WindowExpr};
+    use crate::SortExpr;
+    use partita_common::{NullPlacement, WindowFunction};
+    let window = |func: WindowFunction| {
+        Arc::new(LogicalPlan::Window(
+            Window::try_new(
+                scan(),
+                vec![WindowExpr {
+                    func,
+                    arg: None,
+                    partition_by: vec!["c".into()],
+                    keep_null_keys: false,
+                    order_by: vec![SortExpr::new("b", true, NullPlacement::Default)],
+                    frame: None,
+                    ignore_nulls: None,
+                    name: "rn".into(),
+                }],
+                &sem(),
+            )
+            .unwrap(),
+        ))
+    };
+    let plan = filter(
+        window(WindowFunction::RowNumber),
+        col("rn").lt_eq(lit(2i64)).and(col("a").gt(lit(0i64))),
+    );
+    let (text, changed) = apply(&WindowTopK, plan.clone());
+    assert!(changed);
+    assert!(
+        text.contains("TopKPerGroup: k=2, by=[c], order=[b DESC"),
+        "{text}"
+    );
+    // Once is enough: the rewritten plan is left alone.
+    let again = WindowTopK
+        .rewrite(
+            Optimizer::new()
+                .optimize(
+                    (*plan).clone(),
+                    &OptimizerContext {
+                        semantics: sem(),
+                        constants: &AddOnly,
+                    },
+                )
+                .unwrap(),
+            &OptimizerContext {
+                semantics: sem(),
+                constants: &AddOnly,
+            },
+        )
+        .unwrap();
+    assert!(!again.transformed);
+    // A rank keeps every tie of the k-th place: no top-k under it.
+    let plan = filter(window(WindowFunction::Rank), col("rn").lt_eq(lit(2i64)));
+    assert!(!apply(&WindowTopK, plan).1);
 }
