@@ -78,7 +78,7 @@ impl SortSpec {
 
     /// Checks that a per-column list is as long as the sort keys (one value applies to
     /// every key), as pandas does: `ascending=[True, False]` for three keys is an error.
-    fn check_lengths(&self, keys: usize) -> Result<()> {
+    pub(crate) fn check_lengths(&self, keys: usize) -> Result<()> {
         for (what, len) in [
             ("ascending", self.ascending.len()),
             ("na_position", self.na_position.len()),
@@ -477,6 +477,11 @@ pub struct GroupBy {
 }
 
 impl GroupBy {
+    /// The frame and the group keys.
+    pub(crate) fn into_parts(self) -> (Frame, Vec<String>) {
+        (self.frame, self.keys)
+    }
+
     /// One row per group: the keys, then the aggregates.
     ///
     /// An expression over aggregates (`(col("v1").max() - col("v2").min())`) is

@@ -32,19 +32,24 @@ mod frame;
 mod join;
 mod session;
 mod sql;
+mod window;
 
 pub use frame::{null_of, Frame, GroupBy, IntoKeys, SortSpec};
 pub use join::JoinSpec;
 pub use session::Session;
 pub use sql::{SqlContext, SqlOutput};
+pub use window::{
+    cume_dist, dense_rank, first_value, lag, last_value, lead, nth_value, ntile, percent_rank,
+    rank, row_number, Over, RankMethod, Window, WindowColumn, WindowFn,
+};
 
 pub use partita_common::{
-    decimal_text, temporal, CaseMapping, CsvNulls, CsvTypes, DataType, DatePart, DayOfWeek,
-    DefaultNullOrder, DivisionByZero, EmptySum, Error, Field, FirstLastNulls, GroupOrder,
-    IdentifierCase, IntWithNulls, IntegerDivision, IntegerOverflow, JoinNullKeys, Logic,
-    NanSemantics, NullGroupKeys, NullPlacement, NumericPromotion, Reference, Result, Rounding,
-    ScalarValue, Schema, Semantics, SessionConfig, TextFormat, TimeUnit, TimeZone, TimeZones,
-    UsingColumns, WindowResults,
+    decimal_text, temporal, AggregateFunction, CaseMapping, CsvNulls, CsvTypes, DataType, DatePart,
+    DayOfWeek, DefaultNullOrder, DivisionByZero, EmptySum, Error, Field, FirstLastNulls,
+    GroupOrder, IdentifierCase, IntWithNulls, IntegerDivision, IntegerOverflow, JoinNullKeys,
+    Logic, NanSemantics, NullGroupKeys, NullPlacement, NumericPromotion, Reference, Result,
+    Rounding, ScalarValue, Schema, Semantics, SessionConfig, TextFormat, TimeUnit, TimeZone,
+    TimeZones, UsingColumns, WindowResults,
 };
 pub use partita_core::display::{format_table, format_value};
 pub use partita_core::frame::{from_polars_type, scalar_at as value_at, to_polars_type};
@@ -54,8 +59,8 @@ pub use partita_exec::{
     CsvOptions, ParquetOptions, ParquetSource, Progress, RunOptions, Sink, TaskGraph,
 };
 pub use partita_plan::{
-    coalesce, col, corr, count_distinct, count_star, lit, lit_null, when, Expr, JoinType,
-    LogicalPlan,
+    coalesce, col, corr, count_distinct, count_star, lit, lit_null, when, Expr, FrameBound,
+    JoinType, LogicalPlan, WindowFunction,
 };
 
 /// The names most programs need, listed one by one.
@@ -65,6 +70,9 @@ pub mod prelude {
         CsvOptions, DataFrame, DataType, Error, Expr, Field, Frame, JoinSpec, JoinType,
         NullGroupKeys, NullPlacement, ParquetOptions, Result, RunOptions, Schema, Semantics,
         Series, Session, SortSpec,
+    };
+    pub use crate::{
+        dense_rank, lag, lead, rank, row_number, FrameBound, Over, RankMethod, Window,
     };
     pub use partita_core::polars::{IntoColumn, NamedFrom};
 }

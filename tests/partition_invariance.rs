@@ -211,7 +211,60 @@ fn random_query(seed: u64, base: Frame) -> Frame {
     if rng.chance(60) {
         q = q.filter(random_predicate(&mut rng, 2));
     }
-    match rng.below(6) {
+    match rng.below(7) {
+        6 => {
+            // Window columns: ranks, offsets and aggregates over random partitions,
+            // orders and frames (ties keep row order, which does not depend on the
+            // partitioning).
+            let nkeys = rng.below(3);
+            let keys: Vec<String> = KEYS[..nkeys].iter().map(|s| s.to_string()).collect();
+            let cols: Vec<String> = ["x", "y", "k1"].iter().map(|s| s.to_string()).collect();
+            let (by, spec) = random_sort(&mut rng, &cols);
+            let w = Window::partition_by(keys).order_by(by, spec);
+            let frame = match rng.below(4) {
+                0 => w.clone(),
+                1 => w
+                    .clone()
+                    .rows(FrameBound::Preceding(2), FrameBound::CurrentRow),
+                2 => w
+                    .clone()
+                    .rows(FrameBound::Preceding(1), FrameBound::Following(1)),
+                _ => w.clone().rows(
+                    FrameBound::UnboundedPreceding,
+                    FrameBound::UnboundedFollowing,
+                ),
+            };
+            let mut columns = vec![
+                rank().over(w.clone()).alias("r"),
+                row_number().over(w.clone()).alias("rn"),
+                lag(col("x"), 1 + rng.below(2) as i64, None)
+                    .over(w.clone())
+                    .alias("prev"),
+            ];
+            let (aggs, _) = random_aggs(&mut rng);
+            for (i, a) in aggs.into_iter().enumerate() {
+                if let Expr::Alias(inner, _) = a {
+                    if matches!(
+                        inner.as_ref(),
+                        Expr::Aggregate { func, args } if args.len() <= 1 && matches!(
+                            func,
+                            partita::AggregateFunction::Sum
+                                | partita::AggregateFunction::Mean
+                                | partita::AggregateFunction::Min
+                                | partita::AggregateFunction::Max
+                                | partita::AggregateFunction::Count
+                                | partita::AggregateFunction::CountStar
+                        )
+                    ) {
+                        columns.push(inner.over(frame.clone()).alias(format!("w{i}")));
+                    }
+                }
+            }
+            q = q.with_windows(columns);
+            if rng.chance(30) {
+                q = q.filter(col("rn").lt_eq(lit(2i64)));
+            }
+        }
         0 | 1 => {
             let nkeys = rng.below(3);
             let keys: Vec<String> = KEYS[..nkeys].iter().map(|s| s.to_string()).collect();
@@ -379,7 +432,7 @@ fn random_plans_do_not_depend_on_partitions_or_workers() {
             )
         })
         .collect();
-    let (mut succeeded, mut failed, mut nonempty, mut floats) = (0, 0, 0, 0);
+    let (mut succeeded, mut failed, mut nonempty, mut floats, mut windows) = (0, 0, 0, 0, 0);
     for seed in 1..=240u64 {
         let mut rng = Rng(seed.wrapping_mul(0x9E3779B97F4A7C15) | 1);
         let columns = random_table(&mut rng);
@@ -405,6 +458,7 @@ fn random_plans_do_not_depend_on_partitions_or_workers() {
         match &baseline {
             Ok(df) => {
                 succeeded += 1;
+                windows += plan.contains("Window:") as usize;
                 nonempty += (df.height() > 0) as usize;
                 floats += float_cells(df);
             }
@@ -441,7 +495,8 @@ fn random_plans_do_not_depend_on_partitions_or_workers() {
             // A join's rows come in an order that depends on how it was planned
             // (broadcast, or bucket by bucket), which depends on the partition count
             // and the strategy: its rows, not their order, must agree.
-            let ordered = !plan.contains("Join:") && !plan.contains("Union:");
+            let ordered =
+                !plan.contains("Join:") && !plan.contains("Union:") && !plan.contains("Window:");
             for partitions in [1, 2, 3, 7, 16] {
                 let (result, _) = run(session, partitions);
                 if let Err(diff) = same_result(expected, &result, ordered) {
@@ -455,9 +510,16 @@ fn random_plans_do_not_depend_on_partitions_or_workers() {
     }
     // The generator must build queries that mostly run and return rows, some that
     // fail (a Spark SUM that overflows), and results full of floats. The counts of
-    // the 240 seeds above are 229 ran (219 with rows), 11 failed and 5057 non-zero
-    // float cells; a change that makes the test vacuous fails here.
-    eprintln!("{succeeded} ran ({nonempty} with rows), {failed} failed, {floats} float cells");
+    // the 240 seeds above are 223 ran (213 with rows, 31 of them with windows), 17
+    // failed and 20650 non-zero float cells; a change that makes the test vacuous
+    // fails here.
+    eprintln!(
+        "{succeeded} ran ({nonempty} with rows, {windows} with windows), {failed} failed, {floats} float cells"
+    );
+    assert!(
+        windows >= 15,
+        "only {windows} random queries with windows ran"
+    );
     assert_eq!(succeeded + failed, 240);
     assert!(
         (5..=30).contains(&failed),

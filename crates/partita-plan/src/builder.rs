@@ -14,7 +14,7 @@ use crate::plan::{
     Sort, SortExpr, TableSource, TopKPerGroup, Union,
 };
 use crate::tree::{Recursion, Transformed};
-use crate::window::{Window, WindowExpr};
+use crate::window::{Window, WindowCall, WindowExpr};
 
 /// Builds a logical plan one validated node at a time, under one [`Semantics`].
 ///
@@ -346,6 +346,55 @@ impl LogicalPlanBuilder {
     /// Adds window columns (see [`Window`]).
     pub fn window(self, exprs: Vec<WindowExpr>) -> Result<Self> {
         self.then(|p, s| Window::try_new(p, exprs, s).map(LogicalPlan::Window))
+    }
+
+    /// Adds a column per window call: arguments and keys that are not plain
+    /// columns are computed first under hidden names, which the result drops (it
+    /// has the input's columns, then the calls').
+    pub fn window_calls(self, calls: Vec<WindowCall>) -> Result<Self> {
+        if calls.is_empty() {
+            return Ok(self);
+        }
+        let names: Vec<String> = self
+            .schema()
+            .names()
+            .iter()
+            .map(|n| n.to_string())
+            .collect();
+        let mut exprs: Vec<Expr> = names.iter().map(|n| col(n.clone())).collect();
+        let mut computed = 0;
+        let mut column = |e: Expr| -> String {
+            if let Expr::Column(c) = &e {
+                return c.clone();
+            }
+            let name = format!("__window_input{computed}");
+            computed += 1;
+            exprs.push(e.alias(name.clone()));
+            name
+        };
+        let mut windows = vec![];
+        let mut outputs: Vec<Expr> = names.iter().map(|n| col(n.clone())).collect();
+        for c in calls {
+            outputs.push(col(c.name.clone()));
+            windows.push(WindowExpr {
+                func: c.func,
+                arg: c.arg.map(&mut column),
+                partition_by: c.partition_by.into_iter().map(&mut column).collect(),
+                keep_null_keys: false,
+                order_by: c
+                    .order_by
+                    .into_iter()
+                    .map(|(e, desc, nulls)| SortExpr::new(column(e), desc, nulls))
+                    .collect(),
+                frame: c.frame,
+                ignore_nulls: c.ignore_nulls,
+                name: c.name,
+            });
+        }
+        if computed == 0 {
+            return self.window(windows);
+        }
+        self.project(exprs)?.window(windows)?.project(outputs)
     }
 
     /// Re-splits the rows into `partitions`: by the hash of `by`, or in order when

@@ -41,4 +41,4 @@ pub use plan::{
     TopKPerGroup, Union,
 };
 pub use tree::{Recursion, Transformed};
-pub use window::{ResolvedWindow, Window, WindowExpr};
+pub use window::{ResolvedWindow, Window, WindowCall, WindowExpr};

@@ -29,7 +29,8 @@ pub struct WindowExpr {
     /// Missing partition keys form a partition, whatever the semantics'
     /// `null_group_keys` says.
     pub keep_null_keys: bool,
-    /// The order within a partition.
+    /// The order within a partition (none: the rows' order, as pandas'
+    /// transforms take it; SQL asks for one for ranks and offsets).
     pub order_by: Vec<SortExpr>,
     /// The frame (`None`: the default, [`WindowFrame::default_for`]).
     pub frame: Option<WindowFrame>,
@@ -60,6 +61,29 @@ impl fmt::Display for WindowExpr {
         }
         write!(f, " OVER ({}) AS {}", over.join(" "), self.name)
     }
+}
+
+/// A window call whose argument and keys may be any expressions (the SQL planner's
+/// and the Rust API's form): [`LogicalPlanBuilder::window_calls`] computes the
+/// expressions that are not plain columns first.
+///
+/// [`LogicalPlanBuilder::window_calls`]: crate::LogicalPlanBuilder::window_calls
+#[derive(Debug, Clone, PartialEq)]
+pub struct WindowCall {
+    /// The function.
+    pub func: WindowFunction,
+    /// Its argument.
+    pub arg: Option<Expr>,
+    /// The partition keys.
+    pub partition_by: Vec<Expr>,
+    /// The order: (key, descending, where missing values go).
+    pub order_by: Vec<(Expr, bool, partita_common::NullPlacement)>,
+    /// The frame (`None`: the default).
+    pub frame: Option<WindowFrame>,
+    /// `IGNORE NULLS` / `RESPECT NULLS` (`None`: as the semantics says).
+    pub ignore_nulls: Option<bool>,
+    /// The output column's name.
+    pub name: String,
 }
 
 /// A window expression checked against its input: the expression with exact
@@ -143,12 +167,6 @@ fn resolve(e: WindowExpr, schema: &Schema, sem: &Semantics) -> Result<ResolvedWi
         );
     if needs_arg && arg_type.is_none() {
         return Err(Error::plan(format!("{} needs an argument", what())));
-    }
-    if (e.func.is_ranking() || e.func.is_offset()) && e.order_by.is_empty() {
-        return Err(Error::plan(format!(
-            "window function {} needs ORDER BY in its window",
-            what()
-        )));
     }
     if (e.func.is_ranking() || e.func.is_offset()) && e.frame.is_some() {
         return Err(Error::analysis(

@@ -244,7 +244,7 @@ pub(crate) struct Planner<'a> {
     pub(crate) scalars: RefCell<Vec<(LogicalPlan, Vec<partita_plan::JoinKey>)>>,
     /// Window calls planned for the SELECT being planned, to be computed over its
     /// rows.
-    pub(crate) windows: RefCell<Vec<crate::window::PendingWindow>>,
+    pub(crate) windows: RefCell<Vec<partita_plan::WindowCall>>,
     /// The SELECT's named windows (`WINDOW w AS (...)`).
     pub(crate) named_windows: RefCell<Vec<(String, sqlparser::ast::WindowSpec)>>,
 }

@@ -9,25 +9,13 @@
 use partita_common::{
     AggregateFunction, FrameBound, NullPlacement, Result, ScalarValue, WindowFrame, WindowFunction,
 };
-use partita_plan::{col, Expr, LogicalPlan, LogicalPlanBuilder, SortExpr, WindowExpr};
+use partita_plan::{col, Expr, LogicalPlan, LogicalPlanBuilder, WindowCall};
 use sqlparser::ast;
 
 use crate::functions::aggregate_function;
 use crate::names::{ident_name, object_name};
 use crate::planner::Planner;
 use crate::position::{at, sql_err};
-
-/// A window call planned, waiting for its node.
-#[derive(Debug, Clone)]
-pub(crate) struct PendingWindow {
-    name: String,
-    func: WindowFunction,
-    arg: Option<Expr>,
-    partition_by: Vec<Expr>,
-    order_by: Vec<(Expr, bool, NullPlacement)>,
-    frame: Option<WindowFrame>,
-    ignore_nulls: Option<bool>,
-}
 
 /// A literal whole number of a call or frame (`NTILE(4)`, `2 PRECEDING`).
 fn count(e: &Expr, what: &str, node: &ast::Expr) -> Result<i64> {
@@ -183,6 +171,15 @@ impl Planner<'_> {
             }
             Some(t) => Some(matches!(t, ast::NullTreatment::IgnoreNulls)),
         };
+        if (func.is_ranking() || func.is_offset()) && spec.order_by.is_empty() {
+            return at(
+                Err(partita_common::Error::analysis(
+                    "WINDOW_FUNCTION_FRAME_NOT_ORDERED",
+                    format!("window function {name} needs ORDER BY in its window"),
+                )),
+                e,
+            );
+        }
         let partition_by = spec
             .partition_by
             .iter()
@@ -204,7 +201,7 @@ impl Planner<'_> {
             .map(|fr| self.frame(fr, e))
             .transpose()?;
         let hidden = format!("__window{}", self.windows.borrow().len());
-        self.windows.borrow_mut().push(PendingWindow {
+        self.windows.borrow_mut().push(WindowCall {
             name: hidden.clone(),
             ignore_nulls,
             func,
@@ -267,60 +264,18 @@ impl Planner<'_> {
         !self.windows.borrow().is_empty()
     }
 
-    /// `plan` with every pending window's column added (arguments and keys that
-    /// are not plain columns computed first, under hidden names).
+    /// `plan` with every pending window's column added.
     pub(crate) fn attach_windows(
         &self,
         plan: LogicalPlan,
         node: &ast::Select,
     ) -> Result<LogicalPlan> {
-        let pending: Vec<PendingWindow> = self.windows.borrow_mut().drain(..).collect();
-        if pending.is_empty() {
-            return Ok(plan);
-        }
-        let names: Vec<String> = plan
-            .schema()
-            .names()
-            .iter()
-            .map(|n| n.to_string())
-            .collect();
-        let mut exprs: Vec<Expr> = names.iter().map(|n| col(n.clone())).collect();
-        let mut computed = 0;
-        let mut column = |e: Expr| -> String {
-            if let Expr::Column(c) = &e {
-                return c.clone();
-            }
-            let name = format!("__window_input{computed}");
-            computed += 1;
-            exprs.push(e.alias(name.clone()));
-            name
-        };
-        let mut windows = vec![];
-        for p in pending {
-            let arg = p.arg.map(&mut column);
-            let partition_by = p.partition_by.into_iter().map(&mut column).collect();
-            let order_by = p
-                .order_by
-                .into_iter()
-                .map(|(e, desc, nulls)| SortExpr::new(column(e), desc, nulls))
-                .collect();
-            windows.push(WindowExpr {
-                func: p.func,
-                arg,
-                partition_by,
-                keep_null_keys: false,
-                order_by,
-                frame: p.frame,
-                ignore_nulls: p.ignore_nulls,
-                name: p.name,
-            });
-        }
-        let b = LogicalPlanBuilder::new(plan, self.sem);
-        let b = if exprs.len() > names.len() {
-            at(b.project(exprs), node)?
-        } else {
-            b
-        };
-        at(b.window(windows), node).map(LogicalPlanBuilder::build)
+        let pending: Vec<WindowCall> = self.windows.borrow_mut().drain(..).collect();
+        at(
+            LogicalPlanBuilder::new(plan, self.sem)
+                .window_calls(pending)
+                .map(LogicalPlanBuilder::build),
+            node,
+        )
     }
 }

@@ -1,0 +1,381 @@
+//! Window functions in the Rust API: `col("v").sum().over(w)`, `rank().over(w)`,
+//! and pandas' group-wise transforms (`groupby(k).cumsum(..)`, `rank`, `shift`,
+//! `transform`), over the plan's `Window` node.
+
+use partita_common::{AggregateFunction, Error, FrameBound, NullPlacement, Result, ScalarValue};
+use partita_common::{WindowFrame, WindowFunction};
+use partita_plan::{col, Expr, WindowCall};
+
+use crate::frame::{Frame, GroupBy, IntoKeys, SortSpec};
+
+/// Where a window function looks (SQL `OVER (...)`): partition keys, the order
+/// within a partition (none: the rows' order), and the frame.
+///
+/// ```
+/// use partita::prelude::*;
+/// let w = Window::partition_by("carrier")
+///     .order_by("dep_delay", SortSpec::descending())
+///     .rows(FrameBound::Preceding(2), FrameBound::CurrentRow);
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+#[must_use = "a Window does nothing until a window function is computed over it"]
+pub struct Window {
+    partition_by: Vec<String>,
+    order_by: Vec<(String, bool, NullPlacement)>,
+    sort_errors: Vec<String>,
+    frame: Option<WindowFrame>,
+}
+
+impl Window {
+    /// The whole frame as one partition.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Rows of equal `keys` form a partition (`PARTITION BY`, pandas `groupby`).
+    pub fn partition_by(keys: impl IntoKeys) -> Self {
+        Window {
+            partition_by: keys.into_keys(),
+            ..Self::default()
+        }
+    }
+
+    /// The order within a partition (`ORDER BY`), per key as `spec` says.
+    pub fn order_by(mut self, keys: impl IntoKeys, spec: SortSpec) -> Self {
+        let keys = keys.into_keys();
+        if let Err(e) = spec.check_lengths(keys.len()) {
+            self.sort_errors.push(e.to_string());
+        }
+        for (i, k) in keys.into_iter().enumerate() {
+            self.order_by
+                .push((k, !spec.ascending_for(i), spec.na_position_for(i)));
+        }
+        self
+    }
+
+    /// A frame of rows (`ROWS BETWEEN start AND end`).
+    pub fn rows(mut self, start: FrameBound, end: FrameBound) -> Self {
+        self.frame = Some(WindowFrame {
+            rows: true,
+            start,
+            end,
+        });
+        self
+    }
+
+    /// A frame of order values (`RANGE BETWEEN start AND end`; an offset needs one
+    /// numeric order key).
+    pub fn range(mut self, start: FrameBound, end: FrameBound) -> Self {
+        self.frame = Some(WindowFrame {
+            rows: false,
+            start,
+            end,
+        });
+        self
+    }
+}
+
+/// A window function before its window: [`row_number`], [`rank`], [`lag`], ...
+/// or an aggregate (`col("v").sum()`) through [`Over::over`].
+#[derive(Debug, Clone, PartialEq)]
+#[must_use = "a window function does nothing until .over(window) places it"]
+pub struct WindowFn {
+    func: WindowFunction,
+    arg: Option<Expr>,
+    ignore_nulls: Option<bool>,
+}
+
+impl WindowFn {
+    fn new(func: WindowFunction, arg: Option<Expr>) -> Self {
+        WindowFn {
+            func,
+            arg,
+            ignore_nulls: None,
+        }
+    }
+
+    /// Skips missing values (`FIRST_VALUE`, `LAST_VALUE` `IGNORE NULLS`).
+    pub fn ignore_nulls(mut self, ignore: bool) -> Self {
+        self.ignore_nulls = Some(ignore);
+        self
+    }
+
+    /// The function over `window`.
+    pub fn over(self, window: Window) -> WindowColumn {
+        let name = match &self.arg {
+            Some(a) => format!("{}({})", self.func, a.output_name()),
+            None => format!("{}()", self.func),
+        };
+        WindowColumn {
+            call: self,
+            window,
+            name,
+        }
+    }
+}
+
+/// `ROW_NUMBER()`: the row's position in its partition, from 1.
+pub fn row_number() -> WindowFn {
+    WindowFn::new(WindowFunction::RowNumber, None)
+}
+
+/// `RANK()`: ties share a rank, gaps follow.
+pub fn rank() -> WindowFn {
+    WindowFn::new(WindowFunction::Rank, None)
+}
+
+/// `DENSE_RANK()`: ties share a rank, no gaps.
+pub fn dense_rank() -> WindowFn {
+    WindowFn::new(WindowFunction::DenseRank, None)
+}
+
+/// `PERCENT_RANK()`: `(rank - 1) / (rows - 1)`.
+pub fn percent_rank() -> WindowFn {
+    WindowFn::new(WindowFunction::PercentRank, None)
+}
+
+/// `CUME_DIST()`: the share of rows up to the row's last peer.
+pub fn cume_dist() -> WindowFn {
+    WindowFn::new(WindowFunction::CumeDist, None)
+}
+
+/// `NTILE(n)`: the row's bucket among `n`.
+pub fn ntile(n: i64) -> WindowFn {
+    WindowFn::new(WindowFunction::Ntile(n), None)
+}
+
+/// `LAG(e, offset, default)`: the value `offset` rows before (pandas `shift`).
+pub fn lag(e: Expr, offset: i64, default: Option<ScalarValue>) -> WindowFn {
+    let default = default.unwrap_or(ScalarValue::Null);
+    WindowFn::new(WindowFunction::Lag { offset, default }, Some(e))
+}
+
+/// `LEAD(e, offset, default)`: the value `offset` rows after.
+pub fn lead(e: Expr, offset: i64, default: Option<ScalarValue>) -> WindowFn {
+    let default = default.unwrap_or(ScalarValue::Null);
+    WindowFn::new(WindowFunction::Lead { offset, default }, Some(e))
+}
+
+/// `FIRST_VALUE(e)`.
+pub fn first_value(e: Expr) -> WindowFn {
+    WindowFn::new(WindowFunction::FirstValue, Some(e))
+}
+
+/// `LAST_VALUE(e)`.
+pub fn last_value(e: Expr) -> WindowFn {
+    WindowFn::new(WindowFunction::LastValue, Some(e))
+}
+
+/// `NTH_VALUE(e, n)`.
+pub fn nth_value(e: Expr, n: i64) -> WindowFn {
+    WindowFn::new(WindowFunction::NthValue(n), Some(e))
+}
+
+/// `agg.over(window)` for an aggregate expression (`col("v").sum()`).
+pub trait Over {
+    /// The aggregate over `window` (SQL `SUM(v) OVER (...)`).
+    fn over(self, window: Window) -> WindowColumn;
+}
+
+impl Over for Expr {
+    fn over(self, window: Window) -> WindowColumn {
+        let (func, arg) = match self {
+            Expr::Aggregate { func, mut args } if args.len() <= 1 => {
+                (WindowFunction::Aggregate(func), args.pop())
+            }
+            // Not an aggregate: the error surfaces when the frame is built.
+            other => (
+                WindowFunction::Aggregate(AggregateFunction::CountStar),
+                Some(other),
+            ),
+        };
+        WindowFn::new(func, arg).over(window)
+    }
+}
+
+/// A window function placed over a window, with the name of its column.
+#[derive(Debug, Clone, PartialEq)]
+#[must_use = "a window column does nothing until Frame::with_windows adds it"]
+pub struct WindowColumn {
+    call: WindowFn,
+    window: Window,
+    name: String,
+}
+
+impl WindowColumn {
+    /// The column's name (by default the function and its argument).
+    pub fn alias(mut self, name: impl Into<String>) -> Self {
+        self.name = name.into();
+        self
+    }
+
+    fn into_call(self) -> Result<WindowCall> {
+        if let Some(e) = self.window.sort_errors.first() {
+            return Err(Error::plan(e.clone()));
+        }
+        if let (WindowFunction::Aggregate(AggregateFunction::CountStar), Some(e)) =
+            (&self.call.func, &self.call.arg)
+        {
+            return Err(Error::plan(format!(
+                "{e} is not an aggregate: over() takes an aggregate (col(\"v\").sum()) or a window function (rank())"
+            )));
+        }
+        Ok(WindowCall {
+            func: self.call.func,
+            arg: self.call.arg,
+            partition_by: self.window.partition_by.into_iter().map(col).collect(),
+            order_by: self
+                .window
+                .order_by
+                .into_iter()
+                .map(|(k, desc, nulls)| (col(k), desc, nulls))
+                .collect(),
+            frame: self.window.frame,
+            ignore_nulls: self.call.ignore_nulls,
+            name: self.name,
+        })
+    }
+}
+
+/// How [`GroupBy::rank`] breaks ties (pandas `method=`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RankMethod {
+    /// The lowest rank of the tie (`'min'`, SQL `RANK`).
+    Min,
+    /// Ranks without gaps (`'dense'`, SQL `DENSE_RANK`).
+    Dense,
+    /// In row order (`'first'`, SQL `ROW_NUMBER`).
+    First,
+}
+
+impl Frame {
+    /// Adds window columns (SQL `f(..) OVER (...) AS name`): every row is kept.
+    ///
+    /// ```
+    /// use partita::prelude::*;
+    /// let s = Session::new().with_semantics(Semantics::spark());
+    /// let df = s.from_columns(vec![
+    ///     Series::new("k".into(), ["a", "a", "b"]),
+    ///     Series::new("v".into(), [3i64, 1, 2]),
+    /// ], 2).unwrap();
+    /// let w = Window::partition_by("k").order_by("v", SortSpec::ascending());
+    /// let out = df
+    ///     .with_windows([rank().over(w.clone()).alias("r"), col("v").sum().over(w).alias("running")])
+    ///     .sort_values(["k", "v"], SortSpec::ascending())
+    ///     .collect()
+    ///     .unwrap();
+    /// assert_eq!(out.get_column_names(), ["k", "v", "r", "running"]);
+    /// ```
+    pub fn with_windows(self, columns: impl IntoIterator<Item = WindowColumn>) -> Frame {
+        let calls: Result<Vec<WindowCall>> =
+            columns.into_iter().map(WindowColumn::into_call).collect();
+        self.then(move |b| b.window_calls(calls?))
+    }
+}
+
+impl GroupBy {
+    /// `column`'s window `f` within each group, in row order, as the column
+    /// `column` (replacing it).
+    fn transform_column(self, column: &str, f: WindowFn, window: Window) -> Frame {
+        let (frame, keys) = self.into_parts();
+        let hidden = format!("__transform.{column}");
+        let window = Window {
+            partition_by: keys,
+            ..window
+        };
+        let column = column.to_string();
+        frame
+            .with_windows([f.over(window).alias(hidden.clone())])
+            .then(move |b| {
+                // The window's column takes `column`'s place and name.
+                let exprs: Vec<Expr> = b
+                    .schema()
+                    .names()
+                    .iter()
+                    .filter(|n| **n != hidden)
+                    .map(|n| {
+                        if *n == column {
+                            col(hidden.clone()).alias(column.clone())
+                        } else {
+                            col(*n)
+                        }
+                    })
+                    .collect();
+                b.project(exprs)
+            })
+    }
+
+    /// The running sum of `column` within each group, in row order (pandas
+    /// `groupby(k)[column].cumsum()`, assigned back to `column`).
+    pub fn cumsum(self, column: &str) -> Frame {
+        let f = col(column).sum();
+        self.running(column, f)
+    }
+
+    /// The running maximum of `column` within each group (`cummax`).
+    pub fn cummax(self, column: &str) -> Frame {
+        let f = col(column).max();
+        self.running(column, f)
+    }
+
+    /// The running minimum of `column` within each group (`cummin`).
+    pub fn cummin(self, column: &str) -> Frame {
+        let f = col(column).min();
+        self.running(column, f)
+    }
+
+    fn running(self, column: &str, agg: Expr) -> Frame {
+        let Expr::Aggregate { func, args } = agg else {
+            unreachable!("an aggregate")
+        };
+        let w = Window::new().rows(FrameBound::UnboundedPreceding, FrameBound::CurrentRow);
+        self.transform_column(
+            column,
+            WindowFn::new(WindowFunction::Aggregate(func), args.into_iter().next()),
+            w,
+        )
+    }
+
+    /// The value `n` rows before within each group, in row order (pandas
+    /// `shift(n)`; a negative `n` looks ahead), as `column`.
+    pub fn shift(self, column: &str, n: i64) -> Frame {
+        let f = if n >= 0 {
+            lag(col(column), n, None)
+        } else {
+            lead(col(column), -n, None)
+        };
+        self.transform_column(column, f, Window::new())
+    }
+
+    /// `column`'s rank within each group (pandas `rank(method=, ascending=)`), as
+    /// `column`.
+    pub fn rank(self, column: &str, method: RankMethod, ascending: bool) -> Frame {
+        let f = match method {
+            RankMethod::Min => rank(),
+            RankMethod::Dense => dense_rank(),
+            RankMethod::First => row_number(),
+        };
+        let spec = if ascending {
+            SortSpec::ascending()
+        } else {
+            SortSpec::descending()
+        };
+        self.transform_column(column, f, Window::new().order_by(column, spec))
+    }
+
+    /// An aggregate of each group on every row of the group (pandas
+    /// `transform`): `groupby("k").transform("v", col("v").mean())` puts each
+    /// group's mean in `v`.
+    pub fn transform(self, column: &str, agg: Expr) -> Frame {
+        let (func, arg) = match agg {
+            Expr::Aggregate { func, mut args } if args.len() <= 1 => {
+                (WindowFunction::Aggregate(func), args.pop())
+            }
+            other => (
+                WindowFunction::Aggregate(AggregateFunction::CountStar),
+                Some(other),
+            ),
+        };
+        self.transform_column(column, WindowFn::new(func, arg), Window::new())
+    }
+}
