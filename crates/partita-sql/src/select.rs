@@ -1,7 +1,7 @@
 //! SELECT: the select list, WHERE, GROUP BY and HAVING.
 
-use partita_common::{Error, IdentifierCase, Result, SchemaRef, Semantics};
-use partita_plan::{col, AggregateSplit, Expr, LogicalPlan, LogicalPlanBuilder};
+use partita_common::{DataType, Error, IdentifierCase, Result, SchemaRef, Semantics};
+use partita_plan::{col, lit_null, AggregateSplit, Expr, LogicalPlan, LogicalPlanBuilder};
 use sqlparser::ast::{self, Spanned};
 
 use crate::names::{first_words, from_qualifiers, ident_name, object_name, spark_name};
@@ -113,27 +113,6 @@ impl Planner<'_> {
         let aggregating = !group_by.is_empty()
             || items.iter().any(|(i, _)| i.expr.contains_aggregate())
             || having.is_some();
-        if self.has_pending_windows() && aggregating {
-            return Err(sql_err(
-                "window functions over a GROUP BY or an aggregate are not supported yet; aggregate in a subquery first",
-                select,
-            ));
-        }
-        // Window calls: their columns over the rows, then QUALIFY over them.
-        let plan = self.attach_windows(plan, select)?;
-        let plan = match qualify {
-            None => plan,
-            Some((q, src)) => {
-                let names: Vec<Expr> = plan.schema().names().iter().map(|n| col(*n)).collect();
-                at(
-                    LogicalPlanBuilder::new(plan, self.sem)
-                        .filter(q)
-                        .and_then(|b| b.project(names))
-                        .map(LogicalPlanBuilder::build),
-                    src,
-                )?
-            }
-        };
         let clauses = Clauses {
             select,
             query: q,
@@ -141,13 +120,45 @@ impl Planner<'_> {
             group_by,
             order_by,
             having,
+            qualify,
             distinct,
         };
         if aggregating {
             self.grouped(plan, clauses)
         } else {
+            // Window calls: their columns over the rows, then QUALIFY over them.
+            let plan = self.attach_windows(plan, select)?;
+            let plan = self.qualify(plan, &clauses, None)?;
             self.ungrouped(plan, clauses)
         }
+    }
+
+    /// QUALIFY: a filter over the rows with their window columns; it may name
+    /// select items by alias. In a grouped SELECT it reads the aggregates' columns.
+    fn qualify(
+        &self,
+        plan: LogicalPlan,
+        c: &Clauses,
+        grouping: Option<(&mut Grouping, &LogicalPlan)>,
+    ) -> Result<LogicalPlan> {
+        let Some((q, src)) = &c.qualify else {
+            return Ok(plan);
+        };
+        let q = match grouping {
+            None => self.resolve_aliases(q, &c.items, &plan)?,
+            Some((g, input)) => {
+                let q = self.resolve_aliases(q, &c.items, input)?;
+                g.rewrite(&q, false, *src)?
+            }
+        };
+        let names: Vec<Expr> = plan.schema().names().iter().map(|n| col(*n)).collect();
+        at(
+            LogicalPlanBuilder::new(plan, self.sem)
+                .filter(q)
+                .and_then(|b| b.project(names))
+                .map(LogicalPlanBuilder::build),
+            *src,
+        )
     }
 
     /// WHERE: a filter over the FROM plan (aggregates are not allowed).
@@ -297,6 +308,28 @@ impl Planner<'_> {
         let order_exprs = self.order_exprs(&c.order_by, &items, &written, |e, o| {
             grouping.rewrite(&e, false, o)
         })?;
+        // Window calls read the aggregates' output: their arguments and keys are
+        // rewritten over it, as the items are.
+        let windows: Vec<partita_plan::WindowCall> = self.windows.take();
+        let mut rewritten = vec![];
+        for w in windows {
+            let mut over = |e: Expr| grouping.rewrite(&e, false, c.select);
+            rewritten.push(partita_plan::WindowCall {
+                arg: w.arg.map(&mut over).transpose()?,
+                partition_by: w
+                    .partition_by
+                    .into_iter()
+                    .map(&mut over)
+                    .collect::<Result<_>>()?,
+                order_by: w
+                    .order_by
+                    .into_iter()
+                    .map(|(e, desc, nulls)| over(e).map(|e| (e, desc, nulls)))
+                    .collect::<Result<_>>()?,
+                ..w
+            });
+        }
+        let input = plan.clone();
         let mut plan = at(
             grouping
                 .split
@@ -312,6 +345,13 @@ impl Planner<'_> {
                 src,
             )?;
         }
+        plan = at(
+            LogicalPlanBuilder::new(plan, self.sem)
+                .window_calls(rewritten)
+                .map(LogicalPlanBuilder::build),
+            c.select,
+        )?;
+        let plan = self.qualify(plan, &c, Some((&mut grouping, &input)))?;
         self.finish(plan, items, order_exprs, &c.order_by, c.distinct, c.query)
     }
 
@@ -470,6 +510,8 @@ struct Clauses<'q> {
     order_by: Vec<&'q ast::OrderByExpr>,
     /// HAVING over the FROM columns, with its SQL.
     having: Option<(Expr, &'q ast::Expr)>,
+    /// QUALIFY, with its SQL.
+    qualify: Option<(Expr, &'q ast::Expr)>,
     distinct: bool,
 }
 
@@ -481,15 +523,40 @@ struct Grouping {
     sem: Semantics,
 }
 
+/// The name a window call's column hides under while the expressions that read it
+/// are rewritten over the aggregates (it is computed after them).
+const WINDOW_MARK: &str = "\u{0}window:";
+
 impl Grouping {
     fn rewrite(&mut self, e: &Expr, output: bool, at_node: &dyn Spanned) -> Result<Expr> {
-        let resolved = at(e.clone().resolve(&self.schema, &self.sem), &Wrap(at_node))?;
+        // A window call's column itself: computed after the aggregates, as it is.
+        if matches!(e.unalias(), Expr::Column(c) if c.starts_with("__window")) {
+            return Ok(e.clone());
+        }
+        let hidden = e
+            .clone()
+            .transform_up(&mut |x| match x {
+                Expr::Column(c) if c.starts_with("__window") => Ok(partita_plan::Transformed::yes(
+                    lit_null(DataType::Null).alias(format!("{WINDOW_MARK}{c}")),
+                )),
+                other => Ok(partita_plan::Transformed::no(other)),
+            })?
+            .data;
+        let resolved = at(hidden.resolve(&self.schema, &self.sem), &Wrap(at_node))?;
         let rewritten = if output {
             self.split.rewrite_output(&resolved)
         } else {
             self.split.rewrite(&resolved)
         };
-        at(rewritten, &Wrap(at_node))
+        let rewritten = at(rewritten, &Wrap(at_node))?;
+        Ok(rewritten
+            .transform_up(&mut |x| match x {
+                Expr::Alias(_, name) if name.starts_with(WINDOW_MARK) => Ok(
+                    partita_plan::Transformed::yes(col(&name[WINDOW_MARK.len()..])),
+                ),
+                other => Ok(partita_plan::Transformed::no(other)),
+            })?
+            .data)
     }
 
     /// The select items over the aggregate's output, named as written.
