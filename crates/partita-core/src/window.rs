@@ -16,6 +16,7 @@ use polars_core::prelude::{
     BooleanChunked, DataFrame, DataType as PlDataType, IdxCa, IdxSize, NamedFrom, Series,
 };
 
+use crate::exact::Binned;
 use crate::frame::{column, frame_with_height, pl_err, scalar_series, to_polars_type};
 use crate::groups::group_rows;
 use crate::scalar;
@@ -33,7 +34,85 @@ pub fn window(
         .map(|c| c.as_materialized_series().clone())
         .collect();
     for (name, spec) in specs {
-        let mut s = one(df, spec, sem)?;
+        let mut s = one(df, spec, sem, None)?;
+        s.rename(name.as_str().into());
+        cols.push(s);
+    }
+    frame_with_height(df.height(), cols)
+}
+
+/// True when a window can run slice by slice over rows in window order, each slice
+/// continuing from the totals of the slices before it: no partition keys, and a
+/// row number or a running COUNT, SUM, AVG, MIN or MAX over the rows up to the
+/// current one.
+pub fn is_scannable(spec: &WindowSpec) -> bool {
+    let running = spec.frame.rows
+        && spec.frame.start == FrameBound::UnboundedPreceding
+        && spec.frame.end == FrameBound::CurrentRow;
+    spec.partition_by.is_empty()
+        && match &spec.func {
+            WindowFunction::RowNumber => !spec.unranked_missing,
+            WindowFunction::Aggregate(
+                AggregateFunction::CountStar
+                | AggregateFunction::Count
+                | AggregateFunction::Sum
+                | AggregateFunction::Mean
+                | AggregateFunction::Min
+                | AggregateFunction::Max,
+            ) => running,
+            _ => false,
+        }
+}
+
+/// The totals of a slice of rows for each scannable window (one row of states),
+/// for the slices after it.
+pub fn window_states(df: &DataFrame, specs: &[(String, WindowSpec)]) -> Result<DataFrame> {
+    let mut cols = vec![];
+    for (j, (_, spec)) in specs.iter().enumerate() {
+        let mut acc = Acc::default();
+        if let Some(texts) = texts(df, spec)? {
+            if !texts.is_empty() {
+                return Err(Error::internal("a text MIN or MAX is not scannable"));
+            }
+        }
+        let vals = match spec.func {
+            WindowFunction::RowNumber => (0..df.height()).map(|_| Value::Int(1)).collect(),
+            _ => values(df, spec)?,
+        };
+        for v in &vals {
+            acc.push(v);
+        }
+        cols.push(Series::new(
+            format!("__state{j}").as_str().into(),
+            [acc.to_bytes().as_slice()],
+        ));
+    }
+    frame_with_height(1, cols)
+}
+
+/// [`window`] over a slice of rows that continues the slices whose states
+/// ([`window_states`]) are given, in order.
+pub fn window_after(
+    df: &DataFrame,
+    specs: &[(String, WindowSpec)],
+    sem: &Semantics,
+    states: &[DataFrame],
+) -> Result<DataFrame> {
+    let mut cols: Vec<Series> = df
+        .columns()
+        .iter()
+        .map(|c| c.as_materialized_series().clone())
+        .collect();
+    for (j, (name, spec)) in specs.iter().enumerate() {
+        let mut prior = Acc::default();
+        for st in states {
+            let s = column(st, &format!("__state{j}"))?;
+            let bytes = s.binary().map_err(pl_err)?;
+            for b in bytes.iter().flatten() {
+                prior.merge(&Acc::from_bytes(b)?);
+            }
+        }
+        let mut s = one(df, spec, sem, Some(&prior))?;
         s.rename(name.as_str().into());
         cols.push(s);
     }
@@ -50,8 +129,9 @@ struct Partition<'a> {
     size: usize,
 }
 
-/// One window column.
-fn one(df: &DataFrame, spec: &WindowSpec, sem: &Semantics) -> Result<Series> {
+/// One window column; `prior` holds the totals of the rows before these (a
+/// scannable window run slice by slice).
+fn one(df: &DataFrame, spec: &WindowSpec, sem: &Semantics, prior: Option<&Acc>) -> Result<Series> {
     let n = df.height();
     let pandas = sem.window_results == WindowResults::Pandas;
     let keys = spec
@@ -149,7 +229,7 @@ fn one(df: &DataFrame, spec: &WindowSpec, sem: &Semantics) -> Result<Series> {
             peers,
             size: kept,
         };
-        compute(df, spec, sem, &part, &mut out)?;
+        compute(df, spec, sem, &part, &mut out, prior)?;
         start = end;
     }
     // pandas' `shift(fill_value=..)` fills the rows its groupby left out too.
@@ -272,14 +352,16 @@ fn compute(
     sem: &Semantics,
     p: &Partition,
     out: &mut Output,
+    prior: Option<&Acc>,
 ) -> Result<()> {
     let m = p.rows.len();
     let rank = |k: usize| p.peers[k].0 + 1;
     match &spec.func {
         WindowFunction::RowNumber => {
+            let before = prior.map_or(0, |a| a.rows);
             let v = out.ints();
             for (k, &r) in p.rows.iter().enumerate() {
-                v[r as usize] = Some(k as i64 + 1);
+                v[r as usize] = Some(before + k as i64 + 1);
             }
         }
         WindowFunction::Rank => {
@@ -377,7 +459,7 @@ fn compute(
                 v[r as usize] = at.filter(|&a| a >= lo && a < hi).map(|a| Ok(p.rows[a]));
             }
         }
-        WindowFunction::Aggregate(func) => aggregate(df, spec, sem, *func, p, out)?,
+        WindowFunction::Aggregate(func) => aggregate(df, spec, sem, *func, p, out, prior)?,
     }
     Ok(())
 }
@@ -471,13 +553,15 @@ fn frame_bounds(
     (lo, hi.max(lo))
 }
 
-/// An aggregate's running state over the values of a frame.
+/// An aggregate's running state over the values of a frame. Float sums are binned
+/// (order-independent, rounded once), as SUM's are: a running sum continued from
+/// an earlier slice's state gives the bits a single pass gives.
 #[derive(Clone, Default)]
 struct Acc {
     rows: i64,
     count: i64,
     int_sum: i128,
-    float_sum: f64,
+    float_sum: Binned<3>,
     min: Option<f64>,
     max: Option<f64>,
     int_min: Option<i64>,
@@ -485,6 +569,104 @@ struct Acc {
 }
 
 impl Acc {
+    /// The sum as a float: of the floats (binned) or of the integers.
+    fn float_value(&self) -> f64 {
+        if self.int_sum != 0 {
+            self.int_sum as f64
+        } else {
+            self.float_sum.value()
+        }
+    }
+
+    /// Adds another slice's state (the rows before this one).
+    fn merge(&mut self, other: &Acc) {
+        self.rows += other.rows;
+        self.count += other.count;
+        self.int_sum += other.int_sum;
+        self.float_sum.merge(&other.float_sum);
+        let pick = |a: Option<f64>, b: Option<f64>, max: bool| match (a, b) {
+            (None, x) | (x, None) => x,
+            (Some(x), Some(y)) if max && (x.is_nan() || y.is_nan()) => Some(f64::NAN),
+            (Some(x), Some(y)) if !max && x.is_nan() => Some(y),
+            (Some(x), Some(y)) if !max && y.is_nan() => Some(x),
+            (Some(x), Some(y)) => Some(if max { x.max(y) } else { x.min(y) }),
+        };
+        self.min = pick(self.min, other.min, false);
+        self.max = pick(self.max, other.max, true);
+        self.int_min = match (self.int_min, other.int_min) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        self.int_max = match (self.int_max, other.int_max) {
+            (Some(a), Some(b)) => Some(a.max(b)),
+            (a, b) => a.or(b),
+        };
+    }
+
+    /// The state as bytes (a slice's total, for the slices after it).
+    fn to_bytes(&self) -> Vec<u8> {
+        let (bins, window) = self.float_sum.to_parts();
+        let mut out = vec![];
+        for v in [self.rows, self.count, window] {
+            out.extend(v.to_le_bytes());
+        }
+        out.extend(self.int_sum.to_le_bytes());
+        for b in bins {
+            out.extend(b.to_le_bytes());
+        }
+        for f in [self.min, self.max] {
+            out.push(f.is_some() as u8);
+            out.extend(f.unwrap_or(0.0).to_bits().to_le_bytes());
+        }
+        for i in [self.int_min, self.int_max] {
+            out.push(i.is_some() as u8);
+            out.extend(i.unwrap_or(0).to_le_bytes());
+        }
+        out
+    }
+
+    fn from_bytes(b: &[u8]) -> Result<Acc> {
+        let bad = || Error::internal("a malformed window state");
+        let mut at = 0;
+        let mut take = |n: usize| -> Result<&[u8]> {
+            let s = b.get(at..at + n).ok_or_else(bad)?;
+            at += n;
+            Ok(s)
+        };
+        let i64_at = |s: &[u8]| i64::from_le_bytes(s.try_into().expect("8 bytes"));
+        let rows = i64_at(take(8)?);
+        let count = i64_at(take(8)?);
+        let window = i64_at(take(8)?);
+        let int_sum = i128::from_le_bytes(take(16)?.try_into().expect("16 bytes"));
+        let mut bins = [0i64; 3];
+        for x in &mut bins {
+            *x = i64_at(take(8)?);
+        }
+        let mut opt = |float: bool| -> Result<(Option<f64>, Option<i64>)> {
+            let some = take(1)?[0] == 1;
+            let v = i64_at(take(8)?);
+            Ok(match (some, float) {
+                (false, _) => (None, None),
+                (true, true) => (Some(f64::from_bits(v as u64)), None),
+                (true, false) => (None, Some(v)),
+            })
+        };
+        let (min, _) = opt(true)?;
+        let (max, _) = opt(true)?;
+        let (_, int_min) = opt(false)?;
+        let (_, int_max) = opt(false)?;
+        Ok(Acc {
+            rows,
+            count,
+            int_sum,
+            float_sum: Binned::from_parts(bins, window),
+            min,
+            max,
+            int_min,
+            int_max,
+        })
+    }
+
     fn push(&mut self, v: &Value) {
         self.rows += 1;
         match *v {
@@ -497,7 +679,7 @@ impl Acc {
             }
             Value::Float(x) => {
                 self.count += 1;
-                self.float_sum += x;
+                self.float_sum.add(x);
                 // NaN is the largest value (as both engines order it).
                 self.min = Some(match self.min {
                     None => x,
@@ -590,6 +772,7 @@ fn aggregate(
     func: AggregateFunction,
     p: &Partition,
     out: &mut Output,
+    prior: Option<&Acc>,
 ) -> Result<()> {
     let keys = order_values(df, spec)?;
     let m = p.rows.len();
@@ -659,13 +842,10 @@ fn aggregate(
                         ))
                     }
                 };
-                (Some(i), Some(acc.float_sum + acc.int_sum as f64))
+                (Some(i), Some(acc.float_value()))
             }
             _ if none => (None, None),
-            AggregateFunction::Mean => (
-                None,
-                Some((acc.float_sum + acc.int_sum as f64) / acc.count as f64),
-            ),
+            AggregateFunction::Mean => (None, Some(acc.float_value() / acc.count as f64)),
             AggregateFunction::Min => (acc.int_min, acc.min.or(acc.int_min.map(|i| i as f64))),
             AggregateFunction::Max => (acc.int_max, acc.max.or(acc.int_max.map(|i| i as f64))),
             other => {
@@ -689,7 +869,7 @@ fn aggregate(
             FrameBound::CurrentRow | FrameBound::UnboundedFollowing
         );
     if growing {
-        let mut acc = Acc::default();
+        let mut acc = prior.cloned().unwrap_or_default();
         let mut added = 0;
         for k in 0..m {
             let (_, hi) = frame_bounds(spec, sem, p, k, keys.as_deref());

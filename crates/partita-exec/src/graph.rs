@@ -41,6 +41,9 @@ pub enum TaskInput {
     Merge(MergeKind),
     /// Joins the first inputs (the left side's pieces) with the others.
     Join(JoinTask),
+    /// Window columns over the first input, a slice of rows in window order,
+    /// continuing the slices whose states are the other inputs.
+    WindowScan(Vec<(String, partita_common::WindowSpec)>),
 }
 
 /// How a merge combines its inputs.
@@ -109,6 +112,8 @@ pub enum Op {
     Map(PartitionFn, SchemaRef),
     /// Adds window columns (every window partition is whole in the task).
     Window(Vec<(String, partita_common::WindowSpec)>),
+    /// The totals of the rows for scannable windows, for the slices after them.
+    WindowState(Vec<(String, partita_common::WindowSpec)>),
     /// The key columns of part `part` of a partitioned join's side, in the types
     /// they compare in, with each row's address (see [`crate::join::address`]).
     Address {
@@ -196,6 +201,13 @@ impl Task {
             }
             TaskInput::Empty { rows } => parts.push(format!("empty, {rows} row(s)")),
             TaskInput::Join(j) => parts.push(j.describe()),
+            TaskInput::WindowScan(specs) => {
+                let w: Vec<String> = specs
+                    .iter()
+                    .map(|(n, s)| format!("{n} = {}", s.func))
+                    .collect();
+                parts.push(format!("window {} after the slices before", w.join(", ")))
+            }
             TaskInput::Merge(MergeKind::Concat { limit: None }) => parts.push("concat".into()),
             TaskInput::Merge(MergeKind::Concat { limit: Some(n) }) => {
                 parts.push(format!("concat limit={n}"))
@@ -244,6 +256,10 @@ impl Task {
                     "map_partitions {}",
                     partita_plan::PartitionFunction::name(f)
                 ),
+                Op::WindowState(specs) => {
+                    let w: Vec<&str> = specs.iter().map(|(n, _)| n.as_str()).collect();
+                    format!("window totals of {}", w.join(", "))
+                }
                 Op::Window(specs) => {
                     let w: Vec<String> = specs
                         .iter()

@@ -347,6 +347,26 @@ impl Lowerer<'_> {
         let keys = &specs[0].1.partition_by;
         let shared = specs.iter().all(|(_, s)| &s.partition_by == keys);
         let ordered = self.opt.semantics.group_order == GroupOrder::SortedByKey;
+        // Row numbers and running totals without partition keys: in slices of
+        // rows in window order, each continuing the totals of those before it.
+        let text = |r: &partita_plan::ResolvedWindow| {
+            r.spec.arg.as_ref().is_some_and(|a| {
+                w.input
+                    .schema()
+                    .fields()
+                    .iter()
+                    .any(|f| &f.name == a && f.data_type == DataType::Utf8)
+            })
+        };
+        let scannable = w
+            .exprs
+            .iter()
+            .all(|r| partita_core::window::is_scannable(&r.spec) && !text(r));
+        let order = specs[0].1.order.clone();
+        let same_order = specs.iter().all(|(_, s)| s.order == order);
+        if scannable && same_order && parts.len() > 1 && (order.is_empty() || !ordered) {
+            return Ok(self.window_scan(parts, specs, order));
+        }
         let op = Op::Window(specs.clone());
         if parts.len() == 1 || keys.is_empty() || !shared || ordered {
             let root = self.merge_tree(parts, "window", MergeKind::Concat { limit: None });
@@ -355,6 +375,77 @@ impl Lowerer<'_> {
         let n = self.opt.split_out.max(1);
         let parts = self.shuffle(parts, keys.clone(), n);
         Ok(self.narrow(parts, op))
+    }
+
+    /// Scannable windows over `parts` (in row order, or sorted by `order` first and
+    /// split again into as many slices): each slice's totals, then each slice's
+    /// windows continuing the totals of the slices before it. Both passes run a
+    /// task per slice.
+    fn window_scan(
+        &mut self,
+        parts: Vec<Part>,
+        specs: Vec<(String, partita_common::WindowSpec)>,
+        order: Vec<SortKey>,
+    ) -> Vec<Part> {
+        let n = parts.len();
+        let slices = if order.is_empty() {
+            parts
+        } else {
+            let sorted = self.narrow(
+                parts,
+                Op::Sort {
+                    keys: order.clone(),
+                    limit: None,
+                },
+            );
+            let root = self.merge_tree(
+                sorted,
+                "window.sort",
+                MergeKind::SortedRuns {
+                    keys: order,
+                    limit: None,
+                },
+            );
+            let root = self.split(vec![root], OutputSplit::Even(n))[0];
+            (0..n)
+                .map(|i| Part {
+                    node: root.node,
+                    port: i,
+                })
+                .collect()
+        };
+        let states: Vec<Part> = slices
+            .iter()
+            .enumerate()
+            .map(|(i, p)| {
+                let t = Task {
+                    kind: "window.totals".into(),
+                    partition: Some(i),
+                    level: 1,
+                    input: TaskInput::Merge(MergeKind::Concat { limit: None }),
+                    ops: vec![Op::WindowState(specs.clone())],
+                    split: OutputSplit::Single,
+                };
+                self.add_task(t, &[*p])
+            })
+            .collect();
+        slices
+            .iter()
+            .enumerate()
+            .map(|(i, p)| {
+                let t = Task {
+                    kind: "window.scan".into(),
+                    partition: Some(i),
+                    level: 2,
+                    input: TaskInput::WindowScan(specs.clone()),
+                    ops: vec![],
+                    split: OutputSplit::Single,
+                };
+                let mut inputs = vec![*p];
+                inputs.extend(states[..i].iter().copied());
+                self.add_task(t, &inputs)
+            })
+            .collect()
     }
 
     /// A repartition in order: every part merged, then split evenly.

@@ -72,6 +72,14 @@ pub fn execute_task(
     let mut df = match &task.input {
         TaskInput::Empty { rows } => partita_core::frame::frame_with_height(*rows, vec![])?,
         TaskInput::Join(j) => crate::join::execute(j, inputs, sem)?,
+        TaskInput::WindowScan(specs) => {
+            let mut inputs = inputs.into_iter();
+            let slice = inputs
+                .next()
+                .ok_or_else(|| Error::internal("a window scan without its slice"))?;
+            let states: Vec<_> = inputs.collect();
+            partita_core::window::window_after(&slice, specs, sem, &states)?
+        }
         TaskInput::Scan {
             source,
             partition,
@@ -130,6 +138,7 @@ pub fn execute_task(
                 partita_core::sort::top_k_per_group(&df, keys, order, *k)?
             }
             Op::Window(specs) => partita_core::window::window(&df, specs, sem)?,
+            Op::WindowState(specs) => partita_core::window::window_states(&df, specs)?,
             Op::Address { keys, types, part } => {
                 crate::join::address(&df, keys, types, *part, sem)?
             }
