@@ -90,6 +90,44 @@ fn main() {
         }
     }
     one_row_group(&columns);
+    running_sum(&columns);
+}
+
+/// A running sum of v3 and a row number over every row, no partition keys, in the
+/// order of v3 (Spark semantics, where the order of rows is not kept): sorted in
+/// parallel, then cut into slices whose totals carry over, one task per slice.
+fn running_sum(columns: &[Series]) {
+    let n = columns[0].len();
+    println!();
+    println!("A running SUM(v3) and ROW_NUMBER() over {n} rows, no partition keys, ORDER BY v3; best of 3, seconds");
+    println!("| workers | partitions | running sum |");
+    println!("|---|---|---|");
+    let mut times = vec![];
+    for workers in [1, 2] {
+        let session = Session::new()
+            .with_workers(workers)
+            .with_semantics(Semantics::spark());
+        let ddf = session.from_columns(columns.to_vec(), 8).expect("table");
+        let by_v3 = Window::new().order_by("v3", SortSpec::ascending());
+        let q = ddf.with_windows([
+            col("v3")
+                .sum()
+                .over(
+                    by_v3
+                        .clone()
+                        .rows(FrameBound::UnboundedPreceding, FrameBound::CurrentRow),
+                )
+                .alias("running"),
+            row_number().over(by_v3).alias("rn"),
+        ]);
+        if workers == 2 {
+            println!("\n```text\n{}```\n", q.explain().expect("explain"));
+        }
+        let t = best_of(3, || q.collect());
+        times.push(t);
+        println!("| {workers} | 8 | {t:.3} |");
+    }
+    println!("2 workers / 1 worker: {:.2}x faster", times[0] / times[1]);
 }
 
 /// q1 over a Parquet file written as one row group of every row: the reader cuts
