@@ -237,16 +237,8 @@ impl WindowColumn {
     }
 }
 
-/// How [`GroupBy::rank`] breaks ties (pandas `method=`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum RankMethod {
-    /// The lowest rank of the tie (`'min'`, SQL `RANK`).
-    Min,
-    /// Ranks without gaps (`'dense'`, SQL `DENSE_RANK`).
-    Dense,
-    /// In row order (`'first'`, SQL `ROW_NUMBER`).
-    First,
-}
+/// How [`GroupBy::rank`] breaks ties: pandas' `method=`.
+pub type RankMethod = partita_common::PandasRankMethod;
 
 impl Frame {
     /// Adds window columns (SQL `f(..) OVER (...) AS name`): every row is kept.
@@ -347,20 +339,81 @@ impl GroupBy {
         self.transform_column(column, f, Window::new())
     }
 
-    /// `column`'s rank within each group (pandas `rank(method=, ascending=)`), as
+    /// `column`'s rank within each group, float64, a missing value unranked (pandas
+    /// `rank(method=, ascending=)`; `RankMethod::Average` is pandas' default), as
     /// `column`.
     pub fn rank(self, column: &str, method: RankMethod, ascending: bool) -> Frame {
-        let f = match method {
-            RankMethod::Min => rank(),
-            RankMethod::Dense => dense_rank(),
-            RankMethod::First => row_number(),
-        };
+        self.pandas_rank(column, method, ascending, false)
+    }
+
+    /// [`GroupBy::rank`] as a share of the group's ranked values (pandas
+    /// `rank(pct=True)`).
+    pub fn rank_pct(self, column: &str, method: RankMethod, ascending: bool) -> Frame {
+        self.pandas_rank(column, method, ascending, true)
+    }
+
+    fn pandas_rank(self, column: &str, method: RankMethod, ascending: bool, pct: bool) -> Frame {
         let spec = if ascending {
             SortSpec::ascending()
         } else {
             SortSpec::descending()
         };
+        let f = WindowFn::new(WindowFunction::PandasRank { method, pct }, None);
         self.transform_column(column, f, Window::new().order_by(column, spec))
+    }
+
+    /// Each row's position in its group from 0, in row order, as the column `name`
+    /// (pandas `cumcount()`).
+    pub fn cumcount(self, name: &str) -> Frame {
+        let (frame, keys) = self.into_parts();
+        let w =
+            Window::partition_by(keys).rows(FrameBound::UnboundedPreceding, FrameBound::CurrentRow);
+        let hidden = format!("__cumcount.{name}");
+        let name = name.to_string();
+        frame
+            .with_windows([partita_plan::count_star().over(w).alias(hidden.clone())])
+            .then(move |b| {
+                let mut exprs: Vec<Expr> = b
+                    .schema()
+                    .names()
+                    .iter()
+                    .filter(|n| **n != hidden && **n != name)
+                    .map(|n| col(*n))
+                    .collect();
+                exprs.push((col(hidden.clone()) - partita_plan::lit(1i64)).alias(name.clone()));
+                b.project(exprs)
+            })
+    }
+
+    /// The change from `n` rows before within each group, in row order (pandas
+    /// `diff(n)`), as `column`.
+    pub fn diff(self, column: &str, n: i64) -> Frame {
+        let (frame, keys) = self.into_parts();
+        let before = format!("__diff.{column}");
+        let f = if n >= 0 {
+            lag(col(column), n, None)
+        } else {
+            lead(col(column), -n, None)
+        };
+        let column = column.to_string();
+        frame
+            .with_windows([f.over(Window::partition_by(keys)).alias(before.clone())])
+            .then(move |b| {
+                let exprs: Vec<Expr> = b
+                    .schema()
+                    .names()
+                    .iter()
+                    .filter(|n| **n != before)
+                    .map(|n| {
+                        if *n == column {
+                            (col(column.clone()) - col(before.clone())).alias(column.clone())
+                        } else {
+                            col(*n)
+                        }
+                    })
+                    .collect();
+                b.project(exprs)
+            })
     }
 
     /// An aggregate of each group on every row of the group (pandas

@@ -129,6 +129,29 @@ fn groupby_transforms_follow_pandas() {
         value(&out, "v"),
         [Some(2.0), None, None, Some(1.0), Some(1.0), Some(1.0)]
     );
+    // rank() (method='average'), method='max', pct=True; diff(); cumcount(), as
+    // real pandas gives them.
+    let v = |f: Frame, c: &str| value(&f.collect().unwrap(), c);
+    assert_eq!(
+        v(t.clone().groupby("k").rank("v", RankMethod::Average, true), "v"),
+        [Some(2.0), None, None, Some(1.5), Some(1.0), Some(1.5)]
+    );
+    assert_eq!(
+        v(t.clone().groupby("k").rank("v", RankMethod::Max, true), "v"),
+        [Some(2.0), None, None, Some(2.0), Some(1.0), Some(2.0)]
+    );
+    assert_eq!(
+        v(t.clone().groupby("k").rank_pct("v", RankMethod::Average, true), "v"),
+        [Some(1.0), None, None, Some(0.75), Some(0.5), Some(0.75)]
+    );
+    assert_eq!(
+        v(t.clone().groupby("k").diff("v", 1), "v"),
+        [None, None, None, None, None, Some(0.0)]
+    );
+    assert_eq!(
+        v(t.clone().groupby("k").cumcount("n"), "n"),
+        [Some(0.0), Some(1.0), None, Some(0.0), Some(2.0), Some(1.0)]
+    );
     // transform('mean'): each group's mean on its rows.
     let out = t
         .groupby("k")

@@ -43,4 +43,4 @@ pub use semantics::{
 pub use types::{
     decimal_text, intern, DataType, Field, ScalarValue, Schema, SchemaRef, TimeUnit, TimeZone,
 };
-pub use window::{FrameBound, WindowFrame, WindowFunction, WindowSpec};
+pub use window::{FrameBound, PandasRankMethod, WindowFrame, WindowFunction, WindowSpec};

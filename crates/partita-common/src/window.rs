@@ -44,6 +44,28 @@ pub enum WindowFunction {
     NthValue(i64),
     /// An aggregate over the frame.
     Aggregate(AggregateFunction),
+    /// pandas' `rank(method=, pct=)`: float64, a missing value unranked.
+    PandasRank {
+        /// How ties share ranks.
+        method: PandasRankMethod,
+        /// Divides by the ranked rows (by the distinct values for `Dense`).
+        pct: bool,
+    },
+}
+
+/// pandas' `rank(method=)`: how tied values share ranks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PandasRankMethod {
+    /// The mean of the tie's positions (`'average'`, pandas' default).
+    Average,
+    /// The tie's lowest position (`'min'`, SQL `RANK`).
+    Min,
+    /// The tie's highest position (`'max'`).
+    Max,
+    /// Positions in row order (`'first'`, SQL `ROW_NUMBER`).
+    First,
+    /// Without gaps (`'dense'`, SQL `DENSE_RANK`).
+    Dense,
 }
 
 impl WindowFunction {
@@ -57,6 +79,7 @@ impl WindowFunction {
                 | WindowFunction::PercentRank
                 | WindowFunction::CumeDist
                 | WindowFunction::Ntile(_)
+                | WindowFunction::PandasRank { .. }
         )
     }
 
@@ -84,6 +107,9 @@ impl fmt::Display for WindowFunction {
             WindowFunction::LastValue => f.write_str("last_value"),
             WindowFunction::NthValue(n) => write!(f, "nth_value({n})"),
             WindowFunction::Aggregate(a) => write!(f, "{a}"),
+            WindowFunction::PandasRank { method, pct } => {
+                write!(f, "rank(method={method:?}, pct={pct})")
+            }
         }
     }
 }

@@ -9,8 +9,8 @@
 //! rows keep their order.
 
 use partita_common::{
-    AggregateFunction, EmptySum, Error, FrameBound, IntegerOverflow, NullGroupKeys, Result,
-    Semantics, SortKey, WindowFunction, WindowResults, WindowSpec,
+    AggregateFunction, EmptySum, Error, FrameBound, IntegerOverflow, NullGroupKeys,
+    PandasRankMethod, Result, Semantics, SortKey, WindowFunction, WindowResults, WindowSpec,
 };
 use polars_core::prelude::{
     BooleanChunked, DataFrame, DataType as PlDataType, IdxCa, IdxSize, NamedFrom, Series,
@@ -162,6 +162,7 @@ fn one(df: &DataFrame, spec: &WindowSpec, sem: &Semantics, prior: Option<&Acc>) 
             | WindowFunction::DenseRank
             | WindowFunction::PercentRank
             | WindowFunction::CumeDist
+            | WindowFunction::PandasRank { .. }
     );
     if spec.unranked_missing && ranks {
         for k in &order_cols {
@@ -460,6 +461,29 @@ fn compute(
             }
         }
         WindowFunction::Aggregate(func) => aggregate(df, spec, sem, *func, p, out, prior)?,
+        WindowFunction::PandasRank { method, pct } => {
+            let distinct = (0..m).filter(|&k| p.peers[k].0 == k).count();
+            let v = out.floats();
+            let mut dense = 0.0;
+            for (k, &r) in p.rows.iter().enumerate() {
+                let (first, end) = p.peers[k];
+                if first == k {
+                    dense += 1.0;
+                }
+                let rank = match method {
+                    PandasRankMethod::Average => (first + 1 + end) as f64 / 2.0,
+                    PandasRankMethod::Min => (first + 1) as f64,
+                    PandasRankMethod::Max => end as f64,
+                    PandasRankMethod::First => (k + 1) as f64,
+                    PandasRankMethod::Dense => dense,
+                };
+                let scale = match method {
+                    PandasRankMethod::Dense => distinct,
+                    _ => m,
+                };
+                v[r as usize] = Some(if *pct { rank / scale as f64 } else { rank });
+            }
+        }
     }
     Ok(())
 }

@@ -234,7 +234,9 @@ fn resolve(e: WindowExpr, schema: &Schema, sem: &Semantics) -> Result<ResolvedWi
                 DataType::Int32
             }
         }
-        WindowFunction::PercentRank | WindowFunction::CumeDist => DataType::Float64,
+        WindowFunction::PercentRank
+        | WindowFunction::CumeDist
+        | WindowFunction::PandasRank { .. } => DataType::Float64,
         WindowFunction::Lag { default, .. } | WindowFunction::Lead { default, .. } => {
             let t = arg_type.expect("checked above");
             let d = default.data_type();
@@ -285,10 +287,11 @@ fn resolve(e: WindowExpr, schema: &Schema, sem: &Semantics) -> Result<ResolvedWi
             .find(|f| f.name == c)
             .is_none_or(|f| f.nullable)
     };
-    let unranked_missing = pandas
-        && e.order_by
-            .iter()
-            .all(|o| o.nulls == partita_common::NullPlacement::Default);
+    let unranked_missing = matches!(e.func, WindowFunction::PandasRank { .. })
+        || pandas
+            && e.order_by
+                .iter()
+                .all(|o| o.nulls == partita_common::NullPlacement::Default);
     let keys_missing = !e.keep_null_keys
         && sem.null_group_keys == partita_common::NullGroupKeys::Drop
         && e.partition_by.iter().any(|k| nullable(k));
