@@ -168,10 +168,7 @@ impl Frame {
     /// assert_eq!(out.height(), 4);
     /// ```
     pub fn join(self, other: Frame, spec: JoinSpec) -> Frame {
-        let right = other
-            .with_semantics(*self.semantics())
-            .logical_plan()
-            .cloned();
+        let right = self.plan_of(other);
         self.then(move |b| {
             let right = right?;
             if spec.left_on.len() != spec.right_on.len() {
@@ -306,10 +303,7 @@ impl Frame {
     /// by position and take this frame's names; each column's type is the common
     /// type of the two (integers and floats meet as floats).
     pub fn union_all(self, other: Frame) -> Frame {
-        let other = other
-            .with_semantics(*self.semantics())
-            .logical_plan()
-            .cloned();
+        let other = self.plan_of(other);
         self.then(move |b| b.union(vec![other?]))
     }
 
@@ -321,20 +315,14 @@ impl Frame {
     /// The distinct rows of this frame that are also rows of `other` (SQL
     /// `INTERSECT`): columns match by position, missing values equal each other.
     pub fn intersect(self, other: Frame) -> Frame {
-        let other = other
-            .with_semantics(*self.semantics())
-            .logical_plan()
-            .cloned();
+        let other = self.plan_of(other);
         self.then(move |b| b.intersect(other?))
     }
 
     /// The distinct rows of this frame that are not rows of `other` (SQL `EXCEPT`):
     /// columns match by position, missing values equal each other.
     pub fn except(self, other: Frame) -> Frame {
-        let other = other
-            .with_semantics(*self.semantics())
-            .logical_plan()
-            .cloned();
+        let other = self.plan_of(other);
         self.then(move |b| b.except(other?))
     }
 
@@ -354,10 +342,8 @@ impl Frame {
     /// ```
     pub fn concat(self, others: impl IntoIterator<Item = Frame>) -> Frame {
         let sem = *self.semantics();
-        let others: Result<Vec<LogicalPlan>> = others
-            .into_iter()
-            .map(|f| f.with_semantics(sem).logical_plan().cloned())
-            .collect();
+        let others: Result<Vec<LogicalPlan>> =
+            others.into_iter().map(|f| self.plan_of(f)).collect();
         self.then(move |b| {
             let others = others?;
             let pandas_ints = sem.int_with_nulls == IntWithNulls::Float64;
@@ -396,6 +382,15 @@ impl Frame {
             }
             first.union(others)
         })
+    }
+
+    /// `other`'s plan under this frame's semantics (the other input of a join or a
+    /// set operation runs under the semantics of the frame it joins).
+    fn plan_of(&self, other: Frame) -> Result<LogicalPlan> {
+        other
+            .with_semantics(*self.semantics())
+            .logical_plan()
+            .cloned()
     }
 
     /// pandas' name for [`Frame::join`].

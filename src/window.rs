@@ -266,9 +266,21 @@ impl Frame {
 }
 
 impl GroupBy {
-    /// `column`'s window `f` within each group, in row order, as the column
-    /// `column` (replacing it).
+    /// `column`'s window `f` within each group (in row order unless `window`
+    /// orders), as the column `column` (replacing it).
     fn transform_column(self, column: &str, f: WindowFn, window: Window) -> Frame {
+        self.replace_with_window(column, f, window, |w| w)
+    }
+
+    /// Replaces `column` by `value` of the hidden column holding `f` over `window`
+    /// within each group.
+    fn replace_with_window(
+        self,
+        column: &str,
+        f: WindowFn,
+        window: Window,
+        value: impl FnOnce(Expr) -> Expr + 'static,
+    ) -> Frame {
         let (frame, keys) = self.into_parts();
         let hidden = format!("__transform.{column}");
         let window = Window {
@@ -279,20 +291,19 @@ impl GroupBy {
         frame
             .with_windows([f.over(window).alias(hidden.clone())])
             .then(move |b| {
-                // The window's column takes `column`'s place and name.
-                let exprs: Vec<Expr> = b
-                    .schema()
-                    .names()
-                    .iter()
-                    .filter(|n| **n != hidden)
-                    .map(|n| {
-                        if *n == column {
-                            col(hidden.clone()).alias(column.clone())
-                        } else {
-                            col(*n)
-                        }
-                    })
-                    .collect();
+                let mut value = Some(value);
+                let mut exprs: Vec<Expr> = vec![];
+                for n in b.schema().names() {
+                    if n == hidden {
+                        continue;
+                    }
+                    exprs.push(if n == column {
+                        let v = value.take().expect("one column of that name");
+                        v(col(hidden.clone())).alias(column.clone())
+                    } else {
+                        col(n)
+                    });
+                }
                 b.project(exprs)
             })
     }
@@ -388,32 +399,13 @@ impl GroupBy {
     /// The change from `n` rows before within each group, in row order (pandas
     /// `diff(n)`), as `column`.
     pub fn diff(self, column: &str, n: i64) -> Frame {
-        let (frame, keys) = self.into_parts();
-        let before = format!("__diff.{column}");
         let f = if n >= 0 {
             lag(col(column), n, None)
         } else {
             lead(col(column), -n, None)
         };
-        let column = column.to_string();
-        frame
-            .with_windows([f.over(Window::partition_by(keys)).alias(before.clone())])
-            .then(move |b| {
-                let exprs: Vec<Expr> = b
-                    .schema()
-                    .names()
-                    .iter()
-                    .filter(|n| **n != before)
-                    .map(|n| {
-                        if *n == column {
-                            (col(column.clone()) - col(before.clone())).alias(column.clone())
-                        } else {
-                            col(*n)
-                        }
-                    })
-                    .collect();
-                b.project(exprs)
-            })
+        let current = col(column);
+        self.replace_with_window(column, f, Window::new(), move |before| current - before)
     }
 
     /// An aggregate of each group on every row of the group (pandas

@@ -133,7 +133,10 @@ fn groupby_transforms_follow_pandas() {
     // real pandas gives them.
     let v = |f: Frame, c: &str| value(&f.collect().unwrap(), c);
     assert_eq!(
-        v(t.clone().groupby("k").rank("v", RankMethod::Average, true), "v"),
+        v(
+            t.clone().groupby("k").rank("v", RankMethod::Average, true),
+            "v"
+        ),
         [Some(2.0), None, None, Some(1.5), Some(1.0), Some(1.5)]
     );
     assert_eq!(
@@ -141,7 +144,12 @@ fn groupby_transforms_follow_pandas() {
         [Some(2.0), None, None, Some(2.0), Some(1.0), Some(2.0)]
     );
     assert_eq!(
-        v(t.clone().groupby("k").rank_pct("v", RankMethod::Average, true), "v"),
+        v(
+            t.clone()
+                .groupby("k")
+                .rank_pct("v", RankMethod::Average, true),
+            "v"
+        ),
         [Some(1.0), None, None, Some(0.75), Some(0.5), Some(0.75)]
     );
     assert_eq!(
