@@ -729,15 +729,32 @@ enum Value {
 }
 
 /// A text column's values, for MIN and MAX over text (`None`: not text).
-fn texts<'a>(df: &'a DataFrame, spec: &WindowSpec) -> Result<Option<Vec<Option<&'a str>>>> {
+fn texts<'a>(df: &'a DataFrame, spec: &WindowSpec) -> Result<Option<Vec<Option<Key<'a>>>>> {
     let Some(arg) = &spec.arg else {
         return Ok(None);
     };
     let s = column(df, arg)?;
-    if s.dtype() != &PlDataType::String {
-        return Ok(None);
+    if s.dtype() == &PlDataType::String {
+        return Ok(Some(s.str().map_err(pl_err)?.iter().map(|v| v.map(Key::Text)).collect()));
     }
-    Ok(Some(s.str().map_err(pl_err)?.iter().collect()))
+    // Dates, times, durations: by their physical integers, the value taken whole.
+    if s.dtype().is_temporal() {
+        let p = s
+            .to_physical_repr()
+            .cast(&PlDataType::Int64)
+            .map_err(pl_err)?;
+        let ints: Vec<Option<i64>> = p.i64().map_err(pl_err)?.iter().collect();
+        return Ok(Some(ints.into_iter().map(|v| v.map(Key::Int)).collect()));
+    }
+    Ok(None)
+}
+
+/// A value MIN and MAX compare and take whole (text, or a temporal value's
+/// physical integer).
+#[derive(Debug, Clone, Copy, PartialEq, PartialOrd)]
+enum Key<'a> {
+    Text(&'a str),
+    Int(i64),
 }
 
 /// The aggregated column's values, by row.
@@ -804,7 +821,7 @@ fn aggregate(
         && spec.frame.end == FrameBound::UnboundedFollowing;
     if matches!(func, AggregateFunction::Min | AggregateFunction::Max) {
         if let Some(texts) = texts(df, spec)? {
-            // The smallest (largest) text of each frame, taken from its row.
+            // The smallest (largest) value of each frame, taken from its row.
             let max = func == AggregateFunction::Max;
             let v = out.take();
             for k in 0..m {

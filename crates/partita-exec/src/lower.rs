@@ -349,13 +349,19 @@ impl Lowerer<'_> {
         let ordered = self.opt.semantics.group_order == GroupOrder::SortedByKey;
         // Row numbers and running totals without partition keys: in slices of
         // rows in window order, each continuing the totals of those before it.
+        // A text or temporal MIN or MAX takes its values whole: not by totals.
         let text = |r: &partita_plan::ResolvedWindow| {
             r.spec.arg.as_ref().is_some_and(|a| {
                 w.input
                     .schema()
                     .fields()
                     .iter()
-                    .any(|f| &f.name == a && f.data_type == DataType::Utf8)
+                    .any(|f| {
+                        &f.name == a
+                            && !(f.data_type.is_integer()
+                                || f.data_type.is_float()
+                                || f.data_type == DataType::Boolean)
+                    })
             })
         };
         let scannable = w
