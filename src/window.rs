@@ -396,6 +396,63 @@ impl GroupBy {
             })
     }
 
+    /// The relative change from `n` rows before within each group, in row order
+    /// (pandas `pct_change(n)`: `v / shift(n) - 1`, no filling), as `column`.
+    pub fn pct_change(self, column: &str, n: i64) -> Frame {
+        let f = if n >= 0 {
+            lag(col(column), n, None)
+        } else {
+            lead(col(column), -n, None)
+        };
+        let current = col(column);
+        self.replace_with_window(column, f, Window::new(), move |before| {
+            current / before - partita_plan::lit(1i64)
+        })
+    }
+
+    /// A rolling aggregate within each group, in row order (pandas
+    /// `rolling(window, min_periods).agg()`): `agg` (e.g. `col("v").sum()`) over
+    /// the current row and the `window - 1` before it, missing where fewer than
+    /// `min_periods` of them hold a value; as `column`.
+    pub fn rolling(self, column: &str, window: usize, min_periods: usize, agg: Expr) -> Frame {
+        let (frame, keys) = self.into_parts();
+        let rows = Window::partition_by(keys).rows(
+            FrameBound::Preceding(window.saturating_sub(1) as u64),
+            FrameBound::CurrentRow,
+        );
+        let (value, seen) = (
+            format!("__rolling.{column}"),
+            format!("__rolling_n.{column}"),
+        );
+        let column = column.to_string();
+        frame
+            .with_windows([
+                agg.over(rows.clone()).alias(value.clone()),
+                col(column.clone()).count().over(rows).alias(seen.clone()),
+            ])
+            .then(move |b| {
+                let exprs: Vec<Expr> = b
+                    .schema()
+                    .names()
+                    .iter()
+                    .filter(|n| **n != value && **n != seen)
+                    .map(|n| {
+                        if *n == column {
+                            partita_plan::when(
+                                col(seen.clone()).gt_eq(partita_plan::lit(min_periods as i64)),
+                            )
+                            .then(col(value.clone()))
+                            .end()
+                            .alias(column.clone())
+                        } else {
+                            col(*n)
+                        }
+                    })
+                    .collect();
+                b.project(exprs)
+            })
+    }
+
     /// The change from `n` rows before within each group, in row order (pandas
     /// `diff(n)`), as `column`.
     pub fn diff(self, column: &str, n: i64) -> Frame {

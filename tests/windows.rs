@@ -160,6 +160,70 @@ fn groupby_transforms_follow_pandas() {
         v(t.clone().groupby("k").cumcount("n"), "n"),
         [Some(0.0), Some(1.0), None, Some(0.0), Some(2.0), Some(1.0)]
     );
+    // pct_change(); rolling(2).sum(), rolling(2, min_periods=1).sum(),
+    // rolling(3, min_periods=2).mean(): real pandas' values on a seventh row.
+    let t7 = Session::new()
+        .from_columns(
+            vec![
+                Series::new(
+                    "k".into(),
+                    [
+                        Some("a"),
+                        Some("a"),
+                        None,
+                        Some("b"),
+                        Some("a"),
+                        Some("b"),
+                        Some("a"),
+                    ],
+                ),
+                Series::new(
+                    "v".into(),
+                    [
+                        Some(3i64),
+                        None,
+                        Some(5),
+                        Some(2),
+                        Some(1),
+                        Some(2),
+                        Some(4),
+                    ],
+                ),
+            ],
+            3,
+        )
+        .unwrap();
+    assert_eq!(
+        v(t7.clone().groupby("k").pct_change("v", 1), "v"),
+        [None, None, None, None, None, Some(0.0), Some(3.0)]
+    );
+    // pandas drops the missing key's row (row 2); Partita keeps it, missing.
+    assert_eq!(
+        v(
+            t7.clone().groupby("k").rolling("v", 2, 2, col("v").sum()),
+            "v"
+        ),
+        [None, None, None, None, None, Some(4.0), Some(5.0)]
+    );
+    assert_eq!(
+        v(
+            t7.clone().groupby("k").rolling("v", 2, 1, col("v").sum()),
+            "v"
+        ),
+        [
+            Some(3.0),
+            Some(3.0),
+            None,
+            Some(2.0),
+            Some(1.0),
+            Some(4.0),
+            Some(5.0)
+        ]
+    );
+    assert_eq!(
+        v(t7.groupby("k").rolling("v", 3, 2, col("v").mean()), "v"),
+        [None, None, None, None, Some(2.0), Some(2.0), Some(2.5)]
+    );
     // transform('mean'): each group's mean on its rows.
     let out = t
         .groupby("k")

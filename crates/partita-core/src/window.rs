@@ -735,7 +735,13 @@ fn texts<'a>(df: &'a DataFrame, spec: &WindowSpec) -> Result<Option<Vec<Option<K
     };
     let s = column(df, arg)?;
     if s.dtype() == &PlDataType::String {
-        return Ok(Some(s.str().map_err(pl_err)?.iter().map(|v| v.map(Key::Text)).collect()));
+        return Ok(Some(
+            s.str()
+                .map_err(pl_err)?
+                .iter()
+                .map(|v| v.map(Key::Text))
+                .collect(),
+        ));
     }
     // Dates, times, durations: by their physical integers, the value taken whole.
     if s.dtype().is_temporal() {

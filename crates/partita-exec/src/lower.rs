@@ -352,16 +352,12 @@ impl Lowerer<'_> {
         // A text or temporal MIN or MAX takes its values whole: not by totals.
         let text = |r: &partita_plan::ResolvedWindow| {
             r.spec.arg.as_ref().is_some_and(|a| {
-                w.input
-                    .schema()
-                    .fields()
-                    .iter()
-                    .any(|f| {
-                        &f.name == a
-                            && !(f.data_type.is_integer()
-                                || f.data_type.is_float()
-                                || f.data_type == DataType::Boolean)
-                    })
+                w.input.schema().fields().iter().any(|f| {
+                    &f.name == a
+                        && !(f.data_type.is_integer()
+                            || f.data_type.is_float()
+                            || f.data_type == DataType::Boolean)
+                })
             })
         };
         let scannable = w
