@@ -193,6 +193,10 @@ fn groupby_transforms_follow_pandas() {
             3,
         )
         .unwrap();
+    // Under pandas the rows keep their order through the shuffle by the keys: each
+    // carries its address and the buckets merge back in address order.
+    let plan = t7.clone().groupby("k").cumsum("v").explain().unwrap();
+    assert!(plan.contains("window.order"), "{plan}");
     assert_eq!(
         v(t7.clone().groupby("k").pct_change("v", 1), "v"),
         [None, None, None, None, None, Some(0.0), Some(3.0)]

@@ -112,6 +112,12 @@ pub enum Op {
     Map(PartitionFn, SchemaRef),
     /// Adds window columns (every window partition is whole in the task).
     Window(Vec<(String, partita_common::WindowSpec)>),
+    /// Adds each row's address (`part << 32 | row`) as the column
+    /// [`crate::join::ROW_ADDRESS`].
+    RowAddress {
+        /// The part's number.
+        part: usize,
+    },
     /// The totals of the rows for scannable windows, for the slices after them.
     WindowState(Vec<(String, partita_common::WindowSpec)>),
     /// The key columns of part `part` of a partitioned join's side, in the types
@@ -256,6 +262,7 @@ impl Task {
                     "map_partitions {}",
                     partita_plan::PartitionFunction::name(f)
                 ),
+                Op::RowAddress { part } => format!("row addresses of part {part}"),
                 Op::WindowState(specs) => {
                     let w: Vec<&str> = specs.iter().map(|(n, _)| n.as_str()).collect();
                     format!("window totals of {}", w.join(", "))

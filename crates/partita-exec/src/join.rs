@@ -13,7 +13,7 @@ use partita_core::frame::{column, conform, frame_with_height, stack};
 use partita_core::join::{
     all_pairs, gather, has_match, join_rows, matching_pairs, JoinKind, JoinRows,
 };
-use partita_core::polars::{DataFrame, NamedFrom, Series};
+use partita_core::polars::{DataFrame, IntoColumn, NamedFrom, Series};
 use partita_core::scalar;
 use partita_plan::JoinType;
 
@@ -138,13 +138,29 @@ pub fn address(
                 df.height()
             ))
         })?;
-    let base = (part as i64) << 32;
     let mut cols = keys(df, names, types, sem)?;
-    cols.push(Series::new(
+    cols.push(addresses(part, rows));
+    frame_with_height(df.height(), cols)
+}
+
+/// The addresses of `rows` rows of part `part`.
+fn addresses(part: usize, rows: i64) -> Series {
+    let base = (part as i64) << 32;
+    Series::new(
         ROW_ADDRESS.into(),
         (0..rows).map(|r| base | r).collect::<Vec<i64>>(),
-    ));
-    frame_with_height(df.height(), cols)
+    )
+}
+
+/// `df` with each row's address (`part << 32 | row`) as the column [`ROW_ADDRESS`].
+pub fn with_row_address(mut df: DataFrame, part: usize) -> Result<DataFrame> {
+    let rows = i64::try_from(df.height())
+        .ok()
+        .filter(|&h| h <= u32::MAX as i64)
+        .ok_or_else(|| Error::NotImplemented(format!("a part of {} rows", df.height())))?;
+    df.with_column(addresses(part, rows).into_column())
+        .map_err(|e| Error::internal(e.to_string()))?;
+    Ok(df)
 }
 
 /// One side of a join task: the rows gathered from, their keys, and, when the

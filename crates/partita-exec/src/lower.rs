@@ -16,7 +16,7 @@ use partita_plan::{
 
 use crate::eval::PhysicalExpr;
 use crate::graph::{Edge, MergeKind, Op, OutputSplit, Part, Task, TaskGraph, TaskInput};
-use crate::join::{JoinTask, KeyShuffle};
+use crate::join::{JoinTask, KeyShuffle, ROW_ADDRESS};
 use crate::udf::PartitionFn;
 
 /// What lowering needs besides the plan.
@@ -370,13 +370,45 @@ impl Lowerer<'_> {
             return Ok(self.window_scan(parts, specs, order));
         }
         let op = Op::Window(specs.clone());
-        if parts.len() == 1 || keys.is_empty() || !shared || ordered {
+        if parts.len() == 1 || keys.is_empty() || !shared {
             let root = self.merge_tree(parts, "window", MergeKind::Concat { limit: None });
             return Ok(self.narrow(vec![root], op));
         }
         let n = self.opt.split_out.max(1);
+        if !ordered {
+            let parts = self.shuffle(parts, keys.clone(), n);
+            return Ok(self.narrow(parts, op));
+        }
+        // The rows keep their order (pandas' transforms): each row carries its
+        // address through the shuffle; a bucket keeps its rows in address order,
+        // so merging the buckets by address restores the input's order.
+        let parts: Vec<Part> = parts
+            .into_iter()
+            .enumerate()
+            .map(|(i, p)| self.narrow(vec![p], Op::RowAddress { part: i })[0])
+            .collect();
         let parts = self.shuffle(parts, keys.clone(), n);
-        Ok(self.narrow(parts, op))
+        let parts = self.narrow(parts, op);
+        let by_address = vec![SortKey {
+            column: ROW_ADDRESS.into(),
+            descending: false,
+            nulls_last: true,
+        }];
+        let root = self.merge_tree(
+            parts,
+            "window.order",
+            MergeKind::SortedRuns {
+                keys: by_address,
+                limit: None,
+            },
+        );
+        let names = w.schema.names();
+        let exprs: Vec<Expr> = names.iter().map(|n| col(*n)).collect();
+        let mut with_address = (*w.schema).clone().fields().to_vec();
+        with_address.push(partita_common::Field::new(ROW_ADDRESS, DataType::Int64));
+        let projection =
+            PhysicalExpr::lower_all(&exprs, &Schema::new(with_address), &self.opt.semantics)?;
+        Ok(self.narrow(vec![root], Op::Project(projection)))
     }
 
     /// Scannable windows over `parts` (in row order, or sorted by `order` first and
