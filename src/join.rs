@@ -326,6 +326,20 @@ impl Frame {
         self.then(move |b| b.except(other?))
     }
 
+    /// The rows of this frame that are also rows of `other`, each as often as both
+    /// have it (SQL `INTERSECT ALL`).
+    pub fn intersect_all(self, other: Frame) -> Frame {
+        let other = self.plan_of(other);
+        self.then(move |b| b.intersect_all(other?))
+    }
+
+    /// The rows of this frame less those of `other`, each as often as this frame
+    /// has it beyond `other`'s count (SQL `EXCEPT ALL`).
+    pub fn except_all(self, other: Frame) -> Frame {
+        let other = self.plan_of(other);
+        self.then(move |b| b.except_all(other?))
+    }
+
     /// The rows of this frame, then those of each of `others`, with columns matched
     /// by name as pandas' `concat` does: the result has every name any frame has
     /// (in order of first appearance), missing where a frame lacks the column, and

@@ -30,7 +30,7 @@ use std::path::Path;
 use partita::prelude::NamedFrom;
 use partita::temporal;
 use partita::{
-    format_value, value_at, DataFrame, DataType, Error, PlDataType, Reference, ScalarValue,
+    format_value, value_at, DataFrame, DataType, Error, Frame, PlDataType, Reference, ScalarValue,
     Semantics, Series, Session, SqlContext,
 };
 use serde::Deserialize;
@@ -306,23 +306,60 @@ pub fn class_matches(expected: &str, actual: &str) -> bool {
             .is_some_and(|rest| rest.starts_with('.'))
 }
 
+/// The case's tables as frames of `session`, each split into `partitions`.
+pub fn frames(
+    case: &Case,
+    session: &Session,
+    partitions: usize,
+) -> Result<BTreeMap<String, Frame>, String> {
+    case.tables
+        .iter()
+        .map(|(name, t)| {
+            let frame = session
+                .from_columns(table_columns(t)?, partitions)
+                .map_err(|e| e.to_string())?;
+            Ok((name.clone(), frame))
+        })
+        .collect()
+}
+
+/// The session a case runs in under `preset`.
+pub fn session(preset: &str) -> Result<Session, String> {
+    let semantics = Semantics::preset(preset).map_err(|e| e.to_string())?;
+    Ok(Session::new()
+        .with_semantics(semantics)
+        .with_workers(2)
+        .with_split_every(2))
+}
+
+/// Runs a query written with the Rust API (`query` builds it from the case's
+/// tables) under `preset` with the tables split into `partitions`, and compares
+/// it with the recorded answer, as [`run_case`] does for the SQL.
+pub fn run_api(
+    case: &Case,
+    preset: &str,
+    partitions: usize,
+    query: &dyn Fn(&BTreeMap<String, Frame>) -> Frame,
+) -> Result<(), String> {
+    let expected = case
+        .expected
+        .get(preset)
+        .ok_or_else(|| format!("no expectation for {preset}"))?;
+    let tables = frames(case, &session(preset)?, partitions)?;
+    let result = query(&tables).collect();
+    compare(expected, &result, reference_of(preset)?)
+}
+
 /// The engine's result for the case (or its error).
 pub fn execute(
     case: &Case,
     preset: &str,
     partitions: usize,
 ) -> Result<Result<DataFrame, Error>, String> {
-    let semantics = Semantics::preset(preset).map_err(|e| e.to_string())?;
-    let session = Session::new()
-        .with_semantics(semantics)
-        .with_workers(2)
-        .with_split_every(2);
+    let session = session(preset)?;
     let mut ctx = SqlContext::new(session.clone());
-    for (name, t) in &case.tables {
-        let frame = session
-            .from_columns(table_columns(t)?, partitions)
-            .map_err(|e| e.to_string())?;
-        ctx.register(name.clone(), frame);
+    for (name, frame) in frames(case, &session, partitions)? {
+        ctx.register(name, frame);
     }
     Ok(ctx.sql(&case.sql).and_then(|f| f.collect()))
 }
