@@ -144,16 +144,27 @@ pub fn ntile(n: i64) -> WindowFn {
     WindowFn::new(WindowFunction::Ntile(n), None)
 }
 
-/// `LAG(e, offset, default)`: the value `offset` rows before (pandas `shift`).
+/// `LAG(e, offset, default)`: the value `offset` rows before (pandas `shift`); a
+/// negative `offset` looks ahead, as SQL's `LAG(e, -n)` and `shift(-n)` do.
 pub fn lag(e: Expr, offset: i64, default: Option<ScalarValue>) -> WindowFn {
-    let default = default.unwrap_or(ScalarValue::Null);
-    WindowFn::new(WindowFunction::Lag { offset, default }, Some(e))
+    offset_fn(e, offset, default, true)
 }
 
-/// `LEAD(e, offset, default)`: the value `offset` rows after.
+/// `LEAD(e, offset, default)`: the value `offset` rows after (a negative `offset`
+/// looks back).
 pub fn lead(e: Expr, offset: i64, default: Option<ScalarValue>) -> WindowFn {
+    offset_fn(e, offset, default, false)
+}
+
+fn offset_fn(e: Expr, offset: i64, default: Option<ScalarValue>, back: bool) -> WindowFn {
     let default = default.unwrap_or(ScalarValue::Null);
-    WindowFn::new(WindowFunction::Lead { offset, default }, Some(e))
+    let n = offset.unsigned_abs() as i64;
+    let func = if back == (offset >= 0) {
+        WindowFunction::Lag { offset: n, default }
+    } else {
+        WindowFunction::Lead { offset: n, default }
+    };
+    WindowFn::new(func, Some(e))
 }
 
 /// `FIRST_VALUE(e)`.
@@ -342,11 +353,7 @@ impl GroupBy {
     /// The value `n` rows before within each group, in row order (pandas
     /// `shift(n)`; a negative `n` looks ahead), as `column`.
     pub fn shift(self, column: &str, n: i64) -> Frame {
-        let f = if n >= 0 {
-            lag(col(column), n, None)
-        } else {
-            lead(col(column), -n, None)
-        };
+        let f = lag(col(column), n, None);
         self.transform_column(column, f, Window::new())
     }
 
@@ -399,11 +406,7 @@ impl GroupBy {
     /// The relative change from `n` rows before within each group, in row order
     /// (pandas `pct_change(n)`: `v / shift(n) - 1`, no filling), as `column`.
     pub fn pct_change(self, column: &str, n: i64) -> Frame {
-        let f = if n >= 0 {
-            lag(col(column), n, None)
-        } else {
-            lead(col(column), -n, None)
-        };
+        let f = lag(col(column), n, None);
         let current = col(column);
         self.replace_with_window(column, f, Window::new(), move |before| {
             current / before - partita_plan::lit(1i64)
@@ -456,11 +459,7 @@ impl GroupBy {
     /// The change from `n` rows before within each group, in row order (pandas
     /// `diff(n)`), as `column`.
     pub fn diff(self, column: &str, n: i64) -> Frame {
-        let f = if n >= 0 {
-            lag(col(column), n, None)
-        } else {
-            lead(col(column), -n, None)
-        };
+        let f = lag(col(column), n, None);
         let current = col(column);
         self.replace_with_window(column, f, Window::new(), move |before| current - before)
     }
