@@ -45,7 +45,7 @@ fn main() -> partita::Result<()> {
             pandas
                 .clone()
                 .groupby("carrier")
-                .rank("delay", RankMethod::Min, false),
+                .rank("delay", RankSpec::new(RankMethod::Min).descending()),
         ),
         (
             "transform('mean')",

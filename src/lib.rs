@@ -40,7 +40,7 @@ pub use session::Session;
 pub use sql::{SqlContext, SqlOutput};
 pub use window::{
     cume_dist, dense_rank, first_value, lag, last_value, lead, nth_value, ntile, percent_rank,
-    rank, row_number, Over, RankMethod, Window, WindowColumn, WindowFn,
+    rank, row_number, NaOption, Over, RankMethod, RankSpec, Window, WindowColumn, WindowFn,
 };
 
 pub use partita_common::{
@@ -72,7 +72,7 @@ pub mod prelude {
         Series, Session, SortSpec,
     };
     pub use crate::{
-        dense_rank, lag, lead, rank, row_number, FrameBound, Over, RankMethod, Window,
+        dense_rank, lag, lead, rank, row_number, FrameBound, Over, RankMethod, RankSpec, Window,
     };
     pub use partita_core::polars::{IntoColumn, NamedFrom};
 }

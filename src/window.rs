@@ -251,6 +251,68 @@ impl WindowColumn {
 /// How [`GroupBy::rank`] breaks ties: pandas' `method=`.
 pub type RankMethod = partita_common::PandasRankMethod;
 
+/// Where pandas' rank puts missing values (`na_option=`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NaOption {
+    /// No rank (`'keep'`, the default).
+    Keep,
+    /// Ranked first (`'top'`).
+    Top,
+    /// Ranked last (`'bottom'`).
+    Bottom,
+}
+
+/// pandas' `rank(method=, ascending=, na_option=, pct=)` for [`GroupBy::rank`].
+///
+/// ```
+/// use partita::{NaOption, RankMethod, RankSpec};
+/// let spec = RankSpec::new(RankMethod::Dense).descending().na_option(NaOption::Bottom).pct();
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[must_use = "a RankSpec does nothing until GroupBy::rank takes it"]
+pub struct RankSpec {
+    method: RankMethod,
+    ascending: bool,
+    na_option: NaOption,
+    pct: bool,
+}
+
+impl Default for RankSpec {
+    fn default() -> Self {
+        RankSpec::new(RankMethod::Average)
+    }
+}
+
+impl RankSpec {
+    /// Ranks by `method`, ascending, missing values unranked, as positions.
+    pub fn new(method: RankMethod) -> Self {
+        RankSpec {
+            method,
+            ascending: true,
+            na_option: NaOption::Keep,
+            pct: false,
+        }
+    }
+
+    /// The largest value first (`ascending=False`).
+    pub fn descending(mut self) -> Self {
+        self.ascending = false;
+        self
+    }
+
+    /// Where missing values go (`na_option=`).
+    pub fn na_option(mut self, na: NaOption) -> Self {
+        self.na_option = na;
+        self
+    }
+
+    /// Ranks as a share of the ranked values (`pct=True`).
+    pub fn pct(mut self) -> Self {
+        self.pct = true;
+        self
+    }
+}
+
 impl Frame {
     /// Adds window columns (SQL `f(..) OVER (...) AS name`): every row is kept.
     ///
@@ -357,27 +419,30 @@ impl GroupBy {
         self.transform_column(column, f, Window::new())
     }
 
-    /// `column`'s rank within each group, float64, a missing value unranked (pandas
-    /// `rank(method=, ascending=)`; `RankMethod::Average` is pandas' default), as
-    /// `column`.
-    pub fn rank(self, column: &str, method: RankMethod, ascending: bool) -> Frame {
-        self.pandas_rank(column, method, ascending, false)
-    }
-
-    /// [`GroupBy::rank`] as a share of the group's ranked values (pandas
-    /// `rank(pct=True)`).
-    pub fn rank_pct(self, column: &str, method: RankMethod, ascending: bool) -> Frame {
-        self.pandas_rank(column, method, ascending, true)
-    }
-
-    fn pandas_rank(self, column: &str, method: RankMethod, ascending: bool, pct: bool) -> Frame {
-        let spec = if ascending {
+    /// `column`'s rank within each group, float64, as `column` (pandas
+    /// `rank(method=, ascending=, na_option=, pct=)`; `RankSpec::default()` is
+    /// pandas' default: average ranks, ascending, missing values unranked).
+    pub fn rank(self, column: &str, spec: RankSpec) -> Frame {
+        // pandas places missing values by na_option whatever the direction.
+        let nulls = match spec.na_option {
+            NaOption::Top => NullPlacement::First,
+            NaOption::Keep | NaOption::Bottom => NullPlacement::Last,
+        };
+        let order = if spec.ascending {
             SortSpec::ascending()
         } else {
             SortSpec::descending()
-        };
-        let f = WindowFn::new(WindowFunction::PandasRank { method, pct }, None);
-        self.transform_column(column, f, Window::new().order_by(column, spec))
+        }
+        .with_na_position([nulls]);
+        let f = WindowFn::new(
+            WindowFunction::PandasRank {
+                method: spec.method,
+                pct: spec.pct,
+                keep_missing: spec.na_option == NaOption::Keep,
+            },
+            None,
+        );
+        self.transform_column(column, f, Window::new().order_by(column, order))
     }
 
     /// Each row's position in its group from 0, in row order, as the column `name`

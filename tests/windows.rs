@@ -3,7 +3,7 @@
 //! pandas' answers under the pandas preset.
 
 use partita::prelude::*;
-use partita::{ntile, value_at, ScalarValue, SqlContext};
+use partita::{ntile, value_at, NaOption, ScalarValue, SqlContext};
 
 fn table(session: &Session, partitions: usize) -> Frame {
     session
@@ -122,7 +122,7 @@ fn groupby_transforms_follow_pandas() {
     let out = t
         .clone()
         .groupby("k")
-        .rank("v", RankMethod::Min, true)
+        .rank("v", RankSpec::new(RankMethod::Min))
         .collect()
         .unwrap();
     assert_eq!(
@@ -133,24 +133,49 @@ fn groupby_transforms_follow_pandas() {
     // real pandas gives them.
     let v = |f: Frame, c: &str| value(&f.collect().unwrap(), c);
     assert_eq!(
-        v(
-            t.clone().groupby("k").rank("v", RankMethod::Average, true),
-            "v"
-        ),
+        v(t.clone().groupby("k").rank("v", RankSpec::default()), "v"),
         [Some(2.0), None, None, Some(1.5), Some(1.0), Some(1.5)]
-    );
-    assert_eq!(
-        v(t.clone().groupby("k").rank("v", RankMethod::Max, true), "v"),
-        [Some(2.0), None, None, Some(2.0), Some(1.0), Some(2.0)]
     );
     assert_eq!(
         v(
             t.clone()
                 .groupby("k")
-                .rank_pct("v", RankMethod::Average, true),
+                .rank("v", RankSpec::new(RankMethod::Max)),
+            "v"
+        ),
+        [Some(2.0), None, None, Some(2.0), Some(1.0), Some(2.0)]
+    );
+    assert_eq!(
+        v(
+            t.clone().groupby("k").rank("v", RankSpec::default().pct()),
             "v"
         ),
         [Some(1.0), None, None, Some(0.75), Some(0.5), Some(0.75)]
+    );
+    // na_option='top'; method='dense', ascending=False, na_option='bottom', pct=True.
+    assert_eq!(
+        v(
+            t.clone()
+                .groupby("k")
+                .rank("v", RankSpec::default().na_option(NaOption::Top)),
+            "v"
+        ),
+        [Some(3.0), Some(1.0), None, Some(1.5), Some(2.0), Some(1.5)]
+    );
+    let spec = RankSpec::new(RankMethod::Dense)
+        .descending()
+        .na_option(NaOption::Bottom)
+        .pct();
+    assert_eq!(
+        v(t.clone().groupby("k").rank("v", spec), "v"),
+        [
+            Some(1.0 / 3.0),
+            Some(1.0),
+            None,
+            Some(1.0),
+            Some(2.0 / 3.0),
+            Some(1.0)
+        ]
     );
     assert_eq!(
         v(t.clone().groupby("k").diff("v", 1), "v"),

@@ -50,6 +50,9 @@ pub enum WindowFunction {
         method: PandasRankMethod,
         /// Divides by the ranked rows (by the distinct values for `Dense`).
         pct: bool,
+        /// A missing value gets no rank (`na_option='keep'`); otherwise it is
+        /// ranked where the order places it (`'top'`, `'bottom'`).
+        keep_missing: bool,
     },
 }
 
@@ -107,7 +110,7 @@ impl fmt::Display for WindowFunction {
             WindowFunction::LastValue => f.write_str("last_value"),
             WindowFunction::NthValue(n) => write!(f, "nth_value({n})"),
             WindowFunction::Aggregate(a) => write!(f, "{a}"),
-            WindowFunction::PandasRank { method, pct } => {
+            WindowFunction::PandasRank { method, pct, .. } => {
                 write!(f, "rank(method={method:?}, pct={pct})")
             }
         }

@@ -461,7 +461,7 @@ fn compute(
             }
         }
         WindowFunction::Aggregate(func) => aggregate(df, spec, sem, *func, p, out, prior)?,
-        WindowFunction::PandasRank { method, pct } => {
+        WindowFunction::PandasRank { method, pct, .. } => {
             let distinct = (0..m).filter(|&k| p.peers[k].0 == k).count();
             let v = out.floats();
             let mut dense = 0.0;

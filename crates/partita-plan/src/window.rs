@@ -287,11 +287,15 @@ fn resolve(e: WindowExpr, schema: &Schema, sem: &Semantics) -> Result<ResolvedWi
             .find(|f| f.name == c)
             .is_none_or(|f| f.nullable)
     };
-    let unranked_missing = matches!(e.func, WindowFunction::PandasRank { .. })
-        || pandas
-            && e.order_by
-                .iter()
-                .all(|o| o.nulls == partita_common::NullPlacement::Default);
+    let unranked_missing = match e.func {
+        WindowFunction::PandasRank { keep_missing, .. } => keep_missing,
+        _ => {
+            pandas
+                && e.order_by
+                    .iter()
+                    .all(|o| o.nulls == partita_common::NullPlacement::Default)
+        }
+    };
     let keys_missing = !e.keep_null_keys
         && sem.null_group_keys == partita_common::NullGroupKeys::Drop
         && e.partition_by.iter().any(|k| nullable(k));
