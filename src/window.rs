@@ -388,6 +388,16 @@ impl GroupBy {
         self.running(column, f)
     }
 
+    /// The running product of `column` within each group (`cumprod`).
+    pub fn cumprod(self, column: &str) -> Frame {
+        let w = Window::new().rows(FrameBound::UnboundedPreceding, FrameBound::CurrentRow);
+        self.transform_column(
+            column,
+            WindowFn::new(WindowFunction::Product, Some(col(column))),
+            w,
+        )
+    }
+
     /// The running maximum of `column` within each group (`cummax`).
     pub fn cummax(self, column: &str) -> Frame {
         let f = col(column).max();

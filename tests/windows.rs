@@ -152,6 +152,33 @@ fn groupby_transforms_follow_pandas() {
         ),
         [Some(1.0), None, None, Some(0.75), Some(0.5), Some(0.75)]
     );
+    // cumprod(): the missing value stays missing at its row; integers stay int64
+    // where nothing is missing.
+    assert_eq!(
+        v(t.clone().groupby("k").cumprod("v"), "v"),
+        [Some(3.0), None, None, Some(2.0), Some(3.0), Some(4.0)]
+    );
+    let ints = Session::new()
+        .from_columns(
+            vec![
+                Series::new("k".into(), ["a", "a", "b", "a", "b"]),
+                Series::new("v".into(), [3i64, 4, 2, -1, 5]),
+            ],
+            2,
+        )
+        .unwrap()
+        .groupby("k")
+        .cumprod("v")
+        .collect()
+        .unwrap();
+    assert_eq!(
+        ints.column("v").unwrap().dtype(),
+        &partita::PlDataType::Int64
+    );
+    assert_eq!(
+        value(&ints, "v"),
+        [Some(3.0), Some(12.0), Some(2.0), Some(-12.0), Some(10.0)]
+    );
     // na_option='top'; method='dense', ascending=False, na_option='bottom', pct=True.
     assert_eq!(
         v(

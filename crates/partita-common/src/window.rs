@@ -44,6 +44,8 @@ pub enum WindowFunction {
     NthValue(i64),
     /// An aggregate over the frame.
     Aggregate(AggregateFunction),
+    /// The product of the frame's values (pandas `cumprod`, Spark `product`).
+    Product,
     /// pandas' `rank(method=, pct=)`: float64, a missing value unranked.
     PandasRank {
         /// How ties share ranks.
@@ -110,6 +112,7 @@ impl fmt::Display for WindowFunction {
             WindowFunction::LastValue => f.write_str("last_value"),
             WindowFunction::NthValue(n) => write!(f, "nth_value({n})"),
             WindowFunction::Aggregate(a) => write!(f, "{a}"),
+            WindowFunction::Product => f.write_str("product"),
             WindowFunction::PandasRank { method, pct, .. } => {
                 write!(f, "rank(method={method:?}, pct={pct})")
             }

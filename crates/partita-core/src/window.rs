@@ -461,6 +461,8 @@ fn compute(
             }
         }
         WindowFunction::Aggregate(func) => aggregate(df, spec, sem, *func, p, out, prior)?,
+        // The product rides on the aggregate path (its value comes from the state).
+        WindowFunction::Product => aggregate(df, spec, sem, AggregateFunction::Sum, p, out, prior)?,
         WindowFunction::PandasRank { method, pct, .. } => {
             let distinct = (0..m).filter(|&k| p.peers[k].0 == k).count();
             let v = out.floats();
@@ -590,6 +592,11 @@ struct Acc {
     max: Option<f64>,
     int_min: Option<i64>,
     int_max: Option<i64>,
+    /// The product of the integers (wrapping) and whether it overflowed.
+    int_product: Option<i64>,
+    product_overflowed: bool,
+    /// The product of the floats.
+    float_product: Option<f64>,
 }
 
 impl Acc {
@@ -688,6 +695,7 @@ impl Acc {
             max,
             int_min,
             int_max,
+            ..Acc::default()
         })
     }
 
@@ -698,12 +706,17 @@ impl Acc {
             Value::Int(x) => {
                 self.count += 1;
                 self.int_sum += x as i128;
+                let p = self.int_product.unwrap_or(1);
+                self.product_overflowed |= p.checked_mul(x).is_none();
+                self.int_product = Some(p.wrapping_mul(x));
+                self.float_product = Some(self.float_product.unwrap_or(1.0) * x as f64);
                 self.int_min = Some(self.int_min.map_or(x, |m| m.min(x)));
                 self.int_max = Some(self.int_max.map_or(x, |m| m.max(x)));
             }
             Value::Float(x) => {
                 self.count += 1;
                 self.float_sum.add(x);
+                self.float_product = Some(self.float_product.unwrap_or(1.0) * x);
                 // NaN is the largest value (as both engines order it).
                 self.min = Some(match self.min {
                     None => x,
@@ -867,8 +880,21 @@ fn aggregate(
             func,
             AggregateFunction::Sum | AggregateFunction::Min | AggregateFunction::Max
         );
+    let product = spec.func == WindowFunction::Product;
     let finish = |acc: &Acc| -> Result<(Option<i64>, Option<f64>)> {
         let none = acc.count == 0;
+        if product {
+            if none {
+                return Ok((None, None));
+            }
+            if ints && acc.product_overflowed && sem.integer_overflow == IntegerOverflow::Error {
+                return Err(Error::arithmetic(
+                    "ARITHMETIC_OVERFLOW",
+                    "integer overflow in a window product; under pandas semantics it would wrap (set integer_overflow = wrap)",
+                ));
+            }
+            return Ok((acc.int_product, acc.float_product));
+        }
         Ok(match func {
             AggregateFunction::CountStar => (Some(acc.rows), Some(acc.rows as f64)),
             AggregateFunction::Count => (Some(acc.count), Some(acc.count as f64)),

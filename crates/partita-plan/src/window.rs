@@ -255,6 +255,16 @@ fn resolve(e: WindowExpr, schema: &Schema, sem: &Semantics) -> Result<ResolvedWi
         WindowFunction::FirstValue | WindowFunction::LastValue | WindowFunction::NthValue(_) => {
             arg_type.expect("checked above")
         }
+        // pandas' cumprod keeps integers; Spark's product is a DOUBLE.
+        WindowFunction::Product => match arg_type.expect("checked above") {
+            t if pandas && t.is_integer() => DataType::Int64,
+            t if t.is_numeric() => DataType::Float64,
+            t => {
+                return Err(Error::plan(format!(
+                    "product over a window needs numbers, not {t}"
+                )))
+            }
+        },
         WindowFunction::Aggregate(func) => {
             let whole = frame.start == FrameBound::UnboundedPreceding
                 && frame.end == FrameBound::UnboundedFollowing;
