@@ -94,6 +94,21 @@ impl WindowFn {
         }
     }
 
+    /// An aggregate expression (`col("v").sum()`) as a window function. Anything
+    /// else is kept as the argument of a `COUNT(*)`, which `Frame::with_windows`
+    /// reports as "not an aggregate".
+    fn of_aggregate(agg: Expr) -> Self {
+        match agg {
+            Expr::Aggregate { func, mut args } if args.len() <= 1 => {
+                Self::new(WindowFunction::Aggregate(func), args.pop())
+            }
+            other => Self::new(
+                WindowFunction::Aggregate(AggregateFunction::CountStar),
+                Some(other),
+            ),
+        }
+    }
+
     /// Skips missing values (`FIRST_VALUE`, `LAST_VALUE` `IGNORE NULLS`).
     pub fn ignore_nulls(mut self, ignore: bool) -> Self {
         self.ignore_nulls = Some(ignore);
@@ -190,17 +205,7 @@ pub trait Over {
 
 impl Over for Expr {
     fn over(self, window: Window) -> WindowColumn {
-        let (func, arg) = match self {
-            Expr::Aggregate { func, mut args } if args.len() <= 1 => {
-                (WindowFunction::Aggregate(func), args.pop())
-            }
-            // Not an aggregate: the error surfaces when the frame is built.
-            other => (
-                WindowFunction::Aggregate(AggregateFunction::CountStar),
-                Some(other),
-            ),
-        };
-        WindowFn::new(func, arg).over(window)
+        WindowFn::of_aggregate(self).over(window)
     }
 }
 
@@ -411,15 +416,8 @@ impl GroupBy {
     }
 
     fn running(self, column: &str, agg: Expr) -> Frame {
-        let Expr::Aggregate { func, args } = agg else {
-            unreachable!("an aggregate")
-        };
         let w = Window::new().rows(FrameBound::UnboundedPreceding, FrameBound::CurrentRow);
-        self.transform_column(
-            column,
-            WindowFn::new(WindowFunction::Aggregate(func), args.into_iter().next()),
-            w,
-        )
+        self.transform_column(column, WindowFn::of_aggregate(agg), w)
     }
 
     /// The value `n` rows before within each group, in row order (pandas
@@ -543,15 +541,6 @@ impl GroupBy {
     /// `transform`): `groupby("k").transform("v", col("v").mean())` puts each
     /// group's mean in `v`.
     pub fn transform(self, column: &str, agg: Expr) -> Frame {
-        let (func, arg) = match agg {
-            Expr::Aggregate { func, mut args } if args.len() <= 1 => {
-                (WindowFunction::Aggregate(func), args.pop())
-            }
-            other => (
-                WindowFunction::Aggregate(AggregateFunction::CountStar),
-                Some(other),
-            ),
-        };
-        self.transform_column(column, WindowFn::new(func, arg), Window::new())
+        self.transform_column(column, WindowFn::of_aggregate(agg), Window::new())
     }
 }

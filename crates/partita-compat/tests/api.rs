@@ -19,11 +19,14 @@ fn t(tables: &Tables, name: &str) -> Frame {
     tables[name].clone()
 }
 
+/// Table `a` joined with table `b` (most join cases' two tables).
+fn ab(tables: &Tables, spec: JoinSpec) -> Frame {
+    t(tables, "a").join(t(tables, "b"), spec)
+}
+
 /// (case id, the query with the Rust API).
 const CASES: &[(&str, Query)] = &[
-    ("join-left-one-key", |x| {
-        t(x, "a").join(t(x, "b"), JoinSpec::left().on("k"))
-    }),
+    ("join-left-one-key", |x| ab(x, JoinSpec::left().on("k"))),
     ("setop-intersect-all", |x| {
         t(x, "s").intersect_all(t(x, "t"))
     }),
@@ -32,30 +35,22 @@ const CASES: &[(&str, Query)] = &[
         t(x, "t").with_windows([rank().over(w).alias("r")])
     }),
     // Issue 13: joins, set operations, subqueries, CTEs.
-    ("join-cross", |x| {
-        t(x, "a").join(t(x, "b"), JoinSpec::cross())
-    }),
+    ("join-cross", |x| ab(x, JoinSpec::cross())),
     ("join-derived-table", |x| {
         let s = t(x, "t").groupby("k").agg([col("v").sum().alias("total")]);
         t(x, "t").join(s, JoinSpec::inner().on("k"))
     }),
     ("join-different-key-names", |x| {
         let spec = JoinSpec::left().left_on("k").right_on("j");
-        t(x, "a")
-            .join(t(x, "b"), spec)
-            .select(cols(&["k", "j", "v", "w"]))
+        ab(x, spec).select(cols(&["k", "j", "v", "w"]))
     }),
-    ("join-empty-right-left", |x| {
-        t(x, "a").join(t(x, "b"), JoinSpec::left().on("k"))
-    }),
+    ("join-empty-right-left", |x| ab(x, JoinSpec::left().on("k"))),
     ("join-full-fill-dtypes-both-sides", |x| {
-        t(x, "a").join(t(x, "b"), JoinSpec::outer().on("k"))
+        ab(x, JoinSpec::outer().on("k"))
     }),
-    ("join-full-one-key", |x| {
-        t(x, "a").join(t(x, "b"), JoinSpec::outer().on("k"))
-    }),
+    ("join-full-one-key", |x| ab(x, JoinSpec::outer().on("k"))),
     ("join-full-pandas-key-order", |x| {
-        t(x, "a").join(t(x, "b"), JoinSpec::outer().on("k"))
+        ab(x, JoinSpec::outer().on("k"))
     }),
     ("join-groupby-sum", |x| {
         t(x, "o")
@@ -63,87 +58,74 @@ const CASES: &[(&str, Query)] = &[
             .groupby("name")
             .agg([count_star().alias("n"), col("qty").sum().alias("q")])
     }),
-    ("join-inner-one-key", |x| {
-        t(x, "a").join(t(x, "b"), JoinSpec::inner().on("k"))
-    }),
+    ("join-inner-one-key", |x| ab(x, JoinSpec::inner().on("k"))),
     ("join-inner-pandas-left-order", |x| {
-        t(x, "a").join(t(x, "b"), JoinSpec::inner().on("k"))
+        ab(x, JoinSpec::inner().on("k"))
     }),
     ("join-inner-two-keys", |x| {
-        t(x, "a").join(t(x, "b"), JoinSpec::inner().on(["k1", "k2"]))
+        ab(x, JoinSpec::inner().on(["k1", "k2"]))
     }),
     ("join-left-anti-empty-right", |x| {
-        t(x, "a").join(t(x, "b"), JoinSpec::anti().on("k"))
+        ab(x, JoinSpec::anti().on("k"))
     }),
     ("join-left-anti-indicator", |x| {
-        t(x, "a").join(t(x, "b"), JoinSpec::anti().on("k"))
+        ab(x, JoinSpec::anti().on("k"))
     }),
     ("join-left-anti-null-key", |x| {
-        t(x, "a").join(t(x, "b"), JoinSpec::anti().on("k"))
+        ab(x, JoinSpec::anti().on("k"))
     }),
-    ("join-left-fill-dtypes", |x| {
-        t(x, "a").join(t(x, "b"), JoinSpec::left().on("k"))
-    }),
+    ("join-left-fill-dtypes", |x| ab(x, JoinSpec::left().on("k"))),
     ("join-left-fill-nan-vs-null", |x| {
-        t(x, "a").join(t(x, "b"), JoinSpec::left().on("k"))
+        ab(x, JoinSpec::left().on("k"))
     }),
     ("join-left-groupby-count", |x| {
-        t(x, "a")
-            .join(t(x, "b"), JoinSpec::left().on("k"))
+        ab(x, JoinSpec::left().on("k"))
             .groupby("k")
             .agg([col("w").count().alias("n"), col("w").sum().alias("s")])
     }),
     ("join-left-order-by-nulls", |x| {
-        t(x, "a")
-            .join(t(x, "b"), JoinSpec::left().on("k"))
+        ab(x, JoinSpec::left().on("k"))
             .select(cols(&["id", "w"]))
             .sort_values(["w", "id"], SortSpec::ascending())
     }),
     ("join-left-pandas-left-order", |x| {
-        t(x, "a").join(t(x, "b"), JoinSpec::left().on("k"))
+        ab(x, JoinSpec::left().on("k"))
     }),
-    ("join-left-semi-basic", |x| {
-        t(x, "a").join(t(x, "b"), JoinSpec::semi().on("k"))
-    }),
+    ("join-left-semi-basic", |x| ab(x, JoinSpec::semi().on("k"))),
     ("join-left-semi-null-key", |x| {
-        t(x, "a").join(t(x, "b"), JoinSpec::semi().on("k"))
+        ab(x, JoinSpec::semi().on("k"))
     }),
     ("join-left-semi-two-keys", |x| {
-        t(x, "a").join(t(x, "b"), JoinSpec::semi().on(["k1", "k2"]))
+        ab(x, JoinSpec::semi().on(["k1", "k2"]))
     }),
     ("join-left-two-keys", |x| {
-        t(x, "a").join(t(x, "b"), JoinSpec::left().on(["k1", "k2"]))
+        ab(x, JoinSpec::left().on(["k1", "k2"]))
     }),
     ("join-many-to-many-full", |x| {
-        t(x, "a").join(t(x, "b"), JoinSpec::outer().on("k"))
+        ab(x, JoinSpec::outer().on("k"))
     }),
-    ("join-many-to-many", |x| {
-        t(x, "a").join(t(x, "b"), JoinSpec::inner().on("k"))
-    }),
+    ("join-many-to-many", |x| ab(x, JoinSpec::inner().on("k"))),
     ("join-natural", |x| {
-        let joined = t(x, "a").join(t(x, "b"), JoinSpec::inner().on("k"));
+        let joined = ab(x, JoinSpec::inner().on("k"));
         using_star(joined, &["k"], &["id", "k", "v", "w"])
     }),
     ("join-no-matches-inner", |x| {
-        t(x, "a").join(t(x, "b"), JoinSpec::inner().on("k"))
+        ab(x, JoinSpec::inner().on("k"))
     }),
-    ("join-no-matches-left", |x| {
-        t(x, "a").join(t(x, "b"), JoinSpec::left().on("k"))
-    }),
+    ("join-no-matches-left", |x| ab(x, JoinSpec::left().on("k"))),
     ("join-non-equi-range", |x| {
-        t(x, "a")
-            .join(t(x, "b"), JoinSpec::cross())
+        ab(x, JoinSpec::cross())
             .filter(col("x").between(col("lo"), col("hi")))
             .select(cols(&["id", "band"]))
     }),
     ("join-null-float-key-nan", |x| {
-        t(x, "a").join(t(x, "b"), JoinSpec::inner().on("k"))
+        ab(x, JoinSpec::inner().on("k"))
     }),
     ("join-null-int-key-inner", |x| {
-        t(x, "a").join(t(x, "b"), JoinSpec::inner().on("k"))
+        ab(x, JoinSpec::inner().on("k"))
     }),
     ("join-null-int-key-one-side", |x| {
-        t(x, "a").join(t(x, "b"), JoinSpec::left().on("k"))
+        ab(x, JoinSpec::left().on("k"))
     }),
     ("join-null-key-self-join", |x| {
         t(x, "t")
@@ -152,33 +134,31 @@ const CASES: &[(&str, Query)] = &[
     }),
     ("join-null-safe-eq-full", |x| {
         let spec = JoinSpec::outer().on("k").null_equal(true);
-        t(x, "a").join(t(x, "b"), spec)
+        ab(x, spec)
     }),
     ("join-null-safe-eq-str", |x| {
         let spec = JoinSpec::inner().on("k").null_equal(true);
-        t(x, "a").join(t(x, "b"), spec)
+        ab(x, spec)
     }),
     ("join-null-safe-float-nan-null", |x| {
         let spec = JoinSpec::inner().on("k").null_equal(true);
-        t(x, "a").join(t(x, "b"), spec)
+        ab(x, spec)
     }),
     ("join-null-safe-two-keys-left", |x| {
         let spec = JoinSpec::left().on(["k1", "k2"]).null_equal(true);
-        t(x, "a").join(t(x, "b"), spec).select(cols(&["id", "w"]))
+        ab(x, spec).select(cols(&["id", "w"]))
     }),
     ("join-null-str-key-full", |x| {
-        t(x, "a").join(t(x, "b"), JoinSpec::outer().on("k"))
+        ab(x, JoinSpec::outer().on("k"))
     }),
     ("join-null-str-key-inner", |x| {
-        t(x, "a").join(t(x, "b"), JoinSpec::inner().on("k"))
+        ab(x, JoinSpec::inner().on("k"))
     }),
     ("join-null-str-key-left", |x| {
-        t(x, "a").join(t(x, "b"), JoinSpec::left().on("k"))
+        ab(x, JoinSpec::left().on("k"))
     }),
     ("join-null-two-keys", |x| {
-        t(x, "a")
-            .join(t(x, "b"), JoinSpec::inner().on(["k1", "k2"]))
-            .select(cols(&["id", "w"]))
+        ab(x, JoinSpec::inner().on(["k1", "k2"])).select(cols(&["id", "w"]))
     }),
     ("join-on-extra-cond-inner", |x| {
         let b = t(x, "b").filter(col("w").gt(lit(1)));
@@ -193,17 +173,15 @@ const CASES: &[(&str, Query)] = &[
             .select(cols(&["id", "k", "w"]))
     }),
     ("join-overlap-default-suffix-full", |x| {
-        t(x, "a").join(t(x, "b"), JoinSpec::outer().on("k"))
+        ab(x, JoinSpec::outer().on("k"))
     }),
     ("join-overlap-suffixes", |x| {
         let spec = JoinSpec::inner().on("k").suffixes("_a", "_b");
-        t(x, "a").join(t(x, "b"), spec)
+        ab(x, spec)
     }),
-    ("join-right-one-key", |x| {
-        t(x, "a").join(t(x, "b"), JoinSpec::right().on("k"))
-    }),
+    ("join-right-one-key", |x| ab(x, JoinSpec::right().on("k"))),
     ("join-right-two-keys", |x| {
-        t(x, "a").join(t(x, "b"), JoinSpec::right().on(["k1", "k2"]))
+        ab(x, JoinSpec::right().on(["k1", "k2"]))
     }),
     ("join-self-left-manager", |x| {
         let spec = JoinSpec::left().left_on("mgr").right_on("id");
@@ -228,17 +206,15 @@ const CASES: &[(&str, Query)] = &[
             .select(cols(&["oid", "name", "price"]))
     }),
     ("join-using-full-nulls", |x| {
-        t(x, "a").join(t(x, "b"), JoinSpec::outer().on("k"))
+        ab(x, JoinSpec::outer().on("k"))
     }),
-    ("join-using-inner", |x| {
-        t(x, "a").join(t(x, "b"), JoinSpec::inner().on("k"))
-    }),
+    ("join-using-inner", |x| ab(x, JoinSpec::inner().on("k"))),
     ("join-using-select-star", |x| {
-        let joined = t(x, "a").join(t(x, "b"), JoinSpec::inner().on("k"));
+        let joined = ab(x, JoinSpec::inner().on("k"));
         using_star(joined, &["k"], &["id", "k", "v", "w"])
     }),
     ("join-using-two-keys-left", |x| {
-        t(x, "a").join(t(x, "b"), JoinSpec::left().on(["k1", "k2"]))
+        ab(x, JoinSpec::left().on(["k1", "k2"]))
     }),
     ("setop-except-all", |x| t(x, "s").except_all(t(x, "t"))),
     ("setop-except-chain-left-assoc", |x| {
@@ -316,7 +292,7 @@ const CASES: &[(&str, Query)] = &[
     }),
     ("subq-exists-correlated", |x| {
         let spec = JoinSpec::semi().on("k");
-        t(x, "a").join(t(x, "b"), spec).select(cols(&["id", "k"]))
+        ab(x, spec).select(cols(&["id", "k"]))
     }),
     ("subq-in-basic", |x| {
         let b = t(x, "b").select(cols(&["k"]));
@@ -330,9 +306,7 @@ const CASES: &[(&str, Query)] = &[
             .join(b, JoinSpec::semi().on("k"))
             .select(cols(&["id", "k"]))
     }),
-    ("subq-in-int-null", |x| {
-        t(x, "a").join(t(x, "b"), JoinSpec::semi().on("k"))
-    }),
+    ("subq-in-int-null", |x| ab(x, JoinSpec::semi().on("k"))),
     ("subq-in-null-both", |x| {
         let b = t(x, "b").select(cols(&["k"]));
         t(x, "a")
@@ -341,7 +315,7 @@ const CASES: &[(&str, Query)] = &[
     }),
     ("subq-not-exists-correlated", |x| {
         let spec = JoinSpec::anti().on("k");
-        t(x, "a").join(t(x, "b"), spec).select(cols(&["id", "k"]))
+        ab(x, spec).select(cols(&["id", "k"]))
     }),
     ("subq-not-in-empty-subquery", |x| {
         let b = t(x, "b").filter(col("w").gt(lit(100))).select(cols(&["k"]));

@@ -70,11 +70,6 @@ pub fn window_states(df: &DataFrame, specs: &[(String, WindowSpec)]) -> Result<D
     let mut cols = vec![];
     for (j, (_, spec)) in specs.iter().enumerate() {
         let mut acc = Acc::default();
-        if let Some(texts) = texts(df, spec)? {
-            if !texts.is_empty() {
-                return Err(Error::internal("a text MIN or MAX is not scannable"));
-            }
-        }
         let vals = match spec.func {
             WindowFunction::RowNumber => (0..df.height()).map(|_| Value::Int(1)).collect(),
             _ => values(df, spec)?,

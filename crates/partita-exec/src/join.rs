@@ -129,36 +129,32 @@ pub fn address(
     part: usize,
     sem: &Semantics,
 ) -> Result<DataFrame> {
-    let rows = i64::try_from(df.height())
+    let mut cols = keys(df, names, types, sem)?;
+    cols.push(addresses(part, df.height())?);
+    frame_with_height(df.height(), cols)
+}
+
+/// The addresses of the `rows` rows of part `part` (at most 2^32 rows).
+fn addresses(part: usize, rows: usize) -> Result<Series> {
+    let rows = i64::try_from(rows)
         .ok()
         .filter(|&h| h <= u32::MAX as i64)
         .ok_or_else(|| {
             Error::NotImplemented(format!(
-                "a partitioned join of an input part of {} rows (at most 2^32)",
-                df.height()
+                "row addresses for a part of {rows} rows (at most 2^32)"
             ))
         })?;
-    let mut cols = keys(df, names, types, sem)?;
-    cols.push(addresses(part, rows));
-    frame_with_height(df.height(), cols)
-}
-
-/// The addresses of `rows` rows of part `part`.
-fn addresses(part: usize, rows: i64) -> Series {
     let base = (part as i64) << 32;
-    Series::new(
+    Ok(Series::new(
         ROW_ADDRESS.into(),
         (0..rows).map(|r| base | r).collect::<Vec<i64>>(),
-    )
+    ))
 }
 
 /// `df` with each row's address (`part << 32 | row`) as the column [`ROW_ADDRESS`].
 pub fn with_row_address(mut df: DataFrame, part: usize) -> Result<DataFrame> {
-    let rows = i64::try_from(df.height())
-        .ok()
-        .filter(|&h| h <= u32::MAX as i64)
-        .ok_or_else(|| Error::NotImplemented(format!("a part of {} rows", df.height())))?;
-    df.with_column(addresses(part, rows).into_column())
+    let address = addresses(part, df.height())?;
+    df.with_column(address.into_column())
         .map_err(|e| Error::internal(e.to_string()))?;
     Ok(df)
 }
