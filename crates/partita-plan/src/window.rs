@@ -310,6 +310,14 @@ fn resolve(e: WindowExpr, schema: &Schema, sem: &Semantics) -> Result<ResolvedWi
         && sem.null_group_keys == partita_common::NullGroupKeys::Drop
         && e.partition_by.iter().any(|k| nullable(k));
     let arg_missing = e.arg.as_deref().is_some_and(nullable);
+    // A frame of rows that is neither a running nor a whole-partition one: what
+    // pandas computes with `rolling`.
+    let rolling = frame.rows
+        && !(frame.start == FrameBound::UnboundedPreceding
+            && matches!(
+                frame.end,
+                FrameBound::CurrentRow | FrameBound::UnboundedFollowing
+            ));
     let may_miss = match &e.func {
         WindowFunction::Lag { default, .. } | WindowFunction::Lead { default, .. } => {
             default.is_null()
@@ -320,6 +328,8 @@ fn resolve(e: WindowExpr, schema: &Schema, sem: &Semantics) -> Result<ResolvedWi
         WindowFunction::Aggregate(AggregateFunction::Count | AggregateFunction::CountStar) => {
             keys_missing
         }
+        // pandas' rolling aggregates are float64 whatever they count.
+        WindowFunction::Aggregate(_) if rolling => true,
         _ => keys_missing || arg_missing,
     };
     let output = if pandas && output.is_integer() && may_miss {

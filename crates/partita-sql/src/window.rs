@@ -149,10 +149,6 @@ impl Planner<'_> {
                 let n = count(&args[1], "NTH_VALUE's position", e)?;
                 (WindowFunction::NthValue(n), args.into_iter().next())
             }
-            "product" => {
-                arity(1..=1)?;
-                (WindowFunction::Product, args.into_iter().next())
-            }
             _ => match aggregate_function(&name, false, star) {
                 Some(AggregateFunction::CountStar) => (
                     WindowFunction::Aggregate(AggregateFunction::CountStar),
