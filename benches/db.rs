@@ -30,8 +30,9 @@ use std::time::Instant;
 #[path = "../crates/partita-cli/src/allocator.rs"]
 mod allocator;
 
+use partita::polars::{DataFrame, PlDataType};
 use partita::prelude::*;
-use partita::{value_at, PlDataType, ScalarValue, SqlContext};
+use partita::{value_at, ScalarValue, SqlContext};
 
 const ALL: [&str; 13] = [
     "q1", "q2", "q3", "q4", "q5", "q6", "q7", "q8", "q9", "q10", "s1", "s2", "f1",
@@ -322,7 +323,10 @@ fn timed(q: &str, engine: &str, repeat: usize, query: impl Fn() -> Frame) -> (Ve
     for _ in 0..repeat.max(1) {
         drop(last.take());
         let t = Instant::now();
-        let df = query().collect().unwrap_or_else(|e| panic!("{q}: {e}"));
+        let df = query()
+            .collect()
+            .unwrap_or_else(|e| panic!("{q}: {e}"))
+            .into_polars();
         seconds.push(t.elapsed().as_secs_f64());
         last = Some(df);
     }

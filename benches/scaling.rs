@@ -7,6 +7,7 @@
 
 use std::time::Instant;
 
+use partita::polars::*;
 use partita::prelude::*;
 
 fn table(n: usize) -> Vec<Series> {
@@ -35,7 +36,7 @@ fn table(n: usize) -> Vec<Series> {
     ]
 }
 
-fn best_of(runs: usize, f: impl Fn() -> Result<DataFrame>) -> f64 {
+fn best_of(runs: usize, f: impl Fn() -> Result<Table>) -> f64 {
     (0..runs)
         .map(|_| {
             let t = Instant::now();
@@ -155,7 +156,7 @@ fn one_row_group(columns: &[Series]) {
         let ddf = session
             .read_parquet(path.to_string_lossy().as_ref(), ParquetOptions::default())
             .expect("read");
-        let parts = ddf.partition_count().expect("partitions");
+        let parts = ddf.partitions().expect("partitions");
         let q1 = best_of(5, || {
             ddf.clone()
                 .groupby("id1")

@@ -30,35 +30,21 @@ fn throw(seed: u64, darts: u64) -> u64 {
 fn estimate(workers: usize, darts: u64) -> Result<(f64, f64)> {
     let session = Session::new().with_workers(workers);
     let seeds: Vec<i64> = (0..PARTITIONS as i64).collect();
-    let ddf = session.from_columns(vec![Series::new("seed".into(), seeds)], PARTITIONS)?;
-    let schema = Schema::new(vec![
-        Field::new("hits", DataType::Int64),
-        Field::new("darts", DataType::Int64),
-    ]);
-    let hits = ddf.map_partitions(
-        move |part: DataFrame| {
-            let seeds = part
-                .column("seed")
-                .expect("seed column")
-                .i64()
-                .expect("i64 seeds")
-                .clone();
-            let hits: Vec<i64> = seeds
-                .iter()
-                .map(|s| throw(s.unwrap_or(0) as u64, darts) as i64)
-                .collect();
-            let n = hits.len();
-            Ok(DataFrame::new(
-                n,
-                vec![
-                    Series::new("hits".into(), hits).into(),
-                    Series::new("darts".into(), vec![darts as i64; n]).into(),
-                ],
-            )
-            .expect("two equal columns"))
-        },
-        schema,
-    );
+    let ddf = session.from_columns([Column::new("seed", seeds)], PARTITIONS)?;
+    // Each partition is a Table; the output's columns are found by running the
+    // closure once on an empty partition.
+    let hits = ddf.map_partitions(move |part: Table| {
+        let hits: Vec<i64> = part
+            .column::<i64>("seed")?
+            .into_iter()
+            .map(|seed| throw(seed.unwrap_or(0) as u64, darts) as i64)
+            .collect();
+        let n = hits.len();
+        Table::new([
+            Column::new("hits", hits),
+            Column::new("darts", vec![darts as i64; n]),
+        ])
+    });
     let total = hits.agg([
         col("hits").sum().alias("hits"),
         col("darts").sum().alias("darts"),
@@ -66,20 +52,8 @@ fn estimate(workers: usize, darts: u64) -> Result<(f64, f64)> {
     let start = Instant::now();
     let out = total.collect()?;
     let seconds = start.elapsed().as_secs_f64();
-    let h = out
-        .column("hits")
-        .expect("hits")
-        .i64()
-        .expect("i64")
-        .get(0)
-        .unwrap_or(0) as f64;
-    let d = out
-        .column("darts")
-        .expect("darts")
-        .i64()
-        .expect("i64")
-        .get(0)
-        .unwrap_or(1) as f64;
+    let h = out.get::<i64>("hits", 0)?.unwrap_or(0) as f64;
+    let d = out.get::<i64>("darts", 0)?.unwrap_or(1) as f64;
     Ok((4.0 * h / d, seconds))
 }
 

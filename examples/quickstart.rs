@@ -2,6 +2,7 @@
 //!
 //! Run with `cargo run --release --example quickstart`.
 
+use partita::polars::*;
 use partita::prelude::*;
 
 fn main() -> Result<()> {
@@ -23,13 +24,13 @@ fn main() -> Result<()> {
 
         println!("ddf.groupby(\"col1\").mean()");
         let means = ddf.clone().groupby("col1").mean();
-        println!("{}\n", format_table(&means.collect()?, 20));
+        println!("{}\n", means.collect()?);
 
         println!("ddf.sort_values([\"col1\", \"col2\"])");
         let sorted = ddf
             .clone()
             .sort_values(["col1", "col2"], SortSpec::ascending());
-        println!("{}\n", format_table(&sorted.collect()?, 20));
+        println!("{}\n", sorted.collect()?);
 
         println!("task graph of the groupby:");
         println!("{}", means.task_graph()?.display_indent());

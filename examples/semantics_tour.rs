@@ -3,30 +3,24 @@
 //! Run with `cargo run --example semantics_tour`.
 
 use partita::prelude::*;
-use partita::value_at;
 
 /// A result in one line: `[(a, 1), (b, 2)]`, or the error.
 fn line(frame: Frame) -> String {
-    match frame.collect() {
-        Err(e) => format!("error: {}", e.root_cause()),
-        Ok(df) => {
-            let rows: Vec<String> = (0..df.height())
-                .map(|i| {
-                    let cells: Vec<String> = df
-                        .columns()
-                        .iter()
-                        .map(|c| {
-                            partita::format_value(
-                                &value_at(c.as_materialized_series(), i).expect("value"),
-                            )
-                        })
-                        .collect();
-                    format!("({})", cells.join(", "))
-                })
-                .collect();
-            format!("[{}]", rows.join(", "))
-        }
-    }
+    let table = match frame.collect() {
+        Err(e) => return format!("error: {}", e.root_cause()),
+        Ok(table) => table,
+    };
+    let rows: Vec<String> = table
+        .iter_rows()
+        .map(|row| match row {
+            Ok(cells) => {
+                let cells: Vec<String> = cells.iter().map(partita::format_value).collect();
+                format!("({})", cells.join(", "))
+            }
+            Err(e) => format!("error: {e}"),
+        })
+        .collect();
+    format!("[{}]", rows.join(", "))
 }
 
 fn show(switch: &str, what: &str, build: impl Fn(&Session) -> Frame) {
@@ -38,7 +32,7 @@ fn show(switch: &str, what: &str, build: impl Fn(&Session) -> Frame) {
     println!();
 }
 
-fn table(session: &Session, columns: Vec<Series>) -> Frame {
+fn table(session: &Session, columns: Vec<Column>) -> Frame {
     session.from_columns(columns, 2).expect("a valid table")
 }
 
@@ -46,8 +40,8 @@ fn keys_and_values(s: &Session) -> Frame {
     table(
         s,
         vec![
-            Series::new("k".into(), [None, None, Some("A"), Some("A"), Some("B")]),
-            Series::new("v".into(), [1i64, 2, 3, 4, 5]),
+            Column::new("k", [None, None, Some("A"), Some("A"), Some("B")]),
+            Column::new("v", [1i64, 2, 3, 4, 5]),
         ],
     )
 }
@@ -56,9 +50,9 @@ fn floats(s: &Session) -> Frame {
     table(
         s,
         vec![
-            Series::new("id".into(), [1i64, 2, 3, 4, 5, 6]),
-            Series::new(
-                "x".into(),
+            Column::new("id", [1i64, 2, 3, 4, 5, 6]),
+            Column::new(
+                "x",
                 [
                     Some(0.5),
                     Some(1.0),
@@ -85,8 +79,8 @@ fn main() {
     show("nan", "GROUP BY x over 1.5, NaN, null, NaN, 1.5", |s| {
         table(
             s,
-            vec![Series::new(
-                "x".into(),
+            vec![Column::new(
+                "x",
                 [Some(1.5), Some(f64::NAN), None, Some(f64::NAN), Some(1.5)],
             )],
         )
@@ -99,10 +93,7 @@ fn main() {
         |s| {
             table(
                 s,
-                vec![Series::new(
-                    "x".into(),
-                    [Some(3i64), None, Some(1), Some(2), None],
-                )],
+                vec![Column::new("x", [Some(3i64), None, Some(1), Some(2), None])],
             )
             .sort_values("x", SortSpec::ascending())
         },
@@ -119,25 +110,24 @@ fn main() {
         table(
             s,
             vec![
-                Series::new("k".into(), ["a", "a", "b"]),
-                Series::new("x".into(), [None, None, Some(1.0)]),
+                Column::new("k", ["a", "a", "b"]),
+                Column::new("x", [None, None, Some(1.0)]),
             ],
         )
         .groupby("k")
         .agg([col("x").sum().alias("s")])
     });
     show("integer_overflow", "9223372036854775807 + 1", |s| {
-        table(s, vec![Series::new("a".into(), [i64::MAX])])
-            .select([(col("a") + lit(1)).alias("a1")])
+        table(s, vec![Column::new("a", [i64::MAX])]).select([(col("a") + lit(1)).alias("a1")])
     });
     show("division_by_zero", "a / 0 and a % 0", |s| {
-        table(s, vec![Series::new("a".into(), [1i64, -1, 0])]).select([
+        table(s, vec![Column::new("a", [1i64, -1, 0])]).select([
             (col("a") / lit(0)).alias("q"),
             (col("a") % lit(0)).alias("r"),
         ])
     });
     show("integer_division", "-7 DIV 2 and -7 % 3", |s| {
-        table(s, vec![Series::new("a".into(), [-7i64])]).select([
+        table(s, vec![Column::new("a", [-7i64])]).select([
             col("a").floor_div(lit(2)).alias("div"),
             (col("a") % lit(3)).alias("mod"),
         ])
@@ -149,33 +139,30 @@ fn main() {
             table(
                 s,
                 vec![
-                    Series::new("x".into(), [2.5f64, -2.5]),
-                    Series::new("y".into(), [0.125f64, 0.25]),
+                    Column::new("x", [2.5f64, -2.5]),
+                    Column::new("y", [0.125f64, 0.25]),
                 ],
             )
             .select([col("x").round(0).alias("rx"), col("y").round(2).alias("ry")])
         },
     );
     show("identifier_case", "SELECT ID from a column named id", |s| {
-        table(s, vec![Series::new("id".into(), [1i64])]).select([col("ID")])
+        table(s, vec![Column::new("id", [1i64])]).select([col("ID")])
     });
     show(
         "int_with_nulls",
         "SUM of an integer column holding a null (pandas: float)",
         |s| {
-            table(
-                s,
-                vec![Series::new("v".into(), [Some(1i64), None, Some(8)])],
-            )
-            .agg([col("v").sum().alias("s")])
+            table(s, vec![Column::new("v", [Some(1i64), None, Some(8)])])
+                .agg([col("v").sum().alias("s")])
         },
     );
     show(
         "day_of_week",
         "DAYOFWEEK of Thursday 2024-02-29 (pandas: 0 = Monday; Spark: 1 = Sunday)",
         |s| {
-            let days = Series::new("d".into(), [19_782i32])
-                .cast(&partita::to_polars_type(partita::DataType::Date))
+            let days = Column::new("d", [19_782i32])
+                .cast(DataType::Date)
                 .expect("days are dates");
             table(s, vec![days]).select([col("d").dt().dayofweek().alias("dow")])
         },
@@ -185,11 +172,11 @@ fn main() {
         "HOUR of 2024-01-31 05:00 UTC in a New York column (pandas: its zone; Spark: UTC)",
         |s| {
             let zone = partita::TimeZone::new("America/New_York");
-            let ts = Series::new("ts".into(), [1_706_677_200_000_000i64])
-                .cast(&partita::to_polars_type(partita::DataType::Timestamp(
+            let ts = Column::new("ts", [1_706_677_200_000_000i64])
+                .cast(DataType::Timestamp(
                     partita::TimeUnit::Microsecond,
                     Some(zone),
-                )))
+                ))
                 .expect("ticks are timestamps");
             table(s, vec![ts]).select([col("ts").dt().hour().alias("h")])
         },
@@ -197,10 +184,7 @@ fn main() {
     show(
         "numeric_promotion",
         "an int8 column 127 plus 1 (pandas: int8, wraps; Spark: INT 128)",
-        |s| {
-            table(s, vec![Series::new("a".into(), [127i8])])
-                .select([(col("a") + lit(1i64)).alias("a1")])
-        },
+        |s| table(s, vec![Column::new("a", [127i8])]).select([(col("a") + lit(1i64)).alias("a1")]),
     );
     show(
         "custom",

@@ -1,6 +1,7 @@
 //! Window functions and pandas' group-wise transforms over a small flights table:
 //! `cargo run --example windows`.
 
+use partita::polars::*;
 use partita::prelude::*;
 
 fn main() -> partita::Result<()> {
@@ -29,7 +30,7 @@ fn main() -> partita::Result<()> {
                 .alias("carrier_mean"),
         ])
         .sort_values(["carrier", "rank"], SortSpec::ascending());
-    println!("{}", format_table(&ranked.collect()?, 20));
+    println!("{}", ranked.collect()?);
 
     // pandas: df.groupby('carrier')['delay'].cumsum() / .shift(1) /
     // .rank(method='min', ascending=False) / .transform('mean'), under pandas.
@@ -54,7 +55,7 @@ fn main() -> partita::Result<()> {
                 .transform("delay", col("delay").mean()),
         ),
     ] {
-        println!("{what}:\n{}", format_table(&frame.collect()?, 20));
+        println!("{what}:\n{}", frame.collect()?);
     }
     Ok(())
 }

@@ -11,9 +11,10 @@ use partita_core::polars::DataFrame;
 use partita_exec::eval::KernelConstantEvaluator;
 use partita_exec::{lower, LowerOptions, MemorySource, PartitionFn, RunOptions, TaskGraph};
 use partita_plan::optimizer::{Optimizer, OptimizerContext};
-use partita_plan::{col, count_star, Expr, LogicalPlan, LogicalPlanBuilder, SortExpr};
+use partita_plan::{col, count_star, Expr, LogicalPlan, LogicalPlanBuilder, SortExpr, Then};
 
 use crate::session::Session;
+use crate::table::Table;
 
 /// How `sort_values` orders: per column ascending or not, and where missing values go.
 /// A single value applies to every column.
@@ -85,7 +86,7 @@ impl SortSpec {
         ] {
             if len > 1 && len != keys {
                 return Err(Error::plan(format!(
-                    "sort_values: {what} has {len} values for {keys} sort key(s); give one value or one per key"
+                    "{what} has {len} values for {keys} sort key(s); give one value or one per key"
                 )));
             }
         }
@@ -110,7 +111,7 @@ impl SortSpec {
 /// use partita::prelude::*;
 /// let session = Session::new();
 /// let ddf = session
-///     .from_columns(vec![Series::new("k".into(), ["a", "b", "a"]), Series::new("v".into(), [1i64, 2, 3])], 2)
+///     .from_columns(vec![Column::new("k", ["a", "b", "a"]), Column::new("v", [1i64, 2, 3])], 2)
 ///     .unwrap();
 /// let out = ddf.groupby(["k"]).agg([col("v").sum().alias("total")]).collect().unwrap();
 /// assert_eq!(out.height(), 2);
@@ -123,7 +124,7 @@ impl SortSpec {
 /// #![deny(unused_must_use)]
 /// use partita::prelude::*;
 /// let s = Session::new();
-/// let f = s.from_columns(vec![Series::new("a".into(), [1i64, 2])], 1).unwrap();
+/// let f = s.from_columns(vec![Column::new("a", [1i64, 2])], 1).unwrap();
 /// f.clone().filter(col("a").gt(lit(1))); // the filtered frame is dropped
 /// ```
 #[derive(Clone)]
@@ -143,40 +144,128 @@ impl std::fmt::Debug for Frame {
     }
 }
 
-/// Column keys accepted by `groupby` and `sort_values`.
+/// An expression where a column is expected (`select`, `groupby`, `sort_values`,
+/// `agg`, window keys): a `&str` or `String` is the column of that name, as in
+/// Polars (`select(["origin", "dest"])`); an [`Expr`] is itself. A constant there
+/// needs [`lit`](crate::lit), while comparison and arithmetic methods take plain
+/// values (`col("carrier").eq("AA")`, `col("delay") * 2`).
+pub trait IntoColumnExpr {
+    /// The expression.
+    fn into_column_expr(self) -> Expr;
+}
+
+impl IntoColumnExpr for &str {
+    fn into_column_expr(self) -> Expr {
+        col(self)
+    }
+}
+
+impl IntoColumnExpr for String {
+    fn into_column_expr(self) -> Expr {
+        col(self)
+    }
+}
+
+impl IntoColumnExpr for &String {
+    fn into_column_expr(self) -> Expr {
+        col(self.as_str())
+    }
+}
+
+impl IntoColumnExpr for Expr {
+    fn into_column_expr(self) -> Expr {
+        self
+    }
+}
+
+impl IntoColumnExpr for &Expr {
+    fn into_column_expr(self) -> Expr {
+        self.clone()
+    }
+}
+
+impl IntoColumnExpr for Then {
+    fn into_column_expr(self) -> Expr {
+        self.end()
+    }
+}
+
+/// Keys of `groupby`, `sort_values`, window partitions and join sides: one column
+/// name or expression (`"k"`, `col("a").alias("k")`), or an array, `Vec` or slice
+/// of them (`["a", "b"]`, `[col("a") % 7]`); names are columns
+/// ([`IntoColumnExpr`]).
 pub trait IntoKeys {
-    /// The column names.
-    fn into_keys(self) -> Vec<String>;
+    /// The key expressions.
+    fn into_keys(self) -> Vec<Expr>;
 }
 
 impl IntoKeys for &str {
-    fn into_keys(self) -> Vec<String> {
-        vec![self.to_string()]
+    fn into_keys(self) -> Vec<Expr> {
+        vec![col(self)]
     }
 }
 
 impl IntoKeys for String {
-    fn into_keys(self) -> Vec<String> {
+    fn into_keys(self) -> Vec<Expr> {
+        vec![col(self)]
+    }
+}
+
+impl IntoKeys for &String {
+    fn into_keys(self) -> Vec<Expr> {
+        vec![col(self.as_str())]
+    }
+}
+
+impl IntoKeys for Expr {
+    fn into_keys(self) -> Vec<Expr> {
         vec![self]
     }
 }
 
-impl<const N: usize> IntoKeys for [&str; N] {
-    fn into_keys(self) -> Vec<String> {
-        self.iter().map(|s| s.to_string()).collect()
+impl<T: IntoColumnExpr, const N: usize> IntoKeys for [T; N] {
+    fn into_keys(self) -> Vec<Expr> {
+        self.into_iter()
+            .map(IntoColumnExpr::into_column_expr)
+            .collect()
     }
 }
 
-impl IntoKeys for Vec<&str> {
-    fn into_keys(self) -> Vec<String> {
-        self.into_iter().map(String::from).collect()
+impl<T: IntoColumnExpr> IntoKeys for Vec<T> {
+    fn into_keys(self) -> Vec<Expr> {
+        self.into_iter()
+            .map(IntoColumnExpr::into_column_expr)
+            .collect()
     }
 }
 
-impl IntoKeys for Vec<String> {
-    fn into_keys(self) -> Vec<String> {
-        self
+impl<T: IntoColumnExpr + Clone> IntoKeys for &[T] {
+    fn into_keys(self) -> Vec<Expr> {
+        self.iter()
+            .cloned()
+            .map(IntoColumnExpr::into_column_expr)
+            .collect()
     }
+}
+
+impl<T: IntoColumnExpr + Clone> IntoKeys for &Vec<T> {
+    fn into_keys(self) -> Vec<Expr> {
+        self.as_slice().into_keys()
+    }
+}
+
+/// The column names of `keys`, for the steps that take columns only (join
+/// keys, `repartition_by`); an expression is refused with its step.
+pub(crate) fn key_names(step: &str, keys: &[Expr]) -> Result<Vec<String>> {
+    keys.iter()
+        .map(|k| match k {
+            Expr::Column(name) => Ok(name.clone()),
+            other => Err(Error::plan(format!(
+                "{step} takes columns, not the expression {other}; add it with \
+                 with_column first"
+            ))),
+        })
+        .collect()
 }
 
 impl Frame {
@@ -188,21 +277,35 @@ impl Frame {
         }
     }
 
-    /// The next node, built on this frame's plan by the shared plan builder.
+    /// The next node, built on this frame's plan by the shared plan builder; an
+    /// error building it names `step`, the API call (`sort_values`).
     pub(crate) fn then(
         self,
+        step: &str,
         f: impl FnOnce(LogicalPlanBuilder) -> Result<LogicalPlanBuilder>,
     ) -> Frame {
         let sem = self.semantics;
-        let plan = self
-            .plan
-            .and_then(|p| f(LogicalPlanBuilder::new(p, sem)))
-            .map(LogicalPlanBuilder::build);
+        let plan = self.plan.and_then(|p| {
+            f(LogicalPlanBuilder::new(p, sem))
+                .map(LogicalPlanBuilder::build)
+                .map_err(|e| in_step(step, e))
+        });
         Frame {
             session: self.session,
             plan,
             semantics: sem,
         }
+    }
+
+    /// The frame `f` builds from this one, its errors named by `step` (a public
+    /// call made of other calls: `groupby.cumsum` is a window then a projection).
+    pub(crate) fn in_step(self, step: &str, f: impl FnOnce(Frame) -> Frame) -> Frame {
+        if self.plan.is_err() {
+            return self;
+        }
+        let mut out = f(self);
+        out.plan = out.plan.map_err(|e| in_step(step, e));
+        out
     }
 
     /// The semantics this frame runs under.
@@ -233,18 +336,23 @@ impl Frame {
 
     /// Keeps the rows where `predicate` is true (SQL `WHERE`, pandas `df[mask]`).
     pub fn filter(self, predicate: Expr) -> Frame {
-        self.then(|b| b.filter(predicate))
+        self.then("filter", |b| b.filter(predicate))
     }
 
-    /// Computes the given columns (SQL `SELECT`, pandas `df[[...]]`).
-    pub fn select<E: Into<Expr>>(self, exprs: impl IntoIterator<Item = E>) -> Frame {
-        let exprs: Vec<Expr> = exprs.into_iter().map(Into::into).collect();
-        self.then(|b| b.project(exprs))
+    /// Computes the given columns (SQL `SELECT`, pandas `df[["a", "b"]]`): names
+    /// are columns, expressions are computed (`select(["a", "b"])`,
+    /// `select([col("a"), (col("b") * 2).alias("b2")])`).
+    pub fn select(self, exprs: impl IntoIterator<Item = impl IntoColumnExpr>) -> Frame {
+        let exprs: Vec<Expr> = exprs
+            .into_iter()
+            .map(IntoColumnExpr::into_column_expr)
+            .collect();
+        self.then("select", |b| b.project(exprs))
     }
 
     /// Adds a column, or replaces the column of the same name (pandas `assign`).
     pub fn with_column(self, expr: Expr) -> Frame {
-        self.then(|b| {
+        self.then("with_column", |b| {
             let name = expr.output_name();
             let schema = b.schema().clone();
             let mut exprs: Vec<Expr> = vec![];
@@ -264,7 +372,9 @@ impl Frame {
         })
     }
 
-    /// Groups by key columns; finish with `agg` or a pandas-style shortcut.
+    /// Groups by keys, columns or any expressions (`groupby("k")`,
+    /// `groupby([col("a").alias("k"), col("b") % 7])`); finish with `agg` or a
+    /// pandas-style shortcut.
     pub fn groupby(self, keys: impl IntoKeys) -> GroupBy {
         GroupBy {
             frame: self,
@@ -276,23 +386,31 @@ impl Frame {
     ///
     /// An expression over aggregates (`(col("a").max() - col("b").min()).alias("r")`)
     /// is computed from them after the aggregation.
-    pub fn agg(self, aggs: impl IntoIterator<Item = Expr>) -> Frame {
-        self.then(|b| b.aggregate([], aggs))
+    pub fn agg(self, aggs: impl IntoIterator<Item = impl IntoColumnExpr>) -> Frame {
+        let aggs: Vec<Expr> = aggs
+            .into_iter()
+            .map(IntoColumnExpr::into_column_expr)
+            .collect();
+        self.then("agg", |b| b.aggregate([], aggs))
     }
 
-    /// Sorts by columns (pandas `sort_values`, SQL `ORDER BY`); stable.
+    /// Sorts by keys, columns or any expressions (pandas `sort_values`, SQL
+    /// `ORDER BY`); stable. An expression key is computed for the sort and not
+    /// kept.
     pub fn sort_values(self, by: impl IntoKeys, spec: SortSpec) -> Frame {
         let by = by.into_keys();
-        self.then(|b| {
+        self.then("sort_values", |b| {
             spec.check_lengths(by.len())?;
-            let exprs = by
+            let names = b.schema().names().iter().map(|n| n.to_string()).collect();
+            let (b, keys) = materialize_keys(b, by, "__sort")?;
+            let exprs = keys
                 .iter()
                 .enumerate()
                 .map(|(i, c)| {
                     SortExpr::new(c.clone(), !spec.ascending_for(i), spec.na_position_for(i))
                 })
                 .collect();
-            b.sort(exprs, None)
+            drop_hidden(b.sort(exprs, None)?, names)
         })
     }
 
@@ -303,28 +421,87 @@ impl Frame {
 
     /// Skips `skip` rows then keeps `fetch` (SQL `LIMIT fetch OFFSET skip`).
     pub fn limit(self, skip: usize, fetch: Option<usize>) -> Frame {
-        self.then(|b| b.limit(skip, fetch))
+        self.then("limit", |b| b.limit(skip, fetch))
     }
 
     /// Removes duplicate rows (SQL `DISTINCT`, pandas `drop_duplicates`).
     pub fn distinct(self) -> Frame {
-        self.then(|b| b.distinct())
+        self.then("distinct", |b| b.distinct())
     }
 
-    /// Runs `f` on every partition; it must return columns named and typed as `schema`.
-    /// A panic or error in `f` fails the query with the partition's number.
+    /// Runs `f` on every partition, a [`Table`]: Dask's `map_partitions`, Spark's
+    /// `mapInPandas`. The output's columns are found by running `f` once on an
+    /// empty partition of this frame's columns (give them with
+    /// [`Frame::map_partitions_with_schema`] when `f` cannot run on no rows). An
+    /// error or panic in `f` fails the query and names the partition. Inside `f`,
+    /// `?` works on Partita results and on polars ones
+    /// ([`Table::into_polars`]).
+    ///
+    /// ```
+    /// use partita::prelude::*;
+    /// let s = Session::new();
+    /// let f = s.from_columns([Column::new("x", [1i64, 2, 3, 4])], 2)?;
+    /// let doubled = f.map_partitions(|part: Table| {
+    ///     let xs: Vec<Option<i64>> = part.column::<i64>("x")?;
+    ///     let twice: Vec<Option<i64>> = xs.iter().map(|x| x.map(|x| 2 * x)).collect();
+    ///     Table::new([Column::new("x2", twice)])
+    /// });
+    /// assert_eq!(doubled.collect()?.column::<i64>("x2")?, [Some(2), Some(4), Some(6), Some(8)]);
+    /// # Ok::<(), partita::Error>(())
+    /// ```
     pub fn map_partitions(
         self,
-        f: impl Fn(DataFrame) -> Result<DataFrame> + Send + Sync + 'static,
+        f: impl Fn(Table) -> Result<Table> + Send + Sync + 'static,
+    ) -> Frame {
+        self.map_partitions_impl(f, None)
+    }
+
+    /// [`Frame::map_partitions`] with the output's columns given: `f` must return
+    /// columns named and typed as `schema`.
+    pub fn map_partitions_with_schema(
+        self,
+        f: impl Fn(Table) -> Result<Table> + Send + Sync + 'static,
         schema: Schema,
     ) -> Frame {
-        let func = Arc::new(PartitionFn::new("closure", f));
-        self.then(|b| b.map_partitions(func, schema))
+        self.map_partitions_impl(f, Some(schema))
+    }
+
+    fn map_partitions_impl(
+        self,
+        f: impl Fn(Table) -> Result<Table> + Send + Sync + 'static,
+        schema: Option<Schema>,
+    ) -> Frame {
+        let f = Arc::new(f);
+        let run = {
+            let f = Arc::clone(&f);
+            move |df: DataFrame| f(Table::from_polars(df)?).map(Table::into_polars)
+        };
+        let func = Arc::new(PartitionFn::new("map_partitions", run));
+        self.then("map_partitions", |b| {
+            let schema = match schema {
+                Some(s) => s,
+                None => {
+                    let empty = Table::empty(b.schema());
+                    let out = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(empty)))
+                        .map_err(|_| Error::User("the closure panicked".into()))
+                        .and_then(|r| r)
+                        .map_err(|e| {
+                            Error::plan(format!(
+                                "could not find the output columns by running the closure on \
+                                 an empty partition ({e}); give them with \
+                                 map_partitions_with_schema"
+                            ))
+                        })?;
+                    out.schema().clone()
+                }
+            };
+            b.map_partitions(func, schema)
+        })
     }
 
     /// Re-splits the rows, in order, into `n` partitions.
     pub fn repartition(self, n: usize) -> Frame {
-        self.then(|b| b.repartition(n, &[]))
+        self.then("repartition", |b| b.repartition(n, &[]))
     }
 
     /// Re-splits the rows into `n` partitions by the hash of the `by` columns: rows
@@ -332,14 +509,16 @@ impl Frame {
     /// `repartition(n, cols)`).
     pub fn repartition_by(self, by: impl IntoKeys, n: usize) -> Frame {
         let by = by.into_keys();
-        self.then(|b| b.repartition(n, &by))
+        self.then("repartition_by", |b| {
+            b.repartition(n, &key_names("repartition_by", &by)?)
+        })
     }
 
     /// Runs the query and keeps its result partitions in memory: the returned frame
     /// reads them instead of running the query again (Dask `persist`, Spark `cache`).
     pub fn persist(&self) -> Result<Frame> {
         let schema = self.schema()?;
-        let parts = self.collect_partitions_with(&RunOptions::default())?;
+        let parts = self.run_partitions(&RunOptions::default())?;
         let source = MemorySource::from_partitions(parts, Some(schema))?;
         Ok(self
             .session
@@ -383,14 +562,22 @@ impl Frame {
 
     /// The number of partitions the query's result comes in (a Parquet scan has one
     /// per row group, or per row range of a large one; a grouping has `split_out`).
-    pub fn partition_count(&self) -> Result<usize> {
+    pub fn partitions(&self) -> Result<usize> {
         Ok(self.task_graph()?.outputs.len())
     }
 
     /// Runs the query and returns its result partitions, in order; with a
     /// [`RunOptions::sink`], hands each partition to the sink as soon as it is
     /// made and returns none.
-    pub fn collect_partitions_with(&self, options: &RunOptions) -> Result<Vec<DataFrame>> {
+    pub fn collect_partitions_with(&self, options: &RunOptions) -> Result<Vec<Table>> {
+        self.run_partitions(options)?
+            .into_iter()
+            .map(Table::from_polars)
+            .collect()
+    }
+
+    /// The result partitions as the engine made them.
+    fn run_partitions(&self, options: &RunOptions) -> Result<Vec<DataFrame>> {
         let graph = self.task_graph()?;
         partita_exec::run(&graph, self.session.pool()?, options)
     }
@@ -447,12 +634,12 @@ impl Frame {
     }
 
     /// Runs the query and returns the whole result.
-    pub fn collect(&self) -> Result<DataFrame> {
+    pub fn collect(&self) -> Result<Table> {
         self.collect_with(&RunOptions::default())
     }
 
     /// Runs the query with progress reporting or cancellation.
-    pub fn collect_with(&self, options: &RunOptions) -> Result<DataFrame> {
+    pub fn collect_with(&self, options: &RunOptions) -> Result<Table> {
         if options.sink.is_some() {
             return Err(Error::User(
                 "collect_with returns the result, so it takes no sink; \
@@ -461,11 +648,57 @@ impl Frame {
             ));
         }
         let schema = self.schema()?;
-        let parts = self.collect_partitions_with(options)?;
+        let parts = self.run_partitions(options)?;
         // The partitions become the chunks of the result, not copied into one: a
         // result never needs twice its size to be collected.
-        stack(parts, &schema)
+        Table::from_polars(stack(parts, &schema)?)
     }
+}
+
+/// `e` named by the API call `step`; an error already named by an inner call is
+/// renamed (the user called `step`, not its parts).
+fn in_step(step: &str, e: Error) -> Error {
+    let source = match e {
+        Error::Step { source, .. } => source,
+        other => Box::new(other),
+    };
+    Error::Step {
+        step: step.to_string(),
+        source,
+    }
+}
+
+/// `keys` as columns of the builder's output: a column key is itself, any other
+/// expression is added as the hidden column `{prefix}.{i}`.
+fn materialize_keys(
+    b: LogicalPlanBuilder,
+    keys: Vec<Expr>,
+    prefix: &str,
+) -> Result<(LogicalPlanBuilder, Vec<String>)> {
+    if keys.iter().all(|k| matches!(k, Expr::Column(_))) {
+        return Ok((b, keys.iter().map(Expr::output_name).collect()));
+    }
+    let mut exprs: Vec<Expr> = b.schema().names().iter().map(|n| col(*n)).collect();
+    let mut names = vec![];
+    for (i, k) in keys.into_iter().enumerate() {
+        match k {
+            Expr::Column(name) => names.push(name),
+            other => {
+                let hidden = format!("{prefix}.{i}");
+                exprs.push(other.alias(hidden.clone()));
+                names.push(hidden);
+            }
+        }
+    }
+    Ok((b.project(exprs)?, names))
+}
+
+/// The builder's output without the hidden columns `materialize_keys` added.
+fn drop_hidden(b: LogicalPlanBuilder, names: Vec<String>) -> Result<LogicalPlanBuilder> {
+    if b.schema().fields().len() == names.len() {
+        return Ok(b);
+    }
+    b.project(names.into_iter().map(col))
 }
 
 /// A frame grouped by keys.
@@ -473,12 +706,12 @@ impl Frame {
 #[must_use = "a GroupBy does nothing until agg (or a shortcut such as mean) makes a Frame"]
 pub struct GroupBy {
     frame: Frame,
-    keys: Vec<String>,
+    keys: Vec<Expr>,
 }
 
 impl GroupBy {
     /// The frame and the group keys.
-    pub(crate) fn into_parts(self) -> (Frame, Vec<String>) {
+    pub(crate) fn into_parts(self) -> (Frame, Vec<Expr>) {
         (self.frame, self.keys)
     }
 
@@ -486,9 +719,13 @@ impl GroupBy {
     ///
     /// An expression over aggregates (`(col("v1").max() - col("v2").min())`) is
     /// computed from them after the aggregation, as in SQL and Polars.
-    pub fn agg(self, aggs: impl IntoIterator<Item = Expr>) -> Frame {
-        let keys: Vec<Expr> = self.keys.iter().map(|k| col(k.clone())).collect();
-        self.frame.then(|b| b.aggregate(keys, aggs))
+    pub fn agg(self, aggs: impl IntoIterator<Item = impl IntoColumnExpr>) -> Frame {
+        let aggs: Vec<Expr> = aggs
+            .into_iter()
+            .map(IntoColumnExpr::into_column_expr)
+            .collect();
+        let keys = self.keys;
+        self.frame.then("groupby.agg", |b| b.aggregate(keys, aggs))
     }
 
     /// The `n` largest values of `column` in each group, as rows of the keys and
@@ -507,30 +744,41 @@ impl GroupBy {
     /// A per-group top-n node (see [`partita_plan::TopKPerGroup`]) over the keys and
     /// the value, then the sort by keys and value.
     fn top_n(self, n: usize, column: &str, descending: bool) -> Frame {
-        let mut cols: Vec<Expr> = self.keys.iter().map(|k| col(k.clone())).collect();
+        let step = if descending {
+            "groupby.nlargest"
+        } else {
+            "groupby.nsmallest"
+        };
+        let keys: Vec<String> = self.keys.iter().map(Expr::output_name).collect();
+        let mut cols = self.keys.clone();
         cols.push(col(column));
         let order = vec![SortExpr::new(column, descending, NullPlacement::Last)];
-        let keys = self.keys.clone();
-        let mut by = self.keys.clone();
+        let mut by = keys.clone();
         by.push(column.to_string());
-        let spec = SortSpec::ascending()
-            .with_ascending(self.keys.iter().map(|_| true).chain([!descending]));
-        self.frame
-            .select(cols)
-            .filter(col(column).is_not_null())
-            .then(|b| b.top_k_per_group(keys, order, n))
-            .sort_values(by, spec)
+        let spec =
+            SortSpec::ascending().with_ascending(keys.iter().map(|_| true).chain([!descending]));
+        self.frame.in_step(step, |f| {
+            f.select(cols)
+                .filter(col(column).is_not_null())
+                .then(step, |b| b.top_k_per_group(keys, order, n))
+                .sort_values(by, spec)
+        })
     }
 
     /// `func` over every column but the keys (only the numeric ones with
     /// `numeric_only`), each named as its column.
-    fn shortcut(self, func: AggregateFunction, numeric_only: bool) -> Frame {
-        let keys: Vec<Expr> = self.keys.iter().map(|k| col(k.clone())).collect();
-        self.frame.then(|b| {
+    fn shortcut(self, step: &str, func: AggregateFunction, numeric_only: bool) -> Frame {
+        let keys = self.keys;
+        self.frame.then(step, |b| {
             let schema = b.schema().clone();
+            // Key columns are not aggregated; a key computed from a column leaves
+            // that column in, as pandas does for a renamed or derived key.
             let key_idx = keys
                 .iter()
-                .map(|k| schema.resolve(&k.output_name(), b.semantics()))
+                .filter_map(|k| match k {
+                    Expr::Column(name) => Some(schema.resolve(name, b.semantics())),
+                    _ => None,
+                })
                 .collect::<Result<Vec<_>>>()?;
             let aggs: Vec<Expr> = schema
                 .fields()
@@ -559,27 +807,27 @@ impl GroupBy {
 
     /// The mean of every other numeric column (pandas `groupby(k).mean()`).
     pub fn mean(self) -> Frame {
-        self.shortcut(AggregateFunction::Mean, true)
+        self.shortcut("groupby.mean", AggregateFunction::Mean, true)
     }
 
     /// The sum of every other numeric column.
     pub fn sum(self) -> Frame {
-        self.shortcut(AggregateFunction::Sum, true)
+        self.shortcut("groupby.sum", AggregateFunction::Sum, true)
     }
 
     /// The minimum of every other column.
     pub fn min(self) -> Frame {
-        self.shortcut(AggregateFunction::Min, false)
+        self.shortcut("groupby.min", AggregateFunction::Min, false)
     }
 
     /// The maximum of every other column.
     pub fn max(self) -> Frame {
-        self.shortcut(AggregateFunction::Max, false)
+        self.shortcut("groupby.max", AggregateFunction::Max, false)
     }
 
     /// The non-missing count of every other column.
     pub fn count(self) -> Frame {
-        self.shortcut(AggregateFunction::Count, false)
+        self.shortcut("groupby.count", AggregateFunction::Count, false)
     }
 
     /// The rows per group, in a column named `size` (pandas `groupby(k).size()`).

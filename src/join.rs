@@ -8,7 +8,7 @@ use partita_plan::{
     SortExpr,
 };
 
-use crate::frame::{Frame, IntoKeys};
+use crate::frame::{key_names, Frame, IntoKeys};
 
 /// How [`Frame::join`] combines two frames, in pandas' `merge` terms.
 ///
@@ -21,8 +21,8 @@ use crate::frame::{Frame, IntoKeys};
 #[must_use = "a JoinSpec does nothing until Frame::join takes it"]
 pub struct JoinSpec {
     how: JoinType,
-    left_on: Vec<String>,
-    right_on: Vec<String>,
+    left_on: Vec<Expr>,
+    right_on: Vec<Expr>,
     suffixes: (String, String),
     null_equal: Option<bool>,
     sort: bool,
@@ -156,20 +156,20 @@ impl Frame {
     /// use partita::prelude::*;
     /// let s = Session::new();
     /// let flights = s.from_columns(vec![
-    ///     Series::new("carrier".into(), ["AA", "UA", "AA", "XX"]),
-    ///     Series::new("delay".into(), [5i64, 7, 1, 3]),
+    ///     Column::new("carrier", ["AA", "UA", "AA", "XX"]),
+    ///     Column::new("delay", [5i64, 7, 1, 3]),
     /// ], 2).unwrap();
     /// let airlines = s.from_columns(vec![
-    ///     Series::new("carrier".into(), ["AA", "UA"]),
-    ///     Series::new("name".into(), ["American", "United"]),
+    ///     Column::new("carrier", ["AA", "UA"]),
+    ///     Column::new("name", ["American", "United"]),
     /// ], 1).unwrap();
     /// let out = flights.join(airlines, JoinSpec::left().on("carrier")).collect().unwrap();
-    /// assert_eq!(out.get_column_names(), ["carrier", "delay", "name"]);
+    /// assert_eq!(out.column_names(), ["carrier", "delay", "name"]);
     /// assert_eq!(out.height(), 4);
     /// ```
     pub fn join(self, other: Frame, spec: JoinSpec) -> Frame {
         let right = self.plan_of(other);
-        self.then(move |b| {
+        self.then("join", move |b| {
             let right = right?;
             if spec.left_on.len() != spec.right_on.len() {
                 return Err(Error::plan(format!(
@@ -188,13 +188,11 @@ impl Frame {
             let exact = |s: &partita_common::Schema, k: &str| -> Result<String> {
                 Ok(s.field(s.resolve(k, &sem)?).name.clone())
             };
-            let left_keys = spec
-                .left_on
+            let left_keys = key_names("join", &spec.left_on)?
                 .iter()
                 .map(|k| exact(&ls, k))
                 .collect::<Result<Vec<_>>>()?;
-            let right_keys = spec
-                .right_on
+            let right_keys = key_names("join", &spec.right_on)?
                 .iter()
                 .map(|k| exact(&rs, k))
                 .collect::<Result<Vec<_>>>()?;
@@ -304,7 +302,7 @@ impl Frame {
     /// type of the two (integers and floats meet as floats).
     pub fn union_all(self, other: Frame) -> Frame {
         let other = self.plan_of(other);
-        self.then(move |b| b.union(vec![other?]))
+        self.then("union_all", move |b| b.union(vec![other?]))
     }
 
     /// Rows of this frame or `other`, each once (SQL `UNION`).
@@ -316,28 +314,28 @@ impl Frame {
     /// `INTERSECT`): columns match by position, missing values equal each other.
     pub fn intersect(self, other: Frame) -> Frame {
         let other = self.plan_of(other);
-        self.then(move |b| b.intersect(other?))
+        self.then("intersect", move |b| b.intersect(other?))
     }
 
     /// The distinct rows of this frame that are not rows of `other` (SQL `EXCEPT`):
     /// columns match by position, missing values equal each other.
     pub fn except(self, other: Frame) -> Frame {
         let other = self.plan_of(other);
-        self.then(move |b| b.except(other?))
+        self.then("except", move |b| b.except(other?))
     }
 
     /// The rows of this frame that are also rows of `other`, each as often as both
     /// have it (SQL `INTERSECT ALL`).
     pub fn intersect_all(self, other: Frame) -> Frame {
         let other = self.plan_of(other);
-        self.then(move |b| b.intersect_all(other?))
+        self.then("intersect_all", move |b| b.intersect_all(other?))
     }
 
     /// The rows of this frame less those of `other`, each as often as this frame
     /// has it beyond `other`'s count (SQL `EXCEPT ALL`).
     pub fn except_all(self, other: Frame) -> Frame {
         let other = self.plan_of(other);
-        self.then(move |b| b.except_all(other?))
+        self.then("except_all", move |b| b.except_all(other?))
     }
 
     /// The rows of this frame, then those of each of `others`, with columns matched
@@ -348,17 +346,17 @@ impl Frame {
     /// ```
     /// use partita::prelude::*;
     /// let s = Session::new();
-    /// let a = s.from_columns(vec![Series::new("k".into(), ["x"]), Series::new("v".into(), [1i64])], 1).unwrap();
-    /// let b = s.from_columns(vec![Series::new("w".into(), [2.5f64]), Series::new("k".into(), ["y"])], 1).unwrap();
+    /// let a = s.from_columns(vec![Column::new("k", ["x"]), Column::new("v", [1i64])], 1).unwrap();
+    /// let b = s.from_columns(vec![Column::new("w", [2.5f64]), Column::new("k", ["y"])], 1).unwrap();
     /// let out = a.concat([b]).collect().unwrap();
-    /// assert_eq!(out.get_column_names(), ["k", "v", "w"]);
+    /// assert_eq!(out.column_names(), ["k", "v", "w"]);
     /// assert_eq!(out.height(), 2);
     /// ```
     pub fn concat(self, others: impl IntoIterator<Item = Frame>) -> Frame {
         let sem = *self.semantics();
         let others: Result<Vec<LogicalPlan>> =
             others.into_iter().map(|f| self.plan_of(f)).collect();
-        self.then(move |b| {
+        self.then("concat", move |b| {
             let others = others?;
             let pandas_ints = sem.int_with_nulls == IntWithNulls::Float64;
             // Every name, in order of first appearance, with the type it first has.

@@ -14,8 +14,8 @@
 //!
 //! let session = Session::new().with_workers(2);
 //! let ddf = session.from_columns(vec![
-//!     Series::new("col1".into(), [None, None, Some("A"), Some("A"), Some("B"), Some("B")]),
-//!     Series::new("col2".into(), [1i64, 2, 3, 4, 5, 6]),
+//!     Column::new("col1", [None, None, Some("A"), Some("A"), Some("B"), Some("B")]),
+//!     Column::new("col2", [1i64, 2, 3, 4, 5, 6]),
 //! ], 2).unwrap();
 //! let pandas = ddf.clone().groupby("col1").mean().collect().unwrap();
 //! assert_eq!(pandas.height(), 2); // pandas drops the null group
@@ -32,12 +32,14 @@ mod frame;
 mod join;
 mod session;
 mod sql;
+mod table;
 mod window;
 
-pub use frame::{null_of, Frame, GroupBy, IntoKeys, SortSpec};
+pub use frame::{null_of, Frame, GroupBy, IntoColumnExpr, IntoKeys, SortSpec};
 pub use join::JoinSpec;
 pub use session::Session;
 pub use sql::{SqlContext, SqlOutput};
+pub use table::{Column, FromValue, IntoValues, Table};
 pub use window::{
     cume_dist, dense_rank, first_value, lag, last_value, lead, nth_value, ntile, percent_rank,
     rank, row_number, NaOption, Over, RankMethod, RankSpec, Window, WindowColumn, WindowFn,
@@ -54,25 +56,35 @@ pub use partita_common::{
 pub use partita_core::display::{format_table, format_value};
 pub use partita_core::frame::{from_polars_type, scalar_at as value_at, to_polars_type};
 pub use partita_core::parquet::write_parquet_with;
-pub use partita_core::polars::{DataFrame, PlDataType, PlTimeUnit, Series};
 pub use partita_exec::{
     CsvOptions, ParquetOptions, ParquetSource, Progress, RunOptions, Sink, TaskGraph,
 };
 pub use partita_plan::{
-    coalesce, col, corr, count_distinct, count_star, lit, lit_null, when, Expr, FrameBound,
-    JoinType, LogicalPlan, WindowFunction,
+    case, coalesce, col, corr, count_distinct, count_star, lit, lit_null, when, Case, Expr,
+    FrameBound, JoinType, LogicalPlan, Then, When, WindowFunction,
 };
 
 /// The names most programs need, listed one by one.
 pub mod prelude {
     pub use crate::{
-        coalesce, col, corr, count_distinct, count_star, format_table, lit, lit_null, when,
-        CsvOptions, DataFrame, DataType, Error, Expr, Field, Frame, JoinSpec, JoinType,
-        NullGroupKeys, NullPlacement, ParquetOptions, Result, RunOptions, Schema, Semantics,
-        Series, Session, SortSpec,
+        case, coalesce, col, corr, count_distinct, count_star, lit, lit_null, when, Column,
+        CsvOptions, DataType, Error, Expr, Field, Frame, JoinSpec, JoinType, NullGroupKeys,
+        NullPlacement, ParquetOptions, Result, RunOptions, ScalarValue, Schema, Semantics, Session,
+        SortSpec, Table,
     };
     pub use crate::{
         dense_rank, lag, lead, rank, row_number, FrameBound, Over, RankMethod, RankSpec, Window,
     };
-    pub use partita_core::polars::{IntoColumn, NamedFrom};
 }
+
+/// The polars types under Partita, for programs that exchange data with polars
+/// ([`Session::from_polars`], [`Table::into_polars`]); the rest of the API does
+/// not need them.
+pub mod polars {
+    pub use partita_core::polars::{
+        DataFrame, IntoColumn, NamedFrom, PlDataType, PlTimeUnit, Series,
+    };
+}
+
+/// The calendar types [`Table::get`] reads dates, timestamps and durations as.
+pub use chrono;

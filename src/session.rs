@@ -4,13 +4,14 @@ use std::path::Path;
 use std::sync::Arc;
 
 use partita_common::{Error, Result, Semantics, SessionConfig};
-use partita_core::polars::{DataFrame, Series};
+use partita_core::polars::DataFrame;
 use partita_exec::{
     CsvOptions, CsvSource, MemorySource, ParquetOptions, ParquetSource, WorkerPool,
 };
 use partita_plan::{LogicalPlan, Scan, TableSource};
 
 use crate::frame::Frame;
+use crate::table::{Column, Table};
 
 /// A Partita session: semantics, workers, partitioning, and the rayon pool that runs
 /// every query of the session. Cheap to clone (shared).
@@ -120,7 +121,8 @@ impl Session {
     ///
     /// ```
     /// use partita::prelude::*;
-    /// let df = DataFrame::new(3, vec![Series::new("x".into(), [1i64, 2, 3]).into()]).unwrap();
+    /// use partita::polars::{DataFrame, IntoColumn, NamedFrom, Series};
+    /// let df = DataFrame::new(3, vec![Series::new("x".into(), [1i64, 2, 3]).into_column()]).unwrap();
     /// let frame = Session::new().from_polars(df, 2).unwrap();
     /// assert_eq!(frame.collect().unwrap().height(), 3);
     /// ```
@@ -134,22 +136,22 @@ impl Session {
     /// ```
     /// use partita::prelude::*;
     /// let frame = Session::new()
-    ///     .from_columns(vec![Series::new("col1".into(), [None, Some("A")]), Series::new("col2".into(), [1i64, 2])], 2)
-    ///     .unwrap();
-    /// assert_eq!(frame.schema().unwrap().names(), vec!["col1", "col2"]);
+    ///     .from_columns([Column::new("col1", [None, Some("A")]), Column::new("col2", [Some(1i64), Some(2)])], 2)?;
+    /// assert_eq!(frame.schema()?.names(), vec!["col1", "col2"]);
+    /// # Ok::<(), partita::Error>(())
     /// ```
-    pub fn from_columns(&self, columns: Vec<Series>, partitions: usize) -> Result<Frame> {
-        let height = columns.first().map(|s| s.len()).unwrap_or(0);
-        if let Some(bad) = columns.iter().find(|s| s.len() != height) {
-            return Err(Error::plan(format!(
-                "column '{}' has {} values but the first column has {height}",
-                bad.name(),
-                bad.len()
-            )));
-        }
-        let df = DataFrame::new(height, columns.into_iter().map(Into::into).collect())
-            .map_err(|e| Error::plan(format!("cannot build a table: {e}")))?;
-        self.from_polars(df, partitions)
+    pub fn from_columns(
+        &self,
+        columns: impl IntoIterator<Item = impl Into<Column>>,
+        partitions: usize,
+    ) -> Result<Frame> {
+        self.from_table(Table::new(columns)?, partitions)
+    }
+
+    /// A frame over a table (a collected result, say), split, in order, into
+    /// `partitions` partitions.
+    pub fn from_table(&self, table: Table, partitions: usize) -> Result<Frame> {
+        self.from_polars(table.into_polars(), partitions)
     }
 
     /// A lazy frame over a CSV file: the file is split into the session's default
@@ -175,7 +177,7 @@ impl Session {
     /// let dir = std::env::temp_dir().join(format!("partita-doc-parquet-{}", std::process::id()));
     /// let session = Session::new();
     /// let frame = session
-    ///     .from_columns(vec![Series::new("x".into(), [1i64, 2, 3, 4])], 2)
+    ///     .from_columns(vec![Column::new("x", [1i64, 2, 3, 4])], 2)
     ///     .unwrap();
     /// frame.write_parquet(&dir).unwrap();
     /// let back = session.read_parquet(&dir, ParquetOptions::default()).unwrap();

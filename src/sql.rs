@@ -33,7 +33,7 @@ pub enum SqlOutput {
 /// use partita::prelude::*;
 /// use partita::{SqlContext, SqlOutput};
 /// let mut ctx = SqlContext::new(Session::new());
-/// let df = Session::new().from_columns(vec![Series::new("x".into(), [1i64, 2, 3])], 2).unwrap();
+/// let df = Session::new().from_columns(vec![Column::new("x", [1i64, 2, 3])], 2).unwrap();
 /// ctx.register("t", df);
 /// let frame = ctx.sql("SELECT SUM(x) AS s FROM t WHERE x > 1").unwrap();
 /// assert_eq!(frame.collect().unwrap().height(), 1);
@@ -88,7 +88,7 @@ impl Catalog for Tables<'_> {
 /// value) holding `part-00000.<ext>` without the key columns. Says what it wrote.
 fn copy_to(frame: &Frame, copy: &CopyTo) -> Result<String> {
     use partita_core::frame::{column, take_rows};
-    let df = frame.collect()?;
+    let df = frame.collect()?.into_polars();
     let ext = match copy.format {
         CopyFormat::Parquet => "parquet",
         CopyFormat::Csv => "csv",
@@ -327,10 +327,10 @@ impl SqlContext {
             SqlStatement::CreateTableAs { name, plan } => {
                 let frame = Frame::new(self.session.clone(), Ok(plan), sem);
                 // Materialize now, so the table does not change when its sources do.
-                let df = frame.collect()?;
+                let table = frame.collect()?;
                 let parts = self.session.config().default_partitions;
                 self.tables
-                    .insert(name.clone(), self.session.from_polars(df, parts)?);
+                    .insert(name.clone(), self.session.from_table(table, parts)?);
                 SqlOutput::Text(format!("created table {name}"))
             }
             SqlStatement::Copy(copy) => {

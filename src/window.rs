@@ -20,8 +20,8 @@ use crate::frame::{Frame, GroupBy, IntoKeys, SortSpec};
 #[derive(Debug, Clone, Default, PartialEq)]
 #[must_use = "a Window does nothing until a window function is computed over it"]
 pub struct Window {
-    partition_by: Vec<String>,
-    order_by: Vec<(String, bool, NullPlacement)>,
+    partition_by: Vec<Expr>,
+    order_by: Vec<(Expr, bool, NullPlacement)>,
     sort_errors: Vec<String>,
     frame: Option<WindowFrame>,
 }
@@ -239,13 +239,8 @@ impl WindowColumn {
         Ok(WindowCall {
             func: self.call.func,
             arg: self.call.arg,
-            partition_by: self.window.partition_by.into_iter().map(col).collect(),
-            order_by: self
-                .window
-                .order_by
-                .into_iter()
-                .map(|(k, desc, nulls)| (col(k), desc, nulls))
-                .collect(),
+            partition_by: self.window.partition_by,
+            order_by: self.window.order_by,
             frame: self.window.frame,
             ignore_nulls: self.call.ignore_nulls,
             name: self.name,
@@ -325,8 +320,8 @@ impl Frame {
     /// use partita::prelude::*;
     /// let s = Session::new().with_semantics(Semantics::spark());
     /// let df = s.from_columns(vec![
-    ///     Series::new("k".into(), ["a", "a", "b"]),
-    ///     Series::new("v".into(), [3i64, 1, 2]),
+    ///     Column::new("k", ["a", "a", "b"]),
+    ///     Column::new("v", [3i64, 1, 2]),
     /// ], 2).unwrap();
     /// let w = Window::partition_by("k").order_by("v", SortSpec::ascending());
     /// let out = df
@@ -334,26 +329,27 @@ impl Frame {
     ///     .sort_values(["k", "v"], SortSpec::ascending())
     ///     .collect()
     ///     .unwrap();
-    /// assert_eq!(out.get_column_names(), ["k", "v", "r", "running"]);
+    /// assert_eq!(out.column_names(), ["k", "v", "r", "running"]);
     /// ```
     pub fn with_windows(self, columns: impl IntoIterator<Item = WindowColumn>) -> Frame {
         let calls: Result<Vec<WindowCall>> =
             columns.into_iter().map(WindowColumn::into_call).collect();
-        self.then(move |b| b.window_calls(calls?))
+        self.then("with_windows", move |b| b.window_calls(calls?))
     }
 }
 
 impl GroupBy {
     /// `column`'s window `f` within each group (in row order unless `window`
     /// orders), as the column `column` (replacing it).
-    fn transform_column(self, column: &str, f: WindowFn, window: Window) -> Frame {
-        self.replace_with_window(column, f, window, |w| w)
+    fn transform_column(self, step: &str, column: &str, f: WindowFn, window: Window) -> Frame {
+        self.replace_with_window(step, column, f, window, |w| w)
     }
 
     /// Replaces `column` by `value` of the hidden column holding `f` over `window`
     /// within each group.
     fn replace_with_window(
         self,
+        step: &str,
         column: &str,
         f: WindowFn,
         window: Window,
@@ -366,37 +362,41 @@ impl GroupBy {
             ..window
         };
         let column = column.to_string();
-        frame
-            .with_windows([f.over(window).alias(hidden.clone())])
-            .then(move |b| {
-                let mut value = Some(value);
-                let mut exprs: Vec<Expr> = vec![];
-                for n in b.schema().names() {
-                    if n == hidden {
-                        continue;
+        frame.in_step(step, |frame| {
+            frame
+                .with_windows([f.over(window).alias(hidden.clone())])
+                .then(step, move |b| {
+                    let mut value = Some(value);
+                    let mut exprs: Vec<Expr> = vec![];
+                    for n in b.schema().names() {
+                        if n == hidden {
+                            continue;
+                        }
+                        exprs.push(if n == column {
+                            let v = value.take().expect("one column of that name");
+                            v(col(hidden.clone())).alias(column.clone())
+                        } else {
+                            col(n)
+                        });
                     }
-                    exprs.push(if n == column {
-                        let v = value.take().expect("one column of that name");
-                        v(col(hidden.clone())).alias(column.clone())
-                    } else {
-                        col(n)
-                    });
-                }
-                b.project(exprs)
-            })
+                    b.project(exprs)
+                })
+        })
     }
 
     /// The running sum of `column` within each group, in row order (pandas
     /// `groupby(k)[column].cumsum()`, assigned back to `column`).
     pub fn cumsum(self, column: &str) -> Frame {
+        let step = "groupby.cumsum";
         let f = col(column).sum();
-        self.running(column, f)
+        self.running(step, column, f)
     }
 
     /// The running product of `column` within each group (`cumprod`).
     pub fn cumprod(self, column: &str) -> Frame {
         let w = Window::new().rows(FrameBound::UnboundedPreceding, FrameBound::CurrentRow);
         self.transform_column(
+            "groupby.cumprod",
             column,
             WindowFn::new(WindowFunction::Product, Some(col(column))),
             w,
@@ -405,26 +405,28 @@ impl GroupBy {
 
     /// The running maximum of `column` within each group (`cummax`).
     pub fn cummax(self, column: &str) -> Frame {
+        let step = "groupby.cummax";
         let f = col(column).max();
-        self.running(column, f)
+        self.running(step, column, f)
     }
 
     /// The running minimum of `column` within each group (`cummin`).
     pub fn cummin(self, column: &str) -> Frame {
+        let step = "groupby.cummin";
         let f = col(column).min();
-        self.running(column, f)
+        self.running(step, column, f)
     }
 
-    fn running(self, column: &str, agg: Expr) -> Frame {
+    fn running(self, step: &str, column: &str, agg: Expr) -> Frame {
         let w = Window::new().rows(FrameBound::UnboundedPreceding, FrameBound::CurrentRow);
-        self.transform_column(column, WindowFn::of_aggregate(agg), w)
+        self.transform_column(step, column, WindowFn::of_aggregate(agg), w)
     }
 
     /// The value `n` rows before within each group, in row order (pandas
     /// `shift(n)`; a negative `n` looks ahead), as `column`.
     pub fn shift(self, column: &str, n: i64) -> Frame {
         let f = lag(col(column), n, None);
-        self.transform_column(column, f, Window::new())
+        self.transform_column("groupby.shift", column, f, Window::new())
     }
 
     /// `column`'s rank within each group, float64, as `column` (pandas
@@ -450,7 +452,12 @@ impl GroupBy {
             },
             None,
         );
-        self.transform_column(column, f, Window::new().order_by(column, order))
+        self.transform_column(
+            "groupby.rank",
+            column,
+            f,
+            Window::new().order_by(column, order),
+        )
     }
 
     /// Each row's position in its group from 0, in row order, as the column `name`
@@ -461,19 +468,21 @@ impl GroupBy {
             Window::partition_by(keys).rows(FrameBound::UnboundedPreceding, FrameBound::CurrentRow);
         let hidden = format!("__cumcount.{name}");
         let name = name.to_string();
-        frame
-            .with_windows([partita_plan::count_star().over(w).alias(hidden.clone())])
-            .then(move |b| {
-                let mut exprs: Vec<Expr> = b
-                    .schema()
-                    .names()
-                    .iter()
-                    .filter(|n| **n != hidden && **n != name)
-                    .map(|n| col(*n))
-                    .collect();
-                exprs.push((col(hidden.clone()) - partita_plan::lit(1i64)).alias(name.clone()));
-                b.project(exprs)
-            })
+        frame.in_step("groupby.cumcount", |frame| {
+            frame
+                .with_windows([partita_plan::count_star().over(w).alias(hidden.clone())])
+                .then("groupby.cumcount", move |b| {
+                    let mut exprs: Vec<Expr> = b
+                        .schema()
+                        .names()
+                        .iter()
+                        .filter(|n| **n != hidden && **n != name)
+                        .map(|n| col(*n))
+                        .collect();
+                    exprs.push((col(hidden.clone()) - partita_plan::lit(1i64)).alias(name.clone()));
+                    b.project(exprs)
+                })
+        })
     }
 
     /// The relative change from `n` rows before within each group, in row order
@@ -481,9 +490,13 @@ impl GroupBy {
     pub fn pct_change(self, column: &str, n: i64) -> Frame {
         let f = lag(col(column), n, None);
         let current = col(column);
-        self.replace_with_window(column, f, Window::new(), move |before| {
-            current / before - partita_plan::lit(1i64)
-        })
+        self.replace_with_window(
+            "groupby.pct_change",
+            column,
+            f,
+            Window::new(),
+            move |before| current / before - partita_plan::lit(1i64),
+        )
     }
 
     /// A rolling aggregate within each group, in row order (pandas
@@ -501,32 +514,34 @@ impl GroupBy {
             format!("__rolling_n.{column}"),
         );
         let column = column.to_string();
-        frame
-            .with_windows([
-                agg.over(rows.clone()).alias(value.clone()),
-                col(column.clone()).count().over(rows).alias(seen.clone()),
-            ])
-            .then(move |b| {
-                let exprs: Vec<Expr> = b
-                    .schema()
-                    .names()
-                    .iter()
-                    .filter(|n| **n != value && **n != seen)
-                    .map(|n| {
-                        if *n == column {
-                            partita_plan::when(
-                                col(seen.clone()).gt_eq(partita_plan::lit(min_periods as i64)),
-                            )
-                            .then(col(value.clone()))
-                            .end()
-                            .alias(column.clone())
-                        } else {
-                            col(*n)
-                        }
-                    })
-                    .collect();
-                b.project(exprs)
-            })
+        frame.in_step("groupby.rolling", |frame| {
+            frame
+                .with_windows([
+                    agg.over(rows.clone()).alias(value.clone()),
+                    col(column.clone()).count().over(rows).alias(seen.clone()),
+                ])
+                .then("groupby.rolling", move |b| {
+                    let exprs: Vec<Expr> = b
+                        .schema()
+                        .names()
+                        .iter()
+                        .filter(|n| **n != value && **n != seen)
+                        .map(|n| {
+                            if *n == column {
+                                partita_plan::when(
+                                    col(seen.clone()).gt_eq(partita_plan::lit(min_periods as i64)),
+                                )
+                                .then(col(value.clone()))
+                                .end()
+                                .alias(column.clone())
+                            } else {
+                                col(*n)
+                            }
+                        })
+                        .collect();
+                    b.project(exprs)
+                })
+        })
     }
 
     /// The change from `n` rows before within each group, in row order (pandas
@@ -534,13 +549,20 @@ impl GroupBy {
     pub fn diff(self, column: &str, n: i64) -> Frame {
         let f = lag(col(column), n, None);
         let current = col(column);
-        self.replace_with_window(column, f, Window::new(), move |before| current - before)
+        self.replace_with_window("groupby.diff", column, f, Window::new(), move |before| {
+            current - before
+        })
     }
 
     /// An aggregate of each group on every row of the group (pandas
     /// `transform`): `groupby("k").transform("v", col("v").mean())` puts each
     /// group's mean in `v`.
     pub fn transform(self, column: &str, agg: Expr) -> Frame {
-        self.transform_column(column, WindowFn::of_aggregate(agg), Window::new())
+        self.transform_column(
+            "groupby.transform",
+            column,
+            WindowFn::of_aggregate(agg),
+            Window::new(),
+        )
     }
 }

@@ -1,6 +1,7 @@
 //! `COPY (query) TO 'path' (...)`: one Parquet or CSV file that reads back as the
 //! query's result, CSV options, and Hive-style directories under PARTITION_BY.
 
+use partita::polars::*;
 use partita::prelude::*;
 use partita::{SqlContext, SqlOutput};
 
@@ -39,7 +40,7 @@ fn sum_x(ctx: &SqlContext, from: &str) -> i64 {
         .sql(&format!("SELECT SUM(x) AS s, COUNT(*) AS n FROM {from}"))
         .and_then(|f| f.collect())
         .unwrap();
-    df.column("s").unwrap().i64().unwrap().get(0).unwrap()
+    df.get::<i64>("s", 0).unwrap().unwrap()
 }
 
 #[test]
@@ -92,7 +93,7 @@ fn partition_by_writes_one_directory_per_key() {
         .sql(&format!("SELECT * FROM '{}'", a.display()))
         .and_then(|f| f.collect())
         .unwrap();
-    assert_eq!(cols.get_column_names(), ["x"]);
+    assert_eq!(cols.column_names(), ["x"]);
 }
 
 #[test]
@@ -138,11 +139,10 @@ fn a_hive_partitioned_directory_reads_back_with_its_key_columns_and_is_pruned() 
         .unwrap();
     assert_eq!(df.height(), 2, "pandas drops the missing key: {df:?}");
     let s: Vec<i64> = df
-        .column("s")
+        .column::<i64>("s")
         .unwrap()
-        .i64()
-        .unwrap()
-        .into_no_null_iter()
+        .into_iter()
+        .flatten()
         .collect();
     assert_eq!(s, [5, 7]);
     // Only the file of k = 'b' is decoded for a filter on k; a query that reads

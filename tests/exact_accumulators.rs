@@ -2,8 +2,9 @@
 //! are partitioned. Integer SUM decides overflow on the exact total (defect A);
 //! float aggregates are the same to the bit for every partitioning (defect B).
 
+use partita::polars::*;
 use partita::prelude::*;
-use partita::{value_at, ScalarValue};
+use partita::ScalarValue;
 
 fn session(semantics: Semantics, workers: usize, split_out: usize) -> Session {
     Session::new()
@@ -27,11 +28,8 @@ fn global_row(
         .collect()
         .map_err(|e| e.root_cause().to_string())?;
     assert_eq!(df.height(), 1);
-    Ok(df
-        .columns()
-        .iter()
-        .map(|c| value_at(c.as_materialized_series(), 0).unwrap())
-        .collect())
+    let row = df.iter_rows().next().unwrap().unwrap();
+    Ok(row)
 }
 
 fn int_sum(
@@ -108,13 +106,13 @@ fn issue_10_integer_sum_and_mean_by_group_are_exact() {
             .sort_values(["k"], SortSpec::ascending())
             .collect()
             .unwrap();
-        let s = df.column("s").unwrap().i64().unwrap();
-        assert_eq!(s.get(0), Some(i64::MAX - 1), "{partitions}");
-        assert_eq!(s.get(1), Some(i64::MIN + 4), "{partitions}");
+        let s = df.column::<i64>("s").unwrap();
+        assert_eq!(s[0], Some(i64::MAX - 1), "{partitions}");
+        assert_eq!(s[1], Some(i64::MIN + 4), "{partitions}");
         // The mean divides the exact total, not a float running sum.
-        let m = df.column("m").unwrap().f64().unwrap();
-        assert_eq!(m.get(0), Some((i64::MAX as i128 - 1) as f64 / 3.0));
-        assert_eq!(m.get(1), Some((i64::MIN as i128 + 4) as f64 / 3.0));
+        let m = df.column::<f64>("m").unwrap();
+        assert_eq!(m[0], Some((i64::MAX as i128 - 1) as f64 / 3.0));
+        assert_eq!(m[1], Some((i64::MIN as i128 + 4) as f64 / 3.0));
     }
 }
 
@@ -276,7 +274,7 @@ fn sum_distinct_overflow_is_decided_on_the_exact_total_too() {
             .sql("SELECT SUM(DISTINCT v) AS s FROM t")
             .and_then(|f| f.collect())
             .unwrap();
-        let v = value_at(out.column("s").unwrap().as_materialized_series(), 0).unwrap();
+        let v = out.value("s", 0).unwrap();
         assert_eq!(v, ScalarValue::Int64(Some(-2)), "{partitions} partitions");
     }
 }

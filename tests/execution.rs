@@ -4,6 +4,7 @@
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
+use partita::polars::*;
 use partita::prelude::*;
 
 fn table(session: &Session, partitions: usize) -> Frame {
@@ -34,7 +35,7 @@ fn nothing_runs_before_collect() {
         Field::new("k", DataType::Utf8),
         Field::new("v", DataType::Int64),
     ]);
-    let frame = table(&session, 4).map_partitions(
+    let frame = table(&session, 4).map_partitions_with_schema(
         move |df| {
             seen.fetch_add(1, Ordering::SeqCst);
             Ok(df)
@@ -96,8 +97,8 @@ fn repartition_keeps_rows_and_order() {
     let base = table(&session, 3);
     let again = base.clone().repartition(7);
     assert_eq!(
-        format_table(&base.collect().unwrap(), 200),
-        format_table(&again.clone().collect().unwrap(), 200)
+        base.collect().unwrap().to_string_with_rows(200),
+        again.clone().collect().unwrap().to_string_with_rows(200)
     );
     let graph = again.filter(col("v").gt(lit(50))).task_graph().unwrap();
     assert!(graph.outputs.len() == 7, "{}", graph.display_indent());
@@ -121,8 +122,8 @@ fn split_out_gives_the_same_groups() {
                 .unwrap()
         };
         assert_eq!(
-            format_table(&q(&one), 20),
-            format_table(&q(&four), 20),
+            q(&one).to_string_with_rows(20),
+            q(&four).to_string_with_rows(20),
             "{}",
             semantics.name()
         );
@@ -138,12 +139,10 @@ fn pandas_groups_come_out_sorted_even_with_split_out() {
         .collect()
         .unwrap();
     let keys: Vec<String> = out
-        .column("k")
+        .column::<String>("k")
         .unwrap()
-        .str()
-        .unwrap()
-        .iter()
-        .map(|v| v.unwrap().to_string())
+        .into_iter()
+        .map(Option::unwrap)
         .collect();
     assert_eq!(keys, vec!["x", "y", "z"]);
 }
@@ -178,12 +177,12 @@ fn optimized_and_unoptimized_plans_agree() {
         .collect()
         .unwrap();
     let step2 = session
-        .from_polars(step1, 1)
+        .from_table(step1, 1)
         .unwrap()
         .filter(col("k").not_eq(lit("y")))
         .sort_values(["sw"], SortSpec::descending())
         .head(2)
         .collect()
         .unwrap();
-    assert_eq!(format_table(&out, 10), format_table(&step2, 10));
+    assert_eq!(out.to_string_with_rows(10), step2.to_string_with_rows(10));
 }

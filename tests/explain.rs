@@ -5,6 +5,7 @@
 
 use std::path::PathBuf;
 
+use partita::polars::*;
 use partita::prelude::*;
 
 fn query() -> Frame {

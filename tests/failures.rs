@@ -4,6 +4,7 @@
 use std::sync::mpsc;
 use std::time::Duration;
 
+use partita::polars::*;
 use partita::prelude::*;
 use partita::Error;
 
@@ -28,13 +29,12 @@ fn panic_in_map_partitions_names_the_partition() {
             Field::new("p", DataType::Int64),
             Field::new("v", DataType::Float64),
         ]);
-        let frame = eight_partitions().map_partitions(
-            |df: DataFrame| {
-                let first = df.column("p").unwrap().i64().unwrap().get(0);
-                if first == Some(3) {
+        let frame = eight_partitions().map_partitions_with_schema(
+            |part: Table| {
+                if part.get::<i64>("p", 0)? == Some(3) {
                     panic!("boom in user code");
                 }
-                Ok(df)
+                Ok(part)
             },
             schema,
         );
@@ -67,12 +67,12 @@ fn error_in_map_partitions_names_the_partition() {
         Field::new("v", DataType::Float64),
     ]);
     let err = eight_partitions()
-        .map_partitions(
-            |df: DataFrame| {
-                if df.column("p").unwrap().i64().unwrap().get(0) == Some(5) {
+        .map_partitions_with_schema(
+            |part: Table| {
+                if part.get::<i64>("p", 0)? == Some(5) {
                     return Err(Error::User("bad partition".into()));
                 }
-                Ok(df)
+                Ok(part)
             },
             schema,
         )
@@ -94,7 +94,7 @@ fn error_in_map_partitions_names_the_partition() {
 fn map_partitions_with_a_wrong_schema_is_an_error() {
     let schema = Schema::new(vec![Field::new("q", DataType::Int64)]);
     let err = eight_partitions()
-        .map_partitions(Ok, schema)
+        .map_partitions_with_schema(Ok, schema)
         .collect()
         .unwrap_err();
     assert!(err.to_string().contains("declared"), "{err}");
@@ -118,7 +118,7 @@ fn unknown_column_suggests_the_nearest_name() {
         .unwrap_err();
     assert_eq!(
         err.to_string(),
-        "column 'dep_dely' not found; did you mean 'dep_delay'?"
+        "filter: column 'dep_dely' not found; did you mean 'dep_delay'?"
     );
     let err = frame
         .clone()
@@ -128,10 +128,24 @@ fn unknown_column_suggests_the_nearest_name() {
         .unwrap_err();
     assert!(err.to_string().contains("did you mean 'origin'"), "{err}");
     let err = frame
+        .clone()
         .sort_values("Origin", SortSpec::ascending())
         .collect()
         .unwrap_err();
-    assert!(err.to_string().contains("did you mean 'origin'"), "{err}");
+    assert_eq!(
+        err.to_string(),
+        "sort_values: column 'Origin' not found; did you mean 'origin'?"
+    );
+    // A step made of other steps is named as the user called it.
+    let err = frame
+        .groupby("origin")
+        .cumsum("dep_dealy")
+        .collect()
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "groupby.cumsum: column 'dep_dealy' not found; did you mean 'dep_delay'?"
+    );
 }
 
 #[test]
@@ -142,7 +156,7 @@ fn spark_identifiers_are_case_insensitive_and_ambiguity_is_an_error() {
         .unwrap();
     let out = frame.select([col("id")]).collect().unwrap();
     assert_eq!(
-        out.get_column_names()[0].as_str(),
+        out.column_names()[0],
         "id",
         "the output keeps the spelling of the query"
     );
@@ -198,7 +212,7 @@ fn sort_spec_lists_must_match_the_keys() {
         .unwrap_err();
     assert_eq!(
         err.to_string(),
-        "plan error: sort_values: ascending has 3 values for 2 sort key(s); give one value or one per key"
+        "sort_values: plan error: ascending has 3 values for 2 sort key(s); give one value or one per key"
     );
     let err = frame
         .clone()

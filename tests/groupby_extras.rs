@@ -4,6 +4,7 @@
 
 use std::collections::BTreeMap;
 
+use partita::polars::*;
 use partita::prelude::*;
 use partita::{value_at, DefaultNullOrder, ScalarValue, SqlContext};
 
@@ -40,7 +41,8 @@ fn frame(session: &Session, partitions: usize) -> Frame {
         .unwrap()
 }
 
-fn rows(df: &DataFrame) -> Vec<Vec<ScalarValue>> {
+fn rows(df: &Table) -> Vec<Vec<ScalarValue>> {
+    let df = df.as_polars();
     (0..df.height())
         .map(|r| {
             df.columns()
@@ -182,7 +184,7 @@ fn expressions_over_aggregates() {
             .sort_values("g", SortSpec::ascending())
             .collect()
             .unwrap();
-        assert_eq!(out.get_column_names(), ["g", "range", "n", "avg"]);
+        assert_eq!(out.column_names(), ["g", "range", "n", "avg"]);
         let plain = frame(&session, 1)
             .groupby("g")
             .agg([
@@ -194,15 +196,7 @@ fn expressions_over_aggregates() {
             .collect()
             .unwrap();
         for r in 0..out.height() {
-            let f = |df: &DataFrame, c: &str| match value_at(
-                df.column(c).unwrap().as_materialized_series(),
-                r,
-            )
-            .unwrap()
-            {
-                ScalarValue::Float64(Some(x)) => x,
-                other => panic!("{other:?}"),
-            };
+            let f = |t: &Table, c: &str| t.get::<f64>(c, r).unwrap().unwrap();
             assert_eq!(f(&out, "range"), f(&plain, "hi") - f(&plain, "lo"));
             assert!((f(&out, "avg") - f(&plain, "m")).abs() < 1e-12);
         }
@@ -212,7 +206,7 @@ fn expressions_over_aggregates() {
             .collect()
             .unwrap();
         assert_eq!(
-            value_at(global.column("span").unwrap().as_materialized_series(), 0).unwrap(),
+            global.value("span", 0).unwrap(),
             ScalarValue::Float64(Some(24.5))
         );
         // An expression with no aggregate is still an error that says so.
@@ -240,10 +234,7 @@ fn repartition_by_puts_each_key_in_one_partition() {
     let mut home: BTreeMap<String, usize> = BTreeMap::new();
     for (i, p) in parts.iter().enumerate() {
         for r in 0..p.height() {
-            let k = format!(
-                "{:?}",
-                value_at(p.column("g").unwrap().as_materialized_series(), r).unwrap()
-            );
+            let k = format!("{:?}", p.value("g", r).unwrap());
             assert_eq!(
                 *home.entry(k.clone()).or_insert(i),
                 i,
@@ -271,7 +262,7 @@ fn persist_runs_the_query_once() {
         .collect()
         .unwrap();
     let b = base.groupby("g").agg([col("v").sum()]).collect().unwrap();
-    assert_eq!(format_table(&a, 50), format_table(&b, 50));
+    assert_eq!(a.to_string_with_rows(50), b.to_string_with_rows(50));
 }
 
 #[test]
@@ -294,7 +285,7 @@ fn groupby_shortcuts_defer_errors_to_collect_like_every_builder_call() {
     );
     // The happy path chains straight into collect.
     let out = frame(&session, 2).groupby("g").size().collect().unwrap();
-    assert_eq!(out.get_column_names(), ["g", "size"]);
+    assert_eq!(out.column_names(), ["g", "size"]);
 }
 
 #[test]

@@ -2,8 +2,9 @@
 //! under both presets, for several partition counts and both strategies
 //! (broadcast and partitioned), with missing and repeated keys.
 
+use partita::polars::*;
 use partita::prelude::*;
-use partita::{value_at, IntWithNulls, JoinNullKeys, PlDataType, ScalarValue, SqlContext};
+use partita::{value_at, IntWithNulls, JoinNullKeys, ScalarValue, SqlContext};
 
 type Row = Vec<ScalarValue>;
 
@@ -47,7 +48,8 @@ fn frames(session: &Session, partitions: usize) -> (Frame, Frame) {
     (left, right)
 }
 
-fn rows(df: &DataFrame) -> Vec<Row> {
+fn rows(df: &Table) -> Vec<Row> {
+    let df = df.as_polars();
     (0..df.height())
         .map(|r| {
             df.columns()
@@ -119,12 +121,8 @@ fn naive(how: JoinType, nulls_match: bool) -> Vec<(Option<i64>, Option<i64>)> {
     out
 }
 
-fn pairs(df: &DataFrame) -> Vec<(Option<i64>, Option<i64>)> {
-    let names: Vec<String> = df
-        .get_column_names()
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
+fn pairs(df: &Table) -> Vec<(Option<i64>, Option<i64>)> {
+    let names: Vec<String> = df.column_names().iter().map(|s| s.to_string()).collect();
     let id = names.iter().position(|n| n == "id").unwrap();
     let w = names.iter().position(|n| n == "w");
     rows(df)
@@ -207,14 +205,14 @@ fn merge_names_keys_once_and_suffixes_the_rest() {
         .join(r, JoinSpec::outer().on("k").suffixes("_l", "_r"))
         .collect()
         .unwrap();
-    assert_eq!(out.get_column_names(), ["id", "k", "v_l", "w", "v_r"]);
+    assert_eq!(out.column_names(), ["id", "k", "v_l", "w", "v_r"]);
     // An outer join's key comes from whichever side has the row: it is missing
     // only where both keys are (pandas matches the 6 left and 5 right missing
     // keys with each other: 30 rows).
     let (l, r) = tables();
     let missing =
         l.iter().filter(|x| x.1.is_none()).count() * r.iter().filter(|x| x.0.is_none()).count();
-    assert_eq!(out.column("k").unwrap().null_count(), missing);
+    assert_eq!(out.null_count("k").unwrap(), missing);
     let err = frames(&session, 1)
         .0
         .join(frames(&session, 1).1, JoinSpec::inner().on("nope"))
@@ -224,7 +222,7 @@ fn merge_names_keys_once_and_suffixes_the_rest() {
 }
 
 /// Sorted (id, k) pairs of a result whose columns start with id, k.
-fn id_k(df: &DataFrame) -> Vec<(Option<i64>, Option<i64>)> {
+fn id_k(df: &Table) -> Vec<(Option<i64>, Option<i64>)> {
     let mut out: Vec<_> = rows(df)
         .iter()
         .map(|r| (num(&r[0]).map(|x| x as i64), num(&r[1]).map(|x| x as i64)))
@@ -244,7 +242,7 @@ fn merge_sort_and_indicator_follow_pandas() {
             .join(r, JoinSpec::outer().on("k").sort(true).indicator("_merge"))
             .collect()
             .unwrap();
-        assert_eq!(out.get_column_names(), ["id", "k", "v", "w", "_merge"]);
+        assert_eq!(out.column_names(), ["id", "k", "v", "w", "_merge"]);
         // Keys ascending, missing keys last.
         let keys: Vec<Option<f64>> = rows(&out).iter().map(|r| num(&r[1])).collect();
         let present: Vec<f64> = keys.iter().flatten().copied().collect();
@@ -314,13 +312,13 @@ fn intersect_except_and_concat_match_sql() {
             // Columns by name: b's k meets a's k; a has id, v; b has w.
             let pandas = l.semantics().int_with_nulls == IntWithNulls::Float64;
             let out = l.concat([r]).collect().unwrap();
-            assert_eq!(out.get_column_names(), ["id", "k", "v", "w"]);
+            assert_eq!(out.column_names(), ["id", "k", "v", "w"]);
             let (lt, rt) = tables();
             assert_eq!(out.height(), lt.len() + rt.len());
-            assert_eq!(out.column("w").unwrap().null_count(), lt.len());
-            assert_eq!(out.column("id").unwrap().null_count(), rt.len());
-            let id_type = out.column("id").unwrap().dtype().clone();
-            assert_eq!(id_type == PlDataType::Float64, pandas, "{id_type}");
+            assert_eq!(out.null_count("w").unwrap(), lt.len());
+            assert_eq!(out.null_count("id").unwrap(), rt.len());
+            let id_type = out.data_type("id").unwrap();
+            assert_eq!(id_type == DataType::Float64, pandas, "{id_type}");
         }
     }
 }

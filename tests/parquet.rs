@@ -6,8 +6,9 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use partita::polars::*;
 use partita::prelude::*;
-use partita::{value_at, ParquetSource, ScalarValue, SqlContext};
+use partita::{ParquetSource, ScalarValue, SqlContext};
 
 fn temp_dir(test: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("partita-parquet-{}-{test}", std::process::id()));
@@ -62,8 +63,8 @@ fn query(frame: Frame) -> Frame {
         .sort_values("k", SortSpec::ascending())
 }
 
-fn same(a: &DataFrame, b: &DataFrame) {
-    assert_eq!(format_table(a, 100), format_table(b, 100));
+fn same(a: &Table, b: &Table) {
+    assert_eq!(a.to_string_with_rows(100), b.to_string_with_rows(100));
 }
 
 #[test]
@@ -180,11 +181,10 @@ fn nan_is_not_skipped_where_it_is_a_value() {
         .collect()
         .unwrap();
     let xs: Vec<i64> = spark
-        .column("x")
+        .column::<i64>("x")
         .unwrap()
-        .i64()
-        .unwrap()
-        .into_no_null_iter()
+        .into_iter()
+        .flatten()
         .collect();
     assert_eq!(xs, vec![17, 37, 38, 39]);
     let pandas = Session::new()
@@ -217,10 +217,7 @@ fn projection_reads_only_the_used_columns() {
         .agg([count_star().alias("count")])
         .collect()
         .unwrap();
-    assert_eq!(
-        value_at(n.column("count").unwrap().as_materialized_series(), 0).unwrap(),
-        ScalarValue::Int64(Some(40))
-    );
+    assert_eq!(n.value("count", 0).unwrap(), ScalarValue::Int64(Some(40)));
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
@@ -238,14 +235,8 @@ fn globs_directories_and_sql_find_the_files() {
         dir.join("part-00003.parquet").display()
     );
     let out = ctx.sql(&sql).unwrap().collect().unwrap();
-    assert_eq!(
-        value_at(out.column("n").unwrap().as_materialized_series(), 0).unwrap(),
-        ScalarValue::Int64(Some(10))
-    );
-    assert_eq!(
-        value_at(out.column("s").unwrap().as_materialized_series(), 0).unwrap(),
-        ScalarValue::Int64(Some(345))
-    );
+    assert_eq!(out.value("n", 0).unwrap(), ScalarValue::Int64(Some(10)));
+    assert_eq!(out.value("s", 0).unwrap(), ScalarValue::Int64(Some(345)));
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
@@ -267,7 +258,7 @@ fn csv_writes_read_back() {
     }
     let rows: usize = parts.iter().map(|p| p.height()).sum();
     assert_eq!(rows, 40);
-    assert_eq!(parts[0].get_column_names().len(), 4);
+    assert_eq!(parts[0].column_names().len(), 4);
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
@@ -328,7 +319,8 @@ fn unsigned_file() -> String {
     .to_string()
 }
 
-fn ids(df: &DataFrame) -> Vec<i64> {
+fn ids(df: &Table) -> Vec<i64> {
+    let df = df.as_polars();
     df.column("id")
         .unwrap()
         .i64()
@@ -364,15 +356,14 @@ fn unsigned_statistics_are_read_as_unsigned() {
         .collect()
         .unwrap();
     let u32s: Vec<u32> = all
-        .column("u32")
+        .column::<u32>("u32")
         .unwrap()
-        .u32()
-        .unwrap()
-        .into_no_null_iter()
+        .into_iter()
+        .flatten()
         .collect();
     assert_eq!(u32s, [1, 2, 3, 4, 3_000_000_000, 4_294_967_295, 5, 6]);
-    let u64s = all.column("u64").unwrap().u64().unwrap();
-    assert_eq!(u64s.get(7), Some(9_000_000_000_000_000_000));
+    let u64s = all.column::<u64>("u64").unwrap();
+    assert_eq!(u64s[7], Some(9_000_000_000_000_000_000));
 }
 
 #[test]
@@ -383,6 +374,6 @@ fn an_unsigned_value_beyond_i64_reads_exactly_as_uint64() {
         .select([col("big")])
         .collect()
         .unwrap();
-    let big = out.column("big").unwrap().u64().unwrap();
-    assert!(big.iter().any(|v| v == Some(u64::MAX)), "{out:?}");
+    let big = out.column::<u64>("big").unwrap();
+    assert!(big.contains(&Some(u64::MAX)), "{out:?}");
 }

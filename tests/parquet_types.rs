@@ -6,8 +6,9 @@
 
 use std::sync::Arc;
 
+use partita::polars::*;
 use partita::prelude::*;
-use partita::{format_value, value_at, ParquetSource, SqlContext};
+use partita::{format_value, ParquetSource, ScalarValue, SqlContext};
 
 fn file(writer: &str) -> String {
     format!(
@@ -17,14 +18,15 @@ fn file(writer: &str) -> String {
 }
 
 /// The column `name` of a result as display text, row by row.
-fn texts(df: &DataFrame, name: &str) -> Vec<String> {
-    let s = df.column(name).unwrap().as_materialized_series();
-    (0..s.len())
-        .map(|i| format_value(&value_at(s, i).unwrap()))
+fn texts(table: &Table, name: &str) -> Vec<String> {
+    let values = table.column::<ScalarValue>(name).unwrap();
+    values
+        .iter()
+        .map(|v| format_value(v.as_ref().unwrap()))
         .collect()
 }
 
-fn run(writer: &str, semantics: Semantics, sql: &str) -> DataFrame {
+fn run(writer: &str, semantics: Semantics, sql: &str) -> Table {
     let session = Session::new().with_semantics(semantics);
     let mut ctx = SqlContext::new(session.clone());
     ctx.register(
@@ -92,9 +94,10 @@ fn every_column_reads_back_as_written() {
 fn types_follow_the_file_and_zones_follow_the_preset() {
     let types = |sem: Semantics| {
         let df = run("pyarrow", sem, &format!("SELECT {COLUMNS}, dur FROM t"));
-        df.columns()
+        df.schema()
+            .fields()
             .iter()
-            .map(|c| partita::DataType::to_string(&partita_type(c.dtype())))
+            .map(|f| f.data_type.to_string())
             .collect::<Vec<_>>()
             .join(", ")
     };
@@ -126,10 +129,6 @@ fn types_follow_the_file_and_zones_follow_the_preset() {
         ["0.0"],
         "pandas: float64 (the column has NaT)"
     );
-}
-
-fn partita_type(t: &partita::PlDataType) -> partita::DataType {
-    partita::from_polars_type(t).unwrap()
 }
 
 #[test]
@@ -231,17 +230,16 @@ fn a_large_row_group_is_cut_into_row_ranges() {
     assert_eq!(source.row_group_count(), 1);
     let frame = Session::new().with_workers(2).scan(source.clone());
     assert_eq!(
-        frame.partition_count().unwrap(),
+        frame.partitions().unwrap(),
         7,
         "100 rows in ranges of at most 16"
     );
     let all = frame.clone().collect().unwrap();
     let xs: Vec<i64> = all
-        .column("x")
+        .column::<i64>("x")
         .unwrap()
-        .i64()
-        .unwrap()
-        .into_no_null_iter()
+        .into_iter()
+        .flatten()
         .collect();
     assert_eq!(
         xs,
@@ -255,13 +253,7 @@ fn a_large_row_group_is_cut_into_row_ranges() {
         .sort_values("k", SortSpec::ascending())
         .collect()
         .unwrap();
-    let total: i64 = sums
-        .column("s")
-        .unwrap()
-        .i64()
-        .unwrap()
-        .into_no_null_iter()
-        .sum();
+    let total: i64 = sums.column::<i64>("s").unwrap().into_iter().flatten().sum();
     assert_eq!(total, (50..n as i64).sum::<i64>());
     assert_eq!(
         source.row_groups_read(),

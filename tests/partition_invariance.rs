@@ -10,8 +10,8 @@
 //! whose plain `f64` sums, means, variances and correlations depend on the order of
 //! additions: the exact accumulators must make every float equal to the bit.
 
+use partita::polars::*;
 use partita::prelude::*;
-use partita::value_at;
 use partita::ScalarValue;
 
 /// A small deterministic generator (xorshift64*), so failures name a seed.
@@ -346,8 +346,8 @@ fn same_cell(a: &ScalarValue, b: &ScalarValue) -> bool {
 }
 
 fn same_result(
-    a: &Result<DataFrame>,
-    b: &Result<DataFrame>,
+    a: &Result<Table>,
+    b: &Result<Table>,
     ordered: bool,
 ) -> std::result::Result<(), String> {
     match (a, b) {
@@ -360,22 +360,15 @@ fn same_result(
         }
         (Ok(_), Err(e)) | (Err(e), Ok(_)) => Err(format!("one run failed: {e}")),
         (Ok(x), Ok(y)) => {
-            if x.get_column_names() != y.get_column_names() || x.height() != y.height() {
+            if x.column_names() != y.column_names() || x.height() != y.height() {
                 return Err(format!(
                     "shapes differ:\n{}\n{}",
-                    format_table(x, 50),
-                    format_table(y, 50)
+                    x.to_string_with_rows(50),
+                    y.to_string_with_rows(50)
                 ));
             }
-            let rows = |df: &DataFrame| -> Vec<Vec<ScalarValue>> {
-                (0..df.height())
-                    .map(|i| {
-                        df.columns()
-                            .iter()
-                            .map(|c| value_at(c.as_materialized_series(), i).unwrap())
-                            .collect()
-                    })
-                    .collect()
+            let rows = |t: &Table| -> Vec<Vec<ScalarValue>> {
+                t.iter_rows().map(Result::unwrap).collect()
             };
             let (mut rx, mut ry) = (rows(x), rows(y));
             if !ordered {
@@ -387,8 +380,8 @@ fn same_result(
                 if !p.iter().zip(q).all(|(a, b)| same_cell(a, b)) {
                     return Err(format!(
                         "row {i} differs: {p:?} vs {q:?}\n{}\n{}",
-                        format_table(x, 50),
-                        format_table(y, 50)
+                        x.to_string_with_rows(50),
+                        y.to_string_with_rows(50)
                     ));
                 }
             }
@@ -398,20 +391,11 @@ fn same_result(
 }
 
 /// Finite, non-zero floats in a result: the cells whose bits the comparison checks.
-fn float_cells(df: &DataFrame) -> usize {
-    (0..df.height())
-        .map(|i| {
-            df.columns()
-                .iter()
-                .filter(|c| {
-                    matches!(
-                        value_at(c.as_materialized_series(), i).unwrap(),
-                        ScalarValue::Float64(Some(x)) if x.is_finite() && x != 0.0
-                    )
-                })
-                .count()
-        })
-        .sum()
+fn float_cells(t: &Table) -> usize {
+    t.iter_rows()
+        .flat_map(Result::unwrap)
+        .filter(|v| matches!(v, ScalarValue::Float64(Some(x)) if x.is_finite() && *x != 0.0))
+        .count()
 }
 
 #[test]
@@ -441,7 +425,7 @@ fn random_plans_do_not_depend_on_partitions_or_workers() {
         } else {
             Semantics::spark()
         };
-        let run = |session: &Session, partitions: usize| -> (Result<DataFrame>, String) {
+        let run = |session: &Session, partitions: usize| -> (Result<Table>, String) {
             let base = session
                 .clone()
                 .with_semantics(semantics)

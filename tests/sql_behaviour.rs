@@ -26,8 +26,9 @@
 
 use std::path::PathBuf;
 
+use partita::polars::*;
 use partita::prelude::*;
-use partita::{format_value, value_at, SqlContext, SqlOutput};
+use partita::{format_value, SqlContext, SqlOutput};
 
 fn fixtures(semantics: Semantics) -> SqlContext {
     let session = Session::new()
@@ -197,24 +198,18 @@ fn parse(text: &str) -> Vec<Record> {
     out
 }
 
-fn render(df: &DataFrame, rowsort: bool) -> Vec<String> {
-    let header = df
-        .get_column_names()
-        .iter()
-        .map(|c| c.to_string())
-        .collect::<Vec<_>>()
-        .join("\t");
-    let mut rows: Vec<String> = (0..df.height())
-        .map(|i| {
-            df.columns()
+fn render(table: &Table, rowsort: bool) -> Vec<String> {
+    let header = table.column_names().join("\t");
+    let mut rows: Vec<String> = table
+        .iter_rows()
+        .map(|row| {
+            row.unwrap()
                 .iter()
-                .map(
-                    |c| match format_value(&value_at(c.as_materialized_series(), i).unwrap()) {
-                        // An empty string would end the expected block.
-                        v if v.is_empty() => "(empty)".to_string(),
-                        v => v,
-                    },
-                )
+                .map(|v| match format_value(v) {
+                    // An empty string would end the expected block.
+                    v if v.is_empty() => "(empty)".to_string(),
+                    v => v,
+                })
                 .collect::<Vec<_>>()
                 .join("\t")
         })
@@ -225,7 +220,7 @@ fn render(df: &DataFrame, rowsort: bool) -> Vec<String> {
     std::iter::once(header).chain(rows).collect()
 }
 
-fn run(ctx: &mut SqlContext, sql: &str) -> Result<Option<DataFrame>> {
+fn run(ctx: &mut SqlContext, sql: &str) -> Result<Option<Table>> {
     let mut last = None;
     for out in ctx.execute(sql)? {
         last = match out {

@@ -2,6 +2,7 @@
 //! pandas' group-wise shortcuts (`cumsum`, `shift`, `rank`, `transform`) give
 //! pandas' answers under the pandas preset.
 
+use partita::polars::*;
 use partita::prelude::*;
 use partita::{ntile, value_at, NaOption, ScalarValue, SqlContext};
 
@@ -25,7 +26,8 @@ fn table(session: &Session, partitions: usize) -> Frame {
 }
 
 /// The rows as text, sorted by id (the first column).
-fn rows(df: &DataFrame) -> Vec<String> {
+fn rows(t: &Table) -> Vec<String> {
+    let df = t.as_polars();
     let mut out: Vec<(i64, String)> = (0..df.height())
         .map(|i| {
             let cells: Vec<String> = df
@@ -33,7 +35,7 @@ fn rows(df: &DataFrame) -> Vec<String> {
                 .iter()
                 .map(|c| format!("{:?}", value_at(c.as_materialized_series(), i).unwrap()))
                 .collect();
-            let id = match value_at(df.column("id").unwrap().as_materialized_series(), i).unwrap() {
+            let id = match t.value("id", i).unwrap() {
                 ScalarValue::Int64(Some(x)) => x,
                 other => panic!("id {other:?}"),
             };
@@ -94,7 +96,8 @@ fn api_windows_equal_sql_windows() {
 #[test]
 fn groupby_transforms_follow_pandas() {
     let t = table(&Session::new(), 2);
-    let value = |df: &DataFrame, c: &str| -> Vec<Option<f64>> {
+    let value = |df: &Table, c: &str| -> Vec<Option<f64>> {
+        let df = df.as_polars();
         let s = df.column(c).unwrap().as_materialized_series();
         (0..df.height())
             .map(|i| match value_at(s, i).unwrap() {
@@ -107,7 +110,7 @@ fn groupby_transforms_follow_pandas() {
     // df.groupby('k')['v'].cumsum(): a's 3, NaN, 1 -> 3, NaN, 4; the missing key
     // gets NaN; b's 2, 2 -> 2, 4. Rows keep their order.
     let out = t.clone().groupby("k").cumsum("v").collect().unwrap();
-    assert_eq!(out.get_column_names(), ["k", "v", "id"]);
+    assert_eq!(out.column_names(), ["k", "v", "id"]);
     assert_eq!(
         value(&out, "v"),
         [Some(3.0), None, None, Some(2.0), Some(4.0), Some(4.0)]
@@ -171,10 +174,7 @@ fn groupby_transforms_follow_pandas() {
         .cumprod("v")
         .collect()
         .unwrap();
-    assert_eq!(
-        ints.column("v").unwrap().dtype(),
-        &partita::PlDataType::Int64
-    );
+    assert_eq!(ints.schema().field(1).data_type, DataType::Int64);
     assert_eq!(
         value(&ints, "v"),
         [Some(3.0), Some(12.0), Some(2.0), Some(-12.0), Some(10.0)]
@@ -321,7 +321,7 @@ fn running_totals_without_keys_run_slice_by_slice() {
         .collect();
     let t: Vec<i64> = (0..n).map(|i| ((i * 7919) % n) as i64).collect();
     for sem in [Semantics::pandas(), Semantics::spark()] {
-        let run = |parts: usize| -> (DataFrame, String) {
+        let run = |parts: usize| -> (Table, String) {
             let f = Session::new()
                 .with_semantics(sem)
                 .from_columns(
@@ -355,8 +355,8 @@ fn running_totals_without_keys_run_slice_by_slice() {
             let (many, graph) = run(parts);
             assert!(graph.contains("window.scan"), "{graph}");
             // Bit for bit: sorted by t, every column.
-            let key = |df: &DataFrame| {
-                let mut r = rows_of(df);
+            let key = |t: &Table| {
+                let mut r = rows_of(t);
                 r.sort();
                 r
             };
@@ -366,7 +366,8 @@ fn running_totals_without_keys_run_slice_by_slice() {
 }
 
 /// Every row as text (floats by their bits).
-fn rows_of(df: &DataFrame) -> Vec<String> {
+fn rows_of(df: &Table) -> Vec<String> {
+    let df = df.as_polars();
     (0..df.height())
         .map(|i| {
             df.columns()

@@ -5,8 +5,8 @@
 //! `flights` is made in code from a fixed-seed xorshift generator, with integer
 //! arithmetic only, so it is the same on every machine and every run.
 
-use partita::prelude::NamedFrom;
-use partita::Series;
+use partita::polars::NamedFrom;
+use partita::polars::Series;
 
 /// Rows of the generated `flights` table.
 pub const FLIGHT_ROWS: usize = 200_000;

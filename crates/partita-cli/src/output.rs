@@ -3,7 +3,8 @@
 use std::fmt;
 use std::str::FromStr;
 
-use partita::{format_table, format_value, value_at, DataFrame, Error, Result, ScalarValue};
+use partita::polars::DataFrame;
+use partita::{format_table, format_value, value_at, Error, Result, ScalarValue};
 
 /// How results are printed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
@@ -90,7 +91,7 @@ fn csv_line(fields: impl Iterator<Item = String>) -> String {
 /// The result as CSV text, ending with a newline.
 ///
 /// ```
-/// use partita::prelude::*;
+/// use partita::polars::*;
 /// let df = DataFrame::new(2, vec![
 ///     Series::new("s".into(), [Some("a,b"), None]).into(),
 ///     Series::new("x".into(), [f64::NAN, 1.5]).into(),
@@ -136,7 +137,7 @@ fn json_value(v: &ScalarValue) -> serde_json::Value {
 /// The result as a JSON array of objects (one per line), ending with a newline.
 ///
 /// ```
-/// use partita::prelude::*;
+/// use partita::polars::*;
 /// let df = DataFrame::new(2, vec![
 ///     Series::new("k".into(), [Some("A"), None]).into(),
 ///     Series::new("m".into(), [f64::NAN, 2.0]).into(),
@@ -214,7 +215,7 @@ pub fn human_time(t: std::time::Duration) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use partita::prelude::*;
+    use partita::polars::*;
 
     fn sample() -> DataFrame {
         DataFrame::new(

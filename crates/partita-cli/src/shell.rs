@@ -13,9 +13,8 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{mpsc, Arc};
 use std::time::{Duration, Instant};
 
-use partita::{
-    DataFrame, Error, Frame, Progress, Result, RunOptions, Series, Session, SqlContext, SqlOutput,
-};
+use partita::polars::{DataFrame, Series};
+use partita::{Error, Frame, Progress, Result, RunOptions, Session, SqlContext, SqlOutput};
 
 use crate::demo;
 use crate::output::{self, Mode};
@@ -558,7 +557,9 @@ impl Shell {
                     let mut items = vec![];
                     for out in ctx.execute(&sql)? {
                         items.push(match out {
-                            SqlOutput::Query(frame) => Item::Rows(frame.collect_with(&options)?),
+                            SqlOutput::Query(frame) => {
+                                Item::Rows(frame.collect_with(&options)?.into_polars())
+                            }
                             SqlOutput::Text(t) => Item::Text(t),
                         });
                     }

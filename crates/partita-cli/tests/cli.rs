@@ -5,7 +5,7 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
 
-use partita::{format_value, value_at, CsvOptions, Semantics, Session, SqlContext};
+use partita::{format_value, CsvOptions, Semantics, Session, SqlContext};
 
 const BIN: &str = env!("CARGO_BIN_EXE_partita");
 
@@ -178,25 +178,19 @@ fn facade_csv(semantics: Semantics, path: &PathBuf, query: &str) -> String {
     let session = Session::new().with_semantics(semantics).with_workers(2);
     let mut ctx = SqlContext::new(session.clone());
     ctx.register("t", session.read_csv(path, CsvOptions::default()).unwrap());
-    let df = ctx.sql(query).unwrap().collect().unwrap();
+    let table = ctx.sql(query).unwrap().collect().unwrap();
     let mut out = String::new();
-    let names: Vec<String> = df
-        .get_column_names()
-        .iter()
-        .map(|n| n.to_string())
-        .collect();
-    out.push_str(&names.join(","));
+    out.push_str(&table.column_names().join(","));
     out.push('\n');
-    for row in 0..df.height() {
-        let cells: Vec<String> = df
-            .columns()
+    for row in table.iter_rows() {
+        let cells: Vec<String> = row
+            .unwrap()
             .iter()
-            .map(|c| {
-                let v = value_at(c.as_materialized_series(), row).unwrap();
+            .map(|v| {
                 if v.is_null() {
                     String::new()
                 } else {
-                    format_value(&v)
+                    format_value(v)
                 }
             })
             .collect();

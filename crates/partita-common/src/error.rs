@@ -65,6 +65,14 @@ pub enum Error {
         /// The error or panic message.
         source: Box<Error>,
     },
+    /// A step of the Rust API (`sort_values`, `groupby`, `join`, ...) could not be
+    /// built; names the step, then the error.
+    Step {
+        /// The builder call, e.g. `sort_values`.
+        step: String,
+        /// The error itself.
+        source: Box<Error>,
+    },
     /// Reading or writing a file failed.
     Io(String),
     /// A user closure failed or panicked.
@@ -176,7 +184,9 @@ impl Error {
                 }
                 .to_string(),
             ),
-            Error::Task { source, .. } | Error::At { source, .. } => source.class(reference),
+            Error::Task { source, .. } | Error::At { source, .. } | Error::Step { source, .. } => {
+                source.class(reference)
+            }
             Error::Sql { .. }
             | Error::Plan(_)
             | Error::Io(_)
@@ -199,7 +209,9 @@ impl Error {
     /// The innermost error (through `Task` and `At` wrappers).
     pub fn root_cause(&self) -> &Error {
         match self {
-            Error::Task { source, .. } | Error::At { source, .. } => source.root_cause(),
+            Error::Task { source, .. } | Error::At { source, .. } | Error::Step { source, .. } => {
+                source.root_cause()
+            }
             other => other,
         }
     }
@@ -209,7 +221,7 @@ impl Error {
         match self {
             Error::Sql { span, .. } => *span,
             Error::At { span, .. } => Some(*span),
-            Error::Task { source, .. } => source.span(),
+            Error::Task { source, .. } | Error::Step { source, .. } => source.span(),
             _ => None,
         }
     }
@@ -325,6 +337,7 @@ impl fmt::Display for Error {
             } => {
                 write!(f, "task '{task}' failed: {source}")
             }
+            Error::Step { step, source } => write!(f, "{step}: {source}"),
             Error::Io(m) => write!(f, "I/O error: {m}"),
             Error::User(m) => write!(f, "user function error: {m}"),
             Error::NotImplemented(m) => write!(f, "not implemented: {m}"),
@@ -337,9 +350,19 @@ impl fmt::Display for Error {
 impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
-            Error::Task { source, .. } | Error::At { source, .. } => Some(source.as_ref()),
+            Error::Task { source, .. } | Error::At { source, .. } | Error::Step { source, .. } => {
+                Some(source.as_ref())
+            }
             _ => None,
         }
+    }
+}
+
+/// A polars error, as raised by polars calls in a user's closure (`map_partitions`
+/// over [`polars`](https://docs.rs/polars-core) types): `?` works on them.
+impl From<polars_error::PolarsError> for Error {
+    fn from(e: polars_error::PolarsError) -> Self {
+        Error::User(format!("polars: {e}"))
     }
 }
 

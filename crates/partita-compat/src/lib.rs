@@ -27,11 +27,12 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use partita::prelude::NamedFrom;
+use partita::polars::NamedFrom;
+use partita::polars::{PlDataType, Series};
 use partita::temporal;
 use partita::{
-    format_value, value_at, DataFrame, DataType, Error, Frame, PlDataType, Reference, ScalarValue,
-    Semantics, Series, Session, SqlContext,
+    format_value, value_at, DataType, Error, Frame, Reference, ScalarValue, Semantics, Session,
+    SqlContext,
 };
 use serde::Deserialize;
 use serde_json::Value;
@@ -237,14 +238,14 @@ pub fn reference_of(preset: &str) -> Result<Reference, String> {
 /// values is float64, a boolean one object, a string column of only missing values
 /// object), Spark types by the type alone.
 fn reference_dtypes(series: &Series, reference: Reference) -> Vec<String> {
-    use partita::PlDataType as T;
+    use partita::polars::PlDataType as T;
     let has_nulls = series.null_count() > 0;
     let all_null = series.null_count() == series.len();
     let owned = |names: &[&str]| names.iter().map(|n| n.to_string()).collect::<Vec<_>>();
-    let unit = |u: &partita::PlTimeUnit| match u {
-        partita::PlTimeUnit::Milliseconds => "ms",
-        partita::PlTimeUnit::Microseconds => "us",
-        partita::PlTimeUnit::Nanoseconds => "ns",
+    let unit = |u: &partita::polars::PlTimeUnit| match u {
+        partita::polars::PlTimeUnit::Milliseconds => "ms",
+        partita::polars::PlTimeUnit::Microseconds => "us",
+        partita::polars::PlTimeUnit::Nanoseconds => "ns",
     };
     match reference {
         Reference::Pandas => match series.dtype() {
@@ -355,7 +356,7 @@ pub fn execute(
     case: &Case,
     preset: &str,
     partitions: usize,
-) -> Result<Result<DataFrame, Error>, String> {
+) -> Result<Result<partita::Table, Error>, String> {
     let session = session(preset)?;
     let mut ctx = SqlContext::new(session.clone());
     for (name, frame) in frames(case, &session, partitions)? {
@@ -497,7 +498,7 @@ fn table_text(columns: &[String], rows: &[Vec<Cell>]) -> String {
 /// readable diff.
 pub fn compare(
     expected: &Expectation,
-    actual: &Result<DataFrame, Error>,
+    actual: &Result<partita::Table, Error>,
     reference: Reference,
 ) -> Result<(), String> {
     let pandas = reference == Reference::Pandas;
@@ -527,7 +528,7 @@ pub fn compare(
         } => (columns, order_by, rows, dtypes),
     };
     let df = match actual {
-        Ok(df) => df,
+        Ok(table) => table.as_polars(),
         Err(e) => return Err(format!("expected rows, got the error: {e}")),
     };
     let got_cols: Vec<String> = df

@@ -149,16 +149,30 @@ pub fn corr(x: Expr, y: Expr) -> Expr {
     }
 }
 
-/// Starts `CASE WHEN cond THEN ... [ELSE ...] END`.
-pub fn when(condition: Expr) -> When {
+/// Starts `CASE WHEN cond THEN ... [ELSE ...] END` (Polars' `when`, numpy's
+/// `where`): `when(col("delay").gt(60)).then("late").otherwise("on time")`.
+/// Values are plain values or expressions; a `&str` is text, as in comparisons.
+pub fn when(condition: impl Into<Expr>) -> When {
     When {
         branches: vec![],
-        condition,
+        condition: condition.into(),
+    }
+}
+
+/// Starts a simple `CASE operand WHEN value THEN result ... END` for long chains
+/// of equality tests: `case(col("origin")).when("JFK", "Kennedy").when("LGA",
+/// "LaGuardia").otherwise("other")`. A branch matches where `operand = value` is
+/// true, so a missing operand matches none.
+pub fn case(operand: impl Into<Expr>) -> Case {
+    Case {
+        operand: operand.into(),
+        branches: vec![],
     }
 }
 
 /// A `CASE` being built: waits for `then`.
 #[derive(Debug, Clone)]
+#[must_use = "a When needs then(..) and becomes an expression with otherwise(..) or end()"]
 pub struct When {
     branches: Vec<(Expr, Expr)>,
     condition: Expr,
@@ -166,14 +180,23 @@ pub struct When {
 
 /// A `CASE` with at least one branch: more `when`, or `otherwise` / `end`.
 #[derive(Debug, Clone)]
+#[must_use = "a Then becomes an expression with otherwise(..) or end()"]
 pub struct Then {
+    branches: Vec<(Expr, Expr)>,
+}
+
+/// A simple `CASE operand WHEN ...` being built (see [`case`]).
+#[derive(Debug, Clone)]
+#[must_use = "a Case becomes an expression with otherwise(..) or end()"]
+pub struct Case {
+    operand: Expr,
     branches: Vec<(Expr, Expr)>,
 }
 
 impl When {
     /// The value when the condition is true.
-    pub fn then(mut self, value: Expr) -> Then {
-        self.branches.push((self.condition, value));
+    pub fn then(mut self, value: impl Into<Expr>) -> Then {
+        self.branches.push((self.condition, value.into()));
         Then {
             branches: self.branches,
         }
@@ -182,18 +205,18 @@ impl When {
 
 impl Then {
     /// Another condition, tried when the earlier ones are not true.
-    pub fn when(self, condition: Expr) -> When {
+    pub fn when(self, condition: impl Into<Expr>) -> When {
         When {
             branches: self.branches,
-            condition,
+            condition: condition.into(),
         }
     }
 
     /// The value when no condition is true.
-    pub fn otherwise(self, value: Expr) -> Expr {
+    pub fn otherwise(self, value: impl Into<Expr>) -> Expr {
         Expr::Case {
             branches: self.branches,
-            otherwise: Some(Box::new(value)),
+            otherwise: Some(Box::new(value.into())),
         }
     }
 
@@ -206,9 +229,40 @@ impl Then {
     }
 }
 
+impl Case {
+    /// `result` where the operand equals `value`, unless an earlier branch matched.
+    pub fn when(mut self, value: impl Into<Expr>, result: impl Into<Expr>) -> Case {
+        let test = self.operand.clone().eq(value);
+        self.branches.push((test, result.into()));
+        self
+    }
+
+    /// The value when no branch matches.
+    pub fn otherwise(self, value: impl Into<Expr>) -> Expr {
+        Expr::Case {
+            branches: self.branches,
+            otherwise: Some(Box::new(value.into())),
+        }
+    }
+
+    /// Ends the CASE: NULL when no branch matches.
+    pub fn end(self) -> Expr {
+        Expr::Case {
+            branches: self.branches,
+            otherwise: None,
+        }
+    }
+}
+
 impl From<Then> for Expr {
     fn from(t: Then) -> Expr {
         t.end()
+    }
+}
+
+impl From<Case> for Expr {
+    fn from(c: Case) -> Expr {
+        c.end()
     }
 }
 

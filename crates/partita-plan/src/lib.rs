@@ -31,8 +31,8 @@ mod window;
 
 pub use builder::{AggregateSplit, LogicalPlanBuilder};
 pub use expr::{
-    coalesce, col, common_type, corr, count_distinct, count_star, lit, lit_null, literal_text,
-    literal_type, numeric_supertype, when, DtAccessor, Expr, Then, When,
+    case, coalesce, col, common_type, corr, count_distinct, count_star, lit, lit_null,
+    literal_text, literal_type, numeric_supertype, when, Case, DtAccessor, Expr, Then, When,
 };
 pub use partita_common::{FrameBound, WindowFrame, WindowFunction, WindowSpec};
 pub use plan::{
