@@ -26,6 +26,7 @@ use crate::table::Table;
 /// assert_eq!(spec.na_position_for(1), NullPlacement::First);
 /// ```
 #[derive(Debug, Clone, PartialEq)]
+#[must_use = "a SortSpec does nothing until sort_values or order_by takes it"]
 pub struct SortSpec {
     ascending: Vec<bool>,
     na_position: Vec<NullPlacement>,

@@ -22,11 +22,15 @@ use crate::table::{Column, Table};
 /// assert_eq!(session.config().workers, 2);
 /// ```
 #[derive(Clone)]
+#[must_use = "a Session builder call returns the configured session"]
 pub struct Session {
     config: SessionConfig,
     /// The pool, or why the operating system would not start it: kept, like a
     /// frame's plan error, and returned by the first run.
     pool: std::result::Result<Arc<WorkerPool>, Error>,
+    /// The partition count `with_partitions` set, which Parquet files follow too
+    /// (unset, they keep their row groups).
+    partitions_set: Option<usize>,
 }
 
 impl std::fmt::Debug for Session {
@@ -58,7 +62,11 @@ impl Session {
     pub fn with_config(config: SessionConfig) -> Result<Self> {
         config.validate()?;
         let pool = build_pool(config.workers);
-        Ok(Session { config, pool })
+        Ok(Session {
+            config,
+            pool,
+            partitions_set: None,
+        })
     }
 
     /// The configuration.
@@ -79,9 +87,13 @@ impl Session {
         self
     }
 
-    /// Partitions a frame from memory or a file gets by default (at least 1).
+    /// Partitions a frame from memory or a file gets (at least 1): memory and CSV
+    /// are cut into this many; Parquet row groups are split or merged into this
+    /// many (at least one per file). Without it, memory and CSV get one per
+    /// worker and Parquet one per row group (large ones cut).
     pub fn with_partitions(mut self, partitions: usize) -> Self {
         self.config.default_partitions = partitions.max(1);
+        self.partitions_set = Some(self.config.default_partitions);
         self
     }
 
@@ -186,6 +198,10 @@ impl Session {
     /// ```
     pub fn read_parquet(&self, path: impl AsRef<Path>, options: ParquetOptions) -> Result<Frame> {
         let path = path.as_ref().to_string_lossy().to_string();
+        let options = match (options.partitions, self.partitions_set) {
+            (None, Some(n)) => options.with_partitions(n),
+            _ => options,
+        };
         let source = ParquetSource::try_new(&path, options)?;
         Ok(self.scan(Arc::new(source)))
     }

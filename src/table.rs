@@ -42,6 +42,7 @@ pub struct Table {
 /// assert_eq!(c.len(), 3);
 /// ```
 #[derive(Debug, Clone)]
+#[must_use = "a Column does nothing until a Table or a frame is built from it"]
 pub struct Column {
     series: Series,
 }

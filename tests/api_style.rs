@@ -126,9 +126,15 @@ fn tables_read_by_type_and_refuse_the_wrong_one() -> Result<()> {
     assert_eq!(out.null_count("dep_delay")?, 1);
     assert_eq!(out.get::<f64>("dep_delay", 2)?, None);
     assert_eq!(out.get::<f64>("dep_delay", 1)?, Some(75.0));
-    assert_eq!(out.value("carrier", 3)?, ScalarValue::Utf8(Some("DL".into())));
+    assert_eq!(
+        out.value("carrier", 3)?,
+        ScalarValue::Utf8(Some("DL".into()))
+    );
     let err = out.get::<i64>("dep_delay", 0).unwrap_err().to_string();
-    assert!(err.contains("column 'dep_delay'") && err.contains("cannot be read as i64"), "{err}");
+    assert!(
+        err.contains("column 'dep_delay'") && err.contains("cannot be read as i64"),
+        "{err}"
+    );
     let err = out.get::<i64>("dep_dealy", 0).unwrap_err().to_string();
     assert!(err.contains("did you mean 'dep_delay'"), "{err}");
     let err = out.get::<f64>("dep_delay", 6).unwrap_err().to_string();

@@ -377,3 +377,56 @@ fn an_unsigned_value_beyond_i64_reads_exactly_as_uint64() {
     let big = out.column::<u64>("big").unwrap();
     assert!(big.contains(&Some(u64::MAX)), "{out:?}");
 }
+
+/// A directory of two files: 1,000 rows in row groups of 100, then 250 rows in
+/// one row group; `x` counts up from 0 across both.
+fn two_files(dir: &std::path::Path) {
+    std::fs::create_dir_all(dir).unwrap();
+    let part = |from: i64, to: i64| {
+        Table::new([Column::new("x", (from..to).collect::<Vec<i64>>())]).unwrap()
+    };
+    partita::write_parquet_with(part(0, 1000).as_polars(), &dir.join("a.parquet"), Some(100))
+        .unwrap();
+    partita::write_parquet_with(part(1000, 1250).as_polars(), &dir.join("b.parquet"), None)
+        .unwrap();
+}
+
+#[test]
+fn with_partitions_splits_and_merges_row_groups() {
+    let dir = std::env::temp_dir().join(format!("partita-parquet-parts-{}", std::process::id()));
+    two_files(&dir);
+    let by_groups = Session::new()
+        .read_parquet(&dir, ParquetOptions::default())
+        .unwrap();
+    assert_eq!(by_groups.partitions().unwrap(), 11, "one per row group");
+    for n in [1, 2, 3, 4, 7, 25] {
+        let session = Session::new().with_partitions(n);
+        let frame = session
+            .read_parquet(&dir, ParquetOptions::default())
+            .unwrap();
+        // At least one partition per file.
+        assert_eq!(frame.partitions().unwrap(), n.max(2), "{n}");
+        // Every row once, in file order.
+        let xs = frame.collect().unwrap().column::<i64>("x").unwrap();
+        assert_eq!(xs, (0..1250).map(Some).collect::<Vec<_>>(), "{n}");
+        // Statistics still skip row groups inside a merged or split partition.
+        let out = frame
+            .filter(col("x").gt_eq(lit(950i64)).and(col("x").lt(lit(1010i64))))
+            .agg([col("x").sum().alias("s"), count_star().alias("n")])
+            .collect()
+            .unwrap();
+        assert_eq!(
+            out.get::<i64>("s", 0).unwrap(),
+            Some((950..1010).sum()),
+            "{n}"
+        );
+        assert_eq!(out.get::<i64>("n", 0).unwrap(), Some(60), "{n}");
+    }
+    // The option on the reader does the same, and wins over the session's.
+    let frame = Session::new()
+        .with_partitions(3)
+        .read_parquet(&dir, ParquetOptions::default().with_partitions(6))
+        .unwrap();
+    assert_eq!(frame.partitions().unwrap(), 6);
+    std::fs::remove_dir_all(&dir).unwrap();
+}

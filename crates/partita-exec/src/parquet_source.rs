@@ -19,6 +19,7 @@ use partita_plan::{Expr, TableSource};
 
 /// How to cut Parquet files into partitions.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[must_use = "ParquetOptions do nothing until read_parquet takes them"]
 pub struct ParquetOptions {
     /// Row groups per partition (a partition never spans two files).
     pub row_groups_per_partition: usize,
@@ -26,6 +27,10 @@ pub struct ParquetOptions {
     /// size, one partition each, so that a file written as one large row group still
     /// gives every worker work.
     pub max_rows_per_partition: usize,
+    /// A partition count to cut the rows into instead (near-equal row ranges, row
+    /// groups split or merged; at least one partition per file, as a partition
+    /// never spans two files). `None`: by row groups, as above.
+    pub partitions: Option<usize>,
 }
 
 impl Default for ParquetOptions {
@@ -33,6 +38,7 @@ impl Default for ParquetOptions {
         ParquetOptions {
             row_groups_per_partition: 1,
             max_rows_per_partition: 1 << 20,
+            partitions: None,
         }
     }
 }
@@ -49,17 +55,79 @@ impl ParquetOptions {
         self.max_rows_per_partition = n.max(1);
         self
     }
+    /// Cuts the rows into `n` partitions (at least 1) of near-equal row counts,
+    /// splitting or merging row groups, one or more per file: what
+    /// `Session::with_partitions` asks of every reader.
+    pub fn with_partitions(mut self, n: usize) -> Self {
+        self.partitions = Some(n.max(1));
+        self
+    }
 }
 
-/// One partition: a run of row groups of one file, or a range of rows of one
-/// large row group.
+/// One partition: a run of row groups of one file, or a range of rows within
+/// them.
 #[derive(Debug, Clone)]
 struct Part {
     file: usize,
     /// Row groups `[start, end)`.
     row_groups: (usize, usize),
-    /// Within the single row group `start`, rows `[from, to)` of it.
+    /// Only the rows `[from, to)` of the file (within those row groups).
     rows: Option<(usize, usize)>,
+}
+
+/// `n` partitions over files of `rows` rows each, shared in proportion to the
+/// rows (largest remainders first), at least one per file.
+fn partitions_per_file(rows: &[usize], n: usize) -> Vec<usize> {
+    let total: usize = rows.iter().sum();
+    if total == 0 || n <= rows.len() {
+        return vec![1; rows.len()];
+    }
+    let exact: Vec<f64> = rows
+        .iter()
+        .map(|&r| r as f64 * n as f64 / total as f64)
+        .collect();
+    let mut share: Vec<usize> = exact.iter().map(|x| (x.floor() as usize).max(1)).collect();
+    let mut order: Vec<usize> = (0..rows.len()).collect();
+    order.sort_by(|&a, &b| {
+        let (ra, rb) = (exact[a] - exact[a].floor(), exact[b] - exact[b].floor());
+        rb.total_cmp(&ra)
+    });
+    let mut given: usize = share.iter().sum();
+    for &i in order.iter().cycle().take(rows.len() * 2) {
+        if given >= n {
+            break;
+        }
+        if rows[i] > share[i] {
+            share[i] += 1;
+            given += 1;
+        }
+    }
+    share
+}
+
+/// The parts of file `file` (row groups of `rows` rows starting at `offsets`)
+/// cut into `n` near-equal row ranges.
+fn row_range_parts(file: usize, rows: &[usize], offsets: &[usize], n: usize) -> Vec<Part> {
+    let total: usize = rows.iter().sum();
+    let n = n.clamp(1, total.max(1));
+    let group_of = |row: usize| offsets.partition_point(|&o| o <= row).saturating_sub(1);
+    (0..n)
+        .filter_map(|k| {
+            let (from, to) = (total * k / n, total * (k + 1) / n);
+            if from == to {
+                return (total == 0).then_some(Part {
+                    file,
+                    row_groups: (0, rows.len()),
+                    rows: None,
+                });
+            }
+            Some(Part {
+                file,
+                row_groups: (group_of(from), group_of(to - 1) + 1),
+                rows: Some((from, to)),
+            })
+        })
+        .collect()
 }
 
 /// One or more Parquet files of one schema, read lazily.
@@ -242,7 +310,14 @@ impl ParquetSource {
         }
         let per = options.row_groups_per_partition.max(1);
         let mut parts = vec![];
-        let mut offsets = vec![];
+        let mut offsets: Vec<Vec<usize>> = vec![];
+        let shares = options.partitions.map(|n| {
+            let rows: Vec<usize> = files
+                .iter()
+                .map(|f| f.row_group_rows().iter().sum())
+                .collect();
+            partitions_per_file(&rows, n)
+        });
         for (fi, f) in files.iter().enumerate() {
             let rows = f.row_group_rows();
             let mut at = 0;
@@ -254,6 +329,10 @@ impl ParquetSource {
                     })
                     .collect(),
             );
+            if let Some(shares) = &shares {
+                parts.extend(row_range_parts(fi, &rows, &offsets[fi], shares[fi]));
+                continue;
+            }
             let max_rows = options.max_rows_per_partition.max(1);
             let mut start = 0;
             while start < rows.len() {
@@ -262,10 +341,11 @@ impl ParquetSource {
                     let n = rows[start].div_ceil(max_rows);
                     for k in 0..n {
                         let (from, to) = (rows[start] * k / n, rows[start] * (k + 1) / n);
+                        let base = offsets[fi][start];
                         parts.push(Part {
                             file: fi,
                             row_groups: (start, start + 1),
-                            rows: Some((from, to)),
+                            rows: Some((base + from, base + to)),
                         });
                     }
                     start += 1;
@@ -359,11 +439,16 @@ impl ParquetSource {
                 continue;
             }
             if let Some((from, to)) = part.rows {
-                // A range of one large row group (counted once, by its first range).
-                if from == 0 {
+                // The part's rows of this row group; a row group is counted once,
+                // by the part that holds its first row.
+                let (lo, hi) = (from.max(offset), to.min(offset + n));
+                if from <= offset {
                     self.row_groups_read.fetch_add(1, AtomicOrdering::Relaxed);
                 }
-                runs.push((offset + from, to - from));
+                match runs.last_mut() {
+                    Some((o, len)) if *o + *len == lo => *len += hi - lo,
+                    _ => runs.push((lo, hi - lo)),
+                }
                 continue;
             }
             self.row_groups_read.fetch_add(1, AtomicOrdering::Relaxed);

@@ -119,6 +119,7 @@ impl TableSource for MemorySource {
 
 /// How to read a CSV file.
 #[derive(Debug, Clone, PartialEq, Default)]
+#[must_use = "CsvOptions do nothing until read_csv takes them"]
 pub struct CsvOptions {
     /// Layout of the file.
     pub format: CsvFormat,

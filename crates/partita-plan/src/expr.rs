@@ -19,6 +19,7 @@ use crate::tree::{Recursion, Transformed};
 
 /// An expression over the columns of one row (or, for aggregates, of one group).
 #[derive(Debug, Clone, PartialEq)]
+#[must_use = "an expression does nothing until a Frame call (select, filter, agg, ...) takes it"]
 pub enum Expr {
     /// A column by name.
     Column(String),
