@@ -19,6 +19,8 @@ test:
 	$(CARGO) test --workspace --all-targets
 	$(CARGO) test --workspace --doc
 	$(BUILT)/examples/semantics_tour > /dev/null
+	$(BUILT)/examples/flights > /dev/null
+	$(BUILT)/examples/quickstart > /dev/null
 	$(BUILT)/partita-compat --cases tests/compat/cases
 
 ## rustfmt and clippy, warnings as errors.

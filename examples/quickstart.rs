@@ -2,18 +2,17 @@
 //!
 //! Run with `cargo run --release --example quickstart`.
 
-use partita::polars::*;
 use partita::prelude::*;
 
 fn main() -> Result<()> {
     let session = Session::new().with_workers(2);
     let ddf = session.from_columns(
         vec![
-            Series::new(
-                "col1".into(),
+            Column::new(
+                "col1",
                 [None, None, Some("A"), Some("A"), Some("B"), Some("B")],
             ),
-            Series::new("col2".into(), [1i64, 2, 3, 4, 5, 6]),
+            Column::new("col2", [1i64, 2, 3, 4, 5, 6]),
         ],
         2,
     )?;

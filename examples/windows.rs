@@ -1,15 +1,14 @@
 //! Window functions and pandas' group-wise transforms over a small flights table:
 //! `cargo run --example windows`.
 
-use partita::polars::*;
 use partita::prelude::*;
 
 fn main() -> partita::Result<()> {
     let s = Session::new().with_semantics(Semantics::spark());
     let flights = s.from_columns(
         vec![
-            Series::new("carrier".into(), ["AA", "AA", "UA", "AA", "UA"]),
-            Series::new("delay".into(), [5i64, 20, 7, 1, 7]),
+            Column::new("carrier", ["AA", "AA", "UA", "AA", "UA"]),
+            Column::new("delay", [5i64, 20, 7, 1, 7]),
         ],
         2,
     )?;
