@@ -30,9 +30,10 @@ use std::time::Instant;
 #[path = "../crates/partita-cli/src/allocator.rs"]
 mod allocator;
 
+use partita::polars::value_at;
 use partita::polars::{DataFrame, PlDataType};
 use partita::prelude::*;
-use partita::{value_at, ScalarValue, SqlContext};
+use partita::{ScalarValue, SqlContext};
 
 const ALL: [&str; 13] = [
     "q1", "q2", "q3", "q4", "q5", "q6", "q7", "q8", "q9", "q10", "s1", "s2", "f1",

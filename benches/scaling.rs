@@ -143,7 +143,7 @@ fn one_row_group(columns: &[Series]) {
         columns.iter().cloned().map(|s| s.into_column()).collect(),
     )
     .expect("frame");
-    partita::write_parquet_with(&df, &path, Some(n)).expect("write");
+    partita::polars::write_parquet_with(&df, &path, Some(n)).expect("write");
     println!();
     println!(
         "One Parquet row group of {n} rows, q1 (sum v1 by id1) from the file; best of 5, seconds"

@@ -53,9 +53,7 @@ pub use partita_common::{
     Rounding, ScalarValue, Schema, Semantics, SessionConfig, TextFormat, TimeUnit, TimeZone,
     TimeZones, UsingColumns, WindowResults,
 };
-pub use partita_core::display::{format_table, format_value};
-pub use partita_core::frame::{from_polars_type, scalar_at as value_at, to_polars_type};
-pub use partita_core::parquet::write_parquet_with;
+pub use partita_core::display::format_value;
 pub use partita_exec::{
     CsvOptions, ParquetOptions, ParquetSource, Progress, RunOptions, Sink, TaskGraph,
 };
@@ -81,6 +79,9 @@ pub mod prelude {
 /// ([`Session::from_polars`], [`Table::into_polars`]); the rest of the API does
 /// not need them.
 pub mod polars {
+    pub use partita_core::display::format_table;
+    pub use partita_core::frame::{from_polars_type, scalar_at as value_at, to_polars_type};
+    pub use partita_core::parquet::write_parquet_with;
     pub use partita_core::polars::{
         DataFrame, IntoColumn, NamedFrom, PlDataType, PlTimeUnit, Series,
     };

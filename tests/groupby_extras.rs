@@ -4,9 +4,10 @@
 
 use std::collections::BTreeMap;
 
+use partita::polars::value_at;
 use partita::polars::*;
 use partita::prelude::*;
-use partita::{value_at, DefaultNullOrder, ScalarValue, SqlContext};
+use partita::{DefaultNullOrder, ScalarValue, SqlContext};
 
 /// 200 rows: key `g` (7 groups, some missing), value `v` with ties and missing values.
 fn columns() -> (Vec<Option<i64>>, Vec<Option<f64>>) {

@@ -2,9 +2,10 @@
 //! under both presets, for several partition counts and both strategies
 //! (broadcast and partitioned), with missing and repeated keys.
 
+use partita::polars::value_at;
 use partita::polars::*;
 use partita::prelude::*;
-use partita::{value_at, IntWithNulls, JoinNullKeys, ScalarValue, SqlContext};
+use partita::{IntWithNulls, JoinNullKeys, ScalarValue, SqlContext};
 
 type Row = Vec<ScalarValue>;
 

@@ -385,9 +385,13 @@ fn two_files(dir: &std::path::Path) {
     let part = |from: i64, to: i64| {
         Table::new([Column::new("x", (from..to).collect::<Vec<i64>>())]).unwrap()
     };
-    partita::write_parquet_with(part(0, 1000).as_polars(), &dir.join("a.parquet"), Some(100))
-        .unwrap();
-    partita::write_parquet_with(part(1000, 1250).as_polars(), &dir.join("b.parquet"), None)
+    partita::polars::write_parquet_with(
+        part(0, 1000).as_polars(),
+        &dir.join("a.parquet"),
+        Some(100),
+    )
+    .unwrap();
+    partita::polars::write_parquet_with(part(1000, 1250).as_polars(), &dir.join("b.parquet"), None)
         .unwrap();
 }
 

@@ -219,7 +219,7 @@ fn a_large_row_group_is_cut_into_row_ranges() {
         ],
     )
     .unwrap();
-    partita::write_parquet_with(&df, &path, Some(n)).unwrap();
+    partita::polars::write_parquet_with(&df, &path, Some(n)).unwrap();
     let source = Arc::new(
         ParquetSource::try_new(
             path.to_str().unwrap(),

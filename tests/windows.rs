@@ -2,9 +2,10 @@
 //! pandas' group-wise shortcuts (`cumsum`, `shift`, `rank`, `transform`) give
 //! pandas' answers under the pandas preset.
 
+use partita::polars::value_at;
 use partita::polars::*;
 use partita::prelude::*;
-use partita::{ntile, value_at, NaOption, ScalarValue, SqlContext};
+use partita::{ntile, NaOption, ScalarValue, SqlContext};
 
 fn table(session: &Session, partitions: usize) -> Frame {
     session

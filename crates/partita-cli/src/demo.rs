@@ -206,10 +206,9 @@ pub fn flights_columns(rows: usize) -> Vec<Series> {
         Series::new("dep_delay".into(), delay),
         Series::new("distance".into(), distance),
         Series::new("time_hour".into(), time_hour)
-            .cast(&partita::to_polars_type(partita::DataType::Timestamp(
-                partita::TimeUnit::Microsecond,
-                Some(ny),
-            )))
+            .cast(&partita::polars::to_polars_type(
+                partita::DataType::Timestamp(partita::TimeUnit::Microsecond, Some(ny)),
+            ))
             .expect("ticks cast to a time stamp"),
     ]
 }

@@ -4,7 +4,8 @@ use std::fmt;
 use std::str::FromStr;
 
 use partita::polars::DataFrame;
-use partita::{format_table, format_value, value_at, Error, Result, ScalarValue};
+use partita::polars::{format_table, value_at};
+use partita::{format_value, Error, Result, ScalarValue};
 
 /// How results are printed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]

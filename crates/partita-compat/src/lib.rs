@@ -28,11 +28,10 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use partita::polars::NamedFrom;
-use partita::polars::{PlDataType, Series};
+use partita::polars::{value_at, PlDataType, Series};
 use partita::temporal;
 use partita::{
-    format_value, value_at, DataType, Error, Frame, Reference, ScalarValue, Semantics, Session,
-    SqlContext,
+    format_value, DataType, Error, Frame, Reference, ScalarValue, Semantics, Session, SqlContext,
 };
 use serde::Deserialize;
 use serde_json::Value;
@@ -185,7 +184,7 @@ pub fn table_columns(table: &Table) -> Result<Vec<Series>, String> {
 
 /// The polars type of a Partita type.
 fn partita_core_type(t: DataType) -> PlDataType {
-    partita::to_polars_type(t)
+    partita::polars::to_polars_type(t)
 }
 
 /// A cell of a typed column as its physical value (days, ticks, or the integer);
