@@ -7,6 +7,7 @@ use partita_common::{temporal, DataType, Error, Result, ScalarValue, Schema, Tim
 use partita_core::display::format_table;
 use partita_core::frame::{empty_frame, scalar_at, schema_of};
 use partita_core::polars::{DataFrame, IntoColumn, NamedFrom, Series};
+use partita_exec::output::{write_text, OutputFormat};
 
 /// Rows a `Display` of a [`Table`] shows before eliding the middle ones.
 const DISPLAY_ROWS: usize = 20;
@@ -433,6 +434,43 @@ impl Table {
             df: self.df.slice(offset as i64, len),
             schema: self.schema.clone(),
         }
+    }
+
+    /// Writes the table as CSV: a header line, a missing value as an empty field
+    /// (an empty string as `""`), NaN as `NaN`; rows are formatted in parallel
+    /// and written in order, a batch at a time. `w` is best buffered.
+    ///
+    /// ```
+    /// use partita::prelude::*;
+    /// let t = Table::new([Column::new("s", [Some("a,b"), None]), Column::new("x", [f64::NAN, 1.5])])?;
+    /// let mut out = vec![];
+    /// t.write_csv(&mut out)?;
+    /// assert_eq!(String::from_utf8(out).unwrap(), "s,x\n\"a,b\",NaN\n,1.5\n");
+    /// # Ok::<(), partita::Error>(())
+    /// ```
+    pub fn write_csv(&self, mut w: impl std::io::Write) -> Result<()> {
+        write_text(&self.df, OutputFormat::Csv, &mut w)
+    }
+
+    /// Writes the table as JSON: an array of objects, one per line, or with
+    /// `lines` one object per line (JSON lines); `null` for a missing value,
+    /// NaN and infinities as the strings `"NaN"`, `"inf"`, `"-inf"`.
+    ///
+    /// ```
+    /// use partita::prelude::*;
+    /// let t = Table::new([Column::new("k", [Some("A"), None]), Column::new("m", [f64::NAN, 2.0])])?;
+    /// let mut out = vec![];
+    /// t.write_json(&mut out, true)?;
+    /// assert_eq!(String::from_utf8(out).unwrap(), "{\"k\":\"A\",\"m\":\"NaN\"}\n{\"k\":null,\"m\":2.0}\n");
+    /// # Ok::<(), partita::Error>(())
+    /// ```
+    pub fn write_json(&self, mut w: impl std::io::Write, lines: bool) -> Result<()> {
+        let format = if lines {
+            OutputFormat::JsonLines
+        } else {
+            OutputFormat::Json
+        };
+        write_text(&self.df, format, &mut w)
     }
 
     /// The table as text with at most `max_rows` rows (the middle elided), as

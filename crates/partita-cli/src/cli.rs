@@ -56,6 +56,10 @@ pub struct Cli {
     /// Registers a CSV file as a table: NAME=PATH, or PATH (named after the file).
     #[arg(long = "table", global = true, value_name = "NAME=PATH")]
     pub tables: Vec<String>,
+    /// Writes results to FILE instead of standard output (one-shot and piped
+    /// statements; in the shell, `.output FILE`).
+    #[arg(short = 'o', long, global = true, value_name = "FILE")]
+    pub output: Option<PathBuf>,
 }
 
 /// Subcommands.
@@ -119,11 +123,18 @@ pub fn main() -> i32 {
 /// Runs parsed arguments; returns the process exit code.
 pub fn run(cli: Cli) -> i32 {
     let session = session_for(&cli);
-    let mut shell = match Shell::new(
-        session,
-        Box::new(std::io::stdout()),
-        Box::new(std::io::stderr()),
-    ) {
+    let interactive = cli.command.is_none() && std::io::stdin().is_terminal();
+    let out: Box<dyn Write> = match &cli.output {
+        Some(path) if !interactive => match std::fs::File::create(path) {
+            Ok(f) => Box::new(std::io::BufWriter::with_capacity(1 << 20, f)),
+            Err(e) => {
+                stderr_line(&format!("error: cannot write {}: {e}", path.display()));
+                return 2;
+            }
+        },
+        _ => Box::new(std::io::stdout()),
+    };
+    let mut shell = match Shell::new(session, out, Box::new(std::io::stderr())) {
         Ok(s) => s,
         Err(e) => {
             stderr_line(&format!("error: cannot build the demo tables: {e}"));

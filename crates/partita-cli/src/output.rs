@@ -1,11 +1,11 @@
 //! Rendering a result: an aligned table, CSV or JSON.
 
 use std::fmt;
+use std::io::Write;
 use std::str::FromStr;
 
-use partita::polars::DataFrame;
-use partita::polars::{format_table, value_at};
-use partita::{format_value, Error, Result, ScalarValue};
+use partita::polars::{format_table, DataFrame};
+use partita::{Error, Result, Table};
 
 /// How results are printed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
@@ -19,6 +19,8 @@ pub enum Mode {
     /// JSON: an array of objects, one per row, keys in column order; null for a
     /// missing value, NaN and infinities as the strings `"NaN"`, `"inf"`, `"-inf"`.
     Json,
+    /// JSON lines: one object per line, as `Json` writes them.
+    Jsonl,
 }
 
 impl fmt::Display for Mode {
@@ -27,6 +29,7 @@ impl fmt::Display for Mode {
             Mode::Table => "table",
             Mode::Csv => "csv",
             Mode::Json => "json",
+            Mode::Jsonl => "jsonl",
         })
     }
 }
@@ -38,137 +41,12 @@ impl FromStr for Mode {
             "table" => Ok(Mode::Table),
             "csv" => Ok(Mode::Csv),
             "json" => Ok(Mode::Json),
+            "jsonl" | "ndjson" => Ok(Mode::Jsonl),
             other => Err(Error::plan(format!(
-                "unknown output mode '{other}'; expected table, csv or json"
+                "unknown output mode '{other}'; expected table, csv, json or jsonl"
             ))),
         }
     }
-}
-
-/// The cells of one column, row by row.
-fn column_values(df: &DataFrame) -> Result<Vec<Vec<ScalarValue>>> {
-    df.columns()
-        .iter()
-        .map(|c| {
-            let s = c.as_materialized_series();
-            (0..df.height()).map(|i| value_at(s, i)).collect()
-        })
-        .collect()
-}
-
-fn names(df: &DataFrame) -> Vec<String> {
-    df.get_column_names()
-        .iter()
-        .map(|n| n.to_string())
-        .collect()
-}
-
-/// One CSV field: empty for null, `NaN` for NaN, the plain value otherwise; quoted
-/// (with `"` doubled) when it holds a comma, a quote, a line break, or leading or
-/// trailing spaces, and an empty string as `""` so that it differs from null.
-fn csv_field(v: &ScalarValue) -> String {
-    if v.is_null() {
-        return String::new();
-    }
-    let text = format_value(v);
-    let is_str = matches!(v, ScalarValue::Utf8(_));
-    let needs_quotes = (is_str && text.is_empty())
-        || text.contains([',', '"', '\n', '\r'])
-        || text.starts_with(' ')
-        || text.ends_with(' ');
-    if needs_quotes {
-        format!("\"{}\"", text.replace('"', "\"\""))
-    } else {
-        text
-    }
-}
-
-fn csv_line(fields: impl Iterator<Item = String>) -> String {
-    let mut line = fields.collect::<Vec<_>>().join(",");
-    line.push('\n');
-    line
-}
-
-/// The result as CSV text, ending with a newline.
-///
-/// ```
-/// use partita::polars::*;
-/// let df = DataFrame::new(2, vec![
-///     Series::new("s".into(), [Some("a,b"), None]).into(),
-///     Series::new("x".into(), [f64::NAN, 1.5]).into(),
-/// ]).unwrap();
-/// assert_eq!(partita_cli::output::to_csv(&df).unwrap(), "s,x\n\"a,b\",NaN\n,1.5\n");
-/// ```
-pub fn to_csv(df: &DataFrame) -> Result<String> {
-    let cols = column_values(df)?;
-    let mut out = csv_line(
-        names(df)
-            .into_iter()
-            .map(|n| csv_field(&ScalarValue::Utf8(Some(n)))),
-    );
-    for row in 0..df.height() {
-        out.push_str(&csv_line(cols.iter().map(|c| csv_field(&c[row]))));
-    }
-    Ok(out)
-}
-
-/// One JSON value.
-fn json_value(v: &ScalarValue) -> serde_json::Value {
-    use serde_json::Value;
-    match v {
-        v if v.is_null() => Value::Null,
-        ScalarValue::Boolean(Some(b)) => Value::Bool(*b),
-        ScalarValue::Int64(Some(i)) => Value::from(*i),
-        ScalarValue::Float64(Some(x)) => match serde_json::Number::from_f64(*x) {
-            Some(n) => Value::Number(n),
-            None => Value::String(format_value(v)), // NaN, inf, -inf
-        },
-        ScalarValue::Float32(Some(x)) => {
-            json_value(&ScalarValue::Float64(format!("{x}").parse::<f64>().ok()))
-        }
-        ScalarValue::UInt64(Some(u)) => Value::from(*u),
-        ScalarValue::Utf8(Some(s)) => Value::String(s.clone()),
-        other => match other.as_i128().and_then(|i| i64::try_from(i).ok()) {
-            Some(i) => Value::from(i),
-            None => Value::String(format_value(other)),
-        },
-    }
-}
-
-/// The result as a JSON array of objects (one per line), ending with a newline.
-///
-/// ```
-/// use partita::polars::*;
-/// let df = DataFrame::new(2, vec![
-///     Series::new("k".into(), [Some("A"), None]).into(),
-///     Series::new("m".into(), [f64::NAN, 2.0]).into(),
-/// ]).unwrap();
-/// assert_eq!(
-///     partita_cli::output::to_json(&df).unwrap(),
-///     "[\n{\"k\":\"A\",\"m\":\"NaN\"},\n{\"k\":null,\"m\":2.0}\n]\n"
-/// );
-/// ```
-pub fn to_json(df: &DataFrame) -> Result<String> {
-    let cols = column_values(df)?;
-    let keys: Vec<String> = names(df)
-        .iter()
-        .map(|n| serde_json::Value::String(n.clone()).to_string())
-        .collect();
-    let mut out = String::from("[");
-    for row in 0..df.height() {
-        out.push_str(if row == 0 { "\n{" } else { ",\n{" });
-        for (i, (k, c)) in keys.iter().zip(&cols).enumerate() {
-            if i > 0 {
-                out.push(',');
-            }
-            out.push_str(k);
-            out.push(':');
-            out.push_str(&json_value(&c[row]).to_string());
-        }
-        out.push('}');
-    }
-    out.push_str(if df.height() == 0 { "]\n" } else { "\n]\n" });
-    Ok(out)
 }
 
 /// The aligned table of `format_table`, without its final row-count line (the
@@ -183,12 +61,19 @@ pub fn to_table(df: &DataFrame, max_rows: usize) -> String {
     }
 }
 
-/// The result in `mode`; tables show at most `max_rows` rows.
-pub fn render(df: &DataFrame, mode: Mode, max_rows: usize) -> Result<String> {
+/// Writes the result in `mode` to `w`: tables show at most `max_rows` rows (the
+/// middle elided); CSV and JSON hold every row, formatted in parallel batches
+/// and written as they are made (`Table::write_csv`, `Table::write_json`).
+pub fn write_result(table: &Table, mode: Mode, max_rows: usize, w: &mut dyn Write) -> Result<()> {
     match mode {
-        Mode::Table => Ok(to_table(df, max_rows) + "\n"),
-        Mode::Csv => to_csv(df),
-        Mode::Json => to_json(df),
+        Mode::Table => {
+            let text = to_table(table.as_polars(), max_rows) + "\n";
+            w.write_all(text.as_bytes())
+                .map_err(|e| Error::Io(format!("cannot write the result: {e}")))
+        }
+        Mode::Csv => table.write_csv(w),
+        Mode::Json => table.write_json(w, false),
+        Mode::Jsonl => table.write_json(w, true),
     }
 }
 
@@ -229,25 +114,6 @@ mod tests {
             ],
         )
         .unwrap()
-    }
-
-    #[test]
-    fn csv_rules() {
-        assert_eq!(
-            to_csv(&sample()).unwrap(),
-            "name,n,f,b\n\"x\"\"y\",1,inf,true\n,,0.5,false\n\"\",-3,2.0,\n"
-        );
-    }
-
-    #[test]
-    fn json_rules() {
-        assert_eq!(
-            to_json(&sample()).unwrap(),
-            "[\n{\"name\":\"x\\\"y\",\"n\":1,\"f\":\"inf\",\"b\":true},\n{\"name\":null,\"n\":null,\"f\":0.5,\"b\":false},\n{\"name\":\"\",\"n\":-3,\"f\":2.0,\"b\":null}\n]\n"
-        );
-        let empty = sample().head(Some(0));
-        assert_eq!(to_json(&empty).unwrap(), "[]\n");
-        assert_eq!(to_csv(&empty).unwrap(), "name,n,f,b\n");
     }
 
     #[test]

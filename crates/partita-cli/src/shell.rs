@@ -13,8 +13,8 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{mpsc, Arc};
 use std::time::{Duration, Instant};
 
-use partita::polars::{DataFrame, Series};
-use partita::{Error, Frame, Progress, Result, RunOptions, Session, SqlContext, SqlOutput};
+use partita::polars::Series;
+use partita::{Error, Frame, Progress, Result, RunOptions, Session, SqlContext, SqlOutput, Table};
 
 use crate::demo;
 use crate::output::{self, Mode};
@@ -78,7 +78,7 @@ enum Source {
 
 /// One result of a statement.
 enum Item {
-    Rows(DataFrame),
+    Rows(Table),
     Text(String),
 }
 
@@ -511,11 +511,17 @@ impl Shell {
         self.sync_partitions()
     }
 
-    fn show_rows(&mut self, df: &DataFrame, elapsed: Duration) -> Result<()> {
-        let rendered = output::render(df, self.mode, self.max_rows)?;
-        self.write_out(&rendered);
+    fn show_rows(&mut self, table: &Table, elapsed: Duration) -> Result<()> {
+        if let Err(e) = output::write_result(table, self.mode, self.max_rows, &mut self.out) {
+            if matches!(e, Error::Io(_)) {
+                // The reader went away (say `| head`): stop quietly.
+                self.quit = true;
+                return Ok(());
+            }
+            return Err(e);
+        }
         let time = self.timer.then_some(elapsed);
-        let count = output::row_count(df.height(), time);
+        let count = output::row_count(table.height(), time);
         match self.mode {
             Mode::Table => self.write_out(&format!("{count}\n")),
             _ if self.timer => self.write_err(&format!("{count}\n")),
@@ -557,9 +563,7 @@ impl Shell {
                     let mut items = vec![];
                     for out in ctx.execute(&sql)? {
                         items.push(match out {
-                            SqlOutput::Query(frame) => {
-                                Item::Rows(frame.collect_with(&options)?.into_polars())
-                            }
+                            SqlOutput::Query(frame) => Item::Rows(frame.collect_with(&options)?),
                             SqlOutput::Text(t) => Item::Text(t),
                         });
                     }

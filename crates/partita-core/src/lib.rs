@@ -41,6 +41,7 @@ pub mod parquet;
 pub mod scalar;
 pub mod sort;
 pub mod temporal;
+pub mod text;
 pub mod window;
 
 pub use frame::Partition;

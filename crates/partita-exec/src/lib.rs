@@ -25,6 +25,7 @@ pub mod eval;
 pub mod graph;
 pub mod join;
 pub mod lower;
+pub mod output;
 mod parquet_source;
 pub mod scheduler;
 pub mod source;
