@@ -434,3 +434,104 @@ fn with_partitions_splits_and_merges_row_groups() {
     assert_eq!(frame.partitions().unwrap(), 6);
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// A query over a frame, run once over the file and once over memory.
+type Query = Box<dyn Fn(Frame) -> Frame>;
+
+#[test]
+fn a_top_k_over_parquet_reads_its_other_columns_late_with_the_same_answer() {
+    let dir = std::env::temp_dir().join(format!("partita-parquet-late-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    // 3,000 rows over two files, several row groups each; the key has ties and
+    // missing values.
+    let n = 3000i64;
+    let key: Vec<Option<i64>> = (0..n)
+        .map(|i| (i % 17 != 0).then_some((i * 7919) % 101))
+        .collect();
+    let second: Vec<f64> = (0..n).map(|i| ((i * 31) % 13) as f64 / 4.0).collect();
+    let id: Vec<i64> = (0..n).collect();
+    let text: Vec<String> = (0..n).map(|i| format!("row {i}")).collect();
+    let table = Table::new([
+        Column::new("id", id),
+        Column::new("k", key),
+        Column::new("f", second),
+        Column::new("s", text),
+    ])
+    .unwrap();
+    let half = (n / 2) as usize;
+    partita::polars::write_parquet_with(
+        table.slice(0, half).as_polars(),
+        &dir.join("a.parquet"),
+        Some(400),
+    )
+    .unwrap();
+    partita::polars::write_parquet_with(
+        table.slice(half, half).as_polars(),
+        &dir.join("b.parquet"),
+        Some(700),
+    )
+    .unwrap();
+    for sem in [Semantics::pandas(), Semantics::spark()] {
+        for parts in [1, 3, 8] {
+            let session = Session::new().with_semantics(sem).with_partitions(parts);
+            let file = session
+                .read_parquet(&dir, ParquetOptions::default())
+                .unwrap();
+            let memory = session.from_table(table.clone(), parts).unwrap();
+            let queries: Vec<(&str, Query)> = vec![
+                (
+                    "k desc",
+                    Box::new(|f| f.sort_values("k", SortSpec::descending()).head(25)),
+                ),
+                (
+                    "k asc nulls first, f desc",
+                    Box::new(|f| {
+                        f.sort_values(
+                            ["k", "f"],
+                            SortSpec::ascending()
+                                .with_ascending([true, false])
+                                .with_na_position([NullPlacement::First]),
+                        )
+                        .head(40)
+                    }),
+                ),
+                (
+                    "offset",
+                    Box::new(|f| f.sort_values("f", SortSpec::ascending()).limit(10, Some(7))),
+                ),
+                (
+                    "some columns",
+                    Box::new(|f| {
+                        f.select(["s", "k"])
+                            .sort_values("k", SortSpec::ascending())
+                            .head(5)
+                    }),
+                ),
+                (
+                    "more than the rows",
+                    Box::new(|f| f.sort_values("k", SortSpec::ascending()).head(900)),
+                ),
+            ];
+            for (what, q) in &queries {
+                let late = q(file.clone());
+                let plan = late.explain().unwrap();
+                assert!(plan.contains("late read"), "{what}: {plan}");
+                assert_eq!(
+                    late.collect().unwrap(),
+                    q(memory.clone()).collect().unwrap(),
+                    "{what}, {} partitions, {}",
+                    parts,
+                    sem.name()
+                );
+            }
+            // A filter pushed into the scan keeps the plain top-k.
+            let filtered = file
+                .clone()
+                .filter(col("id").gt(10))
+                .sort_values("k", SortSpec::descending())
+                .head(5);
+            assert!(!filtered.explain().unwrap().contains("late read"));
+        }
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}

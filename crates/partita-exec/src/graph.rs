@@ -112,6 +112,18 @@ pub enum Op {
     Map(PartitionFn, SchemaRef),
     /// Adds window columns (every window partition is whole in the task).
     Window(Vec<(String, partita_common::WindowSpec)>),
+    /// Replaces each row by the row of `source` its [`crate::join::ROW_ADDRESS`]
+    /// names, with the columns `projection` typed as `schema`, in the input's
+    /// order: the late reads of a top-k over a file, which decoded only the sort
+    /// keys of every row.
+    Fetch {
+        /// The scanned table.
+        source: Arc<dyn TableSource>,
+        /// The columns read.
+        projection: Option<Vec<usize>>,
+        /// Their schema.
+        schema: SchemaRef,
+    },
     /// Adds each row's address (`part << 32 | row`) as the column
     /// [`crate::join::ROW_ADDRESS`].
     RowAddress {
@@ -263,6 +275,11 @@ impl Task {
                     partita_plan::PartitionFunction::name(f)
                 ),
                 Op::RowAddress { part } => format!("row addresses of part {part}"),
+                Op::Fetch { source, schema, .. } => format!(
+                    "late read of {} [{}]",
+                    source.describe(),
+                    schema.names().join(", ")
+                ),
                 Op::WindowState(specs) => {
                     let w: Vec<&str> = specs.iter().map(|(n, _)| n.as_str()).collect();
                     format!("window totals of {}", w.join(", "))

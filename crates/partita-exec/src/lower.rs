@@ -6,7 +6,7 @@
 //! `split_out > 1` or when an aggregate is holistic.
 
 use partita_common::{
-    DataType, Error, GroupOrder, NullGroupKeys, Result, Schema, Semantics, SortKey,
+    DataType, Error, GroupOrder, NullGroupKeys, Result, Schema, SchemaRef, Semantics, SortKey,
 };
 use partita_core::aggregate::{AggCall, AggSpec};
 use partita_plan::{
@@ -18,6 +18,23 @@ use crate::eval::PhysicalExpr;
 use crate::graph::{Edge, MergeKind, Op, OutputSplit, Part, Task, TaskGraph, TaskInput};
 use crate::join::{JoinTask, KeyShuffle, ROW_ADDRESS};
 use crate::udf::PartitionFn;
+
+/// The column names a projection picks, when it does nothing else (no
+/// computed column, no rename).
+fn column_picks(p: &partita_plan::Projection) -> Option<Vec<String>> {
+    p.exprs
+        .iter()
+        .map(|e| match e {
+            Expr::Column(name) => Some(name.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The largest top-k read late (keys first, the other columns for the k rows
+/// only): beyond it, reading k scattered rows of every column costs more than
+/// decoding the columns whole.
+pub const LATE_TOP_K: usize = 1000;
 
 /// What lowering needs besides the plan.
 #[derive(Debug, Clone)]
@@ -189,10 +206,13 @@ impl Lowerer<'_> {
                 self.narrow(parts, Op::Project(exprs))
             }
             LogicalPlan::MapPartitions(m) => self.lower_map_partitions(m)?,
-            LogicalPlan::Sort(s) => {
-                let parts = self.lower(&s.input)?;
-                self.sort_parts(parts, s.keys.clone(), s.fetch)
-            }
+            LogicalPlan::Sort(s) => match self.late_top_k(s)? {
+                Some(parts) => parts,
+                None => {
+                    let parts = self.lower(&s.input)?;
+                    self.sort_parts(parts, s.keys.clone(), s.fetch)
+                }
+            },
             LogicalPlan::Limit(l) => self.lower_limit(l)?,
             LogicalPlan::TopKPerGroup(t) => self.lower_top_k_per_group(t)?,
             LogicalPlan::Window(w) => self.lower_window(w)?,
@@ -213,6 +233,92 @@ impl Lowerer<'_> {
                 parts
             }
         })
+    }
+
+    /// A top-k straight over a file scan that reads more columns than its keys:
+    /// every partition decodes the keys alone, with each row's address, and
+    /// keeps its top k; the merged k rows then read their other columns (late
+    /// materialisation). `None` where that does not apply: no limit, a limit
+    /// above [`LATE_TOP_K`], pushed-down filters (row groups skipped would move
+    /// the addresses), a source without row reads, or nothing but keys to read.
+    fn late_top_k(&mut self, s: &partita_plan::Sort) -> Result<Option<Vec<Part>>> {
+        let Some(k) = s.fetch.filter(|&k| k <= LATE_TOP_K) else {
+            return Ok(None);
+        };
+        // The scan, maybe under a projection that only picks columns.
+        let (scan, picked) = match s.input.as_ref() {
+            LogicalPlan::Scan(scan) => (scan, None),
+            LogicalPlan::Projection(p) => match (p.input.as_ref(), column_picks(p)) {
+                (LogicalPlan::Scan(scan), Some(names)) => (scan, Some((names, p.schema.clone()))),
+                _ => return Ok(None),
+            },
+            _ => return Ok(None),
+        };
+        if !scan.filters.is_empty() || !crate::source::fetches_rows(scan.source.as_ref()) {
+            return Ok(None);
+        }
+        let scanned: Vec<usize> = scan
+            .projection
+            .clone()
+            .unwrap_or_else(|| (0..scan.source_schema.len()).collect());
+        // The source columns read, in output order, and their schema.
+        let (projection, schema): (Vec<usize>, SchemaRef) = match picked {
+            None => (scanned, scan.schema.clone()),
+            Some((names, schema)) => {
+                let mut projection = vec![];
+                for n in &names {
+                    match scan.schema.index_of_exact(n) {
+                        Some(j) => projection.push(scanned[j]),
+                        None => return Ok(None),
+                    }
+                }
+                (projection, schema)
+            }
+        };
+        // The keys' positions in the output, once each.
+        let mut key_pos: Vec<usize> = vec![];
+        for key in &s.keys {
+            let j = schema
+                .index_of_exact(&key.column)
+                .ok_or_else(|| Error::internal(format!("sort key {} not scanned", key.column)))?;
+            if !key_pos.contains(&j) {
+                key_pos.push(j);
+            }
+        }
+        if key_pos.len() >= projection.len() {
+            return Ok(None);
+        }
+        let key_schema = std::sync::Arc::new(Schema::new(
+            key_pos.iter().map(|&j| schema.field(j).clone()).collect(),
+        ));
+        let key_projection: Vec<usize> = key_pos.iter().map(|&j| projection[j]).collect();
+        let mut parts = vec![];
+        for i in 0..scan.source.partition_count() {
+            let task = Task {
+                kind: "partition".into(),
+                partition: Some(i),
+                level: 0,
+                input: TaskInput::Scan {
+                    source: scan.source.clone(),
+                    partition: i,
+                    projection: Some(key_projection.clone()),
+                    schema: key_schema.clone(),
+                    filters: vec![],
+                },
+                ops: vec![Op::RowAddress { part: i }],
+                split: OutputSplit::Single,
+            };
+            parts.push(self.add_task(task, &[]));
+        }
+        let parts = self.sort_parts(parts, s.keys.clone(), Some(k));
+        Ok(Some(self.narrow(
+            parts,
+            Op::Fetch {
+                source: scan.source.clone(),
+                projection: Some(projection),
+                schema,
+            },
+        )))
     }
 
     /// One task that makes no columns and one row or none.

@@ -457,6 +457,50 @@ impl ParquetSource {
                 _ => runs.push((offset, n)),
             }
         }
+        self.read_runs(part, &runs, projection)
+    }
+
+    /// Rows `rows` (ascending positions within partition `i`, as a read of it
+    /// without filters returns them) with the columns of `projection`: the late
+    /// reads of a top-k, which decoded only its sort keys for every row.
+    pub fn read_rows(
+        &self,
+        i: usize,
+        projection: Option<&[usize]>,
+        rows: &[usize],
+    ) -> Result<Partition> {
+        let part = self
+            .parts
+            .get(i)
+            .ok_or_else(|| Error::internal(format!("{}: no partition {i}", self.label)))?;
+        let first = match part.rows {
+            Some((from, _)) => from,
+            None => self.offsets[part.file][part.row_groups.0],
+        };
+        // Consecutive positions are read as one run.
+        let mut runs: Vec<(usize, usize)> = vec![];
+        for &r in rows {
+            match runs.last_mut() {
+                Some((o, len)) if *o + *len == first + r => *len += 1,
+                _ => runs.push((first + r, 1)),
+            }
+        }
+        self.read_runs(part, &runs, projection)
+    }
+
+    /// The rows of `runs` (first row in the file, row count) of `part`'s file,
+    /// with the columns of `projection` (Hive partition columns included).
+    fn read_runs(
+        &self,
+        part: &Part,
+        runs: &[(usize, usize)],
+        projection: Option<&[usize]>,
+    ) -> Result<Partition> {
+        let projected = || match projection {
+            Some(p) => Schema::new(p.iter().map(|&j| self.schema.field(j).clone()).collect()),
+            None => (*self.schema).clone(),
+        };
+        let file = &self.files[part.file];
         let wanted: Vec<usize> = match projection {
             Some(p) => p.to_vec(),
             None => (0..self.schema.len()).collect(),
@@ -467,8 +511,8 @@ impl ParquetSource {
             .filter(|&c| c < self.file_columns)
             .collect();
         let frames = runs
-            .into_iter()
-            .map(|(offset, n)| {
+            .iter()
+            .map(|&(offset, n)| {
                 let df = file.read(offset, n, Some(&from_file))?;
                 if from_file.len() == wanted.len() {
                     return Ok(df);

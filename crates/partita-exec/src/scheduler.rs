@@ -140,6 +140,13 @@ pub fn execute_task(
             Op::Window(specs) => partita_core::window::window(&df, specs, sem)?,
             Op::WindowState(specs) => partita_core::window::window_states(&df, specs)?,
             Op::RowAddress { part } => crate::join::with_row_address(df, *part)?,
+            Op::Fetch {
+                source,
+                projection,
+                schema,
+            } => {
+                crate::source::fetch_rows(&df, source.as_ref(), projection.as_deref(), schema, sem)?
+            }
             Op::Address { keys, types, part } => {
                 crate::join::address(&df, keys, types, *part, sem)?
             }

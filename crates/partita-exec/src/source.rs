@@ -308,6 +308,60 @@ impl TableSource for CsvSource {
     }
 }
 
+/// Whether `fetch_rows` can read single rows of `source` (a Parquet file: a
+/// top-k decodes its keys for every row and the other columns for the k rows).
+pub fn fetches_rows(source: &dyn TableSource) -> bool {
+    source.as_any().downcast_ref::<ParquetSource>().is_some()
+}
+
+/// The rows of `source` that the addresses of `df` ([`crate::join::ROW_ADDRESS`]:
+/// `partition << 32 | row`) name, with the columns `projection` conformed to
+/// `schema`, in `df`'s order.
+pub fn fetch_rows(
+    df: &Partition,
+    source: &dyn TableSource,
+    projection: Option<&[usize]>,
+    schema: &Schema,
+    semantics: &Semantics,
+) -> Result<Partition> {
+    let parquet = source
+        .as_any()
+        .downcast_ref::<ParquetSource>()
+        .ok_or_else(|| Error::internal(format!("late reads of {}", source.describe())))?;
+    let addresses = df
+        .column(crate::join::ROW_ADDRESS)
+        .and_then(|c| c.i64().cloned())
+        .map_err(|e| Error::internal(format!("late reads without row addresses: {e}")))?;
+    let mut by_part: std::collections::BTreeMap<usize, Vec<usize>> = Default::default();
+    for a in addresses.iter().flatten() {
+        by_part
+            .entry((a >> 32) as usize)
+            .or_default()
+            .push((a & 0xffff_ffff) as usize);
+    }
+    let mut frames = vec![];
+    // Where each address's row lands in the frames read, concatenated.
+    let mut at: std::collections::HashMap<i64, u32> = Default::default();
+    let mut next = 0u32;
+    for (part, mut rows) in by_part {
+        rows.sort_unstable();
+        rows.dedup();
+        for &r in &rows {
+            at.insert(((part as i64) << 32) | r as i64, next);
+            next += 1;
+        }
+        let raw = parquet.read_rows(part, projection, &rows)?;
+        frames.push(partita_core::frame::conform(raw, schema, semantics)?);
+    }
+    let all = partita_core::frame::concat(frames, schema)?;
+    let take: Vec<u32> = addresses
+        .iter()
+        .map(|a| a.and_then(|a| at.get(&a).copied()))
+        .collect::<Option<_>>()
+        .ok_or_else(|| Error::internal("a late read without its row"))?;
+    partita_core::frame::take_rows(&all, &take)
+}
+
 /// Reads partition `i` of any source this crate knows. `filters` are the scan's
 /// pushed-down predicates, which a source may use to skip data that cannot match
 /// (the caller still applies them to what is returned).
