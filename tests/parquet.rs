@@ -535,3 +535,37 @@ fn a_top_k_over_parquet_reads_its_other_columns_late_with_the_same_answer() {
     }
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn a_limit_without_order_reads_only_its_rows() {
+    let dir = std::env::temp_dir().join(format!("partita-parquet-limit-{}", std::process::id()));
+    two_files(&dir);
+    for parts in [1, 4] {
+        let frame = Session::new()
+            .with_partitions(parts)
+            .read_parquet(&dir, ParquetOptions::default())
+            .unwrap();
+        let q = frame.clone().limit(3, Some(4));
+        assert!(
+            q.explain().unwrap().contains("first 7 rows"),
+            "{}",
+            q.explain().unwrap()
+        );
+        assert_eq!(
+            q.collect().unwrap().column::<i64>("x").unwrap(),
+            [3, 4, 5, 6].map(Some)
+        );
+        // Past the end of a partition, the next ones fill in.
+        let q = frame.clone().head(1100);
+        let xs = q.collect().unwrap().column::<i64>("x").unwrap();
+        assert_eq!(xs, (0..1100).map(Some).collect::<Vec<_>>());
+        // A filter before the limit reads everything it needs.
+        let q = frame.filter(col("x").gt(lit(1200i64))).head(10);
+        assert!(!q.explain().unwrap().contains("first"));
+        assert_eq!(
+            q.collect().unwrap().column::<i64>("x").unwrap(),
+            (1201..1211).map(Some).collect::<Vec<_>>()
+        );
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -36,6 +36,9 @@ pub enum TaskInput {
         /// The scan's pushed-down predicates: a source may skip data its statistics
         /// show cannot match them (the task still applies them as filter ops).
         filters: Vec<Expr>,
+        /// Rows read at most: a limit without an order, straight over the scan,
+        /// stops reading once it has its rows.
+        limit: Option<usize>,
     },
     /// Combines the outputs of other tasks, in edge order.
     Merge(MergeKind),
@@ -205,6 +208,7 @@ impl Task {
                 partition,
                 projection,
                 schema,
+                limit,
                 ..
             } => {
                 let cols = if projection.is_some() {
@@ -212,8 +216,11 @@ impl Task {
                 } else {
                     String::new()
                 };
+                let first = limit
+                    .map(|n| format!(", first {n} rows"))
+                    .unwrap_or_default();
                 parts.push(format!(
-                    "scan {} #{partition}{cols}",
+                    "scan {} #{partition}{cols}{first}",
                     source.describe().split(' ').next().unwrap_or("")
                 ));
             }

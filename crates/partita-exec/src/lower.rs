@@ -304,6 +304,7 @@ impl Lowerer<'_> {
                     projection: Some(key_projection.clone()),
                     schema: key_schema.clone(),
                     filters: vec![],
+                    limit: None,
                 },
                 ops: vec![Op::RowAddress { part: i }],
                 split: OutputSplit::Single,
@@ -357,6 +358,7 @@ impl Lowerer<'_> {
                     projection: s.projection.clone(),
                     schema: s.schema.clone(),
                     filters: s.filters.clone(),
+                    limit: None,
                 },
                 ops: filters.iter().cloned().collect(),
                 split: OutputSplit::Single,
@@ -384,6 +386,13 @@ impl Lowerer<'_> {
         let parts = self.lower(&l.input)?;
         // Saturating: `LIMIT 18446744073709551615 OFFSET 5` keeps every row.
         let keep = l.fetch.map(|f| f.saturating_add(l.skip));
+        // A scan with nothing after it reads `keep` rows and stops.
+        for p in &parts {
+            let task = &mut self.g.graph[p.node];
+            if let (TaskInput::Scan { limit, .. }, true) = (&mut task.input, task.ops.is_empty()) {
+                *limit = keep;
+            }
+        }
         let parts = if keep.is_some() {
             self.narrow(
                 parts,

@@ -416,6 +416,7 @@ impl ParquetSource {
         i: usize,
         projection: Option<&[usize]>,
         filters: &[Expr],
+        limit: Option<usize>,
         semantics: &Semantics,
     ) -> Result<Partition> {
         let projected = || match projection {
@@ -456,6 +457,15 @@ impl ParquetSource {
                 Some((o, len)) if *o + *len == offset => *len += n,
                 _ => runs.push((offset, n)),
             }
+        }
+        if let Some(mut left) = limit {
+            // The first `limit` rows: later runs dropped, the last one cut.
+            runs.retain_mut(|(_, len)| {
+                let keep = left > 0;
+                *len = (*len).min(left);
+                left -= *len;
+                keep
+            });
         }
         self.read_runs(part, &runs, projection)
     }

@@ -86,12 +86,14 @@ pub fn execute_task(
             projection,
             schema,
             filters,
+            limit,
         } => {
             let raw = read_partition(
                 source.as_ref(),
                 *partition,
                 projection.as_deref(),
                 filters,
+                *limit,
                 sem,
             )?;
             conform(raw, schema, sem)?

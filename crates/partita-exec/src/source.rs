@@ -364,19 +364,25 @@ pub fn fetch_rows(
 
 /// Reads partition `i` of any source this crate knows. `filters` are the scan's
 /// pushed-down predicates, which a source may use to skip data that cannot match
-/// (the caller still applies them to what is returned).
+/// (the caller still applies them to what is returned); with `limit`, the first
+/// rows only (a Parquet file decodes no more).
 pub fn read_partition(
     source: &dyn TableSource,
     i: usize,
     projection: Option<&[usize]>,
     filters: &[Expr],
+    limit: Option<usize>,
     semantics: &Semantics,
 ) -> Result<Partition> {
+    let head = |df: Partition| match limit {
+        Some(n) if n < df.height() => df.head(Some(n)),
+        _ => df,
+    };
     if let Some(m) = source.as_any().downcast_ref::<MemorySource>() {
-        return m.read(i, projection);
+        return m.read(i, projection).map(head);
     }
     if let Some(p) = source.as_any().downcast_ref::<ParquetSource>() {
-        return p.read(i, projection, filters, semantics);
+        return p.read(i, projection, filters, limit, semantics);
     }
     if let Some(c) = source.as_any().downcast_ref::<CsvSource>() {
         if c.ranges.is_empty() {
@@ -386,7 +392,7 @@ pub fn read_partition(
             };
             return Ok(partita_core::frame::empty_frame(&Schema::new(fields)));
         }
-        return c.read(i, projection);
+        return c.read(i, projection).map(head);
     }
     Err(Error::NotImplemented(format!(
         "reading the source {}",
