@@ -62,6 +62,24 @@ pub use partita_plan::{
     FrameBound, JoinType, LogicalPlan, Then, When, WindowFunction,
 };
 
+// The guides' snippets are doc tests: `cargo test --doc` compiles and runs
+// every Rust block of them.
+#[cfg(doctest)]
+#[doc = include_str!("../docs/api.md")]
+mod api_md {}
+
+#[cfg(doctest)]
+#[doc = include_str!("../docs/from_polars.md")]
+mod from_polars_md {}
+
+#[cfg(doctest)]
+#[doc = include_str!("../docs/from_pandas.md")]
+mod from_pandas_md {}
+
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+mod readme_md {}
+
 /// The names most programs need, listed one by one.
 pub mod prelude {
     pub use crate::{
