@@ -326,11 +326,9 @@ impl SqlContext {
             }
             SqlStatement::CreateTableAs { name, plan } => {
                 let frame = Frame::new(self.session.clone(), Ok(plan), sem);
-                // Materialize now, so the table does not change when its sources do.
-                let table = frame.collect()?;
-                let parts = self.session.config().default_partitions;
-                self.tables
-                    .insert(name.clone(), self.session.from_table(table, parts)?);
+                // Materialize now, so the table does not change when its sources
+                // do: the query's partitions, made in parallel, become the table's.
+                self.tables.insert(name.clone(), frame.persist()?);
                 SqlOutput::Text(format!("created table {name}"))
             }
             SqlStatement::Copy(copy) => {
