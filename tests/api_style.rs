@@ -238,3 +238,23 @@ fn partitions_are_visible_and_repartition_applies_after_any_source() -> Result<(
     assert_eq!(f.collect()?.height(), 6);
     Ok(())
 }
+
+#[test]
+fn the_first_row_of_each_group_by_row_number_without_an_order() -> Result<()> {
+    // pandas: df[df.groupby("carrier").cumcount() == 0], the first row of each
+    // carrier in row order.
+    let out = flights()
+        .with_windows([row_number()
+            .over(Window::partition_by("carrier"))
+            .alias("rn")])
+        .filter(col("rn").eq(1))
+        .sort_values("carrier", SortSpec::ascending())
+        .select(["carrier", "distance"])
+        .collect()?;
+    assert_eq!(
+        out.column::<String>("carrier")?,
+        ["AA", "DL", "UA"].map(|s| Some(s.to_string()))
+    );
+    assert_eq!(out.column::<i64>("distance")?, [1000, 500, 2000].map(Some));
+    Ok(())
+}

@@ -13,7 +13,7 @@
 //! them among all rows (the first `k` of each partition in the window's order,
 //! ties in row order), and rows the semantics leaves unnumbered (a missing key or
 //! order value under pandas) still fail it. It fires only for a window node with
-//! one `ROW_NUMBER` and partition keys, and a conjunct `rn <= n`, `rn < n` or
+//! one `ROW_NUMBER` with partition keys and an order, and a conjunct `rn <= n`, `rn < n` or
 //! `rn = n` with a literal `n`.
 
 use std::sync::Arc;
@@ -76,7 +76,12 @@ impl OptimizerRule for WindowTopK {
                 let [r] = w.exprs.as_slice() else {
                     return Ok(Transformed::no(node));
                 };
-                if r.expr.func != WindowFunction::RowNumber || r.expr.partition_by.is_empty() {
+                // Without an order the rows are numbered in row order, which a
+                // per-group top-k (a sort) does not keep across partitions.
+                if r.expr.func != WindowFunction::RowNumber
+                    || r.expr.partition_by.is_empty()
+                    || r.expr.order_by.is_empty()
+                {
                     return Ok(Transformed::no(node));
                 }
                 let Some(k) = f
