@@ -258,3 +258,12 @@ fn the_first_row_of_each_group_by_row_number_without_an_order() -> Result<()> {
     assert_eq!(out.column::<i64>("distance")?, [1000, 500, 2000].map(Some));
     Ok(())
 }
+
+#[test]
+fn cumcount_is_int64_where_no_key_is_missing() -> Result<()> {
+    // pandas: groupby(k).cumcount() is int64 unless a key is missing.
+    let out = flights().groupby("carrier").cumcount("i").collect()?;
+    assert_eq!(out.data_type("i")?, DataType::Int64);
+    assert_eq!(out.column::<i64>("i")?, [0, 0, 1, 0, 1, 2].map(Some));
+    Ok(())
+}

@@ -94,6 +94,10 @@ pub struct ResolvedWindow {
     pub expr: WindowExpr,
     /// Frame, order and type decided under the semantics.
     pub spec: WindowSpec,
+    /// Whether the column may hold missing values: a row number, a rank or a
+    /// count is missing only where the semantics leaves rows out (a missing
+    /// key or order value under pandas); anything else may be.
+    pub nullable: bool,
 }
 
 /// Adds a column per window expression to the rows of its input, which keep their
@@ -142,7 +146,7 @@ impl Window {
         fields.extend(
             resolved
                 .iter()
-                .map(|r| Field::new(r.expr.name.clone(), r.spec.output).with_nullable(true)),
+                .map(|r| Field::new(r.expr.name.clone(), r.spec.output).with_nullable(r.nullable)),
         );
         check_unique_names(&fields)?;
         Ok(Window {
@@ -332,6 +336,15 @@ fn resolve(e: WindowExpr, schema: &Schema, sem: &Semantics) -> Result<ResolvedWi
         WindowFunction::Aggregate(_) if rolling => true,
         _ => keys_missing || arg_missing,
     };
+    let nullable = match &e.func {
+        WindowFunction::RowNumber
+        | WindowFunction::Rank
+        | WindowFunction::DenseRank
+        | WindowFunction::Aggregate(AggregateFunction::Count | AggregateFunction::CountStar) => {
+            may_miss
+        }
+        _ => true,
+    };
     let output = if pandas && output.is_integer() && may_miss {
         DataType::Float64
     } else {
@@ -353,5 +366,6 @@ fn resolve(e: WindowExpr, schema: &Schema, sem: &Semantics) -> Result<ResolvedWi
             output,
         },
         expr: e,
+        nullable,
     })
 }
