@@ -28,6 +28,7 @@
 //! (task graph, scheduler). See `docs/architecture.md`.
 #![deny(missing_docs)]
 
+pub mod diff;
 mod frame;
 mod join;
 mod session;
@@ -35,6 +36,7 @@ mod sql;
 mod table;
 mod window;
 
+pub use diff::{semantic_diff, SemanticDiff};
 pub use frame::{null_of, Frame, GroupBy, IntoColumnExpr, IntoKeys, SortSpec};
 pub use join::JoinSpec;
 pub use session::Session;
