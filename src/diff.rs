@@ -103,6 +103,7 @@ impl Cell {
         match self {
             Cell::Null => "null".into(),
             Cell::Bool(b) => b.to_string(),
+            Cell::Num(x) if x.fract() == 0.0 && x.abs() < 1e15 => format!("{}", *x as i64),
             Cell::Num(x) => crate::format_value(&ScalarValue::Float64(Some(*x))),
             Cell::Str(s) => format!("'{s}'"),
         }
@@ -360,7 +361,12 @@ impl SemanticDiff {
     pub fn report(&self) -> String {
         let mut out = String::new();
         if !self.differs {
-            out.push_str("pandas and Spark agree.\n");
+            match (&self.pandas, &self.spark) {
+                (Err(p), Err(s)) => out.push_str(&format!(
+                    "both fail, so they agree.\npandas: {p}\nspark:  {s}\n"
+                )),
+                _ => out.push_str("pandas and Spark agree.\n"),
+            }
             return out;
         }
         let answer = |r: &Result<Table>| match r {

@@ -70,6 +70,13 @@ pub enum Command {
         /// The statements.
         query: String,
     },
+    /// Runs one query under pandas' and Spark's semantics and prints the rows
+    /// that differ and the switches responsible; exits 1 when the answers
+    /// differ (for a porting project's CI), 0 when they agree.
+    Diff {
+        /// The query.
+        query: String,
+    },
 }
 
 /// A `--table` value: `NAME=PATH`, or a bare path named after its file.
@@ -160,6 +167,16 @@ pub fn run(cli: Cli) -> i32 {
                 1
             }
         }
+        Some(Command::Diff { query }) => match shell.diff(query.trim().trim_end_matches(';')) {
+            Ok(diff) => {
+                print!("{}", diff.report());
+                i32::from(diff.differs)
+            }
+            Err(e) => {
+                stderr_line(&format!("error: {e}"));
+                2
+            }
+        },
         None if std::io::stdin().is_terminal() => {
             shell.set_interactive(true);
             if let Some(mode) = cli.format {

@@ -13,8 +13,12 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{mpsc, Arc};
 use std::time::{Duration, Instant};
 
+use partita::diff::order_columns;
 use partita::polars::Series;
-use partita::{Error, Frame, Progress, Result, RunOptions, Session, SqlContext, SqlOutput, Table};
+use partita::{
+    semantic_diff, Error, Frame, Progress, Result, RunOptions, SemanticDiff, Semantics, Session,
+    SqlContext, SqlOutput, Table,
+};
 
 use crate::demo;
 use crate::output::{self, Mode};
@@ -50,6 +54,11 @@ pub const DOT_COMMANDS: &[(&str, &str, &str)] = &[
     (".workers", "[N]", "threads that run the tasks"),
     (".timer", "on|off", "show the elapsed time after each result"),
     (".explain", "QUERY", "the logical plan, the optimized plan and the task graph"),
+    (
+        ".compare",
+        "QUERY",
+        "run QUERY under pandas' and Spark's semantics: the rows that differ and the switches responsible",
+    ),
     (
         ".graph",
         "QUERY [FILE.dot]",
@@ -672,6 +681,14 @@ impl Shell {
                 self.write_out(&s);
             }
             "graph" => self.dot_graph(text, args_at..range.end, simple)?,
+            "compare" => {
+                let frame = self.plan_query(text, args_at..range.end, Some(".compare QUERY"))?;
+                let order = frame.logical_plan().ok().and_then(order_columns);
+                let query = text[args_at..range.end].trim_end();
+                let query = query.strip_suffix(';').unwrap_or(query).to_string();
+                let diff = self.compare(&query, order)?;
+                self.write_out(&diff.report());
+            }
             "load" => self.dot_load(simple)?,
             "quit" | "exit" | "q" => self.quit = true,
             "" => return Err(bad_arg("a dot command needs a name; .help lists them")),
@@ -876,6 +893,53 @@ impl Shell {
         }
         let sql = script::positioned(text, range.start..range.start + query.len());
         Ok(self.ctx.sql(&sql)?)
+    }
+
+    /// Runs `sql` under pandas' and Spark's semantics, each time over tables
+    /// made anew under that semantics (the demo tables and loaded files; other
+    /// tables as they are), and compares the answers ([`semantic_diff`]);
+    /// `order` names the output columns of the query's top-level `ORDER BY`.
+    pub fn compare(&self, sql: &str, order: Option<Vec<String>>) -> Result<SemanticDiff> {
+        let config = self.ctx.session().config().clone();
+        let tables: Vec<(String, Option<Source>, Frame)> = self
+            .ctx
+            .table_names()
+            .into_iter()
+            .filter_map(|name| {
+                let frame = self.ctx.table(&name)?.clone();
+                Some((name.clone(), self.sources.get(&name).cloned(), frame))
+            })
+            .collect();
+        let run = |semantics: Semantics| -> Result<Table> {
+            let session = Session::with_config(partita::SessionConfig {
+                semantics,
+                ..config.clone()
+            })?;
+            let mut ctx = SqlContext::new(session.clone());
+            for (name, source, frame) in &tables {
+                let frame = match source {
+                    Some(Source::Columns(cols)) => {
+                        session.from_columns(cols.clone(), config.default_partitions)?
+                    }
+                    Some(Source::File(path)) => read_table(&session, path)?,
+                    None => frame.clone().with_semantics(semantics),
+                };
+                ctx.register(name.clone(), frame);
+            }
+            ctx.sql(sql)?.collect()
+        };
+        Ok(semantic_diff(order.as_deref(), &run))
+    }
+
+    /// Plans `sql` under the current semantics and compares it ([`Shell::compare`]):
+    /// what `partita diff` runs.
+    pub fn diff(&self, sql: &str) -> Result<SemanticDiff> {
+        let order = self
+            .ctx
+            .sql(sql)
+            .ok()
+            .and_then(|f| f.logical_plan().ok().and_then(order_columns));
+        self.compare(sql, order)
     }
 
     /// The registered name for `name`, also matched without regard to case.

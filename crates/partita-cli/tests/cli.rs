@@ -427,3 +427,49 @@ fn set_and_create_table_keep_the_session() {
         "partitions = 5\ncreated table big\npartitions: 5\nc\n30\n40\n50\n60\n"
     );
 }
+
+#[test]
+fn diff_names_the_switches_and_exits_1_when_the_answers_differ() {
+    // A null group pandas drops and Spark keeps, and a `<>` that skips the
+    // missing value under Spark's three-valued logic.
+    let out = run(
+        &[
+            "diff",
+            "SELECT col1, COUNT(*) AS n FROM df WHERE col1 <> 'B' OR col1 IS NULL GROUP BY col1",
+        ],
+        "",
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(
+        text.contains("null_group_keys: pandas drop, spark keep"),
+        "{text}"
+    );
+    assert!(text.contains("only under spark"), "{text}");
+    let out = run(
+        &["diff", "SELECT COUNT(*) AS n FROM df WHERE col1 <> 'A'"],
+        "",
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stdout(&out).contains("logic: pandas two_valued, spark three_valued"));
+    // The same answer: exit 0.
+    let out = run(&["diff", "SELECT SUM(col2) AS s FROM df"], "");
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    assert!(stdout(&out).contains("agree"));
+    // A query both presets reject: the same outcome, with both errors shown.
+    let out = run(&["diff", "SELECT nope FROM df"], "");
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    assert!(stdout(&out).contains("both fail"), "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains("column 'nope' not found"),
+        "{}",
+        stdout(&out)
+    );
+    // .compare in the shell prints the same report.
+    let out = run(
+        &[],
+        ".compare SELECT col1, AVG(col2) AS m FROM df GROUP BY col1 ORDER BY col1;\n",
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains("null_group_keys"), "{}", stdout(&out));
+}
