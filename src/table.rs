@@ -452,6 +452,12 @@ impl Table {
         write_text(&self.df, OutputFormat::Csv, &mut w)
     }
 
+    /// Writes the table as tab-separated values: CSV's rules with a tab for the
+    /// comma.
+    pub fn write_tsv(&self, mut w: impl std::io::Write) -> Result<()> {
+        write_text(&self.df, OutputFormat::Tsv, &mut w)
+    }
+
     /// Writes the table as JSON: an array of objects, one per line, or with
     /// `lines` one object per line (JSON lines); `null` for a missing value,
     /// NaN and infinities as the strings `"NaN"`, `"inf"`, `"-inf"`.

@@ -51,7 +51,10 @@ impl Completer for SqlHelper {
                 .filter(|c| c.starts_with(word))
                 .collect()
         } else {
+            // Tables and columns first, then keywords (in the case typed) and
+            // functions.
             let lower = word.to_lowercase();
+            let upper_case = word.chars().next().is_some_and(char::is_uppercase);
             let mut c: Vec<String> = self
                 .words
                 .iter()
@@ -60,6 +63,27 @@ impl Completer for SqlHelper {
                 .collect();
             c.sort();
             c.dedup();
+            let mut more: Vec<String> = partita::SQL_KEYWORDS
+                .iter()
+                .map(|k| {
+                    if upper_case {
+                        k.to_string()
+                    } else {
+                        k.to_lowercase()
+                    }
+                })
+                .chain(partita::SQL_FUNCTIONS.iter().map(|f| {
+                    if upper_case {
+                        f.to_uppercase()
+                    } else {
+                        f.to_string()
+                    }
+                }))
+                .filter(|k| k.to_lowercase().starts_with(&lower) && !c.contains(k))
+                .collect();
+            more.sort();
+            more.dedup();
+            c.extend(more);
             c
         };
         Ok((start, candidates))
@@ -149,6 +173,9 @@ pub fn run(shell: &mut Shell) -> i32 {
         if let Some(h) = rl.helper_mut() {
             h.words = words(shell);
         }
+        if let Some((cols, _)) = rl.dimensions() {
+            shell.set_width(cols as usize);
+        }
         match rl.readline(&shell.prompt()) {
             Ok(input) => {
                 if script::is_blank(&input) && !input.trim_start().starts_with('.') {
@@ -190,9 +217,17 @@ mod tests {
         let (start, c) = h.complete(".sc", 3, &ctx).unwrap();
         assert_eq!((start, c), (0, vec![".schema".to_string()]));
         let (start, c) = h.complete("SELECT * FROM f", 15, &ctx).unwrap();
-        assert_eq!((start, c), (14, vec!["flights".to_string()]));
+        assert_eq!((start, c[0].as_str()), (14, "flights"));
         let (_, c) = h.complete("SELECT d", 8, &ctx).unwrap();
-        assert_eq!(c, vec!["dep_delay".to_string(), "df".to_string()]);
+        assert_eq!(&c[..2], ["dep_delay".to_string(), "df".to_string()]);
+        assert!(
+            c.contains(&"date_trunc".to_string()) && c.contains(&"desc".to_string()),
+            "{c:?}"
+        );
+        let (_, c) = h.complete("SEL", 3, &ctx).unwrap();
+        assert_eq!(c, vec!["SELECT".to_string()]);
+        let (_, c) = h.complete("SELECT COA", 10, &ctx).unwrap();
+        assert_eq!(c, vec!["COALESCE".to_string()]);
         let (_, c) = h.complete("SELECT ", 7, &ctx).unwrap();
         assert!(c.is_empty());
     }

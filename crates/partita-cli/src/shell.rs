@@ -69,7 +69,21 @@ pub const DOT_COMMANDS: &[(&str, &str, &str)] = &[
         "PATH [AS NAME]",
         "register a CSV file as a table (NAME defaults to the file name)",
     ),
-    (".mode", "table|csv|json", "how results are printed"),
+    (
+        ".mode",
+        "[table|box|markdown|line|csv|tsv|json|jsonl]",
+        "how results are printed; without an argument, show it",
+    ),
+    (
+        ".maxwidth",
+        "N|all",
+        "characters of one value in table modes (longer ones end in …)",
+    ),
+    (".output", "[FILE]", "results to FILE until .output alone"),
+    (".once", "FILE", "the next result to FILE"),
+    (".last", "", "the previous result again, in full"),
+    (".read", "FILE", "run the statements and dot commands of FILE"),
+    (".show", "", "every setting"),
     (
         ".maxrows",
         "N|all",
@@ -99,6 +113,14 @@ pub struct Shell {
     mode: Mode,
     timer: bool,
     max_rows: usize,
+    max_width: usize,
+    width: usize,
+    /// The previous result, for `.last`.
+    last: Option<Table>,
+    /// Standard output while `.output` / `.once` send results to a file.
+    saved_out: Option<Box<dyn Write>>,
+    /// The file results go to, and whether only the next result does.
+    output: Option<(PathBuf, bool)>,
     interactive: bool,
     progress_bar: bool,
     interrupt: Option<Arc<AtomicBool>>,
@@ -321,6 +343,11 @@ impl Shell {
             mode: Mode::Table,
             timer: false,
             max_rows: usize::MAX,
+            max_width: usize::MAX,
+            width: usize::MAX,
+            last: None,
+            saved_out: None,
+            output: None,
             interactive: false,
             progress_bar: false,
             interrupt: None,
@@ -331,12 +358,29 @@ impl Shell {
     }
 
     /// Interactive use: confirmations of dot commands, the timer on, at most 40 rows
-    /// per table, a blank line after each result.
+    /// per table and 40 characters per value, a blank line after each result.
     pub fn set_interactive(&mut self, on: bool) {
         self.interactive = on;
         if on {
             self.timer = true;
             self.max_rows = 40;
+            self.max_width = 40;
+        }
+    }
+
+    /// The terminal's width in characters: wider tables leave middle columns out.
+    pub fn set_width(&mut self, width: usize) {
+        self.width = width.max(20);
+    }
+
+    /// How display modes show results now.
+    fn view(&self) -> output::View {
+        let sem = self.ctx.session().config().semantics;
+        output::View {
+            max_rows: self.max_rows,
+            max_width: self.max_width,
+            width: self.width,
+            pandas: sem.text_format == Semantics::pandas().text_format,
         }
     }
 
@@ -521,7 +565,13 @@ impl Shell {
     }
 
     fn show_rows(&mut self, table: &Table, elapsed: Duration) -> Result<()> {
-        if let Err(e) = output::write_result(table, self.mode, self.max_rows, &mut self.out) {
+        self.last = Some(table.clone());
+        let view = self.view();
+        let result = output::write_result(table, self.mode, &view, &mut self.out);
+        if matches!(self.output, Some((_, true))) {
+            self.end_output();
+        }
+        if let Err(e) = result {
             if matches!(e, Error::Io(_)) {
                 // The reader went away (say `| head`): stop quietly.
                 self.quit = true;
@@ -532,7 +582,9 @@ impl Shell {
         let time = self.timer.then_some(elapsed);
         let count = output::row_count(table.height(), time);
         match self.mode {
-            Mode::Table => self.write_out(&format!("{count}\n")),
+            // Markdown and line output stay clean to paste; the count goes with
+            // the tables.
+            Mode::Table | Mode::Box => self.write_out(&format!("{count}\n")),
             _ if self.timer => self.write_err(&format!("{count}\n")),
             _ => {}
         }
@@ -675,6 +727,12 @@ impl Shell {
             "timer" => self.dot_timer(simple)?,
             "mode" => self.dot_mode(simple)?,
             "maxrows" => self.dot_maxrows(simple)?,
+            "maxwidth" => self.dot_maxwidth(simple)?,
+            "output" => self.dot_output(simple, false)?,
+            "once" => self.dot_output(simple, true)?,
+            "last" => self.dot_last()?,
+            "read" => self.dot_read(simple)?,
+            "show" => self.dot_show(),
             "explain" => {
                 let frame = self.plan_query(text, args_at..range.end, None)?;
                 let s = frame.explain()?.trim_end().to_string() + "\n";
@@ -802,15 +860,128 @@ impl Shell {
         Ok(())
     }
 
-    /// `.mode [table|csv|json]`.
+    /// `.mode [MODE]`.
     fn dot_mode(&mut self, simple: &str) -> DotResult<()> {
         if simple.is_empty() {
             let s = format!("mode: {}\n", self.mode);
             self.write_out(&s);
         } else {
-            self.mode = simple.parse()?;
+            self.mode = simple.parse().map_err(bad_arg)?;
         }
         Ok(())
+    }
+
+    /// `.maxwidth [N|all]`: characters of one value in display modes.
+    fn dot_maxwidth(&mut self, simple: &str) -> DotResult<()> {
+        if simple.is_empty() {
+            let s = match self.max_width {
+                usize::MAX => "maxwidth: all\n".to_string(),
+                n => format!("maxwidth: {n}\n"),
+            };
+            self.write_out(&s);
+        } else if simple.eq_ignore_ascii_case("all") {
+            self.max_width = usize::MAX;
+        } else {
+            self.max_width = simple
+                .parse::<usize>()
+                .ok()
+                .filter(|n| *n >= 2)
+                .ok_or_else(|| {
+                    bad_arg(format!(
+                        "expected a number of at least 2 or 'all', got '{simple}'"
+                    ))
+                })?;
+        }
+        Ok(())
+    }
+
+    /// `.output [FILE]` / `.once FILE`: results to a file (every row, every
+    /// character), until `.output` alone, or for the next result only.
+    fn dot_output(&mut self, simple: &str, once: bool) -> DotResult<()> {
+        let file = unquote(simple);
+        if file.is_empty() {
+            if once {
+                return Err(bad_arg("expected a file: .once FILE"));
+            }
+            self.end_output();
+            return Ok(());
+        }
+        self.end_output();
+        let path = PathBuf::from(file);
+        let f = std::fs::File::create(&path)
+            .map_err(|e| bad_arg(format!("cannot write {}: {e}", path.display())))?;
+        let previous = std::mem::replace(&mut self.out, Box::new(std::io::BufWriter::new(f)));
+        self.saved_out = Some(previous);
+        self.output = Some((path, once));
+        Ok(())
+    }
+
+    /// Results back to standard output.
+    fn end_output(&mut self) {
+        if let Some(out) = self.saved_out.take() {
+            let mut file = std::mem::replace(&mut self.out, out);
+            let _ = file.flush();
+        }
+        self.output = None;
+    }
+
+    /// `.last`: the previous result again, every row and every character.
+    fn dot_last(&mut self) -> DotResult<()> {
+        let Some(table) = self.last.clone() else {
+            return Err(bad_arg("no result yet"));
+        };
+        let (rows, width) = (self.max_rows, self.max_width);
+        self.max_rows = usize::MAX;
+        self.max_width = usize::MAX;
+        let shown = self.show_rows(&table, Duration::ZERO);
+        self.max_rows = rows;
+        self.max_width = width;
+        Ok(shown?)
+    }
+
+    /// `.read FILE`: runs the statements and dot commands of a file.
+    fn dot_read(&mut self, simple: &str) -> DotResult<()> {
+        let path = unquote(simple);
+        if path.is_empty() {
+            return Err(bad_arg("expected a file: .read FILE"));
+        }
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| bad_arg(format!("cannot read {path}: {e}")))?;
+        if self.run_script(&text) {
+            Ok(())
+        } else {
+            Err(bad_arg(format!("{path}: a statement failed")))
+        }
+    }
+
+    /// `.show`: every setting.
+    fn dot_show(&mut self) {
+        let cfg = self.ctx.session().config().clone();
+        let all = |n: usize| {
+            if n == usize::MAX {
+                "all".to_string()
+            } else {
+                n.to_string()
+            }
+        };
+        let output = match &self.output {
+            None => "stdout".to_string(),
+            Some((p, once)) => format!("{}{}", p.display(), if *once { " (once)" } else { "" }),
+        };
+        let text = format!(
+            "semantics: {}\nmode: {}\nmaxrows: {}\nmaxwidth: {}\nwidth: {}\ntimer: {}\noutput: {output}\nworkers: {}\npartitions: {}\nsplit_every: {}\nsplit_out: {}\n",
+            cfg.semantics.name(),
+            self.mode,
+            all(self.max_rows),
+            all(self.max_width),
+            all(self.width),
+            if self.timer { "on" } else { "off" },
+            cfg.workers,
+            cfg.default_partitions,
+            cfg.split_every,
+            cfg.split_out,
+        );
+        self.write_out(&text);
     }
 
     /// `.maxrows [N|all]`.

@@ -73,7 +73,7 @@ fn piped_spark_result() {
             "| col1 | m   |",
             "| str  | f64 |",
             "+------+-----+",
-            "| null | 1.5 |",
+            "| NULL | 1.5 |",
             "| A    | 3.5 |",
             "| B    | 5.5 |",
             "+------+-----+",
@@ -472,4 +472,45 @@ fn diff_names_the_switches_and_exits_1_when_the_answers_differ() {
     );
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(stdout(&out).contains("null_group_keys"), "{}", stdout(&out));
+}
+
+#[test]
+fn output_files_modes_and_settings() {
+    let dir = std::env::temp_dir().join(format!("partita-cli-once-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let once = dir.join("once.csv");
+    let all = dir.join("all.md");
+    let script = dir.join("s.sql");
+    std::fs::write(&script, "SELECT 2 AS two;\n").unwrap();
+    let input = format!(
+        ".mode csv\n.once {}\nSELECT col1, col2 FROM df ORDER BY col2;\nSELECT 1 AS back;\n\
+         .mode markdown\n.output {}\nSELECT col2 FROM df WHERE col2 < 3 ORDER BY col2;\n.output\n\
+         .mode box\n.last\n.read {}\n.maxwidth 3\n.mode line\nSELECT 'abcdef' AS s;\n.show\n.mode xml\n",
+        once.display(),
+        all.display(),
+        script.display()
+    );
+    let o = run(&[], &input);
+    let out = stdout(&o);
+    // The .once result went to the file, and only that one.
+    assert_eq!(
+        std::fs::read_to_string(&once).unwrap(),
+        "col1,col2\n,1\n,2\nA,3\nA,4\nB,5\nB,6\n"
+    );
+    assert!(out.starts_with("back\n1\n"), "{out}");
+    assert_eq!(
+        std::fs::read_to_string(&all).unwrap(),
+        "| col2 |\n| ---- |\n| 1    |\n| 2    |\n"
+    );
+    // .last repeats the previous result (box mode), .read runs the file.
+    assert!(out.contains("┌──────┐\n│ col2 │\n│ i64  │"), "{out}");
+    assert!(out.contains("│ two │"), "{out}");
+    // A long value is cut to .maxwidth.
+    assert!(out.contains("s = ab…"), "{out}");
+    assert!(out.contains("maxwidth: 3") && out.contains("mode: line"), "{out}");
+    // A bad mode is a usage error, not a plan error.
+    let err = stderr(&o);
+    assert!(err.contains("error: unknown output mode 'xml'; expected one of table, box"), "{err}");
+    assert!(!err.contains("plan error"), "{err}");
+    std::fs::remove_dir_all(&dir).unwrap();
 }

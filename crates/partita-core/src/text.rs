@@ -6,7 +6,7 @@
 //!
 //! The text is the one the shell has always printed:
 //!
-//! - CSV: a header line; a missing value is an empty field, an empty string is
+//! - CSV (and TSV, with tabs): a header line; a missing value is an empty field, an empty string is
 //!   `""`; a field is quoted (`"` doubled) when it holds a comma, a quote or a
 //!   line break, or starts or ends with a space; NaN is `NaN`, infinities `inf`
 //!   and `-inf`; a whole float keeps one decimal (`2.0`).
@@ -27,6 +27,8 @@ use crate::frame::{from_polars_type, pl_err, scalar_at};
 pub enum OutputFormat {
     /// CSV with a header line.
     Csv,
+    /// Tab-separated values with a header line (CSV's rules, a tab for a comma).
+    Tsv,
     /// A JSON array of objects, one per line.
     Json,
     /// One JSON object per line.
@@ -37,12 +39,13 @@ pub enum OutputFormat {
 pub fn header(df: &DataFrame, format: OutputFormat) -> Vec<u8> {
     let mut out = vec![];
     match format {
-        OutputFormat::Csv => {
+        OutputFormat::Csv | OutputFormat::Tsv => {
+            let sep = separator(format);
             for (i, name) in df.get_column_names().iter().enumerate() {
                 if i > 0 {
-                    out.push(b',');
+                    out.push(sep);
                 }
-                csv_text(&mut out, name.as_str(), true);
+                csv_text(&mut out, name.as_str(), true, sep);
             }
             out.push(b'\n');
         }
@@ -57,7 +60,7 @@ pub fn footer(format: OutputFormat, rows: usize) -> &'static str {
     match format {
         OutputFormat::Json if rows == 0 => "]\n",
         OutputFormat::Json => "\n]\n",
-        OutputFormat::Csv | OutputFormat::JsonLines => "",
+        OutputFormat::Csv | OutputFormat::Tsv | OutputFormat::JsonLines => "",
     }
 }
 
@@ -97,12 +100,13 @@ pub fn rows(df: &DataFrame, format: OutputFormat, first: bool, out: &mut Vec<u8>
         .collect();
     for row in 0..df.height() {
         match format {
-            OutputFormat::Csv => {
+            OutputFormat::Csv | OutputFormat::Tsv => {
+                let sep = separator(format);
                 for (i, c) in cells.iter_mut().enumerate() {
                     if i > 0 {
-                        out.push(b',');
+                        out.push(sep);
                     }
-                    c.write_csv(out)?;
+                    c.write_csv(out, sep)?;
                 }
                 out.push(b'\n');
             }
@@ -194,7 +198,7 @@ impl<'a> Cells<'a> {
         Ok(v)
     }
 
-    fn write_csv(&mut self, out: &mut Vec<u8>) -> Result<()> {
+    fn write_csv(&mut self, out: &mut Vec<u8>, sep: u8) -> Result<()> {
         let mut ints = itoa::Buffer::new();
         match self {
             Cells::Int(it) => {
@@ -224,7 +228,7 @@ impl<'a> Cells<'a> {
             }
             Cells::Str(it) => {
                 if let Some(v) = it.next().flatten() {
-                    csv_text(out, v, true);
+                    csv_text(out, v, true, sep);
                 }
             }
             Cells::Date(it) => {
@@ -247,7 +251,12 @@ impl<'a> Cells<'a> {
             Cells::Other(s, at) => {
                 let v = Self::next_other(s, at)?;
                 if !v.is_null() {
-                    csv_text(out, &format_value(&v), matches!(v, ScalarValue::Utf8(_)));
+                    csv_text(
+                        out,
+                        &format_value(&v),
+                        matches!(v, ScalarValue::Utf8(_)),
+                        sep,
+                    );
                 }
             }
         }
@@ -387,14 +396,23 @@ pub fn json_string(out: &mut Vec<u8>, s: &str) {
     out.push(b'"');
 }
 
-/// A CSV field of text: quoted (with `"` doubled) when it holds a comma, a quote
-/// or a line break, starts or ends with a space, or is an empty string (so that
-/// it differs from a missing value).
-fn csv_text(out: &mut Vec<u8>, text: &str, is_str: bool) {
+/// The field separator of a delimited format.
+fn separator(format: OutputFormat) -> u8 {
+    if format == OutputFormat::Tsv {
+        b'\t'
+    } else {
+        b','
+    }
+}
+
+/// A delimited field of text: quoted (with `"` doubled) when it holds the
+/// separator, a quote or a line break, starts or ends with a space, or is an
+/// empty string (so that it differs from a missing value).
+fn csv_text(out: &mut Vec<u8>, text: &str, is_str: bool, sep: u8) {
     let needs_quotes = (is_str && text.is_empty())
         || text
             .bytes()
-            .any(|b| matches!(b, b',' | b'"' | b'\n' | b'\r'))
+            .any(|b| b == sep || matches!(b, b'"' | b'\n' | b'\r'))
         || text.starts_with(' ')
         || text.ends_with(' ');
     if !needs_quotes {

@@ -36,6 +36,7 @@ mod statement;
 mod subquery;
 mod window;
 
+pub use functions::{FUNCTION_NAMES, KEYWORDS};
 pub use planner::{
     plan_sql, Catalog, CopyFormat, CopyTo, EmptyCatalog, FileReader, OptionValue, ParsedSql,
     SqlStatement,
