@@ -561,6 +561,74 @@ impl Frame {
         ))
     }
 
+    /// Runs the query and describes how it ran (`EXPLAIN ANALYZE`): the task
+    /// graph with each task's wall time, rows in and out and output bytes, the
+    /// slowest first-level task against the median (skew), and the totals.
+    pub fn explain_analyze(&self) -> Result<String> {
+        use std::collections::HashMap;
+        use std::sync::Mutex;
+        let graph = self.task_graph()?;
+        let seen: Arc<Mutex<HashMap<_, partita_exec::TaskStats>>> = Arc::default();
+        let sink = Arc::clone(&seen);
+        let options = RunOptions {
+            stats: Some(Arc::new(move |s: partita_exec::TaskStats| {
+                if let Ok(mut m) = sink.lock() {
+                    m.insert(s.node, s);
+                }
+            })),
+            ..RunOptions::default()
+        };
+        let started = std::time::Instant::now();
+        let parts = partita_exec::run(&graph, self.session.pool()?, &options)?;
+        let total = started.elapsed().as_secs_f64();
+        let stats = seen
+            .lock()
+            .map_err(|_| Error::internal("task statistics lock"))?
+            .clone();
+        let text = graph.display_with(|n| match stats.get(&n) {
+            Some(s) if graph.inputs_of(n).is_empty() => format!(
+                " [{}, {} rows out, {}]",
+                seconds_text(s.seconds),
+                s.rows_out,
+                bytes_text(s.bytes_out)
+            ),
+            Some(s) => format!(
+                " [{}, {} → {} rows, {}]",
+                seconds_text(s.seconds),
+                s.rows_in,
+                s.rows_out,
+                bytes_text(s.bytes_out)
+            ),
+            None => " [not run]".to_string(),
+        });
+        let mut first: Vec<(f64, usize)> = graph
+            .ordered_nodes()
+            .iter()
+            .enumerate()
+            .filter(|(_, n)| graph.graph[**n].level == 0)
+            .filter_map(|(i, n)| stats.get(n).map(|s| (s.seconds, i)))
+            .collect();
+        first.sort_by(|a, b| a.0.total_cmp(&b.0));
+        let skew = match (first.last(), first.get(first.len() / 2)) {
+            (Some(&(slowest, id)), Some(&(median, _))) if first.len() > 1 => format!(
+                "slowest partition task: t{id}, {} ({:.1}x the median {})\n",
+                seconds_text(slowest),
+                if median > 0.0 { slowest / median } else { 1.0 },
+                seconds_text(median)
+            ),
+            _ => String::new(),
+        };
+        let busy: f64 = stats.values().map(|s| s.seconds).sum();
+        let rows: usize = parts.iter().map(|p| p.height()).sum();
+        Ok(format!(
+            "== Semantics ==\n{}\n\n== Task graph, run ==\n{text}\n{skew}total: {} wall, {} in tasks, {rows} result rows in {} partition(s)\n",
+            self.semantics,
+            seconds_text(total),
+            seconds_text(busy),
+            parts.len()
+        ))
+    }
+
     /// The number of partitions the query's result comes in (a Parquet scan has one
     /// per row group, or per row range of a large one; a grouping has `split_out`).
     pub fn partitions(&self) -> Result<usize> {
@@ -840,4 +908,29 @@ impl GroupBy {
 /// A typed NULL literal helper re-exported for convenience.
 pub fn null_of(t: DataType) -> Expr {
     partita_plan::lit_null(t)
+}
+
+/// A duration as `812 µs`, `12.3 ms` or `1.25 s`.
+fn seconds_text(s: f64) -> String {
+    if s < 1e-3 {
+        format!("{:.0} µs", s * 1e6)
+    } else if s < 1.0 {
+        format!("{:.1} ms", s * 1e3)
+    } else {
+        format!("{s:.2} s")
+    }
+}
+
+/// A size as `512 B`, `1.2 KB`, `3.4 MB` or `1.1 GB`.
+fn bytes_text(b: usize) -> String {
+    let b = b as f64;
+    if b < 1024.0 {
+        format!("{b} B")
+    } else if b < 1024.0 * 1024.0 {
+        format!("{:.1} KB", b / 1024.0)
+    } else if b < 1024.0 * 1024.0 * 1024.0 {
+        format!("{:.1} MB", b / (1024.0 * 1024.0))
+    } else {
+        format!("{:.1} GB", b / (1024.0 * 1024.0 * 1024.0))
+    }
 }

@@ -324,6 +324,9 @@ impl SqlContext {
             SqlStatement::Explain(plan) => {
                 SqlOutput::Text(Frame::new(self.session.clone(), Ok(plan), sem).explain()?)
             }
+            SqlStatement::ExplainAnalyze(plan) => {
+                SqlOutput::Text(Frame::new(self.session.clone(), Ok(plan), sem).explain_analyze()?)
+            }
             SqlStatement::CreateTableAs { name, plan } => {
                 let frame = Frame::new(self.session.clone(), Ok(plan), sem);
                 // Materialize now, so the table does not change when its sources

@@ -68,14 +68,15 @@ fn progress_reports_every_task() {
         progress: Some(Arc::new(move |p: partita::Progress| {
             sink.lock().unwrap().push(p)
         })),
-        cancel: None,
-        sink: None,
+        ..RunOptions::default()
     };
     frame.collect_with(&options).unwrap();
     let events = events.lock().unwrap();
     assert_eq!(events.len(), total);
     assert!(events.iter().all(|p| p.total == total));
     assert_eq!(events.iter().map(|p| p.done).max(), Some(total));
+    // Rows made by the partition tasks, counted as they finish.
+    assert!(events.iter().map(|p| p.rows).max().unwrap_or(0) > 0);
 }
 
 #[test]
@@ -83,9 +84,8 @@ fn cancelling_stops_the_run() {
     let session = Session::new();
     let cancel = Arc::new(std::sync::atomic::AtomicBool::new(true));
     let options = RunOptions {
-        progress: None,
         cancel: Some(cancel),
-        sink: None,
+        ..RunOptions::default()
     };
     let err = table(&session, 4).collect_with(&options).unwrap_err();
     assert!(matches!(err, Error::Cancelled), "{err}");

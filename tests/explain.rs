@@ -72,3 +72,50 @@ fn the_graph_has_the_promised_shape() {
     let out = query().collect().unwrap();
     assert_eq!(out.height(), 3);
 }
+
+#[test]
+fn explain_analyze_runs_the_query_and_times_every_task() {
+    let session = Session::new().with_workers(2);
+    let frame = session
+        .from_columns(
+            [
+                Column::new("k", ["a", "b", "a", "c", "b", "a"]),
+                Column::new("v", [1i64, 2, 3, 4, 5, 6]),
+            ],
+            3,
+        )
+        .unwrap()
+        .groupby("k")
+        .agg([col("v").sum().alias("s")]);
+    let text = frame.explain_analyze().unwrap();
+    // Every task ran and says its time and rows.
+    let tasks: Vec<&str> = text.lines().filter(|l| l.starts_with('t')).collect();
+    assert!(tasks.len() >= 4, "{text}");
+    for t in &tasks {
+        assert!(
+            t.contains(" rows") && (t.contains("µs") || t.contains("ms") || t.contains(" s,")),
+            "{t}"
+        );
+        assert!(!t.contains("not run"), "{t}");
+    }
+    assert!(tasks[0].contains("2 rows out"), "{text}");
+    assert!(text.contains("slowest partition task: t"), "{text}");
+    assert!(text.contains("3 result rows in"), "{text}");
+    // Through SQL as well.
+    let mut ctx = partita::SqlContext::new(session.clone());
+    ctx.register(
+        "t",
+        session
+            .from_columns([Column::new("x", [1i64, 2, 3])], 2)
+            .unwrap(),
+    );
+    let out = ctx
+        .execute("EXPLAIN ANALYZE SELECT SUM(x) AS s FROM t")
+        .unwrap();
+    match &out[0] {
+        partita::SqlOutput::Text(t) => {
+            assert!(t.contains("total:") && t.contains("1 result rows"), "{t}")
+        }
+        other => panic!("{other:?}"),
+    }
+}

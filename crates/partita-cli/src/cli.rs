@@ -53,7 +53,8 @@ pub struct Cli {
     /// How results are printed.
     #[arg(long, global = true, value_enum)]
     pub format: Option<Mode>,
-    /// Registers a CSV file as a table: NAME=PATH, or PATH (named after the file).
+    /// Registers a CSV or Parquet file (or a directory or glob of Parquet files)
+    /// as a table: NAME=PATH, or PATH (named after the file).
     #[arg(long = "table", global = true, value_name = "NAME=PATH")]
     pub tables: Vec<String>,
     /// Writes results to FILE instead of standard output (one-shot and piped

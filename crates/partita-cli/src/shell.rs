@@ -203,21 +203,36 @@ fn bad_arg(message: impl Into<String>) -> Failure {
 }
 
 /// A progress bar line: `[#####-----]  12/40 tasks  1.3 s`.
-pub fn progress_line(done: usize, total: usize, elapsed: Duration) -> String {
+pub fn progress_line(done: usize, total: usize, rows: usize, elapsed: Duration) -> String {
     const WIDTH: usize = 30;
     let filled = (done * WIDTH).checked_div(total).unwrap_or(0).min(WIDTH);
     // The total is known once the first task has finished.
-    let total = if total == 0 {
-        "?".to_string()
+    let (total, percent) = if total == 0 {
+        ("?".to_string(), "  ?%".to_string())
     } else {
-        total.to_string()
+        (total.to_string(), format!("{:>3}%", done * 100 / total))
     };
     format!(
-        "[{}{}] {done:>5}/{total} tasks  {}",
+        "[{}{}] {percent} {done:>5}/{total} tasks  {}  {} rows",
         "#".repeat(filled),
         "-".repeat(WIDTH - filled),
-        output::human_time(elapsed)
+        output::human_time(elapsed),
+        human_count(rows)
     )
+}
+
+/// A count as `812`, `12.3K`, `4.5M` or `1.2B`.
+fn human_count(n: usize) -> String {
+    let x = n as f64;
+    if n < 1000 {
+        n.to_string()
+    } else if x < 1e6 {
+        format!("{:.1}K", x / 1e3)
+    } else if x < 1e9 {
+        format!("{:.1}M", x / 1e6)
+    } else {
+        format!("{:.1}B", x / 1e9)
+    }
 }
 
 /// The lines that show where a SQL error is: the line of `text` and a caret under
@@ -599,11 +614,13 @@ impl Shell {
         let cancel = Arc::new(AtomicBool::new(false));
         let done = Arc::new(AtomicUsize::new(0));
         let total = Arc::new(AtomicUsize::new(0));
+        let rows = Arc::new(AtomicUsize::new(0));
         let progress = {
-            let (done, total) = (done.clone(), total.clone());
+            let (done, total, rows) = (done.clone(), total.clone(), rows.clone());
             Arc::new(move |p: Progress| {
                 done.store(p.done, Ordering::Relaxed);
                 total.store(p.total, Ordering::Relaxed);
+                rows.store(p.rows, Ordering::Relaxed);
             })
         };
         let options = RunOptions {
@@ -677,6 +694,7 @@ impl Shell {
                 let line = progress_line(
                     done.load(Ordering::Relaxed),
                     total.load(Ordering::Relaxed),
+                    rows.load(Ordering::Relaxed),
                     started.elapsed(),
                 );
                 let note = if cancelled_at.is_some() {
@@ -1271,7 +1289,12 @@ mod tests {
         let text = "abc def";
         assert_eq!(offset_in(text, &text[4..]), Some(4));
         assert_eq!(offset_in(text, "zz"), None);
-        assert!(progress_line(5, 10, Duration::from_secs(1)).starts_with("[###############---"));
-        assert!(progress_line(0, 0, Duration::ZERO).contains("    0/? tasks"));
+        let line = progress_line(5, 10, 1_234_567, Duration::from_secs(1));
+        assert!(line.starts_with("[###############---"), "{line}");
+        assert!(
+            line.contains(" 50%     5/10 tasks  1.00 s  1.2M rows"),
+            "{line}"
+        );
+        assert!(progress_line(0, 0, 0, Duration::ZERO).contains("  ?%     0/? tasks"));
     }
 }

@@ -507,10 +507,16 @@ fn output_files_modes_and_settings() {
     assert!(out.contains("│ two │"), "{out}");
     // A long value is cut to .maxwidth.
     assert!(out.contains("s = ab…"), "{out}");
-    assert!(out.contains("maxwidth: 3") && out.contains("mode: line"), "{out}");
+    assert!(
+        out.contains("maxwidth: 3") && out.contains("mode: line"),
+        "{out}"
+    );
     // A bad mode is a usage error, not a plan error.
     let err = stderr(&o);
-    assert!(err.contains("error: unknown output mode 'xml'; expected one of table, box"), "{err}");
+    assert!(
+        err.contains("error: unknown output mode 'xml'; expected one of table, box"),
+        "{err}"
+    );
     assert!(!err.contains("plan error"), "{err}");
     std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -391,6 +391,12 @@ impl TaskGraph {
 
     /// The stable text form: one line per task, with its inputs.
     pub fn display_indent(&self) -> String {
+        self.display_with(|_| String::new())
+    }
+
+    /// [`TaskGraph::display_indent`] with `note(task)` after each task's name
+    /// (`EXPLAIN ANALYZE` puts its time, rows and bytes there).
+    pub fn display_with(&self, note: impl Fn(NodeIndex) -> String) -> String {
         let nodes = self.ordered_nodes();
         let id = |n: NodeIndex| nodes.iter().position(|m| *m == n).unwrap_or(0);
         let mut out = String::new();
@@ -420,10 +426,11 @@ impl TaskGraph {
             };
             let _ = writeln!(
                 out,
-                "t{} {}{}: {}",
+                "t{} {}{}{}: {}",
                 id(n),
                 t.label(),
                 from,
+                note(n),
                 t.describe_ops()
             );
         }

@@ -32,7 +32,27 @@ pub struct Progress {
     pub done: usize,
     /// Tasks in the graph.
     pub total: usize,
+    /// Rows the finished partition tasks (the first level: scans) made.
+    pub rows: usize,
 }
+
+/// What one finished task did, for `EXPLAIN ANALYZE`.
+#[derive(Debug, Clone, Copy)]
+pub struct TaskStats {
+    /// The task.
+    pub node: petgraph::stable_graph::NodeIndex,
+    /// Its wall time, in seconds.
+    pub seconds: f64,
+    /// Rows of its inputs.
+    pub rows_in: usize,
+    /// Rows of its outputs.
+    pub rows_out: usize,
+    /// Estimated bytes of its outputs.
+    pub bytes_out: usize,
+}
+
+/// A callback told what every finished task did.
+pub type StatsCallback = Arc<dyn Fn(TaskStats) + Send + Sync>;
 
 /// A callback told after every finished task.
 pub type ProgressCallback = Arc<dyn Fn(Progress) + Send + Sync>;
@@ -49,6 +69,8 @@ pub struct RunOptions {
     /// to files then holds no more than the partitions being written. With a sink,
     /// [`run`] returns no partitions.
     pub sink: Option<Sink>,
+    /// Told what every finished task did (`EXPLAIN ANALYZE`).
+    pub stats: Option<StatsCallback>,
 }
 
 /// Receives result partitions as they are finished; see [`RunOptions::sink`].
@@ -199,6 +221,8 @@ struct RunState {
     waiting: HashMap<NodeIndex, usize>,
     error: Option<Error>,
     done: usize,
+    /// Rows made by the finished first-level tasks.
+    rows: usize,
 }
 
 struct Run<'a> {
@@ -279,7 +303,23 @@ impl<'a> Run<'a> {
             }
             v
         };
+        let rows_in: usize = inputs.iter().map(|f| f.height()).sum();
+        let started = std::time::Instant::now();
         let result = catch_unwind(AssertUnwindSafe(|| execute_task(task, inputs, self.sem)));
+        let seconds = started.elapsed().as_secs_f64();
+        let rows_out: usize = match &result {
+            Ok(Ok(outs)) => outs.iter().map(|f| f.height()).sum(),
+            _ => 0,
+        };
+        if let (Some(cb), Ok(Ok(outs))) = (&self.options.stats, &result) {
+            cb(TaskStats {
+                node,
+                seconds,
+                rows_in,
+                rows_out,
+                bytes_out: outs.iter().map(|f| f.estimated_size()).sum(),
+            });
+        }
         let outputs = match result {
             Ok(Ok(outs)) => outs,
             Ok(Err(e)) => {
@@ -330,9 +370,13 @@ impl<'a> Run<'a> {
                 }
             }
             st.done += 1;
+            if task.level == 0 {
+                st.rows += rows_out;
+            }
             Progress {
                 done: st.done,
                 total: self.graph.task_count(),
+                rows: st.rows,
             }
         };
         if let Some(cb) = &self.options.progress {
@@ -413,6 +457,7 @@ pub fn run(graph: &TaskGraph, pool: &WorkerPool, options: &RunOptions) -> Result
             waiting,
             error: None,
             done: 0,
+            rows: 0,
         }),
         stop: AtomicBool::new(false),
     };

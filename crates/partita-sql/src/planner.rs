@@ -88,6 +88,8 @@ pub enum SqlStatement {
     Query(LogicalPlan),
     /// `EXPLAIN <query>`.
     Explain(LogicalPlan),
+    /// `EXPLAIN ANALYZE <query>`: run it, then describe how it ran.
+    ExplainAnalyze(LogicalPlan),
     /// `SET name = value` (`semantics` for a preset, or a switch name).
     Set {
         /// The variable, lower case.

@@ -12,7 +12,12 @@ impl Planner<'_> {
     pub(crate) fn statement(&self, s: &ast::Statement) -> Result<SqlStatement> {
         match s {
             ast::Statement::Query(q) => Ok(SqlStatement::Query(self.query(q)?)),
-            ast::Statement::Explain { statement, .. } => match statement.as_ref() {
+            ast::Statement::Explain {
+                statement, analyze, ..
+            } => match statement.as_ref() {
+                ast::Statement::Query(q) if *analyze => {
+                    Ok(SqlStatement::ExplainAnalyze(self.query(q)?))
+                }
                 ast::Statement::Query(q) => Ok(SqlStatement::Explain(self.query(q)?)),
                 other => Err(sql_err("EXPLAIN works on queries only", other)),
             },
