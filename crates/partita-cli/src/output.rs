@@ -283,7 +283,7 @@ pub fn render(table: &Table, mode: Mode, view: &View) -> Result<String> {
     let mut out = String::new();
     match mode {
         Mode::Markdown => {
-            out.push_str(&line(&header, "|").replace("| ", "| ").replace('|', "|"));
+            out.push_str(&line(&header, "|"));
             let dashes: Vec<String> = header.iter().map(|(_, w)| "-".repeat(*w)).collect();
             out.push_str(&format!("| {} |\n", dashes.join(" | ")));
             for row in &cells {
