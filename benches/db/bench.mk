@@ -8,8 +8,15 @@
 #   make bench-join-data   the join tables J1_$(N)_NA_0_0 (x), J1_$(N)_<N/1e6>_0_0
 #                          (small), _<N/1e3>_ (medium), _$(N)_ (big), .parquet
 #   make bench             groupby in memory mode (all engines), then scan mode,
-#                          then the join comparison
+#                          then the join comparison, then bench-e2e
 #   make bench-join        the join questions j1..j5 (memory mode, all engines)
+#   make bench-e2e         end to end, as users run each engine from a shell: every
+#                          groupby question (and SELECT * FROM x) read from the
+#                          Parquet file and written to a CSV file by `partita sql
+#                          ... -o out.csv` (and once `> out.csv`), a Polars and a
+#                          DuckDB one-liner (DuckDB's CLI if on PATH); one process
+#                          per run, best of $(BENCH_E2E_REPEAT), process start
+#                          subtracted; answers compared; $(BENCH_RESULTS)/latest-e2e.md
 #   make bench-scale       N=1e8 Parquet: Partita scanning it vs Polars loading it;
 #                          fails if Partita's peak RSS is above 3 GiB
 
@@ -17,6 +24,7 @@ N ?= 1e7
 BENCH_DIR ?= target/bench-data
 BENCH_RESULTS ?= target/bench-results
 BENCH_REPEAT ?= 2
+BENCH_E2E_REPEAT ?= 3
 BENCH_ENGINES ?= partita,partita-sql,polars,duckdb,pandas
 BENCH_SCAN_ENGINES ?= partita,partita-sql,polars,duckdb
 BENCH_JOIN_ENGINES ?= partita,partita-sql,polars,duckdb,pandas
@@ -38,8 +46,13 @@ BENCH_JOIN_FILE = $$($(BENCH_PY) benches/db/gen_join_data.py --n $(N) --out-dir 
 BENCH_JOIN_COMPARE = $(BENCH_PY) benches/db/compare.py --task join --data "$(BENCH_JOIN_FILE)" \
 	--mode memory --engines $(BENCH_JOIN_ENGINES) --partita-cmd "$(BENCH_PARTITA)" \
 	--python $(BENCH_PY) --repeat $(BENCH_REPEAT) --out-dir $(BENCH_RESULTS)
+# The end-to-end comparison (bench and bench-e2e run it) with the release `partita`.
+BENCH_PARTITA_BIN = $${CARGO_TARGET_DIR:-target}/release/partita
+BENCH_E2E = $(BENCH_PY) benches/db/e2e.py --data "$(BENCH_FILE)" \
+	--partita $(BENCH_PARTITA_BIN) --python $(BENCH_PY) \
+	--repeat $(BENCH_E2E_REPEAT) --out-dir $(BENCH_RESULTS)
 
-.PHONY: bench-venv bench-data bench-join-data bench bench-join bench-scale
+.PHONY: bench-venv bench-data bench-join-data bench bench-join bench-e2e bench-scale
 
 ## Creates $(VENV) if missing and installs the pinned Python engines into it.
 bench-venv:
@@ -55,7 +68,7 @@ bench-join-data: bench-venv
 	$(BENCH_PY) benches/db/gen_join_data.py --n $(N) --out-dir $(BENCH_DIR)
 
 ## Builds Partita's runner (release), then compares all engines: groupby in memory,
-## then scanning, then the join questions.
+## then scanning, then the join questions, then end to end (the partita command).
 bench: bench-data bench-join-data
 	$(CARGO) bench --bench db --no-run
 	$(BENCH_PY) benches/db/compare.py --data "$(BENCH_FILE)" --mode memory \
@@ -65,11 +78,19 @@ bench: bench-data bench-join-data
 		--engines $(BENCH_SCAN_ENGINES) --partita-cmd "$(BENCH_PARTITA)" \
 		--python $(BENCH_PY) --repeat $(BENCH_REPEAT) --out-dir $(BENCH_RESULTS)
 	$(BENCH_JOIN_COMPARE)
+	$(CARGO) build --release -p partita-cli
+	$(BENCH_E2E)
 
 ## Builds Partita's runner (release), then compares all engines on the join questions.
 bench-join: bench-join-data
 	$(CARGO) bench --bench db --no-run
 	$(BENCH_JOIN_COMPARE)
+
+## Builds the partita command (release), then runs every engine end to end from a
+## shell, each question's result written to a CSV file (benches/db/e2e.py).
+bench-e2e: bench-data
+	$(CARGO) build --release -p partita-cli
+	$(BENCH_E2E)
 
 ## 1e8 rows (Parquet only, 2.4 GB): Partita scans the file, Polars loads the whole
 ## table first; both answer q1, q4, q5 once. Fails if Partita's peak RSS > 3 GiB.
