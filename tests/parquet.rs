@@ -569,3 +569,51 @@ fn a_limit_without_order_reads_only_its_rows() {
     }
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn a_top_k_over_a_sorted_file_reads_one_row_group_of_its_key() {
+    let dir = std::env::temp_dir().join(format!("partita-parquet-sorted-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    // 2,000 rows in row groups of 200: `v` sorted ascending (a copy of a table
+    // sorted by v), `w` the same values shuffled, two other columns to read late.
+    let n = 2000i64;
+    let v: Vec<f64> = (0..n).map(|i| i as f64 / 4.0).collect();
+    let w: Vec<f64> = (0..n).map(|i| ((i * 7919) % n) as f64 / 4.0).collect();
+    let table = Table::new([
+        Column::new("id", (0..n).collect::<Vec<i64>>()),
+        Column::new("v", v),
+        Column::new("w", w),
+        Column::new("s", (0..n).map(|i| format!("row {i}")).collect::<Vec<_>>()),
+    ])
+    .unwrap();
+    let path = dir.join("sorted.parquet");
+    partita::polars::write_parquet_with(table.as_polars(), &path, Some(200)).unwrap();
+    let run = |key: &str, spec: SortSpec, k: usize| {
+        let source = Arc::new(
+            ParquetSource::try_new(path.to_str().unwrap(), ParquetOptions::default()).unwrap(),
+        );
+        let out = Session::new()
+            .scan(source.clone())
+            .sort_values(key, spec.clone())
+            .head(k)
+            .collect()
+            .unwrap();
+        let memory = Session::new()
+            .from_table(table.clone(), 3)
+            .unwrap()
+            .sort_values(key, spec)
+            .head(k)
+            .collect()
+            .unwrap();
+        assert_eq!(out, memory, "{key} top {k}");
+        source.row_groups_read()
+    };
+    // Sorted: the top 10 (either way) lie in one row group.
+    assert_eq!(run("v", SortSpec::descending(), 10), 1);
+    assert_eq!(run("v", SortSpec::ascending(), 10), 1);
+    // 250 rows need two row groups of 200.
+    assert_eq!(run("v", SortSpec::descending(), 250), 2);
+    // Shuffled: every row group may hold a top value.
+    assert_eq!(run("w", SortSpec::descending(), 10), 10);
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -292,8 +292,21 @@ impl Lowerer<'_> {
             key_pos.iter().map(|&j| schema.field(j).clone()).collect(),
         ));
         let key_projection: Vec<usize> = key_pos.iter().map(|&j| projection[j]).collect();
+        // By one key, the row groups' statistics may rule whole partitions out.
+        let keep: Option<Vec<bool>> = match s.keys.as_slice() {
+            [key] => {
+                crate::source::top_k_partitions(scan.source.as_ref(), key, k, &self.opt.semantics)
+            }
+            _ => None,
+        };
         let mut parts = vec![];
         for i in 0..scan.source.partition_count() {
+            if keep
+                .as_ref()
+                .is_some_and(|keep| !keep.get(i).copied().unwrap_or(true))
+            {
+                continue;
+            }
             let task = Task {
                 kind: "partition".into(),
                 partition: Some(i),

@@ -567,6 +567,116 @@ impl ParquetSource {
             .all(|c| self.conjunct_may_match(file, rg, c, sem))
     }
 
+    /// The partitions a top-k by `column` needs, by the row groups' statistics:
+    /// once the partitions with the best bounds hold `k` values for sure, a
+    /// partition whose every value is worse than the worst of their bounds
+    /// cannot enter the top k (a file sorted or clustered by the column keeps
+    /// one partition). `None` when the statistics cannot tell (missing
+    /// statistics, or missing values placed first).
+    pub fn top_k_partitions(
+        &self,
+        column: &str,
+        descending: bool,
+        nulls_last: bool,
+        k: usize,
+        sem: &Semantics,
+    ) -> Option<Vec<bool>> {
+        // Per partition: (worst bound, best bound, values for sure), in the order's
+        // sense: for a descending order the best bound is the max.
+        let mut bounds = vec![];
+        for part in &self.parts {
+            let (first, end) = part.row_groups;
+            let part_rows = match part.rows {
+                Some((from, to)) => to - from,
+                None => self.files[part.file].row_group_rows()[first..end]
+                    .iter()
+                    .sum(),
+            };
+            let (mut lo, mut hi, mut nulls): (Option<ScalarValue>, Option<ScalarValue>, usize) =
+                (None, None, 0);
+            for rg in first..end {
+                let st = self.stats(part.file, rg, column, sem)?;
+                nulls += usize::try_from(st.null_count?).ok()?;
+                let (min, max) = match (st.min, st.max) {
+                    (Some(a), Some(b)) => (a, b),
+                    // A row group of missing values only.
+                    _ => continue,
+                };
+                lo = Some(match lo {
+                    Some(l) if compare(&l, &min)? != Ordering::Greater => l,
+                    _ => min,
+                });
+                hi = Some(match hi {
+                    Some(h) if compare(&h, &max)? != Ordering::Less => h,
+                    _ => max,
+                });
+            }
+            if nulls > 0 && !nulls_last {
+                return None;
+            }
+            let values = part_rows.saturating_sub(nulls);
+            bounds.push(match (lo, hi) {
+                (Some(lo), Some(hi)) if descending => Some((lo, hi, values)),
+                (Some(lo), Some(hi)) => Some((hi, lo, values)),
+                _ => None,
+            });
+        }
+        // Better: greater for a descending order, smaller for an ascending one.
+        let better = |a: &ScalarValue, b: &ScalarValue| -> Option<bool> {
+            let o = compare(a, b)?;
+            Some(if descending {
+                o == Ordering::Greater
+            } else {
+                o == Ordering::Less
+            })
+        };
+        let mut order: Vec<usize> = (0..bounds.len()).filter(|&i| bounds[i].is_some()).collect();
+        let mut failed = false;
+        order.sort_by(|&a, &b| {
+            let (x, y) = (
+                &bounds[a].as_ref().expect("kept").1,
+                &bounds[b].as_ref().expect("kept").1,
+            );
+            match compare(x, y) {
+                Some(o) if descending => o.reverse(),
+                Some(o) => o,
+                None => {
+                    failed = true;
+                    Ordering::Equal
+                }
+            }
+        });
+        if failed {
+            return None;
+        }
+        // The worst bound among the best partitions that hold k values.
+        let mut seen = 0;
+        let mut threshold: Option<ScalarValue> = None;
+        for &i in &order {
+            let (worst, _, values) = bounds[i].as_ref().expect("kept");
+            threshold = Some(match threshold {
+                Some(t) if better(worst, &t)? => t,
+                _ => worst.clone(),
+            });
+            seen += values;
+            if seen >= k {
+                break;
+            }
+        }
+        if seen < k {
+            return Some(vec![true; bounds.len()]);
+        }
+        let t = threshold?;
+        bounds
+            .iter()
+            .map(|b| match b {
+                // Only missing values: they come last.
+                None => Some(false),
+                Some((_, best, _)) => Some(!better(&t, best)?),
+            })
+            .collect()
+    }
+
     fn stats(&self, file: usize, rg: usize, column: &str, sem: &Semantics) -> Option<ColumnStats> {
         let idx = self.schema.fields().iter().position(|f| f.name == column)?;
         if let Some(k) = idx.checked_sub(self.file_columns) {

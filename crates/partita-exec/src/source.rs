@@ -314,6 +314,20 @@ pub fn fetches_rows(source: &dyn TableSource) -> bool {
     source.as_any().downcast_ref::<ParquetSource>().is_some()
 }
 
+/// The partitions of `source` a top-k by `key` needs, where its statistics tell
+/// (see [`ParquetSource::top_k_partitions`]).
+pub fn top_k_partitions(
+    source: &dyn TableSource,
+    key: &partita_common::SortKey,
+    k: usize,
+    semantics: &Semantics,
+) -> Option<Vec<bool>> {
+    source
+        .as_any()
+        .downcast_ref::<ParquetSource>()?
+        .top_k_partitions(&key.column, key.descending, key.nulls_last, k, semantics)
+}
+
 /// The rows of `source` that the addresses of `df` ([`crate::join::ROW_ADDRESS`]:
 /// `partition << 32 | row`) name, with the columns `projection` conformed to
 /// `schema`, in `df`'s order.
