@@ -22,6 +22,7 @@ test:
 	$(BUILT)/examples/flights > /dev/null
 	$(BUILT)/examples/quickstart > /dev/null
 	$(BUILT)/partita-compat --cases tests/compat/cases
+	python3 tests/repl_pty.py $(BUILT)/partita
 
 ## rustfmt and clippy, warnings as errors.
 lint:

@@ -96,14 +96,20 @@ impl Hinter for SqlHelper {
 
 impl Highlighter for SqlHelper {}
 
+// Every line is taken as typed: the loop in `run` joins the lines of an
+// unfinished statement under a continuation prompt, as the sqlite3 and DuckDB
+// shells do.
 impl Validator for SqlHelper {
-    fn validate(&self, ctx: &mut ValidationContext<'_>) -> rustyline::Result<ValidationResult> {
-        Ok(if script::is_complete(ctx.input()) {
-            ValidationResult::Valid(None)
-        } else {
-            ValidationResult::Incomplete
-        })
+    fn validate(&self, _ctx: &mut ValidationContext<'_>) -> rustyline::Result<ValidationResult> {
+        Ok(ValidationResult::Valid(None))
     }
+}
+
+/// The prompt of the next line of an unfinished statement: `...>` right-aligned
+/// under the prompt `first`.
+pub fn continuation_prompt(first: &str) -> String {
+    let width = first.chars().count();
+    format!("{:>width$}", "...> ")
 }
 
 impl Helper for SqlHelper {}
@@ -169,6 +175,8 @@ pub fn run(shell: &mut Shell) -> i32 {
         session.default_partitions,
         shell.context().table_names().join(", "),
     );
+    // The lines of the statement being typed.
+    let mut pending = String::new();
     loop {
         if let Some(h) = rl.helper_mut() {
             h.words = words(shell);
@@ -176,11 +184,25 @@ pub fn run(shell: &mut Shell) -> i32 {
         if let Some((cols, _)) = rl.dimensions() {
             shell.set_width(cols as usize);
         }
-        match rl.readline(&shell.prompt()) {
-            Ok(input) => {
-                if script::is_blank(&input) && !input.trim_start().starts_with('.') {
+        let prompt = if pending.is_empty() {
+            shell.prompt()
+        } else {
+            continuation_prompt(&shell.prompt())
+        };
+        match rl.readline(&prompt) {
+            Ok(line) => {
+                if pending.is_empty()
+                    && script::is_blank(&line)
+                    && !line.trim_start().starts_with('.')
+                {
                     continue;
                 }
+                pending.push_str(&line);
+                pending.push('\n');
+                if !script::is_complete(&pending) {
+                    continue;
+                }
+                let input = std::mem::take(&mut pending);
                 let _ = rl.add_history_entry(input.trim_end());
                 if let Some(path) = &history {
                     let _ = rl.append_history(path);
@@ -190,8 +212,11 @@ pub fn run(shell: &mut Shell) -> i32 {
                     break;
                 }
             }
-            // Ctrl-C while typing: the line is dropped, a fresh prompt follows.
-            Err(ReadlineError::Interrupted) => continue,
+            // Ctrl-C while typing: the statement is dropped, a fresh prompt follows.
+            Err(ReadlineError::Interrupted) => {
+                pending.clear();
+                continue;
+            }
             Err(ReadlineError::Eof) => break,
             Err(e) => {
                 let _ = writeln!(std::io::stderr(), "error: {e}");
@@ -230,5 +255,9 @@ mod tests {
         assert_eq!(c, vec!["COALESCE".to_string()]);
         let (_, c) = h.complete("SELECT ", 7, &ctx).unwrap();
         assert!(c.is_empty());
+        assert_eq!(
+            continuation_prompt("partita(pandas)> "),
+            "            ...> "
+        );
     }
 }
