@@ -520,3 +520,30 @@ fn output_files_modes_and_settings() {
     assert!(!err.contains("plan error"), "{err}");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn errors_point_at_the_column_and_name_the_failing_expression() {
+    // An unknown column inside a function: the caret under the column.
+    let o = run(&["sql", "SELECT UPPER(col3) FROM df"], "");
+    let err = stderr(&o);
+    assert!(
+        err.contains("line 1, column 14: column 'col3' not found"),
+        "{err}"
+    );
+    assert!(err.contains("\n  |              ^"), "{err}");
+    // A runtime error names the expression that raised it, keeping its class.
+    let o = run(
+        &[
+            "sql",
+            "SELECT col2 + 1 AS a, col2 / 0 AS x FROM df",
+            "--semantics",
+            "spark",
+        ],
+        "",
+    );
+    let err = stderr(&o);
+    assert!(
+        err.contains("[DIVIDE_BY_ZERO]") && err.contains("(in `col2 / 0`)"),
+        "{err}"
+    );
+}

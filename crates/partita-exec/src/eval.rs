@@ -145,7 +145,29 @@ pub fn evaluate(p: &PhysicalExpr, df: &Partition, sem: &Semantics) -> Result<Ser
     Ok(out.with_name(p.name.as_str().into()))
 }
 
+/// The value of `p`; an error of the data (division by zero, overflow, a bad
+/// cast) names the innermost expression that raised it: `... (in `a / b`)`.
 fn eval_inner(p: &PhysicalExpr, df: &Partition, sem: &Semantics) -> Result<Series> {
+    eval_node(p, df, sem).map_err(|e| in_expression(e, p))
+}
+
+/// `e` with the expression `p` that raised it, unless an inner one is named.
+fn in_expression(e: Error, p: &PhysicalExpr) -> Error {
+    const MARK: &str = " (in `";
+    match e {
+        Error::Arithmetic { condition, message } if !message.contains(MARK) => Error::Arithmetic {
+            condition,
+            message: format!("{message}{MARK}{p}`)"),
+        },
+        Error::Data { class, message } if !message.contains(MARK) => Error::Data {
+            class,
+            message: format!("{message}{MARK}{p}`)"),
+        },
+        other => other,
+    }
+}
+
+fn eval_node(p: &PhysicalExpr, df: &Partition, sem: &Semantics) -> Result<Series> {
     let n = df.height();
     let ev = |c: &PhysicalExpr| eval_inner(c, df, sem);
     let child = |i: usize| ev(&p.children[i]);

@@ -158,6 +158,9 @@ pub struct ParsedSql {
     statements: Vec<ast::Statement>,
     /// Where each statement starts (the first token after the previous `;`).
     starts: Vec<Span>,
+    /// The words of the text (identifiers and keywords) with their positions
+    /// and whether they were quoted, in order; `None` marks a `;`.
+    words: Vec<Option<(Span, String, bool)>>,
 }
 
 impl ParsedSql {
@@ -173,9 +176,22 @@ impl ParsedSql {
                 span: None,
             })?;
         let mut starts = vec![];
+        let mut words = vec![];
         let mut at_start = true;
         for t in &tokens {
             use sqlparser::tokenizer::Token;
+            match &t.token {
+                Token::Word(w) => words.push(Some((
+                    Span {
+                        line: t.span.start.line,
+                        column: t.span.start.column,
+                    },
+                    w.value.clone(),
+                    w.quote_style.is_some(),
+                ))),
+                Token::SemiColon => words.push(None),
+                _ => {}
+            }
             match &t.token {
                 Token::Whitespace(_) => {}
                 Token::SemiColon => at_start = true,
@@ -189,7 +205,11 @@ impl ParsedSql {
                 _ => {}
             }
         }
-        Ok(ParsedSql { statements, starts })
+        Ok(ParsedSql {
+            statements,
+            starts,
+            words,
+        })
     }
 
     /// The number of statements.
@@ -227,6 +247,39 @@ impl ParsedSql {
             named_windows: RefCell::new(vec![]),
         }
         .statement(&self.statements[i])
+        .map_err(|e| self.at_column(e))
+    }
+
+    /// An unknown column's error at the column's own word: the planner knows
+    /// the position of the expression (say `UPPER(col3)`), the text knows where
+    /// in it the name is.
+    fn at_column(&self, e: Error) -> Error {
+        let (Some(at), Error::ColumnNotFound { name, .. }) = (e.span(), e.root_cause()) else {
+            return e;
+        };
+        let found = self
+            .words
+            .iter()
+            .skip_while(|w| {
+                w.as_ref()
+                    .is_some_and(|(s, _, _)| (s.line, s.column) < (at.line, at.column))
+            })
+            .map_while(|w| w.as_ref())
+            .find(|(_, word, quoted)| {
+                if *quoted {
+                    word == name
+                } else {
+                    word.eq_ignore_ascii_case(name)
+                }
+            })
+            .map(|(s, _, _)| *s);
+        match found {
+            Some(span) if span != at => Error::At {
+                span,
+                source: Box::new(e.root_cause().clone()),
+            },
+            _ => e,
+        }
     }
 }
 
