@@ -44,7 +44,41 @@ impl Planner<'_> {
                 self.resolve_table(&text)
                     .ok_or_else(|| self.no_table(&text, name))
             }
-            ast::TableFactor::Derived { subquery, .. } => self.query(subquery),
+            ast::TableFactor::Derived {
+                subquery, alias, ..
+            } => {
+                let plan = self.query(subquery)?;
+                match alias.as_ref().filter(|a| !a.columns.is_empty()) {
+                    None => Ok(plan),
+                    // `(...) AS t(x, y)`: the columns renamed, in order.
+                    Some(a) => {
+                        let names = plan.schema().names();
+                        if a.columns.len() > names.len() {
+                            return Err(sql_err(
+                                format!(
+                                    "{} column names for {} columns",
+                                    a.columns.len(),
+                                    names.len()
+                                ),
+                                subquery.as_ref(),
+                            ));
+                        }
+                        let exprs: Vec<partita_plan::Expr> = names
+                            .iter()
+                            .enumerate()
+                            .map(|(i, n)| {
+                                let c = partita_plan::col(*n);
+                                match a.columns.get(i) {
+                                    Some(def) => c.alias(crate::names::ident_name(&def.name)),
+                                    None => c,
+                                }
+                            })
+                            .collect();
+                        let b = partita_plan::LogicalPlanBuilder::new(plan, self.sem);
+                        Ok(at(b.project(exprs), subquery.as_ref())?.build())
+                    }
+                }
+            }
             other => Err(sql_err(format!("unsupported FROM item: {other}"), other)),
         }
     }

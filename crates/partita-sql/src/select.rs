@@ -37,6 +37,10 @@ impl Planner<'_> {
                 return self.order_limit(plan, q, false);
             }
             body @ ast::SetExpr::SetOperation { .. } => return self.set_operation(body, q),
+            ast::SetExpr::Values(v) => {
+                let plan = self.values(v)?;
+                return self.order_limit(plan, q, false);
+            }
             other => {
                 return Err(sql_err(
                     format!(
@@ -48,6 +52,44 @@ impl Planner<'_> {
             }
         };
         self.select(select, q)
+    }
+
+    /// `VALUES (..), (..)`: a table of literal rows, its columns named `col1`,
+    /// `col2`, ... as Spark names them, each of the rows' common type.
+    fn values(&self, v: &ast::Values) -> Result<LogicalPlan> {
+        let width = v.rows.first().map_or(0, |r| r.content.len());
+        let mut plans = vec![];
+        for row in &v.rows {
+            if row.content.len() != width {
+                return Err(sql_err(
+                    format!(
+                        "VALUES rows must have the same length: {width} and {}",
+                        row.content.len()
+                    ),
+                    &row.content[0],
+                ));
+            }
+            let exprs = row
+                .content
+                .iter()
+                .enumerate()
+                .map(|(i, e)| Ok(self.expr(e)?.alias(format!("col{}", i + 1))))
+                .collect::<Result<Vec<_>>>()?;
+            let one = LogicalPlan::Empty(partita_plan::EmptyRelation::new(true));
+            let row_plan = LogicalPlanBuilder::new(one, self.sem).project(exprs);
+            plans.push(at(row_plan, &row.content[0])?.build());
+        }
+        let mut plans = plans.into_iter();
+        let first = plans
+            .next()
+            .ok_or_else(|| Error::plan("VALUES needs at least one row"))?;
+        let rest: Vec<LogicalPlan> = plans.collect();
+        if rest.is_empty() {
+            return Ok(first);
+        }
+        Ok(LogicalPlanBuilder::new(first, self.sem)
+            .union(rest)?
+            .build())
     }
 
     /// A SELECT: FROM, WHERE and the select list, then the grouped or the ungrouped
