@@ -66,7 +66,6 @@ Exit status: 0 all well, 1 answers disagree, 2 bad setup (missing binary or data
 import argparse
 import json
 import os
-import platform
 import shlex
 import shutil
 import subprocess
@@ -78,6 +77,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, HERE)
 
+from compare import machine, rows_of, warm  # noqa: E402  (one description of the run)
 from engines import DuckDB  # noqa: E402  (the SQL set; engines.py imports numpy only)
 
 QUESTIONS = ["q1", "q2", "q3", "q4", "q5", "q6", "q7", "q8", "q9", "q10", "s1", "s2", "f1", "star"]
@@ -374,40 +374,6 @@ def compare(ref_path, other_path, q):
 
 
 # ---------------------------------------------------------------- report
-
-
-def machine():
-    cpu = platform.processor() or "unknown CPU"
-    mem = "unknown"
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    cpu = line.split(":", 1)[1].strip()
-                    break
-        with open("/proc/meminfo") as f:
-            for line in f:
-                if line.startswith("MemTotal:"):
-                    mem = f"{int(line.split()[1]) / 2**20:.1f} GiB"
-                    break
-    except OSError:
-        pass
-    try:
-        cores = len(os.sched_getaffinity(0))
-    except AttributeError:
-        cores = os.cpu_count()
-    return f"{cores} cores (nproc), {cpu}, {mem} memory"
-
-
-def rows_of(data):
-    parts = os.path.basename(data).split("_")
-    return parts[1] if len(parts) > 2 and parts[0] == "G1" else "?"
-
-
-def warm(path):
-    with open(path, "rb") as f:
-        while f.read(1 << 24):
-            pass
 
 
 def build_table(raw, engines, questions):

@@ -240,17 +240,18 @@ impl Case {
 
     /// The value when no branch matches.
     pub fn otherwise(self, value: impl Into<Expr>) -> Expr {
-        Expr::Case {
-            branches: self.branches,
-            otherwise: Some(Box::new(value.into())),
-        }
+        self.searched().otherwise(value)
     }
 
     /// Ends the CASE: NULL when no branch matches.
     pub fn end(self) -> Expr {
-        Expr::Case {
+        self.searched().end()
+    }
+
+    /// The same CASE as `WHEN operand = value THEN ...` branches.
+    fn searched(self) -> Then {
+        Then {
             branches: self.branches,
-            otherwise: None,
         }
     }
 }
