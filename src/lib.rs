@@ -58,7 +58,7 @@ pub use partita_common::{
 };
 pub use partita_core::display::format_value;
 pub use partita_exec::{
-    CsvOptions, ParquetOptions, ParquetSource, Progress, RunOptions, Sink, TaskGraph,
+    CsvOptions, ParquetOptions, ParquetSource, Progress, RunNotes, RunOptions, Sink, TaskGraph,
 };
 pub use partita_plan::{
     case, coalesce, col, corr, count_distinct, count_star, lit, lit_null, when, Case, Expr,

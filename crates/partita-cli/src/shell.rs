@@ -16,8 +16,8 @@ use std::time::{Duration, Instant};
 use partita::diff::order_columns;
 use partita::polars::Series;
 use partita::{
-    semantic_diff, Error, Frame, Progress, Result, RunOptions, SemanticDiff, Semantics, Session,
-    SqlContext, SqlOutput, Table,
+    semantic_diff, Error, Frame, Progress, Result, RunNotes, RunOptions, SemanticDiff, Semantics,
+    Session, SqlContext, SqlOutput, Table,
 };
 
 use crate::demo;
@@ -101,7 +101,8 @@ enum Source {
 
 /// One result of a statement.
 enum Item {
-    Rows(Table),
+    /// A result, with what the semantics changed while it ran.
+    Rows(Table, Arc<RunNotes>),
     Text(String),
 }
 
@@ -562,7 +563,10 @@ impl Shell {
         let mut created = vec![];
         for item in items {
             match item {
-                Item::Rows(df) => self.show_rows(&df, elapsed)?,
+                Item::Rows(table, notes) => {
+                    self.show_rows(&table, elapsed)?;
+                    self.footnotes(&notes);
+                }
                 Item::Text(t) => {
                     if let Some(name) = t.strip_prefix("created table ") {
                         created.push(name.to_string());
@@ -577,6 +581,37 @@ impl Shell {
             self.sources.remove(&name); // now a materialized table
         }
         self.sync_partitions()
+    }
+
+    /// Short notes on what the semantics changed in the last result, where the
+    /// run counted it: rows of a missing group key left out, NaN read as
+    /// missing. In the table modes they follow the result; for data modes they
+    /// go to the error output, keeping the data clean.
+    fn footnotes(&mut self, notes: &RunNotes) {
+        let mut lines = vec![];
+        let keys = notes.null_key_rows.load(Ordering::Relaxed);
+        if keys > 0 {
+            lines.push(format!(
+                "note: {keys} row{} with a missing group key left out (null_group_keys = drop; Spark keeps them as a group)",
+                if keys == 1 { "" } else { "s" }
+            ));
+        }
+        let nans = notes.nan_as_missing.load(Ordering::Relaxed);
+        if nans > 0 {
+            lines.push(format!(
+                "note: {nans} NaN value{} read as missing (nan = missing; Spark keeps NaN apart from NULL)",
+                if nans == 1 { "" } else { "s" }
+            ));
+        }
+        if lines.is_empty() {
+            return;
+        }
+        let text = lines.join("\n") + "\n";
+        if self.mode.is_display() {
+            self.write_out(&text);
+        } else {
+            self.write_err(&text);
+        }
     }
 
     fn show_rows(&mut self, table: &Table, elapsed: Duration) -> Result<()> {
@@ -641,7 +676,14 @@ impl Shell {
                     let mut items = vec![];
                     for out in ctx.execute(&sql)? {
                         items.push(match out {
-                            SqlOutput::Query(frame) => Item::Rows(frame.collect_with(&options)?),
+                            SqlOutput::Query(frame) => {
+                                let notes = Arc::new(RunNotes::default());
+                                let options = RunOptions {
+                                    notes: Some(Arc::clone(&notes)),
+                                    ..options.clone()
+                                };
+                                Item::Rows(frame.collect_with(&options)?, notes)
+                            }
                             SqlOutput::Text(t) => Item::Text(t),
                         });
                     }
@@ -1234,7 +1276,11 @@ mod tests {
             out.text(),
             "col1,m\nA,3.5\nB,5.5\ncol1,m\n,1.5\nA,3.5\nB,5.5\n"
         );
-        assert_eq!(err.text(), "");
+        // The pandas run's footnote goes to the error output in CSV mode.
+        assert_eq!(
+            err.text(),
+            "note: 2 rows with a missing group key left out (null_group_keys = drop; Spark keeps them as a group)\n"
+        );
     }
 
     #[test]

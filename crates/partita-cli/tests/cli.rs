@@ -57,6 +57,7 @@ fn piped_pandas_result() {
             "| B    | 5.5 |",
             "+------+-----+",
             "(2 rows)",
+            "note: 2 rows with a missing group key left out (null_group_keys = drop; Spark keeps them as a group)",
         ]
     );
     assert_eq!(stderr(&o), "");
@@ -245,7 +246,12 @@ fn one_shot_csv_matches_the_facade_under_both_presets() {
         assert!(o.status.success(), "{preset}: {}", stderr(&o));
         let expected = facade_csv(Semantics::preset(preset).unwrap(), &path, query);
         assert_eq!(stdout(&o), expected, "{preset}");
-        assert_eq!(stderr(&o), "");
+        // Nothing but the footnotes on the error output, off the data.
+        assert!(
+            stderr(&o).lines().all(|l| l.starts_with("note: ")),
+            "{}",
+            stderr(&o)
+        );
     }
     // The two presets differ here: Spark keeps the null key, sorted first.
     let spark = facade_csv(Semantics::spark(), &path, query);
@@ -546,4 +552,42 @@ fn errors_point_at_the_column_and_name_the_failing_expression() {
         err.contains("[DIVIDE_BY_ZERO]") && err.contains("(in `col2 / 0`)"),
         "{err}"
     );
+}
+
+#[test]
+fn footnotes_say_what_the_semantics_changed() {
+    let dir = std::env::temp_dir().join(format!("partita-cli-notes-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    // A Parquet file keeps NaN as a float (CSV readers take the text "NaN" as
+    // missing already).
+    let file = dir.join("t.parquet");
+    let t = partita::Table::new([
+        partita::Column::new("k", [Some("a"), Some("b"), None, Some("a")]),
+        partita::Column::new("x", [1.5, f64::NAN, 2.0, f64::NAN]),
+    ])
+    .unwrap();
+    partita::polars::write_parquet_with(t.as_polars(), &file, None).unwrap();
+    let table = format!("t={}", file.display());
+    let q = "SELECT k, COUNT(*) AS n, AVG(x) AS m FROM t GROUP BY k ORDER BY k";
+    // pandas: the missing key's row left out, two NaN read as missing.
+    let out = stdout(&run(&["sql", q, "--table", &table], ""));
+    assert!(
+        out.contains("note: 1 row with a missing group key left out"),
+        "{out}"
+    );
+    assert!(out.contains("note: 2 NaN values read as missing"), "{out}");
+    // Spark: nothing changed, no notes.
+    let out = stdout(&run(
+        &["sql", q, "--table", &table, "--semantics", "spark"],
+        "",
+    ));
+    assert!(!out.contains("note:"), "{out}");
+    // Data modes keep the notes off the data.
+    let o = run(&["sql", q, "--table", &table, "--format", "csv"], "");
+    assert!(
+        !stdout(&o).contains("note:") && stderr(&o).contains("note: 1 row"),
+        "{}",
+        stderr(&o)
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -15,6 +15,25 @@ use polars_core::prelude::{
 /// One partition: an in-memory columnar frame.
 pub type Partition = DataFrame;
 
+/// The NaN values of the float columns of `df`.
+pub fn nan_count(df: &DataFrame) -> usize {
+    df.columns()
+        .iter()
+        .map(|c| {
+            let s = c.as_materialized_series();
+            match s.dtype() {
+                PlDataType::Float64 => s
+                    .f64()
+                    .map_or(0, |a| a.iter().flatten().filter(|x| x.is_nan()).count()),
+                PlDataType::Float32 => s
+                    .f32()
+                    .map_or(0, |a| a.iter().flatten().filter(|x| x.is_nan()).count()),
+                _ => 0,
+            }
+        })
+        .sum()
+}
+
 /// Turns a polars error into a Partita error (a bug unless said otherwise).
 pub fn pl_err(e: PolarsError) -> Error {
     Error::Internal(format!("kernel error: {e}"))

@@ -34,7 +34,8 @@ pub mod udf;
 pub use graph::TaskGraph;
 pub use lower::{lower, LowerOptions};
 pub use scheduler::{
-    run, Progress, ProgressCallback, RunOptions, Sink, StatsCallback, TaskStats, WorkerPool,
+    run, Progress, ProgressCallback, RunNotes, RunOptions, Sink, StatsCallback, TaskStats,
+    WorkerPool,
 };
 pub use source::{
     read_partition, CsvOptions, CsvSource, MemorySource, ParquetOptions, ParquetSource,

@@ -54,6 +54,17 @@ pub struct TaskStats {
 /// A callback told what every finished task did.
 pub type StatsCallback = Arc<dyn Fn(TaskStats) + Send + Sync>;
 
+/// What a run's semantics changed, counted while it ran where that is cheap:
+/// the footnotes the shell prints under a result.
+#[derive(Debug, Default)]
+pub struct RunNotes {
+    /// Rows a grouping left out because a key was missing
+    /// (`null_group_keys = drop`).
+    pub null_key_rows: std::sync::atomic::AtomicUsize,
+    /// NaN values read from the data as missing values (`nan = missing`).
+    pub nan_as_missing: std::sync::atomic::AtomicUsize,
+}
+
 /// A callback told after every finished task.
 pub type ProgressCallback = Arc<dyn Fn(Progress) + Send + Sync>;
 
@@ -71,6 +82,8 @@ pub struct RunOptions {
     pub sink: Option<Sink>,
     /// Told what every finished task did (`EXPLAIN ANALYZE`).
     pub stats: Option<StatsCallback>,
+    /// Counts what the semantics changed (see [`RunNotes`]).
+    pub notes: Option<Arc<RunNotes>>,
 }
 
 /// Receives result partitions as they are finished; see [`RunOptions::sink`].
@@ -90,7 +103,13 @@ pub fn execute_task(
     task: &Task,
     inputs: Vec<Partition>,
     sem: &Semantics,
+    notes: Option<&RunNotes>,
 ) -> Result<Vec<Partition>> {
+    let note = |counter: &std::sync::atomic::AtomicUsize, n: usize| {
+        if n > 0 {
+            counter.fetch_add(n, Ordering::Relaxed);
+        }
+    };
     let mut df = match &task.input {
         TaskInput::Empty { rows } => partita_core::frame::frame_with_height(*rows, vec![])?,
         TaskInput::Join(j) => crate::join::execute(j, inputs, sem)?,
@@ -118,6 +137,9 @@ pub fn execute_task(
                 *limit,
                 sem,
             )?;
+            if let (Some(n), true) = (notes, sem.nan_is_missing()) {
+                note(&n.nan_as_missing, partita_core::frame::nan_count(&raw));
+            }
             conform(raw, schema, sem)?
         }
         TaskInput::Merge(MergeKind::Concat { limit }) => {
@@ -151,6 +173,19 @@ pub fn execute_task(
                 _ => filter(df, p, sem)?,
             },
             Op::Project(exprs) => project(&df, exprs, sem)?,
+            Op::PartialAgg { spec, .. } | Op::AggregateRows(spec)
+                if notes.is_some() && spec.drop_null_keys =>
+            {
+                let n = notes.expect("checked");
+                note(&n.null_key_rows, aggregate::null_key_rows(&df, spec)?);
+                match op {
+                    Op::PartialAgg { merged: true, .. } => {
+                        aggregate::partial_or_rows(&df, spec, sem)?
+                    }
+                    Op::PartialAgg { .. } => aggregate::partial(&df, spec, sem)?,
+                    _ => aggregate::aggregate_rows(&df, spec, sem)?,
+                }
+            }
             Op::PartialAgg { spec, merged } => match merged {
                 true => aggregate::partial_or_rows(&df, spec, sem)?,
                 false => aggregate::partial(&df, spec, sem)?,
@@ -305,7 +340,10 @@ impl<'a> Run<'a> {
         };
         let rows_in: usize = inputs.iter().map(|f| f.height()).sum();
         let started = std::time::Instant::now();
-        let result = catch_unwind(AssertUnwindSafe(|| execute_task(task, inputs, self.sem)));
+        let notes = self.options.notes.as_deref();
+        let result = catch_unwind(AssertUnwindSafe(|| {
+            execute_task(task, inputs, self.sem, notes)
+        }));
         let seconds = started.elapsed().as_secs_f64();
         let rows_out: usize = match &result {
             Ok(Ok(outs)) => outs.iter().map(|f| f.height()).sum(),

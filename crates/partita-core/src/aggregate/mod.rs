@@ -172,6 +172,31 @@ pub(crate) fn family(func: AggregateFunction) -> &'static dyn Accumulator {
     }
 }
 
+/// The rows a grouping by `spec` leaves out because a key is missing (none
+/// unless the spec drops them): what `null_group_keys = drop` changed.
+pub fn null_key_rows(df: &DataFrame, spec: &AggSpec) -> Result<usize> {
+    if !spec.drop_null_keys || spec.keys.is_empty() {
+        return Ok(0);
+    }
+    let keys = spec
+        .keys
+        .iter()
+        .map(|k| column(df, k))
+        .collect::<Result<Vec<_>>>()?;
+    if keys.iter().all(|k| k.null_count() == 0) {
+        return Ok(0);
+    }
+    let mut mask: Option<BooleanChunked> = None;
+    for k in keys {
+        let missing = k.is_null();
+        mask = Some(match mask {
+            None => missing,
+            Some(m) => &m | &missing,
+        });
+    }
+    Ok(mask.map_or(0, |m| m.sum().unwrap_or(0) as usize))
+}
+
 /// Drops the rows whose key is missing, when the spec says so.
 fn drop_null_key_rows(df: &DataFrame, spec: &AggSpec) -> Result<DataFrame> {
     if !spec.drop_null_keys || spec.keys.is_empty() {
