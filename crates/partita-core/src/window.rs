@@ -28,11 +28,7 @@ pub fn window(
     specs: &[(String, WindowSpec)],
     sem: &Semantics,
 ) -> Result<DataFrame> {
-    let mut cols: Vec<Series> = df
-        .columns()
-        .iter()
-        .map(|c| c.as_materialized_series().clone())
-        .collect();
+    let mut cols: Vec<Series> = crate::frame::series_of(df);
     for (name, spec) in specs {
         let mut s = one(df, spec, sem, None)?;
         s.rename(name.as_str().into());
@@ -93,11 +89,7 @@ pub fn window_after(
     sem: &Semantics,
     states: &[DataFrame],
 ) -> Result<DataFrame> {
-    let mut cols: Vec<Series> = df
-        .columns()
-        .iter()
-        .map(|c| c.as_materialized_series().clone())
-        .collect();
+    let mut cols: Vec<Series> = crate::frame::series_of(df);
     for (j, (name, spec)) in specs.iter().enumerate() {
         let mut prior = Acc::default();
         for st in states {
