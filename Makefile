@@ -1,7 +1,7 @@
 # Partita: the commands of the README. `make test` is what CI runs (.ci/run).
 CARGO ?= cargo
 
-.PHONY: all run test lint fmt bench-scaling doc clean compat-record compat-pending
+.PHONY: all run test lint fmt bench-scaling doc clean compat-record compat-pending venv protoc spark-test spark-check compat-random
 
 all: test
 
@@ -13,21 +13,56 @@ run:
 # features of X's dependencies anew and rebuild polars with a different set.
 BUILT = $${CARGO_TARGET_DIR:-target}/debug
 
-## Builds everything and runs every test tier: unit, doc, semantics cases, property, snapshot.
-test:
-	$(CARGO) build --workspace --all-targets
-	$(CARGO) test --workspace --all-targets
-	$(CARGO) test --workspace --doc
+# Every crate with its Spark Connect backend (the `spark` features): `make test`
+# builds once with them, so the Spark checks need no second build.
+SPARK_FEATURES = --features partita/spark,partita-cli/spark,partita-compat/spark
+
+## Builds everything and runs every test tier: unit, doc, semantics cases, property,
+## snapshot, and the Spark backend against a local Spark Connect server.
+test: protoc venv
+	$(CARGO) build --workspace --all-targets $(SPARK_FEATURES)
+	$(CARGO) test --workspace --all-targets $(SPARK_FEATURES) -- --skip spark_server::
+	$(CARGO) test --workspace --doc $(SPARK_FEATURES)
 	$(BUILT)/examples/semantics_tour > /dev/null
 	$(BUILT)/examples/flights > /dev/null
 	$(BUILT)/examples/quickstart > /dev/null
 	$(BUILT)/partita-compat --cases tests/compat/cases
 	python3 tests/repl_pty.py $(BUILT)/partita
+	$(MAKE) --no-print-directory spark-check
+
+## The project's virtualenv with the pinned pandas, pyarrow and PySpark (whose
+## package holds the whole Spark runtime and its Spark Connect server).
+venv:
+	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/python -c 'import pandas, pyarrow, pyspark' 2>/dev/null || \
+	  $(VENV)/bin/python -m pip install --quiet $(COMPAT_PINS)
+
+## protoc, which the Spark Connect protocol crate needs at build time (apt-get).
+protoc:
+	scripts/ensure-protoc.sh
+
+## The Spark backend against a real Spark Connect server: builds with the spark
+## features, then runs spark-check.
+spark-test: protoc venv
+	$(CARGO) build --workspace --all-targets $(SPARK_FEATURES)
+	$(MAKE) --no-print-directory spark-check
+
+# Starts a local server on 127.0.0.1 (scripts/with-spark-server.sh stops it on exit,
+# whatever happened), runs every committed case on it, and the Rust tests that
+# need it (tests/spark.rs: db-benchmark questions on a G1 Parquet file Spark reads
+# itself, a server that is down or killed mid-query).
+SPARK_G1 = $(BENCH_DIR)/G1_1e6_1e2_0_0.parquet
+spark-check:
+	$(VENV)/bin/python benches/db/gen_data.py --n 1e6 --out-dir $(BENCH_DIR) --print-path parquet > /dev/null
+	VENV=$(VENV) PARTITA_G1_FILE=$(SPARK_G1) scripts/with-spark-server.sh sh -c '\
+	  $(BUILT)/partita-compat --cases tests/compat/cases --spark "$$PARTITA_SPARK_URL" --semantics spark && \
+	  $(CARGO) test $(SPARK_FEATURES) --test spark -- spark_server:: --test-threads 1'
 
 ## rustfmt and clippy, warnings as errors.
 lint:
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
+	$(CARGO) clippy --workspace --all-targets $(SPARK_FEATURES) -- -D warnings
 
 fmt:
 	$(CARGO) fmt --all
@@ -46,9 +81,7 @@ doc:
 PYTHON ?= python3
 VENV ?= .venv
 COMPAT_PINS = pandas==3.1.1 numpy==2.4.6 pyarrow==26.0.1 pyspark==4.3.0
-compat-record:
-	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
-	$(VENV)/bin/python -m pip install --quiet $(COMPAT_PINS)
+compat-record: venv
 	$(VENV)/bin/python compat/record.py --out tests/compat/cases compat/specs/*.json
 	$(VENV)/bin/python compat/record_csv.py --out tests/compat/csv compat/csv_specs/*.json
 
@@ -62,6 +95,25 @@ compat-pending:
 	  $(VENV)/bin/python compat/record.py --out tests/compat/pending compat/pending-specs/*.json; \
 	fi
 	$(BUILT)/partita-compat --cases tests/compat/pending
+
+## Random differential cases: compat/gen_random.py writes N specs (default 2000) from SEED
+## (default 1) into compat/random-specs, recorded in one call with real pandas and real
+## PySpark into tests/compat/random (about 8 minutes per 1,000); a case already waiting in
+## tests/compat/random-pending (a Partita defect, compat/RANDOM_TRIAGE.md) goes back there.
+## Then run: target/debug/partita-compat --cases tests/compat/random
+SEED ?= 1
+# N is also benches/db/bench.mk's row count (1e7): 2000 unless given on the command line.
+RANDOM_N = $(if $(filter command line environment,$(origin N)),$(N),2000)
+compat-random: venv
+	rm -rf compat/random-specs
+	$(VENV)/bin/python compat/gen_random.py --seed $(SEED) --n $(RANDOM_N) --out compat/random-specs
+	mkdir -p tests/compat/random tests/compat/random-pending
+	$(VENV)/bin/python compat/record.py --out tests/compat/random compat/random-specs/*.json
+	for f in tests/compat/random-pending/*.json; do \
+	  test -e "$$f" || continue; \
+	  b=$$(basename "$$f"); \
+	  if [ -e "tests/compat/random/$$b" ]; then mv "tests/compat/random/$$b" "$$f"; fi; \
+	done
 
 clean:
 	$(CARGO) clean

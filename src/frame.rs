@@ -554,6 +554,15 @@ impl Frame {
     pub fn explain(&self) -> Result<String> {
         let logical = self.logical_plan()?.display_indent();
         let optimized = self.optimized_plan()?.display_indent();
+        #[cfg(feature = "spark")]
+        if let crate::Engine::Spark(engine) = self.session.engine() {
+            let engine = engine.as_ref().as_ref().map_err(Clone::clone)?;
+            let spark = engine.explain(&self.optimized_plan()?, &self.semantics)?;
+            return Ok(format!(
+                "== Semantics ==\n{}\n\n== Logical plan ==\n{logical}\n== Optimized plan ==\n{optimized}\n{spark}",
+                self.semantics
+            ));
+        }
         let graph = self.task_graph()?.display_indent();
         Ok(format!(
             "== Semantics ==\n{}\n\n== Logical plan ==\n{logical}\n== Optimized plan ==\n{optimized}\n== Task graph ==\n{graph}",
@@ -647,6 +656,24 @@ impl Frame {
 
     /// The result partitions as the engine made them.
     fn run_partitions(&self, options: &RunOptions) -> Result<Vec<DataFrame>> {
+        #[cfg(feature = "spark")]
+        if let crate::Engine::Spark(engine) = self.session.engine() {
+            let engine = engine.as_ref().as_ref().map_err(Clone::clone)?;
+            let parts = engine.run(
+                &self.optimized_plan()?,
+                &self.semantics,
+                options.cancel.as_deref(),
+            )?;
+            return match &options.sink {
+                None => Ok(parts),
+                Some(sink) => {
+                    for (i, p) in parts.into_iter().enumerate() {
+                        sink(i, p)?;
+                    }
+                    Ok(vec![])
+                }
+            };
+        }
         let graph = self.task_graph()?;
         partita_exec::run(&graph, self.session.pool()?, options)
     }

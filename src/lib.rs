@@ -29,6 +29,7 @@
 #![deny(missing_docs)]
 
 pub mod diff;
+mod engine;
 mod frame;
 mod join;
 mod session;
@@ -37,6 +38,7 @@ mod table;
 mod window;
 
 pub use diff::{semantic_diff, SemanticDiff};
+pub use engine::Engine;
 pub use frame::{null_of, Frame, GroupBy, IntoColumnExpr, IntoKeys, SortSpec};
 pub use join::JoinSpec;
 pub use partita_sql::{FUNCTION_NAMES as SQL_FUNCTIONS, KEYWORDS as SQL_KEYWORDS};

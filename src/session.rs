@@ -31,6 +31,8 @@ pub struct Session {
     /// The partition count `with_partitions` set, which Parquet files follow too
     /// (unset, they keep their row groups).
     partitions_set: Option<usize>,
+    /// Where queries run.
+    engine: crate::Engine,
 }
 
 impl std::fmt::Debug for Session {
@@ -66,6 +68,7 @@ impl Session {
             config,
             pool,
             partitions_set: None,
+            engine: crate::Engine::Local,
         })
     }
 
@@ -115,6 +118,18 @@ impl Session {
     pub fn with_broadcast_rows(mut self, rows: usize) -> Self {
         self.config.broadcast_rows = rows;
         self
+    }
+
+    /// Runs this session's queries on `engine` (local by default):
+    /// `Session::new().with_engine(Engine::spark("sc://127.0.0.1:15002"))`.
+    pub fn with_engine(mut self, engine: crate::Engine) -> Self {
+        self.engine = engine;
+        self
+    }
+
+    /// The engine queries run on.
+    pub fn engine(&self) -> &crate::Engine {
+        &self.engine
     }
 
     /// The worker pool, or the error that kept it from starting.

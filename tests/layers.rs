@@ -10,8 +10,10 @@ fn layer(name: &str) -> Option<u8> {
         "partita-common" => 0,
         "partita-core" | "partita-plan" => 1,
         "partita-sql" | "partita-exec" => 2,
-        "partita" => 3,
-        "partita-cli" | "partita-compat" => 4,
+        // The Spark Connect backend reads the exec layer's sources to lower scans.
+        "partita-spark" => 3,
+        "partita" => 4,
+        "partita-cli" | "partita-compat" => 5,
         _ => return None,
     })
 }

@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use clap::{Parser, Subcommand, ValueEnum};
-use partita::{Error, Result, Semantics, Session};
+use partita::{Engine, Error, Result, Semantics, Session};
 
 use crate::output::Mode;
 use crate::shell::{self, Shell};
@@ -61,6 +61,11 @@ pub struct Cli {
     /// statements; in the shell, `.output FILE`).
     #[arg(short = 'o', long, global = true, value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// Runs the queries on a Spark cluster through Spark Connect
+    /// (`sc://host:15002`, with `;use_ssl=true;token=...` as Spark Connect
+    /// defines them); needs a partita built with the `spark` feature.
+    #[arg(long, global = true, value_name = "URL")]
+    pub spark: Option<String>,
 }
 
 /// Subcommands.
@@ -94,6 +99,42 @@ pub fn parse_table_arg(arg: &str) -> Result<(String, PathBuf)> {
             Ok((shell::table_name_for(&path), path))
         }
     }
+}
+
+/// The Spark Connect address `.engine spark` uses when none is given.
+pub const DEFAULT_SPARK_URL: &str = "sc://127.0.0.1:15002";
+
+/// The engine `spec` names: `local`, `spark` (the address in `PARTITA_SPARK_URL`,
+/// or [`DEFAULT_SPARK_URL`]) or `spark URL`.
+pub fn parse_engine(spec: &str) -> Result<Engine> {
+    let mut words = spec.split_whitespace();
+    match (words.next(), words.next(), words.next()) {
+        (Some(w), None, _) if w.eq_ignore_ascii_case("local") => Ok(Engine::local()),
+        (Some(w), url, None) if w.eq_ignore_ascii_case("spark") => {
+            let url = url
+                .map(str::to_string)
+                .or_else(|| std::env::var("PARTITA_SPARK_URL").ok())
+                .unwrap_or_else(|| DEFAULT_SPARK_URL.to_string());
+            spark_engine(&url)
+        }
+        _ => Err(Error::User(format!(
+            "expected 'local', 'spark' or 'spark URL', got '{spec}'"
+        ))),
+    }
+}
+
+#[cfg(feature = "spark")]
+fn spark_engine(url: &str) -> Result<Engine> {
+    Ok(Engine::spark(url))
+}
+
+#[cfg(not(feature = "spark"))]
+fn spark_engine(_url: &str) -> Result<Engine> {
+    Err(Error::User(
+        "this partita was built without Spark support; build it with \
+         `cargo build --release -p partita-cli --features spark`"
+            .into(),
+    ))
 }
 
 /// The session the arguments ask for.
@@ -130,7 +171,16 @@ pub fn main() -> i32 {
 
 /// Runs parsed arguments; returns the process exit code.
 pub fn run(cli: Cli) -> i32 {
-    let session = session_for(&cli);
+    let mut session = session_for(&cli);
+    if let Some(url) = &cli.spark {
+        match spark_engine(url) {
+            Ok(engine) => session = session.with_engine(engine),
+            Err(e) => {
+                stderr_line(&format!("error: {e}"));
+                return 2;
+            }
+        }
+    }
     let interactive = cli.command.is_none() && std::io::stdin().is_terminal();
     let out: Box<dyn Write> = match &cli.output {
         Some(path) if !interactive => match std::fs::File::create(path) {

@@ -52,6 +52,11 @@ pub const DOT_COMMANDS: &[(&str, &str, &str)] = &[
         "partitions of the tables (the demo and .load tables are re-split)",
     ),
     (".workers", "[N]", "threads that run the tasks"),
+    (
+        ".engine",
+        "[local|spark [URL]]",
+        "run queries here or on a Spark Connect server (default sc://127.0.0.1:15002); without an argument, show it",
+    ),
     (".timer", "on|off", "show the elapsed time after each result"),
     (".explain", "QUERY", "the logical plan, the optimized plan and the task graph"),
     (
@@ -784,6 +789,7 @@ impl Shell {
             "semantics" => self.dot_semantics(simple)?,
             "set" => self.dot_set(simple)?,
             "partitions" | "workers" => self.dot_count(cmd, simple)?,
+            "engine" => self.dot_engine(simple)?,
             "timer" => self.dot_timer(simple)?,
             "mode" => self.dot_mode(simple)?,
             "maxrows" => self.dot_maxrows(simple)?,
@@ -909,6 +915,21 @@ impl Shell {
         Ok(())
     }
 
+    /// `.engine [local|spark [URL]]`: where queries run, or show it.
+    fn dot_engine(&mut self, simple: &str) -> DotResult<()> {
+        if simple.is_empty() {
+            let s = format!("engine: {}\n", self.ctx.session().engine().describe());
+            self.write_out(&s);
+        } else {
+            let engine = crate::cli::parse_engine(simple)?;
+            let described = engine.describe();
+            let session = self.ctx.session().clone().with_engine(engine);
+            self.ctx.set_session(session);
+            self.info(&format!("engine: {described}"));
+        }
+        Ok(())
+    }
+
     /// `.timer [on|off]`.
     fn dot_timer(&mut self, simple: &str) -> DotResult<()> {
         if simple.is_empty() {
@@ -1029,7 +1050,7 @@ impl Shell {
             Some((p, once)) => format!("{}{}", p.display(), if *once { " (once)" } else { "" }),
         };
         let text = format!(
-            "semantics: {}\nmode: {}\nmaxrows: {}\nmaxwidth: {}\nwidth: {}\ntimer: {}\noutput: {output}\nworkers: {}\npartitions: {}\nsplit_every: {}\nsplit_out: {}\n",
+            "semantics: {}\nmode: {}\nmaxrows: {}\nmaxwidth: {}\nwidth: {}\ntimer: {}\noutput: {output}\nworkers: {}\npartitions: {}\nsplit_every: {}\nsplit_out: {}\nengine: {}\n",
             cfg.semantics.name(),
             self.mode,
             all(self.max_rows),
@@ -1040,6 +1061,7 @@ impl Shell {
             cfg.default_partitions,
             cfg.split_every,
             cfg.split_out,
+            self.ctx.session().engine().describe(),
         );
         self.write_out(&text);
     }

@@ -31,7 +31,8 @@ use partita::polars::NamedFrom;
 use partita::polars::{value_at, PlDataType, Series};
 use partita::temporal;
 use partita::{
-    format_value, DataType, Error, Frame, Reference, ScalarValue, Semantics, Session, SqlContext,
+    format_value, DataType, Error, Frame, Reference, ScalarValue, Semantics, Session,
+    SessionConfig, SqlContext,
 };
 use serde::Deserialize;
 use serde_json::Value;
@@ -213,13 +214,41 @@ fn typed_cell(v: &Value, t: DataType) -> Option<Option<i64>> {
     }
 }
 
+/// How a case is run: partitions of each table, output partitions of a grouping,
+/// and the engine.
+#[derive(Debug, Clone)]
+pub struct RunConfig {
+    /// Partitions each table is split into.
+    pub partitions: usize,
+    /// Output partitions of a GROUP BY (`split_out`).
+    pub split_out: usize,
+    /// Where the query runs.
+    pub engine: partita::Engine,
+}
+
+impl RunConfig {
+    /// The local engine, `partitions` per table, the default `split_out`.
+    pub fn local(partitions: usize) -> Self {
+        RunConfig {
+            partitions,
+            split_out: SessionConfig::default().split_out,
+            engine: partita::Engine::Local,
+        }
+    }
+}
+
 /// Runs the case's SQL under `preset` with its tables split into `partitions`.
 pub fn run_case(case: &Case, preset: &str, partitions: usize) -> Result<(), String> {
+    run_case_with(case, preset, &RunConfig::local(partitions))
+}
+
+/// Runs the case's SQL under `preset` as `config` says.
+pub fn run_case_with(case: &Case, preset: &str, config: &RunConfig) -> Result<(), String> {
     let expected = case
         .expected
         .get(preset)
         .ok_or_else(|| format!("no expectation for {preset}"))?;
-    let result = execute(case, preset, partitions)?;
+    let result = execute_with(case, preset, config)?;
     compare(expected, &result, reference_of(preset)?)
 }
 
@@ -325,11 +354,17 @@ pub fn frames(
 
 /// The session a case runs in under `preset`.
 pub fn session(preset: &str) -> Result<Session, String> {
+    session_with(preset, &RunConfig::local(1))
+}
+
+fn session_with(preset: &str, config: &RunConfig) -> Result<Session, String> {
     let semantics = Semantics::preset(preset).map_err(|e| e.to_string())?;
     Ok(Session::new()
         .with_semantics(semantics)
         .with_workers(2)
-        .with_split_every(2))
+        .with_split_every(2)
+        .with_split_out(config.split_out)
+        .with_engine(config.engine.clone()))
 }
 
 /// Runs a query written with the Rust API (`query` builds it from the case's
@@ -356,9 +391,18 @@ pub fn execute(
     preset: &str,
     partitions: usize,
 ) -> Result<Result<partita::Table, Error>, String> {
-    let session = session(preset)?;
+    execute_with(case, preset, &RunConfig::local(partitions))
+}
+
+/// The engine's result for the case (or its error), run as `config` says.
+pub fn execute_with(
+    case: &Case,
+    preset: &str,
+    config: &RunConfig,
+) -> Result<Result<partita::Table, Error>, String> {
+    let session = session_with(preset, config)?;
     let mut ctx = SqlContext::new(session.clone());
-    for (name, frame) in frames(case, &session, partitions)? {
+    for (name, frame) in frames(case, &session, config.partitions)? {
         ctx.register(name, frame);
     }
     Ok(ctx.sql(&case.sql).and_then(|f| f.collect()))

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Parser;
-use partita_compat::{load_dir, run_case};
+use partita_compat::{load_dir, run_case_with, RunConfig};
 
 /// Checks Partita's pandas and Spark presets against recorded results.
 #[derive(Parser)]
@@ -20,6 +20,14 @@ struct Args {
     /// Partition counts to run every case with.
     #[arg(long, value_delimiter = ',', default_value = "1,2,3,7")]
     partitions: Vec<usize>,
+    /// Output partitions of a GROUP BY to run every case with (`split_out`).
+    #[arg(long, value_delimiter = ',', default_value = "1,8")]
+    split_out: Vec<usize>,
+    /// Runs every case on this Spark Connect server (`sc://127.0.0.1:15002`)
+    /// instead of the local engine (needs the `spark` feature); partition counts
+    /// and `split_out` do not apply there.
+    #[arg(long)]
+    spark: Option<String>,
     /// Only cases whose id contains this text.
     #[arg(long)]
     filter: Option<String>,
@@ -43,6 +51,32 @@ fn main() -> ExitCode {
         eprintln!("error: --partitions needs counts of at least 1");
         return ExitCode::from(2);
     }
+    if args.split_out.is_empty() || args.split_out.contains(&0) {
+        eprintln!("error: --split-out needs counts of at least 1");
+        return ExitCode::from(2);
+    }
+    let configs: Vec<RunConfig> = match &args.spark {
+        None => args
+            .partitions
+            .iter()
+            .flat_map(|&p| {
+                args.split_out.iter().map(move |&s| RunConfig {
+                    split_out: s,
+                    ..RunConfig::local(p)
+                })
+            })
+            .collect(),
+        #[cfg(feature = "spark")]
+        Some(url) => vec![RunConfig {
+            engine: partita::Engine::spark(url),
+            ..RunConfig::local(1)
+        }],
+        #[cfg(not(feature = "spark"))]
+        Some(_) => {
+            eprintln!("error: --spark needs partita-compat built with the `spark` feature");
+            return ExitCode::from(2);
+        }
+    };
     let cases = match load_dir(&args.cases) {
         Ok(c) => c,
         Err(e) => {
@@ -64,12 +98,20 @@ fn main() -> ExitCode {
     for case in &cases {
         let mut failure: Option<String> = None;
         'runs: for preset in &presets {
-            for &n in &args.partitions {
-                if let Err(diff) = run_case(case, preset, n) {
+            for config in &configs {
+                if let Err(diff) = run_case_with(case, preset, config) {
+                    let n = config.partitions;
+                    let place = match config.engine.describe().as_str() {
+                        "local" => format!(
+                            "{n} partition{}, split_out {}",
+                            if n == 1 { "" } else { "s" },
+                            config.split_out
+                        ),
+                        other => other.to_string(),
+                    };
                     failure = Some(format!(
-                        "FAIL {} [{preset}, {n} partition{}]\n  SQL: {}\n  {}\n",
+                        "FAIL {} [{preset}, {place}]\n  SQL: {}\n  {}\n",
                         case.id,
-                        if n == 1 { "" } else { "s" },
                         case.sql,
                         diff.replace('\n', "\n  ")
                     ));
@@ -98,11 +140,19 @@ fn main() -> ExitCode {
     for (cat, (p, f)) in &per_category {
         println!("| {cat} | {p} | {f} |");
     }
-    println!(
-        "presets: {}; partitions: {:?}",
-        presets.join(", "),
-        args.partitions
-    );
+    match &args.spark {
+        None => println!(
+            "presets: {}; partitions: {:?}; split_out: {:?}",
+            presets.join(", "),
+            args.partitions,
+            args.split_out
+        ),
+        Some(_) => println!(
+            "presets: {}; engine: {}",
+            presets.join(", "),
+            configs[0].engine.describe()
+        ),
+    }
     if let Some(path) = &args.report {
         let text = serde_json::to_string_pretty(
             &serde_json::json!({"passed": passed, "failed": failed, "cases": report}),

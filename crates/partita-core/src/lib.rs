@@ -36,6 +36,7 @@ mod exact;
 pub mod frame;
 pub mod groups;
 pub mod hash;
+pub mod ipc;
 pub mod join;
 pub mod parquet;
 pub mod scalar;

@@ -238,6 +238,17 @@ fn expand(path: &str) -> Result<Vec<PathBuf>> {
 }
 
 impl ParquetSource {
+    /// The files the source reads, in order.
+    pub fn file_paths(&self) -> Vec<&std::path::Path> {
+        self.files.iter().map(|f| f.path()).collect()
+    }
+
+    /// True when some columns come from `key=value/` directory names rather than
+    /// from the files.
+    pub fn has_directory_columns(&self) -> bool {
+        self.partition_values.iter().any(|v| !v.is_empty())
+    }
+
     /// Opens the files `path` names (a file, a directory of `*.parquet` files, or a
     /// glob pattern such as `data/part-*.parquet`): reads their footers and checks
     /// that they share one schema.

@@ -213,6 +213,16 @@ impl Drop for Unpacked {
 }
 
 impl CsvSource {
+    /// The file the rows are read from (for a `.gz` file, its unpacked copy).
+    pub fn path(&self) -> &std::path::Path {
+        &self.path
+    }
+
+    /// How the file's text is laid out.
+    pub fn format(&self) -> &CsvFormat {
+        &self.format
+    }
+
     /// Opens `path`: infers or takes the schema and splits the data into `partitions`
     /// byte ranges at line ends.
     /// The missing-value texts not given in `options` are the semantics' own.

@@ -1,0 +1,223 @@
+//! The Spark Connect backend against a real server. `make spark-check` (run by
+//! `make test`) starts a local server and sets `PARTITA_SPARK_URL` and
+//! `PARTITA_G1_FILE`; the tests are in `spark_server` so that the plain
+//! `cargo test` run, which has no server, can skip them by name.
+#![cfg(feature = "spark")]
+
+mod spark_server {
+    use std::time::{Duration, Instant};
+
+    use partita::prelude::*;
+    use partita::{Engine, ScalarValue, SqlContext, Table};
+
+    fn url() -> String {
+        std::env::var("PARTITA_SPARK_URL").expect(
+            "PARTITA_SPARK_URL is not set: run these tests through `make spark-check`, \
+             which starts a local Spark Connect server",
+        )
+    }
+
+    /// The db-benchmark questions (q8 as SQL with ROW_NUMBER).
+    const QUESTIONS: &[(&str, &str)] = &[
+        ("q1", "SELECT id1, SUM(v1) AS v1 FROM x GROUP BY id1"),
+        ("q2", "SELECT id1, id2, SUM(v1) AS v1 FROM x GROUP BY id1, id2"),
+        ("q3", "SELECT id3, SUM(v1) AS v1, AVG(v3) AS v3 FROM x GROUP BY id3"),
+        ("q4", "SELECT id4, AVG(v1) AS v1, AVG(v2) AS v2, AVG(v3) AS v3 FROM x GROUP BY id4"),
+        ("q5", "SELECT id6, SUM(v1) AS v1, SUM(v2) AS v2, SUM(v3) AS v3 FROM x GROUP BY id6"),
+        (
+            "q6",
+            "SELECT id4, id5, MEDIAN(v3) AS median_v3, STDDEV(v3) AS sd_v3 FROM x GROUP BY id4, id5",
+        ),
+        ("q7", "SELECT id3, MAX(v1) - MIN(v2) AS range_v1_v2 FROM x GROUP BY id3"),
+        (
+            "q8",
+            "SELECT id6, v3 AS largest2_v3 FROM (SELECT id6, v3, ROW_NUMBER() OVER \
+             (PARTITION BY id6 ORDER BY v3 DESC) AS rn FROM x WHERE v3 IS NOT NULL) sub WHERE rn <= 2",
+        ),
+        ("q9", "SELECT id2, id4, POWER(CORR(v1, v2), 2) AS r2 FROM x GROUP BY id2, id4"),
+        (
+            "q10",
+            "SELECT id1, id2, id3, id4, id5, id6, SUM(v3) AS v3, COUNT(*) AS count \
+             FROM x GROUP BY id1, id2, id3, id4, id5, id6",
+        ),
+    ];
+
+    fn run(sql: &str, semantics: Semantics, engine: Engine, file: &str) -> partita::Result<Table> {
+        let session = Session::new().with_semantics(semantics).with_engine(engine);
+        let mut ctx = SqlContext::new(session.clone());
+        ctx.register(
+            "x",
+            session.read_parquet(file, partita::ParquetOptions::default())?,
+        );
+        ctx.sql(sql)?.collect()
+    }
+
+    /// The rows of a table as text keys with their floats, sorted: equal answers
+    /// compare equal whatever order the engines returned them in.
+    fn rows(t: &Table) -> Vec<(String, Vec<f64>)> {
+        let mut out: Vec<(String, Vec<f64>)> = t
+            .iter_rows()
+            .map(|row| {
+                let mut key = vec![];
+                let mut nums = vec![];
+                for v in row.expect("a row") {
+                    match v {
+                        ScalarValue::Float64(Some(f)) => nums.push(f),
+                        ScalarValue::Float32(Some(f)) => nums.push(f as f64),
+                        other => key.push(other.to_string()),
+                    }
+                }
+                (key.join("|"), nums)
+            })
+            .collect();
+        out.sort_by(|a, b| {
+            a.0.cmp(&b.0)
+                .then(a.1.partial_cmp(&b.1).unwrap_or(std::cmp::Ordering::Equal))
+        });
+        out
+    }
+
+    fn same(a: &Table, b: &Table) -> Result<(), String> {
+        if a.schema() != b.schema() {
+            return Err(format!("schemas differ: {} vs {}", a.schema(), b.schema()));
+        }
+        let (ra, rb) = (rows(a), rows(b));
+        if ra.len() != rb.len() {
+            return Err(format!("{} rows vs {}", ra.len(), rb.len()));
+        }
+        for (x, y) in ra.iter().zip(&rb) {
+            let close = x.1.len() == y.1.len()
+                && x.1.iter().zip(&y.1).all(|(p, q)| {
+                    // Spark's float sums are not exact (Partita's are): the last bits
+                    // may differ, and an exact 0 may come back as 1e-33.
+                    p == q
+                        || (p - q).abs() <= 1e-9 * p.abs().max(q.abs()).max(1e-9)
+                        || (p.is_nan() && q.is_nan())
+                });
+            if x.0 != y.0 || !close {
+                return Err(format!("row {x:?} vs {y:?}"));
+            }
+        }
+        Ok(())
+    }
+
+    #[test]
+    fn db_benchmark_questions_agree_with_the_local_engine() {
+        let file = std::env::var("PARTITA_G1_FILE")
+            .expect("PARTITA_G1_FILE is not set: run through `make spark-check`");
+        let mut failures = vec![];
+        for (name, semantics) in [
+            ("spark", Semantics::spark()),
+            ("pandas", Semantics::pandas()),
+        ] {
+            for (q, sql) in QUESTIONS {
+                let local = run(sql, semantics, Engine::local(), &file);
+                let spark = run(sql, semantics, Engine::spark(&url()), &file);
+                match (local, spark) {
+                    (Ok(l), Ok(s)) => {
+                        assert!(l.height() > 0, "{q}: no rows");
+                        if let Err(why) = same(&l, &s) {
+                            failures.push(format!("{q} [{name}]: {why}"));
+                        }
+                    }
+                    (l, s) => failures.push(format!(
+                        "{q} [{name}]: local {:?}, spark {:?}",
+                        l.err().map(|e| e.to_string()),
+                        s.err().map(|e| e.to_string())
+                    )),
+                }
+            }
+        }
+        assert!(failures.is_empty(), "{}", failures.join("\n"));
+    }
+
+    #[test]
+    fn no_server_is_an_error_naming_the_address_at_once() {
+        // A port nothing listens on (bound, then released).
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let session = Session::new()
+            .with_semantics(Semantics::spark())
+            .with_engine(Engine::spark(&format!("sc://127.0.0.1:{port}")));
+        let frame = session
+            .from_columns(vec![partita::Column::new("a", [1i64, 2, 3])], 1)
+            .unwrap();
+        let started = Instant::now();
+        let err = frame.collect().unwrap_err().to_string();
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "took {:?}",
+            started.elapsed()
+        );
+        assert!(err.contains(&format!("127.0.0.1:{port}")), "{err}");
+        assert!(err.contains("cannot reach"), "{err}");
+    }
+
+    #[test]
+    fn a_token_is_never_shown() {
+        let engine = Engine::spark("sc://127.0.0.1:15002/;token=s3cr3t;user_id=me");
+        let shown = format!("{} {:?}", engine.describe(), engine);
+        assert!(!shown.contains("s3cr3t"), "{shown}");
+    }
+
+    #[test]
+    fn a_closure_is_refused_before_anything_is_sent() {
+        let session = Session::new()
+            .with_semantics(Semantics::spark())
+            .with_engine(Engine::spark(&url()));
+        let frame = session
+            .from_columns(vec![partita::Column::new("a", [1i64, 2, 3])], 1)
+            .unwrap()
+            .map_partitions(Ok);
+        let err = frame.collect().unwrap_err().to_string();
+        assert!(err.contains("map_partitions"), "{err}");
+    }
+
+    #[test]
+    fn spark_errors_keep_their_class() {
+        let session = Session::new()
+            .with_semantics(Semantics::spark())
+            .with_engine(Engine::spark(&url()));
+        let mut ctx = SqlContext::new(session.clone());
+        ctx.register(
+            "t",
+            session
+                .from_columns(
+                    vec![
+                        partita::Column::new("a", [1i64, 2, 3]),
+                        partita::Column::new("b", [1i64, 0, 1]),
+                    ],
+                    1,
+                )
+                .unwrap(),
+        );
+        let err = ctx
+            .sql("SELECT a / b AS q FROM t")
+            .unwrap()
+            .collect()
+            .unwrap_err();
+        assert_eq!(
+            err.class(partita::Reference::Spark).as_deref(),
+            Some("DIVIDE_BY_ZERO"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn explain_shows_the_relation_and_sparks_plan() {
+        let session = Session::new()
+            .with_semantics(Semantics::spark())
+            .with_engine(Engine::spark(&url()));
+        let frame = session
+            .from_columns(vec![partita::Column::new("a", [1i64, 2, 3])], 1)
+            .unwrap()
+            .filter(col("a").gt(1));
+        let text = frame.explain().unwrap();
+        assert!(text.contains("== Spark Connect relation"), "{text}");
+        assert!(text.contains("LocalRelation"), "{text}");
+        assert!(text.contains("== Physical Plan =="), "{text}");
+    }
+}
