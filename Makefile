@@ -27,6 +27,7 @@ test: protoc venv
 	$(BUILT)/examples/flights > /dev/null
 	$(BUILT)/examples/quickstart > /dev/null
 	$(BUILT)/partita-compat --cases tests/compat/cases
+	$(BUILT)/partita-compat --cases tests/compat/random
 	python3 tests/repl_pty.py $(BUILT)/partita
 	$(MAKE) --no-print-directory spark-check
 
@@ -94,7 +95,9 @@ compat-pending:
 	  $(VENV)/bin/python -m pip install --quiet $(COMPAT_PINS); \
 	  $(VENV)/bin/python compat/record.py --out tests/compat/pending compat/pending-specs/*.json; \
 	fi
-	$(BUILT)/partita-compat --cases tests/compat/pending
+	$(BUILT)/partita-compat --cases tests/compat/pending; a=$$?; \
+	$(BUILT)/partita-compat --cases tests/compat/random-pending; b=$$?; \
+	test $$a = 0 && test $$b = 0
 
 ## Random differential cases: compat/gen_random.py writes N specs (default 2000) from SEED
 ## (default 1) into compat/random-specs, recorded in one call with real pandas and real

@@ -496,6 +496,11 @@ fn cells_equal(a: &Cell, b: &Cell, pandas: bool) -> bool {
             if x == y {
                 return true;
             }
+            // An infinity equals only itself (a relative tolerance would take it
+            // for any number).
+            if x.is_infinite() || y.is_infinite() {
+                return false;
+            }
             let diff = (x - y).abs();
             diff <= 1e-12 || diff <= 1e-9 * x.abs().max(y.abs())
         }
