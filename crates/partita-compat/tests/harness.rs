@@ -51,7 +51,7 @@ fn a_wrong_expectation_fails_with_a_readable_diff() {
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(1), "{stdout}");
     assert!(
-        stdout.contains("FAIL groupby-null-key-mean [spark, 1 partition]"),
+        stdout.contains("FAIL groupby-null-key-mean [spark, 1 partition, split_out 1]"),
         "{stdout}"
     );
     assert!(

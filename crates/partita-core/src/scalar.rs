@@ -9,7 +9,7 @@ use std::cmp::Ordering;
 
 use partita_common::{
     BinaryOperator, DataType, DivisionByZero, Error, IntWithNulls, IntegerDivision,
-    IntegerOverflow, Logic, Result, Rounding, ScalarValue, Semantics, TextFormat,
+    IntegerOverflow, Logic, Result, Rounding, Semantics, TextFormat,
 };
 use polars_core::prelude::{
     BooleanChunked, ChunkCompareEq, ChunkCompareIneq, ChunkFillNullValue, DataType as PlDataType,
@@ -19,7 +19,7 @@ use polars_core::prelude::{
 use polars_arrow::array::BooleanArray;
 use polars_arrow::bitmap::Bitmap;
 
-use crate::frame::{pl_err, scalar_series, to_polars_type};
+use crate::frame::{pl_err, to_polars_type};
 
 /// The series cast to float64.
 pub(crate) fn f64s(s: &Series) -> Result<Float64Chunked> {
@@ -172,6 +172,13 @@ pub fn arithmetic(
     if temporal(left.dtype()) || temporal(right.dtype()) || out.is_temporal() {
         return crate::temporal::arithmetic(left, op, right, out);
     }
+    if matches!(op, BinaryOperator::IntegerDivide | BinaryOperator::Modulo)
+        && out == DataType::Float64
+    {
+        if let Some(out) = integer_division_to_float(left, op, right, sem)? {
+            return Ok(out);
+        }
+    }
     match out {
         DataType::UInt64 => unsigned_arithmetic(left, op, right, sem),
         t if t.is_integer() && t != DataType::Int64 => {
@@ -182,6 +189,68 @@ pub fn arithmetic(
             .cast(&PlDataType::Float32)
             .map_err(pl_err),
         other => arithmetic_64(left, op, right, other, sem),
+    }
+}
+
+/// `DIV` or `%` of two integer columns with a float result (`division_by_zero =
+/// ieee`, pandas): NumPy divides the integers and only a zero divisor gives inf,
+/// -inf or NaN, so each quotient or remainder is exact before it becomes a float
+/// (`9007199254740993 % -4` is `-3.0`, not the remainder of the rounded
+/// `9007199254740992.0`). `None` when an operand is not an integer column (or one
+/// is `u64` and the other signed, which NumPy computes in float64).
+fn integer_division_to_float(
+    left: &Series,
+    op: BinaryOperator,
+    right: &Series,
+    sem: &Semantics,
+) -> Result<Option<Series>> {
+    let (lt, rt) = (left.dtype(), right.dtype());
+    if !(lt.is_integer() && rt.is_integer()) {
+        return Ok(None);
+    }
+    let name = left.name().clone();
+    let by_zero = |a: f64| float_op(a, op, 0.0, sem);
+    let mut err = None;
+    let mut keep = |r: Result<f64>| match r {
+        Ok(v) => Some(v),
+        Err(e) => {
+            err.get_or_insert(e);
+            None
+        }
+    };
+    let out: Float64Chunked = if lt.is_unsigned_integer() && rt.is_unsigned_integer() {
+        let as_u64 = |s: &Series| -> Result<Vec<Option<u64>>> {
+            Ok(s.cast(&PlDataType::UInt64)
+                .map_err(pl_err)?
+                .u64()
+                .map_err(pl_err)?
+                .iter()
+                .collect())
+        };
+        as_u64(left)?
+            .into_iter()
+            .zip(as_u64(right)?)
+            .map(|(a, b)| match (a?, b?) {
+                (a, 0) => keep(by_zero(a as f64)),
+                (a, b) if op == BinaryOperator::IntegerDivide => Some((a / b) as f64),
+                (a, b) => Some((a % b) as f64),
+            })
+            .collect()
+    } else if lt == &PlDataType::UInt64 || rt == &PlDataType::UInt64 {
+        return Ok(None);
+    } else {
+        let (l, r) = (i64s(left)?, i64s(right)?);
+        l.iter()
+            .zip(r.iter())
+            .map(|(a, b)| match (a?, b?) {
+                (a, 0) => keep(by_zero(a as f64)),
+                (a, b) => keep(int_op(a, op, b, sem).map(|v| v as f64)),
+            })
+            .collect()
+    };
+    match err {
+        Some(e) => Err(e),
+        None => Ok(Some(out.with_name(name).into_series())),
     }
 }
 
@@ -843,6 +912,29 @@ pub fn double_to_bigint(v: Option<f64>, sem: &Semantics) -> Result<Option<i64>> 
     }))
 }
 
+/// Where integers cannot hold missing values (`int_with_nulls = float64`, pandas),
+/// pandas' `astype` of text or booleans to an integer type raises on a missing value:
+/// text (`str`) with a `ValueError` (it converts the missing value as the float NaN:
+/// "cannot convert float NaN to integer"), an object column of booleans with a
+/// `TypeError` (`int(None)`). A double's missing value is [`double_to_bigint`]'s
+/// `IntCastingNaNError`. Elsewhere (Spark) a missing value stays missing.
+fn missing_to_integer(s: &Series, to: DataType, sem: &Semantics) -> Result<()> {
+    if !to.is_integer() || sem.int_with_nulls != IntWithNulls::Float64 || s.null_count() == 0 {
+        return Ok(());
+    }
+    let (class, source) = match s.dtype() {
+        PlDataType::String => ("ValueError", "text"),
+        PlDataType::Boolean => ("TypeError", "booleans"),
+        _ => return Ok(()),
+    };
+    Err(Error::arithmetic(
+        class,
+        format!(
+            "cannot cast a missing value of {source} to {to} (pandas' astype raises {class}); fill it first (coalesce) or cast to double"
+        ),
+    ))
+}
+
 /// `CAST(x AS to)`. A value that cannot be converted is an error (Spark's ANSI
 /// CAST_INVALID_INPUT; pandas' astype raises too), never a silent NULL; doubles to
 /// integers follow [`double_to_bigint`].
@@ -854,6 +946,7 @@ pub fn cast(s: &Series, to: DataType, sem: &Semantics) -> Result<Series> {
     if let Some(out) = crate::temporal::cast(s, to, sem) {
         return out;
     }
+    missing_to_integer(s, to, sem)?;
     if to.is_integer()
         && to != DataType::Int64
         && to != DataType::UInt64
@@ -1152,51 +1245,95 @@ pub fn round(s: &Series, digits: i64, sem: &Semantics) -> Result<Series> {
     })
 }
 
-/// `ABS(x)`; `abs(i64::MIN)` overflows as the semantics says.
+/// `ABS(x)` in the type of `x` (NumPy's `abs`, Spark's `abs`): an integer of any
+/// width keeps it, a float32 stays float32. The absolute value of a width's smallest
+/// integer does not fit it: it wraps to itself (NumPy) or is `ARITHMETIC_OVERFLOW`
+/// (Spark), as `integer_overflow` says.
 pub fn abs(s: &Series, sem: &Semantics) -> Result<Series> {
-    let name = s.name().clone();
-    Ok(match s.dtype() {
-        PlDataType::Int64 => {
-            let mut err = None;
-            let ca: Int64Chunked = s
-                .i64()
-                .map_err(pl_err)?
-                .iter()
-                .map(|v| {
-                    v.and_then(|v| match (v.checked_abs(), sem.integer_overflow) {
-                        (Some(a), _) => Some(a),
-                        (None, IntegerOverflow::Wrap) => Some(v.wrapping_abs()),
-                        (None, IntegerOverflow::Error) => {
-                            err = Some(Error::arithmetic(
-                                "ARITHMETIC_OVERFLOW",
-                                format!("abs({v}) overflows"),
-                            ));
-                            None
-                        }
-                    })
-                })
-                .collect();
-            if let Some(e) = err {
-                return Err(e);
-            }
-            ca.with_name(name).into_series()
-        }
-        _ => {
-            let ca: Float64Chunked = f64s(s)?.iter().map(|v| v.map(f64::abs)).collect();
-            ca.with_name(name).into_series()
-        }
-    })
+    unary_numeric(s, sem, "abs", i128::abs, f64::abs)
 }
 
-/// `-x`; `-i64::MIN` overflows as the semantics says.
+/// `-x` in the type of `x`, as [`abs`]: `-i64::MIN` (or `-i8::MIN`) wraps or is
+/// `ARITHMETIC_OVERFLOW`; an unsigned integer wraps as NumPy's does.
 pub fn negate(s: &Series, sem: &Semantics) -> Result<Series> {
-    let zero = scalar_series(s.name(), &ScalarValue::Int64(Some(0)), s.len());
-    let out = if s.dtype() == &PlDataType::Int64 {
-        DataType::Int64
-    } else {
-        DataType::Float64
-    };
-    arithmetic(&zero, BinaryOperator::Minus, s, out, sem).map(|r| r.with_name(s.name().clone()))
+    unary_numeric(s, sem, "-", |v| -v, |x| -x)
+}
+
+/// A one-argument numeric function that keeps the type of its argument: integers
+/// of every width computed in 128 bits and brought back to the width (a wrap, or
+/// Spark's `ARITHMETIC_OVERFLOW`, the class Spark gives `abs` and unary minus of
+/// every integer type), float32 computed in float32, anything else in float64.
+fn unary_numeric(
+    s: &Series,
+    sem: &Semantics,
+    what: &str,
+    int: fn(i128) -> i128,
+    float: fn(f64) -> f64,
+) -> Result<Series> {
+    let name = s.name().clone();
+    let t = crate::frame::from_polars_type(s.dtype()).unwrap_or(DataType::Float64);
+    if let (Some((lo, hi)), Some(bits)) = (t.integer_range(), t.bits()) {
+        let values: Vec<Option<i128>> = if t == DataType::UInt64 {
+            s.u64()
+                .map_err(pl_err)?
+                .iter()
+                .map(|v| v.map(i128::from))
+                .collect()
+        } else {
+            i64s(s)?.iter().map(|v| v.map(i128::from)).collect()
+        };
+        let mut bad = None;
+        let out: Vec<Option<i128>> = values
+            .into_iter()
+            .map(|v| {
+                v.map(|v| {
+                    let r = int(v);
+                    if (lo..=hi).contains(&r) {
+                        return r;
+                    }
+                    bad.get_or_insert(v);
+                    // Two's complement wrap to `bits` bits.
+                    let m = (r as u128) & ((1u128 << bits) - 1);
+                    if t.is_unsigned() || m < 1u128 << (bits - 1) {
+                        m as i128
+                    } else {
+                        m as i128 - (1i128 << bits)
+                    }
+                })
+            })
+            .collect();
+        if let (Some(v), IntegerOverflow::Error) = (bad, sem.integer_overflow) {
+            let call = if what == "-" {
+                format!("-{v}")
+            } else {
+                format!("{what}({v})")
+            };
+            return Err(Error::arithmetic(
+                "ARITHMETIC_OVERFLOW",
+                format!("{call} overflows {t}; under pandas semantics it would wrap (set integer_overflow = wrap)"),
+            ));
+        }
+        let series = if t == DataType::UInt64 {
+            let ca: polars_core::prelude::UInt64Chunked =
+                out.into_iter().map(|v| v.map(|v| v as u64)).collect();
+            ca.into_series()
+        } else {
+            let ca: Int64Chunked = out.into_iter().map(|v| v.map(|v| v as i64)).collect();
+            ca.into_series().cast(&to_polars_type(t)).map_err(pl_err)?
+        };
+        return Ok(series.with_name(name));
+    }
+    if t == DataType::Float32 {
+        let ca: polars_core::prelude::Float32Chunked = s
+            .f32()
+            .map_err(pl_err)?
+            .iter()
+            .map(|v| v.map(|x| float(x as f64) as f32))
+            .collect();
+        return Ok(ca.with_name(name).into_series());
+    }
+    let ca: Float64Chunked = f64s(s)?.iter().map(|v| v.map(float)).collect();
+    Ok(ca.with_name(name).into_series())
 }
 
 /// `COALESCE(args...)`: per row the first non-missing argument, as type `out`.
@@ -1227,6 +1364,32 @@ fn simple_case(mapper: &icu_casemap::CaseMapperBorrowed<'_>, c: char, upper: boo
         (true, c) => mapper.simple_uppercase(c),
         (false, c) => mapper.simple_lowercase(c),
     }
+}
+
+/// The characters whose simple case mapping (pandas') differs from the full one
+/// (Spark's: Java's, and Rust's), each with its simple mapping: what an engine
+/// that has only the full mapping must treat apart. `Σ` is among the lower-case
+/// ones: the full mapping lowers it to `ς` at the end of a word.
+pub fn simple_case_exceptions(upper: bool) -> Vec<(char, char)> {
+    let mapper = icu_casemap::CaseMapper::new();
+    let mut out: Vec<(char, char)> = (0..=0x10FFFFu32)
+        .filter_map(char::from_u32)
+        .filter_map(|c| {
+            let simple = simple_case(&mapper, c, upper);
+            let full: String = if upper {
+                c.to_uppercase().collect()
+            } else {
+                c.to_lowercase().collect()
+            };
+            let mut chars = full.chars();
+            let same = chars.next() == Some(simple) && chars.next().is_none();
+            (!same).then_some((c, simple))
+        })
+        .collect();
+    if !upper && !out.iter().any(|(c, _)| *c == 'Σ') {
+        out.push(('Σ', 'σ'));
+    }
+    out
 }
 
 /// `LOWER`, `UPPER` (`upper = true`) of strings, with the semantics' case mapping.
@@ -1271,6 +1434,17 @@ pub fn power(x: &Series, y: &Series) -> Result<Series> {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn simple_case_exceptions_hold_the_special_casings() {
+        let up = simple_case_exceptions(true);
+        assert!(up.contains(&('ß', 'ẞ')), "{up:?}");
+        assert!(up.contains(&('ŉ', 'ŉ')));
+        assert!(up.iter().all(|(c, _)| *c != 'a'));
+        let low = simple_case_exceptions(false);
+        assert!(low.contains(&('İ', 'i')), "{low:?}");
+        assert!(low.contains(&('Σ', 'σ')));
+    }
     use super::*;
     use polars_core::prelude::NamedFrom;
 
@@ -1507,6 +1681,149 @@ mod tests {
         assert_eq!(
             int_op(i64::MAX, BinaryOperator::Plus, 1, &pandas).unwrap(),
             i64::MIN
+        );
+    }
+
+    fn floats(s: &Series) -> Vec<Option<f64>> {
+        s.f64().unwrap().iter().collect()
+    }
+
+    fn condition(e: Error) -> String {
+        match e {
+            Error::Arithmetic { condition, .. } => condition,
+            other => panic!("expected an arithmetic error, got {other}"),
+        }
+    }
+
+    #[test]
+    fn integer_div_and_mod_to_float_are_exact_before_the_float() {
+        // pandas: int64 `%` and `//` in the integers, a zero divisor then inf / NaN.
+        let pandas = Semantics::pandas();
+        let a = Series::new(
+            "a".into(),
+            [
+                Some(9007199254740993i64),
+                Some(5),
+                Some(-5),
+                Some(0),
+                Some(i64::MIN),
+                None,
+            ],
+        );
+        let b = Series::new("b".into(), [-4i64, 0, 0, 0, -1, 3]);
+        let f64_ = DataType::Float64;
+        let rem = arithmetic(&a, BinaryOperator::Modulo, &b, f64_, &pandas).unwrap();
+        let r = floats(&rem);
+        assert_eq!(r[0], Some(-3.0));
+        assert!(r[1..4].iter().all(|v| v.is_some_and(f64::is_nan)));
+        assert_eq!(&r[4..], &[Some(0.0), None]);
+        let quot = arithmetic(&a, BinaryOperator::IntegerDivide, &b, f64_, &pandas).unwrap();
+        let q = floats(&quot);
+        assert_eq!(q[0], Some(-2251799813685249.0));
+        assert_eq!(&q[1..3], &[Some(f64::INFINITY), Some(f64::NEG_INFINITY)]);
+        assert!(q[3].is_some_and(f64::is_nan));
+        assert_eq!(&q[4..], &[Some(-9.223372036854776e18), None]);
+        // Narrow and unsigned integers too.
+        let u = Series::new("u".into(), [u64::MAX, 7]);
+        let v = Series::new("v".into(), [2u64, 0]);
+        let r = arithmetic(&u, BinaryOperator::Modulo, &v, f64_, &pandas).unwrap();
+        let r = floats(&r);
+        assert_eq!(r[0], Some(1.0));
+        assert!(r[1].is_some_and(f64::is_nan));
+        let i = Series::new("i".into(), [-7i8]);
+        let j = Series::new("j".into(), [2i16]);
+        let r = arithmetic(&i, BinaryOperator::IntegerDivide, &j, f64_, &pandas).unwrap();
+        assert_eq!(floats(&r), [Some(-4.0)]);
+        // A float result under `division_by_zero = error` still fails on a zero.
+        let strict = Semantics::pandas().with_division_by_zero(DivisionByZero::Error);
+        let err = arithmetic(&a, BinaryOperator::Modulo, &b, f64_, &strict).unwrap_err();
+        assert_eq!(condition(err), "REMAINDER_BY_ZERO");
+    }
+
+    #[test]
+    fn abs_and_negate_keep_the_type() {
+        let (pandas, spark) = (Semantics::pandas(), Semantics::spark());
+        let i32s = Series::new("a".into(), [Some(-3i32), None, Some(i32::MIN)]);
+        let a = abs(&i32s, &pandas).unwrap();
+        assert_eq!(a.dtype(), &PlDataType::Int32);
+        let v: Vec<_> = a.i32().unwrap().iter().collect();
+        assert_eq!(v, [Some(3), None, Some(i32::MIN)]);
+        let n = negate(&i32s, &pandas).unwrap();
+        let v: Vec<_> = n.i32().unwrap().iter().collect();
+        assert_eq!(v, [Some(3), None, Some(i32::MIN)]);
+        assert_eq!(
+            condition(abs(&i32s, &spark).unwrap_err()),
+            "ARITHMETIC_OVERFLOW"
+        );
+        assert_eq!(
+            condition(negate(&i32s, &spark).unwrap_err()),
+            "ARITHMETIC_OVERFLOW"
+        );
+        let i8s = Series::new("a".into(), [-128i8, 5]);
+        let n = negate(&i8s, &pandas).unwrap();
+        assert_eq!(n.dtype(), &PlDataType::Int8);
+        let v: Vec<_> = n.i8().unwrap().iter().collect();
+        assert_eq!(v, [Some(-128), Some(-5)]);
+        let i16s = Series::new("a".into(), [-300i16]);
+        let a = abs(&i16s, &spark).unwrap();
+        assert_eq!(a.dtype(), &PlDataType::Int16);
+        assert_eq!(a.i16().unwrap().get(0), Some(300));
+        // NumPy wraps an unsigned negation.
+        let u8s = Series::new("a".into(), [1u8, 0]);
+        let n = negate(&u8s, &pandas).unwrap();
+        let v: Vec<_> = n.u8().unwrap().iter().collect();
+        assert_eq!(v, [Some(255), Some(0)]);
+        let i64s_ = Series::new("a".into(), [i64::MIN, -2]);
+        let v: Vec<_> = abs(&i64s_, &pandas)
+            .unwrap()
+            .i64()
+            .unwrap()
+            .iter()
+            .collect();
+        assert_eq!(v, [Some(i64::MIN), Some(2)]);
+        assert_eq!(
+            condition(negate(&i64s_, &spark).unwrap_err()),
+            "ARITHMETIC_OVERFLOW"
+        );
+        let f32s = Series::new("x".into(), [-1.5f32]);
+        assert_eq!(abs(&f32s, &pandas).unwrap().dtype(), &PlDataType::Float32);
+        let f = Series::new("x".into(), [0.0f64, -2.5]);
+        let v = floats(&negate(&f, &spark).unwrap());
+        assert!(v[0].is_some_and(|x| x == 0.0 && x.is_sign_negative()));
+        assert_eq!(v[1], Some(2.5));
+    }
+
+    #[test]
+    fn a_missing_value_cast_to_an_integer_raises_under_pandas() {
+        let (pandas, spark) = (Semantics::pandas(), Semantics::spark());
+        let text = Series::new("ns".into(), [Some("5"), None]);
+        for to in [DataType::Int64, DataType::Int32, DataType::Int8] {
+            assert_eq!(
+                condition(cast(&text, to, &pandas).unwrap_err()),
+                "ValueError"
+            );
+            let v = cast(&text, to, &spark).unwrap();
+            assert_eq!(v.null_count(), 1);
+        }
+        let bools = Series::new("b".into(), [Some(true), None]);
+        assert_eq!(
+            condition(cast(&bools, DataType::Int64, &pandas).unwrap_err()),
+            "TypeError"
+        );
+        // Without a missing value, or to a double, it converts.
+        let full = Series::new("ns".into(), ["5", " -7 "]);
+        let v: Vec<_> = cast(&full, DataType::Int64, &pandas)
+            .unwrap()
+            .i64()
+            .unwrap()
+            .iter()
+            .collect();
+        assert_eq!(v, [Some(5), Some(-7)]);
+        assert_eq!(
+            cast(&text, DataType::Float64, &pandas)
+                .unwrap()
+                .null_count(),
+            1
         );
     }
 }

@@ -17,7 +17,9 @@ use polars_core::prelude::{
 };
 
 use crate::exact::Binned;
-use crate::frame::{column, frame_with_height, pl_err, scalar_series, to_polars_type};
+use crate::frame::{
+    column, frame_with_height, normalize_nan, pl_err, scalar_series, to_polars_type,
+};
 use crate::groups::group_rows;
 use crate::scalar;
 use crate::sort::sort_order;
@@ -62,13 +64,17 @@ pub fn is_scannable(spec: &WindowSpec) -> bool {
 
 /// The totals of a slice of rows for each scannable window (one row of states),
 /// for the slices after it.
-pub fn window_states(df: &DataFrame, specs: &[(String, WindowSpec)]) -> Result<DataFrame> {
+pub fn window_states(
+    df: &DataFrame,
+    specs: &[(String, WindowSpec)],
+    sem: &Semantics,
+) -> Result<DataFrame> {
     let mut cols = vec![];
     for (j, (_, spec)) in specs.iter().enumerate() {
         let mut acc = Acc::default();
         let vals = match spec.func {
             WindowFunction::RowNumber => (0..df.height()).map(|_| Value::Int(1)).collect(),
-            _ => values(df, spec)?,
+            _ => values(df, spec, sem)?,
         };
         for v in &vals {
             acc.push(v);
@@ -329,7 +335,9 @@ impl Output {
                 fill.zip_with(&use_default, &taken).map_err(pl_err)?
             }
         };
-        scalar::cast(&s, spec.output, sem)
+        // Under `nan = missing` a NaN made here (`inf - inf`) is missing, as every
+        // expression's is.
+        normalize_nan(scalar::cast(&s, spec.output, sem)?, sem)
     }
 }
 
@@ -763,8 +771,32 @@ enum Key<'a> {
     Int(i64),
 }
 
+/// Whether pandas computes this window with `rolling` or `expanding`, which read
+/// `inf` and `-inf` as missing values (they become NaN before its kernels run):
+/// SUM, AVG, MIN and MAX over a frame of rows that neither runs from the
+/// partition's start nor covers it whole (`rolling(n).sum()`), and a running AVG
+/// (`expanding().mean()`). `rolling().count()` counts them; running SUM, MIN and
+/// MAX (`cumsum`, `cummin`, `cummax`) and whole partitions (`transform`) see them
+/// as values, as Spark does everywhere.
+fn infinities_missing(spec: &WindowSpec, sem: &Semantics) -> bool {
+    let f = &spec.frame;
+    if sem.window_results != WindowResults::Pandas || !f.rows {
+        return false;
+    }
+    let from_start = f.start == FrameBound::UnboundedPreceding;
+    let running = from_start && f.end == FrameBound::CurrentRow;
+    let whole = from_start && f.end == FrameBound::UnboundedFollowing;
+    match spec.func {
+        WindowFunction::Aggregate(AggregateFunction::Mean) => !whole,
+        WindowFunction::Aggregate(
+            AggregateFunction::Sum | AggregateFunction::Min | AggregateFunction::Max,
+        ) => !running && !whole,
+        _ => false,
+    }
+}
+
 /// The aggregated column's values, by row.
-fn values(df: &DataFrame, spec: &WindowSpec) -> Result<Vec<Value>> {
+fn values(df: &DataFrame, spec: &WindowSpec, sem: &Semantics) -> Result<Vec<Value>> {
     let Some(arg) = &spec.arg else {
         return Ok((0..df.height()).map(|_| Value::Int(1)).collect());
     };
@@ -780,11 +812,16 @@ fn values(df: &DataFrame, spec: &WindowSpec) -> Result<Vec<Value>> {
     }
     if s.dtype().is_float() {
         let f = s.cast(&PlDataType::Float64).map_err(pl_err)?;
+        let inf_missing = infinities_missing(spec, sem);
         return Ok(f
             .f64()
             .map_err(pl_err)?
             .iter()
-            .map(|v| v.map_or(Value::Missing, Value::Float))
+            .map(|v| match v {
+                Some(x) if inf_missing && x.is_infinite() => Value::Missing,
+                Some(x) => Value::Float(x),
+                None => Value::Missing,
+            })
             .collect());
     }
     if matches!(
@@ -857,7 +894,7 @@ fn aggregate(
             return Ok(());
         }
     }
-    let vals = values(df, spec)?;
+    let vals = values(df, spec, sem)?;
     let ints = spec.output.is_integer();
     // pandas' cumsum, cummin, cummax: a missing value stays missing at its own row.
     let keep_missing = sem.window_results == WindowResults::Pandas
@@ -868,6 +905,18 @@ fn aggregate(
             AggregateFunction::Sum | AggregateFunction::Min | AggregateFunction::Max
         );
     let product = spec.func == WindowFunction::Product;
+    // pandas' `groupby().cumsum()` adds floats with Kahan summation: once the running
+    // sum has been infinite, its compensation is NaN, and so is every later value of
+    // the partition (`1, inf, 0, 2` gives `1, inf, NaN, NaN`; a sum that overflows
+    // to inf too). A Series' `cumsum` (no PARTITION BY) adds plainly: `inf, inf`.
+    let kahan = sem.window_results == WindowResults::Pandas
+        && !spec.partition_by.is_empty()
+        && !product
+        && !ints
+        && func == AggregateFunction::Sum
+        && spec.frame.rows
+        && spec.frame.start == FrameBound::UnboundedPreceding
+        && spec.frame.end == FrameBound::CurrentRow;
     let finish = |acc: &Acc| -> Result<(Option<i64>, Option<f64>)> {
         let none = acc.count == 0;
         if product {
@@ -931,6 +980,8 @@ fn aggregate(
     if growing {
         let mut acc = prior.cloned().unwrap_or_default();
         let mut added = 0;
+        // A Kahan sum that has been infinite (pandas' `groupby().cumsum()`).
+        let mut poisoned = false;
         for k in 0..m {
             let (_, hi) = frame_bounds(spec, sem, p, k, keys.as_deref());
             while added < hi {
@@ -940,8 +991,12 @@ fn aggregate(
             let r = p.rows[k];
             if keep_missing && matches!(vals[r as usize], Value::Missing) {
                 set(out, r, (None, None));
+            } else if poisoned {
+                set(out, r, (None, Some(f64::NAN)));
             } else {
-                set(out, r, finish(&acc)?);
+                let v = finish(&acc)?;
+                poisoned = kahan && v.1.is_some_and(|x| !x.is_finite());
+                set(out, r, v);
             }
         }
         return Ok(());
@@ -1057,6 +1112,130 @@ mod tests {
         assert_eq!(
             ints(out.column("r").unwrap().as_materialized_series()),
             [Some(2), Some(1), Some(2), Some(1), None, None]
+        );
+    }
+
+    fn floats(s: &Series) -> Vec<Option<f64>> {
+        s.cast(&PlDataType::Float64)
+            .unwrap()
+            .f64()
+            .unwrap()
+            .iter()
+            .collect()
+    }
+
+    /// One partition (`k = 'a'`) ordered by `id`, with the floats `x`.
+    fn floats_frame(x: &[Option<f64>]) -> DataFrame {
+        let n = x.len();
+        DataFrame::new(
+            n,
+            vec![
+                Series::new("k".into(), vec!["a"; n]).into_column(),
+                Series::new("id".into(), (0..n as i64).collect::<Vec<_>>()).into_column(),
+                Series::new("x".into(), x.to_vec()).into_column(),
+            ],
+        )
+        .unwrap()
+    }
+
+    fn run(
+        df: &DataFrame,
+        func: AggregateFunction,
+        frame: WindowFrame,
+        by_k: bool,
+    ) -> Vec<Option<f64>> {
+        let sem = Semantics::pandas();
+        let w = WindowSpec {
+            partition_by: if by_k { vec!["k".into()] } else { vec![] },
+            order: vec![SortKey {
+                column: "id".into(),
+                descending: false,
+                nulls_last: true,
+            }],
+            ..spec(
+                WindowFunction::Aggregate(func),
+                Some("x"),
+                frame,
+                DataType::Float64,
+            )
+        };
+        let out = window(df, &[("r".into(), w)], &sem).unwrap();
+        floats(out.column("r").unwrap().as_materialized_series())
+    }
+
+    #[test]
+    fn pandas_infinities_in_windows() {
+        let inf = f64::INFINITY;
+        let running = WindowFrame::default_for(true, &Semantics::pandas());
+        let rolling = WindowFrame {
+            rows: true,
+            start: FrameBound::Preceding(1),
+            end: FrameBound::CurrentRow,
+        };
+        use AggregateFunction::{Count, Max, Mean, Min, Sum};
+        // groupby().cumsum() (Kahan): NaN (missing) after the sum was infinite; the
+        // missing value's own row stays missing.
+        let df = floats_frame(&[Some(1.0), Some(inf), Some(0.0), None, Some(2.0)]);
+        assert_eq!(
+            run(&df, Sum, running, true),
+            [Some(1.0), Some(inf), None, None, None]
+        );
+        // Series.cumsum() adds plainly.
+        assert_eq!(
+            run(&df, Sum, running, false),
+            [Some(1.0), Some(inf), Some(inf), None, Some(inf)]
+        );
+        // An overflow poisons it too, even when the exact sum comes back in range.
+        let big = floats_frame(&[Some(1e308), Some(1e308), Some(-1e308), Some(5.0)]);
+        assert_eq!(
+            run(&big, Sum, running, true),
+            [Some(1e308), Some(inf), None, None]
+        );
+        // cummax / cummin see infinities as values.
+        assert_eq!(
+            run(&df, Max, running, true),
+            [Some(1.0), Some(inf), Some(inf), None, Some(inf)]
+        );
+        // expanding().mean() reads them as missing.
+        let neg = floats_frame(&[Some(-inf), Some(1.0), Some(3.0)]);
+        for by_k in [true, false] {
+            assert_eq!(run(&neg, Mean, running, by_k), [None, Some(1.0), Some(2.0)]);
+        }
+        // rolling(2).sum() / .max() / .min() too; rolling().count() counts them.
+        assert_eq!(
+            run(&df, Sum, rolling, true),
+            [Some(1.0), Some(1.0), Some(0.0), Some(0.0), Some(2.0)]
+        );
+        assert_eq!(
+            run(&df, Max, rolling, false),
+            [Some(1.0), Some(1.0), Some(0.0), Some(0.0), Some(2.0)]
+        );
+        assert_eq!(run(&neg, Min, rolling, true), [None, Some(1.0), Some(1.0)]);
+        assert_eq!(
+            run(&df, Count, rolling, true),
+            [Some(1.0), Some(2.0), Some(2.0), Some(1.0), Some(1.0)]
+        );
+        // A whole partition (transform) keeps them.
+        assert_eq!(run(&neg, Mean, WindowFrame::WHOLE, true), [Some(-inf); 3]);
+        // Spark keeps them everywhere.
+        let sql = Semantics::spark();
+        let w = WindowSpec {
+            order: vec![SortKey {
+                column: "id".into(),
+                descending: false,
+                nulls_last: false,
+            }],
+            ..spec(
+                WindowFunction::Aggregate(Sum),
+                Some("x"),
+                rolling,
+                DataType::Float64,
+            )
+        };
+        let out = window(&df, &[("r".into(), w)], &sql).unwrap();
+        assert_eq!(
+            floats(out.column("r").unwrap().as_materialized_series()),
+            [Some(1.0), Some(inf), Some(inf), Some(0.0), Some(2.0)]
         );
     }
 }

@@ -197,7 +197,7 @@ pub fn execute_task(
                 partita_core::sort::top_k_per_group(&df, keys, order, *k)?
             }
             Op::Window(specs) => partita_core::window::window(&df, specs, sem)?,
-            Op::WindowState(specs) => partita_core::window::window_states(&df, specs)?,
+            Op::WindowState(specs) => partita_core::window::window_states(&df, specs, sem)?,
             Op::RowAddress { part } => crate::join::with_row_address(df, *part)?,
             Op::Fetch {
                 source,

@@ -170,11 +170,22 @@ impl Planner<'_> {
     fn unary(&self, op: &ast::UnaryOperator, expr: &ast::Expr, e: &ast::Expr) -> Result<Expr> {
         Ok(match op {
             ast::UnaryOperator::Not => self.expr(expr)?.not(),
-            ast::UnaryOperator::Minus => match self.expr(expr)? {
-                Expr::Literal(ScalarValue::Int64(Some(v))) => lit(-v),
-                Expr::Literal(ScalarValue::Float64(Some(v))) => lit(-v),
-                other => -other,
-            },
+            ast::UnaryOperator::Minus => {
+                // `-9223372036854775808` is i64::MIN, exactly, in both engines,
+                // although its digits alone do not fit an i64.
+                if let ast::Expr::Value(v) = expr {
+                    if let ast::Value::Number(digits, _) = &v.value {
+                        if let Ok(i) = format!("-{digits}").parse::<i64>() {
+                            return Ok(lit(i));
+                        }
+                    }
+                }
+                match self.expr(expr)? {
+                    Expr::Literal(ScalarValue::Int64(Some(v))) if v != i64::MIN => lit(-v),
+                    Expr::Literal(ScalarValue::Float64(Some(v))) => lit(-v),
+                    other => -other,
+                }
+            }
             ast::UnaryOperator::Plus => self.expr(expr)?,
             other => return Err(sql_err(format!("unsupported operator {other}"), e)),
         })
