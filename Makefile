@@ -21,7 +21,7 @@ SPARK_FEATURES = --features partita/spark,partita-cli/spark,partita-compat/spark
 ## snapshot, and the Spark backend against a local Spark Connect server.
 test: protoc venv
 	$(CARGO) build --workspace --all-targets $(SPARK_FEATURES)
-	$(CARGO) test --workspace --all-targets $(SPARK_FEATURES) -- --skip spark_server::
+	$(CARGO) test --workspace --all-targets $(SPARK_FEATURES)
 	$(CARGO) test --workspace --doc $(SPARK_FEATURES)
 	$(BUILT)/examples/semantics_tour > /dev/null
 	$(BUILT)/examples/flights > /dev/null
@@ -57,7 +57,8 @@ spark-check:
 	$(VENV)/bin/python benches/db/gen_data.py --n 1e6 --out-dir $(BENCH_DIR) --print-path parquet > /dev/null
 	VENV=$(VENV) PARTITA_G1_FILE=$(SPARK_G1) scripts/with-spark-server.sh sh -c '\
 	  $(BUILT)/partita-compat --cases tests/compat/cases --spark "$$PARTITA_SPARK_URL" --semantics spark && \
-	  $(CARGO) test $(SPARK_FEATURES) --test spark -- spark_server:: --test-threads 1'
+	  $(CARGO) test --workspace $(SPARK_FEATURES) --test spark -- --test-threads 1'
+	SPARK_CONNECT_PORT=15003 VENV=$(VENV) scripts/with-spark-server.sh tests/spark_kill.sh $(BUILT)/partita
 
 ## rustfmt and clippy, warnings as errors.
 lint:

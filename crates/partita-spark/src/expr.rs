@@ -3,8 +3,10 @@
 //! Spark's function registry knows them by (the names PySpark sends).
 
 use partita_common::{
-    AggregateFunction, BinaryOperator, DataType, DatePart, Error, Result, ScalarFunction,
-    ScalarValue, SortKey, TimeUnit,
+    AggregateFunction, BinaryOperator, CaseMapping, DataType, DatePart, DayOfWeek, DivisionByZero,
+    EmptySum, Error, FirstLastNulls, IntWithNulls, IntegerDivision, IntegerOverflow, Logic,
+    NumericPromotion, Result, Rounding, ScalarFunction, ScalarValue, Schema, Semantics, SortKey,
+    TextFormat, TimeUnit, TimeZones,
 };
 use partita_plan::Expr;
 use pb::expression::{self, literal::LiteralType, ExprType};
@@ -206,53 +208,201 @@ pub fn sort_order(key: &SortKey) -> pb::expression::SortOrder {
     }
 }
 
-/// How expressions are lowered under the session's semantics.
+/// How expressions are lowered under the session's semantics: what Spark does by
+/// itself where the semantics agree, and the semantics spelled out where they do
+/// not (pandas' two-valued comparisons, NaN as missing, IEEE division, floor
+/// division, sums of nothing as 0), or a clear refusal.
 pub struct ExprLowering {
-    /// ROUND is half-even (pandas) rather than half away from zero (Spark).
-    pub round_half_even: bool,
-    /// FIRST/LAST without an explicit null rule skip missing values (pandas).
-    pub first_ignores_nulls: bool,
-    /// An integer literal that fits 32 bits is an `INT`, as the plan typed it
-    /// under SQL promotion (Spark's own rule for literals in SQL text).
-    pub small_int_literals: bool,
+    /// The session's semantics.
+    pub sem: Semantics,
+}
+
+/// `[partita:CLASS] message` raised by Spark's `raise_error`: read back as
+/// Partita's error of that class.
+pub const RAISED: &str = "[partita:";
+
+/// `raise_error('[partita:CLASS] message')`: an error Partita raises where Spark
+/// would return a value (pandas raises there).
+pub fn raise(class: &str, message: &str) -> Result<pb::Expression> {
+    Ok(call(
+        "raise_error",
+        vec![literal(&ScalarValue::Utf8(Some(format!(
+            "{RAISED}{class}] {message}"
+        ))))?],
+    ))
+}
+
+fn f64_lit(x: f64) -> Result<pb::Expression> {
+    literal(&ScalarValue::Float64(Some(x)))
+}
+
+fn bool_lit(b: bool) -> Result<pb::Expression> {
+    literal(&ScalarValue::Boolean(Some(b)))
+}
+
+fn int_lit(i: i64) -> Result<pb::Expression> {
+    literal(&ScalarValue::Int64(Some(i)))
+}
+
+fn and(a: pb::Expression, b: pb::Expression) -> pb::Expression {
+    call("and", vec![a, b])
+}
+
+fn or(a: pb::Expression, b: pb::Expression) -> pb::Expression {
+    call("or", vec![a, b])
+}
+
+fn not(a: pb::Expression) -> pb::Expression {
+    call("not", vec![a])
+}
+
+fn coalesce(a: pb::Expression, b: pb::Expression) -> pb::Expression {
+    call("coalesce", vec![a, b])
 }
 
 impl ExprLowering {
-    /// `e` as a Spark expression.
-    pub fn lower(&self, e: &Expr) -> Result<pb::Expression> {
+    fn two_valued(&self) -> bool {
+        self.sem.logic == Logic::TwoValued
+    }
+
+    /// The refusal for a construct a switch decides differently from Spark.
+    fn refuse(&self, what: &str, switch: &str, why: &str) -> Error {
+        let value = self
+            .sem
+            .switches()
+            .into_iter()
+            .find(|(n, _)| *n == switch)
+            .map(|(_, v)| v)
+            .unwrap_or_default();
+        Error::NotImplemented(format!(
+            "{what} cannot run on Spark under {switch} = {value}: {why}; set {switch} to \
+             Spark's value or run the query locally"
+        ))
+    }
+
+    /// `e`, evaluated over rows of `schema`, as a Spark expression.
+    pub fn lower(&self, e: &Expr, schema: &Schema) -> Result<pb::Expression> {
+        let out = self.lower_inner(e, schema)?;
+        // NaN is missing (pandas): every float64 value an expression makes is read
+        // as missing when it is NaN, as the local engine does after each step.
+        let computed = !matches!(e, Expr::Column(_) | Expr::Literal(_) | Expr::Alias(..));
+        if computed
+            && self.sem.nan_is_missing()
+            && e.data_type(schema, &self.sem)? == DataType::Float64
+        {
+            return Ok(call(
+                "nanvl",
+                vec![out, literal(&ScalarValue::Float64(None))?],
+            ));
+        }
+        Ok(out)
+    }
+
+    fn lower_inner(&self, e: &Expr, schema: &Schema) -> Result<pb::Expression> {
+        let two = self.two_valued();
         Ok(match e {
             Expr::Column(name) => column(name),
             Expr::Literal(ScalarValue::Int64(Some(i)))
-                if self.small_int_literals && i32::try_from(*i).is_ok() =>
+                if self.sem.numeric_promotion == NumericPromotion::Sql
+                    && i32::try_from(*i).is_ok() =>
             {
+                // The plan typed it INT (Spark's rule for literals in SQL text).
                 literal(&ScalarValue::Int32(Some(*i as i32)))?
             }
+            Expr::Literal(ScalarValue::Float64(Some(x)))
+                if x.is_nan() && self.sem.nan_is_missing() =>
+            {
+                literal(&ScalarValue::Float64(None))?
+            }
             Expr::Literal(v) => literal(v)?,
-            Expr::Alias(inner, name) => alias(self.lower(inner)?, name),
+            Expr::Alias(inner, name) => alias(self.lower(inner, schema)?, name),
+            Expr::Binary { left, op, right } if op.is_arithmetic() => {
+                self.arithmetic(e, left, *op, right, schema)?
+            }
+            Expr::Binary { left, op, right } if op.is_logical() => {
+                let (mut l, mut r) = (self.lower(left, schema)?, self.lower(right, schema)?);
+                if two {
+                    // pandas' & and | take a missing operand as false.
+                    l = coalesce(l, bool_lit(false)?);
+                    r = coalesce(r, bool_lit(false)?);
+                }
+                call(binary_name(*op), vec![l, r])
+            }
             Expr::Binary { left, op, right } => {
-                let (l, r) = (self.lower(left)?, self.lower(right)?);
-                match op {
-                    BinaryOperator::NotEq => call("not", vec![call("==", vec![l, r])]),
+                for (a, b) in [(left, right), (right, left)] {
+                    if let Some(tz) = self.column_zone(a, schema)? {
+                        if b.data_type(schema, &self.sem)? == DataType::Utf8 {
+                            return Err(self.refuse(
+                                &format!("a comparison of a time stamp in {tz} with text"),
+                                "time_zones",
+                                "Spark reads the text's wall time in the session zone (UTC), pandas in the column's zone",
+                            ));
+                        }
+                    }
+                }
+                let (l, r) = self.operands(left, right, schema)?;
+                let cmp = match op {
+                    BinaryOperator::NotEq => not(call("==", vec![l, r])),
                     op => call(binary_name(*op), vec![l, r]),
+                };
+                if two && *op != BinaryOperator::NullSafeEq {
+                    // pandas: a comparison with a missing value is false (`!=` true).
+                    coalesce(cmp, bool_lit(*op == BinaryOperator::NotEq)?)
+                } else {
+                    cmp
                 }
             }
-            Expr::Not(inner) => call("not", vec![self.lower(inner)?]),
-            Expr::IsNull(inner) => call("isnull", vec![self.lower(inner)?]),
-            Expr::IsNotNull(inner) => call("isnotnull", vec![self.lower(inner)?]),
+            Expr::Not(inner) => {
+                let x = self.lower(inner, schema)?;
+                if two && inner.nullable(schema, &self.sem)? {
+                    // pandas' ~ on a boolean holding None raises TypeError.
+                    let message = format!(
+                        "NOT of '{inner}', which holds missing values (pandas' ~ raises TypeError)"
+                    );
+                    call(
+                        "when",
+                        vec![
+                            call("isnull", vec![x.clone()]),
+                            raise("TypeError", &message)?,
+                            not(x),
+                        ],
+                    )
+                } else {
+                    not(x)
+                }
+            }
+            Expr::IsNull(inner) => call("isnull", vec![self.lower(inner, schema)?]),
+            Expr::IsNotNull(inner) => call("isnotnull", vec![self.lower(inner, schema)?]),
             Expr::InList {
                 expr,
                 list,
                 negated,
             } => {
-                let mut args = vec![self.lower(expr)?];
-                for item in list {
-                    args.push(self.lower(item)?);
+                let x = self.lower(expr, schema)?;
+                let items = list
+                    .iter()
+                    .map(|i| self.lower(i, schema))
+                    .collect::<Result<Vec<_>>>()?;
+                let mut args = vec![x.clone()];
+                args.extend(items.iter().cloned());
+                let mut r = call("in", args);
+                if two {
+                    r = coalesce(r, bool_lit(false)?);
+                    // pandas' isin matches a missing text value with a missing item.
+                    if expr.data_type(schema, &self.sem)? == DataType::Utf8 {
+                        if let Some(any_null) = items
+                            .iter()
+                            .map(|i| call("isnull", vec![i.clone()]))
+                            .reduce(or)
+                        {
+                            r = or(r, and(call("isnull", vec![x]), any_null));
+                        }
+                    }
                 }
-                let e = call("in", args);
                 if *negated {
-                    call("not", vec![e])
+                    not(r)
                 } else {
-                    e
+                    r
                 }
             }
             Expr::Between {
@@ -261,18 +411,26 @@ impl ExprLowering {
                 high,
                 negated,
             } => {
-                let x = self.lower(expr)?;
-                let e = call(
-                    "and",
-                    vec![
-                        call(">=", vec![x.clone(), self.lower(low)?]),
-                        call("<=", vec![x, self.lower(high)?]),
-                    ],
-                );
+                // As the local engine evaluates it: two comparisons and AND.
+                let ge = Expr::Binary {
+                    left: expr.clone(),
+                    op: BinaryOperator::GtEq,
+                    right: low.clone(),
+                };
+                let le = Expr::Binary {
+                    left: expr.clone(),
+                    op: BinaryOperator::LtEq,
+                    right: high.clone(),
+                };
+                let both = Expr::Binary {
+                    left: Box::new(ge),
+                    op: BinaryOperator::And,
+                    right: Box::new(le),
+                };
                 if *negated {
-                    call("not", vec![e])
+                    self.lower(&Expr::Not(Box::new(both)), schema)?
                 } else {
-                    e
+                    self.lower(&both, schema)?
                 }
             }
             Expr::Like {
@@ -280,59 +438,401 @@ impl ExprLowering {
                 pattern,
                 negated,
             } => {
-                let e = call(
+                let mut r = call(
                     "like",
                     vec![
-                        self.lower(expr)?,
+                        self.lower(expr, schema)?,
                         literal(&ScalarValue::Utf8(Some(pattern.clone())))?,
                     ],
                 );
+                if two {
+                    r = coalesce(r, bool_lit(false)?);
+                }
                 if *negated {
-                    call("not", vec![e])
+                    not(r)
                 } else {
-                    e
+                    r
                 }
             }
-            Expr::Cast { expr, to } => cast(self.lower(expr)?, *to)?,
-            Expr::Function { func, args } => {
-                let args = args
-                    .iter()
-                    .map(|a| self.lower(a))
-                    .collect::<Result<Vec<_>>>()?;
-                self.function(*func, args)?
-            }
+            Expr::Cast { expr, to } => self.cast(expr, *to, schema)?,
+            Expr::Function { func, args } => self.function(*func, args, schema)?,
             Expr::Case {
                 branches,
                 otherwise,
             } => {
                 let mut args = vec![];
                 for (when, then) in branches {
-                    args.push(self.lower(when)?);
-                    args.push(self.lower(then)?);
+                    args.push(self.lower(when, schema)?);
+                    args.push(self.lower(then, schema)?);
                 }
                 if let Some(o) = otherwise {
-                    args.push(self.lower(o)?);
+                    args.push(self.lower(o, schema)?);
                 }
                 call("when", args)
             }
-            Expr::Aggregate { func, args } => {
-                let args = args
-                    .iter()
-                    .map(|a| self.lower(a))
-                    .collect::<Result<Vec<_>>>()?;
-                self.aggregate(func, args)?
+            Expr::Aggregate { func, args } => self.aggregate(e, func, args, schema)?,
+        })
+    }
+
+    /// Both operands of a binary operator. Under NumPy's promotion a Python
+    /// number is "weak": a literal takes the type of a narrower numeric column on
+    /// the other side (`float32 == 0.1` compares in float32, `int8 + 1` is int8),
+    /// so the literal is cast to that type.
+    fn operands(
+        &self,
+        left: &Expr,
+        right: &Expr,
+        schema: &Schema,
+    ) -> Result<(pb::Expression, pb::Expression)> {
+        let (mut l, mut r) = (self.lower(left, schema)?, self.lower(right, schema)?);
+        if self.sem.numeric_promotion == NumericPromotion::Numpy {
+            let (lt, rt) = (
+                left.data_type(schema, &self.sem)?,
+                right.data_type(schema, &self.sem)?,
+            );
+            let weak = |lit: &Expr, other: DataType| match lit {
+                Expr::Literal(v) if !v.is_null() => {
+                    let t = v.data_type();
+                    (t.is_float() && other == DataType::Float32)
+                        || (t.is_integer()
+                            && other.is_integer()
+                            && matches!(other, DataType::Int8 | DataType::Int16 | DataType::Int32))
+                }
+                _ => false,
+            };
+            if weak(right, lt) {
+                r = cast(r, lt)?;
+            } else if weak(left, rt) {
+                l = cast(l, rt)?;
+            }
+        }
+        Ok((l, r))
+    }
+
+    /// `+ - * / DIV %` computed in the plan's result type, integers or doubles,
+    /// with IEEE division by zero and floor division spelled out where the
+    /// semantics ask for them.
+    fn arithmetic(
+        &self,
+        e: &Expr,
+        left: &Expr,
+        op: BinaryOperator,
+        right: &Expr,
+        schema: &Schema,
+    ) -> Result<pb::Expression> {
+        let out = e.data_type(schema, &self.sem)?;
+        let (mut l, mut r) = self.operands(left, right, schema)?;
+        let float = out.is_float();
+        if float {
+            if left.data_type(schema, &self.sem)? != out {
+                l = cast(l, out)?;
+            }
+            if right.data_type(schema, &self.sem)? != out {
+                r = cast(r, out)?;
+            }
+        }
+        let ieee = self.sem.division_by_zero == DivisionByZero::Ieee;
+        let floor = self.sem.integer_division == IntegerDivision::Floor;
+        let zero_lit = || if float { f64_lit(0.0) } else { int_lit(0) };
+        let by_zero = call("==", vec![r.clone(), zero_lit()?]);
+        let guarded = |x: pb::Expression, when_zero: pb::Expression| {
+            call("when", vec![by_zero.clone(), when_zero, x])
+        };
+        Ok(match op {
+            BinaryOperator::Divide if float && ieee => {
+                guarded(call("/", vec![l.clone(), r.clone()]), ieee_by_zero(&l, &r)?)
+            }
+            BinaryOperator::IntegerDivide if float => {
+                // floor(x / y) (or its truncation) in doubles, as the local engine does.
+                let q = call("/", vec![l.clone(), r.clone()]);
+                let q = if ieee {
+                    guarded(q, ieee_by_zero(&l, &r)?)
+                } else {
+                    q
+                };
+                if floor {
+                    double_floor(q)?
+                } else {
+                    double_trunc(q)?
+                }
+            }
+            BinaryOperator::Modulo if float => {
+                let m = call("%", vec![l.clone(), r.clone()]);
+                let m = if floor {
+                    python_mod(m, &r, f64_lit(0.0)?)
+                } else {
+                    m
+                };
+                if ieee {
+                    guarded(m, f64_lit(f64::NAN)?)
+                } else {
+                    m
+                }
+            }
+            BinaryOperator::IntegerDivide => {
+                let q = call("div", vec![l.clone(), r.clone()]);
+                let q = if floor {
+                    // DIV truncates; floor division is one less when the remainder
+                    // is not zero and the signs differ.
+                    let rem = call("%", vec![l.clone(), r.clone()]);
+                    let signs_differ = not(call(
+                        "==",
+                        vec![
+                            call("<", vec![l.clone(), int_lit(0)?]),
+                            call("<", vec![r.clone(), int_lit(0)?]),
+                        ],
+                    ));
+                    let adjust = and(not(call("==", vec![rem, int_lit(0)?])), signs_differ);
+                    call(
+                        "-",
+                        vec![q, call("when", vec![adjust, int_lit(1)?, int_lit(0)?])],
+                    )
+                } else {
+                    q
+                };
+                guarded(q, raise("DIVIDE_BY_ZERO", DIVISION_BY_ZERO)?)
+            }
+            BinaryOperator::Modulo => {
+                let m = call("%", vec![l.clone(), r.clone()]);
+                let m = if floor {
+                    python_mod(m, &r, int_lit(0)?)
+                } else {
+                    m
+                };
+                guarded(m, raise("REMAINDER_BY_ZERO", DIVISION_BY_ZERO)?)
+            }
+            op => {
+                let v = call(binary_name(op), vec![l, r]);
+                let bits =
+                    match out {
+                        DataType::UInt8 => 8,
+                        DataType::UInt16 => 16,
+                        DataType::UInt32 => 32,
+                        DataType::UInt64 => return Err(Error::NotImplemented(
+                            "arithmetic on uint64 cannot run on Spark (it has no unsigned types)"
+                                .into(),
+                        )),
+                        _ => return Ok(v),
+                    };
+                // Unsigned columns travel one size wider and signed: NumPy's
+                // wrap-around is the value modulo 2^bits.
+                if self.sem.integer_overflow == IntegerOverflow::Wrap {
+                    call("pmod", vec![v, int_lit(1i64 << bits)?])
+                } else {
+                    v
+                }
             }
         })
+    }
+
+    /// The zone a time stamp is read in when it is not Spark's (UTC): its
+    /// column's, under `time_zones = per_column`.
+    fn column_zone(&self, e: &Expr, schema: &Schema) -> Result<Option<&'static str>> {
+        Ok(match e.data_type(schema, &self.sem)? {
+            DataType::Timestamp(_, Some(tz))
+                if self.sem.time_zones == TimeZones::PerColumn
+                    && !tz.name().eq_ignore_ascii_case("UTC") =>
+            {
+                Some(tz.name())
+            }
+            _ => None,
+        })
+    }
+
+    fn cast(&self, inner: &Expr, to: DataType, schema: &Schema) -> Result<pb::Expression> {
+        let from = inner.data_type(schema, &self.sem)?;
+        let mut x = self.lower(inner, schema)?;
+        if let Some(tz) = self.column_zone(inner, schema)? {
+            if to != DataType::Date {
+                return Err(self.refuse(
+                    &format!("CAST of a time stamp in {tz} to {to}"),
+                    "time_zones",
+                    "Spark reads every time stamp in the session zone (UTC), pandas in its column's zone",
+                ));
+            }
+            // Its date is the date of its wall time in the column's zone.
+            x = call(
+                "from_utc_timestamp",
+                vec![x, literal(&ScalarValue::Utf8(Some(tz.to_string())))?],
+            );
+        }
+        if let DataType::Timestamp(_, Some(tz)) = to {
+            if from == DataType::Utf8
+                && self.sem.time_zones == TimeZones::PerColumn
+                && !tz.name().eq_ignore_ascii_case("UTC")
+            {
+                return Err(self.refuse(
+                    &format!("CAST of text to a time stamp in {}", tz.name()),
+                    "time_zones",
+                    "Spark reads a wall time in the session zone (UTC), pandas in the column's zone",
+                ));
+            }
+        }
+        if to == DataType::Utf8
+            && self.sem.text_format == TextFormat::Python
+            && from == DataType::Boolean
+        {
+            // Python's str(True).
+            return Ok(call(
+                "when",
+                vec![
+                    x.clone(),
+                    literal(&ScalarValue::Utf8(Some("True".into())))?,
+                    not(x),
+                    literal(&ScalarValue::Utf8(Some("False".into())))?,
+                ],
+            ));
+        }
+        if to == DataType::Utf8
+            && self.sem.text_format == TextFormat::Python
+            && matches!(
+                from,
+                DataType::Float32 | DataType::Float64 | DataType::Timestamp(..)
+            )
+        {
+            return Err(self.refuse(
+                &format!("CAST of a {from} to text"),
+                "text_format",
+                "Spark writes Java's text (true, 2.0E-6), pandas Python's (True, 2e-06)",
+            ));
+        }
+        let mut out = cast(x.clone(), to)?;
+        if self.sem.integer_overflow == IntegerOverflow::Wrap
+            && from == DataType::Utf8
+            && to != DataType::Utf8
+        {
+            // Spark without ANSI mode (how integers wrap there) gives NULL for text
+            // that is not a value; the local engine raises, as pandas does.
+            out = call(
+                "when",
+                vec![
+                    and(
+                        call("isnotnull", vec![x.clone()]),
+                        call("isnull", vec![out.clone()]),
+                    ),
+                    raise(
+                        "CAST_INVALID_INPUT",
+                        &format!("'{inner}' holds text that is not a {to}"),
+                    )?,
+                    out,
+                ],
+            );
+        }
+        if to.is_integer() && self.sem.int_with_nulls == IntWithNulls::Float64 {
+            // pandas' astype(int) raises on a missing or non-finite value
+            // (IntCastingNaNError)...
+            let mut missing = call("isnull", vec![x.clone()]);
+            if from.is_float() {
+                missing = or(
+                    missing,
+                    or(
+                        call("isnan", vec![x.clone()]),
+                        call(
+                            "==",
+                            vec![call("abs", vec![x.clone()]), f64_lit(f64::INFINITY)?],
+                        ),
+                    ),
+                );
+            }
+            let mut guarded = vec![
+                missing,
+                raise(
+                    "IntCastingNaNError",
+                    &format!("cannot convert '{inner}' to an integer: it holds missing or infinite values"),
+                )?,
+            ];
+            // ...and converts a float through int64 as C does: i64::MIN out of its
+            // range, then wrapped to a narrower type's bits.
+            if from.is_float() && to == DataType::UInt64 {
+                return Err(Error::NotImplemented(
+                    "CAST of a float to uint64 cannot run on Spark (it has no unsigned types)"
+                        .into(),
+                ));
+            }
+            if let (true, Some((lo, hi))) = (from.is_float(), to.integer_range()) {
+                let wide = call(
+                    "when",
+                    vec![
+                        or(
+                            call(">=", vec![x.clone(), f64_lit(TWO_63)?]),
+                            call("<", vec![x.clone(), f64_lit(-TWO_63)?]),
+                        ),
+                        int_lit(i64::MIN)?,
+                        cast(x.clone(), DataType::Int64)?,
+                    ],
+                );
+                // NumPy converts a float to a narrow signed integer through a
+                // 32-bit conversion (x86's cvttsd2si): INT32_MIN out of its range.
+                let wide = if matches!(to, DataType::Int8 | DataType::Int16 | DataType::Int32) {
+                    call(
+                        "when",
+                        vec![
+                            or(
+                                call(">", vec![wide.clone(), int_lit(i32::MAX.into())?]),
+                                call("<", vec![wide.clone(), int_lit(i32::MIN.into())?]),
+                            ),
+                            int_lit(i32::MIN.into())?,
+                            wide,
+                        ],
+                    )
+                } else {
+                    wide
+                };
+                let span = hi - lo + 1;
+                out = if to == DataType::Int64 {
+                    wide
+                } else {
+                    // ((v - lo) mod 2^bits) + lo
+                    let shifted = call("-", vec![wide, int_lit(lo as i64)?]);
+                    let wrapped = call(
+                        "+",
+                        vec![
+                            call("pmod", vec![shifted, int_lit(span as i64)?]),
+                            int_lit(lo as i64)?,
+                        ],
+                    );
+                    cast(wrapped, to)?
+                };
+            }
+            guarded.push(out);
+            out = call("when", guarded);
+        }
+        Ok(out)
     }
 
     fn function(
         &self,
         func: ScalarFunction,
-        mut args: Vec<pb::Expression>,
+        args: &[Expr],
+        schema: &Schema,
     ) -> Result<pb::Expression> {
         use ScalarFunction as F;
+        if matches!(func, F::Lower | F::Upper) && self.sem.case_mapping == CaseMapping::Simple {
+            let x = self.lower(&args[0], schema)?;
+            return simple_case(x, func == F::Upper);
+        }
+        let mut lowered = vec![];
+        for a in args {
+            let x = self.lower(a, schema)?;
+            lowered.push(match self.column_zone(a, schema)? {
+                // A field of a time stamp is read in its column's zone (pandas): the
+                // instant is moved to that zone's wall time first.
+                Some(tz) if matches!(func, F::DatePart(_) | F::DateFormat) => call(
+                    "from_utc_timestamp",
+                    vec![x, literal(&ScalarValue::Utf8(Some(tz.to_string())))?],
+                ),
+                Some(tz) => {
+                    return Err(self.refuse(
+                        &format!("{func:?} of a time stamp in {tz}"),
+                        "time_zones",
+                        "Spark reads every time stamp in the session zone (UTC), pandas in its column's zone",
+                    ))
+                }
+                None => x,
+            });
+        }
         let name = match func {
-            F::Round if self.round_half_even => "bround",
+            F::Round if self.sem.rounding == Rounding::HalfEven => "bround",
             F::Round => "round",
             F::Abs => "abs",
             F::Coalesce => "coalesce",
@@ -349,6 +849,8 @@ impl ExprLowering {
                 DatePart::Hour => "hour",
                 DatePart::Minute => "minute",
                 DatePart::Second => "second",
+                // pandas' dayofweek is 0 = Monday: Spark's weekday.
+                DatePart::DayOfWeek if self.sem.day_of_week == DayOfWeek::Monday0 => "weekday",
                 DatePart::DayOfWeek => "dayofweek",
                 DatePart::WeekDay => "weekday",
                 DatePart::DayOfYear => "dayofyear",
@@ -366,13 +868,334 @@ impl ExprLowering {
             F::CurrentDate => "current_date",
             F::CurrentTimestamp => "current_timestamp",
         };
-        if matches!(func, F::DateAdd | F::DateSub | F::AddMonths) && args.len() == 2 {
-            // Spark takes the days or months as an INT, not a BIGINT.
-            let n = args.pop().ok_or_else(|| Error::internal("two arguments"))?;
-            args.push(cast(n, DataType::Int32)?);
+        if func == F::Round
+            && self.sem.rounding == Rounding::HalfEven
+            && args.len() == 2
+            && args[0].data_type(schema, &self.sem)?.is_integer()
+        {
+            // pandas rounds an integer to negative digits through float64 (NumPy),
+            // with the i64::MIN sentinel out of range.
+            let digits = match &args[1] {
+                Expr::Literal(ScalarValue::Int64(Some(d))) => Some(*d),
+                Expr::Literal(ScalarValue::Int32(Some(d))) => Some(i64::from(*d)),
+                _ => None,
+            };
+            match digits {
+                Some(d) if d < 0 => {
+                    let r = call(
+                        "bround",
+                        vec![
+                            cast(lowered[0].clone(), DataType::Float64)?,
+                            lowered[1].clone(),
+                        ],
+                    );
+                    let out = args[0].data_type(schema, &self.sem)?;
+                    return Ok(call(
+                        "when",
+                        vec![
+                            or(
+                                call(">=", vec![r.clone(), f64_lit(TWO_63)?]),
+                                call("<", vec![r.clone(), f64_lit(-TWO_63)?]),
+                            ),
+                            cast(int_lit(i64::MIN)?, out)?,
+                            cast(r, out)?,
+                        ],
+                    ));
+                }
+                Some(_) => {}
+                None => {
+                    return Err(self.refuse(
+                        "ROUND of an integer to digits that are not a literal",
+                        "rounding",
+                        "pandas rounds through float64 only for negative digits",
+                    ))
+                }
+            }
         }
-        Ok(call(name, args))
+        if func == F::DateFormat {
+            if let (Some(_), Some(Expr::Literal(ScalarValue::Utf8(Some(p))))) =
+                (self.column_zone(&args[0], schema)?, args.get(1))
+            {
+                if p.chars()
+                    .any(|c| matches!(c, 'X' | 'x' | 'Z' | 'z' | 'O' | 'V'))
+                {
+                    return Err(self.refuse(
+                        "DATE_FORMAT with a zone in the pattern",
+                        "time_zones",
+                        "Spark shows the session zone (UTC), pandas the column's",
+                    ));
+                }
+            }
+        }
+        if matches!(func, F::DateAdd | F::DateSub | F::AddMonths) && lowered.len() == 2 {
+            // Spark takes the days or months as an INT, not a BIGINT.
+            let n = lowered
+                .pop()
+                .ok_or_else(|| Error::internal("two arguments"))?;
+            lowered.push(cast(n, DataType::Int32)?);
+        }
+        let parsing = matches!(func, F::ToDate | F::ToTimestamp | F::MakeDate);
+        let out = call(name, lowered.clone());
+        if parsing && self.sem.integer_overflow == IntegerOverflow::Wrap {
+            // Spark without ANSI mode gives NULL for text that is not a date or a
+            // date that does not exist; pandas (and the local engine) raise.
+            let present = lowered
+                .iter()
+                .map(|a| call("isnotnull", vec![a.clone()]))
+                .reduce(and)
+                .ok_or_else(|| Error::internal("a date function without arguments"))?;
+            return Ok(call(
+                "when",
+                vec![
+                    and(present, call("isnull", vec![out.clone()])),
+                    raise(
+                        "CANNOT_PARSE_TIMESTAMP",
+                        &format!("{func:?}: a value is not a valid date or time"),
+                    )?,
+                    out,
+                ],
+            ));
+        }
+        Ok(out)
     }
+
+    /// An aggregate function by its Spark name.
+    fn aggregate(
+        &self,
+        e: &Expr,
+        func: &AggregateFunction,
+        args: &[Expr],
+        schema: &Schema,
+    ) -> Result<pb::Expression> {
+        use AggregateFunction as A;
+        if matches!(func, A::Sum | A::SumDistinct)
+            && args
+                .first()
+                .map(|a| a.data_type(schema, &self.sem))
+                .transpose()?
+                == Some(DataType::Utf8)
+            && self.sem.numeric_promotion == NumericPromotion::Numpy
+        {
+            return Err(Error::NotImplemented(
+                "SUM of text (pandas joins the strings in row order) cannot run on Spark".into(),
+            ));
+        }
+        let mut lowered = vec![];
+        for a in args {
+            let mut x = self.lower(a, schema)?;
+            // SUM, AVG and the like of booleans count the true values (pandas);
+            // Spark takes no booleans there.
+            let numeric = !matches!(
+                func,
+                A::Count
+                    | A::CountDistinct
+                    | A::Min
+                    | A::Max
+                    | A::First { .. }
+                    | A::Last { .. }
+                    | A::Mode
+            );
+            if numeric && a.data_type(schema, &self.sem)? == DataType::Boolean {
+                x = cast(x, DataType::Int64)?;
+            }
+            lowered.push(x);
+        }
+        let mut args = lowered;
+        let f = match func {
+            A::CountStar => call("count", vec![literal(&ScalarValue::Int32(Some(1)))?]),
+            A::Count => call("count", args),
+            A::Sum => call("sum", args),
+            A::Mean => call("avg", args),
+            A::Min => call("min", args),
+            A::Max => call("max", args),
+            A::Var { ddof: 1 } => call("var_samp", args),
+            A::Var { ddof: 0 } => call("var_pop", args),
+            A::Std { ddof: 1 } => call("stddev_samp", args),
+            A::Std { ddof: 0 } => call("stddev_pop", args),
+            A::Var { ddof } | A::Std { ddof } => {
+                return Err(Error::NotImplemented(format!(
+                    "{func} with ddof={ddof} has no Spark function"
+                )))
+            }
+            A::Median => call("median", args),
+            A::Quantile(q) => {
+                args.push(f64_lit(*q)?);
+                call("percentile", args)
+            }
+            // pandas' len(drop_duplicates()) counts a tuple holding a missing
+            // value; Spark's COUNT(DISTINCT a, b) skips it, but not a struct's.
+            A::CountDistinct if args.len() > 1 && self.sem.logic == Logic::TwoValued => {
+                call_distinct("count", vec![call("struct", args)], true)
+            }
+            A::CountDistinct => call_distinct("count", args, true),
+            A::SumDistinct => call_distinct("sum", args, true),
+            A::MeanDistinct => call_distinct("avg", args, true),
+            A::First { ignore_nulls } | A::Last { ignore_nulls } => {
+                let ignore =
+                    ignore_nulls.unwrap_or(self.sem.first_last_nulls == FirstLastNulls::Skip);
+                args.push(bool_lit(ignore)?);
+                let name = if matches!(func, A::First { .. }) {
+                    "first"
+                } else {
+                    "last"
+                };
+                call(name, args)
+            }
+            A::Corr => call("corr", args),
+            // Partita's mode is deterministic: the smallest of the most frequent values.
+            A::Mode => {
+                args.push(bool_lit(true)?);
+                call("mode", args)
+            }
+        };
+        if matches!(func, A::Sum | A::SumDistinct) && self.sem.empty_sum == EmptySum::Zero {
+            // pandas: the sum of nothing is 0.
+            let t = e.data_type(schema, &self.sem)?;
+            return Ok(coalesce(f, cast(int_lit(0)?, t)?));
+        }
+        Ok(f)
+    }
+}
+
+/// The characters the simple and the full case mappings treat apart, with their
+/// placeholders (Unicode's private use area, U+E000..) and simple mappings, as
+/// `translate` arguments: (from, placeholders, to).
+fn case_tables(upper: bool) -> Result<&'static (String, String, String)> {
+    use std::sync::OnceLock;
+    static UPPER: OnceLock<Option<(String, String, String)>> = OnceLock::new();
+    static LOWER: OnceLock<Option<(String, String, String)>> = OnceLock::new();
+    let cell = if upper { &UPPER } else { &LOWER };
+    cell.get_or_init(|| {
+        let exceptions = partita_core::scalar::simple_case_exceptions(upper);
+        let mut tables = (String::new(), String::new(), String::new());
+        for (i, (c, simple)) in exceptions.into_iter().enumerate() {
+            let placeholder = char::from_u32(0xE000 + u32::try_from(i).ok()?)?;
+            if placeholder > '\u{F8FF}' {
+                return None;
+            }
+            tables.0.push(c);
+            tables.1.push(placeholder);
+            tables.2.push(simple);
+        }
+        Some(tables)
+    })
+    .as_ref()
+    .ok_or_else(|| Error::internal("the simple case exceptions do not fit the private use area"))
+}
+
+/// `UPPER`/`LOWER` by the simple mapping (pandas) on Spark, which has only the
+/// full one: the characters the two treat apart are put aside as private-use
+/// placeholders, the rest mapped by Spark, and the placeholders replaced by their
+/// simple mapping. Text that holds private-use characters itself is an error,
+/// never a wrong answer.
+fn simple_case(x: pb::Expression, upper: bool) -> Result<pb::Expression> {
+    let (from, placeholders, to) = case_tables(upper)?;
+    let text = |s: &str| literal(&ScalarValue::Utf8(Some(s.to_string())));
+    let aside = call(
+        "translate",
+        vec![x.clone(), text(from)?, text(placeholders)?],
+    );
+    let mapped = call(if upper { "upper" } else { "lower" }, vec![aside]);
+    let back = call("translate", vec![mapped, text(placeholders)?, text(to)?]);
+    Ok(call(
+        "when",
+        vec![
+            call("rlike", vec![x, text("[\\x{E000}-\\x{F8FF}]")?]),
+            raise(
+                "NotImplemented",
+                "UPPER/LOWER with pandas' simple case mapping on Spark: the text holds \
+                 private-use characters (U+E000..U+F8FF), which the mapping uses as placeholders",
+            )?,
+            back,
+        ],
+    ))
+}
+
+/// 2^63, the first double above every i64.
+const TWO_63: f64 = 9_223_372_036_854_775_808.0;
+
+const DIVISION_BY_ZERO: &str =
+    "division by zero; under pandas semantics it gives inf or NaN (set division_by_zero = ieee)";
+
+/// `x / ±0` under IEEE: NaN for 0 and NaN, otherwise ±inf by both signs (the sign
+/// of a zero divisor read as atan2(y, -1) = ±pi), missing for a missing `x`.
+fn ieee_by_zero(x: &pb::Expression, y: &pb::Expression) -> Result<pb::Expression> {
+    let positive_zero = call(
+        ">",
+        vec![
+            call("atan2", vec![y.clone(), f64_lit(-1.0)?]),
+            f64_lit(0.0)?,
+        ],
+    );
+    Ok(call(
+        "when",
+        vec![
+            call("isnull", vec![x.clone()]),
+            literal(&ScalarValue::Float64(None))?,
+            or(
+                call("==", vec![x.clone(), f64_lit(0.0)?]),
+                call("isnan", vec![x.clone()]),
+            ),
+            f64_lit(f64::NAN)?,
+            call(
+                "==",
+                vec![call(">", vec![x.clone(), f64_lit(0.0)?]), positive_zero],
+            ),
+            f64_lit(f64::INFINITY)?,
+            f64_lit(f64::NEG_INFINITY)?,
+        ],
+    ))
+}
+
+/// Python's (floor) remainder from a truncated one: `m + y` when `m` is not zero
+/// and its sign differs from the divisor's.
+fn python_mod(m: pb::Expression, y: &pb::Expression, zero: pb::Expression) -> pb::Expression {
+    let differs = and(
+        not(call("==", vec![m.clone(), zero.clone()])),
+        not(call(
+            "==",
+            vec![
+                call("<", vec![m.clone(), zero.clone()]),
+                call("<", vec![y.clone(), zero]),
+            ],
+        )),
+    );
+    call(
+        "when",
+        vec![differs, call("+", vec![m.clone(), y.clone()]), m],
+    )
+}
+
+/// `trunc(x)` of a double as a double (Spark's own floor makes a BIGINT):
+/// `x - x % 1`, NaN and infinities as they are.
+fn double_trunc(x: pb::Expression) -> Result<pb::Expression> {
+    let frac = call("%", vec![x.clone(), f64_lit(1.0)?]);
+    let special = or(
+        call("isnan", vec![x.clone()]),
+        call(
+            "==",
+            vec![call("abs", vec![x.clone()]), f64_lit(f64::INFINITY)?],
+        ),
+    );
+    Ok(call(
+        "when",
+        vec![special, x.clone(), call("-", vec![x, frac])],
+    ))
+}
+
+/// `floor(x)` of a double as a double: the truncation, one less for a negative
+/// fraction.
+fn double_floor(x: pb::Expression) -> Result<pb::Expression> {
+    let t = double_trunc(x.clone())?;
+    let negative_fraction = call("<", vec![call("%", vec![x, f64_lit(1.0)?]), f64_lit(0.0)?]);
+    Ok(call(
+        "when",
+        vec![
+            negative_fraction,
+            call("-", vec![t.clone(), f64_lit(1.0)?]),
+            t,
+        ],
+    ))
 }
 
 fn binary_name(op: BinaryOperator) -> &'static str {
@@ -393,61 +1216,6 @@ fn binary_name(op: BinaryOperator) -> &'static str {
         B::NullSafeEq => "<=>",
         B::And => "and",
         B::Or => "or",
-    }
-}
-
-impl ExprLowering {
-    /// An aggregate function by its Spark name.
-    fn aggregate(
-        &self,
-        func: &AggregateFunction,
-        mut args: Vec<pb::Expression>,
-    ) -> Result<pb::Expression> {
-        use AggregateFunction as A;
-        let one = || literal(&ScalarValue::Int32(Some(1)));
-        Ok(match func {
-            A::CountStar => call("count", vec![one()?]),
-            A::Count => call("count", args),
-            A::Sum => call("sum", args),
-            A::Mean => call("avg", args),
-            A::Min => call("min", args),
-            A::Max => call("max", args),
-            A::Var { ddof: 1 } => call("var_samp", args),
-            A::Var { ddof: 0 } => call("var_pop", args),
-            A::Std { ddof: 1 } => call("stddev_samp", args),
-            A::Std { ddof: 0 } => call("stddev_pop", args),
-            A::Var { ddof } | A::Std { ddof } => {
-                return Err(Error::NotImplemented(format!(
-                    "{func} with ddof={ddof} has no Spark function"
-                )))
-            }
-            A::Median => call("median", args),
-            A::Quantile(q) => {
-                args.push(literal(&ScalarValue::Float64(Some(*q)))?);
-                call("percentile", args)
-            }
-            A::CountDistinct => call_distinct("count", args, true),
-            A::SumDistinct => call_distinct("sum", args, true),
-            A::MeanDistinct => call_distinct("avg", args, true),
-            A::First { ignore_nulls } | A::Last { ignore_nulls } => {
-                let ignore = ignore_nulls.unwrap_or(self.first_ignores_nulls);
-                args.push(literal(&ScalarValue::Boolean(Some(ignore)))?);
-                call(
-                    if matches!(func, A::First { .. }) {
-                        "first"
-                    } else {
-                        "last"
-                    },
-                    args,
-                )
-            }
-            A::Corr => call("corr", args),
-            // Partita's mode is deterministic: the smallest of the most frequent values.
-            A::Mode => {
-                args.push(literal(&ScalarValue::Boolean(Some(true)))?);
-                call("mode", args)
-            }
-        })
     }
 }
 

@@ -164,7 +164,35 @@ impl SparkEngine {
             Some(14) | Some(4) => return self.unreachable(message),
             _ => {}
         }
+        // An error the lowering raised on purpose (`raise_error`) where pandas
+        // raises: its own class and message.
+        if let Some(at) = message.find(expr::RAISED) {
+            let rest = &message[at + expr::RAISED.len()..];
+            if let Some((own, text)) = rest.split_once("] ") {
+                let text = text.trim_end_matches(['"', '.', ' ']).to_string();
+                let text = text.split(" SQLSTATE").next().unwrap_or(&text).to_string();
+                return if own.ends_with("BY_ZERO") || own == "ARITHMETIC_OVERFLOW" {
+                    Error::arithmetic(own, text)
+                } else {
+                    Error::data(own, text)
+                };
+            }
+        }
         if class.is_empty() {
+            // No Spark error class: the transport failed (the server went away
+            // mid-stream: "h2 protocol error", "transport error", a reset).
+            let transport = matches!(e.grpc_code, Some(1) | Some(2))
+                || [
+                    "h2 protocol",
+                    "transport error",
+                    "connection",
+                    "broken pipe",
+                ]
+                .iter()
+                .any(|w| message.to_ascii_lowercase().contains(w));
+            if transport {
+                return self.unreachable(message);
+            }
             return Error::Io(format!("Spark at {}: {message}", self.address()));
         }
         let arithmetic = [
@@ -188,7 +216,8 @@ impl SparkEngine {
         }
     }
 
-    /// The Spark configuration a query runs with under `semantics`.
+    /// The Spark configuration a query runs with under `semantics` (set in the
+    /// session the queries run in: the same session id and user as theirs).
     fn configure(&self, client: &SparkConnectClient, semantics: &Semantics) -> Result<()> {
         let ansi = semantics.integer_overflow == partita_common::IntegerOverflow::Error;
         let settings = [
@@ -238,8 +267,8 @@ impl SparkEngine {
         let request = pb::ExecutePlanRequest {
             session_id: client.session_id().to_string(),
             user_context: Some(pb::UserContext {
-                user_id: client.user_id().unwrap_or("partita").to_string(),
-                user_name: client.user_id().unwrap_or("partita").to_string(),
+                user_id: client.user_id().unwrap_or_default().to_string(),
+                user_name: client.user_id().unwrap_or_default().to_string(),
                 extensions: vec![],
             }),
             operation_id: Some(operation.clone()),
@@ -306,8 +335,8 @@ impl SparkEngine {
         let request = pb::AnalyzePlanRequest {
             session_id: client.session_id().to_string(),
             user_context: Some(pb::UserContext {
-                user_id: client.user_id().unwrap_or("partita").to_string(),
-                user_name: client.user_id().unwrap_or("partita").to_string(),
+                user_id: client.user_id().unwrap_or_default().to_string(),
+                user_name: client.user_id().unwrap_or_default().to_string(),
                 extensions: vec![],
             }),
             client_type: Some("partita".into()),

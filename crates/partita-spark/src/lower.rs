@@ -7,8 +7,8 @@
 //! refused before anything is sent: never a silently different answer.
 
 use partita_common::{
-    AggregateFunction, Error, FirstLastNulls, FrameBound, GroupOrder, NullGroupKeys,
-    NumericPromotion, Result, Rounding, ScalarValue, Schema, Semantics, SortKey, WindowFunction,
+    AggregateFunction, DataType, Error, FrameBound, GroupOrder, Logic, NullGroupKeys, Result,
+    ScalarValue, Schema, Semantics, SortKey, WindowFunction, WindowResults,
 };
 use partita_exec::{CsvSource, MemorySource, ParquetSource};
 use partita_plan::{Expr, JoinType, LogicalPlan, Scan};
@@ -50,40 +50,13 @@ pub fn differing_switches(semantics: &Semantics) -> Vec<(&'static str, String)> 
         .collect()
 }
 
-/// The switches a lowering spells out (a filter, an explicit order, another
-/// function); any other switch that differs from Spark is refused.
-const EXPRESSED: &[&str] = &[
-    "null_group_keys",
-    "group_order",
-    "default_null_order",
-    "rounding",
-    "identifier_case",
-    "first_last_nulls",
-    "int_with_nulls",
-];
-
 impl Lowering {
-    /// A lowering for `semantics`; refuses a semantics with a switch it cannot
-    /// express on Spark.
+    /// A lowering for `semantics`. What a switch decides differently from Spark
+    /// is spelled out in the relation; a construct it cannot spell out is refused
+    /// when it is met, naming the construct and the switch.
     pub fn new(semantics: Semantics) -> Result<Self> {
-        let unsupported: Vec<String> = differing_switches(&semantics)
-            .into_iter()
-            .filter(|(name, _)| !EXPRESSED.contains(name))
-            .map(|(name, value)| format!("{name} = {value}"))
-            .collect();
-        if !unsupported.is_empty() {
-            return Err(Error::NotImplemented(format!(
-                "the Spark engine cannot express these semantics switches yet: {}; \
-                 run the query locally or with `.semantics spark`",
-                unsupported.join(", ")
-            )));
-        }
         Ok(Lowering {
-            exprs: ExprLowering {
-                round_half_even: semantics.rounding == Rounding::HalfEven,
-                first_ignores_nulls: semantics.first_last_nulls == FirstLastNulls::Skip,
-                small_int_literals: semantics.numeric_promotion == NumericPromotion::Sql,
-            },
+            exprs: ExprLowering { sem: semantics },
             semantics,
             max_inline_bytes: 96 << 20,
         })
@@ -107,14 +80,14 @@ impl Lowering {
             LogicalPlan::Scan(s) => self.scan(s)?,
             LogicalPlan::Filter(f) => rel(RelType::Filter(Box::new(pb::Filter {
                 input: boxed(self.lower(&f.input)?),
-                condition: Some(self.exprs.lower(&f.predicate)?),
+                condition: Some(self.predicate(&f.predicate, f.input.schema())?),
             }))),
             LogicalPlan::Projection(p) => {
                 let exprs = p
                     .exprs
                     .iter()
                     .zip(p.schema.fields())
-                    .map(|(e, f)| Ok(alias(self.exprs.lower(e)?, &f.name)))
+                    .map(|(e, f)| Ok(alias(self.exprs.lower(e, p.input.schema())?, &f.name)))
                     .collect::<Result<Vec<_>>>()?;
                 project(self.lower(&p.input)?, exprs)
             }
@@ -160,7 +133,19 @@ impl Lowering {
             // Spark partitions by itself; the local layout does not change a result.
             LogicalPlan::Repartition(r) => self.lower(&r.input)?,
             LogicalPlan::TopKPerGroup(t) => {
-                let input = self.lower(&t.input)?;
+                let mut input = self.lower(&t.input)?;
+                if self.semantics.null_group_keys == NullGroupKeys::Drop {
+                    // pandas' groupby(dropna=True).head(k): rows with a missing key
+                    // are in no group.
+                    input = rel(RelType::Filter(Box::new(pb::Filter {
+                        input: boxed(input),
+                        condition: t
+                            .keys
+                            .iter()
+                            .map(|k| call("isnotnull", vec![column(k)]))
+                            .reduce(|a, b| call("and", vec![a, b])),
+                    })));
+                }
                 let names: Vec<String> = t
                     .input
                     .schema()
@@ -209,6 +194,24 @@ impl Lowering {
                 )
             }
             LogicalPlan::Window(w) => {
+                // ROW_NUMBER is pandas' cumcount() + 1 over the same order (the
+                // set operations' own windows are of it); the other functions are
+                // pandas transforms with rules of their own.
+                // (a missing order value gets no row number in pandas' rank, so
+                // only the set operations' own numbering, over every key, is SQL's).
+                let row_numbers_only = w
+                    .exprs
+                    .iter()
+                    .all(|r| r.spec.func == WindowFunction::RowNumber);
+                if self.semantics.window_results == WindowResults::Pandas && !row_numbers_only {
+                    return Err(Error::NotImplemented(
+                        "window functions cannot run on Spark under window_results = pandas: \
+                         pandas' group-wise transforms (rank, cumsum, rolling) treat missing \
+                         values and ties otherwise than SQL windows; set window_results = sql \
+                         or run the query locally"
+                            .into(),
+                    ));
+                }
                 let input = self.lower(&w.input)?;
                 let mut exprs: Vec<pb::Expression> = w
                     .input
@@ -218,7 +221,7 @@ impl Lowering {
                     .map(|f| column(&f.name))
                     .collect();
                 for r in &w.exprs {
-                    exprs.push(alias(self.window_expr(r)?, &r.expr.name));
+                    exprs.push(alias(self.window_expr(r, w.input.schema())?, &r.expr.name));
                 }
                 project(input, exprs)
             }
@@ -242,6 +245,28 @@ impl Lowering {
                 r
             }
         })
+    }
+
+    /// A filter's predicate. Under two-valued logic (pandas) a predicate that
+    /// may be missing is an error where it is, as pandas' "cannot mask with NA".
+    fn predicate(&self, p: &Expr, schema: &Schema) -> Result<pb::Expression> {
+        let lowered = self.exprs.lower(p, schema)?;
+        if self.semantics.logic != Logic::TwoValued || !p.nullable(schema, &self.semantics)? {
+            return Ok(lowered);
+        }
+        let message = format!(
+            "cannot filter by '{p}': it holds missing values (pandas raises \
+             \"Cannot mask with non-boolean array containing NA / NaN values\"); \
+             use coalesce or = true"
+        );
+        Ok(call(
+            "when",
+            vec![
+                call("isnull", vec![lowered.clone()]),
+                expr::raise("ValueError", &message)?,
+                lowered,
+            ],
+        ))
     }
 
     fn empty(&self, schema: &Schema) -> Result<pb::Relation> {
@@ -311,14 +336,37 @@ impl Lowering {
                 s.source.describe()
             )));
         };
+        // Every column as the scan reads it, under its own name: the types the plan
+        // gives it (pandas' float64 for an integer column with missing values,
+        // wider signed integers for unsigned) and NaN as missing (pandas). The
+        // scan's filters were planned over these.
+        let read = Scan::try_new(s.source.clone(), &self.semantics)?.schema;
+        let normalized = source_schema
+            .fields()
+            .iter()
+            .zip(read.fields())
+            .map(|(stored, out)| {
+                let c = column(&stored.name);
+                let c = if stored.data_type == out.data_type {
+                    c
+                } else {
+                    expr::cast(c, out.data_type)?
+                };
+                let c = if out.data_type == DataType::Float64 && self.semantics.nan_is_missing() {
+                    call("nanvl", vec![c, literal(&ScalarValue::Float64(None))?])
+                } else {
+                    c
+                };
+                Ok(alias(c, &stored.name))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        r = project(r, normalized);
         for f in &s.filters {
             r = rel(RelType::Filter(Box::new(pb::Filter {
                 input: boxed(r),
-                condition: Some(self.exprs.lower(f)?),
+                condition: Some(self.predicate(f, &read)?),
             })));
         }
-        // The scan's columns, with the types the plan gave them (pandas' float64 for
-        // an integer column with missing values, wider signed integers for unsigned).
         let indices: Vec<usize> = match &s.projection {
             Some(p) => p.clone(),
             None => (0..source_schema.len()).collect(),
@@ -326,17 +374,8 @@ impl Lowering {
         let exprs = indices
             .iter()
             .zip(s.schema.fields())
-            .map(|(&i, out)| {
-                let stored = source_schema.field(i);
-                let c = column(&stored.name);
-                let c = if stored.data_type == out.data_type {
-                    c
-                } else {
-                    expr::cast(c, out.data_type)?
-                };
-                Ok(alias(c, &out.name))
-            })
-            .collect::<Result<Vec<_>>>()?;
+            .map(|(&i, out)| alias(column(&source_schema.field(i).name), &out.name))
+            .collect();
         Ok(project(r, exprs))
     }
 
@@ -350,7 +389,7 @@ impl Lowering {
             // pandas' groupby(dropna=True): rows with a missing key form no group.
             let mut cond: Option<pb::Expression> = None;
             for g in &a.group_exprs {
-                let nn = call("isnotnull", vec![self.exprs.lower(g)?]);
+                let nn = call("isnotnull", vec![self.exprs.lower(g, a.input.schema())?]);
                 cond = Some(match cond {
                     None => nn,
                     Some(c) => call("and", vec![c, nn]),
@@ -365,13 +404,13 @@ impl Lowering {
             .group_exprs
             .iter()
             .zip(&key_names)
-            .map(|(g, n)| Ok(alias(self.exprs.lower(g)?, n)))
+            .map(|(g, n)| Ok(alias(self.exprs.lower(g, a.input.schema())?, n)))
             .collect::<Result<Vec<_>>>()?;
         let aggs = a
             .aggr_exprs
             .iter()
             .zip(&a.schema.fields()[a.group_exprs.len()..])
-            .map(|(e, f)| Ok(alias(self.exprs.lower(e)?, &f.name)))
+            .map(|(e, f)| Ok(alias(self.exprs.lower(e, a.input.schema())?, &f.name)))
             .collect::<Result<Vec<_>>>()?;
         let out = rel(RelType::Aggregate(Box::new(pb::Aggregate {
             input: boxed(input),
@@ -422,7 +461,17 @@ impl Lowering {
             and(call(op, vec![column(&k.left), column(&k.right)]));
         }
         if let Some(f) = &j.filter {
-            and(self.exprs.lower(f)?);
+            // The condition sees both sides' columns.
+            let both = Schema::new(
+                j.left
+                    .schema()
+                    .fields()
+                    .iter()
+                    .chain(j.right.schema().fields())
+                    .cloned()
+                    .collect(),
+            );
+            and(self.predicate(f, &both)?);
         }
         Ok(rel(RelType::Join(Box::new(pb::Join {
             left: boxed(self.lower(&j.left)?),
@@ -434,7 +483,11 @@ impl Lowering {
         }))))
     }
 
-    fn window_expr(&self, r: &partita_plan::ResolvedWindow) -> Result<pb::Expression> {
+    fn window_expr(
+        &self,
+        r: &partita_plan::ResolvedWindow,
+        schema: &Schema,
+    ) -> Result<pb::Expression> {
         let spec = &r.spec;
         let arg = || -> Result<pb::Expression> {
             spec.arg
@@ -471,7 +524,8 @@ impl Lowering {
                         Error::internal("a window aggregate needs a column")
                     })?)],
                 };
-                self.exprs.lower(&Expr::Aggregate { func: *func, args })?
+                self.exprs
+                    .lower(&Expr::Aggregate { func: *func, args }, schema)?
             }
             WindowFunction::Product => call("product", vec![arg()?]),
             other => {
@@ -526,12 +580,37 @@ impl Lowering {
             })
         });
         let frame = frame.transpose()?;
+        let mut partition: Vec<pb::Expression> =
+            spec.partition_by.iter().map(|k| column(k)).collect();
+        // pandas ranks leave a row with a missing order value out (its rank is
+        // missing) and number the others among themselves.
+        let unranked = if spec.unranked_missing && spec.func == WindowFunction::RowNumber {
+            spec.order
+                .iter()
+                .map(|k| call("isnull", vec![column(&k.column)]))
+                .reduce(|a, b| call("or", vec![a, b]))
+        } else {
+            None
+        };
+        if let Some(u) = &unranked {
+            partition.push(u.clone());
+        }
+        if spec.unranked_missing && !matches!(spec.func, WindowFunction::RowNumber) {
+            return Err(Error::NotImplemented(format!(
+                "{} leaving missing order values unranked (pandas) cannot run on Spark yet",
+                spec.func
+            )));
+        }
         let over = window(
             f,
-            spec.partition_by.iter().map(|k| column(k)).collect(),
+            partition,
             spec.order.iter().map(expr::sort_order).collect(),
             frame,
         );
+        let over = match unranked {
+            Some(u) => call("when", vec![call("not", vec![u]), over]),
+            None => over,
+        };
         if !drop_null_keys {
             return Ok(over);
         }
