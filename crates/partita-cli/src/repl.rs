@@ -164,9 +164,13 @@ pub fn run(shell: &mut Shell) -> i32 {
         let _ = rl.load_history(path); // none yet is fine
     }
     let session = shell.context().session().config().clone();
+    let engine = match shell.context().session().engine().describe() {
+        local if local == "local" => String::new(),
+        other => format!(", queries run on {other}"),
+    };
     let _ = writeln!(
         std::io::stdout(),
-        "Partita {} - SQL over partitioned frames ({} semantics, {} workers, {} partitions).\n\
+        "Partita {} - SQL over partitioned frames ({} semantics, {} workers, {} partitions{engine}).\n\
          Tables: {}. Type .help for commands; end SQL with ';'. \
          Ctrl-C cancels a query, Ctrl-D quits.",
         env!("CARGO_PKG_VERSION"),

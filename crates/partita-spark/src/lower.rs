@@ -87,7 +87,7 @@ impl Lowering {
                     .exprs
                     .iter()
                     .zip(p.schema.fields())
-                    .map(|(e, f)| Ok(alias(self.exprs.lower(e, p.input.schema())?, &f.name)))
+                    .map(|(e, f)| self.named(e, &f.name, p.input.schema()))
                     .collect::<Result<Vec<_>>>()?;
                 project(self.lower(&p.input)?, exprs)
             }
@@ -247,6 +247,15 @@ impl Lowering {
         })
     }
 
+    /// `e` named `name` in the output (once: an expression already aliased to
+    /// that name is not aliased again).
+    fn named(&self, e: &Expr, name: &str, schema: &Schema) -> Result<pb::Expression> {
+        match e {
+            Expr::Alias(inner, n) if n == name => Ok(alias(self.exprs.lower(inner, schema)?, name)),
+            _ => Ok(alias(self.exprs.lower(e, schema)?, name)),
+        }
+    }
+
     /// A filter's predicate. Under two-valued logic (pandas) a predicate that
     /// may be missing is an error where it is, as pandas' "cannot mask with NA".
     fn predicate(&self, p: &Expr, schema: &Schema) -> Result<pb::Expression> {
@@ -404,13 +413,13 @@ impl Lowering {
             .group_exprs
             .iter()
             .zip(&key_names)
-            .map(|(g, n)| Ok(alias(self.exprs.lower(g, a.input.schema())?, n)))
+            .map(|(g, n)| self.named(g, n, a.input.schema()))
             .collect::<Result<Vec<_>>>()?;
         let aggs = a
             .aggr_exprs
             .iter()
             .zip(&a.schema.fields()[a.group_exprs.len()..])
-            .map(|(e, f)| Ok(alias(self.exprs.lower(e, a.input.schema())?, &f.name)))
+            .map(|(e, f)| self.named(e, &f.name, a.input.schema()))
             .collect::<Result<Vec<_>>>()?;
         let out = rel(RelType::Aggregate(Box::new(pb::Aggregate {
             input: boxed(input),
