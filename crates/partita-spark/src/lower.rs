@@ -199,10 +199,13 @@ impl Lowering {
                 // pandas transforms with rules of their own.
                 // (a missing order value gets no row number in pandas' rank, so
                 // only the set operations' own numbering, over every key, is SQL's).
-                let row_numbers_only = w
-                    .exprs
-                    .iter()
-                    .all(|r| r.spec.func == WindowFunction::RowNumber);
+                let row_numbers_only = w.exprs.iter().all(|r| {
+                    r.spec.func == WindowFunction::RowNumber
+                        // The set operations' occurrence numbers: a running
+                        // COUNT(*) over every column, as SQL counts.
+                        || (r.spec.keep_null_keys
+                            && r.spec.func == WindowFunction::Aggregate(AggregateFunction::CountStar))
+                });
                 if self.semantics.window_results == WindowResults::Pandas && !row_numbers_only {
                     return Err(Error::NotImplemented(
                         "window functions cannot run on Spark under window_results = pandas: \
@@ -604,7 +607,15 @@ impl Lowering {
         if let Some(u) = &unranked {
             partition.push(u.clone());
         }
-        if spec.unranked_missing && !matches!(spec.func, WindowFunction::RowNumber) {
+        let ranking = matches!(
+            spec.func,
+            WindowFunction::Rank
+                | WindowFunction::DenseRank
+                | WindowFunction::PercentRank
+                | WindowFunction::CumeDist
+                | WindowFunction::PandasRank { .. }
+        );
+        if spec.unranked_missing && ranking && !spec.order.is_empty() {
             return Err(Error::NotImplemented(format!(
                 "{} leaving missing order values unranked (pandas) cannot run on Spark yet",
                 spec.func
