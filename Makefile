@@ -54,7 +54,7 @@ spark-test: protoc venv
 # itself, a server that is down or killed mid-query).
 SPARK_G1 = $(BENCH_DIR)/G1_1e6_1e2_0_0.parquet
 spark-check:
-	$(VENV)/bin/python benches/db/gen_data.py --n 1e6 --out-dir $(BENCH_DIR) --print-path parquet > /dev/null
+	$(VENV)/bin/python benches/db/gen_data.py --n 1e6 --out-dir $(BENCH_DIR) --formats parquet > /dev/null
 	VENV=$(VENV) PARTITA_G1_FILE=$(SPARK_G1) scripts/with-spark-server.sh sh -c '\
 	  $(BUILT)/partita-compat --cases tests/compat/cases --spark "$$PARTITA_SPARK_URL" --semantics spark && \
 	  $(CARGO) test --workspace $(SPARK_FEATURES) --test spark -- --test-threads 1'
