@@ -145,12 +145,7 @@ mod spark_server {
             .local_addr()
             .unwrap()
             .port();
-        let session = Session::new()
-            .with_semantics(Semantics::spark())
-            .with_engine(Engine::spark(&format!("sc://127.0.0.1:{port}")));
-        let frame = session
-            .from_columns(vec![partita::Column::new("a", [1i64, 2, 3])], 1)
-            .unwrap();
+        let frame = numbers(&spark_session(&format!("sc://127.0.0.1:{port}")));
         let started = Instant::now();
         let err = frame.collect().unwrap_err().to_string();
         assert!(
@@ -169,16 +164,25 @@ mod spark_server {
         assert!(!shown.contains("s3cr3t"), "{shown}");
     }
 
+    /// A session with Spark's semantics on the server at `url`.
+    fn spark_session(url: &str) -> Session {
+        Session::new()
+            .with_semantics(Semantics::spark())
+            .with_engine(Engine::spark(url))
+    }
+
+    /// `a` = 1, 2, 3 on that server.
+    fn numbers(session: &Session) -> partita::Frame {
+        session
+            .from_columns(vec![partita::Column::new("a", [1i64, 2, 3])], 1)
+            .unwrap()
+    }
+
     #[test]
     fn a_closure_is_refused_before_anything_is_sent() {
         let Some(url) = server() else { return };
-        let session = Session::new()
-            .with_semantics(Semantics::spark())
-            .with_engine(Engine::spark(&url));
-        let frame = session
-            .from_columns(vec![partita::Column::new("a", [1i64, 2, 3])], 1)
-            .unwrap()
-            .map_partitions(Ok);
+        let session = spark_session(&url);
+        let frame = numbers(&session).map_partitions(Ok);
         let err = frame.collect().unwrap_err().to_string();
         assert!(err.contains("map_partitions"), "{err}");
     }
@@ -186,9 +190,7 @@ mod spark_server {
     #[test]
     fn spark_errors_keep_their_class() {
         let Some(url) = server() else { return };
-        let session = Session::new()
-            .with_semantics(Semantics::spark())
-            .with_engine(Engine::spark(&url));
+        let session = spark_session(&url);
         let mut ctx = SqlContext::new(session.clone());
         ctx.register(
             "t",
@@ -217,13 +219,8 @@ mod spark_server {
     #[test]
     fn explain_shows_the_relation_and_sparks_plan() {
         let Some(url) = server() else { return };
-        let session = Session::new()
-            .with_semantics(Semantics::spark())
-            .with_engine(Engine::spark(&url));
-        let frame = session
-            .from_columns(vec![partita::Column::new("a", [1i64, 2, 3])], 1)
-            .unwrap()
-            .filter(col("a").gt(1));
+        let session = spark_session(&url);
+        let frame = numbers(&session).filter(col("a").gt(1));
         let text = frame.explain().unwrap();
         assert!(text.contains("== Spark Connect relation"), "{text}");
         assert!(text.contains("LocalRelation"), "{text}");
