@@ -38,18 +38,6 @@ fn boxed(r: pb::Relation) -> Option<Box<pb::Relation>> {
     Some(Box::new(r))
 }
 
-/// The switches whose value Spark itself does not follow, with what each is set to.
-pub fn differing_switches(semantics: &Semantics) -> Vec<(&'static str, String)> {
-    let spark = Semantics::spark().switches();
-    semantics
-        .switches()
-        .into_iter()
-        .zip(spark)
-        .filter(|(a, b)| a.1 != b.1)
-        .map(|(a, _)| a)
-        .collect()
-}
-
 impl Lowering {
     /// A lowering for `semantics`. What a switch decides differently from Spark
     /// is spelled out in the relation; a construct it cannot spell out is refused

@@ -1,32 +1,13 @@
 //! Every SQL error names the problem and its line and column.
 
-use std::any::Any;
 use std::sync::Arc;
 
-use partita_common::{DataType, Error, Field, Result, Schema, SchemaRef, Semantics, Span};
-use partita_plan::{LogicalPlan, Scan, TableSource};
+use partita_common::{DataType, Error, Field, Result, Schema, Semantics, Span};
+use partita_plan::{LogicalPlan, Scan};
 use partita_sql::{plan_sql, Catalog, SqlStatement};
 
-#[derive(Debug)]
-struct Table(SchemaRef);
-
-impl TableSource for Table {
-    fn schema(&self) -> SchemaRef {
-        self.0.clone()
-    }
-    fn columns_with_nulls(&self) -> Option<Vec<bool>> {
-        None
-    }
-    fn partition_count(&self) -> usize {
-        1
-    }
-    fn describe(&self) -> String {
-        "test".into()
-    }
-    fn as_any(&self) -> &dyn Any {
-        self
-    }
-}
+mod common;
+use common::Table;
 
 struct Flights;
 
