@@ -41,7 +41,9 @@ pub use diff::{semantic_diff, SemanticDiff};
 pub use engine::Engine;
 pub use frame::{null_of, Frame, GroupBy, IntoColumnExpr, IntoKeys, SortSpec};
 pub use join::JoinSpec;
-pub use partita_sql::{FUNCTION_NAMES as SQL_FUNCTIONS, KEYWORDS as SQL_KEYWORDS};
+pub use partita_sql::{
+    CopyTo, ParsedSql, SqlStatement, FUNCTION_NAMES as SQL_FUNCTIONS, KEYWORDS as SQL_KEYWORDS,
+};
 pub use session::Session;
 pub use sql::{SqlContext, SqlOutput};
 pub use table::{Column, FromValue, IntoValues, Table};

@@ -306,16 +306,28 @@ impl SqlContext {
         let parsed = ParsedSql::parse(sql)?;
         let mut out = vec![];
         for i in 0..parsed.len() {
-            let sem = self.session.config().semantics;
-            let planned = parsed.plan(i, &Tables(self), &sem)?;
+            let planned = self.plan_statement(&parsed, i)?;
             // Errors of a statement as a whole (a bad SET value) point at its start.
-            let result = self.run(planned).map_err(|e| e.at(parsed.position(i)))?;
+            let result = self
+                .run_statement(planned)
+                .map_err(|e| e.at(parsed.position(i)))?;
             out.push(result);
         }
         Ok(out)
     }
 
-    fn run(&mut self, s: SqlStatement) -> Result<SqlOutput> {
+    /// Plans statement `i` of `parsed` against this context's tables and
+    /// semantics, without running it (what [`SqlContext::execute`] does for each
+    /// statement before [`SqlContext::run_statement`]).
+    pub fn plan_statement(&self, parsed: &ParsedSql, i: usize) -> Result<SqlStatement> {
+        let sem = self.session.config().semantics;
+        parsed.plan(i, &Tables(self), &sem)
+    }
+
+    /// Runs one planned statement: a query becomes a lazy frame, the others
+    /// (`EXPLAIN`, `SET`, `CREATE TABLE AS`, `COPY`, ...) run now and say what
+    /// they did.
+    pub fn run_statement(&mut self, s: SqlStatement) -> Result<SqlOutput> {
         let sem = self.session.config().semantics;
         Ok(match s {
             SqlStatement::Query(plan) => {

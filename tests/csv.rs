@@ -140,6 +140,64 @@ fn csv_errors_name_the_file_or_column() {
     assert!(err.to_string().contains("bad.csv"), "{err}");
 }
 
+/// A line with more fields than the header is an error that names the line (pandas
+/// raises too), whatever the partitioning, the last line without a line end
+/// included (the reader alone let that one through on one partition only).
+#[test]
+fn a_line_with_more_fields_than_the_header_is_an_error_for_every_partitioning() {
+    for (name, text, line) in [
+        ("ragged-mid.csv", "k\nx\nq,\ny\n", 3),
+        ("ragged-last.csv", "k\nx\ny\nq,", 4),
+        ("ragged-quoted.csv", "k,j\n\"a\nb\",1\nq,1,2\n", 4),
+    ] {
+        let path = write_csv(name, text);
+        for partitions in [1, 2, 3] {
+            let session = Session::new().with_partitions(partitions);
+            let err = session
+                .read_csv(&path, CsvOptions::default())
+                .and_then(|f| f.collect())
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains(&format!("line {line} has")), "{name}: {err}");
+            let schema = Schema::new(vec![Field::new("k", DataType::Utf8)]);
+            let given = CsvOptions::default().with_schema(schema);
+            let err = session
+                .read_csv(&path, given)
+                .and_then(|f| f.collect())
+                .unwrap_err()
+                .to_string();
+            assert!(
+                err.contains(name) && err.contains("fields"),
+                "{name}: {err}"
+            );
+        }
+    }
+}
+
+/// Polars takes bytes that start like a compression header (`x^` is zlib's) for a
+/// compressed file; a column name or a partition's first value may start so.
+#[test]
+fn text_that_starts_like_a_compression_header_is_read_as_text() {
+    let path = write_csv("magic.csv", "x^2,y\nx^5,1\nx^7,2\nx\u{1}\0\0,3\n");
+    for partitions in [1, 2, 3, 4] {
+        let table = Session::new()
+            .with_partitions(partitions)
+            .read_csv(&path, CsvOptions::default())
+            .and_then(|f| f.collect())
+            .unwrap();
+        assert_eq!(table.column_names(), ["x^2", "y"]);
+        assert_eq!(
+            table.column::<String>("x^2").unwrap(),
+            [
+                Some("x^5".into()),
+                Some("x^7".into()),
+                Some("x\u{1}\0\0".into())
+            ],
+            "{partitions} partitions"
+        );
+    }
+}
+
 #[test]
 fn count_star_over_csv_reads_no_column_but_counts_rows() {
     let path = flights_csv("count");

@@ -106,7 +106,7 @@ impl Kind {
             Kind::Date
         } else if extended
             && text.len() > 10
-            && is_iso_date(&text[..10])
+            && text.get(..10).is_some_and(is_iso_date)
             && temporal::parse_timestamp(text).is_some_and(|(_, off)| off.is_none())
         {
             Kind::Timestamp
@@ -172,6 +172,14 @@ fn scan_kinds(
     let mut field: Vec<u8> = Vec::new();
     let (mut in_quotes, mut after_quote) = (false, false);
     let (mut col, mut row) = (0usize, 0usize);
+    // The file's line of the record being read (1-based; quoted line breaks count).
+    let (mut line, mut record_line) = (1usize, 1usize);
+    let too_many = |fields: usize, at: usize| {
+        io_err(
+            path,
+            format!("line {at} has {fields} fields, more than the file's {columns} columns"),
+        )
+    };
     let mut skip_header = format.has_header;
     let mut end_field = |field: &mut Vec<u8>, col: usize, skip: bool| {
         if !skip && col < columns {
@@ -187,6 +195,9 @@ fn scan_kinds(
             break;
         }
         for &b in &buf[..read] {
+            if b == b'\n' {
+                line += 1;
+            }
             if in_quotes {
                 if b == format.quote {
                     in_quotes = false;
@@ -215,6 +226,9 @@ fn scan_kinds(
                 }
                 // A blank line is no row.
                 if !(col == 0 && field.is_empty()) {
+                    if col >= columns {
+                        return Err(too_many(col + 1, record_line));
+                    }
                     end_field(&mut field, col, skip_header);
                     if !skip_header {
                         row += 1;
@@ -222,6 +236,7 @@ fn scan_kinds(
                     skip_header = false;
                 }
                 col = 0;
+                record_line = line;
                 if max_rows.is_some_and(|m| row >= m) {
                     break 'read;
                 }
@@ -233,9 +248,38 @@ fn scan_kinds(
     // A last record without a line end.
     let unfinished = col > 0 || !field.is_empty();
     if unfinished && !skip_header {
+        if col >= columns {
+            return Err(too_many(col + 1, record_line));
+        }
         end_field(&mut field, col, false);
     }
     Ok((kinds, missing))
+}
+
+/// The file's first record (up to its first line end outside quotes), after a
+/// line end that the reader is told to skip. Polars takes a text that starts
+/// with a compression magic (`x^`, `x\x01`, ...) for a compressed file; a line end
+/// first is no magic, so `x^2` can be a column name. [`read_range`] does the same.
+fn first_record(path: &Path, format: &CsvFormat) -> Result<Vec<u8>> {
+    let mut file = File::open(path).map_err(|e| io_err(path, e))?;
+    let mut bytes = vec![b'\n'];
+    let mut chunk = vec![0u8; 1 << 16];
+    let mut in_quotes = false;
+    loop {
+        let read = file.read(&mut chunk).map_err(|e| io_err(path, e))?;
+        if read == 0 {
+            return Ok(bytes);
+        }
+        for (i, &b) in chunk[..read].iter().enumerate() {
+            if b == format.quote {
+                in_quotes = !in_quotes;
+            } else if b == b'\n' && !in_quotes {
+                bytes.extend_from_slice(&chunk[..=i]);
+                return Ok(bytes);
+            }
+        }
+        bytes.extend_from_slice(&chunk[..read]);
+    }
 }
 
 fn io_err(path: &Path, e: impl std::fmt::Display) -> Error {
@@ -269,15 +313,17 @@ pub fn infer_schema(
     sample_rows: Option<usize>,
     overrides: &[(String, DataType)],
 ) -> Result<(Schema, Vec<bool>)> {
-    // The column names (and how many there are), from the first line.
-    let file = File::open(path).map_err(|e| io_err(path, e))?;
+    // The column names (and how many there are), from the first record.
     let header = CsvReadOptions::default()
         .with_has_header(format.has_header)
+        .with_skip_lines(1)
         .with_n_rows(Some(1))
         .with_infer_schema_length(Some(0))
         .with_n_threads(Some(1))
-        .with_parse_options(parse_options(format))
-        .into_reader_with_file_handle(file)
+        // Only the names and their count: a long line further on is for
+        // `scan_kinds` to report, with its line number.
+        .with_parse_options(parse_options(format).with_truncate_ragged_lines(true))
+        .into_reader_with_file_handle(Cursor::new(first_record(path, format)?))
         .finish()
         .map_err(|e| io_err(path, e))?;
     let (kinds, nulls) = scan_kinds(path, format, header.width(), sample_rows)?;
@@ -369,8 +415,16 @@ pub fn read_range(
     let mut file = File::open(path).map_err(|e| io_err(path, e))?;
     file.seek(SeekFrom::Start(start))
         .map_err(|e| io_err(path, e))?;
-    let mut buf = vec![0u8; (end - start) as usize];
-    file.read_exact(&mut buf).map_err(|e| io_err(path, e))?;
+    // A line end first, which the reader skips: see `first_record`.
+    let mut buf = vec![0u8; (end - start) as usize + 1];
+    buf[0] = b'\n';
+    file.read_exact(&mut buf[1..])
+        .map_err(|e| io_err(path, e))?;
+    // The reader checks the field count of a line only at its line end: the
+    // file's last line gets one, so it is checked wherever the file was cut.
+    if buf.last().is_some_and(|&b| b != b'\n') {
+        buf.push(b'\n');
+    }
     let pl_schema: PlSchema = schema
         .fields()
         .iter()
@@ -389,18 +443,36 @@ pub fn read_range(
         .collect();
     let options = CsvReadOptions::default()
         .with_has_header(false)
+        .with_skip_lines(1)
         .with_schema(Some(Arc::new(pl_schema)))
         .with_n_threads(Some(1))
         .with_projection(projection.map(|p| Arc::new(p.to_vec())))
         .with_parse_options(parse_options(format));
-    let df = if buf.is_empty() {
+    let df = if start == end {
         None
     } else {
         Some(
             options
                 .into_reader_with_file_handle(Cursor::new(buf))
                 .finish()
-                .map_err(|e| io_err(path, e))?,
+                .map_err(|e| {
+                    // Polars' two ways of saying it (the second when the range
+                    // starts with such a line), neither with the line.
+                    let text = e.to_string();
+                    if text.contains("found more fields than defined")
+                        || text.contains("provided schema does not match number of columns")
+                    {
+                        io_err(
+                            path,
+                            format!(
+                                "a line has more fields than the file's {} columns",
+                                schema.len()
+                            ),
+                        )
+                    } else {
+                        io_err(path, e)
+                    }
+                })?,
         )
     };
     let fields: Vec<Field> = match projection {
