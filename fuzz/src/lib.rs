@@ -476,8 +476,29 @@ pub fn check_csv(data: &[u8]) {
 /// A Parquet file, any bytes: every column decoded under both presets, with
 /// one and three partitions (runs of row groups).
 pub fn check_parquet(data: &[u8]) {
+    let_reader_panics_unwind();
     with_file("parquet", data, |path, session| {
         session.read_parquet(path, ParquetOptions::default())
+    });
+}
+
+/// The Parquet reader (polars-parquet, and the polars-arrow code it calls)
+/// panics on some damaged files where it should fail; Partita catches those
+/// panics around every call into it and returns an error
+/// (`partita_core::parquet`). libFuzzer's panic hook aborts on any panic, caught
+/// or not: this one lets a panic raised while polars-parquet is on the stack
+/// unwind to Partita's guard, and still aborts on every other. A reader panic
+/// Partita does not catch still reaches libFuzzer's own check and aborts.
+fn let_reader_panics_unwind() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let abort = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            let stack = std::backtrace::Backtrace::force_capture().to_string();
+            if !stack.contains("polars_parquet::") {
+                abort(info);
+            }
+        }));
     });
 }
 

@@ -172,11 +172,7 @@ pub fn install_quiet_panic_hook() {
 
 /// A panic's message.
 pub fn panic_text(p: Box<dyn std::any::Any + Send>) -> String {
-    let msg = p
-        .downcast_ref::<&str>()
-        .map(|s| s.to_string())
-        .or_else(|| p.downcast_ref::<String>().cloned())
-        .unwrap_or_else(|| "unknown panic".into());
+    let msg = partita::panic_message(&*p);
     match PANIC_AT.with(|p| p.borrow_mut().take()) {
         Some(at) if !at.is_empty() => format!("{msg} (at {at})"),
         _ => msg,

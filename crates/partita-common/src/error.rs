@@ -261,6 +261,17 @@ impl Error {
     }
 }
 
+/// The message of a caught panic (`std::panic::catch_unwind`'s payload).
+pub fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    if let Some(s) = payload.downcast_ref::<&str>() {
+        s.to_string()
+    } else if let Some(s) = payload.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "a panic without a message".to_string()
+    }
+}
+
 /// The name among `candidates` nearest to `name` (case-insensitive match first,
 /// then the smallest edit distance within a third of the name's length).
 pub fn nearest_name<S: AsRef<str>>(name: &str, candidates: &[S]) -> Option<String> {

@@ -3,10 +3,11 @@
 //! only the columns it needs. Also writes one partition to a Parquet or CSV file.
 
 use std::fs::File;
+use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use partita_common::{DataType, Error, Result, ScalarValue, Schema};
+use partita_common::{panic_message, DataType, Error, Result, ScalarValue, Schema};
 use polars_core::prelude::{DataFrame, DataType as PlDataType};
 use polars_io::parquet::read::{FileMetadata, ParallelStrategy, ParquetReader};
 use polars_io::parquet::write::ParquetWriter;
@@ -18,6 +19,17 @@ use crate::frame::{schema_of, to_polars_type};
 
 fn io_err(path: &Path, e: impl std::fmt::Display) -> Error {
     Error::Io(format!("{}: {e}", path.display()))
+}
+
+/// Runs a call into the Parquet reader, its panic an error: on some corrupt files
+/// (a damaged footer, say) the reader panics where it should fail.
+fn guarded<T>(path: &Path, f: impl FnOnce() -> Result<T>) -> Result<T> {
+    catch_unwind(AssertUnwindSafe(f)).unwrap_or_else(|p| {
+        Err(io_err(
+            path,
+            format!("not a readable Parquet file: {}", panic_message(&*p)),
+        ))
+    })
 }
 
 /// What a row group's statistics say about one column.
@@ -46,6 +58,10 @@ impl ParquetFile {
     /// Reads the footer of `path`.
     pub fn open(path: impl Into<PathBuf>) -> Result<Self> {
         let path = path.into();
+        guarded(&path.clone(), || Self::open_footer(path))
+    }
+
+    fn open_footer(path: PathBuf) -> Result<Self> {
         let file = File::open(&path).map_err(|e| io_err(&path, e))?;
         let mut reader = ParquetReader::new(file);
         let metadata = reader
@@ -129,7 +145,12 @@ impl ParquetFile {
             return None;
         };
         let chunk = rg.parquet_columns().get(*idx)?;
-        let stats = chunk.statistics(&self.metadata.footer_buf)?.ok()?;
+        // Statistics a damaged file makes the reader panic on are no statistics.
+        let stats = catch_unwind(AssertUnwindSafe(|| {
+            chunk.statistics(&self.metadata.footer_buf)
+        }))
+        .ok()??
+        .ok()?;
         if matches!(self.schema.field(column).data_type, DataType::Decimal(..)) {
             // Bounds are unscaled integers or bytes: only the null count is usable.
             return Some(ColumnStats {
@@ -226,6 +247,15 @@ impl ParquetFile {
     /// (indices into [`Self::schema`]; `None`: all), typed as the schema says. Only
     /// the row groups that overlap the rows are read.
     pub fn read(
+        &self,
+        offset: usize,
+        rows: usize,
+        projection: Option<&[usize]>,
+    ) -> Result<DataFrame> {
+        guarded(&self.path, || self.read_rows(offset, rows, projection))
+    }
+
+    fn read_rows(
         &self,
         offset: usize,
         rows: usize,

@@ -11,7 +11,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
-use partita_common::{Error, Result, Semantics};
+use partita_common::{panic_message, Error, Result, Semantics};
 use partita_core::aggregate;
 use partita_core::frame::{concat, conform, schema_of, split_even};
 use partita_core::hash::hash_split;
@@ -237,16 +237,6 @@ pub fn execute_task(
     })
 }
 
-fn panic_message(payload: Box<dyn std::any::Any + Send>) -> String {
-    if let Some(s) = payload.downcast_ref::<&str>() {
-        s.to_string()
-    } else if let Some(s) = payload.downcast_ref::<String>() {
-        s.clone()
-    } else {
-        "panic with a non-text payload".to_string()
-    }
-}
-
 struct RunState {
     /// Outputs of finished tasks not yet taken by all consumers: (node, port) → frame.
     results: HashMap<(NodeIndex, usize), Partition>,
@@ -369,7 +359,7 @@ impl<'a> Run<'a> {
                 return;
             }
             Err(payload) => {
-                let msg = panic_message(payload);
+                let msg = panic_message(&*payload);
                 self.fail(Error::Task {
                     task: task.label(),
                     partition: task.partition,
