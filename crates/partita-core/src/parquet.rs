@@ -68,6 +68,7 @@ impl ParquetFile {
             .get_metadata()
             .map_err(|e| io_err(&path, format!("not a readable Parquet file: {e}")))?
             .clone();
+        check_row_counts(&path, &metadata)?;
         // Columns of types the kernel library does not read (it would panic on them)
         // are left out of every read: they are `Unsupported` in the schema.
         let arrow = polars_parquet::arrow::read::infer_schema(&metadata)
@@ -261,6 +262,7 @@ impl ParquetFile {
         rows: usize,
         projection: Option<&[usize]>,
     ) -> Result<DataFrame> {
+        self.check_pages(offset, rows, projection)?;
         let wanted: Vec<usize> = match projection {
             Some(p) => p.to_vec(),
             None => (0..self.schema.len()).collect(),
@@ -324,6 +326,142 @@ impl ParquetFile {
             .collect::<Result<Vec<_>>>()?;
         crate::frame::frame_with_height(height, cols)
     }
+}
+
+impl ParquetFile {
+    /// Reads the page headers of the column chunks that a read of `rows` rows from
+    /// `offset` decodes (`projection`: indices into the schema) and refuses counts
+    /// that cannot be true: a negative size or count, a data page with more values
+    /// than its column chunk, a dictionary with more values than its page has
+    /// bits. The reader trusts them and sizes its buffers by them (a negative
+    /// count becomes 2^64 - n), and a failed allocation aborts the process. Only
+    /// the headers are read (a seek past each page).
+    fn check_pages(&self, offset: usize, rows: usize, projection: Option<&[usize]>) -> Result<()> {
+        use polars_parquet_format::thrift::protocol::TCompactInputProtocol;
+        use std::io::{BufReader, Seek, SeekFrom};
+
+        let names: Vec<&str> = match projection {
+            Some(p) => p
+                .iter()
+                .map(|&i| self.schema.field(i).name.as_str())
+                .collect(),
+            None => self.schema.names(),
+        };
+        let mut file = BufReader::with_capacity(
+            1 << 13,
+            File::open(&self.path).map_err(|e| io_err(&self.path, e))?,
+        );
+        let damaged = |what: String| {
+            Err(io_err(
+                &self.path,
+                format!("not a readable Parquet file: {what}"),
+            ))
+        };
+        let mut first = 0;
+        for (g, rg) in self.metadata.row_groups.iter().enumerate() {
+            let last = first + rg.num_rows();
+            let overlaps = first < offset + rows && offset < last;
+            first = last;
+            if !overlaps {
+                continue;
+            }
+            for name in &names {
+                let Some(idxs) = rg.columns_idxs_under_root_iter(name) else {
+                    continue;
+                };
+                for &c in idxs {
+                    let chunk = &rg.parquet_columns()[c];
+                    let values = chunk.num_values();
+                    let range = chunk.byte_range();
+                    let mut at = range.start;
+                    while at < range.end {
+                        file.seek(SeekFrom::Start(at))
+                            .map_err(|e| io_err(&self.path, e))?;
+                        let left = (range.end - at) as usize;
+                        let header = {
+                            let mut prot = TCompactInputProtocol::new(&mut file, left);
+                            polars_parquet_format::PageHeader::read_from_in_protocol(&mut prot)
+                        };
+                        let Ok(header) = header else {
+                            // The reader reports an unreadable header itself.
+                            break;
+                        };
+                        let body = header.compressed_page_size;
+                        let where_ = format!("row group {g}, column '{name}', page at byte {at}");
+                        if body < 0 || header.uncompressed_page_size < 0 {
+                            return damaged(format!("{where_} has a negative size"));
+                        }
+                        let counts = [
+                            header.data_page_header.as_ref().map(|h| h.num_values),
+                            header.data_page_header_v2.as_ref().map(|h| h.num_values),
+                            header.data_page_header_v2.as_ref().map(|h| h.num_nulls),
+                            header.data_page_header_v2.as_ref().map(|h| h.num_rows),
+                        ];
+                        if let Some(n) = counts
+                            .into_iter()
+                            .flatten()
+                            .find(|&n| n < 0 || i64::from(n) > values)
+                        {
+                            return damaged(format!(
+                                "{where_} counts {n} values, its column chunk {values}"
+                            ));
+                        }
+                        if let Some(h) = &header.data_page_header_v2 {
+                            let levels = i64::from(h.definition_levels_byte_length)
+                                + i64::from(h.repetition_levels_byte_length);
+                            if h.definition_levels_byte_length < 0
+                                || h.repetition_levels_byte_length < 0
+                                || levels > i64::from(body)
+                            {
+                                return damaged(format!("{where_} has impossible level lengths"));
+                            }
+                        }
+                        if let Some(h) = &header.dictionary_page_header {
+                            let bits = i64::from(header.uncompressed_page_size) * 8;
+                            if h.num_values < 0 || i64::from(h.num_values) > bits {
+                                return damaged(format!(
+                                    "{where_} holds a dictionary of {} values in {} bytes",
+                                    h.num_values, header.uncompressed_page_size
+                                ));
+                            }
+                        }
+                        let after = file.stream_position().map_err(|e| io_err(&self.path, e))?;
+                        at = after + body as u64;
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Refuses a footer whose row counts cannot be true: a flat column chunk holds one
+/// value (or null) per row of its row group, and a row group holds at most what
+/// the reader can index (2^32 - 1 rows). The reader would otherwise size its
+/// buffers by a damaged count and abort the process when the allocation fails.
+fn check_row_counts(path: &Path, metadata: &FileMetadata) -> Result<()> {
+    for (i, rg) in metadata.row_groups.iter().enumerate() {
+        let rows = rg.num_rows();
+        let damaged = |what: String| {
+            Err(io_err(
+                path,
+                format!("not a readable Parquet file: row group {i} has {rows} rows, but {what}"),
+            ))
+        };
+        if u32::try_from(rows).is_err() {
+            return damaged("a row group holds at most 4,294,967,295".into());
+        }
+        for c in rg.parquet_columns() {
+            let values = c.num_values();
+            if c.descriptor().descriptor.max_rep_level == 0 && values != rows as i64 {
+                return damaged(format!(
+                    "its column '{}' holds {values} values",
+                    c.descriptor().path_in_schema.join(".")
+                ));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Whether the kernel library reads a column of this Arrow type (with the features
