@@ -482,20 +482,18 @@ pub fn check_parquet(data: &[u8]) {
     });
 }
 
-/// The Parquet reader (polars-parquet, and the polars-arrow code it calls)
-/// panics on some damaged files where it should fail; Partita catches those
-/// panics around every call into it and returns an error
-/// (`partita_core::parquet`). libFuzzer's panic hook aborts on any panic, caught
-/// or not: this one lets a panic raised while polars-parquet is on the stack
-/// unwind to Partita's guard, and still aborts on every other. A reader panic
-/// Partita does not catch still reaches libFuzzer's own check and aborts.
+/// The Parquet reader (polars-parquet, polars-io and the polars-arrow code they
+/// call) panics on some damaged files where it should fail; Partita calls it
+/// inside `catch_library_panic` and returns an error (`partita_core::parquet`).
+/// libFuzzer's panic hook aborts on any panic, caught or not: this one lets a
+/// panic inside such a call unwind to the catch, and still aborts on every
+/// other (a panic of Partita's own, or a reader panic Partita does not catch).
 fn let_reader_panics_unwind() {
     static ONCE: std::sync::Once = std::sync::Once::new();
     ONCE.call_once(|| {
         let abort = std::panic::take_hook();
         std::panic::set_hook(Box::new(move |info| {
-            let stack = std::backtrace::Backtrace::force_capture().to_string();
-            if !stack.contains("polars_parquet::") {
+            if !partita::in_library_call() {
                 abort(info);
             }
         }));

@@ -272,6 +272,27 @@ pub fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
     }
 }
 
+thread_local! {
+    /// How many `catch_library_panic` calls this thread is inside.
+    static LIBRARY_CALLS: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
+/// Runs `f`, a call into a library that panics on some bad input where it
+/// should fail (the Parquet reader on a damaged file), with its panic caught and
+/// returned as the panic's message, for the caller to turn into an error.
+pub fn catch_library_panic<T>(f: impl FnOnce() -> T) -> std::result::Result<T, String> {
+    LIBRARY_CALLS.with(|n| n.set(n.get() + 1));
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
+    LIBRARY_CALLS.with(|n| n.set(n.get() - 1));
+    result.map_err(|p| panic_message(&*p))
+}
+
+/// Whether this thread runs inside [`catch_library_panic`]: a panic hook can
+/// tell a library's panic that becomes an error from a defect of Partita's.
+pub fn in_library_call() -> bool {
+    LIBRARY_CALLS.with(|n| n.get() > 0)
+}
+
 /// The name among `candidates` nearest to `name` (case-insensitive match first,
 /// then the smallest edit distance within a third of the name's length).
 pub fn nearest_name<S: AsRef<str>>(name: &str, candidates: &[S]) -> Option<String> {

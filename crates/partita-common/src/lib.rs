@@ -30,7 +30,10 @@ mod types;
 mod window;
 
 pub use config::SessionConfig;
-pub use error::{nearest_name, panic_message, Error, Reference, Result, Span};
+pub use error::{
+    catch_library_panic, in_library_call, nearest_name, panic_message, Error, Reference, Result,
+    Span,
+};
 pub use functions::{
     AggregateFunction, BinaryOperator, DatePart, NullPlacement, ScalarFunction, SortKey,
 };

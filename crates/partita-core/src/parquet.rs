@@ -3,11 +3,10 @@
 //! only the columns it needs. Also writes one partition to a Parquet or CSV file.
 
 use std::fs::File;
-use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use partita_common::{panic_message, DataType, Error, Result, ScalarValue, Schema};
+use partita_common::{catch_library_panic, DataType, Error, Result, ScalarValue, Schema};
 use polars_core::prelude::{DataFrame, DataType as PlDataType};
 use polars_io::parquet::read::{FileMetadata, ParallelStrategy, ParquetReader};
 use polars_io::parquet::write::ParquetWriter;
@@ -24,12 +23,8 @@ fn io_err(path: &Path, e: impl std::fmt::Display) -> Error {
 /// Runs a call into the Parquet reader, its panic an error: on some corrupt files
 /// (a damaged footer, say) the reader panics where it should fail.
 fn guarded<T>(path: &Path, f: impl FnOnce() -> Result<T>) -> Result<T> {
-    catch_unwind(AssertUnwindSafe(f)).unwrap_or_else(|p| {
-        Err(io_err(
-            path,
-            format!("not a readable Parquet file: {}", panic_message(&*p)),
-        ))
-    })
+    catch_library_panic(f)
+        .unwrap_or_else(|msg| Err(io_err(path, format!("not a readable Parquet file: {msg}"))))
 }
 
 /// What a row group's statistics say about one column.
@@ -147,11 +142,9 @@ impl ParquetFile {
         };
         let chunk = rg.parquet_columns().get(*idx)?;
         // Statistics a damaged file makes the reader panic on are no statistics.
-        let stats = catch_unwind(AssertUnwindSafe(|| {
-            chunk.statistics(&self.metadata.footer_buf)
-        }))
-        .ok()??
-        .ok()?;
+        let stats = catch_library_panic(|| chunk.statistics(&self.metadata.footer_buf))
+            .ok()??
+            .ok()?;
         if matches!(self.schema.field(column).data_type, DataType::Decimal(..)) {
             // Bounds are unscaled integers or bytes: only the null count is usable.
             return Some(ColumnStats {
