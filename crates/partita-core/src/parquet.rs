@@ -57,6 +57,7 @@ impl ParquetFile {
     }
 
     fn open_footer(path: PathBuf) -> Result<Self> {
+        check_footer(&path)?;
         let file = File::open(&path).map_err(|e| io_err(&path, e))?;
         let mut reader = ParquetReader::new(file);
         let metadata = reader
@@ -426,6 +427,46 @@ impl ParquetFile {
         }
         Ok(())
     }
+}
+
+/// Decodes the footer with the checked thrift decoder first: it refuses a list
+/// longer than the footer could hold, where the reader's own decoder sizes
+/// its vectors by the length it reads (a damaged one asked for 35 GB, and the
+/// failed allocation aborts the process). A file too short to have a footer is
+/// left to the reader's error.
+fn check_footer(path: &Path) -> Result<()> {
+    use polars_parquet_format::thrift::protocol::TCompactInputProtocol;
+    use std::io::{Read, Seek, SeekFrom};
+
+    let mut file = File::open(path).map_err(|e| io_err(path, e))?;
+    let size = file.seek(SeekFrom::End(0)).map_err(|e| io_err(path, e))?;
+    if size < 12 {
+        return Ok(());
+    }
+    let mut tail = [0u8; 8];
+    file.seek(SeekFrom::End(-8))
+        .and_then(|_| file.read_exact(&mut tail))
+        .map_err(|e| io_err(path, e))?;
+    let len = u64::from(u32::from_le_bytes([tail[0], tail[1], tail[2], tail[3]]));
+    if &tail[4..] != b"PAR1" || len > size - 12 {
+        return Ok(());
+    }
+    let mut footer = vec![0u8; len as usize];
+    file.seek(SeekFrom::End(-8 - len as i64))
+        .and_then(|_| file.read_exact(&mut footer))
+        .map_err(|e| io_err(path, e))?;
+    // Its budget charges 8 bytes per list element and per byte string's byte, 2
+    // per field: 8 per footer byte admits every true footer, and no list longer
+    // than the footer.
+    let mut prot = TCompactInputProtocol::new(footer.as_slice(), footer.len() * 8);
+    polars_parquet_format::FileMetaData::read_from_in_protocol(&mut prot)
+        .map(|_| ())
+        .map_err(|e| {
+            io_err(
+                path,
+                format!("not a readable Parquet file: damaged footer ({e})"),
+            )
+        })
 }
 
 /// Refuses a footer whose row counts cannot be true: a flat column chunk holds one
