@@ -7,6 +7,8 @@
 mod fuzz;
 
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Once;
 
 fn inputs(target: &str) -> Vec<(PathBuf, Vec<u8>)> {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -27,10 +29,31 @@ fn inputs(target: &str) -> Vec<(PathBuf, Vec<u8>)> {
         .collect()
 }
 
+/// Panics seen, but for those inside a library call that Partita turns into an
+/// error: the scheduler catches a task's panic (an error, not a crash, outside
+/// the fuzzer), so the replay counts them as libFuzzer's hook would.
+static PANICS: AtomicUsize = AtomicUsize::new(0);
+
 fn replay(target: &str, check: fn(&[u8])) {
+    static HOOK: Once = Once::new();
+    HOOK.call_once(|| {
+        let default = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if !partita::in_library_call() {
+                PANICS.fetch_add(1, Ordering::SeqCst);
+                default(info);
+            }
+        }));
+    });
     for (path, data) in inputs(target) {
-        eprintln!("{}", path.display());
+        let before = PANICS.load(Ordering::SeqCst);
         check(&data);
+        assert_eq!(
+            PANICS.load(Ordering::SeqCst),
+            before,
+            "{} panicked (caught or not)",
+            path.display()
+        );
     }
 }
 

@@ -269,8 +269,23 @@ pub fn format_text(s: &Series, pattern: Option<&str>, sem: &Semantics) -> Result
             let fmt = java_pattern(p)?;
             wall_times(s)?
                 .into_iter()
-                .map(|w| w.map(|w| w.format(&fmt).to_string()))
-                .collect()
+                .map(|w| {
+                    w.map(|w| {
+                        // chrono fails (a Display error, a panic in to_string) on
+                        // what a wall time lacks: an offset (`x`, `X`, `Z`).
+                        let mut text = String::new();
+                        std::fmt::Write::write_fmt(&mut text, format_args!("{}", w.format(&fmt)))
+                            .map(|_| text)
+                            .map_err(|_| {
+                                Error::plan(format!(
+                                    "the date pattern '{p}' cannot format {w}: the value has no \
+                                     time-zone offset to show"
+                                ))
+                            })
+                    })
+                    .transpose()
+                })
+                .collect::<Result<_>>()?
         }
         (None, DataType::Date) => ticks(s)?
             .iter()
