@@ -22,18 +22,6 @@ const FLIGHT_ROWS: usize = 40;
 /// for: more is a user's right, but not a crash to look for.
 const MAX_SET_COUNT: usize = 16;
 
-/// Every output mode, so each value of each type goes through every writer.
-const MODES: [Mode; 8] = [
-    Mode::Table,
-    Mode::Box,
-    Mode::Markdown,
-    Mode::Line,
-    Mode::Csv,
-    Mode::Tsv,
-    Mode::Json,
-    Mode::Jsonl,
-];
-
 /// A session of two workers whose frames have `partitions` partitions. The pool
 /// is made once per process and shared (a pool per input would be most of the
 /// time of an input).
@@ -396,7 +384,7 @@ fn render_all(table: &Table, pandas: bool) {
         width: 60,
         pandas,
     };
-    for mode in MODES {
+    for mode in Mode::ALL {
         render(table, mode, &view).expect("rendering a result never fails");
         render(table, mode, &View::default()).expect("rendering a result never fails");
     }

@@ -71,6 +71,18 @@ impl FromStr for Mode {
 }
 
 impl Mode {
+    /// Every mode, in the order of [`MODE_NAMES`].
+    pub const ALL: [Mode; 8] = [
+        Mode::Table,
+        Mode::Box,
+        Mode::Markdown,
+        Mode::Line,
+        Mode::Csv,
+        Mode::Tsv,
+        Mode::Json,
+        Mode::Jsonl,
+    ];
+
     /// Whether the mode is for reading (elided, cut to the terminal) rather than
     /// for other programs (every row, every character).
     pub fn is_display(self) -> bool {
@@ -474,16 +486,7 @@ mod tests {
                 .unwrap(),
         ])
         .unwrap();
-        let modes = [
-            Mode::Table,
-            Mode::Box,
-            Mode::Markdown,
-            Mode::Line,
-            Mode::Csv,
-            Mode::Tsv,
-            Mode::Json,
-            Mode::Jsonl,
-        ];
+        let modes = Mode::ALL;
         for pandas in [true, false] {
             for view in [
                 View {
