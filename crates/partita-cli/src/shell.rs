@@ -597,6 +597,13 @@ impl Shell {
                 if keys == 1 { "" } else { "s" }
             ));
         }
+        let kept = notes.missing_comparisons_kept.load(Ordering::Relaxed);
+        if kept > 0 {
+            lines.push(format!(
+                "note: {kept} row{} kept where a comparison met a missing value (logic = two_valued: pandas takes it as false, != as true; Spark's WHERE drops such rows)",
+                if kept == 1 { "" } else { "s" }
+            ));
+        }
         let nans = notes.nan_as_missing.load(Ordering::Relaxed);
         if nans > 0 {
             lines.push(format!(

@@ -576,6 +576,28 @@ fn footnotes_say_what_the_semantics_changed() {
         "{out}"
     );
     assert!(out.contains("note: 2 NaN values read as missing"), "{out}");
+    // pandas' `!=` keeps the row of the missing key (Spark drops it), and `NOT`
+    // of a comparison with it; `=` drops it under both, so no note.
+    let kept = "row kept where a comparison met a missing value (logic = two_valued";
+    for (q, n) in [
+        ("SELECT COUNT(*) AS n FROM t WHERE k <> 'a'", Some(1)),
+        (
+            "SELECT COUNT(*) AS n FROM t WHERE NOT (k = 'b') AND x > 0",
+            Some(1),
+        ),
+        ("SELECT COUNT(*) AS n FROM t WHERE k = 'a'", None),
+    ] {
+        let out = stdout(&run(&["sql", q, "--table", &table], ""));
+        match n {
+            Some(n) => assert!(out.contains(&format!("note: {n} {kept}")), "{q}: {out}"),
+            None => assert!(!out.contains("comparison met"), "{q}: {out}"),
+        }
+        let out = stdout(&run(
+            &["sql", q, "--table", &table, "--semantics", "spark"],
+            "",
+        ));
+        assert!(!out.contains("note:"), "{q}: {out}");
+    }
     // Spark: nothing changed, no notes.
     let out = stdout(&run(
         &["sql", q, "--table", &table, "--semantics", "spark"],

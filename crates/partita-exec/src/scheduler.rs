@@ -11,7 +11,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
-use partita_common::{panic_message, Error, Result, Semantics};
+use partita_common::{panic_message, Error, Logic, Result, Semantics};
 use partita_core::aggregate;
 use partita_core::frame::{concat, conform, schema_of, split_even};
 use partita_core::hash::hash_split;
@@ -63,6 +63,36 @@ pub struct RunNotes {
     pub null_key_rows: std::sync::atomic::AtomicUsize,
     /// NaN values read from the data as missing values (`nan = missing`).
     pub nan_as_missing: std::sync::atomic::AtomicUsize,
+    /// Rows a filter kept because a comparison with a missing value was decided
+    /// (`logic = two_valued`: false, `!=` true), which SQL's three-valued logic
+    /// leaves unknown and drops.
+    pub missing_comparisons_kept: std::sync::atomic::AtomicUsize,
+}
+
+/// How many rows of `df` the filter `conjuncts` keeps under two-valued logic but
+/// not under three-valued logic: a row SQL's logic keeps is kept by any way of
+/// deciding its unknown comparisons, so the difference of the two counts is the
+/// rows only the pandas rule keeps. 0 when either evaluation fails (the filter
+/// itself reports its errors).
+fn kept_by_two_valued_logic(
+    df: &Partition,
+    conjuncts: &[crate::eval::PhysicalExpr],
+    sem: &Semantics,
+) -> usize {
+    let three_valued = Semantics {
+        logic: Logic::ThreeValued,
+        ..*sem
+    };
+    match (
+        crate::eval::mask(conjuncts, df, sem),
+        crate::eval::mask(conjuncts, df, &three_valued),
+    ) {
+        (Ok(two), Ok(three)) => two
+            .sum()
+            .unwrap_or(0)
+            .saturating_sub(three.sum().unwrap_or(0)) as usize,
+        _ => 0,
+    }
 }
 
 /// A callback told after every finished task.
@@ -162,6 +192,12 @@ pub fn execute_task(
     };
     let mut ops = task.ops.iter().peekable();
     while let Some(op) = ops.next() {
+        if let (Op::Filter(p), Some(n), Logic::TwoValued) = (op, notes, sem.logic) {
+            note(
+                &n.missing_comparisons_kept,
+                kept_by_two_valued_logic(&df, p, sem),
+            );
+        }
         df = match op {
             // A filter followed by a projection of plain columns gathers only the
             // projected columns (the predicate's own columns are dropped unfiltered).
