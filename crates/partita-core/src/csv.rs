@@ -416,7 +416,10 @@ pub fn read_range(
     file.seek(SeekFrom::Start(start))
         .map_err(|e| io_err(path, e))?;
     // A line end first, which the reader skips: see `first_record`.
-    let mut buf = vec![0u8; (end - start) as usize + 1];
+    // Room for a line end after the range too, so adding one never copies it.
+    let len = (end - start) as usize;
+    let mut buf = Vec::with_capacity(len + 2);
+    buf.resize(len + 1, 0u8);
     buf[0] = b'\n';
     file.read_exact(&mut buf[1..])
         .map_err(|e| io_err(path, e))?;

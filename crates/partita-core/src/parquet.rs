@@ -53,22 +53,22 @@ impl ParquetFile {
     /// Reads the footer of `path`.
     pub fn open(path: impl Into<PathBuf>) -> Result<Self> {
         let path = path.into();
-        guarded(&path.clone(), || Self::open_footer(path))
+        guarded(&path, || Self::open_footer(&path))
     }
 
-    fn open_footer(path: PathBuf) -> Result<Self> {
-        check_footer(&path)?;
-        let file = File::open(&path).map_err(|e| io_err(&path, e))?;
+    fn open_footer(path: &Path) -> Result<Self> {
+        check_footer(path)?;
+        let file = File::open(path).map_err(|e| io_err(path, e))?;
         let mut reader = ParquetReader::new(file);
         let metadata = reader
             .get_metadata()
-            .map_err(|e| io_err(&path, format!("not a readable Parquet file: {e}")))?
+            .map_err(|e| io_err(path, format!("not a readable Parquet file: {e}")))?
             .clone();
-        check_row_counts(&path, &metadata)?;
+        check_row_counts(path, &metadata)?;
         // Columns of types the kernel library does not read (it would panic on them)
         // are left out of every read: they are `Unsupported` in the schema.
         let arrow = polars_parquet::arrow::read::infer_schema(&metadata)
-            .map_err(|e| io_err(&path, format!("unreadable schema: {e}")))?;
+            .map_err(|e| io_err(path, format!("unreadable schema: {e}")))?;
         let readable: Vec<usize> = arrow
             .iter_values()
             .enumerate()
@@ -80,8 +80,8 @@ impl ParquetFile {
             .with_projection(Some(readable.clone()))
             .with_slice(Some((0, 0)))
             .finish()
-            .map_err(|e| io_err(&path, e))?;
-        let read_schema = schema_of(&empty).map_err(|e| io_err(&path, e))?;
+            .map_err(|e| io_err(path, e))?;
+        let read_schema = schema_of(&empty).map_err(|e| io_err(path, e))?;
         let mut fields = vec![];
         let mut stored = vec![];
         let mut next = 0;
@@ -101,7 +101,7 @@ impl ParquetFile {
         }
         let schema = Schema::new(fields);
         Ok(ParquetFile {
-            path,
+            path: path.to_path_buf(),
             metadata,
             schema,
             stored,
@@ -320,9 +320,7 @@ impl ParquetFile {
             .collect::<Result<Vec<_>>>()?;
         crate::frame::frame_with_height(height, cols)
     }
-}
 
-impl ParquetFile {
     /// Reads the page headers of the column chunks that a read of `rows` rows from
     /// `offset` decodes (`projection`: indices into the schema) and refuses counts
     /// that cannot be true: a negative size or count, a data page with more values

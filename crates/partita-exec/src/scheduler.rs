@@ -69,30 +69,22 @@ pub struct RunNotes {
     pub missing_comparisons_kept: std::sync::atomic::AtomicUsize,
 }
 
-/// How many rows of `df` the filter `conjuncts` keeps under two-valued logic but
-/// not under three-valued logic: a row SQL's logic keeps is kept by any way of
-/// deciding its unknown comparisons, so the difference of the two counts is the
-/// rows only the pandas rule keeps. 0 when either evaluation fails (the filter
-/// itself reports its errors).
-fn kept_by_two_valued_logic(
+/// How many rows of `df` the filter `conjuncts` keeps under three-valued logic
+/// (`None` when that evaluation fails; the filter reports its own errors). A row
+/// SQL's logic keeps is kept however its unknown comparisons are decided, so the
+/// rows the two-valued filter kept beyond this count are the rows only the pandas
+/// rule keeps.
+fn kept_by_three_valued_logic(
     df: &Partition,
     conjuncts: &[crate::eval::PhysicalExpr],
     sem: &Semantics,
-) -> usize {
+) -> Option<usize> {
     let three_valued = Semantics {
         logic: Logic::ThreeValued,
         ..*sem
     };
-    match (
-        crate::eval::mask(conjuncts, df, sem),
-        crate::eval::mask(conjuncts, df, &three_valued),
-    ) {
-        (Ok(two), Ok(three)) => two
-            .sum()
-            .unwrap_or(0)
-            .saturating_sub(three.sum().unwrap_or(0)) as usize,
-        _ => 0,
-    }
+    let mask = crate::eval::mask(conjuncts, df, &three_valued).ok()?;
+    Some(mask.sum().unwrap_or(0) as usize)
 }
 
 /// A callback told after every finished task.
@@ -192,12 +184,11 @@ pub fn execute_task(
     };
     let mut ops = task.ops.iter().peekable();
     while let Some(op) = ops.next() {
-        if let (Op::Filter(p), Some(n), Logic::TwoValued) = (op, notes, sem.logic) {
-            note(
-                &n.missing_comparisons_kept,
-                kept_by_two_valued_logic(&df, p, sem),
-            );
-        }
+        // The filter's own (two-valued) result is counted after it runs.
+        let kept_by_sql = match (op, notes, sem.logic) {
+            (Op::Filter(p), Some(_), Logic::TwoValued) => kept_by_three_valued_logic(&df, p, sem),
+            _ => None,
+        };
         df = match op {
             // A filter followed by a projection of plain columns gathers only the
             // projected columns (the predicate's own columns are dropped unfiltered).
@@ -265,6 +256,9 @@ pub fn execute_task(
                 conform(out, schema, sem)?
             }
         };
+        if let (Some(sql), Some(n)) = (kept_by_sql, notes) {
+            note(&n.missing_comparisons_kept, df.height().saturating_sub(sql));
+        }
     }
     Ok(match &task.split {
         OutputSplit::Single => vec![df],
