@@ -518,8 +518,7 @@ impl Frame {
     /// Runs the query and keeps its result partitions in memory: the returned frame
     /// reads them instead of running the query again (Dask `persist`, Spark `cache`).
     pub fn persist(&self) -> Result<Frame> {
-        let schema = self.schema()?;
-        let parts = self.run_partitions(&RunOptions::default())?;
+        let (parts, schema) = self.run_partitions(&RunOptions::default())?;
         let source = MemorySource::from_partitions(parts, Some(schema))?;
         Ok(self
             .session
@@ -538,6 +537,20 @@ impl Frame {
         Optimizer::new().optimize(plan, &ctx)
     }
 
+    /// The optimized plan the local engine runs, and the result columns whose
+    /// types the values decide under pandas (see `partita_exec::late_types`).
+    fn local_plan(&self) -> Result<(LogicalPlan, Vec<partita_exec::late_types::TypeDecision>)> {
+        let (plan, decisions) = partita_exec::late_types::decide_by_values(
+            self.logical_plan()?.clone(),
+            &self.semantics,
+        )?;
+        let ctx = OptimizerContext {
+            semantics: self.semantics,
+            constants: &KernelConstantEvaluator,
+        };
+        Ok((Optimizer::new().optimize(plan, &ctx)?, decisions))
+    }
+
     /// The task graph the query runs as.
     pub fn task_graph(&self) -> Result<TaskGraph> {
         let cfg = self.session.config();
@@ -547,22 +560,27 @@ impl Frame {
             split_out: cfg.split_out,
             broadcast_rows: cfg.broadcast_rows,
         };
-        lower(&self.optimized_plan()?, &opts)
+        let (plan, decisions) = self.local_plan()?;
+        let mut graph = lower(&plan, &opts)?;
+        graph.decisions = decisions;
+        Ok(graph)
     }
 
     /// The logical plan, the optimized plan and the task graph, as one stable text.
     pub fn explain(&self) -> Result<String> {
         let logical = self.logical_plan()?.display_indent();
-        let optimized = self.optimized_plan()?.display_indent();
         #[cfg(feature = "spark")]
         if let crate::Engine::Spark(engine) = self.session.engine() {
             let engine = engine.as_ref().as_ref().map_err(Clone::clone)?;
-            let spark = engine.explain(&self.optimized_plan()?, &self.semantics)?;
+            let plan = self.optimized_plan()?;
+            let optimized = plan.display_indent();
+            let spark = engine.explain(&plan, &self.semantics)?;
             return Ok(format!(
                 "== Semantics ==\n{}\n\n== Logical plan ==\n{logical}\n== Optimized plan ==\n{optimized}\n{spark}",
                 self.semantics
             ));
         }
+        let optimized = self.local_plan()?.0.display_indent();
         let graph = self.task_graph()?.display_indent();
         Ok(format!(
             "== Semantics ==\n{}\n\n== Logical plan ==\n{logical}\n== Optimized plan ==\n{optimized}\n== Task graph ==\n{graph}",
@@ -649,13 +667,15 @@ impl Frame {
     /// made and returns none.
     pub fn collect_partitions_with(&self, options: &RunOptions) -> Result<Vec<Table>> {
         self.run_partitions(options)?
+            .0
             .into_iter()
             .map(Table::from_polars)
             .collect()
     }
 
-    /// The result partitions as the engine made them.
-    fn run_partitions(&self, options: &RunOptions) -> Result<Vec<DataFrame>> {
+    /// The result partitions as the engine made them, and the result's schema
+    /// (under pandas, some result types are decided by the values).
+    fn run_partitions(&self, options: &RunOptions) -> Result<(Vec<DataFrame>, Schema)> {
         #[cfg(feature = "spark")]
         if let crate::Engine::Spark(engine) = self.session.engine() {
             let engine = engine.as_ref().as_ref().map_err(Clone::clone)?;
@@ -664,18 +684,20 @@ impl Frame {
                 &self.semantics,
                 options.cancel.as_deref(),
             )?;
+            let schema = self.schema()?;
             return match &options.sink {
-                None => Ok(parts),
+                None => Ok((parts, schema)),
                 Some(sink) => {
                     for (i, p) in parts.into_iter().enumerate() {
                         sink(i, p)?;
                     }
-                    Ok(vec![])
+                    Ok((vec![], schema))
                 }
             };
         }
         let graph = self.task_graph()?;
-        partita_exec::run(&graph, self.session.pool()?, options)
+        let parts = partita_exec::run(&graph, self.session.pool()?, options)?;
+        Ok((parts, (*graph.result_schema()).clone()))
     }
 
     /// Runs the query and writes each result partition to `dir/part-NNNNN.parquet`
@@ -743,8 +765,7 @@ impl Frame {
                     .into(),
             ));
         }
-        let schema = self.schema()?;
-        let parts = self.run_partitions(options)?;
+        let (parts, schema) = self.run_partitions(options)?;
         // The partitions become the chunks of the result, not copied into one: a
         // result never needs twice its size to be collected.
         Table::from_polars(stack(parts, &schema)?)

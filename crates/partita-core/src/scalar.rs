@@ -122,6 +122,13 @@ fn int_op(a: i64, op: BinaryOperator, b: i64, sem: &Semantics) -> Result<i64> {
     }
 }
 
+/// Whether an integer remainder by zero is a missing value: under `division_by_zero
+/// = ieee` (pandas) it is NaN, pandas' missing value, so an integer result can
+/// hold it as a missing value (and is float64 only where one comes out).
+fn remainder_by_zero_is_missing(sem: &Semantics) -> bool {
+    sem.division_by_zero == DivisionByZero::Ieee
+}
+
 fn float_op(a: f64, op: BinaryOperator, b: f64, sem: &Semantics) -> Result<f64> {
     let zero_error = sem.division_by_zero == DivisionByZero::Error && b == 0.0;
     Ok(match op {
@@ -341,6 +348,7 @@ fn unsigned_arithmetic(
             };
             match (v, sem.integer_overflow, op) {
                 (Some(v), ..) => Some(v),
+                (None, _, BinaryOperator::Modulo) if remainder_by_zero_is_missing(sem) => None,
                 (None, _, BinaryOperator::IntegerDivide | BinaryOperator::Modulo) => {
                     err.get_or_insert_with(divide_by_zero);
                     None
@@ -378,6 +386,11 @@ fn arithmetic_64(
                 .iter()
                 .zip(r.iter())
                 .map(|(a, b)| match (a, b) {
+                    (Some(_), Some(0))
+                        if op == BinaryOperator::Modulo && remainder_by_zero_is_missing(sem) =>
+                    {
+                        None
+                    }
                     (Some(a), Some(b)) if err.is_none() => match int_op(a, op, b, sem) {
                         Ok(v) => Some(v),
                         Err(e) => {

@@ -13,6 +13,7 @@ use petgraph::Direction;
 
 use crate::eval::PhysicalExpr;
 use crate::join::JoinTask;
+use crate::late_types::TypeDecision;
 use crate::udf::PartitionFn;
 
 /// Where a task's input comes from.
@@ -354,6 +355,11 @@ pub struct TaskGraph {
     pub outputs: Vec<Part>,
     /// The semantics the plan was built and lowered under.
     pub semantics: Semantics,
+    /// The result's schema as planned (before [`TaskGraph::decisions`]).
+    pub schema: SchemaRef,
+    /// Result columns whose type pandas decides by the values, decided when the
+    /// run is over (see [`crate::late_types`]).
+    pub decisions: Vec<TypeDecision>,
 }
 
 impl TaskGraph {
@@ -363,7 +369,32 @@ impl TaskGraph {
             graph: StableDiGraph::default(),
             outputs: vec![],
             semantics,
+            schema: Arc::new(partita_common::Schema::new(vec![])),
+            decisions: vec![],
         }
+    }
+
+    /// The result's schema: as planned, with the value-decided columns in the
+    /// types the last run decided.
+    pub fn result_schema(&self) -> SchemaRef {
+        if self.decisions.is_empty() {
+            return self.schema.clone();
+        }
+        Arc::new(partita_common::Schema::new(
+            self.schema
+                .fields()
+                .iter()
+                .map(
+                    |f| match self.decisions.iter().find(|d| d.column == f.name) {
+                        Some(d) => {
+                            partita_common::Field::new(f.name.clone(), d.decided(f.data_type))
+                                .with_nullable(f.nullable)
+                        }
+                        None => f.clone(),
+                    },
+                )
+                .collect(),
+        ))
     }
 
     /// The number of tasks.

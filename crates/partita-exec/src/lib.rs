@@ -24,6 +24,7 @@
 pub mod eval;
 pub mod graph;
 pub mod join;
+pub mod late_types;
 pub mod lower;
 pub mod output;
 mod parquet_source;

@@ -62,6 +62,7 @@ pub fn lower(plan: &LogicalPlan, options: &LowerOptions) -> Result<TaskGraph> {
     };
     let parts = l.lower(plan)?;
     l.g.outputs = parts;
+    l.g.schema = plan.schema().clone();
     Ok(l.g)
 }
 

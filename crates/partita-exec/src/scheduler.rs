@@ -480,6 +480,21 @@ impl WorkerPool {
 /// Runs the graph on `pool`, under the semantics it was lowered under, and returns
 /// the result partitions, in order.
 pub fn run(graph: &TaskGraph, pool: &WorkerPool, options: &RunOptions) -> Result<Vec<Partition>> {
+    for d in &graph.decisions {
+        d.missing.store(false, Ordering::SeqCst);
+    }
+    // A type the values decide is known once every partition is made: the sink
+    // then gets the result partitions at the end.
+    if let (Some(sink), false) = (&options.sink, graph.decisions.is_empty()) {
+        let collect = RunOptions {
+            sink: None,
+            ..options.clone()
+        };
+        for (i, p) in run(graph, pool, &collect)?.into_iter().enumerate() {
+            sink(i, p)?;
+        }
+        return Ok(vec![]);
+    }
     let sem = &graph.semantics;
     let mut readers: HashMap<(NodeIndex, usize), usize> = HashMap::new();
     let mut waiting: HashMap<NodeIndex, usize> = HashMap::new();
@@ -550,6 +565,7 @@ pub fn run(graph: &TaskGraph, pool: &WorkerPool, options: &RunOptions) -> Result
                 st.results.get(&key).cloned()
             };
             f.ok_or_else(|| Error::internal("a result partition is missing"))
+                .and_then(|f| crate::late_types::apply(&graph.decisions, f))
         })
         .collect()
 }

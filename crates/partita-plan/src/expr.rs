@@ -77,6 +77,11 @@ pub enum Expr {
         expr: Box<Expr>,
         /// The target type.
         to: DataType,
+        /// Made by pandas' rule for integers that may hold a missing value
+        /// ([`Expr::with_pandas_int_nulls`]), not asked for: where the column
+        /// reaches the result unchanged, the values decide its type (an integer
+        /// when no value is missing, as pandas keeps it).
+        implicit: bool,
     },
     /// A scalar function call.
     Function {
@@ -433,6 +438,7 @@ impl Expr {
         Expr::Cast {
             expr: Box::new(self),
             to,
+            implicit: false,
         }
     }
 
@@ -651,9 +657,10 @@ impl Expr {
                 pattern,
                 negated,
             },
-            Expr::Cast { expr, to } => Expr::Cast {
+            Expr::Cast { expr, to, implicit } => Expr::Cast {
                 expr: bx(expr, &mut go)?,
                 to,
+                implicit,
             },
             Expr::Function { func, args } => Expr::Function {
                 func,
@@ -838,7 +845,7 @@ impl Expr {
                 expect_type(expr, schema, semantics, &[Utf8], "LIKE")?;
                 Boolean
             }
-            Expr::Cast { expr, to } => {
+            Expr::Cast { expr, to, .. } => {
                 let from = expr.data_type(schema, semantics)?;
                 let time = |t: DataType| t.is_temporal() || matches!(t, Duration(_));
                 // Dates and times cast to and from text and each other; a number is
@@ -915,7 +922,11 @@ impl Expr {
                 {
                     false
                 } else {
-                    any(&[left, right])?
+                    // pandas' integer `%` by zero is NaN, a missing value.
+                    let by_zero = *op == BinaryOperator::Modulo
+                        && ieee_by_zero(right, semantics)
+                        && self.data_type(schema, semantics)?.is_integer();
+                    by_zero || any(&[left, right])?
                 }
             }
             Expr::IsNull(_) | Expr::IsNotNull(_) => false,
@@ -986,7 +997,20 @@ impl Expr {
             return Ok(self);
         }
         let name = self.output_name();
-        Ok(self.unalias().clone().cast(DataType::Float64).alias(name))
+        // pandas builds a CASE with `np.select(.., default=nan)` and a missing
+        // literal as NaN: float64 whatever the values. Elsewhere a missing value
+        // comes from the values (a missing text's `str.len()`), and so does the type.
+        let mut by_values = true;
+        self.apply(&mut |e| {
+            by_values &=
+                !matches!(e, Expr::Case { .. }) && !matches!(e, Expr::Literal(v) if v.is_null())
+        });
+        Ok(Expr::Cast {
+            expr: Box::new(self.unalias().clone()),
+            to: DataType::Float64,
+            implicit: by_values,
+        }
+        .alias(name))
     }
 }
 
@@ -1194,13 +1218,11 @@ fn binary_type(
             _ => Float64,
         },
         IntegerDivide | Modulo if both_int => {
-            // pandas turns an integer `//` or `%` by zero into inf / NaN, so the result
-            // is float unless the divisor is a literal that cannot be zero.
-            let nonzero_literal =
-                matches!(right.unalias(), Expr::Literal(v) if v.as_i128().is_some_and(|v| v != 0));
-            if semantics.division_by_zero == partita_common::DivisionByZero::Ieee
-                && !nonzero_literal
-            {
+            // pandas turns an integer `//` by zero into inf / -inf / NaN, so the
+            // result is float unless the divisor is a literal that cannot be zero. A
+            // `%` by zero is NaN, its missing value: an integer that may be missing
+            // (see `Expr::nullable`), float64 where one is.
+            if op == IntegerDivide && ieee_by_zero(right, semantics) {
                 Float64
             } else if op == IntegerDivide && promotion == NumericPromotion::Sql {
                 // Spark's DIV is a BIGINT.
@@ -1211,6 +1233,14 @@ fn binary_type(
         }
         _ => joined,
     })
+}
+
+/// Whether an integer `DIV` or `%` by `divisor` meets pandas' rule for a zero
+/// divisor (`division_by_zero = ieee`): the divisor is not a literal other than 0.
+fn ieee_by_zero(divisor: &Expr, semantics: &Semantics) -> bool {
+    let nonzero_literal =
+        matches!(divisor.unalias(), Expr::Literal(v) if v.as_i128().is_some_and(|v| v != 0));
+    semantics.division_by_zero == partita_common::DivisionByZero::Ieee && !nonzero_literal
 }
 
 fn function_type(
@@ -1767,7 +1797,7 @@ impl fmt::Display for Expr {
                 if *negated { " NOT" } else { "" },
                 pattern.replace('\'', "''")
             ),
-            Expr::Cast { expr, to } => write!(f, "CAST({expr} AS {to})"),
+            Expr::Cast { expr, to, .. } => write!(f, "CAST({expr} AS {to})"),
             Expr::Function {
                 func: ScalarFunction::Negate,
                 args,

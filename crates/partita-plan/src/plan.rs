@@ -282,6 +282,27 @@ pub struct Join {
 }
 
 impl Join {
+    /// The join with the integer columns among `names` that a filled side made
+    /// float64 (pandas' `merge`) kept as integers with missing values; returns it
+    /// and the columns that changed. Their values then decide their type.
+    pub fn keeping_integers(mut self, names: &[String]) -> (Join, Vec<String>) {
+        let inputs = [self.left.schema().clone(), self.right.schema().clone()];
+        let types: Vec<(String, DataType)> = self
+            .schema
+            .fields()
+            .iter()
+            .filter(|f| f.data_type == DataType::Float64 && names.contains(&f.name))
+            .filter_map(|f| {
+                let t = inputs
+                    .iter()
+                    .find_map(|s| s.index_of_exact(&f.name).map(|i| s.field(i).data_type))?;
+                t.is_integer().then(|| (f.name.clone(), t))
+            })
+            .collect();
+        self.schema = retyped(&self.schema, &types);
+        (self, types.into_iter().map(|(n, _)| n).collect())
+    }
+
     /// A join; key columns must exist on their side and compare, and the output
     /// names must be unique.
     pub fn try_new(
@@ -623,7 +644,56 @@ fn resolve_row_exprs(
         .collect()
 }
 
+/// `schema` with the fields named in `types` given those types (and made
+/// nullable): the types a node keeps where pandas lets the values decide.
+pub(crate) fn retyped(schema: &Schema, types: &[(String, DataType)]) -> SchemaRef {
+    Arc::new(Schema::new(
+        schema
+            .fields()
+            .iter()
+            .map(|f| match types.iter().find(|(n, _)| *n == f.name) {
+                Some((_, t)) => Field::new(f.name.clone(), *t).with_nullable(true),
+                None => f.clone(),
+            })
+            .collect(),
+    ))
+}
+
 impl Projection {
+    /// The projection with the implicit float64 casts of pandas' rule for integers
+    /// that may hold missing values (`Expr::Cast { implicit: true, .. }`) left out
+    /// of the output columns `names` that have one; returns it and the columns
+    /// that changed. Their values then decide their type (see
+    /// `partita_exec`'s late types): the caller notes whether one is missing.
+    pub fn keeping_integers(
+        mut self,
+        names: &[String],
+        semantics: &Semantics,
+    ) -> (Projection, Vec<String>) {
+        let mut types = vec![];
+        for e in &mut self.exprs {
+            let name = e.output_name();
+            if !names.contains(&name) {
+                continue;
+            }
+            if let Expr::Cast {
+                expr,
+                implicit: true,
+                ..
+            } = e.unalias()
+            {
+                let Ok(t) = expr.data_type(self.input.schema(), semantics) else {
+                    continue;
+                };
+                *e = expr.as_ref().clone().alias(name.clone());
+                types.push((name, t));
+            }
+        }
+        self.schema = retyped(&self.schema, &types);
+        let changed = types.into_iter().map(|(n, _)| n).collect();
+        (self, changed)
+    }
+
     /// A projection; output names must be unique.
     pub fn try_new(
         input: Arc<LogicalPlan>,

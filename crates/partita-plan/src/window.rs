@@ -98,6 +98,10 @@ pub struct ResolvedWindow {
     /// count is missing only where the semantics leaves rows out (a missing
     /// key or order value under pandas); anything else may be.
     pub nullable: bool,
+    /// Under pandas, the integer type the column has when no value comes out
+    /// missing (`spec.output` is float64 because one may): pandas decides it by
+    /// the values (`shift` of an empty column stays int64).
+    pub integer_if_complete: Option<DataType>,
 }
 
 /// Adds a column per window expression to the rows of its input, which keep their
@@ -154,6 +158,28 @@ impl Window {
             exprs: resolved,
             schema: Arc::new(Schema::new(fields)),
         })
+    }
+}
+
+impl Window {
+    /// The window with its columns among `names` that pandas' rule made float64
+    /// because a value may come out missing ([`ResolvedWindow::integer_if_complete`])
+    /// kept as integers; returns it and the columns that changed. Their values
+    /// then decide their type.
+    pub fn keeping_integers(mut self, names: &[String]) -> (Window, Vec<String>) {
+        let mut types = vec![];
+        for r in &mut self.exprs {
+            if let Some(t) = r
+                .integer_if_complete
+                .filter(|_| names.contains(&r.expr.name))
+            {
+                r.spec.output = t;
+                r.integer_if_complete = None;
+                types.push((r.expr.name.clone(), t));
+            }
+        }
+        self.schema = crate::plan::retyped(&self.schema, &types);
+        (self, types.into_iter().map(|(n, _)| n).collect())
     }
 }
 
@@ -345,10 +371,20 @@ fn resolve(e: WindowExpr, schema: &Schema, sem: &Semantics) -> Result<ResolvedWi
         }
         _ => true,
     };
-    let output = if pandas && output.is_integer() && may_miss {
-        DataType::Float64
+    let (output, integer_if_complete) = if pandas && output.is_integer() && may_miss {
+        // A rolling aggregate is float64 whatever its values, and so is a
+        // `shift` by some rows of a whole column (a grouped one keeps int64 when
+        // nothing comes out missing).
+        let always = match &e.func {
+            WindowFunction::Aggregate(_) => rolling,
+            WindowFunction::Lag { offset, .. } | WindowFunction::Lead { offset, .. } => {
+                e.partition_by.is_empty() && *offset != 0
+            }
+            _ => false,
+        };
+        (DataType::Float64, (!always).then_some(output))
     } else {
-        output
+        (output, None)
     };
     let ignore_nulls = e
         .ignore_nulls
@@ -367,5 +403,6 @@ fn resolve(e: WindowExpr, schema: &Schema, sem: &Semantics) -> Result<ResolvedWi
         },
         expr: e,
         nullable,
+        integer_if_complete,
     })
 }

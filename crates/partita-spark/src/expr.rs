@@ -454,7 +454,7 @@ impl ExprLowering {
                     r
                 }
             }
-            Expr::Cast { expr, to } => self.cast(expr, *to, schema)?,
+            Expr::Cast { expr, to, .. } => self.cast(expr, *to, schema)?,
             Expr::Function { func, args } => self.function(*func, args, schema)?,
             Expr::Case {
                 branches,
