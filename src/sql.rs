@@ -281,6 +281,32 @@ impl SqlContext {
         self.tables.get(name)
     }
 
+    /// `e`, an error a query of `sql` raised while running (division by zero,
+    /// overflow, a bad cast), at the position in `sql` of the expression that
+    /// raised it; `e` as it is when that is not found.
+    ///
+    /// ```
+    /// use partita::polars::*;
+    /// use partita::prelude::*;
+    /// use partita::SqlContext;
+    ///
+    /// let session = Session::new().with_semantics(Semantics::spark());
+    /// let mut ctx = SqlContext::new(session.clone());
+    /// ctx.register("t", session.from_columns(vec![Series::new("a".into(), [1i64, 0])], 1)?);
+    /// let sql = "SELECT a,\n       10 / a AS q\nFROM t";
+    /// let e = ctx.sql(sql)?.collect().unwrap_err();
+    /// let e = ctx.locate_error(sql, e);
+    /// assert_eq!(e.span().map(|s| (s.line, s.column)), Some((2, 8)));
+    /// # Ok::<(), partita::Error>(())
+    /// ```
+    pub fn locate_error(&self, sql: &str, e: Error) -> Error {
+        let sem = self.session.config().semantics;
+        match ParsedSql::parse(sql) {
+            Ok(parsed) => parsed.locate(e, &Tables(self), &sem),
+            Err(_) => e,
+        }
+    }
+
     /// Plans one query (a single SELECT) as a frame.
     pub fn sql(&self, query: &str) -> Result<Frame> {
         let sem = self.session.config().semantics;

@@ -690,7 +690,10 @@ impl Shell {
                                     notes: Some(Arc::clone(&notes)),
                                     ..options.clone()
                                 };
-                                Item::Rows(frame.collect_with(&options)?, notes)
+                                let rows = frame
+                                    .collect_with(&options)
+                                    .map_err(|e| ctx.locate_error(&sql, e))?;
+                                Item::Rows(rows, notes)
                             }
                             SqlOutput::Text(t) => Item::Text(t),
                         });

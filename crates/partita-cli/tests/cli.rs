@@ -549,7 +549,33 @@ fn errors_point_at_the_column_and_name_the_failing_expression() {
     );
     let err = stderr(&o);
     assert!(
-        err.contains("[DIVIDE_BY_ZERO]") && err.contains("(in `col2 / 0`)"),
+        err.contains("[DIVIDE_BY_ZERO]") && err.contains("(in `col2 / 0`), at line 1, column 23"),
+        "{err}"
+    );
+    assert!(err.contains("\n  |                       ^"), "{err}");
+    // ... at its position in the query, in a later statement and line, wherever
+    // the executor meets it (a filter, an aggregate's argument), under either
+    // preset, keeping its category.
+    let script = "SET semantics = spark;\nSELECT col1,\n  SUM(col2 * 9223372036854775807) AS s\nFROM df GROUP BY col1";
+    let err = stderr(&run(&["sql", script], ""));
+    assert!(
+        err.contains("[ARITHMETIC_OVERFLOW]") && err.contains("at line 3, column 7"),
+        "{err}"
+    );
+    assert!(
+        !err.contains("SQL error"),
+        "a runtime error, not a SQL one: {err}"
+    );
+    assert!(
+        err.contains("3 |   SUM(col2 * 9223372036854775807) AS s\n  |       ^"),
+        "{err}"
+    );
+    let err = stderr(&run(
+        &["sql", "SELECT col1 FROM df WHERE CAST(col1 AS BIGINT) > 0"],
+        "",
+    ));
+    assert!(
+        err.contains("(in `CAST(col1 AS i64)`), at line 1, column 32"),
         "{err}"
     );
 }

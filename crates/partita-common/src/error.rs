@@ -216,6 +216,28 @@ impl Error {
         }
     }
 
+    /// The expression that raised an error of the data (division by zero,
+    /// overflow, a bad cast), as the executor names it (`a / b`), if any.
+    pub fn failing_expression(&self) -> Option<&str> {
+        let message = match self.root_cause() {
+            Error::Arithmetic { message, .. } | Error::Data { message, .. } => message,
+            _ => return None,
+        };
+        let start = message.rfind(IN_EXPRESSION)? + IN_EXPRESSION.len();
+        message[start..].strip_suffix("`)")
+    }
+
+    /// An error of the data at the position of the expression that raised it.
+    pub fn at_expression(self, span: Span) -> Error {
+        if self.span().is_some() {
+            return self;
+        }
+        Error::At {
+            span,
+            source: Box::new(self),
+        }
+    }
+
     /// The position in the SQL text the error points at, if any.
     pub fn span(&self) -> Option<Span> {
         match self {
@@ -316,6 +338,10 @@ pub fn nearest_name<S: AsRef<str>>(name: &str, candidates: &[S]) -> Option<Strin
         .map(|(_, c)| c.to_string())
 }
 
+/// How an error of the data names the expression that raised it, at the end of its
+/// message: `... (in `a / b`)`.
+pub const IN_EXPRESSION: &str = " (in `";
+
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -343,6 +369,11 @@ impl fmt::Display for Error {
                     Some(s) => write!(f, "; did you mean '{s}'?"),
                     None => write!(f, "; available columns: {}", available.join(", ")),
                 }
+            }
+            // An error of the data (a failed task) keeps its kind; the position
+            // says which expression of the query raised it.
+            Error::At { span, source } if source.failing_expression().is_some() => {
+                write!(f, "{source}, at line {}, column {}", span.line, span.column)
             }
             Error::At { span, source } => write!(
                 f,

@@ -32,7 +32,7 @@ mod window;
 pub use config::SessionConfig;
 pub use error::{
     catch_library_panic, in_library_call, nearest_name, panic_message, Error, Reference, Result,
-    Span,
+    Span, IN_EXPRESSION,
 };
 pub use functions::{
     AggregateFunction, BinaryOperator, DatePart, NullPlacement, ScalarFunction, SortKey,

@@ -153,7 +153,7 @@ fn eval_inner(p: &PhysicalExpr, df: &Partition, sem: &Semantics) -> Result<Serie
 
 /// `e` with the expression `p` that raised it, unless an inner one is named.
 fn in_expression(e: Error, p: &PhysicalExpr) -> Error {
-    const MARK: &str = " (in `";
+    const MARK: &str = partita_common::IN_EXPRESSION;
     match e {
         Error::Arithmetic { condition, message } if !message.contains(MARK) => Error::Arithmetic {
             condition,

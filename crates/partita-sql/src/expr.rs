@@ -8,7 +8,8 @@ use sqlparser::ast;
 
 use crate::names::ident_name;
 use crate::planner::Planner;
-use crate::position::{at, sql_err};
+use crate::position::{at, span_of, sql_err};
+use sqlparser::ast::Spanned;
 
 impl Planner<'_> {
     /// A column by its unqualified name: in a joined FROM, the one relation (or
@@ -49,6 +50,14 @@ impl Planner<'_> {
 
     /// A SQL expression as a plan expression (columns by name, not yet resolved).
     pub(crate) fn expr(&self, e: &ast::Expr) -> Result<Expr> {
+        let planned = self.expr_here(e)?;
+        if let (Some(list), Some(span)) = (&self.planned, span_of(e.span())) {
+            list.borrow_mut().push((planned.to_string(), span));
+        }
+        Ok(planned)
+    }
+
+    fn expr_here(&self, e: &ast::Expr) -> Result<Expr> {
         use ast::Expr as E;
         Ok(match e {
             E::Identifier(i) => self.column(i, e)?,

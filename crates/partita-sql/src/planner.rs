@@ -237,17 +237,33 @@ impl ParsedSql {
         catalog: &dyn Catalog,
         semantics: &Semantics,
     ) -> Result<SqlStatement> {
-        Planner {
-            catalog,
-            sem: *semantics,
-            scope: RefCell::new(None),
-            ctes: RefCell::new(vec![]),
-            scalars: RefCell::new(vec![]),
-            windows: RefCell::new(vec![]),
-            named_windows: RefCell::new(vec![]),
+        Planner::new(catalog, semantics, false)
+            .statement(&self.statements[i])
+            .map_err(|e| self.at_column(e))
+    }
+
+    /// `e`, an error of the data a statement of this text raised while running
+    /// (division by zero, overflow, a bad cast), at the position of the
+    /// expression that raised it: the statements are planned again, noting where
+    /// each expression was written, and the first written as the executor names
+    /// the failing one is it. `e` as it is when it has a position already or no
+    /// written expression matches (an optimizer's rewrite, say).
+    pub fn locate(&self, e: Error, catalog: &dyn Catalog, semantics: &Semantics) -> Error {
+        let Some(failing) = e.failing_expression().map(normalized) else {
+            return e;
+        };
+        if e.span().is_some() {
+            return e;
         }
-        .statement(&self.statements[i])
-        .map_err(|e| self.at_column(e))
+        for statement in &self.statements {
+            let planner = Planner::new(catalog, semantics, true);
+            let _ = planner.statement(statement);
+            let planned = planner.planned.map(RefCell::into_inner).unwrap_or_default();
+            if let Some((_, span)) = planned.iter().find(|(text, _)| normalized(text) == failing) {
+                return e.at_expression(*span);
+            }
+        }
+        e
     }
 
     /// An unknown column's error at the column's own word: the planner knows
@@ -283,6 +299,15 @@ impl ParsedSql {
     }
 }
 
+/// An expression's text without spaces, in lower case: the executor names a column
+/// as the table has it, the user may have written it in another case.
+fn normalized(text: &str) -> String {
+    text.chars()
+        .filter(|c| !c.is_whitespace())
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
 /// Plans statements against a catalog under one semantics; its methods live in the
 /// modules of the clauses they plan.
 pub(crate) struct Planner<'a> {
@@ -302,6 +327,26 @@ pub(crate) struct Planner<'a> {
     pub(crate) windows: RefCell<Vec<partita_plan::WindowCall>>,
     /// The SELECT's named windows (`WINDOW w AS (...)`).
     pub(crate) named_windows: RefCell<Vec<(String, sqlparser::ast::WindowSpec)>>,
+    /// When set, every expression planned, as the executor names it, with its
+    /// position ([`ParsedSql::locate`]).
+    pub(crate) planned: Option<RefCell<Vec<(String, Span)>>>,
+}
+
+impl<'a> Planner<'a> {
+    /// A planner with no scope yet; `note_positions` keeps every planned
+    /// expression's position.
+    fn new(catalog: &'a dyn Catalog, semantics: &Semantics, note_positions: bool) -> Self {
+        Planner {
+            catalog,
+            sem: *semantics,
+            scope: RefCell::new(None),
+            ctes: RefCell::new(vec![]),
+            scalars: RefCell::new(vec![]),
+            windows: RefCell::new(vec![]),
+            named_windows: RefCell::new(vec![]),
+            planned: note_positions.then(|| RefCell::new(vec![])),
+        }
+    }
 }
 
 impl Planner<'_> {
