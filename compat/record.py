@@ -231,7 +231,14 @@ def pandas_table(pd, name, table):
     names, types, values = table_columns(name, table)
     cols = {}
     for n, t, vals in zip(names, types, values):
-        cols[n] = vals if t in TYPES else pandas_column(pd, t, vals, f"table {name}, column {n}")
+        if t == "f64":
+            # A double column is float64 even when every value is missing (from a
+            # plain list of None pandas would build an object column).
+            cols[n] = pd.Series(vals, dtype="float64")
+        elif t in TYPES:
+            cols[n] = vals
+        else:
+            cols[n] = pandas_column(pd, t, vals, f"table {name}, column {n}")
     return pd.DataFrame(cols)
 
 
