@@ -537,8 +537,8 @@ impl Frame {
         Optimizer::new().optimize(plan, &ctx)
     }
 
-    /// The optimized plan the local engine runs, and the result columns whose
-    /// types the values decide under pandas (see `partita_exec::late_types`).
+    /// The optimized plan the engine runs, and the result columns whose types the
+    /// values decide under pandas (see `partita_exec::late_types`).
     fn local_plan(&self) -> Result<(LogicalPlan, Vec<partita_exec::late_types::TypeDecision>)> {
         let (plan, decisions) = partita_exec::late_types::decide_by_values(
             self.logical_plan()?.clone(),
@@ -679,12 +679,14 @@ impl Frame {
         #[cfg(feature = "spark")]
         if let crate::Engine::Spark(engine) = self.session.engine() {
             let engine = engine.as_ref().as_ref().map_err(Clone::clone)?;
-            let parts = engine.run(
-                &self.optimized_plan()?,
-                &self.semantics,
-                options.cancel.as_deref(),
-            )?;
-            let schema = self.schema()?;
+            let (plan, decisions) = self.local_plan()?;
+            let parts = engine
+                .run(&plan, &self.semantics, options.cancel.as_deref())?
+                .into_iter()
+                .map(|p| partita_exec::late_types::apply(&decisions, p))
+                .collect::<Result<Vec<_>>>()?;
+            let schema =
+                (*partita_exec::late_types::decided_schema(plan.schema(), &decisions)).clone();
             return match &options.sink {
                 None => Ok((parts, schema)),
                 Some(sink) => {

@@ -377,24 +377,7 @@ impl TaskGraph {
     /// The result's schema: as planned, with the value-decided columns in the
     /// types the last run decided.
     pub fn result_schema(&self) -> SchemaRef {
-        if self.decisions.is_empty() {
-            return self.schema.clone();
-        }
-        Arc::new(partita_common::Schema::new(
-            self.schema
-                .fields()
-                .iter()
-                .map(
-                    |f| match self.decisions.iter().find(|d| d.column == f.name) {
-                        Some(d) => {
-                            partita_common::Field::new(f.name.clone(), d.decided(f.data_type))
-                                .with_nullable(f.nullable)
-                        }
-                        None => f.clone(),
-                    },
-                )
-                .collect(),
-        ))
+        crate::late_types::decided_schema(&self.schema, &self.decisions)
     }
 
     /// The number of tasks.

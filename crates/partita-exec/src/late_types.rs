@@ -24,10 +24,12 @@
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
-use partita_common::{BinaryOperator, DataType, IntWithNulls, Result, Semantics};
+use partita_common::{
+    BinaryOperator, DataType, Field, IntWithNulls, Result, Schema, SchemaRef, Semantics,
+};
 use partita_core::frame::{column, pl_err, to_polars_type};
 use partita_core::Partition;
-use partita_plan::{Expr, Join, LogicalPlan, MapPartitions, Window};
+use partita_plan::{Expr, Join, LogicalPlan, MapPartitions, PartitionFunction, Window};
 
 use crate::udf::PartitionFn;
 
@@ -231,28 +233,52 @@ impl Pass<'_> {
                 });
             }
         }
-        let label = format!(
-            "note missing values of {}",
-            watch
-                .iter()
-                .map(|(n, _)| n.as_str())
-                .collect::<Vec<_>>()
-                .join(", ")
-        );
-        let f = PartitionFn::new(label, move |p: Partition| {
-            for (name, missing) in &watch {
-                if column(&p, name)?.null_count() > 0 {
-                    missing.store(true, Ordering::SeqCst);
-                }
-            }
-            Ok(p)
-        });
+        let note = MissingNote { columns: watch };
         let schema = (**producer.schema()).clone();
         Ok(Some(LogicalPlan::MapPartitions(MapPartitions::try_new(
             Arc::new(producer),
-            Arc::new(f),
+            Arc::new(note),
             schema,
         )?)))
+    }
+}
+
+/// The map after a producer: notes whether a value of each of its columns came
+/// out missing. The local engine runs it on every partition; the Spark backend
+/// asks Spark whether the producer's relation holds a missing value.
+#[derive(Debug, Clone)]
+pub struct MissingNote {
+    /// The producer's columns, each with the flag its decisions read.
+    pub columns: Vec<(String, Arc<AtomicBool>)>,
+}
+
+impl MissingNote {
+    /// Notes the missing values of `p`.
+    pub fn note(&self, p: &Partition) -> Result<()> {
+        for (name, missing) in &self.columns {
+            if column(p, name)?.null_count() > 0 {
+                missing.store(true, Ordering::SeqCst);
+            }
+        }
+        Ok(())
+    }
+
+    /// The note as a map over partitions (which returns each one as it is).
+    pub fn as_partition_fn(&self) -> PartitionFn {
+        let note = self.clone();
+        PartitionFn::new(self.name(), move |p: Partition| {
+            note.note(&p)?;
+            Ok(p)
+        })
+    }
+}
+
+impl PartitionFunction for MissingNote {
+    fn name(&self) -> &str {
+        "note missing values"
+    }
+    fn as_any(&self) -> &dyn std::any::Any {
+        self
     }
 }
 
@@ -292,6 +318,26 @@ fn value_safe(predicate: &Expr, name: &str) -> bool {
             safe
         }
     }
+}
+
+/// `schema` (a plan's, as planned) with the decided columns in their decided
+/// types, the run being over.
+pub fn decided_schema(schema: &SchemaRef, decisions: &[TypeDecision]) -> SchemaRef {
+    if decisions.is_empty() {
+        return schema.clone();
+    }
+    Arc::new(Schema::new(
+        schema
+            .fields()
+            .iter()
+            .map(|f| match decisions.iter().find(|d| d.column == f.name) {
+                Some(d) => {
+                    Field::new(f.name.clone(), d.decided(f.data_type)).with_nullable(f.nullable)
+                }
+                None => f.clone(),
+            })
+            .collect(),
+    ))
 }
 
 /// `df` with each decided column in its decided type.

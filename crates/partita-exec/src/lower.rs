@@ -385,12 +385,19 @@ impl Lowerer<'_> {
     /// The user's partition function, fused into every part.
     fn lower_map_partitions(&mut self, m: &MapPartitions) -> Result<Vec<Part>> {
         let parts = self.lower(&m.input)?;
-        let f = m
-            .func
-            .as_any()
-            .downcast_ref::<PartitionFn>()
-            .ok_or_else(|| Error::internal("map_partitions with an unknown function kind"))?
-            .clone();
+        let any = m.func.as_any();
+        let f = match (
+            any.downcast_ref::<PartitionFn>(),
+            any.downcast_ref::<crate::late_types::MissingNote>(),
+        ) {
+            (Some(f), _) => f.clone(),
+            (None, Some(note)) => note.as_partition_fn(),
+            (None, None) => {
+                return Err(Error::internal(
+                    "map_partitions with an unknown function kind",
+                ))
+            }
+        };
         Ok(self.narrow(parts, Op::Map(f, m.schema.clone())))
     }
 

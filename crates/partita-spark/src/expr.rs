@@ -599,7 +599,13 @@ impl ExprLowering {
                 } else {
                     m
                 };
-                guarded(m, raise("REMAINDER_BY_ZERO", DIVISION_BY_ZERO)?)
+                // pandas' integer remainder by zero is NaN, its missing value.
+                let when_zero = if ieee {
+                    literal(&ScalarValue::null_of(out))?
+                } else {
+                    raise("REMAINDER_BY_ZERO", DIVISION_BY_ZERO)?
+                };
+                guarded(m, when_zero)
             }
             op => {
                 let v = call(binary_name(op), vec![l, r]);

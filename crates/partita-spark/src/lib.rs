@@ -253,16 +253,53 @@ impl SparkEngine {
 
     /// Runs `plan` (already optimized) on Spark under `semantics` and returns the
     /// result partitions, typed as the plan's schema says. `cancel`, when set while
-    /// the query runs, interrupts it on the server.
+    /// the query runs, interrupts it on the server. A note of a type the values
+    /// decide (`partita_exec::late_types`) is answered by one more query, which
+    /// asks whether its producer's relation holds a missing value.
     pub fn run(
         &self,
         plan: &LogicalPlan,
         semantics: &Semantics,
         cancel: Option<&AtomicBool>,
     ) -> Result<Vec<Partition>> {
-        let relation = Lowering::new(*semantics)?.lower(plan)?;
+        let lowering = Lowering::new(*semantics)?;
+        let relation = lowering.lower(plan)?;
         let client = self.client()?;
         self.configure(&client, semantics)?;
+        let frames = self.execute(&client, relation, cancel)?;
+        for (producer, note) in lowering.take_notes() {
+            let answer = self.execute(&client, Lowering::note_query(producer, &note), cancel)?;
+            for (i, (_, missing)) in note.columns.iter().enumerate() {
+                let seen = answer.iter().any(|f| {
+                    f.columns()
+                        .get(i)
+                        .and_then(|c| c.as_materialized_series().bool().ok())
+                        .is_some_and(|b| b.any())
+                });
+                if seen {
+                    missing.store(true, Ordering::SeqCst);
+                }
+            }
+        }
+        let schema = plan.schema();
+        let frames = if frames.is_empty() {
+            vec![partita_core::frame::empty_frame(schema)]
+        } else {
+            frames
+        };
+        frames
+            .into_iter()
+            .map(|f| conform(f, schema, semantics))
+            .collect()
+    }
+
+    /// Runs `relation` and returns the Arrow batches Spark sends, as frames.
+    fn execute(
+        &self,
+        client: &SparkConnectClient,
+        relation: pb::Relation,
+        cancel: Option<&AtomicBool>,
+    ) -> Result<Vec<Partition>> {
         let operation = uuid::Uuid::new_v4().to_string();
         let request = pb::ExecutePlanRequest {
             session_id: client.session_id().to_string(),
@@ -281,7 +318,7 @@ impl SparkEngine {
             client_observed_server_side_session_id: None,
         };
         let started = std::time::Instant::now();
-        let frames = self.runtime.block_on(async {
+        self.runtime.block_on(async {
             let mut stream = client
                 .execute_plan(request)
                 .await
@@ -312,17 +349,7 @@ impl SparkEngine {
                 }
             }
             Ok::<_, Error>(frames)
-        })?;
-        let schema = plan.schema();
-        let frames = if frames.is_empty() {
-            vec![partita_core::frame::empty_frame(schema)]
-        } else {
-            frames
-        };
-        frames
-            .into_iter()
-            .map(|f| conform(f, schema, semantics))
-            .collect()
+        })
     }
 
     /// The relation tree `plan` lowers to, and Spark's own plans for it

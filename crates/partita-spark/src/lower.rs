@@ -10,6 +10,7 @@ use partita_common::{
     AggregateFunction, DataType, Error, FrameBound, GroupOrder, Logic, NullGroupKeys, Result,
     ScalarValue, Schema, Semantics, SortKey, WindowFunction, WindowResults,
 };
+use partita_exec::late_types::MissingNote;
 use partita_exec::{CsvSource, MemorySource, ParquetSource};
 use partita_plan::{Expr, JoinType, LogicalPlan, Scan};
 use pb::relation::RelType;
@@ -25,6 +26,10 @@ pub struct Lowering {
     /// Inline data above this many bytes is refused (one gRPC message carries the
     /// whole plan).
     pub max_inline_bytes: usize,
+    /// The notes of value-decided types met (`partita_exec::late_types`), each with
+    /// the relation of its producer: Spark is asked afterwards whether that
+    /// relation holds a missing value in the noted columns.
+    notes: std::cell::RefCell<Vec<(pb::Relation, MissingNote)>>,
 }
 
 fn rel(r: RelType) -> pb::Relation {
@@ -47,7 +52,37 @@ impl Lowering {
             exprs: ExprLowering { sem: semantics },
             semantics,
             max_inline_bytes: 96 << 20,
+            notes: Default::default(),
         })
+    }
+
+    /// The notes met by [`Lowering::lower`], with their producers' relations.
+    pub fn take_notes(&self) -> Vec<(pb::Relation, MissingNote)> {
+        self.notes.take()
+    }
+
+    /// The relation whose one row says, per noted column, whether the producer's
+    /// relation holds a missing value in it (null over no rows).
+    pub fn note_query(producer: pb::Relation, note: &MissingNote) -> pb::Relation {
+        let aggs = note
+            .columns
+            .iter()
+            .enumerate()
+            .map(|(i, (c, _))| {
+                alias(
+                    call("max", vec![call("isnull", vec![column(c)])]),
+                    &format!("m{i}"),
+                )
+            })
+            .collect();
+        rel(RelType::Aggregate(Box::new(pb::Aggregate {
+            input: boxed(producer),
+            group_type: pb::aggregate::GroupType::Groupby as i32,
+            grouping_expressions: vec![],
+            aggregate_expressions: aggs,
+            pivot: None,
+            grouping_sets: vec![],
+        })))
     }
 
     /// The relation that computes `plan`.
@@ -111,6 +146,16 @@ impl Lowering {
                 all_columns_as_keys: Some(true),
                 within_watermark: None,
             }))),
+            LogicalPlan::MapPartitions(m)
+                if m.func.as_any().downcast_ref::<MissingNote>().is_some() =>
+            {
+                let producer = self.lower(&m.input)?;
+                let note = m.func.as_any().downcast_ref::<MissingNote>().cloned();
+                self.notes
+                    .borrow_mut()
+                    .extend(note.map(|n| (producer.clone(), n)));
+                producer
+            }
             LogicalPlan::MapPartitions(m) => {
                 return Err(Error::NotImplemented(format!(
                     "map_partitions({}) runs a Rust closure, which Spark cannot run; \
