@@ -79,3 +79,63 @@ con.register("frame", pl_frame.to_arrow())
 con.execute(
     f"COPY frame TO '{os.path.join(here, 'typed_duckdb.parquet')}' (FORMAT parquet, ROW_GROUP_SIZE 4)"
 )
+
+# DuckDB cuts row groups at multiples of 2,048 rows: for a skip by statistics, each
+# row repeated 512 times in id order makes two row groups, ids 0-3 and 4-7.
+con.execute(
+    f"COPY (SELECT frame.* FROM frame, range(512) ORDER BY id) TO "
+    f"'{os.path.join(here, 'typed_duckdb_groups.parquet')}' (FORMAT parquet, ROW_GROUP_SIZE 2048)"
+)
+
+# Spark (local, the runtime pyspark ships) writes the columns it has types for:
+# no unsigned integers, no zone per column, no durations; time stamps as its
+# default INT96 and as TIMESTAMP_NTZ. Four rows per file: two files of one row
+# group each, ids 0-3 and 4-7, copied to stable names.
+import glob
+import shutil
+import tempfile
+
+from pyspark.sql import SparkSession
+
+spark = (
+    SparkSession.builder.master("local[1]")
+    .config("spark.ui.enabled", "false")
+    .config("spark.sql.session.timeZone", "UTC")
+    .config("spark.sql.files.maxRecordsPerFile", "4")
+    .getOrCreate()
+)
+spark_frame = frame[["id", "i8", "i16", "i32", "f32", "d", "ts_us", "b", "s"]].copy()
+spark_frame["ts_ntz"] = spark_frame["ts_us"]
+spark_frame["dec"] = table.column("dec").to_pylist()
+from pyspark.sql import types as T
+
+schema = T.StructType(
+    [
+        T.StructField("id", T.LongType()),
+        T.StructField("i8", T.ByteType()),
+        T.StructField("i16", T.ShortType()),
+        T.StructField("i32", T.IntegerType()),
+        T.StructField("f32", T.FloatType()),
+        T.StructField("d", T.DateType()),
+        T.StructField("ts_us", T.TimestampType()),
+        T.StructField("b", T.BooleanType()),
+        T.StructField("s", T.StringType()),
+        T.StructField("ts_ntz", T.TimestampNTZType()),
+        T.StructField("dec", T.DecimalType(16, 2)),
+    ]
+)
+rows = [
+    tuple(None if pd.isna(v) else (v.to_pydatetime() if isinstance(v, pd.Timestamp) else v) for v in r)
+    for r in spark_frame.astype(object).itertuples(index=False)
+]
+out = tempfile.mkdtemp()
+spark.createDataFrame(rows, schema).coalesce(1).sortWithinPartitions("id").write.mode(
+    "overwrite"
+).parquet(os.path.join(out, "t"))
+spark.stop()
+target = os.path.join(here, "typed_spark")
+shutil.rmtree(target, ignore_errors=True)
+os.makedirs(target)
+for i, f in enumerate(sorted(glob.glob(os.path.join(out, "t", "part-*.parquet")))):
+    shutil.copy(f, os.path.join(target, f"part-{i}.parquet"))
+shutil.rmtree(out)

@@ -146,13 +146,8 @@ impl ParquetFile {
         let stats = catch_library_panic(|| chunk.statistics(&self.metadata.footer_buf))
             .ok()??
             .ok()?;
-        if matches!(self.schema.field(column).data_type, DataType::Decimal(..)) {
-            // Bounds are unscaled integers or bytes: only the null count is usable.
-            return Some(ColumnStats {
-                min: None,
-                max: None,
-                null_count: stats.null_count(),
-            });
+        if let DataType::Decimal(_, scale) = self.schema.field(column).data_type {
+            return Some(decimal_stats(&stats, scale));
         }
         let utf8 = |v: &Option<Vec<u8>>| {
             v.as_ref()
@@ -496,6 +491,66 @@ fn check_row_counts(path: &Path, metadata: &FileMetadata) -> Result<()> {
     Ok(())
 }
 
+/// A decimal's unscaled value stored as big-endian two's complement bytes (at
+/// most 16).
+fn unscaled_from_be_bytes(b: &[u8]) -> Option<i128> {
+    if b.is_empty() || b.len() > 16 {
+        return None;
+    }
+    let fill = if b[0] & 0x80 != 0 { 0xff } else { 0 };
+    let mut full = [fill; 16];
+    full[16 - b.len()..].copy_from_slice(b);
+    Some(i128::from_be_bytes(full))
+}
+
+/// A decimal column's bounds as doubles, for the comparisons a filter makes: a
+/// decimal meets a number as a double (`scalar::comparable_views`), and rounding
+/// keeps order, so a double bound excludes what the exact one does. The bounds
+/// are stored unscaled (INT32, INT64, or big-endian two's complement bytes); the
+/// double is widened by two units in the last place on its side, since the
+/// kernel's own conversion may round the other way.
+fn decimal_stats(stats: &Statistics, scale: u8) -> ColumnStats {
+    let (min, max, null_count) = match stats {
+        Statistics::Int32(s) => (
+            s.min_value.map(i128::from),
+            s.max_value.map(i128::from),
+            s.null_count,
+        ),
+        Statistics::Int64(s) => (
+            s.min_value.map(i128::from),
+            s.max_value.map(i128::from),
+            s.null_count,
+        ),
+        Statistics::FixedLen(s) => (
+            s.min_value.as_deref().and_then(unscaled_from_be_bytes),
+            s.max_value.as_deref().and_then(unscaled_from_be_bytes),
+            s.null_count,
+        ),
+        Statistics::Binary(s) => (
+            s.min_value.as_deref().and_then(unscaled_from_be_bytes),
+            s.max_value.as_deref().and_then(unscaled_from_be_bytes),
+            s.null_count,
+        ),
+        other => (None, None, other.null_count()),
+    };
+    let double = |v: i128, outward: f64| {
+        let mut x = v as f64 / 10f64.powi(i32::from(scale));
+        for _ in 0..2 {
+            x = if outward < 0.0 {
+                x.next_down()
+            } else {
+                x.next_up()
+            };
+        }
+        ScalarValue::Float64(Some(x))
+    };
+    ColumnStats {
+        min: min.map(|v| double(v, -1.0)),
+        max: max.map(|v| double(v, 1.0)),
+        null_count,
+    }
+}
+
 /// Whether the kernel library reads a column of this Arrow type (with the features
 /// Partita builds it with); it panics on the others.
 fn kernel_reads(t: &polars_arrow::datatypes::ArrowDataType) -> bool {
@@ -578,6 +633,18 @@ pub fn write_csv_with(df: &DataFrame, path: &Path, header: bool, separator: u8) 
 mod tests {
     use super::*;
     use polars_core::prelude::{IntoColumn, NamedFrom, Series};
+
+    #[test]
+    fn decimal_bounds_read_as_two_s_complement() {
+        assert_eq!(unscaled_from_be_bytes(&[0x01, 0x00]), Some(256));
+        assert_eq!(unscaled_from_be_bytes(&[0xff, 0x38]), Some(-200));
+        assert_eq!(
+            unscaled_from_be_bytes(&[0x80; 16]).map(|v| v < 0),
+            Some(true)
+        );
+        assert_eq!(unscaled_from_be_bytes(&[]), None);
+        assert_eq!(unscaled_from_be_bytes(&[0; 17]), None);
+    }
 
     /// A file written by polars: a u32 column whose second row group holds values
     /// above i32::MAX (negative when the INT32 statistics are read as signed).
