@@ -38,10 +38,10 @@ pub use functions::{
     AggregateFunction, BinaryOperator, DatePart, NullPlacement, ScalarFunction, SortKey,
 };
 pub use semantics::{
-    CaseMapping, CsvNulls, CsvTypes, DayOfWeek, DefaultNullOrder, DivisionByZero, EmptySum,
-    FirstLastNulls, GroupOrder, IdentifierCase, IntWithNulls, IntegerDivision, IntegerOverflow,
-    JoinNullKeys, Logic, NanSemantics, NullGroupKeys, NumericPromotion, Rounding, Semantics,
-    TextFormat, TimeZones, UsingColumns, WindowResults, SWITCH_NAMES,
+    CaseMapping, CsvNulls, CsvTypes, DateDiff, DayOfWeek, DefaultNullOrder, DivisionByZero,
+    EmptySum, FirstLastNulls, GroupOrder, IdentifierCase, IntWithNulls, IntegerDivision,
+    IntegerOverflow, JoinNullKeys, Logic, NanSemantics, NullGroupKeys, NumericPromotion, Rounding,
+    Semantics, TextFormat, TimeZones, UsingColumns, WindowResults, SWITCH_NAMES,
 };
 pub use types::{
     decimal_text, intern, DataType, Field, ScalarValue, Schema, SchemaRef, TimeUnit, TimeZone,

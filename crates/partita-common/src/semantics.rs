@@ -220,6 +220,16 @@ pub enum DayOfWeek {
     Sunday1,
 }
 
+/// What `DATEDIFF(end, start)` of two time stamps counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum DateDiff {
+    /// pandas (`(end - start).dt.days`): the time between them in whole days,
+    /// rounded down (12 hours before midnight to 1 second after is 0 days).
+    Elapsed,
+    /// Spark (`datediff`): the days between their dates (the same is 1 day).
+    Calendar,
+}
+
 /// Which time zone a time stamp with a zone is seen in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum TimeZones {
@@ -282,6 +292,8 @@ pub struct Semantics {
     pub csv_nulls: CsvNulls,
     /// How DAYOFWEEK numbers the days.
     pub day_of_week: DayOfWeek,
+    /// What DATEDIFF of two time stamps counts.
+    pub date_diff: DateDiff,
     /// The zone a zoned time stamp is seen in.
     pub time_zones: TimeZones,
     /// Result types of arithmetic on numbers of different widths.
@@ -315,6 +327,7 @@ pub const SWITCH_NAMES: &[&str] = &[
     "text_format",
     "csv_nulls",
     "day_of_week",
+    "date_diff",
     "time_zones",
     "numeric_promotion",
     "csv_types",
@@ -344,6 +357,7 @@ impl Semantics {
             text_format: TextFormat::Python,
             csv_nulls: CsvNulls::NaValues,
             day_of_week: DayOfWeek::Monday0,
+            date_diff: DateDiff::Elapsed,
             time_zones: TimeZones::PerColumn,
             numeric_promotion: NumericPromotion::Numpy,
             csv_types: CsvTypes::Basic,
@@ -373,6 +387,7 @@ impl Semantics {
             text_format: TextFormat::Java,
             csv_nulls: CsvNulls::Empty,
             day_of_week: DayOfWeek::Sunday1,
+            date_diff: DateDiff::Calendar,
             time_zones: TimeZones::Session,
             numeric_promotion: NumericPromotion::Sql,
             csv_types: CsvTypes::Extended,
@@ -491,6 +506,9 @@ impl Semantics {
             "day_of_week" => {
                 pick!(day_of_week, "monday0" => DayOfWeek::Monday0, "sunday1" => DayOfWeek::Sunday1)
             }
+            "date_diff" => {
+                pick!(date_diff, "elapsed" => DateDiff::Elapsed, "calendar" => DateDiff::Calendar)
+            }
             "time_zones" => {
                 pick!(time_zones, "per_column" => TimeZones::PerColumn, "session" => TimeZones::Session)
             }
@@ -571,6 +589,7 @@ impl Semantics {
             ("text_format", snake(format!("{:?}", self.text_format))),
             ("csv_nulls", snake(format!("{:?}", self.csv_nulls))),
             ("day_of_week", snake(format!("{:?}", self.day_of_week))),
+            ("date_diff", snake(format!("{:?}", self.date_diff))),
             ("time_zones", snake(format!("{:?}", self.time_zones))),
             (
                 "numeric_promotion",
@@ -639,6 +658,8 @@ with_setters! {
     with_csv_nulls, csv_nulls: CsvNulls;
     /// Sets [`Semantics::day_of_week`].
     with_day_of_week, day_of_week: DayOfWeek;
+    /// Sets [`Semantics::date_diff`].
+    with_date_diff, date_diff: DateDiff;
     /// Sets [`Semantics::time_zones`].
     with_time_zones, time_zones: TimeZones;
     /// Sets [`Semantics::numeric_promotion`].

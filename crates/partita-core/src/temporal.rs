@@ -556,7 +556,30 @@ pub fn shift_date(d: &Series, n: &Series, months: bool, sign: i64) -> Result<Ser
 }
 
 /// `DATEDIFF(end, start)`: whole calendar days from start to end.
-pub fn date_diff(end: &Series, start: &Series) -> Result<Series> {
+pub fn date_diff(end: &Series, start: &Series, sem: &Semantics) -> Result<Series> {
+    if let (
+        partita_common::DateDiff::Elapsed,
+        DataType::Timestamp(eu, _),
+        DataType::Timestamp(su, _),
+    ) = (sem.date_diff, type_of(end)?, type_of(start)?)
+    {
+        // pandas' `(end - start).dt.days`: the time between the instants in whole
+        // days, rounded down (in nanoseconds, as pandas' Timedelta).
+        const DAY: i128 = 86_400_000_000_000;
+        let nanos = |s: &Series, unit: TimeUnit| -> Result<Vec<Option<i128>>> {
+            let scale = i128::from(1_000_000_000 / unit.per_second());
+            Ok(ticks(s)?
+                .iter()
+                .map(|v| v.map(|v| i128::from(v) * scale))
+                .collect())
+        };
+        let values: Int32Chunked = nanos(end, eu)?
+            .into_iter()
+            .zip(nanos(start, su)?)
+            .map(|(e, s)| Some((e? - s?).div_euclid(DAY) as i32))
+            .collect();
+        return Ok(values.with_name(end.name().clone()).into_series());
+    }
     let values: Int32Chunked = dates(end)?
         .into_iter()
         .zip(dates(start)?)

@@ -269,7 +269,7 @@ fn function(
         (ScalarFunction::DateAdd, _) => temporal::shift_date(&vals[0], &vals[1], false, 1)?,
         (ScalarFunction::DateSub, _) => temporal::shift_date(&vals[0], &vals[1], false, -1)?,
         (ScalarFunction::AddMonths, _) => temporal::shift_date(&vals[0], &vals[1], true, 1)?,
-        (ScalarFunction::DateDiff, _) => temporal::date_diff(&vals[0], &vals[1])?,
+        (ScalarFunction::DateDiff, _) => temporal::date_diff(&vals[0], &vals[1], sem)?,
         (ScalarFunction::CurrentDate, _) => scalar_series(
             "current_date",
             &ScalarValue::Date(Some(temporal::today())),

@@ -817,6 +817,29 @@ impl ExprLowering {
             let x = self.lower(&args[0], schema)?;
             return simple_case(x, func == F::Upper);
         }
+        let timestamp =
+            |a: &Expr| matches!(a.data_type(schema, &self.sem), Ok(DataType::Timestamp(..)));
+        if func == F::DateDiff
+            && self.sem.date_diff == partita_common::DateDiff::Elapsed
+            && args.len() == 2
+            && args.iter().all(timestamp)
+        {
+            // pandas' `(end - start).dt.days`: the time between the instants in whole
+            // days, rounded down: (d - pmod(d, day)) div day, exact in microseconds.
+            let micros = |a: &Expr| -> Result<pb::Expression> {
+                Ok(call("unix_micros", vec![self.lower(a, schema)?]))
+            };
+            let d = call("-", vec![micros(&args[0])?, micros(&args[1])?]);
+            let day = int_lit(86_400_000_000)?;
+            let floor = call(
+                "div",
+                vec![
+                    call("-", vec![d.clone(), call("pmod", vec![d, day.clone()])]),
+                    day,
+                ],
+            );
+            return cast(floor, DataType::Int32);
+        }
         let mut lowered = vec![];
         for a in args {
             let x = self.lower(a, schema)?;
