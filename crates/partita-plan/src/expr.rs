@@ -905,6 +905,15 @@ impl Expr {
             }
             Ok(false)
         };
+        // Where NaN is a missing value (pandas), float arithmetic, casts and
+        // functions can make one out of values that are not (`0.0 / 0`,
+        // `CAST('NaN' AS DOUBLE)`, `SQRT(-1)`).
+        if semantics.nan_is_missing()
+            && !matches!(self, Expr::Column(_) | Expr::Literal(_) | Expr::Alias(..))
+            && self.data_type(schema, semantics)?.is_float()
+        {
+            return Ok(true);
+        }
         Ok(match self {
             Expr::Column(name) => schema.field(schema.resolve(name, semantics)?).nullable,
             Expr::Literal(v) => v.is_null(),
