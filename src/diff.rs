@@ -371,8 +371,9 @@ impl SemanticDiff {
         }
         let answer = |r: &Result<Table>| match r {
             Ok(t) => format!(
-                "{} rows, columns {}",
+                "{} row{}, columns {}",
                 t.height(),
+                if t.height() == 1 { "" } else { "s" },
                 t.column_names().join(", ")
             ),
             Err(e) => format!("error: {e}"),

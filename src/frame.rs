@@ -636,8 +636,15 @@ impl Frame {
             .filter_map(|(i, n)| stats.get(n).map(|s| (s.seconds, i)))
             .collect();
         first.sort_by(|a, b| a.0.total_cmp(&b.0));
-        let skew = match (first.last(), first.get(first.len() / 2)) {
-            (Some(&(slowest, id)), Some(&(median, _))) if first.len() > 1 => format!(
+        // The median of an even count is the mean of the two middle times (with two
+        // tasks, the slowest is then compared with both, not with itself).
+        let median = match first.len() {
+            0 => None,
+            n if n % 2 == 1 => Some(first[n / 2].0),
+            n => Some((first[n / 2 - 1].0 + first[n / 2].0) / 2.0),
+        };
+        let skew = match (first.last(), median) {
+            (Some(&(slowest, id)), Some(median)) if first.len() > 1 => format!(
                 "slowest partition task: t{id}, {} ({:.1}x the median {})\n",
                 seconds_text(slowest),
                 if median > 0.0 { slowest / median } else { 1.0 },

@@ -72,7 +72,7 @@ pub const DOT_COMMANDS: &[(&str, &str, &str)] = &[
     (
         ".load",
         "PATH [AS NAME]",
-        "register a CSV file as a table (NAME defaults to the file name)",
+        "register a CSV or Parquet file (or a glob of them) as a table (NAME defaults to the file name)",
     ),
     (
         ".mode",
@@ -567,6 +567,7 @@ impl Shell {
                 Item::Rows(table, notes) => {
                     self.show_rows(&table, elapsed)?;
                     self.footnotes(&notes);
+                    self.end_result();
                 }
                 Item::Text(t) => {
                     if let Some(name) = t.strip_prefix("created table ") {
@@ -646,10 +647,14 @@ impl Shell {
             _ if self.timer => self.write_err(&format!("{count}\n")),
             _ => {}
         }
+        Ok(())
+    }
+
+    /// The blank line that closes a result (and its footnotes) in the shell.
+    fn end_result(&mut self) {
         if self.interactive {
             self.write_out("\n");
         }
-        Ok(())
     }
 
     /// Plans and runs one statement on a worker thread, with progress and Ctrl-C.
@@ -1017,13 +1022,15 @@ impl Shell {
         let Some(table) = self.last.clone() else {
             return Err(bad_arg("no result yet"));
         };
-        let (rows, width) = (self.max_rows, self.max_width);
-        self.max_rows = usize::MAX;
-        self.max_width = usize::MAX;
+        // Every row, every character and every column; nothing ran, so no time.
+        let kept = (self.max_rows, self.max_width, self.width, self.timer);
+        (self.max_rows, self.max_width, self.width, self.timer) =
+            (usize::MAX, usize::MAX, usize::MAX, false);
         let shown = self.show_rows(&table, Duration::ZERO);
-        self.max_rows = rows;
-        self.max_width = width;
-        Ok(shown?)
+        (self.max_rows, self.max_width, self.width, self.timer) = kept;
+        shown?;
+        self.end_result();
+        Ok(())
     }
 
     /// `.read FILE`: runs the statements and dot commands of a file.

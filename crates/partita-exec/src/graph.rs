@@ -322,7 +322,11 @@ fn agg_text(s: &AggSpec) -> String {
     let calls: Vec<String> = s
         .calls
         .iter()
-        .map(|c| format!("{}({}) AS {}", c.func, c.inputs.join(", "), c.output))
+        .map(|c| match c.func {
+            // `count(*)` names its argument already.
+            partita_common::AggregateFunction::CountStar => format!("{} AS {}", c.func, c.output),
+            _ => format!("{}({}) AS {}", c.func, c.inputs.join(", "), c.output),
+        })
         .collect();
     format!("by [{}]: {}", s.keys.join(", "), calls.join(", "))
 }
