@@ -983,7 +983,19 @@ pub fn cast(s: &Series, to: DataType, sem: &Semantics) -> Result<Series> {
                 .collect();
             out.with_name(s.name().clone()).into_series()
         } else {
-            cast(s, DataType::Int64, sem)?
+            // A value that is no integer at all is reported against the type asked.
+            cast(s, DataType::Int64, sem).map_err(|e| match e {
+                Error::Arithmetic { condition, message } if condition == "CAST_INVALID_INPUT" => {
+                    Error::Arithmetic {
+                        condition,
+                        message: message.replace(
+                            &format!("cannot be cast to {}", DataType::Int64),
+                            &format!("cannot be cast to {to}"),
+                        ),
+                    }
+                }
+                other => other,
+            })?
         };
         return narrow_int(&wide, to, sem, "cast");
     }
