@@ -537,6 +537,17 @@ impl Schema {
         self.fields.is_empty()
     }
 
+    /// Whether `other` has the same column names and types, in order (whether a
+    /// column may be missing aside).
+    pub fn same_names_and_types(&self, other: &Schema) -> bool {
+        self.len() == other.len()
+            && self
+                .fields()
+                .iter()
+                .zip(other.fields())
+                .all(|(x, y)| x.name == y.name && x.data_type == y.data_type)
+    }
+
     /// The field names in order.
     pub fn names(&self) -> Vec<&str> {
         self.fields.iter().map(|f| f.name.as_str()).collect()

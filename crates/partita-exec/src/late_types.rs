@@ -29,7 +29,7 @@ use partita_common::{
 };
 use partita_core::frame::{column, pl_err, to_polars_type};
 use partita_core::Partition;
-use partita_plan::{Expr, Join, LogicalPlan, MapPartitions, PartitionFunction, Window};
+use partita_plan::{Expr, LogicalPlan, MapPartitions, PartitionFunction};
 
 use crate::udf::PartitionFn;
 
@@ -142,21 +142,24 @@ impl Pass<'_> {
                 let (p, changed) = p.keeping_integers(&names, self.sem);
                 self.noted(LogicalPlan::Projection(p), &made, &changed)
             }
-            LogicalPlan::Join(j) => {
+            // The integers an outer join's filled side or a window made float64.
+            LogicalPlan::Join(_) | LogicalPlan::Window(_) => {
                 let names: Vec<String> = wanted.iter().map(|(n, _)| n.clone()).collect();
-                let (j, changed): (Join, _) = j.clone().keeping_integers(&names);
+                let (exact, changed) = match plan {
+                    LogicalPlan::Join(j) => {
+                        let (j, changed) = j.clone().keeping_integers(&names);
+                        (LogicalPlan::Join(j), changed)
+                    }
+                    LogicalPlan::Window(w) => {
+                        let (w, changed) = w.clone().keeping_integers(&names);
+                        (LogicalPlan::Window(w), changed)
+                    }
+                    _ => unreachable!("matched a join or a window"),
+                };
                 if changed.is_empty() {
                     return Ok(None);
                 }
-                self.noted(LogicalPlan::Join(j), wanted, &changed)
-            }
-            LogicalPlan::Window(w) => {
-                let names: Vec<String> = wanted.iter().map(|(n, _)| n.clone()).collect();
-                let (w, changed): (Window, _) = w.clone().keeping_integers(&names);
-                if changed.is_empty() {
-                    return Ok(None);
-                }
-                self.noted(LogicalPlan::Window(w), wanted, &changed)
+                self.noted(exact, wanted, &changed)
             }
             // A global aggregate's result comes out missing over no rows (MIN, MAX,
             // FIRST of none): pandas builds its frame from NaN, a float64.

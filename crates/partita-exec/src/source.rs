@@ -40,16 +40,9 @@ impl MemorySource {
         };
         // Names and types must agree; whether a column may hold missing values is
         // the table's to say (a partition's frame does not know it).
-        let same = |a: &Schema, b: &Schema| {
-            a.len() == b.len()
-                && a.fields()
-                    .iter()
-                    .zip(b.fields())
-                    .all(|(x, y)| x.name == y.name && x.data_type == y.data_type)
-        };
         for p in &partitions {
             let s = schema_of(p)?;
-            if !same(&s, &schema) {
+            if !s.same_names_and_types(&schema) {
                 return Err(Error::plan(format!(
                     "partition schema {s} differs from the table schema {schema}"
                 )));

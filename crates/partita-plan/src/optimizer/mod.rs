@@ -13,7 +13,7 @@ mod sort_limit_to_top_k;
 mod tests;
 mod window_top_k;
 
-use partita_common::{Error, Result, ScalarValue, Schema, Semantics};
+use partita_common::{Error, Result, ScalarValue, Semantics};
 
 pub use filter_conjuncts::FilterConjuncts;
 pub use merge_filters::MergeFilters;
@@ -105,14 +105,7 @@ impl Optimizer {
                 let t = rule.rewrite(plan, ctx)?;
                 // Names and types must stay; whether a column may be missing can
                 // become known (a constant folded to a value, `1.0 - 1.0 / 0`).
-                let same = |a: &Schema, b: &Schema| {
-                    a.len() == b.len()
-                        && a.fields()
-                            .iter()
-                            .zip(b.fields())
-                            .all(|(x, y)| x.name == y.name && x.data_type == y.data_type)
-                };
-                if !same(t.data.schema(), &before) {
+                if !t.data.schema().same_names_and_types(&before) {
                     return Err(Error::internal(format!(
                         "optimizer rule '{}' changed the schema from {} to {}",
                         rule.name(),
