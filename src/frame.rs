@@ -539,10 +539,15 @@ impl Frame {
 
     /// The optimized plan the engine runs, and the result columns whose types the
     /// values decide under pandas (see `partita_exec::late_types`).
-    fn local_plan(&self) -> Result<(LogicalPlan, Vec<partita_exec::late_types::TypeDecision>)> {
+    /// The result columns in `as_planned` keep the plan's types.
+    fn local_plan(
+        &self,
+        as_planned: &[String],
+    ) -> Result<(LogicalPlan, Vec<partita_exec::late_types::TypeDecision>)> {
         let (plan, decisions) = partita_exec::late_types::decide_by_values(
             self.logical_plan()?.clone(),
             &self.semantics,
+            as_planned,
         )?;
         let ctx = OptimizerContext {
             semantics: self.semantics,
@@ -553,6 +558,16 @@ impl Frame {
 
     /// The task graph the query runs as.
     pub fn task_graph(&self) -> Result<TaskGraph> {
+        let (plan, decisions) = self.local_plan(&[])?;
+        self.lowered(&plan, decisions)
+    }
+
+    /// `plan` lowered under the session's settings, with its type decisions.
+    fn lowered(
+        &self,
+        plan: &LogicalPlan,
+        decisions: Vec<partita_exec::late_types::TypeDecision>,
+    ) -> Result<TaskGraph> {
         let cfg = self.session.config();
         let opts = LowerOptions {
             semantics: self.semantics,
@@ -560,8 +575,7 @@ impl Frame {
             split_out: cfg.split_out,
             broadcast_rows: cfg.broadcast_rows,
         };
-        let (plan, decisions) = self.local_plan()?;
-        let mut graph = lower(&plan, &opts)?;
+        let mut graph = lower(plan, &opts)?;
         graph.decisions = decisions;
         Ok(graph)
     }
@@ -580,7 +594,7 @@ impl Frame {
                 self.semantics
             ));
         }
-        let optimized = self.local_plan()?.0.display_indent();
+        let optimized = self.local_plan(&[])?.0.display_indent();
         let graph = self.task_graph()?.display_indent();
         Ok(format!(
             "== Semantics ==\n{}\n\n== Logical plan ==\n{logical}\n== Optimized plan ==\n{optimized}\n== Task graph ==\n{graph}",
@@ -683,12 +697,51 @@ impl Frame {
     /// The result partitions as the engine made them, and the result's schema
     /// (under pandas, some result types are decided by the values).
     fn run_partitions(&self, options: &RunOptions) -> Result<(Vec<DataFrame>, Schema)> {
+        // A type the values decide whose float64 values the integers cannot give
+        // back (pandas' `//` by zero) is kept as planned in a second run when a
+        // value came out missing; the result then reaches a sink only at the end.
+        let mut as_planned: Vec<String> = vec![];
+        loop {
+            let (plan, decisions) = self.local_plan(&as_planned)?;
+            let hold = options.sink.is_some() && decisions.iter().any(|d| d.rerun);
+            let run_options = RunOptions {
+                sink: if hold { None } else { options.sink.clone() },
+                ..options.clone()
+            };
+            let (parts, schema) = self.run_plan(&plan, decisions.clone(), &run_options)?;
+            let again: Vec<String> = decisions
+                .iter()
+                .filter(|d| d.rerun && d.missing())
+                .map(|d| d.column.clone())
+                .collect();
+            if !again.is_empty() {
+                as_planned.extend(again);
+                continue;
+            }
+            return match (&options.sink, hold) {
+                (Some(sink), true) => {
+                    for (i, p) in parts.into_iter().enumerate() {
+                        sink(i, p)?;
+                    }
+                    Ok((vec![], schema))
+                }
+                _ => Ok((parts, schema)),
+            };
+        }
+    }
+
+    /// Runs `plan` (optimized, with its type decisions) on the session's engine.
+    fn run_plan(
+        &self,
+        plan: &LogicalPlan,
+        decisions: Vec<partita_exec::late_types::TypeDecision>,
+        options: &RunOptions,
+    ) -> Result<(Vec<DataFrame>, Schema)> {
         #[cfg(feature = "spark")]
         if let crate::Engine::Spark(engine) = self.session.engine() {
             let engine = engine.as_ref().as_ref().map_err(Clone::clone)?;
-            let (plan, decisions) = self.local_plan()?;
             let parts = engine
-                .run(&plan, &self.semantics, options.cancel.as_deref())?
+                .run(plan, &self.semantics, options.cancel.as_deref())?
                 .into_iter()
                 .map(|p| partita_exec::late_types::apply(&decisions, p))
                 .collect::<Result<Vec<_>>>()?;
@@ -704,7 +757,7 @@ impl Frame {
                 }
             };
         }
-        let graph = self.task_graph()?;
+        let graph = self.lowered(plan, decisions)?;
         let parts = partita_exec::run(&graph, self.session.pool()?, options)?;
         Ok((parts, (*graph.result_schema()).clone()))
     }
@@ -733,7 +786,8 @@ impl Frame {
         ext: &str,
         write: fn(&DataFrame, &Path) -> Result<()>,
     ) -> Result<Vec<PathBuf>> {
-        let graph = self.task_graph()?;
+        // Planned first: a query that does not plan creates no directory.
+        self.task_graph()?;
         std::fs::create_dir_all(dir).map_err(|e| Error::Io(format!("{}: {e}", dir.display())))?;
         let entries =
             std::fs::read_dir(dir).map_err(|e| Error::Io(format!("{}: {e}", dir.display())))?;
@@ -746,17 +800,27 @@ impl Frame {
                 )));
             }
         }
-        let files: Vec<PathBuf> = (0..graph.outputs.len())
-            .map(|i| dir.join(format!("part-{i:05}.{ext}")))
-            .collect();
-        let targets = Arc::new(files.clone());
+        let written = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let (into, ext) = (dir.to_path_buf(), ext.to_string());
+        let sink_written = Arc::clone(&written);
         let options = RunOptions {
             sink: Some(Arc::new(move |i: usize, df: DataFrame| {
-                write(&df, &targets[i])
+                let path = into.join(format!("part-{i:05}.{ext}"));
+                write(&df, &path)?;
+                sink_written
+                    .lock()
+                    .map_err(|_| Error::internal("the list of written files"))?
+                    .push(path);
+                Ok(())
             })),
             ..RunOptions::default()
         };
-        partita_exec::run(&graph, self.session.pool()?, &options)?;
+        self.run_partitions(&options)?;
+        let mut files = written
+            .lock()
+            .map_err(|_| Error::internal("the list of written files"))?
+            .clone();
+        files.sort();
         Ok(files)
     }
 

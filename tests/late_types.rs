@@ -181,3 +181,70 @@ fn a_column_selected_twice_is_decided_alike() {
         assert_eq!(types, [want, want], "unmatched={unmatched}");
     }
 }
+
+/// `t(a, b)` with a zero divisor or not, under pandas.
+fn division(zero: bool, sql: &str) -> Frame {
+    let session = Session::new().with_semantics(Semantics::pandas());
+    let b = if zero {
+        vec![2i64, 0, 1]
+    } else {
+        vec![2i64, -2, 1]
+    };
+    let t = session
+        .from_columns(
+            vec![
+                Series::new("a".into(), vec![7i64, -7, 9_007_199_254_740_993]),
+                Series::new("b".into(), b),
+            ],
+            2,
+        )
+        .unwrap();
+    let mut ctx = SqlContext::new(session);
+    ctx.register("t", t);
+    ctx.sql(sql).unwrap()
+}
+
+#[test]
+fn integer_floor_division_is_int64_unless_a_divisor_is_zero() {
+    let sql = "SELECT a DIV b AS q FROM t";
+    let q_type = |t: &Table| t.schema().field(0).data_type;
+    // No zero divisor: pandas' `a // b` is int64, exact beyond 2^53.
+    let r = division(false, sql).collect().unwrap();
+    assert_eq!(q_type(&r), DataType::Int64);
+    assert_eq!(
+        r.column::<i64>("q").unwrap(),
+        [Some(3), Some(3), Some(9_007_199_254_740_993)]
+    );
+    // A zero divisor: float64, with -inf there (the query runs again as planned).
+    let r = division(true, sql).collect().unwrap();
+    assert_eq!(q_type(&r), DataType::Float64);
+    let q = r.column::<f64>("q").unwrap();
+    assert_eq!(q[1], Some(f64::NEG_INFINITY));
+    // The same through files: the result reaches the sink once, decided.
+    for zero in [false, true] {
+        let dir = temp_dir(&format!("div-{zero}"));
+        let text: String = division(zero, sql)
+            .write_csv(&dir)
+            .unwrap()
+            .iter()
+            .map(|f| std::fs::read_to_string(f).unwrap())
+            .collect();
+        assert_eq!(text.contains("inf"), zero, "{text}");
+        assert_eq!(text.contains("9007199254740993"), !zero, "{text}");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
+
+#[test]
+fn nullif_is_int64_where_nothing_equals() {
+    let sql = |v: i64| format!("SELECT NULLIF(b, {v}) AS n FROM t");
+    let n_type = |t: &Table| t.schema().field(0).data_type;
+    assert_eq!(
+        n_type(&division(false, &sql(5)).collect().unwrap()),
+        DataType::Int64
+    );
+    assert_eq!(
+        n_type(&division(false, &sql(2)).collect().unwrap()),
+        DataType::Float64
+    );
+}

@@ -91,6 +91,8 @@ pub enum ScalarFunction {
     Abs,
     /// `COALESCE(a, b, ...)`: the first non-missing argument.
     Coalesce,
+    /// `NULLIF(a, b)`: `a`, or a missing value where `a = b`.
+    NullIf,
     /// `LOWER(s)`.
     Lower,
     /// `UPPER(s)`.
@@ -203,6 +205,7 @@ impl fmt::Display for ScalarFunction {
             Round => "round",
             Abs => "abs",
             Coalesce => "coalesce",
+            NullIf => "nullif",
             Lower => "lower",
             Upper => "upper",
             Length => "length",

@@ -1361,6 +1361,20 @@ fn unary_numeric(
     Ok(ca.with_name(name).into_series())
 }
 
+/// `NULLIF(a, b)`: `a` (as `out`), missing where `a = b` holds (a comparison with
+/// a missing value does not).
+pub fn null_if(a: &Series, b: &Series, out: DataType, sem: &Semantics) -> Result<Series> {
+    let equal = compare(a, BinaryOperator::Eq, b, sem)?;
+    let keep = !equal
+        .bool()
+        .map_err(pl_err)?
+        .fill_null_with_values(false)
+        .map_err(pl_err)?;
+    let a = a.cast(&to_polars_type(out)).map_err(pl_err)?;
+    let missing = Series::full_null(a.name().clone(), a.len(), a.dtype());
+    a.zip_with(&keep, &missing).map_err(pl_err)
+}
+
 /// `COALESCE(args...)`: per row the first non-missing argument, as type `out`.
 pub fn coalesce(args: &[Series], out: DataType) -> Result<Series> {
     let target = to_polars_type(out);

@@ -248,6 +248,7 @@ fn function(
         (ScalarFunction::Abs, _) => scalar::abs(&vals[0], sem)?,
         (ScalarFunction::Negate, _) => scalar::negate(&vals[0], sem)?,
         (ScalarFunction::Coalesce, _) => scalar::coalesce(vals, to)?,
+        (ScalarFunction::NullIf, _) => scalar::null_if(&vals[0], &vals[1], to, sem)?,
         (ScalarFunction::Lower, _) => scalar::change_case(&vals[0], false, sem)?,
         (ScalarFunction::Upper, _) => scalar::change_case(&vals[0], true, sem)?,
         (ScalarFunction::Length, _) => scalar::cast(&scalar::length(&vals[0])?, to, sem)?,

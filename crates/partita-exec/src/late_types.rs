@@ -42,9 +42,18 @@ pub struct TypeDecision {
     pub missing: Arc<AtomicBool>,
     /// Its type then (float64).
     pub if_missing: DataType,
+    /// Whether the float64 values cannot be made from the integers (pandas' `//`
+    /// by zero is ±inf, the integer column holds a missing value there): when one
+    /// came out missing, the query runs again with the column as planned.
+    pub rerun: bool,
 }
 
 impl TypeDecision {
+    /// Whether a value of the column came out missing at its producer.
+    pub fn missing(&self) -> bool {
+        self.missing.load(Ordering::SeqCst)
+    }
+
     /// The type the column has in the result, the run being over.
     pub fn decided(&self, planned: DataType) -> DataType {
         if self.missing.load(Ordering::SeqCst) {
@@ -66,9 +75,13 @@ impl TypeDecision {
 /// filters past).
 ///
 /// [`TaskGraph::decisions`]: crate::TaskGraph::decisions
+///
+/// The result columns in `as_planned` keep the plan's type (a run that found a
+/// missing value in a column whose decision says `rerun`).
 pub fn decide_by_values(
     plan: LogicalPlan,
     sem: &Semantics,
+    as_planned: &[String],
 ) -> Result<(LogicalPlan, Vec<TypeDecision>)> {
     if sem.int_with_nulls != IntWithNulls::Float64 {
         return Ok((plan, vec![]));
@@ -81,6 +94,7 @@ pub fn decide_by_values(
         .schema()
         .fields()
         .iter()
+        .filter(|f| !as_planned.contains(&f.name))
         .map(|f| (f.name.clone(), f.name.clone()))
         .collect();
     let new = pass.walk(&plan, &wanted)?;
@@ -124,6 +138,13 @@ impl Pass<'_> {
                             down.push((c, root));
                         }
                         Expr::Cast { implicit: true, .. } => made.push((e.output_name(), root)),
+                        // pandas' `//` of integers, float64 for its zero divisors.
+                        Expr::Binary {
+                            op: BinaryOperator::IntegerDivide,
+                            ..
+                        } if e.data_type(schema, self.sem)? == DataType::Float64 => {
+                            made.push((e.output_name(), root))
+                        }
                         _ => {}
                     }
                 }
@@ -139,8 +160,8 @@ impl Pass<'_> {
                     None => p.clone(),
                 };
                 let names: Vec<String> = made.iter().map(|(n, _)| n.clone()).collect();
-                let (p, changed) = p.keeping_integers(&names, self.sem);
-                self.noted(LogicalPlan::Projection(p), &made, &changed)
+                let (p, changed, rerun) = p.keeping_integers(&names, self.sem);
+                self.noted(LogicalPlan::Projection(p), &made, &changed, &rerun)
             }
             // The integers an outer join's filled side or a window made float64.
             LogicalPlan::Join(_) | LogicalPlan::Window(_) => {
@@ -159,7 +180,7 @@ impl Pass<'_> {
                 if changed.is_empty() {
                     return Ok(None);
                 }
-                self.noted(exact, wanted, &changed)
+                self.noted(exact, wanted, &changed, &[])
             }
             // A global aggregate's result comes out missing over no rows (MIN, MAX,
             // FIRST of none): pandas builds its frame from NaN, a float64.
@@ -180,7 +201,7 @@ impl Pass<'_> {
                 if changed.is_empty() {
                     return Ok(None);
                 }
-                self.noted(plan.clone(), wanted, &changed)
+                self.noted(plan.clone(), wanted, &changed, &[])
             }
             LogicalPlan::Filter(f) => {
                 let down: Vec<(String, String)> = wanted
@@ -221,6 +242,7 @@ impl Pass<'_> {
         producer: LogicalPlan,
         wanted: &[(String, String)],
         changed: &[String],
+        rerun: &[String],
     ) -> Result<Option<LogicalPlan>> {
         let mut watch = vec![];
         for name in changed {
@@ -233,6 +255,7 @@ impl Pass<'_> {
                     column: root.clone(),
                     missing: missing.clone(),
                     if_missing: DataType::Float64,
+                    rerun: rerun.contains(name),
                 });
             }
         }

@@ -957,6 +957,7 @@ impl Expr {
                     all
                 }
                 ScalarFunction::CurrentDate | ScalarFunction::CurrentTimestamp => false,
+                ScalarFunction::NullIf => true,
                 _ => any(&args.iter().collect::<Vec<_>>())?,
             },
             Expr::Case {
@@ -1249,7 +1250,31 @@ fn binary_type(
 fn ieee_by_zero(divisor: &Expr, semantics: &Semantics) -> bool {
     let nonzero_literal =
         matches!(divisor.unalias(), Expr::Literal(v) if v.as_i128().is_some_and(|v| v != 0));
-    semantics.division_by_zero == partita_common::DivisionByZero::Ieee && !nonzero_literal
+    semantics.division_by_zero == partita_common::DivisionByZero::Ieee
+        && !nonzero_literal
+        && !never_zero(divisor)
+}
+
+/// `NULLIF(x, 0)`: a divisor that is never zero (missing instead).
+fn never_zero(e: &Expr) -> bool {
+    matches!(
+        e.unalias(),
+        Expr::Function { func: ScalarFunction::NullIf, args }
+            if matches!(args.get(1).map(Expr::unalias), Some(Expr::Literal(v)) if v.as_i128() == Some(0))
+    )
+}
+
+/// `left DIV NULLIF(right, 0)`: an integer floor division whose zero divisors give
+/// a missing value instead of pandas' ±inf.
+pub fn integer_divide_or_missing(left: Expr, right: Expr) -> Expr {
+    Expr::Binary {
+        left: Box::new(left),
+        op: BinaryOperator::IntegerDivide,
+        right: Box::new(Expr::Function {
+            func: ScalarFunction::NullIf,
+            args: vec![right, lit(0i64)],
+        }),
+    }
 }
 
 fn function_type(
@@ -1299,6 +1324,19 @@ fn function_type(
                 t = common_type(t, a.data_type(schema, semantics)?).map_err(Error::plan)?;
             }
             t
+        }
+        ScalarFunction::NullIf => {
+            arity(2)?;
+            let (a, b) = (
+                args[0].data_type(schema, semantics)?,
+                args[1].data_type(schema, semantics)?,
+            );
+            common_type(a, b).map_err(|why| {
+                Error::plan(format!(
+                    "nullif compares {a} with {b}, which cannot be compared: {why}"
+                ))
+            })?;
+            a
         }
         ScalarFunction::Lower | ScalarFunction::Upper => {
             arity(1)?;

@@ -665,33 +665,60 @@ impl Projection {
     /// of the output columns `names` that have one; returns it and the columns
     /// that changed. Their values then decide their type (see
     /// `partita_exec`'s late types): the caller notes whether one is missing.
+    ///
+    /// An integer `DIV` by a column (float64 because pandas' `//` by zero is ±inf)
+    /// becomes `DIV NULLIF(divisor, 0)`: its name is also in the third list, of the
+    /// columns whose float64 values the integers cannot give back (the query is
+    /// run again with them as planned when one comes out missing).
     pub fn keeping_integers(
         mut self,
         names: &[String],
         semantics: &Semantics,
-    ) -> (Projection, Vec<String>) {
+    ) -> (Projection, Vec<String>, Vec<String>) {
+        let schema = self.input.schema().clone();
+        let integer = |e: &Expr| {
+            e.data_type(&schema, semantics)
+                .is_ok_and(|t| t.is_integer())
+        };
         let mut types = vec![];
+        let mut rerun = vec![];
         for e in &mut self.exprs {
             let name = e.output_name();
             if !names.contains(&name) {
                 continue;
             }
-            if let Expr::Cast {
-                expr,
-                implicit: true,
-                ..
-            } = e.unalias()
-            {
-                let Ok(t) = expr.data_type(self.input.schema(), semantics) else {
-                    continue;
-                };
-                *e = expr.as_ref().clone().alias(name.clone());
-                types.push((name, t));
+            let exact = match e.unalias() {
+                Expr::Cast {
+                    expr,
+                    implicit: true,
+                    ..
+                } => expr.as_ref().clone(),
+                Expr::Binary {
+                    left,
+                    op: partita_common::BinaryOperator::IntegerDivide,
+                    right,
+                } if integer(left) && integer(right) => {
+                    rerun.push(name.clone());
+                    crate::expr::integer_divide_or_missing(
+                        left.as_ref().clone(),
+                        right.as_ref().clone(),
+                    )
+                }
+                _ => continue,
+            };
+            let Ok(t) = exact.data_type(&schema, semantics) else {
+                continue;
+            };
+            if !t.is_integer() {
+                rerun.retain(|n| *n != name);
+                continue;
             }
+            *e = exact.alias(name.clone());
+            types.push((name, t));
         }
         self.schema = retyped(&self.schema, &types);
         let changed = types.into_iter().map(|(n, _)| n).collect();
-        (self, changed)
+        (self, changed, rerun)
     }
 
     /// A projection; output names must be unique.

@@ -865,6 +865,7 @@ impl ExprLowering {
             F::Round => "round",
             F::Abs => "abs",
             F::Coalesce => "coalesce",
+            F::NullIf => "nullif",
             F::Lower => "lower",
             F::Upper => "upper",
             F::Length => "char_length",

@@ -1,9 +1,7 @@
 //! Function calls: aggregates and scalar functions by their SQL names.
 
-use partita_common::{
-    AggregateFunction, DataType, DatePart, Error, Result, ScalarFunction, ScalarValue,
-};
-use partita_plan::{lit_null, Expr};
+use partita_common::{AggregateFunction, DatePart, Error, Result, ScalarFunction, ScalarValue};
+use partita_plan::Expr;
 use sqlparser::ast;
 
 use crate::names::object_name;
@@ -124,17 +122,12 @@ impl Planner<'_> {
                     e,
                 )),
             },
-            // NULLIF(a, b) = CASE WHEN a = b THEN NULL ELSE a END (missing when equal).
-            "nullif" => match <[Expr; 2]>::try_from(args) {
-                Ok([a, b]) => Ok(Expr::Case {
-                    branches: vec![(a.clone().eq(b), lit_null(DataType::Null))],
-                    otherwise: Some(Box::new(a)),
-                }),
-                Err(args) => Err(sql_err(
-                    format!("nullif takes 2 arguments, got {}", args.len()),
-                    e,
-                )),
-            },
+            // NULLIF(a, b): a function, not a CASE: pandas' `a.where(a != b)` keeps
+            // an integer type where nothing equals (a CASE is always float64).
+            "nullif" if args.len() != 2 => Err(sql_err(
+                format!("nullif takes 2 arguments, got {}", args.len()),
+                e,
+            )),
             _ => scalar_function(&name, args, e),
         }
     }
@@ -226,6 +219,7 @@ fn scalar_function(name: &str, args: Vec<Expr>, e: &ast::Expr) -> Result<Expr> {
         },
         "abs" => (ScalarFunction::Abs, true),
         "coalesce" => (ScalarFunction::Coalesce, false),
+        "nullif" => (ScalarFunction::NullIf, false),
         "lower" | "lcase" => (ScalarFunction::Lower, true),
         "upper" | "ucase" => (ScalarFunction::Upper, true),
         "length" | "char_length" | "character_length" | "len" => (ScalarFunction::Length, true),
