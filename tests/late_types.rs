@@ -248,3 +248,74 @@ fn nullif_is_int64_where_nothing_equals() {
         DataType::Float64
     );
 }
+
+/// A table `t(ts)` of naive time stamps in microseconds, from text.
+fn stamps(sem: Semantics, texts: &[&str], sql: &str) -> Table {
+    let session = Session::new().with_semantics(sem);
+    let t = session
+        .from_columns(vec![Series::new("s".into(), texts.to_vec())], 2)
+        .unwrap();
+    let mut ctx = SqlContext::new(session);
+    ctx.register("raw", t);
+    ctx.sql(&format!(
+        "WITH t AS (SELECT CAST(s AS TIMESTAMP) AS ts FROM raw) {sql}"
+    ))
+    .unwrap()
+    .collect()
+    .unwrap()
+}
+
+#[test]
+fn time_stamps_as_text_take_one_shape_per_column_under_pandas() {
+    let text = |sem: Semantics, rows: &[&str]| -> Vec<Option<String>> {
+        stamps(sem, rows, "SELECT CAST(ts AS STRING) AS x FROM t")
+            .column::<String>("x")
+            .unwrap()
+    };
+    // pandas' astype(str): dates alone when no value has a time of day ...
+    assert_eq!(
+        text(
+            Semantics::pandas(),
+            &["2024-01-31 00:00:00", "2024-02-29 00:00:00"]
+        ),
+        [
+            Some("2024-01-31".to_string()),
+            Some("2024-02-29".to_string())
+        ]
+    );
+    // ... else the finest fraction any value needs, for every value (the values
+    // sit in two partitions).
+    assert_eq!(
+        text(
+            Semantics::pandas(),
+            &["2024-01-31 10:00:00", "2024-02-29 00:00:00.5"]
+        ),
+        [
+            Some("2024-01-31 10:00:00.000".to_string()),
+            Some("2024-02-29 00:00:00.500".to_string())
+        ]
+    );
+    // Spark writes each value alone, its fraction without trailing zeros.
+    assert_eq!(
+        text(
+            Semantics::spark(),
+            &["2024-01-31 00:00:00", "2024-02-29 00:00:00.5"]
+        ),
+        [
+            Some("2024-01-31 00:00:00".to_string()),
+            Some("2024-02-29 00:00:00.5".to_string())
+        ]
+    );
+    // The shape comes from the rows the cast saw, not the ones a later filter kept.
+    let kept = stamps(
+        Semantics::pandas(),
+        &["2024-01-31 00:00:00", "2024-02-29 10:30:00"],
+        "SELECT * FROM (SELECT CAST(ts AS STRING) AS x FROM t) f WHERE x IS NOT NULL LIMIT 1",
+    );
+    assert_eq!(
+        kept.column::<String>("x").unwrap()[0]
+            .as_deref()
+            .map(str::len),
+        Some("2024-01-31 00:00:00".len())
+    );
+}

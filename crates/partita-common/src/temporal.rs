@@ -178,6 +178,45 @@ pub fn format_timestamp_with(
     out
 }
 
+/// A time stamp without a zone as pandas' `astype(str)` writes every value of
+/// one column: the date alone when no value of the column has a time of day,
+/// else the time too with `digits` (0, 3, 6 or 9) of fraction, the finest any
+/// value of the column needs.
+pub fn format_timestamp_shaped(ticks: i64, unit: TimeUnit, with_time: bool, digits: u8) -> String {
+    let Some(t) = naive_of_ticks(ticks, unit) else {
+        return format!("<timestamp out of range: {ticks}>");
+    };
+    if !with_time {
+        return t.format("%Y-%m-%d").to_string();
+    }
+    let mut out = t.format("%Y-%m-%d %H:%M:%S").to_string();
+    let nanos = t.nanosecond() % 1_000_000_000;
+    match digits {
+        3 => out.push_str(&format!(".{:03}", nanos / 1_000_000)),
+        6 => out.push_str(&format!(".{:06}", nanos / 1_000)),
+        9 => out.push_str(&format!(".{nanos:09}")),
+        _ => {}
+    }
+    out
+}
+
+/// The fraction digits (0, 3, 6 or 9) pandas writes for a time stamp of `ticks`
+/// in `unit`, and whether it has a time of day (for [`format_timestamp_shaped`]).
+pub fn timestamp_shape(ticks: i64, unit: TimeUnit) -> (u8, bool) {
+    let per_second = unit.per_second();
+    let nanos = ticks.rem_euclid(per_second) * (1_000_000_000 / per_second);
+    let digits = if nanos % 1_000 != 0 {
+        9
+    } else if nanos % 1_000_000 != 0 {
+        6
+    } else if nanos != 0 {
+        3
+    } else {
+        0
+    };
+    (digits, ticks.rem_euclid(86_400 * per_second) != 0)
+}
+
 /// [`format_timestamp_with`], the offset shown.
 pub fn format_timestamp(ticks: i64, unit: TimeUnit, zone: Option<TimeZone>) -> String {
     format_timestamp_with(ticks, unit, zone, true)

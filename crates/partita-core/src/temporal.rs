@@ -292,10 +292,20 @@ pub fn format_text(s: &Series, pattern: Option<&str>, sem: &Semantics) -> Result
             .map(|d| d.map(|d| t::format_date(d as i32)))
             .collect(),
         (None, DataType::Timestamp(unit, zone)) => {
-            let show_offset = sem.text_format == TextFormat::Python;
+            let python = sem.text_format == TextFormat::Python;
             ticks(s)?
                 .iter()
-                .map(|v| v.map(|v| t::format_timestamp_with(v, unit, zone, show_offset)))
+                .map(|v| {
+                    v.map(|v| {
+                        let text = t::format_timestamp_with(v, unit, zone, python);
+                        // Spark writes the fraction without trailing zeros
+                        // (`23:30:00.5`); Java's text has no offset to trim past.
+                        match (python, text.contains('.')) {
+                            (false, true) => text.trim_end_matches('0').to_string(),
+                            _ => text,
+                        }
+                    })
+                })
                 .collect()
         }
         (None, DataType::Duration(unit)) => ticks(s)?

@@ -46,6 +46,70 @@ pub struct TypeDecision {
     /// by zero is ±inf, the integer column holds a missing value there): when one
     /// came out missing, the query runs again with the column as planned.
     pub rerun: bool,
+    /// For a time stamp written as text (pandas' `astype(str)`): the shape its
+    /// values decide, the column being text in every case.
+    pub text: Option<TextShape>,
+}
+
+/// The shape pandas gives a whole column of time stamps written as text: the
+/// finest fraction any value needs (0, 3, 6 or 9 digits) and whether any value
+/// has a time of day (else dates alone).
+#[derive(Debug, Clone, Default)]
+pub struct TextShape {
+    /// The fraction digits.
+    pub digits: Arc<std::sync::atomic::AtomicU8>,
+    /// Whether a value has a time of day.
+    pub time: Arc<AtomicBool>,
+}
+
+impl TextShape {
+    /// Takes in the time stamps of `s`.
+    fn note(&self, s: &partita_core::polars::Series) -> Result<()> {
+        let DataType::Timestamp(unit, _) = partita_core::frame::from_polars_type(s.dtype())? else {
+            return Ok(());
+        };
+        let ticks = s
+            .to_physical_repr()
+            .cast(&partita_core::polars::PlDataType::Int64)
+            .map_err(pl_err)?;
+        let ticks = ticks.i64().map_err(pl_err)?;
+        for v in ticks.iter().flatten() {
+            let (digits, time) = partita_common::temporal::timestamp_shape(v, unit);
+            self.digits.fetch_max(digits, Ordering::SeqCst);
+            if time {
+                self.time.store(true, Ordering::SeqCst);
+            }
+        }
+        Ok(())
+    }
+
+    /// The time stamps of `s` as text in the shape noted.
+    fn write(&self, s: &partita_core::polars::Series) -> Result<partita_core::polars::Series> {
+        let DataType::Timestamp(unit, _) = partita_core::frame::from_polars_type(s.dtype())? else {
+            return Err(partita_common::Error::internal(
+                "a text shape over no time stamps",
+            ));
+        };
+        let (digits, time) = (
+            self.digits.load(Ordering::SeqCst),
+            self.time.load(Ordering::SeqCst),
+        );
+        let ticks = s
+            .to_physical_repr()
+            .cast(&partita_core::polars::PlDataType::Int64)
+            .map_err(pl_err)?;
+        let text: partita_core::polars::StringChunked = ticks
+            .i64()
+            .map_err(pl_err)?
+            .iter()
+            .map(|v| {
+                v.map(|v| partita_common::temporal::format_timestamp_shaped(v, unit, time, digits))
+            })
+            .collect();
+        Ok(partita_core::polars::IntoSeries::into_series(
+            text.with_name(s.name().clone()),
+        ))
+    }
 }
 
 impl TypeDecision {
@@ -56,6 +120,9 @@ impl TypeDecision {
 
     /// The type the column has in the result, the run being over.
     pub fn decided(&self, planned: DataType) -> DataType {
+        if self.text.is_some() {
+            return DataType::Utf8;
+        }
         if self.missing.load(Ordering::SeqCst) {
             self.if_missing
         } else {
@@ -128,6 +195,7 @@ impl Pass<'_> {
                 let schema = p.input.schema();
                 let mut down = vec![];
                 let mut made = vec![];
+                let mut texts = vec![];
                 for e in &p.exprs {
                     let Some(root) = root_of(&e.output_name()) else {
                         continue;
@@ -145,6 +213,22 @@ impl Pass<'_> {
                         } if e.data_type(schema, self.sem)? == DataType::Float64 => {
                             made.push((e.output_name(), root))
                         }
+                        // pandas' `astype(str)` of time stamps without a zone: one
+                        // shape for the whole column (dates alone when no value has
+                        // a time, else the finest fraction any value needs).
+                        Expr::Cast {
+                            expr,
+                            to: DataType::Utf8,
+                            implicit: false,
+                        } if self.sem.text_format == partita_common::TextFormat::Python
+                            && matches!(
+                                expr.data_type(schema, self.sem)?,
+                                DataType::Timestamp(_, None)
+                            ) =>
+                        {
+                            texts.push(e.output_name());
+                            made.push((e.output_name(), root))
+                        }
                         _ => {}
                     }
                 }
@@ -159,9 +243,14 @@ impl Pass<'_> {
                     },
                     None => p.clone(),
                 };
-                let names: Vec<String> = made.iter().map(|(n, _)| n.clone()).collect();
+                let names: Vec<String> = made
+                    .iter()
+                    .map(|(n, _)| n.clone())
+                    .filter(|n| !texts.contains(n))
+                    .collect();
                 let (p, changed, rerun) = p.keeping_integers(&names, self.sem);
-                self.noted(LogicalPlan::Projection(p), &made, &changed, &rerun)
+                let (p, texts) = p.keeping_timestamps(&texts, self.sem);
+                self.noted(LogicalPlan::Projection(p), &made, &changed, &rerun, &texts)
             }
             // The integers an outer join's filled side or a window made float64.
             LogicalPlan::Join(_) | LogicalPlan::Window(_) => {
@@ -180,7 +269,7 @@ impl Pass<'_> {
                 if changed.is_empty() {
                     return Ok(None);
                 }
-                self.noted(exact, wanted, &changed, &[])
+                self.noted(exact, wanted, &changed, &[], &[])
             }
             // A global aggregate's result comes out missing over no rows (MIN, MAX,
             // FIRST of none): pandas builds its frame from NaN, a float64.
@@ -201,7 +290,7 @@ impl Pass<'_> {
                 if changed.is_empty() {
                     return Ok(None);
                 }
-                self.noted(plan.clone(), wanted, &changed, &[])
+                self.noted(plan.clone(), wanted, &changed, &[], &[])
             }
             LogicalPlan::Filter(f) => {
                 let down: Vec<(String, String)> = wanted
@@ -243,6 +332,7 @@ impl Pass<'_> {
         wanted: &[(String, String)],
         changed: &[String],
         rerun: &[String],
+        texts: &[String],
     ) -> Result<Option<LogicalPlan>> {
         let mut watch = vec![];
         for name in changed {
@@ -256,10 +346,28 @@ impl Pass<'_> {
                     missing: missing.clone(),
                     if_missing: DataType::Float64,
                     rerun: rerun.contains(name),
+                    text: None,
                 });
             }
         }
-        let note = MissingNote { columns: watch };
+        let mut shapes = vec![];
+        for name in texts {
+            let shape = TextShape::default();
+            shapes.push((name.clone(), shape.clone()));
+            for (_, root) in wanted.iter().filter(|(n, _)| n == name) {
+                self.decisions.push(TypeDecision {
+                    column: root.clone(),
+                    missing: Arc::default(),
+                    if_missing: DataType::Utf8,
+                    rerun: false,
+                    text: Some(shape.clone()),
+                });
+            }
+        }
+        let note = MissingNote {
+            columns: watch,
+            texts: shapes,
+        };
         let schema = (**producer.schema()).clone();
         Ok(Some(LogicalPlan::MapPartitions(MapPartitions::try_new(
             Arc::new(producer),
@@ -276,6 +384,8 @@ impl Pass<'_> {
 pub struct MissingNote {
     /// The producer's columns, each with the flag its decisions read.
     pub columns: Vec<(String, Arc<AtomicBool>)>,
+    /// Its time stamps to be written as text, each with its shape.
+    pub texts: Vec<(String, TextShape)>,
 }
 
 impl MissingNote {
@@ -285,6 +395,9 @@ impl MissingNote {
             if column(p, name)?.null_count() > 0 {
                 missing.store(true, Ordering::SeqCst);
             }
+        }
+        for (name, shape) in &self.texts {
+            shape.note(column(p, name)?)?;
         }
         Ok(())
     }
@@ -369,6 +482,11 @@ pub fn decided_schema(schema: &SchemaRef, decisions: &[TypeDecision]) -> SchemaR
 /// `df` with each decided column in its decided type.
 pub fn apply(decisions: &[TypeDecision], mut df: Partition) -> Result<Partition> {
     for d in decisions {
+        if let Some(shape) = &d.text {
+            let text = shape.write(column(&df, &d.column)?)?;
+            df.replace(&d.column, text.into()).map_err(pl_err)?;
+            continue;
+        }
         if !d.missing.load(Ordering::SeqCst) {
             continue;
         }

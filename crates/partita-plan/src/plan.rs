@@ -721,6 +721,39 @@ impl Projection {
         (self, changed, rerun)
     }
 
+    /// The projection with the casts of a time stamp without a zone to text among
+    /// `names` left out: the column stays a time stamp, for pandas' `astype(str)`
+    /// writes a whole column in one shape its values decide (see
+    /// `partita_exec::late_types`). Returns it and the columns that changed.
+    pub fn keeping_timestamps(
+        mut self,
+        names: &[String],
+        semantics: &Semantics,
+    ) -> (Projection, Vec<String>) {
+        let schema = self.input.schema().clone();
+        let mut types = vec![];
+        for e in &mut self.exprs {
+            let name = e.output_name();
+            if !names.contains(&name) {
+                continue;
+            }
+            if let Expr::Cast {
+                expr,
+                to: DataType::Utf8,
+                ..
+            } = e.unalias()
+            {
+                if let Ok(t @ DataType::Timestamp(_, None)) = expr.data_type(&schema, semantics) {
+                    *e = expr.as_ref().clone().alias(name.clone());
+                    types.push((name, t));
+                }
+            }
+        }
+        self.schema = retyped(&self.schema, &types);
+        let changed = types.into_iter().map(|(n, _)| n).collect();
+        (self, changed)
+    }
+
     /// A projection; output names must be unique.
     pub fn try_new(
         input: Arc<LogicalPlan>,

@@ -149,8 +149,13 @@ impl Lowering {
             LogicalPlan::MapPartitions(m)
                 if m.func.as_any().downcast_ref::<MissingNote>().is_some() =>
             {
-                let producer = self.lower(&m.input)?;
                 let note = m.func.as_any().downcast_ref::<MissingNote>().cloned();
+                if note.as_ref().is_some_and(|n| !n.texts.is_empty()) {
+                    return Err(Error::NotImplemented(
+                        "a cast of a time stamp to text cannot run on Spark under text_format = python: pandas writes a whole column in one shape (dates alone, or the finest fraction any value needs); set text_format = java or run the query locally".into(),
+                    ));
+                }
+                let producer = self.lower(&m.input)?;
                 self.notes
                     .borrow_mut()
                     .extend(note.map(|n| (producer.clone(), n)));
