@@ -16,34 +16,30 @@ fn temp_dir(test: &str) -> PathBuf {
     dir
 }
 
+/// `sql` over `tables` (name, columns, partitions) under `sem`.
+fn plan(sem: Semantics, tables: Vec<(&str, Vec<Series>, usize)>, sql: &str) -> Frame {
+    let session = Session::new().with_semantics(sem);
+    let mut ctx = SqlContext::new(session.clone());
+    for (name, columns, partitions) in tables {
+        ctx.register(name, session.from_columns(columns, partitions).unwrap());
+    }
+    ctx.sql(sql).unwrap()
+}
+
 /// `t(id, k)` left-joined to `u(k, uid)`: every `t.k` finds a match unless
 /// `unmatched`, which adds a row `(9, 'z')`.
 fn query(sem: Semantics, partitions: usize, unmatched: bool, sql: &str) -> Frame {
-    let session = Session::new().with_semantics(sem);
     let (mut ids, mut ks) = (vec![1i64, 2, 3, 4], vec!["a", "b", "a", "c"]);
     if unmatched {
         ids.push(9);
         ks.push("z");
     }
-    let t = session
-        .from_columns(
-            vec![Series::new("id".into(), ids), Series::new("k".into(), ks)],
-            partitions,
-        )
-        .unwrap();
-    let u = session
-        .from_columns(
-            vec![
-                Series::new("k".into(), vec!["a", "b", "c"]),
-                Series::new("uid".into(), vec![10i64, 20, 9_007_199_254_740_993]),
-            ],
-            1,
-        )
-        .unwrap();
-    let mut ctx = SqlContext::new(session);
-    ctx.register("t", t);
-    ctx.register("u", u);
-    ctx.sql(sql).unwrap()
+    let t = vec![Series::new("id".into(), ids), Series::new("k".into(), ks)];
+    let u = vec![
+        Series::new("k".into(), vec!["a", "b", "c"]),
+        Series::new("uid".into(), vec![10i64, 20, 9_007_199_254_740_993]),
+    ];
+    plan(sem, vec![("t", t, partitions), ("u", u, 1)], sql)
 }
 
 const JOIN: &str = "SELECT t.id AS id, u.uid AS uid FROM t LEFT JOIN u ON t.k = u.k ORDER BY id";
@@ -184,24 +180,16 @@ fn a_column_selected_twice_is_decided_alike() {
 
 /// `t(a, b)` with a zero divisor or not, under pandas.
 fn division(zero: bool, sql: &str) -> Frame {
-    let session = Session::new().with_semantics(Semantics::pandas());
     let b = if zero {
         vec![2i64, 0, 1]
     } else {
         vec![2i64, -2, 1]
     };
-    let t = session
-        .from_columns(
-            vec![
-                Series::new("a".into(), vec![7i64, -7, 9_007_199_254_740_993]),
-                Series::new("b".into(), b),
-            ],
-            2,
-        )
-        .unwrap();
-    let mut ctx = SqlContext::new(session);
-    ctx.register("t", t);
-    ctx.sql(sql).unwrap()
+    let t = vec![
+        Series::new("a".into(), vec![7i64, -7, 9_007_199_254_740_993]),
+        Series::new("b".into(), b),
+    ];
+    plan(Semantics::pandas(), vec![("t", t, 2)], sql)
 }
 
 #[test]
@@ -251,16 +239,12 @@ fn nullif_is_int64_where_nothing_equals() {
 
 /// A table `t(ts)` of naive time stamps in microseconds, from text.
 fn stamps(sem: Semantics, texts: &[&str], sql: &str) -> Table {
-    let session = Session::new().with_semantics(sem);
-    let t = session
-        .from_columns(vec![Series::new("s".into(), texts.to_vec())], 2)
-        .unwrap();
-    let mut ctx = SqlContext::new(session);
-    ctx.register("raw", t);
-    ctx.sql(&format!(
-        "WITH t AS (SELECT CAST(s AS TIMESTAMP) AS ts FROM raw) {sql}"
-    ))
-    .unwrap()
+    let raw = vec![Series::new("s".into(), texts.to_vec())];
+    plan(
+        sem,
+        vec![("raw", raw, 2)],
+        &format!("WITH t AS (SELECT CAST(s AS TIMESTAMP) AS ts FROM raw) {sql}"),
+    )
     .collect()
     .unwrap()
 }

@@ -50,6 +50,6 @@ pub use frame::Partition;
 pub mod polars {
     pub use polars_core::prelude::{
         BooleanChunked, Column, DataFrame, DataType as PlDataType, IntoColumn, IntoSeries,
-        NamedFrom, Series, StringChunked, TimeUnit as PlTimeUnit,
+        NamedFrom, Series, TimeUnit as PlTimeUnit,
     };
 }

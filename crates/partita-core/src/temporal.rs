@@ -68,6 +68,34 @@ pub fn wall_times(s: &Series) -> Result<Vec<Option<NaiveDateTime>>> {
     }
 }
 
+/// The shape pandas' `astype(str)` gives a column of time stamps holding these
+/// values: the finest fraction any needs (0, 3, 6 or 9 digits) and whether any
+/// has a time of day (`None` for a column of another type).
+pub fn timestamp_text_shape(s: &Series) -> Result<Option<(u8, bool)>> {
+    let DataType::Timestamp(unit, _) = type_of(s)? else {
+        return Ok(None);
+    };
+    let mut shape = (0, false);
+    for v in ticks(s)?.iter().flatten() {
+        let (digits, time) = t::timestamp_shape(v, unit);
+        shape = (shape.0.max(digits), shape.1 || time);
+    }
+    Ok(Some(shape))
+}
+
+/// Time stamps as text in one shape for the whole column
+/// ([`t::format_timestamp_shaped`]).
+pub fn timestamp_text(s: &Series, with_time: bool, digits: u8) -> Result<Series> {
+    let DataType::Timestamp(unit, _) = type_of(s)? else {
+        return Err(Error::internal("a text shape over no time stamps"));
+    };
+    let text: StringChunked = ticks(s)?
+        .iter()
+        .map(|v| v.map(|v| t::format_timestamp_shaped(v, unit, with_time, digits)))
+        .collect();
+    Ok(text.with_name(s.name().clone()).into_series())
+}
+
 /// `YEAR(x)`, `HOUR(x)`, ...: a field of every value, as `out` (an integer type).
 pub fn date_part(s: &Series, part: DatePart, out: DataType, sem: &Semantics) -> Result<Series> {
     let values: Int32Chunked = wall_times(s)?

@@ -63,18 +63,9 @@ pub struct TextShape {
 }
 
 impl TextShape {
-    /// Takes in the time stamps of `s`.
+    /// Takes in the time stamps of `s`: once per partition, not per value.
     fn note(&self, s: &partita_core::polars::Series) -> Result<()> {
-        let DataType::Timestamp(unit, _) = partita_core::frame::from_polars_type(s.dtype())? else {
-            return Ok(());
-        };
-        let ticks = s
-            .to_physical_repr()
-            .cast(&partita_core::polars::PlDataType::Int64)
-            .map_err(pl_err)?;
-        let ticks = ticks.i64().map_err(pl_err)?;
-        for v in ticks.iter().flatten() {
-            let (digits, time) = partita_common::temporal::timestamp_shape(v, unit);
+        if let Some((digits, time)) = partita_core::temporal::timestamp_text_shape(s)? {
             self.digits.fetch_max(digits, Ordering::SeqCst);
             if time {
                 self.time.store(true, Ordering::SeqCst);
@@ -85,30 +76,11 @@ impl TextShape {
 
     /// The time stamps of `s` as text in the shape noted.
     fn write(&self, s: &partita_core::polars::Series) -> Result<partita_core::polars::Series> {
-        let DataType::Timestamp(unit, _) = partita_core::frame::from_polars_type(s.dtype())? else {
-            return Err(partita_common::Error::internal(
-                "a text shape over no time stamps",
-            ));
-        };
-        let (digits, time) = (
-            self.digits.load(Ordering::SeqCst),
+        partita_core::temporal::timestamp_text(
+            s,
             self.time.load(Ordering::SeqCst),
-        );
-        let ticks = s
-            .to_physical_repr()
-            .cast(&partita_core::polars::PlDataType::Int64)
-            .map_err(pl_err)?;
-        let text: partita_core::polars::StringChunked = ticks
-            .i64()
-            .map_err(pl_err)?
-            .iter()
-            .map(|v| {
-                v.map(|v| partita_common::temporal::format_timestamp_shaped(v, unit, time, digits))
-            })
-            .collect();
-        Ok(partita_core::polars::IntoSeries::into_series(
-            text.with_name(s.name().clone()),
-        ))
+            self.digits.load(Ordering::SeqCst),
+        )
     }
 }
 
@@ -123,7 +95,7 @@ impl TypeDecision {
         if self.text.is_some() {
             return DataType::Utf8;
         }
-        if self.missing.load(Ordering::SeqCst) {
+        if self.missing() {
             self.if_missing
         } else {
             planned
@@ -487,7 +459,7 @@ pub fn apply(decisions: &[TypeDecision], mut df: Partition) -> Result<Partition>
             df.replace(&d.column, text.into()).map_err(pl_err)?;
             continue;
         }
-        if !d.missing.load(Ordering::SeqCst) {
+        if !d.missing() {
             continue;
         }
         let cast = column(&df, &d.column)?
