@@ -251,7 +251,10 @@ fn same_answer(
             let positions: Option<Vec<usize>> = order.map(|names| {
                 names
                     .iter()
-                    .filter_map(|n| x.column_names().iter().position(|c| c == n))
+                    .filter_map(|n| {
+                        let n = partita_common::shown_name(n);
+                        x.column_names().iter().position(|c| *c == n)
+                    })
                     .collect()
             });
             // Under `strict` the values themselves: both sides read as Spark

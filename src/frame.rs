@@ -332,7 +332,7 @@ impl Frame {
 
     /// The output schema.
     pub fn schema(&self) -> Result<Schema> {
-        Ok((**self.logical_plan()?.schema()).clone())
+        Ok(self.logical_plan()?.schema().shown())
     }
 
     /// Keeps the rows where `predicate` is true (SQL `WHERE`, pandas `df[mask]`).
@@ -348,6 +348,15 @@ impl Frame {
             .into_iter()
             .map(IntoColumnExpr::into_column_expr)
             .collect();
+        // A name selected twice gives two columns of that name, as pandas'
+        // `t[["a", "a"]]` does ([`partita_common::REPEAT_TAG`]).
+        let names: Vec<String> = exprs.iter().map(Expr::output_name).collect();
+        let held = partita_common::tag_repeats(names.iter().map(String::as_str));
+        let exprs = exprs
+            .into_iter()
+            .zip(names.iter().zip(held))
+            .map(|(e, (name, held))| if *name == held { e } else { e.alias(held) })
+            .collect::<Vec<_>>();
         self.then("select", |b| b.project(exprs))
     }
 

@@ -57,8 +57,9 @@ pub use partita_common::{
     CsvNulls, CsvTypes, DataType, DateDiff, DatePart, DayOfWeek, DefaultNullOrder, DivisionByZero,
     EmptySum, Error, Field, FirstLastNulls, GroupOrder, IdentifierCase, IntWithNulls,
     IntegerDivision, IntegerOverflow, JoinNullKeys, Logic, NanSemantics, NullGroupKeys,
-    NullPlacement, NumericPromotion, Reference, Result, Rounding, ScalarValue, Schema, Semantics,
-    SessionConfig, TextFormat, TimeUnit, TimeZone, TimeZones, UsingColumns, WindowResults,
+    NullPlacement, NumericPromotion, Reference, RepeatedNames, Result, Rounding, ScalarValue,
+    Schema, Semantics, SessionConfig, TextFormat, TimeUnit, TimeZone, TimeZones, UsingColumns,
+    WindowResults,
 };
 pub use partita_core::display::format_value;
 pub use partita_exec::{

@@ -3,7 +3,9 @@
 
 use std::fmt;
 
-use partita_common::{temporal, DataType, Error, Result, ScalarValue, Schema, TimeUnit};
+use partita_common::{
+    temporal, DataType, Error, Field, Result, ScalarValue, Schema, Semantics, TimeUnit,
+};
 use partita_core::display::format_table;
 use partita_core::frame::{empty_frame, scalar_at, schema_of};
 use partita_core::polars::{DataFrame, IntoColumn, NamedFrom, Series};
@@ -324,16 +326,25 @@ impl Table {
 
     /// A table with no rows and the columns of `schema`.
     pub fn empty(schema: &Schema) -> Table {
+        // Two columns of one name are held apart by repeat tags, as in a result.
+        let names = partita_common::tag_repeats(schema.names());
+        let held = schema
+            .fields()
+            .iter()
+            .zip(names)
+            .map(|(f, name)| Field::new(name, f.data_type).with_nullable(f.nullable))
+            .collect();
         Table {
-            df: empty_frame(schema),
-            schema: schema.clone(),
+            df: empty_frame(&Schema::new(held)),
+            schema: schema.shown(),
         }
     }
 
     /// A polars frame as a table; an error names a column of a type Partita does
-    /// not have.
+    /// not have. A name tagged as a repeat ([`partita_common::REPEAT_TAG`]) is
+    /// shown without its tag.
     pub fn from_polars(df: DataFrame) -> Result<Table> {
-        let schema = schema_of(&df)?;
+        let schema = schema_of(&df)?.shown();
         Ok(Table { df, schema })
     }
 
@@ -372,11 +383,33 @@ impl Table {
         &self.schema
     }
 
+    /// The column `name`; two columns of that name are an ambiguous reference.
     fn series(&self, name: &str) -> Result<&Series> {
-        self.df
-            .column(name)
-            .map(|c| c.as_materialized_series())
-            .map_err(|_| Error::column_not_found(name, &self.schema.names()))
+        let i = self.schema.resolve(name, &Semantics::pandas())?;
+        Ok(self.df.columns()[i].as_materialized_series())
+    }
+
+    /// The value at `row` of the column at `index` (columns of one name told
+    /// apart by their place).
+    pub fn value_at(&self, index: usize, row: usize) -> Result<ScalarValue> {
+        let s = self
+            .df
+            .columns()
+            .get(index)
+            .ok_or_else(|| {
+                Error::plan(format!(
+                    "column {index} is out of range: the table has {} columns",
+                    self.width()
+                ))
+            })?
+            .as_materialized_series();
+        if row >= s.len() {
+            return Err(Error::plan(format!(
+                "row {row} is out of range: the table has {} rows",
+                s.len()
+            )));
+        }
+        scalar_at(s, row)
     }
 
     /// The type of column `name`.
@@ -392,14 +425,8 @@ impl Table {
 
     /// The value at `row` of column `name`, as its [`ScalarValue`].
     pub fn value(&self, name: &str, row: usize) -> Result<ScalarValue> {
-        let s = self.series(name)?;
-        if row >= s.len() {
-            return Err(Error::plan(format!(
-                "row {row} is out of range: the table has {} rows",
-                s.len()
-            )));
-        }
-        scalar_at(s, row)
+        let index = self.schema.resolve(name, &Semantics::pandas())?;
+        self.value_at(index, row)
     }
 
     /// The value at `row` of column `name` as `T` (`None` when missing):

@@ -227,12 +227,11 @@ pub fn render(table: &Table, mode: Mode, view: &View) -> Result<String> {
         cells.push(match r {
             None => None,
             Some(i) => Some(
-                schema
-                    .names()
+                types
                     .iter()
-                    .zip(&types)
-                    .map(|(n, t)| {
-                        let v = table.value(n, *i)?;
+                    .enumerate()
+                    .map(|(c, t)| {
+                        let v = table.value_at(c, *i)?;
                         Ok(cut(&show_value(&v, *t, view.pandas), view.max_width))
                     })
                     .collect::<Result<Vec<_>>>()?,

@@ -170,6 +170,13 @@ impl Error {
                 Some("ValueError".into())
             }
             Error::Arithmetic { condition, .. } => Some(condition.clone()),
+            // pandas raises ValueError for a label two columns carry
+            // (`sort_values`: "The column label 'a' is not unique").
+            Error::Analysis { class, .. }
+                if reference == Reference::Pandas && class == "AMBIGUOUS_REFERENCE" =>
+            {
+                Some("ValueError".into())
+            }
             // pandas raises TypeError for an operation on values of the wrong type.
             Error::Analysis { class, .. }
                 if reference == Reference::Pandas && class.starts_with("DATATYPE_MISMATCH") =>

@@ -40,10 +40,12 @@ pub use functions::{
 pub use semantics::{
     CaseMapping, CsvNulls, CsvTypes, DateDiff, DayOfWeek, DefaultNullOrder, DivisionByZero,
     EmptySum, FirstLastNulls, GroupOrder, IdentifierCase, IntWithNulls, IntegerDivision,
-    IntegerOverflow, JoinNullKeys, Logic, NanSemantics, NullGroupKeys, NumericPromotion, Rounding,
-    Semantics, TextFormat, TimeZones, UsingColumns, WindowResults, SWITCH_NAMES,
+    IntegerOverflow, JoinNullKeys, Logic, NanSemantics, NullGroupKeys, NumericPromotion,
+    RepeatedNames, Rounding, Semantics, TextFormat, TimeZones, UsingColumns, WindowResults,
+    SWITCH_NAMES,
 };
 pub use types::{
-    decimal_text, intern, DataType, Field, ScalarValue, Schema, SchemaRef, TimeUnit, TimeZone,
+    decimal_text, intern, shown_name, tag_repeats, DataType, Field, ScalarValue, Schema, SchemaRef,
+    TimeUnit, TimeZone, REPEAT_TAG,
 };
 pub use window::{FrameBound, PandasRankMethod, WindowFrame, WindowFunction, WindowSpec};

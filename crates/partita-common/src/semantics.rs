@@ -230,6 +230,17 @@ pub enum DateDiff {
     Calendar,
 }
 
+/// What `ORDER BY a` means when two output columns are named `a` (`SELECT a, a`,
+/// `SELECT a, a + 1 AS a`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum RepeatedNames {
+    /// pandas: a label two columns carry cannot be sorted by (`sort_values` raises
+    /// `ValueError: The column label 'a' is not unique`).
+    Error,
+    /// Spark: the one column both items are, or else the input column of that name.
+    Resolve,
+}
+
 /// Which time zone a time stamp with a zone is seen in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum TimeZones {
@@ -306,6 +317,8 @@ pub struct Semantics {
     pub using_columns: UsingColumns,
     /// Ranks and running aggregates of window functions.
     pub window_results: WindowResults,
+    /// ORDER BY a name two output columns carry.
+    pub repeated_names: RepeatedNames,
 }
 
 /// The switch names accepted by [`Semantics::set`], in documentation order.
@@ -334,6 +347,7 @@ pub const SWITCH_NAMES: &[&str] = &[
     "join_null_keys",
     "using_columns",
     "window_results",
+    "repeated_names",
 ];
 
 impl Semantics {
@@ -364,6 +378,7 @@ impl Semantics {
             join_null_keys: JoinNullKeys::Match,
             using_columns: UsingColumns::InPlace,
             window_results: WindowResults::Pandas,
+            repeated_names: RepeatedNames::Error,
         }
     }
 
@@ -394,6 +409,7 @@ impl Semantics {
             join_null_keys: JoinNullKeys::Never,
             using_columns: UsingColumns::KeysFirst,
             window_results: WindowResults::Sql,
+            repeated_names: RepeatedNames::Resolve,
         }
     }
 
@@ -490,6 +506,9 @@ impl Semantics {
             }
             "window_results" => {
                 pick!(window_results, "pandas" => WindowResults::Pandas, "sql" => WindowResults::Sql)
+            }
+            "repeated_names" => {
+                pick!(repeated_names, "error" => RepeatedNames::Error, "resolve" => RepeatedNames::Resolve)
             }
             "using_columns" => {
                 pick!(using_columns, "in_place" => UsingColumns::InPlace, "keys_first" => UsingColumns::KeysFirst)
@@ -605,6 +624,10 @@ impl Semantics {
                 "window_results",
                 snake(format!("{:?}", self.window_results)),
             ),
+            (
+                "repeated_names",
+                snake(format!("{:?}", self.repeated_names)),
+            ),
         ]
     }
 }
@@ -648,6 +671,8 @@ with_setters! {
     with_using_columns, using_columns: UsingColumns;
     /// Sets [`Semantics::window_results`].
     with_window_results, window_results: WindowResults;
+    /// Sets [`Semantics::repeated_names`].
+    with_repeated_names, repeated_names: RepeatedNames;
     /// Sets [`Semantics::join_null_keys`].
     with_join_null_keys, join_null_keys: JoinNullKeys;
     /// Sets [`Semantics::first_last_nulls`].

@@ -1,5 +1,6 @@
 //! Data types, scalar values and schemas, shared by the plan and the kernels.
 
+use std::collections::HashMap;
 use std::fmt;
 use std::sync::Arc;
 
@@ -507,6 +508,38 @@ impl Field {
     }
 }
 
+/// The character that tags a repeated output name. A result may hold two columns
+/// of one name (SQL's `SELECT a, a`, two unaliased `COUNT(*)`), as Spark and pandas
+/// allow; a partition cannot, so they are held as `a` + this tag + `0`, `1`, ...
+/// ([`tag_repeats`]), and every place that shows names or finds a column by name
+/// uses [`shown_name`]: a name written by a user finds both, which is ambiguous.
+pub const REPEAT_TAG: char = '\u{1f}';
+
+/// The name a column is shown and found by: its name without a repeat tag
+/// ([`REPEAT_TAG`]).
+pub fn shown_name(name: &str) -> &str {
+    name.split_once(REPEAT_TAG).map_or(name, |(shown, _)| shown)
+}
+
+/// Names a partition can hold: each name (as shown) that comes more than once is
+/// tagged with its place among its repeats (`a`, `a` → `a␟0`, `a␟1`); the others
+/// are kept.
+pub fn tag_repeats<'a>(names: impl IntoIterator<Item = &'a str>) -> Vec<String> {
+    let shown: Vec<&str> = names.into_iter().map(shown_name).collect();
+    let mut seen: HashMap<&str, usize> = HashMap::new();
+    shown
+        .iter()
+        .map(|&name| {
+            if shown.iter().filter(|&&n| n == name).count() == 1 {
+                return name.to_string();
+            }
+            let nth = seen.entry(name).or_insert(0);
+            *nth += 1;
+            format!("{name}{REPEAT_TAG}{}", *nth - 1)
+        })
+        .collect()
+}
+
 /// An ordered list of fields.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
 pub struct Schema {
@@ -548,6 +581,20 @@ impl Schema {
                 .all(|(x, y)| x.name == y.name && x.data_type == y.data_type)
     }
 
+    /// The schema with each name as shown, without a repeat tag ([`REPEAT_TAG`]):
+    /// two columns may then have one name.
+    pub fn shown(&self) -> Schema {
+        Schema::new(
+            self.fields
+                .iter()
+                .map(|f| Field {
+                    name: shown_name(&f.name).to_string(),
+                    ..f.clone()
+                })
+                .collect(),
+        )
+    }
+
     /// The field names in order.
     pub fn names(&self) -> Vec<&str> {
         self.fields.iter().map(|f| f.name.as_str()).collect()
@@ -566,33 +613,47 @@ impl Schema {
     /// Resolves a column name as the semantics says: exact match first; under
     /// case-insensitive identifiers a unique case-insensitive match; an error naming
     /// the column (with the nearest name) when none matches, or both when two match.
+    /// A repeated output name ([`REPEAT_TAG`]) is found by its shown name, and two
+    /// columns shown as the name are ambiguous, as in Spark.
     pub fn resolve(&self, name: &str, semantics: &Semantics) -> Result<usize> {
         let insensitive = semantics.identifier_case == IdentifierCase::Insensitive;
-        if insensitive {
-            let matches: Vec<usize> = (0..self.fields.len())
-                .filter(|&i| self.fields[i].name.eq_ignore_ascii_case(name))
-                .collect();
-            match matches.len() {
-                1 => return Ok(matches[0]),
-                0 => {}
-                _ => {
-                    let names: Vec<&str> = matches
-                        .iter()
-                        .map(|&i| self.fields[i].name.as_str())
-                        .collect();
-                    return Err(Error::analysis(
-                        "AMBIGUOUS_REFERENCE",
-                        format!(
-                            "column reference '{name}' is ambiguous: it matches {}",
-                            names.join(", ")
-                        ),
-                    ));
-                }
+        // A tagged name (written by Partita's own planning) is that column.
+        if name.contains(REPEAT_TAG) {
+            if let Some(i) = self.index_of_exact(name) {
+                return Ok(i);
             }
-        } else if let Some(i) = self.index_of_exact(name) {
-            return Ok(i);
         }
-        Err(Error::column_not_found(name, &self.names()))
+        let wanted = shown_name(name);
+        let matches: Vec<usize> = (0..self.fields.len())
+            .filter(|&i| {
+                let shown = shown_name(&self.fields[i].name);
+                if insensitive {
+                    shown.eq_ignore_ascii_case(wanted)
+                } else {
+                    shown == wanted
+                }
+            })
+            .collect();
+        match matches.len() {
+            1 => Ok(matches[0]),
+            0 => {
+                let shown: Vec<&str> = self.fields.iter().map(|f| shown_name(&f.name)).collect();
+                Err(Error::column_not_found(name, &shown))
+            }
+            _ => {
+                let names: Vec<&str> = matches
+                    .iter()
+                    .map(|&i| shown_name(&self.fields[i].name))
+                    .collect();
+                Err(Error::analysis(
+                    "AMBIGUOUS_REFERENCE",
+                    format!(
+                        "column reference '{name}' is ambiguous: it matches {}",
+                        names.join(", ")
+                    ),
+                ))
+            }
+        }
     }
 }
 
@@ -601,7 +662,7 @@ impl fmt::Display for Schema {
         let parts: Vec<String> = self
             .fields
             .iter()
-            .map(|x| format!("{}: {}", x.name, x.data_type))
+            .map(|x| format!("{}: {}", shown_name(&x.name), x.data_type))
             .collect();
         write!(f, "[{}]", parts.join(", "))
     }

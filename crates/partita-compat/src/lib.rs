@@ -575,15 +575,17 @@ pub fn compare(
             dtypes,
         } => (columns, order_by, rows, dtypes),
     };
-    let df = match actual {
-        Ok(table) => table.as_polars(),
+    let (df, got_cols) = match actual {
+        Ok(table) => (
+            table.as_polars(),
+            table
+                .column_names()
+                .iter()
+                .map(|c| c.to_string())
+                .collect::<Vec<_>>(),
+        ),
         Err(e) => return Err(format!("expected rows, got the error: {e}")),
     };
-    let got_cols: Vec<String> = df
-        .get_column_names()
-        .iter()
-        .map(|c| c.to_string())
-        .collect();
     if &got_cols != columns {
         return Err(format!(
             "columns differ\n  expected {columns:?}\n  got      {got_cols:?}"

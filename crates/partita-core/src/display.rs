@@ -34,7 +34,7 @@ pub fn format_table(df: &DataFrame, max_rows: usize) -> String {
     let names: Vec<String> = df
         .get_column_names()
         .iter()
-        .map(|n| n.to_string())
+        .map(|n| partita_common::shown_name(n).to_string())
         .collect();
     let types: Vec<String> = df
         .columns()

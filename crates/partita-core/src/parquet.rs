@@ -14,7 +14,7 @@ use polars_io::prelude::CsvWriter;
 use polars_io::{SerReader, SerWriter};
 use polars_parquet::parquet::statistics::Statistics;
 
-use crate::frame::{schema_of, to_polars_type};
+use crate::frame::{pl_err, schema_of, to_polars_type};
 
 fn io_err(path: &Path, e: impl std::fmt::Display) -> Error {
     Error::Io(format!("{}: {e}", path.display()))
@@ -599,8 +599,22 @@ pub fn write_parquet_with(
     path: &Path,
     row_group_rows: Option<usize>,
 ) -> Result<()> {
-    let file = File::create(path).map_err(|e| io_err(path, e))?;
+    // Parquet, as pandas and Spark write it, holds one column per name.
     let mut df = df.clone();
+    for i in 0..df.width() {
+        let name = df.get_column_names()[i].to_string();
+        let shown = partita_common::shown_name(&name);
+        if shown != name {
+            if df.get_column_names().iter().any(|n| n.as_str() == shown) {
+                return Err(Error::plan(format!(
+                    "{}: a Parquet file cannot hold two columns named '{shown}'; give one of them another name",
+                    path.display()
+                )));
+            }
+            df.rename(&name, shown.into()).map_err(pl_err)?;
+        }
+    }
+    let file = File::create(path).map_err(|e| io_err(path, e))?;
     ParquetWriter::new(file)
         // Written by the task that made the partition, on its own thread (polars'
         // parallel writer would wait on polars' pool from a worker of ours).
@@ -620,9 +634,25 @@ pub fn write_csv(df: &DataFrame, path: &Path) -> Result<()> {
 /// [`write_csv`] with or without the header line and with another separator.
 pub fn write_csv_with(df: &DataFrame, path: &Path, header: bool, separator: u8) -> Result<()> {
     let file = File::create(path).map_err(|e| io_err(path, e))?;
+    let mut out = std::io::BufWriter::new(file);
+    // A header naming a column twice (`SELECT a, a`) is written here: a polars
+    // frame holds the repeat under a tagged name.
+    let names = df.get_column_names();
+    let tagged = names.iter().any(|n| n.contains(partita_common::REPEAT_TAG));
+    if header && tagged {
+        let mut line = vec![];
+        for (i, name) in names.iter().enumerate() {
+            if i > 0 {
+                line.push(separator);
+            }
+            crate::text::csv_text(&mut line, partita_common::shown_name(name), true, separator);
+        }
+        line.push(b'\n');
+        std::io::Write::write_all(&mut out, &line).map_err(|e| io_err(path, e))?;
+    }
     let mut df = df.clone();
-    CsvWriter::new(std::io::BufWriter::new(file))
-        .include_header(header)
+    CsvWriter::new(out)
+        .include_header(header && !tagged)
         .with_separator(separator)
         .finish(&mut df)
         .map_err(|e| io_err(path, e))?;

@@ -17,7 +17,7 @@
 
 use polars_core::prelude::{DataFrame, DataType as PlDataType, Series};
 
-use partita_common::{Result, ScalarValue, TimeUnit, TimeZone};
+use partita_common::{shown_name, Result, ScalarValue, TimeUnit, TimeZone};
 
 use crate::display::format_value;
 use crate::frame::{from_polars_type, pl_err, scalar_at};
@@ -45,7 +45,7 @@ pub fn header(df: &DataFrame, format: OutputFormat) -> Vec<u8> {
                 if i > 0 {
                     out.push(sep);
                 }
-                csv_text(&mut out, name.as_str(), true, sep);
+                csv_text(&mut out, shown_name(name), true, sep);
             }
             out.push(b'\n');
         }
@@ -93,7 +93,7 @@ pub fn rows(df: &DataFrame, format: OutputFormat, first: bool, out: &mut Vec<u8>
         .iter()
         .map(|n| {
             let mut k = vec![];
-            json_string(&mut k, n.as_str());
+            json_string(&mut k, shown_name(n));
             k.push(b':');
             k
         })
@@ -408,7 +408,7 @@ fn separator(format: OutputFormat) -> u8 {
 /// A delimited field of text: quoted (with `"` doubled) when it holds the
 /// separator, a quote or a line break, starts or ends with a space, or is an
 /// empty string (so that it differs from a missing value).
-fn csv_text(out: &mut Vec<u8>, text: &str, is_str: bool, sep: u8) {
+pub(crate) fn csv_text(out: &mut Vec<u8>, text: &str, is_str: bool, sep: u8) {
     let needs_quotes = (is_str && text.is_empty())
         || text
             .bytes()

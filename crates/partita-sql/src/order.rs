@@ -1,6 +1,6 @@
 //! The end of a SELECT: its projection, DISTINCT, ORDER BY and LIMIT / OFFSET.
 
-use partita_common::{NullPlacement, Result};
+use partita_common::{Error, NullPlacement, RepeatedNames, Result};
 use partita_plan::{col, Expr, LogicalPlan, LogicalPlanBuilder, SortExpr};
 use sqlparser::ast::{self, Spanned};
 
@@ -23,7 +23,7 @@ impl Planner<'_> {
         for o in order_by {
             let e = match self.ordinal(&o.expr, outputs.len())? {
                 Some(k) => col(outputs[k].name.clone()),
-                None => match self.alias_ref(&o.expr, written) {
+                None => match self.alias_ref(&o.expr, written)? {
                     Some(name) => col(name),
                     None => rewrite(self.expr(&o.expr)?, &o.expr)?,
                 },
@@ -36,28 +36,43 @@ impl Planner<'_> {
     /// `ORDER BY name` naming a select item's output (an alias, or a column kept as
     /// is). Matched as the semantics says; when nothing matches that way, a unique
     /// select alias equal but for case is taken (`... AS Total ORDER BY total`), since
-    /// an alias of the same query is what the user meant.
-    fn alias_ref(&self, e: &ast::Expr, items: &[Item]) -> Option<String> {
+    /// an alias of the same query is what the user meant. A name two items carry
+    /// is as [`Semantics::repeated_names`](partita_common::Semantics) says.
+    fn alias_ref(&self, e: &ast::Expr, items: &[Item]) -> Result<Option<String>> {
         let ast::Expr::Identifier(i) = e else {
-            return None;
+            return Ok(None);
         };
         let hits: Vec<&Item> = items
             .iter()
-            .filter(|it| self.same_name(&it.name, &i.value))
+            .filter(|it| self.same_name(partita_common::shown_name(&it.name), &i.value))
             .collect();
-        if let [one] = hits.as_slice() {
-            return Some(one.name.clone());
+        match hits.as_slice() {
+            [one] => return Ok(Some(one.name.clone())),
+            [_, _, ..] if self.sem.repeated_names == RepeatedNames::Error => {
+                let message = format!(
+                    "ORDER BY {}: {} output columns have that name; give them different names with AS",
+                    i.value,
+                    hits.len()
+                );
+                return at(Err(Error::analysis("AMBIGUOUS_REFERENCE", message)), e);
+            }
+            // Items that are one expression (`SELECT a, a ... ORDER BY a`) are one
+            // column to sort by; different ones leave the input column of the name.
+            [one, rest @ ..] if rest.iter().all(|other| other.expr == one.expr) => {
+                return Ok(Some(one.name.clone()))
+            }
+            _ => {}
         }
         let loose: Vec<&Item> = items
             .iter()
             .filter(|it| it.name.eq_ignore_ascii_case(&i.value))
             .collect();
-        match (hits.is_empty(), loose.as_slice()) {
+        Ok(match (hits.is_empty(), loose.as_slice()) {
             (true, [one]) if !matches!(&one.expr, Expr::Column(c) if c == &one.name) => {
                 Some(one.name.clone())
             }
             _ => None,
-        }
+        })
     }
 
     /// Projection of the select items (plus hidden ORDER BY columns), DISTINCT,

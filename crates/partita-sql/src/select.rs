@@ -133,8 +133,8 @@ impl Planner<'_> {
     fn select_in_scope(&self, select: &ast::Select, q: &ast::Query) -> Result<LogicalPlan> {
         let plan = self.from(select)?;
         let plan = self.where_clause(plan, select)?;
-        let items = self.select_items(select, &plan)?;
-        check_unique_names(&items, select)?;
+        let mut items = self.select_items(select, &plan)?;
+        tag_repeated_names(&mut items);
         let group_by = group_by_exprs(select)?;
         let order_by = order_by_exprs(q)?;
         let having = select
@@ -670,22 +670,14 @@ fn every_column<'q>(plan: &LogicalPlan) -> Vec<(Item, Option<&'q ast::Expr>)> {
         .collect()
 }
 
-/// Spark and pandas return two columns of one name; a partition cannot hold them,
-/// so say so in SQL's words.
-fn check_unique_names(items: &[(Item, Option<&ast::Expr>)], select: &ast::Select) -> Result<()> {
-    for (j, (item, src)) in items.iter().enumerate() {
-        if items[..j].iter().any(|(other, _)| other.name == item.name) {
-            let message = format!(
-                "duplicate output column name '{}': Partita cannot return two columns of one name yet; give one of them another name with AS",
-                item.name
-            );
-            return Err(match src {
-                Some(src) => sql_err(message, *src),
-                None => sql_err(message, select),
-            });
-        }
+/// Spark and pandas return two columns of one name (`SELECT a, a`); a partition
+/// cannot hold them, so repeats are held under tagged names that are shown as the
+/// name ([`partita_common::tag_repeats`]).
+fn tag_repeated_names(items: &mut [(Item, Option<&ast::Expr>)]) {
+    let tagged = partita_common::tag_repeats(items.iter().map(|(item, _)| item.name.as_str()));
+    for ((item, _), name) in items.iter_mut().zip(tagged) {
+        item.name = name;
     }
-    Ok(())
 }
 
 /// The GROUP BY expressions (plain lists only).
