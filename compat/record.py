@@ -85,7 +85,10 @@ INT_RANGES = {
     "u64": (0, 2**64 - 1),
 }
 EXPLICIT_TYPES = tuple(INT_RANGES) + ("f32", "date", "timestamp")  # and timestamp[ZONE]: explicit dtypes
-ZONED = re.compile(r"timestamp\[([^\[\]]+)\]")  # timestamp[UTC], timestamp[America/New_York]
+ZONED = re.compile(r"timestamp\[([^\[\]]+)\]")
+# decimal(10,2): pandas holds decimal.Decimal objects (an object column, what
+# pd.read_parquet gives for a Parquet decimal), Spark DECIMAL(p,s).
+DECIMAL = re.compile(r"decimal\((\d+),(\d+)\)")  # timestamp[UTC], timestamp[America/New_York]
 DATE_TEXT = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
 TIMESTAMP_TEXT = re.compile(r"(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,6}))?")
 OFFSET_TEXT = re.compile(r"([+-])(\d{2}):(\d{2})")
@@ -129,6 +132,21 @@ def input_value(v, typ, where):
         if not isinstance(v, str):
             raise SpecError(f"{where}: str cell {v!r} is not a string")
         return v
+    d = DECIMAL.fullmatch(typ)
+    if d is not None:
+        # Written as text ("12.50"), with at most the type's scale and precision.
+        try:
+            x = decimal.Decimal(v) if isinstance(v, str) else None
+        except decimal.InvalidOperation:
+            x = None
+        p, sc = int(d.group(1)), int(d.group(2))
+        if x is None or not x.is_finite():
+            raise SpecError(f"{where}: {typ} cell {v!r} is not a decimal written as a string")
+        with decimal.localcontext(prec=100):
+            q = x.quantize(decimal.Decimal(1).scaleb(-sc))
+        if q != x or len(q.as_tuple().digits) > p and q != 0:
+            raise SpecError(f"{where}: {typ} cell {v!r} does not fit {typ}")
+        return q
     if typ == "bool":
         if not isinstance(v, bool):
             raise SpecError(f"{where}: bool cell {v!r} is not a boolean")
@@ -172,6 +190,12 @@ def input_value(v, typ, where):
 def check_type(name, typ):
     """Refuses a column type the case format does not have (and an unknown zone)."""
     if typ in TYPES or typ in EXPLICIT_TYPES:
+        return
+    d = DECIMAL.fullmatch(typ)
+    if d is not None:
+        p, sc = int(d.group(1)), int(d.group(2))
+        if not (1 <= p <= 38 and sc <= p):
+            raise SpecError(f"table {name}: {typ} needs precision 1..38 and scale <= precision")
         return
     m = ZONED.fullmatch(typ)
     if m is None:
@@ -218,6 +242,8 @@ def pandas_column(pd, typ, vals, where):
         return pd.Series(vals, dtype=object)
     if typ == "timestamp":
         return pd.Series(vals, dtype="datetime64[us]")
+    if DECIMAL.fullmatch(typ):
+        return pd.Series(vals, dtype=object)
     zone = ZONED.fullmatch(typ).group(1)
     instants = pd.to_datetime(pd.Series(vals, dtype=object), utc=True)
     return instants.dt.tz_convert(zone).dt.as_unit("us")
@@ -262,6 +288,9 @@ def spark_type(T, typ):
         "date": T.DateType(),
         "timestamp": T.TimestampType(),
     }
+    d = DECIMAL.fullmatch(typ)
+    if d is not None:
+        return T.DecimalType(int(d.group(1)), int(d.group(2)))
     return simple[typ] if typ in simple else T.TimestampType()
 
 
@@ -322,6 +351,9 @@ def pandas_cell(v, pd, np):
         return None if np.isnat(v) else duration_micros(pd.Timedelta(v))
     if isinstance(v, (datetime.date, datetime.timedelta)):
         return time_cell(v)
+    if isinstance(v, decimal.Decimal):
+        # An object column of Decimal: the exact text Python gives it ("13.50").
+        return None if v.is_nan() else str(v)
     raise SpecError(f"pandas result cell {v!r} of type {type(v).__name__} has no JSON form")
 
 

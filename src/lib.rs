@@ -53,13 +53,13 @@ pub use window::{
 };
 
 pub use partita_common::{
-    decimal_text, in_library_call, panic_message, temporal, AggregateFunction, CaseMapping,
-    CsvNulls, CsvTypes, DataType, DateDiff, DatePart, DayOfWeek, DefaultNullOrder, DivisionByZero,
-    EmptySum, Error, Field, FirstLastNulls, GroupOrder, IdentifierCase, IntWithNulls,
-    IntegerDivision, IntegerOverflow, JoinNullKeys, Logic, NanSemantics, NullGroupKeys,
-    NullPlacement, NumericPromotion, Reference, RepeatedNames, Result, Rounding, ScalarValue,
-    Schema, Semantics, SessionConfig, TextFormat, TimeUnit, TimeZone, TimeZones, UsingColumns,
-    WindowResults,
+    decimal_text, in_library_call, panic_message, parse_decimal, temporal, AggregateFunction,
+    CaseMapping, CsvNulls, CsvTypes, DataType, DateDiff, DatePart, DayOfWeek, DefaultNullOrder,
+    DivisionByZero, EmptySum, Error, Field, FirstLastNulls, GroupOrder, IdentifierCase,
+    IntWithNulls, IntegerDivision, IntegerOverflow, JoinNullKeys, Logic, NanSemantics,
+    NullGroupKeys, NullPlacement, NumericPromotion, Reference, RepeatedNames, Result, Rounding,
+    ScalarValue, Schema, Semantics, SessionConfig, TextFormat, TimeUnit, TimeZone, TimeZones,
+    UsingColumns, WindowResults,
 };
 pub use partita_core::display::format_value;
 pub use partita_exec::{
@@ -105,6 +105,7 @@ pub mod prelude {
 /// ([`Session::from_polars`], [`Table::into_polars`]); the rest of the API does
 /// not need them.
 pub mod polars {
+    pub use partita_core::decimal::decimal_series;
     pub use partita_core::display::format_table;
     pub use partita_core::frame::{from_polars_type, scalar_at as value_at, to_polars_type};
     pub use partita_core::parquet::write_parquet_with;

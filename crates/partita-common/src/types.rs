@@ -455,8 +455,47 @@ impl fmt::Display for ScalarValue {
 /// A decimal's exact text: `unscaled / 10^scale` with `scale` digits after the
 /// point (`1.25`, `-0.50`, `12`), as Python's `str(Decimal)` and Spark print it.
 pub fn decimal_text(unscaled: i128, scale: u8) -> String {
-    let digits = unscaled.unsigned_abs().to_string();
-    let sign = if unscaled < 0 { "-" } else { "" };
+    decimal_digits_text(&unscaled.to_string(), scale)
+}
+
+/// The unscaled value of a decimal written as text (`-12.5`, `3`, `.25`) at
+/// `scale` digits after the point; `None` when it is not such a number or has more
+/// digits after the point than `scale` or does not fit 38 digits.
+pub fn parse_decimal(text: &str, scale: u8) -> Option<i128> {
+    let text = text.trim();
+    let (negative, body) = match text.as_bytes().first()? {
+        b'-' => (true, &text[1..]),
+        b'+' => (false, &text[1..]),
+        _ => (false, text),
+    };
+    let (int, frac) = body.split_once('.').unwrap_or((body, ""));
+    let digits_ok = |d: &str| d.bytes().all(|b| b.is_ascii_digit());
+    if (int.is_empty() && frac.is_empty()) || !digits_ok(int) || !digits_ok(frac) {
+        return None;
+    }
+    if frac.len() > scale as usize {
+        return None;
+    }
+    let mut v: i128 = 0;
+    for b in int.bytes().chain(frac.bytes()) {
+        v = v.checked_mul(10)?.checked_add((b - b'0') as i128)?;
+    }
+    for _ in frac.len()..scale as usize {
+        v = v.checked_mul(10)?;
+    }
+    if v.unsigned_abs() >= 10u128.pow(38) {
+        return None;
+    }
+    Some(if negative { -v } else { v })
+}
+
+/// [`decimal_text`] of an unscaled integer written in decimal digits (with a
+/// leading `-` when negative), of any width.
+pub fn decimal_digits_text(unscaled: &str, scale: u8) -> String {
+    let (sign, digits) = match unscaled.strip_prefix('-') {
+        Some(d) => ("-", d),
+        None => ("", unscaled),
+    };
     let scale = scale as usize;
     if scale == 0 {
         return format!("{sign}{digits}");

@@ -164,6 +164,20 @@ pub fn table_columns(table: &Table) -> Result<Vec<Series>, String> {
                 ),
                 other => {
                     let t = DataType::parse(other).map_err(|e| e.to_string())?;
+                    if let DataType::Decimal(p, s) = t {
+                        // Written as text ("12.50").
+                        let values = cells
+                            .map(|v| match v {
+                                Value::Null => Ok(None),
+                                v => v
+                                    .as_str()
+                                    .and_then(|text| partita::parse_decimal(text, s))
+                                    .map(Some)
+                                    .ok_or_else(|| where_(v)),
+                            })
+                            .collect::<Result<Vec<_>, _>>()?;
+                        return partita_core_decimal(c.name.as_str(), values, p, s);
+                    }
                     let values = cells
                         .map(|v| typed_cell(v, t).ok_or_else(|| where_(v)))
                         .collect::<Result<Vec<_>, _>>()?;
@@ -181,6 +195,16 @@ pub fn table_columns(table: &Table) -> Result<Vec<Series>, String> {
             })
         })
         .collect()
+}
+
+/// A decimal column of unscaled values.
+fn partita_core_decimal(
+    name: &str,
+    values: Vec<Option<i128>>,
+    p: u8,
+    s: u8,
+) -> Result<Series, String> {
+    partita::polars::decimal_series(name, values, p, s).map_err(|e| e.to_string())
 }
 
 /// The polars type of a Partita type.
@@ -415,6 +439,9 @@ enum Cell {
     Num(f64),
     Str(String),
     Bool(bool),
+    /// A decimal of Partita's result, as its exact text (what the recorder writes
+    /// for a decimal: `str()` of a `Decimal`).
+    Decimal(String),
 }
 
 fn cell_of_json(v: &Value) -> Cell {
@@ -443,7 +470,7 @@ fn cell_of_value(v: &ScalarValue, pandas: bool) -> Cell {
         ScalarValue::Timestamp(Some(t), unit, zone) => {
             Cell::Str(temporal::format_timestamp_with(*t, *unit, *zone, pandas))
         }
-        ScalarValue::Decimal(Some(v), _, scale) => Cell::Str(partita::decimal_text(*v, *scale)),
+        ScalarValue::Decimal(Some(v), _, scale) => Cell::Decimal(partita::decimal_text(*v, *scale)),
         ScalarValue::Duration(Some(d), unit) => Cell::Num(
             temporal::convert_ticks(*d, *unit, partita::TimeUnit::Microsecond).unwrap_or(0) as f64,
         ),
@@ -458,7 +485,7 @@ fn show(c: &Cell) -> String {
     match c {
         Cell::Null => "null".into(),
         Cell::Num(x) => format_value(&ScalarValue::Float64(Some(*x))),
-        Cell::Str(s) => format!("'{s}'"),
+        Cell::Str(s) | Cell::Decimal(s) => format!("'{s}'"),
         Cell::Bool(b) => b.to_string(),
     }
 }
@@ -505,6 +532,17 @@ fn cells_equal(a: &Cell, b: &Cell, pandas: bool) -> bool {
             diff <= 1e-12 || diff <= 1e-9 * x.abs().max(y.abs())
         }
         (Cell::Str(x), Cell::Str(y)) => x == y,
+        (Cell::Decimal(x), Cell::Str(y)) | (Cell::Str(y), Cell::Decimal(x)) => x == y,
+        (Cell::Decimal(x), Cell::Decimal(y)) => x == y,
+        // pandas' object column of Decimal objects holds the int 0 where a group
+        // sums nothing: a decimal equal to that whole number.
+        (Cell::Decimal(x), Cell::Num(y)) | (Cell::Num(y), Cell::Decimal(x)) if pandas => {
+            let (int, frac) = x.split_once('.').unwrap_or((x, ""));
+            y.fract() == 0.0
+                && y.abs() < 9.0e15
+                && frac.bytes().all(|b| b == b'0')
+                && int.parse::<i128>().ok() == Some(*y as i128)
+        }
         (Cell::Bool(x), Cell::Bool(y)) => x == y,
         _ => false,
     }

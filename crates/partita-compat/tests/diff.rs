@@ -52,6 +52,14 @@ fn cell(v: &Value, dtype: &str, pandas: bool) -> Cell {
 
 /// Whether the recorded answers agree, rows compared in the query's order.
 fn recorded_agree(case: &Case, order: Option<&[String]>) -> bool {
+    // pandas holds decimals as Decimal objects (an object column): read its texts
+    // as numbers where Spark's column is a decimal.
+    let spark_dtypes = match &case.expected["spark"] {
+        Expectation::Rows {
+            dtypes: Some(d), ..
+        } => d.clone(),
+        _ => vec![],
+    };
     let rows = |preset: &str| match &case.expected[preset] {
         Expectation::Error { .. } => None,
         Expectation::Rows {
@@ -60,7 +68,16 @@ fn recorded_agree(case: &Case, order: Option<&[String]>) -> bool {
             dtypes,
             ..
         } => {
-            let dtypes = dtypes.clone().unwrap_or_default();
+            let mut dtypes = dtypes.clone().unwrap_or_default();
+            for (i, t) in dtypes.iter_mut().enumerate() {
+                if t == "object"
+                    && spark_dtypes
+                        .get(i)
+                        .is_some_and(|s| s.starts_with("decimal"))
+                {
+                    *t = spark_dtypes[i].clone();
+                }
+            }
             let cells: Vec<Vec<Cell>> = rows
                 .iter()
                 .map(|r| {

@@ -365,6 +365,11 @@ impl Sum192 {
         }
     }
 
+    /// The sum as a 256-bit integer.
+    pub fn i256(&self) -> ethnum::I256 {
+        (ethnum::I256::from(self.high) << 128) + ethnum::I256::from(self.low)
+    }
+
     /// The sum as a [`Wide`] integer.
     pub fn wide(&self) -> Wide {
         let negative = self.high < 0;

@@ -31,6 +31,7 @@
 
 pub mod aggregate;
 pub mod csv;
+pub mod decimal;
 pub mod display;
 mod exact;
 pub mod frame;

@@ -179,6 +179,9 @@ pub fn arithmetic(
     if temporal(left.dtype()) || temporal(right.dtype()) || out.is_temporal() {
         return crate::temporal::arithmetic(left, op, right, out);
     }
+    if let DataType::Decimal(..) = out {
+        return crate::decimal::arithmetic(left, op, right, out, sem);
+    }
     if matches!(op, BinaryOperator::IntegerDivide | BinaryOperator::Modulo)
         && out == DataType::Float64
     {
@@ -465,6 +468,9 @@ fn comparable_views(l: &Series, r: &Series) -> Result<(Series, Series)> {
 
 /// Per-row ordering of two series of comparable types (`None` where either is null).
 fn orderings(left: &Series, right: &Series, sem: &Semantics) -> Result<Vec<Option<Ordering>>> {
+    if let Some(exact) = crate::decimal::orderings(left, right, sem)? {
+        return Ok(exact);
+    }
     let (left, right) = crate::temporal::align_for_compare(left, right, sem)?;
     let (left, right) = comparable_views(&left, &right)?;
     let (left, right) = (&left, &right);
@@ -959,6 +965,9 @@ pub fn cast(s: &Series, to: DataType, sem: &Semantics) -> Result<Series> {
     if let Some(out) = crate::temporal::cast(s, to, sem) {
         return out;
     }
+    if let Some(out) = crate::decimal::cast(s, to, sem) {
+        return out;
+    }
     missing_to_integer(s, to, sem)?;
     if to.is_integer()
         && to != DataType::Int64
@@ -1281,6 +1290,9 @@ pub fn abs(s: &Series, sem: &Semantics) -> Result<Series> {
 /// `-x` in the type of `x`, as [`abs`]: `-i64::MIN` (or `-i8::MIN`) wraps or is
 /// `ARITHMETIC_OVERFLOW`; an unsigned integer wraps as NumPy's does.
 pub fn negate(s: &Series, sem: &Semantics) -> Result<Series> {
+    if let PlDataType::Decimal(..) = s.dtype() {
+        return crate::decimal::negate(s);
+    }
     unary_numeric(s, sem, "-", |v| -v, |x| -x)
 }
 

@@ -546,6 +546,10 @@ impl Scan {
                         let bits = f.data_type.bits().unwrap_or(32);
                         Field::new(f.name.clone(), DataType::signed_of_bits(bits * 2))
                     }
+                    // ... and a uint64 as DECIMAL(20,0).
+                    DataType::UInt64 if semantics.numeric_promotion == NumericPromotion::Sql => {
+                        Field::new(f.name.clone(), DataType::Decimal(20, 0))
+                    }
                     // Spark sees a zoned time stamp as an instant in its session zone,
                     // UTC here: the UTC wall time, shown without an offset, as Spark
                     // shows it.

@@ -340,6 +340,20 @@ impl ExprLowering {
                         }
                     }
                 }
+                let decimal = |t: DataType| matches!(t, DataType::Decimal(..));
+                let (lt, rt) = (
+                    left.data_type(schema, &self.sem)?,
+                    right.data_type(schema, &self.sem)?,
+                );
+                if self.sem.numeric_promotion == NumericPromotion::Numpy
+                    && ((decimal(lt) && rt.is_float()) || (lt.is_float() && decimal(rt)))
+                {
+                    return Err(self.refuse(
+                        &format!("the comparison '{e}' of a decimal with a float"),
+                        "numeric_promotion",
+                        "pandas compares a Decimal object with a float exactly, Spark casts the decimal to a double",
+                    ));
+                }
                 let (l, r) = self.operands(left, right, schema)?;
                 let cmp = match op {
                     BinaryOperator::NotEq => not(call("==", vec![l, r])),
@@ -509,6 +523,43 @@ impl ExprLowering {
         Ok((l, r))
     }
 
+    /// Decimal `+ - * / %`: Spark's own rules are the plan's types and values. Outside
+    /// ANSI mode Spark makes a result past 38 digits missing, where the local engine
+    /// raises `NUMERIC_VALUE_OUT_OF_RANGE`; the lowering raises it too (a zero divisor
+    /// stays missing, as `division_by_zero = ieee` gives it locally).
+    fn decimal_arithmetic(
+        &self,
+        op: BinaryOperator,
+        l: pb::Expression,
+        r: pb::Expression,
+    ) -> Result<pb::Expression> {
+        let v = call(binary_name(op), vec![l.clone(), r.clone()]);
+        if self.sem.integer_overflow == partita_common::IntegerOverflow::Error {
+            return Ok(v);
+        }
+        let mut lost = and(
+            and(
+                call("isnotnull", vec![l]),
+                call("isnotnull", vec![r.clone()]),
+            ),
+            call("isnull", vec![v.clone()]),
+        );
+        if matches!(op, BinaryOperator::Divide | BinaryOperator::Modulo) {
+            lost = and(lost, not(call("==", vec![r, int_lit(0)?])));
+        }
+        Ok(call(
+            "when",
+            vec![
+                lost,
+                raise(
+                    "NUMERIC_VALUE_OUT_OF_RANGE.WITH_SUGGESTION",
+                    "a decimal result needs more than 38 digits",
+                )?,
+                v,
+            ],
+        ))
+    }
+
     /// `+ - * / DIV %` computed in the plan's result type, integers or doubles,
     /// with IEEE division by zero and floor division spelled out where the
     /// semantics ask for them.
@@ -522,6 +573,9 @@ impl ExprLowering {
     ) -> Result<pb::Expression> {
         let out = e.data_type(schema, &self.sem)?;
         let (mut l, mut r) = self.operands(left, right, schema)?;
+        if let DataType::Decimal(..) = out {
+            return self.decimal_arithmetic(op, l, r);
+        }
         let float = out.is_float();
         if float {
             if left.data_type(schema, &self.sem)? != out {
@@ -1010,6 +1064,7 @@ impl ExprLowering {
                 "SUM of text (pandas joins the strings in row order) cannot run on Spark".into(),
             ));
         }
+        let args_in = args;
         let mut lowered = vec![];
         for a in args {
             let mut x = self.lower(a, schema)?;
@@ -1030,6 +1085,10 @@ impl ExprLowering {
             }
             lowered.push(x);
         }
+        let lowered_first = match lowered.first() {
+            Some(x) => x.clone(),
+            None => literal(&ScalarValue::Int32(Some(1)))?,
+        };
         let mut args = lowered;
         let f = match func {
             A::CountStar => call("count", vec![literal(&ScalarValue::Int32(Some(1)))?]),
@@ -1077,6 +1136,34 @@ impl ExprLowering {
                 args.push(bool_lit(true)?);
                 call("mode", args)
             }
+        };
+        let decimal_input = matches!(
+            args_in
+                .first()
+                .map(|a| a.data_type(schema, &self.sem))
+                .transpose()?,
+            Some(DataType::Decimal(..))
+        );
+        let f = if decimal_input
+            && matches!(func, A::Sum | A::Mean)
+            && self.sem.integer_overflow == IntegerOverflow::Wrap
+        {
+            // Outside ANSI mode Spark makes a decimal sum past 38 digits missing;
+            // the local engine raises NUMERIC_VALUE_OUT_OF_RANGE, and so does this.
+            let present = call(">", vec![call("count", vec![lowered_first]), int_lit(0)?]);
+            call(
+                "when",
+                vec![
+                    and(present, call("isnull", vec![f.clone()])),
+                    raise(
+                        "NUMERIC_VALUE_OUT_OF_RANGE.WITH_SUGGESTION",
+                        "a decimal sum needs more than 38 digits",
+                    )?,
+                    f,
+                ],
+            )
+        } else {
+            f
         };
         if matches!(func, A::Sum | A::SumDistinct) && self.sem.empty_sum == EmptySum::Zero {
             // pandas: the sum of nothing is 0.

@@ -99,8 +99,7 @@ impl Planner<'_> {
             E::Cast {
                 expr, data_type, ..
             } => {
-                let type_name = data_type.to_string();
-                let t = DataType::parse(type_name.split('(').next().unwrap_or_default())
+                let t = sql_type(data_type)
                     .map_err(|_| sql_err(format!("unsupported type {data_type} in CAST"), e))?;
                 self.expr(expr)?.cast(t)
             }
@@ -248,4 +247,22 @@ fn binary_op(op: &ast::BinaryOperator, e: &ast::Expr) -> Result<Op> {
         ast::BinaryOperator::Or => Op::Or,
         other => return Err(sql_err(format!("unsupported operator {other}"), e)),
     })
+}
+
+/// A SQL type name as Partita's type: `DECIMAL(10, 2)` with its precision and
+/// scale, other types by their name alone (`VARCHAR(10)` is text).
+pub(crate) fn sql_type(data_type: &ast::DataType) -> Result<DataType> {
+    let name = data_type.to_string().to_ascii_lowercase().replace(' ', "");
+    let base = name.split('(').next().unwrap_or_default();
+    if matches!(base, "decimal" | "numeric" | "dec") && name.contains('(') {
+        let full = format!("decimal{}", &name[base.len()..]);
+        // DECIMAL(10) is DECIMAL(10, 0).
+        let full = if full.contains(',') {
+            full
+        } else {
+            full.replace(')', ",0)")
+        };
+        return DataType::parse(&full);
+    }
+    DataType::parse(base)
 }

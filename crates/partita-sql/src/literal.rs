@@ -30,7 +30,7 @@ impl Planner<'_> {
             other => return Err(sql_err(format!("invalid literal {other}"), e)),
         };
         let type_name = ts.data_type.to_string();
-        let t = DataType::parse(type_name.split('(').next().unwrap_or_default())
+        let t = crate::expr::sql_type(&ts.data_type)
             .map_err(|_| sql_err(format!("unsupported literal type {type_name}"), e))?;
         typed_literal(&text, t).map_err(|m| sql_err(m, e))
     }

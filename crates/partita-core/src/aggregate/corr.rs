@@ -8,8 +8,8 @@ use polars_core::prelude::{DataType as PlDataType, Float64Chunked, IntoSeries, S
 
 use super::state::{
     binned_columns, binned_counts, i64_values, int_col, merge_binned, merge_counts,
-    merge_wide_sums, read_binned, read_wide_sums, wide_sum_columns, StateCols, MOMENT_BINS,
-    PRODUCT_BINS,
+    merge_wide_sums, read_binned, read_sum192, read_wide_sums, sum192_columns, wide_sum_columns,
+    StateCols, MOMENT_BINS, PRODUCT_BINS,
 };
 use super::{Accumulator, AggCall, Groups, Input};
 use crate::exact::{centered, ldexp, Binned, Sum192, Wide, CENTERED_ORIGIN};
@@ -210,28 +210,6 @@ impl IntCorrState {
         Ok(s)
     }
 
-    fn product_columns(sums: &[Sum192]) -> Vec<Series> {
-        let mut words: [Vec<i64>; 3] = std::array::from_fn(|_| Vec::with_capacity(sums.len()));
-        for s in sums {
-            for (w, v) in words.iter_mut().zip(s.to_parts()) {
-                w.push(v);
-            }
-        }
-        words.into_iter().map(int_col).collect()
-    }
-
-    /// The 192-bit sums of the next three state columns, one per state row.
-    fn read_products(st: &mut StateCols<'_>) -> Result<Vec<Sum192>> {
-        let cols = st
-            .take(3)?
-            .iter()
-            .map(|c| i64_values(c))
-            .collect::<Result<Vec<_>>>()?;
-        Ok((0..cols[0].len())
-            .map(|r| Sum192::from_parts([cols[0][r], cols[1][r], cols[2][r]]))
-            .collect())
-    }
-
     /// The sums (after the count) of the state rows, merged by group.
     fn merged(st: &mut StateCols<'_>, groups: &Groups) -> Result<Vec<Series>> {
         let mut out = vec![];
@@ -240,10 +218,10 @@ impl IntCorrState {
         }
         for _ in 0..3 {
             let mut acc = vec![Sum192::default(); groups.len()];
-            for (s, &g) in Self::read_products(st)?.iter().zip(&groups.ids) {
+            for (s, &g) in read_sum192(st)?.iter().zip(&groups.ids) {
                 acc[g as usize].merge(s);
             }
-            out.extend(Self::product_columns(&acc));
+            out.extend(sum192_columns(&acc));
         }
         Ok(out)
     }
@@ -252,9 +230,9 @@ impl IntCorrState {
         let mut out = vec![int_col(self.n)];
         out.extend(wide_sum_columns(&self.x));
         out.extend(wide_sum_columns(&self.y));
-        out.extend(Self::product_columns(&self.xx));
-        out.extend(Self::product_columns(&self.yy));
-        out.extend(Self::product_columns(&self.xy));
+        out.extend(sum192_columns(&self.xx));
+        out.extend(sum192_columns(&self.yy));
+        out.extend(sum192_columns(&self.xy));
         out
     }
 
@@ -263,7 +241,7 @@ impl IntCorrState {
         let wide = |v: Vec<i128>| -> Vec<Wide> { v.into_iter().map(Wide::from_i128).collect() };
         let (x, y) = (wide(read_wide_sums(st)?), wide(read_wide_sums(st)?));
         let products = |st: &mut StateCols<'_>| -> Result<Vec<Wide>> {
-            Ok(Self::read_products(st)?.iter().map(Sum192::wide).collect())
+            Ok(read_sum192(st)?.iter().map(Sum192::wide).collect())
         };
         let (xx, yy, xy) = (products(st)?, products(st)?, products(st)?);
         let ca: Float64Chunked = (0..n.len())

@@ -8,7 +8,7 @@ use partita_common::{Error, IntegerOverflow, Result, Semantics};
 use polars_arrow::array::Array;
 use polars_core::prelude::{Int64Chunked, IntoSeries, Series};
 
-use crate::exact::Binned;
+use crate::exact::{Binned, Sum192};
 use crate::frame::pl_err;
 use crate::groups::{for_each_i64, Groups};
 
@@ -190,4 +190,27 @@ pub(super) fn check_overflow(sem: &Semantics) -> Result<()> {
             "integer overflow in SUM; under pandas semantics it would wrap (set integer_overflow = wrap)",
         )),
     }
+}
+
+/// 192-bit exact sums as three state columns (their 64-bit words, lowest first).
+pub(super) fn sum192_columns(sums: &[Sum192]) -> Vec<Series> {
+    let mut words: [Vec<i64>; 3] = std::array::from_fn(|_| Vec::with_capacity(sums.len()));
+    for s in sums {
+        for (w, v) in words.iter_mut().zip(s.to_parts()) {
+            w.push(v);
+        }
+    }
+    words.into_iter().map(int_col).collect()
+}
+
+/// The 192-bit sums of the next three state columns, one per state row.
+pub(super) fn read_sum192(st: &mut StateCols<'_>) -> Result<Vec<Sum192>> {
+    let cols = st
+        .take(3)?
+        .iter()
+        .map(|c| i64_values(c))
+        .collect::<Result<Vec<_>>>()?;
+    Ok((0..cols[0].len())
+        .map(|r| Sum192::from_parts([cols[0][r], cols[1][r], cols[2][r]]))
+        .collect())
 }

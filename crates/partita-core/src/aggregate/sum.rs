@@ -1,20 +1,21 @@
 //! `SUM(x)` and `AVG(x)`: a count and an exact sum. Integers (and booleans) sum
-//! exactly in an `i128` held as two `i64` columns, floats in an order-independent
-//! binned sum ([`Binned`]), strings (pandas) by concatenation; the kind is decided
-//! by the input type, so it is the same in every partition.
+//! exactly in an `i128` held as two `i64` columns, decimals' unscaled values in
+//! 192 bits ([`Sum192`], three columns), floats in an order-independent binned sum
+//! ([`Binned`]), strings (pandas) by concatenation; the kind is decided by the
+//! input type, so it is the same in every partition.
 
-use partita_common::{AggregateFunction, DataType, EmptySum, Result, Semantics};
+use partita_common::{AggregateFunction, DataType, EmptySum, Error, Result, Semantics};
 use polars_core::prelude::{
     Float64Chunked, Int64Chunked, IntoSeries, NewChunkedArray, Series, StringChunked,
 };
 
 use super::state::{
     binned_at, binned_columns, binned_counts, binned_inputs, check_overflow, i64_values, int_col,
-    merge_binned, merge_counts, merge_wide_sums, read_wide_sums, wide_sum_columns, StateCols,
-    SUM_BINS,
+    merge_binned, merge_counts, merge_wide_sums, read_sum192, read_wide_sums, sum192_columns,
+    wide_sum_columns, StateCols, SUM_BINS,
 };
 use super::{Accumulator, AggCall, Groups, Input};
-use crate::exact::Binned;
+use crate::exact::{Binned, Sum192};
 use crate::frame::pl_err;
 use crate::groups::{count_valid, for_each_f64, for_each_i64};
 
@@ -24,6 +25,7 @@ pub(super) struct SumMean;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum SumKind {
     Integer,
+    Decimal,
     Float,
     Text,
 }
@@ -31,6 +33,7 @@ enum SumKind {
 fn sum_kind(call: &AggCall) -> SumKind {
     match call.input_type {
         t if t.is_integer() => SumKind::Integer,
+        DataType::Decimal(..) => SumKind::Decimal,
         DataType::Boolean | DataType::Null => SumKind::Integer,
         DataType::Utf8 => SumKind::Text,
         _ => SumKind::Float,
@@ -87,6 +90,56 @@ fn text_sums(values: &Series, ids: &[u32], k: usize) -> Result<Series> {
         }
     }
     Ok(StringChunked::from_iter_values("".into(), acc.iter().map(String::as_str)).into_series())
+}
+
+/// Exact sums of decimals' unscaled values, in 192 bits.
+fn decimal_sums(values: &Series, groups: &Groups) -> Result<Vec<Series>> {
+    let (unscaled, _) = crate::decimal::unscaled(values)?
+        .ok_or_else(|| Error::internal(format!("a decimal sum of {}", values.dtype())))?;
+    let mut acc = vec![Sum192::default(); groups.len()];
+    for (v, &g) in unscaled.iter().zip(&groups.ids) {
+        if let Some(v) = v {
+            acc[g as usize].add(*v);
+        }
+    }
+    Ok(sum192_columns(&acc))
+}
+
+/// `SUM` or `AVG` of decimals from their exact sums and counts: a `SUM` keeps the
+/// scale (an empty group as `empty_sum` says), Spark's `AVG` is the sum over the
+/// count at the result's scale, rounded half up, and pandas' the float of it; a
+/// result past its precision is `NUMERIC_VALUE_OUT_OF_RANGE`.
+fn decimal_result(call: &AggCall, sums: &[Sum192], n: &[i64], sem: &Semantics) -> Result<Series> {
+    let DataType::Decimal(_, scale) = call.input_type else {
+        return Err(Error::internal("a decimal sum of another type"));
+    };
+    let mut out = Vec::with_capacity(sums.len());
+    match call.output_type {
+        DataType::Decimal(p, s) => {
+            for (sum, &n) in sums.iter().zip(n) {
+                let total = sum.i256();
+                out.push(if call.func == AggregateFunction::Mean {
+                    (n > 0)
+                        .then(|| crate::decimal::quotient(total, scale, n, p, s, "avg"))
+                        .transpose()?
+                } else if n == 0 && sem.empty_sum == EmptySum::Null {
+                    None
+                } else {
+                    Some(crate::decimal::fit(total, p, s, "sum")?)
+                });
+            }
+            crate::decimal::decimal_series(call.output.as_str(), out, p, s)
+        }
+        _ => {
+            // pandas: the mean of Decimal objects is a float.
+            let ca: Float64Chunked = sums
+                .iter()
+                .zip(n)
+                .map(|(sum, &n)| (n > 0).then(|| crate::decimal::to_f64(sum.i256(), scale, n)))
+                .collect();
+            Ok(ca.into_series())
+        }
+    }
 }
 
 /// One group per row (first-seen ids are then 0, 1, ...): the state of each value,
@@ -148,6 +201,7 @@ impl Accumulator for SumMean {
         let mut cols = match sum_kind(call) {
             SumKind::Integer => integer_sums(values, groups)?,
             SumKind::Text => vec![text_sums(values, &groups.ids, groups.len())?],
+            SumKind::Decimal => decimal_sums(values, groups)?,
             SumKind::Float if groups.len() == values.len() => float_sums_per_row(values, groups)?,
             SumKind::Float => float_sums(values, groups)?,
         };
@@ -172,6 +226,13 @@ impl Accumulator for SumMean {
                 ]
             }
             SumKind::Float => merge_binned::<SUM_BINS>(&mut st, groups)?,
+            SumKind::Decimal => {
+                let mut acc = vec![Sum192::default(); groups.len()];
+                for (s, &g) in read_sum192(&mut st)?.iter().zip(&groups.ids) {
+                    acc[g as usize].merge(s);
+                }
+                sum192_columns(&acc)
+            }
         };
         cols.push(merge_counts(st.next()?, groups)?);
         Ok(cols)
@@ -187,6 +248,9 @@ impl Accumulator for SumMean {
         // A slice, not `ChunkedArray::get` per row (q10 finalizes a state per row).
         let n = i64_values(n)?;
         let mut st = StateCols::new(sum_states);
+        if kind == SumKind::Decimal {
+            return decimal_result(call, &read_sum192(&mut st)?, &n, sem);
+        }
         if call.func == AggregateFunction::Mean {
             let sums: Vec<f64> = match kind {
                 SumKind::Integer => read_wide_sums(&mut st)?
@@ -210,6 +274,7 @@ impl Accumulator for SumMean {
         let empty_is_null = sem.empty_sum == EmptySum::Null;
         let empty = |r: usize| empty_is_null && n[r] == 0;
         Ok(match kind {
+            SumKind::Decimal => unreachable!("decimal results returned above"),
             SumKind::Integer => {
                 let totals = read_wide_sums(&mut st)?;
                 let mut out = Vec::with_capacity(totals.len());
