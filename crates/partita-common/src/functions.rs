@@ -146,6 +146,9 @@ pub enum DatePart {
     Minute,
     /// Whole seconds, 0 to 59.
     Second,
+    /// The seconds with their fraction, `DECIMAL(8,6)`: Spark's `EXTRACT(SECOND
+    /// FROM ts)` (its `SECOND(ts)` is whole seconds).
+    SecondWithFraction,
     /// Day of the week, numbered as the semantics says (`day_of_week`).
     DayOfWeek,
     /// 0 = Monday .. 6 = Sunday (Spark's `weekday`, pandas' `dayofweek`).
@@ -166,7 +169,7 @@ impl DatePart {
             DatePart::Day => "day",
             DatePart::Hour => "hour",
             DatePart::Minute => "minute",
-            DatePart::Second => "second",
+            DatePart::Second | DatePart::SecondWithFraction => "second",
             DatePart::DayOfWeek => "dayofweek",
             DatePart::WeekDay => "weekday",
             DatePart::DayOfYear => "dayofyear",
@@ -194,7 +197,10 @@ impl DatePart {
 
     /// True for the parts of a time of day (which a date does not have).
     pub fn is_time(self) -> bool {
-        matches!(self, DatePart::Hour | DatePart::Minute | DatePart::Second)
+        matches!(
+            self,
+            DatePart::Hour | DatePart::Minute | DatePart::Second | DatePart::SecondWithFraction
+        )
     }
 }
 

@@ -343,7 +343,7 @@ pub fn date_part(part: DatePart, day_of_week: DayOfWeek, dt: &NaiveDateTime) -> 
         DatePart::Day => dt.day() as i32,
         DatePart::Hour => dt.hour() as i32,
         DatePart::Minute => dt.minute() as i32,
-        DatePart::Second => dt.second() as i32,
+        DatePart::Second | DatePart::SecondWithFraction => dt.second() as i32,
         DatePart::DayOfWeek if day_of_week == DayOfWeek::Sunday1 => {
             dt.weekday().num_days_from_sunday() as i32 + 1
         }

@@ -7,7 +7,7 @@
 //! under the Spark preset every zoned column is in the session zone (UTC), set at the
 //! scan (see `TimeZones`).
 
-use chrono::{Datelike, NaiveDate, NaiveDateTime, NaiveTime};
+use chrono::{Datelike, NaiveDate, NaiveDateTime, NaiveTime, Timelike};
 use partita_common::temporal::{
     self as t, add_months as add_months_to, date_of_days, days_of_date, TruncUnit,
 };
@@ -98,6 +98,14 @@ pub fn timestamp_text(s: &Series, with_time: bool, digits: u8) -> Result<Series>
 
 /// `YEAR(x)`, `HOUR(x)`, ...: a field of every value, as `out` (an integer type).
 pub fn date_part(s: &Series, part: DatePart, out: DataType, sem: &Semantics) -> Result<Series> {
+    if part == DatePart::SecondWithFraction {
+        // Microseconds of the minute, at 6 digits after the point.
+        let values = wall_times(s)?
+            .into_iter()
+            .map(|w| w.map(|w| w.second() as i128 * 1_000_000 + (w.nanosecond() / 1_000) as i128))
+            .collect();
+        return crate::decimal::decimal_series(s.name().as_str(), values, 8, 6);
+    }
     let values: Int32Chunked = wall_times(s)?
         .into_iter()
         .map(|w| w.map(|w| t::date_part(part, sem.day_of_week, &w)))

@@ -1498,7 +1498,9 @@ fn function_type(
             arity(1)?;
             expect_temporal(&args[0], schema, semantics, part.name())?;
             // pandas' `isocalendar().week` is UInt32; every other field int32.
-            if part == partita_common::DatePart::WeekOfYear
+            if part == partita_common::DatePart::SecondWithFraction {
+                Decimal(8, 6)
+            } else if part == partita_common::DatePart::WeekOfYear
                 && semantics.numeric_promotion == NumericPromotion::Numpy
             {
                 UInt32

@@ -933,6 +933,8 @@ impl ExprLowering {
                 DatePart::Hour => "hour",
                 DatePart::Minute => "minute",
                 DatePart::Second => "second",
+                // EXTRACT(SECOND ...), with the fraction: date_part('SECOND', x).
+                DatePart::SecondWithFraction => "date_part",
                 // pandas' dayofweek is 0 = Monday: Spark's weekday.
                 DatePart::DayOfWeek if self.sem.day_of_week == DayOfWeek::Monday0 => "weekday",
                 DatePart::DayOfWeek => "dayofweek",
@@ -1017,6 +1019,9 @@ impl ExprLowering {
                 .pop()
                 .ok_or_else(|| Error::internal("two arguments"))?;
             lowered.push(cast(n, DataType::Int32)?);
+        }
+        if func == F::DatePart(DatePart::SecondWithFraction) {
+            lowered.insert(0, literal(&ScalarValue::Utf8(Some("SECOND".into())))?);
         }
         let parsing = matches!(func, F::ToDate | F::ToTimestamp | F::MakeDate);
         let out = call(name, lowered.clone());

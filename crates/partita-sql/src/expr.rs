@@ -115,6 +115,16 @@ impl Planner<'_> {
                 let part = DatePart::parse(&name).ok_or_else(|| {
                     sql_err(format!("EXTRACT of the field {name} is not supported"), e)
                 })?;
+                // Spark's EXTRACT(SECOND ...) keeps the fraction (DECIMAL(8,6)); its
+                // SECOND() and pandas' dt.second do not.
+                let part = match part {
+                    DatePart::Second
+                        if self.sem.numeric_promotion == partita_common::NumericPromotion::Sql =>
+                    {
+                        DatePart::SecondWithFraction
+                    }
+                    other => other,
+                };
                 Expr::Function {
                     func: ScalarFunction::DatePart(part),
                     args: vec![self.expr(expr)?],
