@@ -192,7 +192,13 @@ pub fn run(cli: Cli) -> i32 {
         },
         _ => Box::new(std::io::stdout()),
     };
-    let mut shell = match Shell::new(session, out, Box::new(std::io::stderr())) {
+    let built = match &cli.command {
+        Some(Command::Sql { query }) | Some(Command::Diff { query }) => {
+            Shell::for_command(session, out, Box::new(std::io::stderr()), query)
+        }
+        None => Shell::new(session, out, Box::new(std::io::stderr())),
+    };
+    let mut shell = match built {
         Ok(s) => s,
         Err(e) => {
             stderr_line(&format!("error: cannot build the demo tables: {e}"));

@@ -343,11 +343,49 @@ impl Shell {
     /// printing results to `out` and messages and errors to `err`.
     pub fn new(session: Session, out: Box<dyn Write>, err: Box<dyn Write>) -> Result<Self> {
         let mut shell = Self::empty(session, out, err);
-        shell.add_columns("df", demo::df_columns())?;
-        shell.add_columns("flights", demo::flights_columns(demo::FLIGHT_ROWS))?;
-        shell.add_columns("airlines", demo::airlines_columns())?;
-        shell.add_columns("airports", demo::airports_columns())?;
+        shell.add_demo(|_| true)?;
         Ok(shell)
+    }
+
+    /// A shell for one command (`partita sql`, `partita diff`): only the demo tables
+    /// `text` names are built (building all of them takes longer than most
+    /// queries over a file); a dot command (`.tables`) and `SHOW TABLES` get them
+    /// all.
+    pub fn for_command(
+        session: Session,
+        out: Box<dyn Write>,
+        err: Box<dyn Write>,
+        text: &str,
+    ) -> Result<Self> {
+        let mut shell = Self::empty(session, out, err);
+        if text.trim_start().starts_with('.') {
+            shell.add_demo(|_| true)?;
+        } else {
+            let words: std::collections::HashSet<String> = text
+                .split(|c: char| !(c.is_alphanumeric() || c == '_'))
+                .map(str::to_ascii_lowercase)
+                .collect();
+            // SHOW TABLES lists them all.
+            let all = words.contains("show") && words.contains("tables");
+            shell.add_demo(|name| all || words.contains(name))?;
+        }
+        Ok(shell)
+    }
+
+    /// Registers the demo tables whose names `wanted` accepts.
+    fn add_demo(&mut self, wanted: impl Fn(&str) -> bool) -> Result<()> {
+        let tables: [(&str, fn() -> Vec<Series>); 4] = [
+            ("df", demo::df_columns),
+            ("flights", || demo::flights_columns(demo::FLIGHT_ROWS)),
+            ("airlines", demo::airlines_columns),
+            ("airports", demo::airports_columns),
+        ];
+        for (name, columns) in tables {
+            if wanted(name) {
+                self.add_columns(name, columns())?;
+            }
+        }
+        Ok(())
     }
 
     /// A shell over `session` with no tables.
@@ -1299,6 +1337,25 @@ mod tests {
         let mut sh = Shell::empty(session, Box::new(out.clone()), Box::new(err.clone()));
         sh.add_columns("df", demo::df_columns()).unwrap();
         (sh, out, err)
+    }
+
+    #[test]
+    fn a_command_builds_only_the_demo_tables_it_names() {
+        let names = |text: &str| {
+            let out = SharedBuffer::default();
+            Shell::for_command(Session::new(), Box::new(out.clone()), Box::new(out), text)
+                .unwrap()
+                .context()
+                .table_names()
+        };
+        assert_eq!(names("SELECT 1"), Vec::<String>::new());
+        assert_eq!(
+            names("SELECT * FROM Flights f JOIN airlines USING (carrier)"),
+            ["airlines", "flights"]
+        );
+        let all = ["airlines", "airports", "df", "flights"];
+        assert_eq!(names(".tables"), all);
+        assert_eq!(names("show tables"), all);
     }
 
     #[test]

@@ -22,9 +22,14 @@ pub fn nan_count(df: &DataFrame) -> usize {
         .map(|c| {
             let s = c.as_materialized_series();
             match s.dtype() {
-                PlDataType::Float64 => s
-                    .f64()
-                    .map_or(0, |a| a.iter().flatten().filter(|x| x.is_nan()).count()),
+                PlDataType::Float64 => s.f64().map_or(0, |a| {
+                    a.downcast_iter()
+                        .map(|arr| match arr.validity() {
+                            None => arr.values().iter().filter(|x| x.is_nan()).count(),
+                            Some(_) => arr.iter().flatten().filter(|x| x.is_nan()).count(),
+                        })
+                        .sum()
+                }),
                 PlDataType::Float32 => s
                     .f32()
                     .map_or(0, |a| a.iter().flatten().filter(|x| x.is_nan()).count()),
@@ -272,7 +277,12 @@ pub fn normalize_nan(s: Series, semantics: &Semantics) -> Result<Series> {
         return Ok(s);
     }
     let ca = s.f64().map_err(pl_err)?;
-    if !ca.iter().any(|v| v.is_some_and(f64::is_nan)) {
+    // A vectorized scan of the raw values (a NaN under a missing slot only sends
+    // the column down the exact path below).
+    if !ca
+        .downcast_iter()
+        .any(|arr| arr.values().iter().any(|x| x.is_nan()))
+    {
         return Ok(s);
     }
     let out: Float64Chunked = ca.iter().map(|v| v.filter(|x| !x.is_nan())).collect();

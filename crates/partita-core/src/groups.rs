@@ -9,7 +9,9 @@
 
 use partita_common::{Error, Result};
 use polars_arrow::array::{Array, View};
-use polars_core::prelude::{DataType as PlDataType, IdxSize, Int64Chunked, PlHashMap, Series};
+use polars_core::prelude::{
+    ChunkAgg, DataType as PlDataType, IdxSize, Int64Chunked, PlHashMap, Series,
+};
 
 use crate::frame::pl_err;
 
@@ -80,6 +82,63 @@ impl<K: std::hash::Hash + Eq> Assigner<K> {
     }
 }
 
+/// Slots of [`ViewAssigner`]'s cache.
+const VIEW_CACHE: usize = 1024;
+
+/// An [`Assigner`] of 16-byte string views with a direct-mapped cache in front of
+/// its hash map: keys that repeat (a few hundred distinct strings, as grouping keys
+/// usually are) are found by one multiply and one compare instead of a hash-map
+/// probe.
+struct ViewAssigner {
+    inner: Assigner<u128>,
+    cache: Vec<(u128, u32)>,
+    /// Missing values' id, once seen.
+    missing: Option<u32>,
+}
+
+impl ViewAssigner {
+    fn new(height: usize) -> Self {
+        ViewAssigner {
+            inner: Assigner::new(height),
+            cache: vec![(0, u32::MAX); VIEW_CACHE],
+            missing: None,
+        }
+    }
+
+    #[inline(always)]
+    fn push(&mut self, key: u128) {
+        let folded = (key as u64) ^ ((key >> 64) as u64).rotate_left(29);
+        let slot = (folded.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 54) as usize;
+        let (cached, id) = self.cache[slot];
+        if id != u32::MAX && cached == key {
+            self.inner.ids.push(id);
+            return;
+        }
+        self.inner.push(key);
+        let id = *self.inner.ids.last().expect("just pushed");
+        self.cache[slot] = (key, id);
+    }
+
+    /// A missing value: one id of its own, as the hash map would give it.
+    #[inline]
+    fn push_missing(&mut self) {
+        let id = match self.missing {
+            Some(id) => id,
+            None => {
+                let id = self.inner.first.len() as u32;
+                self.inner.first.push(self.inner.ids.len() as IdxSize);
+                self.missing = Some(id);
+                id
+            }
+        };
+        self.inner.ids.push(id);
+    }
+
+    fn finish(self) -> Groups {
+        self.inner.finish()
+    }
+}
+
 /// Ids of a column of integers (already widened to i64), missing as `None`.
 fn int_groups(
     values: impl Iterator<Item = Option<i64>>,
@@ -130,15 +189,10 @@ pub fn canonical_bits(v: f64) -> u64 {
 /// The smallest and largest non-missing values of an integer column; (0, 0) when
 /// it has none.
 pub(crate) fn int_range(ca: &Int64Chunked) -> (i64, i64) {
-    let (mut min, mut max) = (i64::MAX, i64::MIN);
-    for v in ca.iter().flatten() {
-        min = min.min(v);
-        max = max.max(v);
-    }
-    if min > max {
-        (0, 0)
-    } else {
-        (min, max)
+    // polars' kernels (vectorized), not a row iterator.
+    match (ca.min(), ca.max()) {
+        (Some(min), Some(max)) => (min, max),
+        _ => (0, 0),
     }
 }
 
@@ -150,7 +204,11 @@ fn column_groups(s: &Series) -> Result<Groups> {
         PlDataType::Int64 => {
             let ca = s.i64().map_err(pl_err)?;
             let (min, max) = int_range(ca);
-            int_groups(ca.iter(), min, max, height)
+            match ca.cont_slice() {
+                // One chunk without missing values: the values as a slice.
+                Ok(values) => int_groups(values.iter().map(|&v| Some(v)), min, max, height),
+                Err(_) => int_groups(ca.iter(), min, max, height),
+            }
         }
         PlDataType::Boolean => {
             let ca = s.bool().map_err(pl_err)?;
@@ -172,16 +230,19 @@ fn column_groups(s: &Series) -> Result<Groups> {
                     .iter()
                     .all(|v| v.length <= View::MAX_INLINE_SIZE)
             });
-            let mut a = Assigner::new(height);
             if short {
+                let mut a = ViewAssigner::new(height);
                 for arr in ca.downcast_iter() {
                     let views = arr.views();
                     match arr.validity() {
-                        None => views.iter().for_each(|v| a.push(Some(v.as_u128()))),
-                        Some(valid) => views
-                            .iter()
-                            .zip(valid.iter())
-                            .for_each(|(v, ok)| a.push(ok.then(|| v.as_u128()))),
+                        None => views.iter().for_each(|v| a.push(v.as_u128())),
+                        Some(valid) => views.iter().zip(valid.iter()).for_each(|(v, ok)| {
+                            if ok {
+                                a.push(v.as_u128())
+                            } else {
+                                a.push_missing()
+                            }
+                        }),
                     }
                 }
                 return Ok(a.finish());
