@@ -45,7 +45,7 @@ pub use semantics::{
     SWITCH_NAMES,
 };
 pub use types::{
-    decimal_digits_text, decimal_text, intern, parse_decimal, shown_name, tag_repeats, DataType,
-    Field, ScalarValue, Schema, SchemaRef, TimeUnit, TimeZone, REPEAT_TAG,
+    decimal_digits_text, decimal_parts, decimal_text, intern, parse_decimal, shown_name,
+    tag_repeats, DataType, Field, ScalarValue, Schema, SchemaRef, TimeUnit, TimeZone, REPEAT_TAG,
 };
 pub use window::{FrameBound, PandasRankMethod, WindowFrame, WindowFunction, WindowSpec};

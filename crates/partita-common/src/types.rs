@@ -458,31 +458,41 @@ pub fn decimal_text(unscaled: i128, scale: u8) -> String {
     decimal_digits_text(&unscaled.to_string(), scale)
 }
 
-/// The unscaled value of a decimal written as text (`-12.5`, `3`, `.25`) at
-/// `scale` digits after the point; `None` when it is not such a number or has more
-/// digits after the point than `scale` or does not fit 38 digits.
-pub fn parse_decimal(text: &str, scale: u8) -> Option<i128> {
+/// A number written as decimal text (`-12.5`, `3`, `.25`, `1e3`; trimmed) as its
+/// sign, its digits without leading zeros, and the power of ten of the last digit
+/// (`-12.5` is `(true, "125", -1)`); `None` when the text is no such number.
+pub fn decimal_parts(text: &str) -> Option<(bool, String, i64)> {
     let text = text.trim();
-    let (negative, body) = match text.as_bytes().first()? {
-        b'-' => (true, &text[1..]),
-        b'+' => (false, &text[1..]),
-        _ => (false, text),
+    let (mantissa, exp) = match text.find(['e', 'E']) {
+        Some(i) => (&text[..i], text[i + 1..].parse::<i64>().ok()?),
+        None => (text, 0),
+    };
+    let (negative, body) = match mantissa.as_bytes().first()? {
+        b'-' => (true, &mantissa[1..]),
+        b'+' => (false, &mantissa[1..]),
+        _ => (false, mantissa),
     };
     let (int, frac) = body.split_once('.').unwrap_or((body, ""));
     let digits_ok = |d: &str| d.bytes().all(|b| b.is_ascii_digit());
     if (int.is_empty() && frac.is_empty()) || !digits_ok(int) || !digits_ok(frac) {
         return None;
     }
-    if frac.len() > scale as usize {
-        return None;
-    }
+    let digits = format!("{int}{frac}").trim_start_matches('0').to_string();
+    Some((negative, digits, exp.checked_sub(frac.len() as i64)?))
+}
+
+/// The unscaled value of a decimal written as text (`-12.5`, `3`, `.25`) at
+/// `scale` digits after the point; `None` when it is not such a number, has more
+/// digits after the point than `scale` or does not fit 38 digits.
+pub fn parse_decimal(text: &str, scale: u8) -> Option<i128> {
+    let (negative, digits, power) = decimal_parts(text)?;
+    // The digits, then zeros down to 10^-scale.
+    let zeros = u32::try_from(power + scale as i64).ok()?;
     let mut v: i128 = 0;
-    for b in int.bytes().chain(frac.bytes()) {
+    for b in digits.bytes() {
         v = v.checked_mul(10)?.checked_add((b - b'0') as i128)?;
     }
-    for _ in frac.len()..scale as usize {
-        v = v.checked_mul(10)?;
-    }
+    v = v.checked_mul(10i128.checked_pow(zeros)?)?;
     if v.unsigned_abs() >= 10u128.pow(38) {
         return None;
     }

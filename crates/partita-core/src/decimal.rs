@@ -224,23 +224,7 @@ pub(crate) fn to_f64(total: I256, scale: u8, n: i64) -> f64 {
 /// `1e3`, `.5`), rounded half up as Spark's `BigDecimal` casts; `None` when the
 /// text is no number or has more than 76 digits.
 fn parse_rounded(text: &str, scale: u32) -> Option<I256> {
-    let text = text.trim();
-    let (mantissa, exp) = match text.find(['e', 'E']) {
-        Some(i) => (&text[..i], text[i + 1..].parse::<i32>().ok()?),
-        None => (text, 0),
-    };
-    let (negative, body) = match mantissa.as_bytes().first()? {
-        b'-' => (true, &mantissa[1..]),
-        b'+' => (false, &mantissa[1..]),
-        _ => (false, mantissa),
-    };
-    let (int, frac) = body.split_once('.').unwrap_or((body, ""));
-    let digits_ok = |d: &str| d.bytes().all(|b| b.is_ascii_digit());
-    if (int.is_empty() && frac.is_empty()) || !digits_ok(int) || !digits_ok(frac) {
-        return None;
-    }
-    let digits = format!("{int}{frac}");
-    let digits = digits.trim_start_matches('0');
+    let (negative, digits, power) = partita_common::decimal_parts(text)?;
     if digits.len() > 76 {
         return None;
     }
@@ -250,8 +234,8 @@ fn parse_rounded(text: &str, scale: u32) -> Option<I256> {
             .checked_mul(I256::new(10))?
             .checked_add(I256::from(b - b'0'))?;
     }
-    // v · 10^(exp - len(frac)) at `scale` digits.
-    let from = frac.len() as i64 - exp as i64;
+    // v · 10^power at `scale` digits.
+    let from = -power;
     let v = if from < 0 {
         v.checked_mul(pow10(u32::try_from(-from).ok()?)?)?
             .checked_mul(pow10(scale)?)?
