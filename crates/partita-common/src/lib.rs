@@ -38,11 +38,11 @@ pub use functions::{
     AggregateFunction, BinaryOperator, DatePart, NullPlacement, ScalarFunction, SortKey,
 };
 pub use semantics::{
-    CaseMapping, CsvNulls, CsvTypes, DateDiff, DayOfWeek, DefaultNullOrder, DivisionByZero,
-    EmptySum, FirstLastNulls, GroupOrder, IdentifierCase, IntWithNulls, IntegerDivision,
-    IntegerOverflow, JoinNullKeys, Logic, NanSemantics, NullGroupKeys, NumericPromotion,
-    RepeatedNames, Rounding, Semantics, TextFormat, TimeZones, UsingColumns, WindowResults,
-    SWITCH_NAMES,
+    CaseMapping, CsvNulls, CsvTypes, DateDiff, DateText, DayOfWeek, DefaultNullOrder,
+    DivisionByZero, EmptySum, FirstLastNulls, GroupOrder, IdentifierCase, IntWithNulls,
+    IntegerDivision, IntegerOverflow, JoinNullKeys, Logic, NanSemantics, NullGroupKeys,
+    NumericPromotion, RepeatedNames, Rounding, Semantics, TextFormat, TimeZones, UsingColumns,
+    WindowResults, SWITCH_NAMES,
 };
 pub use types::{
     decimal_digits_text, decimal_parts, decimal_text, intern, parse_decimal, shown_name,

@@ -220,6 +220,17 @@ pub enum DayOfWeek {
     Sunday1,
 }
 
+/// What a `DATE` compared with text means.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum DateText {
+    /// pandas: a date column holds `datetime.date` objects (what `read_parquet`
+    /// gives), which equal no text (`d == '2024-02-29'` is false, `!=` true) and
+    /// cannot be ordered against it (`TypeError`).
+    Object,
+    /// Spark: the text is cast to a date and compared as one.
+    Cast,
+}
+
 /// What `DATEDIFF(end, start)` of two time stamps counts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum DateDiff {
@@ -305,6 +316,8 @@ pub struct Semantics {
     pub day_of_week: DayOfWeek,
     /// What DATEDIFF of two time stamps counts.
     pub date_diff: DateDiff,
+    /// A DATE compared with text.
+    pub date_text: DateText,
     /// The zone a zoned time stamp is seen in.
     pub time_zones: TimeZones,
     /// Result types of arithmetic on numbers of different widths.
@@ -341,6 +354,7 @@ pub const SWITCH_NAMES: &[&str] = &[
     "csv_nulls",
     "day_of_week",
     "date_diff",
+    "date_text",
     "time_zones",
     "numeric_promotion",
     "csv_types",
@@ -372,6 +386,7 @@ impl Semantics {
             csv_nulls: CsvNulls::NaValues,
             day_of_week: DayOfWeek::Monday0,
             date_diff: DateDiff::Elapsed,
+            date_text: DateText::Object,
             time_zones: TimeZones::PerColumn,
             numeric_promotion: NumericPromotion::Numpy,
             csv_types: CsvTypes::Basic,
@@ -403,6 +418,7 @@ impl Semantics {
             csv_nulls: CsvNulls::Empty,
             day_of_week: DayOfWeek::Sunday1,
             date_diff: DateDiff::Calendar,
+            date_text: DateText::Cast,
             time_zones: TimeZones::Session,
             numeric_promotion: NumericPromotion::Sql,
             csv_types: CsvTypes::Extended,
@@ -528,6 +544,9 @@ impl Semantics {
             "date_diff" => {
                 pick!(date_diff, "elapsed" => DateDiff::Elapsed, "calendar" => DateDiff::Calendar)
             }
+            "date_text" => {
+                pick!(date_text, "object" => DateText::Object, "cast" => DateText::Cast)
+            }
             "time_zones" => {
                 pick!(time_zones, "per_column" => TimeZones::PerColumn, "session" => TimeZones::Session)
             }
@@ -609,6 +628,7 @@ impl Semantics {
             ("csv_nulls", snake(format!("{:?}", self.csv_nulls))),
             ("day_of_week", snake(format!("{:?}", self.day_of_week))),
             ("date_diff", snake(format!("{:?}", self.date_diff))),
+            ("date_text", snake(format!("{:?}", self.date_text))),
             ("time_zones", snake(format!("{:?}", self.time_zones))),
             (
                 "numeric_promotion",
@@ -685,6 +705,8 @@ with_setters! {
     with_day_of_week, day_of_week: DayOfWeek;
     /// Sets [`Semantics::date_diff`].
     with_date_diff, date_diff: DateDiff;
+    /// Sets [`Semantics::date_text`].
+    with_date_text, date_text: DateText;
     /// Sets [`Semantics::time_zones`].
     with_time_zones, time_zones: TimeZones;
     /// Sets [`Semantics::numeric_promotion`].

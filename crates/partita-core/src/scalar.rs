@@ -12,8 +12,9 @@ use partita_common::{
     IntegerOverflow, Logic, Result, Rounding, Semantics, TextFormat,
 };
 use polars_core::prelude::{
-    BooleanChunked, ChunkCompareEq, ChunkCompareIneq, ChunkFillNullValue, DataType as PlDataType,
-    Float64Chunked, Int64Chunked, IntoSeries, NewChunkedArray, Series, StringChunked,
+    BooleanChunked, ChunkCompareEq, ChunkCompareIneq, ChunkFillNullValue, ChunkFull,
+    DataType as PlDataType, Float64Chunked, Int64Chunked, IntoSeries, NewChunkedArray, Series,
+    StringChunked,
 };
 
 use polars_arrow::array::BooleanArray;
@@ -538,6 +539,16 @@ pub fn compare(
 ) -> Result<Series> {
     if let Some(fast) = compare_dense_ints(left, op, right) {
         return Ok(fast.with_name(left.name().clone()).into_series());
+    }
+    let date_and_text = matches!(
+        (left.dtype(), right.dtype()),
+        (PlDataType::Date, PlDataType::String) | (PlDataType::String, PlDataType::Date)
+    );
+    if date_and_text && sem.date_text == partita_common::DateText::Object {
+        // A datetime.date object equals no str: `==` is false and `!=` true on
+        // every row (the plan refuses an ordering).
+        let value = op == BinaryOperator::NotEq;
+        return Ok(BooleanChunked::full(left.name().clone(), value, left.len()).into_series());
     }
     let ords = orderings(left, right, sem)?;
     let (lnull, rnull) = (left.is_null(), right.is_null());

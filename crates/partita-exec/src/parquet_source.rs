@@ -730,7 +730,10 @@ impl ParquetSource {
         let int = |v: i64| Some(ScalarValue::Int64(Some(v)));
         match (field.data_type, value) {
             (DataType::Date, ScalarValue::Date(Some(d))) => int(*d as i64),
-            (DataType::Date, ScalarValue::Utf8(Some(text))) => {
+            // pandas' date objects are never compared as dates with text.
+            (DataType::Date, ScalarValue::Utf8(Some(text)))
+                if sem.date_text == partita_common::DateText::Cast =>
+            {
                 int(temporal::parse_date(text)? as i64)
             }
             (DataType::Timestamp(unit, _), ScalarValue::Timestamp(Some(t), u, _)) => {

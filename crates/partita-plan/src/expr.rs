@@ -815,6 +815,24 @@ impl Expr {
             Expr::Binary { left, op, right } => {
                 let l = left.data_type(schema, semantics)?;
                 let r = right.data_type(schema, semantics)?;
+                let date_and_text = (l == DataType::Date && r == DataType::Utf8)
+                    || (l == DataType::Utf8 && r == DataType::Date);
+                if date_and_text
+                    && op.is_comparison()
+                    && !matches!(
+                        op,
+                        BinaryOperator::Eq | BinaryOperator::NotEq | BinaryOperator::NullSafeEq
+                    )
+                    && semantics.date_text == partita_common::DateText::Object
+                {
+                    // Python: '>=' not supported between 'datetime.date' and 'str'.
+                    return Err(Error::analysis(
+                        "DATATYPE_MISMATCH.BINARY_OP_DIFF_TYPES",
+                        format!(
+                            "'{self}' orders a date against text, which pandas' date objects do not allow (date_text = object); compare with DATE '...' or CAST the text AS date"
+                        ),
+                    ));
+                }
                 let decimal = |t: DataType| matches!(t, DataType::Decimal(..));
                 if !op.is_comparison()
                     && !op.is_logical()
@@ -1729,11 +1747,9 @@ fn aggregate_type(
             expect_numeric(&args[0], schema, semantics, "avg(DISTINCT)")?;
             Float64
         }
-        Mean if matches!(args.first().map(|a| a.data_type(schema, semantics)).transpose()?, Some(Decimal(..))) => {
-            let Decimal(p, s) = args[0].data_type(schema, semantics)? else {
-                unreachable!("matched above")
-            };
-            if pandas_like {
+        Mean if decimal_argument(args, schema, semantics)?.is_some() => {
+            let (p, s) = decimal_argument(args, schema, semantics)?.unwrap_or_default();
+            if semantics.numeric_promotion == NumericPromotion::Numpy {
                 // pandas' mean of Decimal objects is a float.
                 Float64
             } else {
@@ -1773,6 +1789,24 @@ fn aggregate_type(
         }
         Min | Max | First { .. } | Last { .. } | Mode => args[0].data_type(schema, semantics)?,
     })
+}
+
+/// The precision and scale of an aggregate's first argument when it is a decimal.
+fn decimal_argument(
+    args: &[Expr],
+    schema: &Schema,
+    semantics: &Semantics,
+) -> Result<Option<(u8, u8)>> {
+    Ok(
+        match args
+            .first()
+            .map(|a| a.data_type(schema, semantics))
+            .transpose()?
+        {
+            Some(DataType::Decimal(p, s)) => Some((p, s)),
+            _ => None,
+        },
+    )
 }
 
 /// The `.dt` accessor of an expression (see [`Expr::dt`]). Each method is the SQL

@@ -345,6 +345,15 @@ impl ExprLowering {
                     left.data_type(schema, &self.sem)?,
                     right.data_type(schema, &self.sem)?,
                 );
+                if self.sem.date_text == partita_common::DateText::Object
+                    && matches!(
+                        (lt, rt),
+                        (DataType::Date, DataType::Utf8) | (DataType::Utf8, DataType::Date)
+                    )
+                {
+                    // pandas' date objects equal no text (the plan refuses ordering).
+                    return bool_lit(*op == BinaryOperator::NotEq);
+                }
                 if self.sem.numeric_promotion == NumericPromotion::Numpy
                     && ((decimal(lt) && rt.is_float()) || (lt.is_float() && decimal(rt)))
                 {

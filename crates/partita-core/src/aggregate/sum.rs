@@ -248,10 +248,8 @@ impl Accumulator for SumMean {
         // A slice, not `ChunkedArray::get` per row (q10 finalizes a state per row).
         let n = i64_values(n)?;
         let mut st = StateCols::new(sum_states);
-        if kind == SumKind::Decimal {
-            return decimal_result(call, &read_sum192(&mut st)?, &n, sem);
-        }
-        if call.func == AggregateFunction::Mean {
+        // Decimal sums and means are finished exactly, below.
+        if call.func == AggregateFunction::Mean && kind != SumKind::Decimal {
             let sums: Vec<f64> = match kind {
                 SumKind::Integer => read_wide_sums(&mut st)?
                     .into_iter()
@@ -274,7 +272,7 @@ impl Accumulator for SumMean {
         let empty_is_null = sem.empty_sum == EmptySum::Null;
         let empty = |r: usize| empty_is_null && n[r] == 0;
         Ok(match kind {
-            SumKind::Decimal => unreachable!("decimal results returned above"),
+            SumKind::Decimal => decimal_result(call, &read_sum192(&mut st)?, &n, sem)?,
             SumKind::Integer => {
                 let totals = read_wide_sums(&mut st)?;
                 let mut out = Vec::with_capacity(totals.len());
