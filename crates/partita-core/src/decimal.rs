@@ -404,11 +404,8 @@ fn cmp_decimal_double(u: i128, s: u32, f: f64) -> Ordering {
     } else {
         0
     };
-    if sign_d != sign_f as i128 {
-        return (sign_d).cmp(&(sign_f as i128));
-    }
-    if sign_d == 0 {
-        return Ordering::Equal;
+    if sign_d != sign_f || sign_d == 0 {
+        return sign_d.cmp(&sign_f);
     }
     let bits = f.abs().to_bits();
     let exp = ((bits >> 52) & 0x7FF) as i32;
@@ -417,34 +414,19 @@ fn cmp_decimal_double(u: i128, s: u32, f: f64) -> Ordering {
     } else {
         (bits & ((1 << 52) - 1) | (1 << 52), exp - 1075)
     };
-    // |u| vs m · 5^s · 2^(e + s): move the powers of two to one side.
+    // |u| vs m · 5^s · 2^(e + s): the power of two shifts one side; a side that
+    // would pass 256 bits is the larger (the other is below 2^141).
     let five = (0..s).fold(ethnum::U256::ONE, |acc, _| acc * 5);
-    let mut lhs = ethnum::U256::from(u.unsigned_abs());
-    let mut rhs = five * ethnum::U256::from(m);
+    let (lhs, rhs) = (
+        ethnum::U256::from(u.unsigned_abs()),
+        five * ethnum::U256::from(m),
+    );
+    let shifted = |v: ethnum::U256, by: u32| (v.leading_zeros() >= by).then(|| v << by);
     let k = e + s as i32;
-    let shift = |v: ethnum::U256, by: i32| -> Option<ethnum::U256> {
-        if by as u32 >= 256 || v.leading_zeros() < by as u32 {
-            None
-        } else {
-            Some(v << by as u32)
-        }
-    };
     let magnitude = if k >= 0 {
-        match shift(rhs, k) {
-            Some(r) => {
-                rhs = r;
-                lhs.cmp(&rhs)
-            }
-            None => Ordering::Less,
-        }
+        shifted(rhs, k as u32).map_or(Ordering::Less, |r| lhs.cmp(&r))
     } else {
-        match shift(lhs, -k) {
-            Some(l) => {
-                lhs = l;
-                lhs.cmp(&rhs)
-            }
-            None => Ordering::Greater,
-        }
+        shifted(lhs, k.unsigned_abs()).map_or(Ordering::Greater, |l| l.cmp(&rhs))
     };
     if sign_d < 0 {
         magnitude.reverse()

@@ -423,6 +423,19 @@ mod tests {
         s.i64().unwrap().into_no_null_iter().collect()
     }
 
+    /// Four sorted partitions of `df` merged give the rows `want`: the runs'
+    /// codes are compared globally.
+    fn assert_merged_runs_sort_as(df: &DataFrame, keys: &[SortKey], want: &[i64]) {
+        let parts: Vec<DataFrame> = (0..4)
+            .map(|p| sort(&df.slice(p * 50, 50), keys, None).unwrap())
+            .collect();
+        assert_eq!(
+            rows_of(&merge_sorted(parts, keys, None).unwrap()),
+            want,
+            "{keys:?}"
+        );
+    }
+
     #[test]
     fn codes_of_three_keys_in_one_integer_sort_as_the_encoded_keys_do() {
         let df = frame();
@@ -435,14 +448,7 @@ mod tests {
                 ];
                 let want = reference(&df, &keys);
                 assert_eq!(rows_of(&sort(&df, &keys, None).unwrap()), want, "{keys:?}");
-                let parts: Vec<DataFrame> = (0..4)
-                    .map(|p| sort(&df.slice(p * 50, 50), &keys, None).unwrap())
-                    .collect();
-                assert_eq!(
-                    rows_of(&merge_sorted(parts, &keys, None).unwrap()),
-                    want,
-                    "{keys:?}"
-                );
+                assert_merged_runs_sort_as(&df, &keys, &want);
             }
         }
     }
@@ -466,15 +472,7 @@ mod tests {
                     rows_of(&sort(&df, &keys, Some(17)).unwrap()),
                     want[..17].to_vec()
                 );
-                // Sorted partitions merged: the runs' codes are compared globally.
-                let parts: Vec<DataFrame> = (0..4)
-                    .map(|p| sort(&df.slice(p * 50, 50), &keys, None).unwrap())
-                    .collect();
-                assert_eq!(
-                    rows_of(&merge_sorted(parts, &keys, None).unwrap()),
-                    want,
-                    "{keys:?}"
-                );
+                assert_merged_runs_sort_as(&df, &keys, &want);
             }
         }
     }
