@@ -198,9 +198,8 @@ fn aggregation(c: &mut Criterion) {
 
 fn key(column: &str, descending: bool) -> SortKey {
     SortKey {
-        column: column.to_string(),
         descending,
-        nulls_last: true,
+        ..SortKey::ascending(column)
     }
 }
 

@@ -128,7 +128,7 @@ def input_value(v, typ, where):
         if not lo <= v <= hi:
             raise SpecError(f"{where}: {typ} cell {v} is outside {lo}..{hi}")
         return v
-    if typ == "str":
+    if typ in ("str", "category"):
         if not isinstance(v, str):
             raise SpecError(f"{where}: str cell {v!r} is not a string")
         return v
@@ -189,7 +189,7 @@ def input_value(v, typ, where):
 
 def check_type(name, typ):
     """Refuses a column type the case format does not have (and an unknown zone)."""
-    if typ in TYPES or typ in EXPLICIT_TYPES:
+    if typ in TYPES or typ in EXPLICIT_TYPES or typ == "category":
         return
     d = DECIMAL.fullmatch(typ)
     if d is not None:
@@ -211,14 +211,23 @@ def table_columns(name, table):
     cols = table["columns"]
     names = [c["name"] for c in cols]
     types = [c["type"] for c in cols]
-    for t in types:
-        check_type(name, t)
+    for c in cols:
+        check_type(name, c["type"])
+        if c["type"] == "category":
+            cats = c.get("categories")
+            if not isinstance(cats, list) or not all(isinstance(x, str) for x in cats) or len(set(cats)) != len(cats):
+                raise SpecError(f"table {name}, column {c['name']}: a category column lists its distinct categories (strings)")
+        elif "categories" in c or "ordered" in c:
+            raise SpecError(f"table {name}, column {c['name']}: only a category column has categories")
     values = [[] for _ in cols]
     for i, row in enumerate(table["rows"]):
         if len(row) != len(cols):
             raise SpecError(f"table {name}, row {i}: {len(row)} cells for {len(cols)} columns")
         for j, v in enumerate(row):
-            values[j].append(input_value(v, types[j], f"table {name}, row {i}, column {names[j]}"))
+            where = f"table {name}, row {i}, column {names[j]}"
+            values[j].append(input_value(v, types[j], where))
+            if types[j] == "category" and v is not None and v not in cols[j]["categories"]:
+                raise SpecError(f"{where}: {v!r} is not one of the column's categories")
     return names, types, values
 
 
@@ -256,8 +265,12 @@ def np_int_name(typ):
 def pandas_table(pd, name, table):
     names, types, values = table_columns(name, table)
     cols = {}
-    for n, t, vals in zip(names, types, values):
-        if t == "f64":
+    for c, n, t, vals in zip(table["columns"], names, types, values):
+        if t == "category":
+            # pandas' category dtype (what pd.read_parquet gives for a dictionary
+            # column pandas wrote); Spark sees the strings.
+            cols[n] = pd.Series(pd.Categorical(vals, categories=c["categories"], ordered=c.get("ordered", False)))
+        elif t == "f64":
             # A double column is float64 even when every value is missing (from a
             # plain list of None pandas would build an object column).
             cols[n] = pd.Series(vals, dtype="float64")
@@ -277,6 +290,7 @@ def spark_type(T, typ):
         "i64": T.LongType(),
         "f64": T.DoubleType(),
         "str": T.StringType(),
+        "category": T.StringType(),
         "i8": T.ByteType(),
         "i16": T.ShortType(),
         "i32": T.IntegerType(),
@@ -523,7 +537,10 @@ def case_text(case):
         t = case["tables"][name]
         out.append(f"    {dump(name)}: {{")
         out.append('      "columns": [')
-        cols = [{"name": c["name"], "type": c["type"]} for c in t["columns"]]
+        cols = [
+            {k: c[k] for k in ("name", "type", "categories", "ordered") if k in c}
+            for c in t["columns"]
+        ]
         out.append(",\n".join("        " + dump(c) for c in cols))
         out.append("      ],")
         out.append(f'      "rows": {rows_block(t["rows"], 6)}')

@@ -850,7 +850,7 @@ impl Frame {
         let (parts, schema) = self.run_partitions(options)?;
         // The partitions become the chunks of the result, not copied into one: a
         // result never needs twice its size to be collected.
-        Table::from_polars(stack(parts, &schema)?)
+        Table::from_result(stack(parts, &schema)?, &schema)
     }
 }
 

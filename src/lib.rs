@@ -54,12 +54,12 @@ pub use window::{
 
 pub use partita_common::{
     decimal_text, in_library_call, panic_message, parse_decimal, temporal, AggregateFunction,
-    CaseMapping, CsvNulls, CsvTypes, DataType, DateDiff, DatePart, DateText, DayOfWeek,
-    DefaultNullOrder, DivisionByZero, EmptySum, Error, Field, FirstLastNulls, GroupOrder,
-    IdentifierCase, IntWithNulls, IntegerDivision, IntegerOverflow, JoinNullKeys, Logic,
-    NanSemantics, NullGroupKeys, NullPlacement, NumericPromotion, Reference, RepeatedNames, Result,
-    Rounding, ScalarValue, Schema, Semantics, SessionConfig, TextFormat, TimeUnit, TimeZone,
-    TimeZones, UsingColumns, WindowResults,
+    CaseMapping, Categoricals, Categories, CsvNulls, CsvTypes, DataType, DateDiff, DatePart,
+    DateText, DayOfWeek, DefaultNullOrder, DivisionByZero, EmptySum, Error, Field, FirstLastNulls,
+    GroupOrder, IdentifierCase, IntWithNulls, IntegerDivision, IntegerOverflow, JoinNullKeys,
+    Logic, NanSemantics, NullGroupKeys, NullPlacement, NumericPromotion, Reference, RepeatedNames,
+    Result, Rounding, ScalarValue, Schema, Semantics, SessionConfig, TextFormat, TimeUnit,
+    TimeZone, TimeZones, UsingColumns, WindowResults,
 };
 pub use partita_core::display::format_value;
 pub use partita_exec::{

@@ -178,7 +178,10 @@ impl Session {
     /// A frame over a table (a collected result, say), split, in order, into
     /// `partitions` partitions.
     pub fn from_table(&self, table: Table, partitions: usize) -> Result<Frame> {
-        self.from_polars(table.into_polars(), partitions)
+        // The table's schema keeps what its frame cannot hold (categories).
+        let schema = table.schema().clone();
+        let source = MemorySource::split_typed(table.into_polars(), partitions, schema)?;
+        Ok(self.scan(Arc::new(source)))
     }
 
     /// A lazy frame over a CSV file: the file is split into the session's default

@@ -4,7 +4,7 @@
 use std::fmt;
 
 use partita_common::{
-    temporal, DataType, Error, Field, Result, ScalarValue, Schema, Semantics, TimeUnit,
+    temporal, Categories, DataType, Error, Field, Result, ScalarValue, Schema, Semantics, TimeUnit,
 };
 use partita_core::display::format_table;
 use partita_core::frame::{empty_frame, scalar_at, schema_of};
@@ -48,6 +48,8 @@ pub struct Table {
 #[must_use = "a Column does nothing until a Table or a frame is built from it"]
 pub struct Column {
     series: Series,
+    /// The categories of a categorical column ([`Column::categorical`]).
+    categories: Option<Categories>,
 }
 
 impl Column {
@@ -56,6 +58,37 @@ impl Column {
     /// values.
     pub fn new(name: &str, values: impl IntoValues) -> Column {
         values.into_named_column(name)
+    }
+
+    /// A categorical column (pandas' `category` dtype): `values` restricted to
+    /// `categories`, in that order; `ordered` says whether the order compares
+    /// (`<`, MIN, MAX). Under the pandas preset it sorts and groups in the
+    /// categories' order; under Spark's it is text. A value that is not a category
+    /// is an error.
+    ///
+    /// ```
+    /// use partita::prelude::*;
+    /// let size = Column::categorical("size", [Some("hi"), None, Some("lo")], ["lo", "mid", "hi"], false)?;
+    /// let t = Session::new().from_columns([size], 1)?.sort_values(["size"], SortSpec::ascending()).collect()?;
+    /// assert_eq!(t.column::<String>("size")?, vec![Some("lo".into()), Some("hi".into()), None]);
+    /// # Ok::<(), partita::Error>(())
+    /// ```
+    pub fn categorical<'a>(
+        name: &str,
+        values: impl IntoIterator<Item = Option<&'a str>>,
+        categories: impl IntoIterator<Item = impl Into<String>>,
+        ordered: bool,
+    ) -> Result<Column> {
+        let categories =
+            Categories::new(categories.into_iter().map(Into::into).collect(), ordered)?;
+        let values: Vec<Option<&str>> = values.into_iter().collect();
+        let series = Series::new(name.into(), values);
+        // Every value must be a category (the positions refuse the others).
+        let _positions = partita_core::categorical::category_positions(&series, categories)?;
+        Ok(Column {
+            series,
+            categories: Some(categories),
+        })
     }
 
     /// The column's name.
@@ -92,19 +125,28 @@ impl Column {
                 self.name()
             ))
         })?;
-        Ok(Column { series })
+        Ok(Column {
+            series,
+            categories: None,
+        })
     }
 
     /// The column's type.
     pub fn data_type(&self) -> Result<DataType> {
-        partita_core::frame::from_polars_type(self.series.dtype())
+        match self.categories {
+            Some(c) => Ok(DataType::Categorical(c)),
+            None => partita_core::frame::from_polars_type(self.series.dtype()),
+        }
     }
 }
 
 /// A polars series as a column (for programs that build data with polars).
 impl From<Series> for Column {
     fn from(series: Series) -> Column {
-        Column { series }
+        Column {
+            series,
+            categories: None,
+        }
     }
 }
 
@@ -121,32 +163,32 @@ macro_rules! into_values {
     ($($t:ty),+ $(,)?) => {$(
         impl IntoValues for Vec<$t> {
             fn into_named_column(self, name: &str) -> Column {
-                Column { series: Series::new(name.into(), self) }
+                Column::from(Series::new(name.into(), self))
             }
         }
         impl<const N: usize> IntoValues for [$t; N] {
             fn into_named_column(self, name: &str) -> Column {
-                Column { series: Series::new(name.into(), self) }
+                Column::from(Series::new(name.into(), self))
             }
         }
         impl IntoValues for &[$t] {
             fn into_named_column(self, name: &str) -> Column {
-                Column { series: Series::new(name.into(), self) }
+                Column::from(Series::new(name.into(), self))
             }
         }
         impl IntoValues for Vec<Option<$t>> {
             fn into_named_column(self, name: &str) -> Column {
-                Column { series: Series::new(name.into(), self) }
+                Column::from(Series::new(name.into(), self))
             }
         }
         impl<const N: usize> IntoValues for [Option<$t>; N] {
             fn into_named_column(self, name: &str) -> Column {
-                Column { series: Series::new(name.into(), self) }
+                Column::from(Series::new(name.into(), self))
             }
         }
         impl IntoValues for &[Option<$t>] {
             fn into_named_column(self, name: &str) -> Column {
-                Column { series: Series::new(name.into(), self) }
+                Column::from(Series::new(name.into(), self))
             }
         }
     )+};
@@ -304,10 +346,33 @@ impl FromValue for chrono::TimeDelta {
     }
 }
 
+/// `schema` with the text columns that `categories` gives categories for made
+/// categorical.
+fn with_categories(
+    schema: &Schema,
+    categories: impl IntoIterator<Item = Option<Categories>>,
+) -> Schema {
+    let mut categories = categories.into_iter();
+    Schema::new(
+        schema
+            .fields()
+            .iter()
+            .map(|f| match categories.next().flatten() {
+                Some(c) if f.data_type == DataType::Utf8 => {
+                    Field::new(f.name.clone(), DataType::Categorical(c)).with_nullable(f.nullable)
+                }
+                _ => f.clone(),
+            })
+            .collect(),
+    )
+}
+
 impl Table {
     /// A table from named columns of equal length.
     pub fn new(columns: impl IntoIterator<Item = impl Into<Column>>) -> Result<Table> {
-        let columns: Vec<Series> = columns.into_iter().map(|c| c.into().series).collect();
+        let columns: Vec<Column> = columns.into_iter().map(Into::into).collect();
+        let categories: Vec<Option<Categories>> = columns.iter().map(|c| c.categories).collect();
+        let columns: Vec<Series> = columns.into_iter().map(|c| c.series).collect();
         let height = columns.first().map(|s| s.len()).unwrap_or(0);
         if let Some(bad) = columns.iter().find(|s| s.len() != height) {
             return Err(Error::plan(format!(
@@ -321,7 +386,9 @@ impl Table {
             columns.into_iter().map(|s| s.into_column()).collect(),
         )
         .map_err(|e| Error::plan(format!("cannot build a table: {e}")))?;
-        Table::from_polars(df)
+        let mut table = Table::from_polars(df)?;
+        table.schema = with_categories(&table.schema, categories);
+        Ok(table)
     }
 
     /// A table with no rows and the columns of `schema`.
@@ -346,6 +413,18 @@ impl Table {
     pub fn from_polars(df: DataFrame) -> Result<Table> {
         let schema = schema_of(&df)?.shown();
         Ok(Table { df, schema })
+    }
+
+    /// A result frame as a table whose types the plan's `planned` schema gives
+    /// where the frame cannot hold them (a categorical is held as its text).
+    pub(crate) fn from_result(df: DataFrame, planned: &Schema) -> Result<Table> {
+        let mut table = Table::from_polars(df)?;
+        let categories = planned.fields().iter().map(|f| match f.data_type {
+            DataType::Categorical(c) => Some(c),
+            _ => None,
+        });
+        table.schema = with_categories(&table.schema, categories);
+        Ok(table)
     }
 
     /// The polars frame, for programs that go on in polars.

@@ -374,7 +374,9 @@ impl Shell {
 
     /// Registers the demo tables whose names `wanted` accepts.
     fn add_demo(&mut self, wanted: impl Fn(&str) -> bool) -> Result<()> {
-        let tables: [(&str, fn() -> Vec<Series>); 4] = [
+        /// A demo table's name and the function that builds its columns.
+        type Demo = (&'static str, fn() -> Vec<Series>);
+        let tables: [Demo; 4] = [
             ("df", demo::df_columns),
             ("flights", || demo::flights_columns(demo::FLIGHT_ROWS)),
             ("airlines", demo::airlines_columns),

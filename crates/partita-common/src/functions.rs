@@ -365,6 +365,21 @@ pub struct SortKey {
     pub descending: bool,
     /// True when missing values come last (already resolved from the semantics).
     pub nulls_last: bool,
+    /// The categories whose order the column sorts in (a categorical under the
+    /// pandas preset, [`crate::Semantics::sort_categories`]); text order when `None`.
+    pub categories: Option<crate::Categories>,
+}
+
+impl SortKey {
+    /// An ascending key with missing values last, in the column's own order.
+    pub fn ascending(column: impl Into<String>) -> Self {
+        SortKey {
+            column: column.into(),
+            descending: false,
+            nulls_last: true,
+            categories: None,
+        }
+    }
 }
 
 impl fmt::Display for SortKey {

@@ -38,7 +38,7 @@ pub use functions::{
     AggregateFunction, BinaryOperator, DatePart, NullPlacement, ScalarFunction, SortKey,
 };
 pub use semantics::{
-    CaseMapping, CsvNulls, CsvTypes, DateDiff, DateText, DayOfWeek, DefaultNullOrder,
+    CaseMapping, Categoricals, CsvNulls, CsvTypes, DateDiff, DateText, DayOfWeek, DefaultNullOrder,
     DivisionByZero, EmptySum, FirstLastNulls, GroupOrder, IdentifierCase, IntWithNulls,
     IntegerDivision, IntegerOverflow, JoinNullKeys, Logic, NanSemantics, NullGroupKeys,
     NumericPromotion, RepeatedNames, Rounding, Semantics, TextFormat, TimeZones, UsingColumns,
@@ -46,6 +46,7 @@ pub use semantics::{
 };
 pub use types::{
     decimal_digits_text, decimal_parts, decimal_text, intern, parse_decimal, shown_name,
-    tag_repeats, DataType, Field, ScalarValue, Schema, SchemaRef, TimeUnit, TimeZone, REPEAT_TAG,
+    tag_repeats, Categories, DataType, Field, ScalarValue, Schema, SchemaRef, TimeUnit, TimeZone,
+    REPEAT_TAG,
 };
 pub use window::{FrameBound, PandasRankMethod, WindowFrame, WindowFunction, WindowSpec};

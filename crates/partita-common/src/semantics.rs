@@ -231,6 +231,18 @@ pub enum DateText {
     Cast,
 }
 
+/// What a categorical column is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Categoricals {
+    /// pandas (`category` dtype): its values sort and group in the categories'
+    /// order; an unordered categorical has no MIN, MAX or `<` (`TypeError`), an
+    /// ordered one compares by that order.
+    Categories,
+    /// Spark, which has no categorical type: the column is text (sorted, compared
+    /// and aggregated as strings).
+    Text,
+}
+
 /// What `DATEDIFF(end, start)` of two time stamps counts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum DateDiff {
@@ -318,6 +330,8 @@ pub struct Semantics {
     pub date_diff: DateDiff,
     /// A DATE compared with text.
     pub date_text: DateText,
+    /// What a categorical column is.
+    pub categoricals: Categoricals,
     /// The zone a zoned time stamp is seen in.
     pub time_zones: TimeZones,
     /// Result types of arithmetic on numbers of different widths.
@@ -355,6 +369,7 @@ pub const SWITCH_NAMES: &[&str] = &[
     "day_of_week",
     "date_diff",
     "date_text",
+    "categoricals",
     "time_zones",
     "numeric_promotion",
     "csv_types",
@@ -365,6 +380,17 @@ pub const SWITCH_NAMES: &[&str] = &[
 ];
 
 impl Semantics {
+    /// The categories a column of type `t` sorts and groups in: a categorical's
+    /// under [`Categoricals::Categories`], `None` (the values' own order) otherwise.
+    pub fn sort_categories(&self, t: crate::DataType) -> Option<crate::Categories> {
+        match t {
+            crate::DataType::Categorical(c) if self.categoricals == Categoricals::Categories => {
+                Some(c)
+            }
+            _ => None,
+        }
+    }
+
     /// pandas' conventions (pandas 3.1, default options).
     pub fn pandas() -> Self {
         Semantics {
@@ -387,6 +413,7 @@ impl Semantics {
             day_of_week: DayOfWeek::Monday0,
             date_diff: DateDiff::Elapsed,
             date_text: DateText::Object,
+            categoricals: Categoricals::Categories,
             time_zones: TimeZones::PerColumn,
             numeric_promotion: NumericPromotion::Numpy,
             csv_types: CsvTypes::Basic,
@@ -419,6 +446,7 @@ impl Semantics {
             day_of_week: DayOfWeek::Sunday1,
             date_diff: DateDiff::Calendar,
             date_text: DateText::Cast,
+            categoricals: Categoricals::Text,
             time_zones: TimeZones::Session,
             numeric_promotion: NumericPromotion::Sql,
             csv_types: CsvTypes::Extended,
@@ -547,6 +575,9 @@ impl Semantics {
             "date_text" => {
                 pick!(date_text, "object" => DateText::Object, "cast" => DateText::Cast)
             }
+            "categoricals" => {
+                pick!(categoricals, "categories" => Categoricals::Categories, "text" => Categoricals::Text)
+            }
             "time_zones" => {
                 pick!(time_zones, "per_column" => TimeZones::PerColumn, "session" => TimeZones::Session)
             }
@@ -629,6 +660,7 @@ impl Semantics {
             ("day_of_week", snake(format!("{:?}", self.day_of_week))),
             ("date_diff", snake(format!("{:?}", self.date_diff))),
             ("date_text", snake(format!("{:?}", self.date_text))),
+            ("categoricals", snake(format!("{:?}", self.categoricals))),
             ("time_zones", snake(format!("{:?}", self.time_zones))),
             (
                 "numeric_promotion",
@@ -707,6 +739,8 @@ with_setters! {
     with_date_diff, date_diff: DateDiff;
     /// Sets [`Semantics::date_text`].
     with_date_text, date_text: DateText;
+    /// Sets [`Semantics::categoricals`].
+    with_categoricals, categoricals: Categoricals;
     /// Sets [`Semantics::time_zones`].
     with_time_zones, time_zones: TimeZones;
     /// Sets [`Semantics::numeric_promotion`].

@@ -79,6 +79,84 @@ impl fmt::Debug for TimeZone {
     }
 }
 
+/// The categories of a categorical column (pandas' `CategoricalDtype`): its
+/// distinct values in their order, and whether that order compares (`ordered`:
+/// `<` and MIN / MAX follow it; an unordered categorical only tests equality).
+/// Interned, so that types holding it stay `Copy`: each distinct list is stored
+/// once for the life of the process.
+#[derive(Clone, Copy)]
+pub struct Categories(&'static CategoryList);
+
+/// The list a [`Categories`] refers to.
+#[derive(Debug, PartialEq, Eq, Hash)]
+pub struct CategoryList {
+    values: Vec<String>,
+    ordered: bool,
+}
+
+impl Categories {
+    /// The categories `values`, in their order; an error when one repeats.
+    pub fn new(values: Vec<String>, ordered: bool) -> Result<Self> {
+        let mut seen = std::collections::HashSet::new();
+        if let Some(v) = values.iter().find(|v| !seen.insert(v.as_str())) {
+            return Err(Error::plan(format!(
+                "the category '{v}' is listed twice; categories are distinct"
+            )));
+        }
+        use std::collections::HashSet;
+        use std::sync::{Mutex, OnceLock};
+        static LISTS: OnceLock<Mutex<HashSet<&'static CategoryList>>> = OnceLock::new();
+        let list = CategoryList { values, ordered };
+        let mut lists = LISTS
+            .get_or_init(Default::default)
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        if let Some(l) = lists.get(&list) {
+            return Ok(Categories(l));
+        }
+        let leaked: &'static CategoryList = Box::leak(Box::new(list));
+        lists.insert(leaked);
+        Ok(Categories(leaked))
+    }
+
+    /// The categories in their order.
+    pub fn values(self) -> &'static [String] {
+        &self.0.values
+    }
+
+    /// Whether the order compares (pandas' `ordered=True`).
+    pub fn ordered(self) -> bool {
+        self.0.ordered
+    }
+
+    /// The position of `value` among the categories.
+    pub fn position(self, value: &str) -> Option<usize> {
+        self.0.values.iter().position(|v| v == value)
+    }
+}
+
+impl PartialEq for Categories {
+    fn eq(&self, other: &Self) -> bool {
+        // Interned: one list per content.
+        std::ptr::eq(self.0, other.0)
+    }
+}
+
+impl Eq for Categories {}
+
+impl std::hash::Hash for Categories {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        std::ptr::hash(self.0, state)
+    }
+}
+
+impl fmt::Debug for Categories {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let sep = if self.ordered() { " < " } else { ", " };
+        write!(f, "[{}]", self.values().join(sep))
+    }
+}
+
 /// The logical type of a column.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum DataType {
@@ -118,9 +196,13 @@ pub enum DataType {
     Duration(TimeUnit),
     /// An exact decimal number with `precision` digits, `scale` of them after the
     /// point (Spark's `decimal(p, s)`; pandas holds `decimal.Decimal` objects).
-    /// Read, compared, sorted, grouped, cast, MIN / MAX / COUNT; arithmetic and
-    /// SUM / AVG need a cast to double for now.
+    /// Computed exactly in Spark's decimal types (arithmetic, SUM, AVG).
     Decimal(u8, u8),
+    /// Text restricted to a list of categories (pandas `category`, a Parquet
+    /// dictionary column written by pandas), held as its strings. Under the pandas
+    /// preset it sorts and groups in the categories' order; under Spark's, which
+    /// has no such type, it is text ([`crate::Semantics::categoricals`]).
+    Categorical(Categories),
     /// The type of an untyped NULL literal; casts to any type.
     Null,
     /// A column type Partita does not handle yet (named as its reader named it): a
@@ -154,6 +236,19 @@ impl DataType {
     /// True for Float32 and Float64.
     pub fn is_float(&self) -> bool {
         matches!(self, DataType::Float32 | DataType::Float64)
+    }
+
+    /// True for text and categoricals (held as text).
+    pub fn is_text(&self) -> bool {
+        matches!(self, DataType::Utf8 | DataType::Categorical(_))
+    }
+
+    /// The type its values are held as: text for a categorical, itself otherwise.
+    pub fn storage(self) -> DataType {
+        match self {
+            DataType::Categorical(_) => DataType::Utf8,
+            t => t,
+        }
     }
 
     /// True for dates and timestamps.
@@ -279,6 +374,7 @@ impl fmt::Display for DataType {
             }
             DataType::Duration(unit) => write!(f, "duration[{}]", unit.short()),
             DataType::Decimal(p, sc) => write!(f, "decimal({p},{sc})"),
+            DataType::Categorical(_) => f.write_str("category"),
             DataType::Null => f.write_str("null"),
             DataType::Unsupported(name) => write!(f, "unsupported type {name}"),
         }
@@ -362,7 +458,7 @@ impl ScalarValue {
             DataType::UInt64 => ScalarValue::UInt64(None),
             DataType::Float32 => ScalarValue::Float32(None),
             DataType::Float64 => ScalarValue::Float64(None),
-            DataType::Utf8 => ScalarValue::Utf8(None),
+            DataType::Utf8 | DataType::Categorical(_) => ScalarValue::Utf8(None),
             DataType::Date => ScalarValue::Date(None),
             DataType::Timestamp(unit, tz) => ScalarValue::Timestamp(None, unit, tz),
             DataType::Duration(unit) => ScalarValue::Duration(None, unit),
@@ -620,14 +716,14 @@ impl Schema {
     }
 
     /// Whether `other` has the same column names and types, in order (whether a
-    /// column may be missing aside).
+    /// column may be missing aside; a categorical as the text it holds).
     pub fn same_names_and_types(&self, other: &Schema) -> bool {
         self.len() == other.len()
             && self
                 .fields()
                 .iter()
                 .zip(other.fields())
-                .all(|(x, y)| x.name == y.name && x.data_type == y.data_type)
+                .all(|(x, y)| x.name == y.name && x.data_type.storage() == y.data_type.storage())
     }
 
     /// The schema with each name as shown, without a repeat tag ([`REPEAT_TAG`]):

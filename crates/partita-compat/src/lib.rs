@@ -42,9 +42,15 @@ use serde_json::Value;
 pub struct ColumnSpec {
     /// Its name.
     pub name: String,
-    /// `bool`, `i64`, `f64` or `str`.
+    /// `bool`, `i64`, `f64`, `str`, ... (tests/compat/FORMAT.md), or `category`.
     #[serde(rename = "type")]
     pub dtype: String,
+    /// A `category` column's categories, in their order.
+    #[serde(default)]
+    pub categories: Option<Vec<String>>,
+    /// Whether a `category` column's order compares (pandas' `ordered`).
+    #[serde(default)]
+    pub ordered: bool,
 }
 
 /// A case table: columns and row-major values.
@@ -134,8 +140,9 @@ fn float_of(v: &Value) -> Result<Option<f64>, String> {
 /// The columns of a case table as series, with their declared types (NaN and null
 /// kept apart): `bool`, `i8`..`i64`, `u8`..`u64`, `f32`, `f64`, `str`, `date`
 /// (`YYYY-MM-DD`), `timestamp` (a wall time) and `timestamp[ZONE]` (an instant
-/// written with its offset, shown in ZONE).
-pub fn table_columns(table: &Table) -> Result<Vec<Series>, String> {
+/// written with its offset, shown in ZONE), and `category` (text restricted to
+/// the column's `categories`).
+pub fn table_columns(table: &Table) -> Result<Vec<partita::Column>, String> {
     table
         .columns
         .iter()
@@ -145,7 +152,24 @@ pub fn table_columns(table: &Table) -> Result<Vec<Series>, String> {
             let cells = table.rows.iter().map(|r| r.get(i).unwrap_or(&Value::Null));
             let where_ =
                 |v: &Value| format!("column '{}': cell {v} does not fit {}", c.name, c.dtype);
-            Ok(match c.dtype.as_str() {
+            Ok(partita::Column::from(match c.dtype.as_str() {
+                "category" => {
+                    let categories = c.categories.clone().ok_or_else(|| {
+                        format!(
+                            "column '{}': a category column lists its categories",
+                            c.name
+                        )
+                    })?;
+                    let values = cells
+                        .map(|v| match v {
+                            Value::Null => Ok(None),
+                            Value::String(s) => Ok(Some(s.as_str())),
+                            v => Err(where_(v)),
+                        })
+                        .collect::<Result<Vec<_>, _>>()?;
+                    return partita::Column::categorical(&c.name, values, categories, c.ordered)
+                        .map_err(|e| e.to_string());
+                }
                 "i64" => Series::new(name, cells.map(|v| v.as_i64()).collect::<Vec<_>>()),
                 "f64" => Series::new(name, cells.map(float_of).collect::<Result<Vec<_>, _>>()?),
                 "str" => Series::new(
@@ -176,7 +200,8 @@ pub fn table_columns(table: &Table) -> Result<Vec<Series>, String> {
                                     .ok_or_else(|| where_(v)),
                             })
                             .collect::<Result<Vec<_>, _>>()?;
-                        return partita_core_decimal(c.name.as_str(), values, p, s);
+                        return partita_core_decimal(c.name.as_str(), values, p, s)
+                            .map(partita::Column::from);
                     }
                     let values = cells
                         .map(|v| typed_cell(v, t).ok_or_else(|| where_(v)))
@@ -192,7 +217,7 @@ pub fn table_columns(table: &Table) -> Result<Vec<Series>, String> {
                     }
                     .map_err(|e| e.to_string())?
                 }
-            })
+            }))
         })
         .collect()
 }
@@ -613,7 +638,7 @@ pub fn compare(
             dtypes,
         } => (columns, order_by, rows, dtypes),
     };
-    let (df, got_cols) = match actual {
+    let (df, got_cols, schema) = match actual {
         Ok(table) => (
             table.as_polars(),
             table
@@ -621,6 +646,7 @@ pub fn compare(
                 .iter()
                 .map(|c| c.to_string())
                 .collect::<Vec<_>>(),
+            table.schema(),
         ),
         Err(e) => return Err(format!("expected rows, got the error: {e}")),
     };
@@ -630,9 +656,15 @@ pub fn compare(
         ));
     }
     if let Some(dtypes) = dtypes {
-        for (c, want) in df.columns().iter().zip(dtypes) {
+        for ((c, want), field) in df.columns().iter().zip(dtypes).zip(schema.fields()) {
             let series = c.as_materialized_series();
-            let names = reference_dtypes(series, reference);
+            let names = match (field.data_type, reference) {
+                // Held as text; pandas' dtype is `category`. Spark has no such type
+                // (under its preset the column is a string).
+                (DataType::Categorical(_), Reference::Pandas) => vec!["category".to_string()],
+                (DataType::Categorical(_), Reference::Spark) => vec![],
+                _ => reference_dtypes(series, reference),
+            };
             if !names.iter().any(|n| n == want) {
                 return Err(format!(
                     "column '{}' has the type {} ({}), where the reference's type is {want}",

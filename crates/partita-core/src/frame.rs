@@ -74,7 +74,7 @@ pub fn to_polars_type(t: DataType) -> PlDataType {
         DataType::UInt64 => PlDataType::UInt64,
         DataType::Float32 => PlDataType::Float32,
         DataType::Float64 => PlDataType::Float64,
-        DataType::Utf8 => PlDataType::String,
+        DataType::Utf8 | DataType::Categorical(_) => PlDataType::String,
         DataType::Date => PlDataType::Date,
         DataType::Timestamp(unit, tz) => PlDataType::Datetime(
             to_polars_unit(unit),

@@ -30,6 +30,7 @@
 #![deny(missing_docs)]
 
 pub mod aggregate;
+pub mod categorical;
 pub mod csv;
 pub mod decimal;
 pub mod display;

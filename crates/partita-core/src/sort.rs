@@ -16,7 +16,7 @@ use crate::frame::{column, in_order, pl_err, schema_of, stack, take_rows, take_r
 fn encode_keys(df: &DataFrame, keys: &[SortKey]) -> Result<BinaryOffsetChunked> {
     let by = keys
         .iter()
-        .map(|k| column(df, &k.column).map(|s| s.clone().into_column()))
+        .map(|k| key_column(df, k).map(|s| s.into_owned().into_column()))
         .collect::<Result<Vec<_>>>()?;
     let descending: Vec<bool> = keys.iter().map(|k| k.descending).collect();
     let nulls_last: Vec<bool> = keys.iter().map(|k| k.nulls_last).collect();
@@ -126,7 +126,8 @@ fn code_order(
 /// among the distinct strings), inverted when descending. Narrow codes let two keys
 /// share one integer.
 fn key_codes(df: &DataFrame, key: &SortKey) -> Result<(Vec<u128>, u32)> {
-    let view = crate::frame::key_view(column(df, &key.column)?)?;
+    let keyed = key_column(df, key)?;
+    let view = crate::frame::key_view(&keyed)?;
     let s: &Series = &view;
     let n = s.len();
     // Ascending values below `hi`, `None` for missing.
@@ -197,6 +198,18 @@ fn key_codes(df: &DataFrame, key: &SortKey) -> Result<(Vec<u128>, u32)> {
         })
         .collect();
     Ok((codes, width + 1))
+}
+
+/// The column a key sorts by: the column itself, or for a key in the order of
+/// its categories ([`SortKey::categories`]) each value's position among them.
+fn key_column<'a>(df: &'a DataFrame, key: &SortKey) -> Result<std::borrow::Cow<'a, Series>> {
+    let s = column(df, &key.column)?;
+    Ok(match key.categories {
+        None => std::borrow::Cow::Borrowed(s),
+        Some(categories) => {
+            std::borrow::Cow::Owned(crate::categorical::category_positions(s, categories)?)
+        }
+    })
 }
 
 /// The first 8 bytes of an encoded key as a big-endian integer (zero-padded), so
@@ -378,6 +391,7 @@ mod tests {
             column: column.into(),
             descending,
             nulls_last,
+            categories: None,
         }
     }
 

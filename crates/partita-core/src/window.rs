@@ -167,11 +167,7 @@ fn one(df: &DataFrame, spec: &WindowSpec, sem: &Semantics, prior: Option<&Acc>) 
         "__partition".into(),
         groups.ids.iter().map(|&g| g as i64).collect::<Vec<i64>>(),
     )];
-    let mut sort_keys = vec![SortKey {
-        column: "__partition".into(),
-        descending: false,
-        nulls_last: true,
-    }];
+    let mut sort_keys = vec![SortKey::ascending("__partition")];
     for (i, (k, c)) in spec.order.iter().zip(&order_cols).enumerate() {
         let name = format!("__order{i}");
         let mut c = c.clone();
@@ -179,8 +175,7 @@ fn one(df: &DataFrame, spec: &WindowSpec, sem: &Semantics, prior: Option<&Acc>) 
         sort_cols.push(c);
         sort_keys.push(SortKey {
             column: name,
-            descending: k.descending,
-            nulls_last: k.nulls_last,
+            ..k.clone()
         });
     }
     let by = frame_with_height(n, sort_cols)?;
@@ -1054,6 +1049,7 @@ mod tests {
                 column: "v".into(),
                 descending: false,
                 nulls_last: false,
+                categories: None,
             }],
             frame,
             output,
@@ -1151,6 +1147,7 @@ mod tests {
                 column: "id".into(),
                 descending: false,
                 nulls_last: true,
+                categories: None,
             }],
             ..spec(
                 WindowFunction::Aggregate(func),
@@ -1224,6 +1221,7 @@ mod tests {
                 column: "id".into(),
                 descending: false,
                 nulls_last: false,
+                categories: None,
             }],
             ..spec(
                 WindowFunction::Aggregate(Sum),

@@ -525,11 +525,7 @@ impl Lowerer<'_> {
             .collect();
         let parts = self.shuffle(parts, keys.clone(), n);
         let parts = self.narrow(parts, op);
-        let by_address = vec![SortKey {
-            column: ROW_ADDRESS.into(),
-            descending: false,
-            nulls_last: true,
-        }];
+        let by_address = vec![SortKey::ascending(ROW_ADDRESS)];
         let root = self.merge_tree(
             parts,
             "window.order",
@@ -666,9 +662,13 @@ impl Lowerer<'_> {
                 spec.keys
                     .iter()
                     .map(|k| SortKey {
-                        column: k.clone(),
-                        descending: false,
-                        nulls_last: true,
+                        categories: a
+                            .schema
+                            .fields()
+                            .iter()
+                            .find(|f| f.name == *k)
+                            .and_then(|f| sem.sort_categories(f.data_type)),
+                        ..SortKey::ascending(k.as_str())
                     })
                     .collect(),
             )

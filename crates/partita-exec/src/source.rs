@@ -24,11 +24,18 @@ pub struct MemorySource {
 impl MemorySource {
     /// A source from one frame split into `partitions` near-equal slices, in order.
     pub fn split(frame: Partition, partitions: usize) -> Result<Self> {
+        let schema = schema_of(&frame)?;
+        Self::split_typed(frame, partitions, schema)
+    }
+
+    /// [`MemorySource::split`] with the table's `schema`, which may say more than
+    /// the frame's types (a categorical column is held as its text).
+    pub fn split_typed(frame: Partition, partitions: usize, schema: Schema) -> Result<Self> {
         if partitions == 0 {
             return Err(Error::plan("a table needs at least 1 partition"));
         }
         let parts = split_even(&frame, partitions);
-        Self::from_partitions(parts, Some(schema_of(&frame)?))
+        Self::from_partitions(parts, Some(schema))
     }
 
     /// A source from partitions of one schema (`schema` is required when there are none).

@@ -833,6 +833,16 @@ impl Expr {
                         ),
                     ));
                 }
+                if op.is_comparison()
+                    && !matches!(
+                        op,
+                        BinaryOperator::Eq | BinaryOperator::NotEq | BinaryOperator::NullSafeEq
+                    )
+                {
+                    for t in [l, r] {
+                        category_order(t, &format!("'{self}'"))?;
+                    }
+                }
                 let decimal = |t: DataType| matches!(t, DataType::Decimal(..));
                 if !op.is_comparison()
                     && !op.is_logical()
@@ -869,6 +879,7 @@ impl Expr {
                 expr, low, high, ..
             } => {
                 let t = expr.data_type(schema, semantics)?;
+                category_order(t, &format!("'{self}'"))?;
                 for b in [low, high] {
                     comparable(t, b.data_type(schema, semantics)?)
                         .map_err(|m| Error::plan(format!("{m} in '{self}'")))?;
@@ -885,7 +896,7 @@ impl Expr {
                 // Dates and times cast to and from text and each other; a number is
                 // not a date (Spark: DATATYPE_MISMATCH; pandas' astype refuses too).
                 if (time(from) && !(time(*to) || *to == Utf8))
-                    || (time(*to) && !(time(from) || matches!(from, Utf8 | Null)))
+                    || (time(*to) && !(time(from) || matches!(from.storage(), Utf8 | Null)))
                 {
                     return Err(Error::analysis(
                         "DATATYPE_MISMATCH.CAST_WITHOUT_SUGGESTION",
@@ -1066,7 +1077,7 @@ fn expect_type(
     what: &str,
 ) -> Result<DataType> {
     let t = e.data_type(schema, semantics)?;
-    if t == DataType::Null || allowed.contains(&t) {
+    if t == DataType::Null || allowed.contains(&t.storage()) {
         Ok(t)
     } else {
         let names: Vec<String> = allowed.iter().map(|t| t.to_string()).collect();
@@ -1147,6 +1158,8 @@ pub fn common_type(a: DataType, b: DataType) -> std::result::Result<DataType, St
     Ok(match (a, b) {
         (Null, t) | (t, Null) => t,
         (x, y) if x == y => x,
+        // A categorical with text or other categories is text (pandas: object).
+        (x, y) if x.is_text() && y.is_text() => Utf8,
         (x, y) if x.is_numeric() && y.is_numeric() => {
             numeric_supertype(x, y, NumericPromotion::Numpy)
         }
@@ -1163,8 +1176,9 @@ fn comparable(a: DataType, b: DataType) -> std::result::Result<(), String> {
         (Null, _) | (_, Null) => Ok(()),
         (x, y) if x.is_numeric() && y.is_numeric() => Ok(()),
         (Decimal(..), y) | (y, Decimal(..)) if y.is_numeric() || matches!(y, Decimal(..)) => Ok(()),
-        (x, y) if x.is_temporal() && (y.is_temporal() || y == Utf8) => Ok(()),
-        (x, y) if y.is_temporal() && x == Utf8 => Ok(()),
+        (x, y) if x.is_temporal() && (y.is_temporal() || y.is_text()) => Ok(()),
+        (x, y) if y.is_temporal() && x.is_text() => Ok(()),
+        (x, y) if x.is_text() && y.is_text() => Ok(()),
         (Duration(_), Duration(_)) => Ok(()),
         (x, y) if x == y => Ok(()),
         (x, y) => Err(format!("cannot compare {x} with {y}")),
@@ -1787,8 +1801,33 @@ fn aggregate_type(
                 Float64
             }
         }
-        Min | Max | First { .. } | Last { .. } | Mode => args[0].data_type(schema, semantics)?,
+        Min | Max => {
+            let t = args[0].data_type(schema, semantics)?;
+            category_order(t, &format!("{func}({})", args[0]))?;
+            t
+        }
+        First { .. } | Last { .. } | Mode => args[0].data_type(schema, semantics)?,
     })
+}
+
+/// Refuses to order the values of a categorical (`what` does: a comparison, MIN,
+/// MAX). pandas orders only an ordered categorical, and by its categories' order
+/// (an unordered one is a `TypeError`); Partita does not order by categories
+/// outside sorts and groupings yet. A categorical reaches here only under the
+/// pandas preset (Spark's sees text).
+fn category_order(t: DataType, what: &str) -> Result<()> {
+    match t {
+        DataType::Categorical(c) if !c.ordered() => Err(Error::analysis(
+            "DATATYPE_MISMATCH.INVALID_ORDERING_TYPE",
+            format!(
+                "{what} orders the values of an unordered categorical {c:?}, which pandas does not allow (TypeError: Unordered Categoricals can only compare equality or not); compare for equality, or CAST it AS string to order it as text"
+            ),
+        )),
+        DataType::Categorical(c) => Err(Error::NotImplemented(format!(
+            "{what} orders an ordered categorical {c:?} by its categories; CAST it AS string to order it as text"
+        ))),
+        _ => Ok(()),
+    }
 }
 
 /// The precision and scale of an aggregate's first argument when it is a decimal.

@@ -558,6 +558,12 @@ impl Scan {
                     {
                         Field::new(f.name.clone(), DataType::Timestamp(unit, None))
                     }
+                    // Spark has no categorical type: the column is its text.
+                    DataType::Categorical(_)
+                        if semantics.categoricals == partita_common::Categoricals::Text =>
+                    {
+                        Field::new(f.name.clone(), DataType::Utf8)
+                    }
                     _ => f.clone(),
                 }
                 .with_nullable(nullable)
@@ -879,12 +885,19 @@ impl Sort {
             .collect::<Result<Vec<_>>>()?;
         let keys = exprs
             .iter()
-            .map(|e| SortKey {
-                column: e.column.clone(),
-                descending: e.descending,
-                nulls_last: e.nulls_last(semantics),
+            .map(|e| {
+                Ok(SortKey {
+                    column: e.column.clone(),
+                    descending: e.descending,
+                    nulls_last: e.nulls_last(semantics),
+                    categories: semantics.sort_categories(
+                        schema
+                            .field(schema.resolve(&e.column, semantics)?)
+                            .data_type,
+                    ),
+                })
             })
-            .collect();
+            .collect::<Result<_>>()?;
         Ok(Sort {
             input,
             exprs,

@@ -242,12 +242,16 @@ fn resolve(e: WindowExpr, schema: &Schema, sem: &Semantics) -> Result<ResolvedWi
     let order: Vec<SortKey> = e
         .order_by
         .iter()
-        .map(|o| SortKey {
-            column: o.column.clone(),
-            descending: o.descending,
-            nulls_last: o.nulls_last(sem),
+        .map(|o| {
+            Ok(SortKey {
+                column: o.column.clone(),
+                descending: o.descending,
+                nulls_last: o.nulls_last(sem),
+                categories: sem
+                    .sort_categories(schema.field(schema.resolve(&o.column, sem)?).data_type),
+            })
         })
-        .collect();
+        .collect::<Result<_>>()?;
     let output = match &e.func {
         // pandas' `rank` is float64; NTILE comes from `cumcount`, an integer.
         WindowFunction::RowNumber | WindowFunction::Rank | WindowFunction::DenseRank => {

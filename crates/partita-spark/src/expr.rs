@@ -175,7 +175,7 @@ pub fn type_name(t: DataType) -> Result<String> {
         D::UInt64 => "decimal(20,0)".into(),
         D::Float32 => "float".into(),
         D::Float64 => "double".into(),
-        D::Utf8 => "string".into(),
+        D::Utf8 | D::Categorical(_) => "string".into(),
         D::Date => "date".into(),
         D::Timestamp(_, Some(_)) => "timestamp".into(),
         D::Timestamp(_, None) => "timestamp_ntz".into(),
@@ -193,8 +193,31 @@ pub fn type_name(t: DataType) -> Result<String> {
 /// A sort key as Spark's `SortOrder`, direction and null placement explicit.
 pub fn sort_order(key: &SortKey) -> pb::expression::SortOrder {
     use expression::sort_order::{NullOrdering, SortDirection};
+    let child = match key.categories {
+        None => column(&key.column),
+        // pandas' order of categories: each value's place in the list (1-based;
+        // a missing value stays missing).
+        Some(c) => call(
+            "array_position",
+            vec![
+                call(
+                    "array",
+                    c.values()
+                        .iter()
+                        .map(|v| {
+                            wrap(ExprType::Literal(pb::expression::Literal {
+                                literal_type: Some(LiteralType::String(v.clone())),
+                                data_type: None,
+                            }))
+                        })
+                        .collect(),
+                ),
+                column(&key.column),
+            ],
+        ),
+    };
     pb::expression::SortOrder {
-        child: Some(Box::new(column(&key.column))),
+        child: Some(Box::new(child)),
         direction: if key.descending {
             SortDirection::Descending
         } else {

@@ -219,12 +219,14 @@ impl Lowering {
                         column: k.clone(),
                         descending: false,
                         nulls_last: false,
+                        categories: None,
                     })
                     .collect();
                 order.push(SortKey {
                     column: rank.clone(),
                     descending: false,
                     nulls_last: false,
+                    categories: None,
                 });
                 project(
                     sort(kept, &order),
@@ -479,6 +481,12 @@ impl Lowering {
                     column: k.clone(),
                     descending: false,
                     nulls_last,
+                    categories: a
+                        .schema
+                        .fields()
+                        .iter()
+                        .find(|f| f.name == *k)
+                        .and_then(|f| self.semantics.sort_categories(f.data_type)),
                 })
                 .collect();
             return Ok(sort(out, &keys));
