@@ -493,7 +493,8 @@ impl Table {
 
     /// The type of column `name`.
     pub fn data_type(&self, name: &str) -> Result<DataType> {
-        partita_core::frame::from_polars_type(self.series(name)?.dtype())
+        let i = self.schema.resolve(name, &Semantics::pandas())?;
+        Ok(self.schema.field(i).data_type)
     }
 
     /// The number of missing values of column `name` (pandas `isna().sum()`;

@@ -150,7 +150,7 @@ fn types_follow_the_file_and_zones_follow_the_preset() {
     assert_eq!(
         types(Semantics::pandas()),
         "i64, i8, i16, i32, u8, u32, f32, date, timestamp[us], timestamp[ms], timestamp[ns], \
-         timestamp[us, UTC], timestamp[us, America/New_York], str, bool, str, duration[us]"
+         timestamp[us, UTC], timestamp[us, America/New_York], category, bool, str, duration[us]"
     );
     // Spark reads unsigned types one size wider and sees instants as wall times in
     // its session zone (UTC).
@@ -188,6 +188,53 @@ fn types_follow_the_file_and_zones_follow_the_preset() {
         "pandas: float64 over the rows with NaT: {:?}",
         texts(&hours, "h")
     );
+}
+
+#[test]
+fn a_pandas_categorical_keeps_its_categories_under_pandas_only() {
+    // pandas wrote `cat` with the categories d, c, b, a (in that order).
+    let sorted = |sem: Semantics| {
+        let df = run("pyarrow", sem, "SELECT cat FROM t ORDER BY cat");
+        texts_or_null(&df, "cat")
+    };
+    assert_eq!(
+        sorted(Semantics::pandas()),
+        ["d", "d", "c", "c", "b", "a", "a", "null"]
+    );
+    assert_eq!(
+        sorted(Semantics::spark()),
+        ["null", "a", "a", "b", "c", "c", "d", "d"]
+    );
+    let groups = run(
+        "pyarrow",
+        Semantics::pandas(),
+        "SELECT cat, COUNT(*) AS n FROM t GROUP BY cat",
+    );
+    assert_eq!(texts_or_null(&groups, "cat"), ["d", "c", "b", "a"]);
+    assert_eq!(
+        groups.data_type("cat").unwrap().to_string(),
+        "category",
+        "the key keeps its type, as pandas' groupby keeps the category dtype"
+    );
+    // Polars and DuckDB wrote the column as plain text.
+    for writer in ["polars", "duckdb"] {
+        let df = run(
+            writer,
+            Semantics::pandas(),
+            "SELECT cat FROM t ORDER BY cat",
+        );
+        assert_eq!(df.data_type("cat").unwrap().to_string(), "str", "{writer}");
+    }
+}
+
+/// The column `name` of a result as display text, `null` for a missing value.
+fn texts_or_null(table: &Table, name: &str) -> Vec<String> {
+    table
+        .column::<ScalarValue>(name)
+        .unwrap()
+        .iter()
+        .map(|v| v.as_ref().map_or("null".to_string(), format_value))
+        .collect()
 }
 
 #[test]

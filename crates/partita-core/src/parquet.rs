@@ -99,6 +99,19 @@ impl ParquetFile {
                 stored.push(PlDataType::Null);
             }
         }
+        // pandas' categoricals: their categories, in order, from the dictionaries.
+        for (name, ordered) in pandas_categoricals(&metadata) {
+            let Some(i) = fields.iter().position(|f| f.name == name) else {
+                continue;
+            };
+            if fields[i].data_type != DataType::Utf8 {
+                continue;
+            }
+            if let Some(values) = dictionary_values(path, &metadata, &name)? {
+                let categories = partita_common::Categories::new(values, ordered)?;
+                fields[i].data_type = DataType::Categorical(categories);
+            }
+        }
         let schema = Schema::new(fields);
         Ok(ParquetFile {
             path: path.to_path_buf(),
@@ -549,6 +562,115 @@ fn decimal_stats(stats: &Statistics, scale: u8) -> ColumnStats {
         max: max.map(|v| double(v, 1.0)),
         null_count,
     }
+}
+
+/// The columns pandas wrote as categoricals (its `pandas` metadata in the file),
+/// with whether each is ordered.
+fn pandas_categoricals(metadata: &FileMetadata) -> Vec<(String, bool)> {
+    let Some(text) = metadata
+        .key_value_metadata
+        .iter()
+        .flatten()
+        .find(|kv| kv.key == "pandas")
+        .and_then(|kv| kv.value.as_deref())
+    else {
+        return vec![];
+    };
+    let Ok(json) = serde_json::from_str::<serde_json::Value>(text) else {
+        return vec![];
+    };
+    json["columns"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|c| c["pandas_type"] == "categorical")
+        .filter_map(|c| {
+            let name = c["field_name"].as_str().or(c["name"].as_str())?;
+            Some((name.to_string(), c["metadata"]["ordered"] == true))
+        })
+        .collect()
+}
+
+/// The values of the dictionaries of the text column `name`, in order: the first
+/// row group's, then any value a later one adds (pyarrow writes a categorical's
+/// whole category list as each dictionary). `None` when a column chunk has no
+/// dictionary page (its values were written plainly).
+fn dictionary_values(
+    path: &Path,
+    metadata: &FileMetadata,
+    name: &str,
+) -> Result<Option<Vec<String>>> {
+    use polars_parquet::parquet::compression::{decompress, DecompressionContext};
+    use polars_parquet_format::thrift::protocol::TCompactInputProtocol;
+    use std::io::{BufReader, Read, Seek, SeekFrom};
+
+    let damaged = |what: String| io_err(path, format!("not a readable Parquet file: {what}"));
+    let mut file = BufReader::new(File::open(path).map_err(|e| io_err(path, e))?);
+    let mut values: Vec<String> = vec![];
+    let mut seen = std::collections::HashSet::new();
+    for rg in &metadata.row_groups {
+        let Some(idxs) = rg.columns_idxs_under_root_iter(name) else {
+            continue;
+        };
+        let Some(&c) = idxs.first() else {
+            continue;
+        };
+        let chunk = &rg.parquet_columns()[c];
+        let range = chunk.byte_range();
+        file.seek(SeekFrom::Start(range.start))
+            .map_err(|e| io_err(path, e))?;
+        let left = (range.end - range.start) as usize;
+        let header = {
+            let mut prot = TCompactInputProtocol::new(&mut file, left);
+            polars_parquet_format::PageHeader::read_from_in_protocol(&mut prot)
+                .map_err(|e| damaged(format!("column '{name}': a page header: {e}")))?
+        };
+        let Some(dict) = &header.dictionary_page_header else {
+            return Ok(None);
+        };
+        let (size, plain) = (header.compressed_page_size, header.uncompressed_page_size);
+        if size < 0 || plain < 0 || size as usize > left || dict.num_values < 0 {
+            return Err(damaged(format!(
+                "column '{name}': a dictionary page of impossible size"
+            )));
+        }
+        let mut body = vec![0; size as usize];
+        file.read_exact(&mut body).map_err(|e| io_err(path, e))?;
+        let page = if chunk.compression()
+            == polars_parquet::parquet::compression::Compression::Uncompressed
+        {
+            body
+        } else {
+            let mut out = vec![0; plain as usize];
+            decompress(
+                chunk.compression(),
+                &body,
+                &mut out,
+                &mut DecompressionContext::Unset,
+            )
+            .map_err(|e| damaged(format!("column '{name}': a dictionary page: {e}")))?;
+            out
+        };
+        // PLAIN byte arrays: a 4-byte little-endian length, then the bytes.
+        let mut at = 0;
+        for _ in 0..dict.num_values {
+            let len = page
+                .get(at..at + 4)
+                .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as usize)
+                .ok_or_else(|| damaged(format!("column '{name}': a dictionary page ends early")))?;
+            let text = page
+                .get(at + 4..at + 4 + len)
+                .ok_or_else(|| damaged(format!("column '{name}': a dictionary page ends early")))?;
+            let text = std::str::from_utf8(text).map_err(|_| {
+                damaged(format!("column '{name}': a dictionary value is not UTF-8"))
+            })?;
+            if seen.insert(text.to_string()) {
+                values.push(text.to_string());
+            }
+            at += 4 + len;
+        }
+    }
+    Ok(Some(values))
 }
 
 /// Whether the kernel library reads a column of this Arrow type (with the features
