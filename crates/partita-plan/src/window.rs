@@ -239,16 +239,35 @@ fn resolve(e: WindowExpr, schema: &Schema, sem: &Semantics) -> Result<ResolvedWi
             ));
         }
     }
+    // pandas ranks (ROW_NUMBER, RANK, ... are its `rank`) an ordered categorical in
+    // its categories' order; an unordered one by its text over the whole frame,
+    // and not at all within groups (TypeError: Cannot perform rank with
+    // non-ordered Categorical). NTILE and running aggregates follow the sort.
+    let pandas_rank = e.func.is_ranking() && !matches!(e.func, WindowFunction::Ntile(_));
     let order: Vec<SortKey> = e
         .order_by
         .iter()
         .map(|o| {
+            let mut categories =
+                sem.sort_categories(schema.field(schema.resolve(&o.column, sem)?).data_type);
+            if let Some(c) = categories.filter(|c| pandas_rank && !c.ordered()) {
+                if !e.partition_by.is_empty() {
+                    return Err(Error::analysis(
+                        "DATATYPE_MISMATCH.INVALID_ORDERING_TYPE",
+                        format!(
+                            "{} ranks the unordered categorical '{}' {c:?} within groups, which pandas does not allow (TypeError: Cannot perform rank with non-ordered Categorical); CAST it AS string to rank it as text",
+                            what(),
+                            o.column
+                        ),
+                    ));
+                }
+                categories = None;
+            }
             Ok(SortKey {
                 column: o.column.clone(),
                 descending: o.descending,
                 nulls_last: o.nulls_last(sem),
-                categories: sem
-                    .sort_categories(schema.field(schema.resolve(&o.column, sem)?).data_type),
+                categories,
             })
         })
         .collect::<Result<_>>()?;
