@@ -97,14 +97,14 @@ pub struct CategoryList {
 impl Categories {
     /// The categories `values`, in their order; an error when one repeats.
     pub fn new(values: Vec<String>, ordered: bool) -> Result<Self> {
-        let mut seen = std::collections::HashSet::new();
+        use std::collections::HashSet;
+        use std::sync::{Mutex, OnceLock};
+        let mut seen = HashSet::new();
         if let Some(v) = values.iter().find(|v| !seen.insert(v.as_str())) {
             return Err(Error::plan(format!(
                 "the category '{v}' is listed twice; categories are distinct"
             )));
         }
-        use std::collections::HashSet;
-        use std::sync::{Mutex, OnceLock};
         static LISTS: OnceLock<Mutex<HashSet<&'static CategoryList>>> = OnceLock::new();
         let list = CategoryList { values, ordered };
         let mut lists = LISTS
@@ -127,11 +127,6 @@ impl Categories {
     /// Whether the order compares (pandas' `ordered=True`).
     pub fn ordered(self) -> bool {
         self.0.ordered
-    }
-
-    /// The position of `value` among the categories.
-    pub fn position(self, value: &str) -> Option<usize> {
-        self.0.values.iter().position(|v| v == value)
     }
 }
 

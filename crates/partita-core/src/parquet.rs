@@ -337,8 +337,7 @@ impl ParquetFile {
     /// count becomes 2^64 - n), and a failed allocation aborts the process. Only
     /// the headers are read (a seek past each page).
     fn check_pages(&self, offset: usize, rows: usize, projection: Option<&[usize]>) -> Result<()> {
-        use polars_parquet_format::thrift::protocol::TCompactInputProtocol;
-        use std::io::{BufReader, Seek, SeekFrom};
+        use std::io::{BufReader, Seek};
 
         let names: Vec<&str> = match projection {
             Some(p) => p
@@ -375,14 +374,7 @@ impl ParquetFile {
                     let range = chunk.byte_range();
                     let mut at = range.start;
                     while at < range.end {
-                        file.seek(SeekFrom::Start(at))
-                            .map_err(|e| io_err(&self.path, e))?;
-                        let left = (range.end - at) as usize;
-                        let header = {
-                            let mut prot = TCompactInputProtocol::new(&mut file, left);
-                            polars_parquet_format::PageHeader::read_from_in_protocol(&mut prot)
-                        };
-                        let Ok(header) = header else {
+                        let Ok(header) = page_header(&mut file, &self.path, at, range.end)? else {
                             // The reader reports an unreadable header itself.
                             break;
                         };
@@ -564,6 +556,24 @@ fn decimal_stats(stats: &Statistics, scale: u8) -> ColumnStats {
     }
 }
 
+/// The header of the page at byte `at` of a column chunk ending at byte `end`,
+/// decoded by the checked thrift decoder within what is left of the chunk (the
+/// outer error is the file's, the inner one the header's).
+fn page_header<R: std::io::Read + std::io::Seek>(
+    file: &mut R,
+    path: &Path,
+    at: u64,
+    end: u64,
+) -> Result<polars_parquet_format::thrift::Result<polars_parquet_format::PageHeader>> {
+    use polars_parquet_format::thrift::protocol::TCompactInputProtocol;
+    file.seek(std::io::SeekFrom::Start(at))
+        .map_err(|e| io_err(path, e))?;
+    let mut prot = TCompactInputProtocol::new(file, end.saturating_sub(at) as usize);
+    Ok(polars_parquet_format::PageHeader::read_from_in_protocol(
+        &mut prot,
+    ))
+}
+
 /// The columns pandas wrote as categoricals (its `pandas` metadata in the file),
 /// with whether each is ordered.
 fn pandas_categoricals(metadata: &FileMetadata) -> Vec<(String, bool)> {
@@ -601,8 +611,7 @@ fn dictionary_values(
     name: &str,
 ) -> Result<Option<Vec<String>>> {
     use polars_parquet::parquet::compression::{decompress, DecompressionContext};
-    use polars_parquet_format::thrift::protocol::TCompactInputProtocol;
-    use std::io::{BufReader, Read, Seek, SeekFrom};
+    use std::io::{BufReader, Read};
 
     let damaged = |what: String| io_err(path, format!("not a readable Parquet file: {what}"));
     let mut file = BufReader::new(File::open(path).map_err(|e| io_err(path, e))?);
@@ -617,14 +626,9 @@ fn dictionary_values(
         };
         let chunk = &rg.parquet_columns()[c];
         let range = chunk.byte_range();
-        file.seek(SeekFrom::Start(range.start))
-            .map_err(|e| io_err(path, e))?;
         let left = (range.end - range.start) as usize;
-        let header = {
-            let mut prot = TCompactInputProtocol::new(&mut file, left);
-            polars_parquet_format::PageHeader::read_from_in_protocol(&mut prot)
-                .map_err(|e| damaged(format!("column '{name}': a page header: {e}")))?
-        };
+        let header = page_header(&mut file, path, range.start, range.end)?
+            .map_err(|e| damaged(format!("column '{name}': a page header: {e}")))?;
         let Some(dict) = &header.dictionary_page_header else {
             return Ok(None);
         };

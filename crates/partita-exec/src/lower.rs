@@ -658,20 +658,7 @@ impl Lowerer<'_> {
             drop_null_keys: sem.null_group_keys == NullGroupKeys::Drop,
         };
         let order = if sem.group_order == GroupOrder::SortedByKey && !spec.keys.is_empty() {
-            Some(
-                spec.keys
-                    .iter()
-                    .map(|k| SortKey {
-                        categories: a
-                            .schema
-                            .fields()
-                            .iter()
-                            .find(|f| f.name == *k)
-                            .and_then(|f| sem.sort_categories(f.data_type)),
-                        ..SortKey::ascending(k.as_str())
-                    })
-                    .collect(),
-            )
+            Some(a.key_order(sem, true))
         } else {
             None
         };

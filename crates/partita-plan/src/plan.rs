@@ -836,6 +836,21 @@ impl Aggregate {
             schema: Arc::new(Schema::new(fields)),
         })
     }
+
+    /// The order of sorted groups (`group_order = sorted_by_key`): each key
+    /// ascending, missing values last when `nulls_last`, a categorical key in its
+    /// categories' order under the semantics ([`Semantics::sort_categories`]).
+    pub fn key_order(&self, semantics: &Semantics, nulls_last: bool) -> Vec<SortKey> {
+        self.schema.fields()[..self.group_exprs.len()]
+            .iter()
+            .map(|f| SortKey {
+                column: f.name.clone(),
+                descending: false,
+                nulls_last,
+                categories: semantics.sort_categories(f.data_type),
+            })
+            .collect()
+    }
 }
 
 impl SortExpr {

@@ -475,21 +475,7 @@ impl Lowering {
         if self.semantics.group_order == GroupOrder::SortedByKey && !key_names.is_empty() {
             let nulls_last =
                 self.semantics.default_null_order == partita_common::DefaultNullOrder::AlwaysLast;
-            let keys: Vec<SortKey> = key_names
-                .iter()
-                .map(|k| SortKey {
-                    column: k.clone(),
-                    descending: false,
-                    nulls_last,
-                    categories: a
-                        .schema
-                        .fields()
-                        .iter()
-                        .find(|f| f.name == *k)
-                        .and_then(|f| self.semantics.sort_categories(f.data_type)),
-                })
-                .collect();
-            return Ok(sort(out, &keys));
+            return Ok(sort(out, &a.key_order(&self.semantics, nulls_last)));
         }
         Ok(out)
     }
