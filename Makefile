@@ -49,14 +49,18 @@ spark-test: protoc venv
 	$(MAKE) --no-print-directory spark-check
 
 # Starts a local server on 127.0.0.1 (scripts/with-spark-server.sh stops it on exit,
-# whatever happened), runs every committed case on it, and the Rust tests that
-# need it (tests/spark.rs: db-benchmark questions on a G1 Parquet file Spark reads
-# itself, a server that is down or killed mid-query).
+# whatever happened), runs every committed case on it under both presets (under
+# pandas the ones listed in tests/compat/spark-refused-pandas.txt must be refused),
+# and the Rust tests that need it (tests/spark.rs: db-benchmark questions on a G1
+# Parquet file Spark reads itself, pandas' transforms, a server that is down or
+# killed mid-query).
 SPARK_G1 = $(BENCH_DIR)/G1_1e6_1e2_0_0.parquet
 spark-check:
 	$(VENV)/bin/python benches/db/gen_data.py --n 1e6 --out-dir $(BENCH_DIR) --formats parquet > /dev/null
 	VENV=$(VENV) PARTITA_G1_FILE=$(SPARK_G1) scripts/with-spark-server.sh sh -c '\
 	  $(BUILT)/partita-compat --cases tests/compat/cases --spark "$$PARTITA_SPARK_URL" --semantics spark && \
+	  $(BUILT)/partita-compat --cases tests/compat/cases --spark "$$PARTITA_SPARK_URL" --semantics pandas \
+	    --refused tests/compat/spark-refused-pandas.txt && \
 	  $(CARGO) test --workspace $(SPARK_FEATURES) --test spark -- --test-threads 1'
 	SPARK_CONNECT_PORT=15003 VENV=$(VENV) scripts/with-spark-server.sh tests/spark_kill.sh $(BUILT)/partita
 

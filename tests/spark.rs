@@ -8,7 +8,7 @@ mod spark_server {
     use std::time::{Duration, Instant};
 
     use partita::prelude::*;
-    use partita::{Engine, ScalarValue, SqlContext, Table};
+    use partita::{Engine, NaOption, RankMethod, RankSpec, ScalarValue, SqlContext, Table};
 
     /// The server's address, or `None` (and a note) when no server was started.
     fn server() -> Option<String> {
@@ -214,6 +214,132 @@ mod spark_server {
             Some("DIVIDE_BY_ZERO"),
             "{err}"
         );
+    }
+
+    /// A frame for pandas' group-wise transforms: a missing key, ties, missing
+    /// values and infinities.
+    fn transform_input(session: &Session) -> partita::Frame {
+        let inf = f64::INFINITY;
+        session
+            .from_columns(
+                vec![
+                    partita::Column::new("id", [1i64, 2, 3, 4, 5, 6, 7, 8, 9, 10]),
+                    partita::Column::new(
+                        "k",
+                        [
+                            Some("a"),
+                            Some("a"),
+                            Some("a"),
+                            Some("a"),
+                            Some("b"),
+                            Some("b"),
+                            None,
+                            Some("b"),
+                            Some("c"),
+                            Some("a"),
+                        ],
+                    ),
+                    partita::Column::new(
+                        "v",
+                        [
+                            Some(2.0),
+                            None,
+                            Some(2.0),
+                            Some(-1.0),
+                            Some(inf),
+                            Some(1.0),
+                            Some(3.0),
+                            Some(-inf),
+                            None,
+                            Some(5.0),
+                        ],
+                    ),
+                ],
+                1,
+            )
+            .unwrap()
+    }
+
+    #[test]
+    fn pandas_transforms_agree_with_the_local_engine() {
+        let Some(url) = server() else { return };
+        let on = |engine: Engine| {
+            Session::new()
+                .with_semantics(Semantics::pandas())
+                .with_engine(engine)
+        };
+        let (local, spark) = (on(Engine::local()), on(Engine::spark(&url)));
+        let mut failures = vec![];
+        let methods = [
+            RankMethod::Average,
+            RankMethod::Min,
+            RankMethod::Max,
+            RankMethod::First,
+            RankMethod::Dense,
+        ];
+        for method in methods {
+            for na in [NaOption::Keep, NaOption::Top, NaOption::Bottom] {
+                for (pct, descending) in
+                    [(false, false), (true, false), (false, true), (true, true)]
+                {
+                    let mut spec = RankSpec::new(method).na_option(na);
+                    if pct {
+                        spec = spec.pct();
+                    }
+                    if descending {
+                        spec = spec.descending();
+                    }
+                    let run =
+                        |s: &Session| transform_input(s).groupby("k").rank("v", spec).collect();
+                    let what =
+                        format!("rank({method:?}, {na:?}, pct={pct}, descending={descending})");
+                    match (run(&local), run(&spark)) {
+                        (Ok(l), Ok(s)) => {
+                            if let Err(why) = same(&l, &s) {
+                                failures.push(format!("{what}: {why}"));
+                            }
+                        }
+                        (l, s) => failures.push(format!(
+                            "{what}: local {:?}, spark {:?}",
+                            l.err(),
+                            s.err()
+                        )),
+                    }
+                }
+            }
+        }
+        // Running and rolling sums with infinities (Kahan's NaN, rolling's missing
+        // infinities), a RANGE frame around a missing order value.
+        for sql in [
+            "SELECT id, SUM(v) OVER (PARTITION BY k ORDER BY id) AS s FROM t",
+            "SELECT id, SUM(v) OVER (PARTITION BY k ORDER BY id ROWS BETWEEN 1 PRECEDING AND CURRENT ROW) AS s FROM t",
+            "SELECT id, AVG(v) OVER (PARTITION BY k ORDER BY id) AS s, MAX(v) OVER (ORDER BY id) AS m FROM t",
+            "SELECT id, COUNT(*) OVER (PARTITION BY k ORDER BY v RANGE BETWEEN 1 PRECEDING AND 1 FOLLOWING) AS c, SUM(id) OVER (PARTITION BY k ORDER BY v RANGE BETWEEN 1 PRECEDING AND CURRENT ROW) AS s FROM t",
+            "SELECT id, PERCENT_RANK() OVER (PARTITION BY k ORDER BY v) AS p, CUME_DIST() OVER (ORDER BY v DESC) AS c FROM t",
+        ] {
+            let run = |s: &Session| {
+                let mut ctx = SqlContext::new(s.clone());
+                ctx.register("t", transform_input(s));
+                ctx.sql(sql)?.collect()
+            };
+            match (run(&local), run(&spark)) {
+                (Ok(l), Ok(s)) => {
+                    if let Err(why) = same(&l, &s) {
+                        failures.push(format!("{sql}: {why}"));
+                    }
+                }
+                (l, s) => failures.push(format!("{sql}: local {:?}, spark {:?}", l.err(), s.err())),
+            }
+        }
+        assert!(failures.is_empty(), "{}", failures.join("\n"));
+        // A transform in row order (no ORDER BY) is refused: Spark keeps no row order.
+        let err = transform_input(&spark)
+            .groupby("k")
+            .cumsum("v")
+            .collect()
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("row order"), "{err}");
     }
 
     #[test]

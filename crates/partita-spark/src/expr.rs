@@ -255,31 +255,31 @@ pub fn raise(class: &str, message: &str) -> Result<pb::Expression> {
     ))
 }
 
-fn f64_lit(x: f64) -> Result<pb::Expression> {
+pub(crate) fn f64_lit(x: f64) -> Result<pb::Expression> {
     literal(&ScalarValue::Float64(Some(x)))
 }
 
-fn bool_lit(b: bool) -> Result<pb::Expression> {
+pub(crate) fn bool_lit(b: bool) -> Result<pb::Expression> {
     literal(&ScalarValue::Boolean(Some(b)))
 }
 
-fn int_lit(i: i64) -> Result<pb::Expression> {
+pub(crate) fn int_lit(i: i64) -> Result<pb::Expression> {
     literal(&ScalarValue::Int64(Some(i)))
 }
 
-fn and(a: pb::Expression, b: pb::Expression) -> pb::Expression {
+pub(crate) fn and(a: pb::Expression, b: pb::Expression) -> pb::Expression {
     call("and", vec![a, b])
 }
 
-fn or(a: pb::Expression, b: pb::Expression) -> pb::Expression {
+pub(crate) fn or(a: pb::Expression, b: pb::Expression) -> pb::Expression {
     call("or", vec![a, b])
 }
 
-fn not(a: pb::Expression) -> pb::Expression {
+pub(crate) fn not(a: pb::Expression) -> pb::Expression {
     call("not", vec![a])
 }
 
-fn coalesce(a: pb::Expression, b: pb::Expression) -> pb::Expression {
+pub(crate) fn coalesce(a: pb::Expression, b: pb::Expression) -> pb::Expression {
     call("coalesce", vec![a, b])
 }
 
@@ -1089,6 +1089,51 @@ impl ExprLowering {
         schema: &Schema,
     ) -> Result<pb::Expression> {
         use AggregateFunction as A;
+        let f = self.aggregate_call(func, args, schema)?;
+        let decimal_input = match args.first() {
+            Some(a) if matches!(a.data_type(schema, &self.sem)?, DataType::Decimal(..)) => Some(a),
+            _ => None,
+        };
+        let f = if let Some(a) = decimal_input.filter(|_| {
+            matches!(func, A::Sum | A::Mean) && self.sem.integer_overflow == IntegerOverflow::Wrap
+        }) {
+            // Outside ANSI mode Spark makes a decimal sum past 38 digits missing;
+            // the local engine raises NUMERIC_VALUE_OUT_OF_RANGE, and so does this.
+            let present = call(
+                ">",
+                vec![call("count", vec![self.lower(a, schema)?]), int_lit(0)?],
+            );
+            call(
+                "when",
+                vec![
+                    and(present, call("isnull", vec![f.clone()])),
+                    raise(
+                        "NUMERIC_VALUE_OUT_OF_RANGE.WITH_SUGGESTION",
+                        "a decimal sum needs more than 38 digits",
+                    )?,
+                    f,
+                ],
+            )
+        } else {
+            f
+        };
+        if matches!(func, A::Sum | A::SumDistinct) && self.sem.empty_sum == EmptySum::Zero {
+            // pandas: the sum of nothing is 0.
+            let t = e.data_type(schema, &self.sem)?;
+            return Ok(coalesce(f, cast(int_lit(0)?, t)?));
+        }
+        Ok(f)
+    }
+
+    /// The aggregate function's call alone, with nothing around it (what a window
+    /// computes over its frame; `aggregate` adds pandas' rules around it).
+    pub fn aggregate_call(
+        &self,
+        func: &AggregateFunction,
+        args: &[Expr],
+        schema: &Schema,
+    ) -> Result<pb::Expression> {
+        use AggregateFunction as A;
         if matches!(func, A::Sum | A::SumDistinct)
             && args
                 .first()
@@ -1101,7 +1146,6 @@ impl ExprLowering {
                 "SUM of text (pandas joins the strings in row order) cannot run on Spark".into(),
             ));
         }
-        let args_in = args;
         let mut lowered = vec![];
         for a in args {
             let mut x = self.lower(a, schema)?;
@@ -1122,12 +1166,8 @@ impl ExprLowering {
             }
             lowered.push(x);
         }
-        let lowered_first = match lowered.first() {
-            Some(x) => x.clone(),
-            None => literal(&ScalarValue::Int32(Some(1)))?,
-        };
         let mut args = lowered;
-        let f = match func {
+        Ok(match func {
             A::CountStar => call("count", vec![literal(&ScalarValue::Int32(Some(1)))?]),
             A::Count => call("count", args),
             A::Sum => call("sum", args),
@@ -1173,41 +1213,7 @@ impl ExprLowering {
                 args.push(bool_lit(true)?);
                 call("mode", args)
             }
-        };
-        let decimal_input = matches!(
-            args_in
-                .first()
-                .map(|a| a.data_type(schema, &self.sem))
-                .transpose()?,
-            Some(DataType::Decimal(..))
-        );
-        let f = if decimal_input
-            && matches!(func, A::Sum | A::Mean)
-            && self.sem.integer_overflow == IntegerOverflow::Wrap
-        {
-            // Outside ANSI mode Spark makes a decimal sum past 38 digits missing;
-            // the local engine raises NUMERIC_VALUE_OUT_OF_RANGE, and so does this.
-            let present = call(">", vec![call("count", vec![lowered_first]), int_lit(0)?]);
-            call(
-                "when",
-                vec![
-                    and(present, call("isnull", vec![f.clone()])),
-                    raise(
-                        "NUMERIC_VALUE_OUT_OF_RANGE.WITH_SUGGESTION",
-                        "a decimal sum needs more than 38 digits",
-                    )?,
-                    f,
-                ],
-            )
-        } else {
-            f
-        };
-        if matches!(func, A::Sum | A::SumDistinct) && self.sem.empty_sum == EmptySum::Zero {
-            // pandas: the sum of nothing is 0.
-            let t = e.data_type(schema, &self.sem)?;
-            return Ok(coalesce(f, cast(int_lit(0)?, t)?));
-        }
-        Ok(f)
+        })
     }
 }
 

@@ -220,10 +220,18 @@ impl SparkEngine {
     /// session the queries run in: the same session id and user as theirs).
     fn configure(&self, client: &SparkConnectClient, semantics: &Semantics) -> Result<()> {
         let ansi = semantics.integer_overflow == partita_common::IntegerOverflow::Error;
+        let exact_decimals = semantics.numeric_promotion == partita_common::NumericPromotion::Numpy;
         let settings = [
             (
                 "spark.sql.ansi.enabled",
                 if ansi { "true" } else { "false" },
+            ),
+            // pandas' Decimal objects keep every digit of `+ - * %` (the plan's
+            // type is the exact scale, bounded to 38 digits); Spark's default
+            // gives up scale past 38 digits of precision.
+            (
+                "spark.sql.decimalOperations.allowPrecisionLoss",
+                if exact_decimals { "false" } else { "true" },
             ),
             // Names in the plan are already resolved to their exact spelling.
             ("spark.sql.caseSensitive", "true"),

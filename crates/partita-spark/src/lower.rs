@@ -8,7 +8,8 @@
 
 use partita_common::{
     AggregateFunction, DataType, Error, FrameBound, GroupOrder, Logic, NullGroupKeys, Result,
-    ScalarValue, Schema, Semantics, SortKey, WindowFunction, WindowResults,
+    ScalarValue, Schema, Semantics, SortKey, WindowFrame, WindowFunction, WindowResults,
+    WindowSpec,
 };
 use partita_exec::late_types::MissingNote;
 use partita_exec::{CsvSource, MemorySource, ParquetSource};
@@ -234,27 +235,6 @@ impl Lowering {
                 )
             }
             LogicalPlan::Window(w) => {
-                // ROW_NUMBER is pandas' cumcount() + 1 over the same order (the
-                // set operations' own windows are of it); the other functions are
-                // pandas transforms with rules of their own.
-                // (a missing order value gets no row number in pandas' rank, so
-                // only the set operations' own numbering, over every key, is SQL's).
-                let row_numbers_only = w.exprs.iter().all(|r| {
-                    r.spec.func == WindowFunction::RowNumber
-                        // The set operations' occurrence numbers: a running
-                        // COUNT(*) over every column, as SQL counts.
-                        || (r.spec.keep_null_keys
-                            && r.spec.func == WindowFunction::Aggregate(AggregateFunction::CountStar))
-                });
-                if self.semantics.window_results == WindowResults::Pandas && !row_numbers_only {
-                    return Err(Error::NotImplemented(
-                        "window functions cannot run on Spark under window_results = pandas: \
-                         pandas' group-wise transforms (rank, cumsum, rolling) treat missing \
-                         values and ties otherwise than SQL windows; set window_results = sql \
-                         or run the query locally"
-                            .into(),
-                    ));
-                }
                 let input = self.lower(&w.input)?;
                 let mut exprs: Vec<pb::Expression> = w
                     .input
@@ -527,108 +507,68 @@ impl Lowering {
         }))))
     }
 
+    /// One window column. Under `window_results = pandas` the column is what
+    /// pandas' group-wise transform gives (`partita_core::window` computes the
+    /// same locally), spelled out with SQL windows: a row whose order value is
+    /// missing is left out of the ranks (`na_option='keep'`) by partitioning on
+    /// whether it is, the partition's size still counting it; a running SUM, MIN
+    /// or MAX leaves a missing value missing at its own row; a rolling frame reads
+    /// infinities as missing; a grouped float `cumsum` is NaN after its total has
+    /// been infinite (Kahan summation); a RANGE frame with an offset is empty
+    /// around a missing order value.
     fn window_expr(
         &self,
         r: &partita_plan::ResolvedWindow,
         schema: &Schema,
     ) -> Result<pb::Expression> {
         let spec = &r.spec;
+        let sem = &self.semantics;
+        let pandas = sem.window_results == WindowResults::Pandas;
+        let arg_type = spec
+            .arg
+            .as_deref()
+            .map(|a| Ok::<_, Error>(schema.field(schema.resolve(a, sem)?).data_type))
+            .transpose()?;
         let arg = || -> Result<pb::Expression> {
             spec.arg
                 .as_deref()
                 .map(column)
                 .ok_or_else(|| Error::internal(format!("{} needs a column", spec.func)))
         };
+        // pandas' transforms without an order (`cumsum`, `shift`, `cumcount`) run
+        // in row order, which Spark does not keep in a window's partition.
+        let by_row_order = spec.order.is_empty()
+            && !spec.keep_null_keys
+            && (spec.func.is_offset()
+                || matches!(
+                    spec.func,
+                    WindowFunction::RowNumber | WindowFunction::Ntile(_)
+                )
+                || (!spec.func.is_ranking() && spec.frame != WindowFrame::WHOLE));
+        if pandas && by_row_order {
+            return Err(Error::NotImplemented(format!(
+                "{} over a window without ORDER BY runs in row order under window_results = pandas (as pandas' groupby transforms do), and Spark keeps no row order in a window; add an ORDER BY to the window or run the query locally",
+                spec.func
+            )));
+        }
         let int = |n: i64| literal(&ScalarValue::Int32(Some(n as i32)));
-        let ignore = |i: Option<bool>| literal(&ScalarValue::Boolean(Some(i.unwrap_or(false))));
-        let f = match &spec.func {
-            WindowFunction::RowNumber => call("row_number", vec![]),
-            WindowFunction::Rank => call("rank", vec![]),
-            WindowFunction::DenseRank => call("dense_rank", vec![]),
-            WindowFunction::PercentRank => call("percent_rank", vec![]),
-            WindowFunction::CumeDist => call("cume_dist", vec![]),
-            WindowFunction::Ntile(n) => call("ntile", vec![int(*n)?]),
-            WindowFunction::Lag { offset, default } => {
-                call("lag", vec![arg()?, int(*offset)?, literal(default)?])
-            }
-            WindowFunction::Lead { offset, default } => {
-                call("lead", vec![arg()?, int(*offset)?, literal(default)?])
-            }
-            WindowFunction::FirstValue => {
-                call("first_value", vec![arg()?, ignore(r.expr.ignore_nulls)?])
-            }
-            WindowFunction::LastValue => {
-                call("last_value", vec![arg()?, ignore(r.expr.ignore_nulls)?])
-            }
-            WindowFunction::NthValue(n) => call("nth_value", vec![arg()?, int(*n)?]),
-            WindowFunction::Aggregate(func) => {
-                let args = match func {
-                    AggregateFunction::CountStar => vec![],
-                    _ => vec![Expr::Column(spec.arg.clone().ok_or_else(|| {
-                        Error::internal("a window aggregate needs a column")
-                    })?)],
-                };
-                self.exprs
-                    .lower(&Expr::Aggregate { func: *func, args }, schema)?
-            }
-            WindowFunction::Product => call("product", vec![arg()?]),
-            other => {
-                return Err(Error::NotImplemented(format!(
-                    "the window function {other} (a pandas transform) cannot run on Spark yet"
-                )))
-            }
-        };
-        // Without `keep_null_keys`, `null_group_keys = drop` leaves the rows with a
-        // missing partition key out of every partition: their results are missing.
-        let drop_null_keys = !spec.keep_null_keys
-            && !spec.partition_by.is_empty()
-            && self.semantics.null_group_keys == NullGroupKeys::Drop;
-        let frame = r.expr.frame.as_ref().map(|fr| {
-            use pb::expression::window::window_frame::{
-                frame_boundary::Boundary, FrameBoundary, FrameType,
-            };
-            // A ROWS offset is an INT; a RANGE offset a BIGINT (the order key's
-            // type is widened to it).
-            let offset = |n: i64| -> Result<pb::Expression> {
-                if fr.rows {
-                    let n = i32::try_from(n).map_err(|_| {
-                        Error::NotImplemented(format!("a ROWS offset of {n} is beyond Spark's INT"))
-                    })?;
-                    literal(&ScalarValue::Int32(Some(n)))
-                } else {
-                    literal(&ScalarValue::Int64(Some(n)))
-                }
-            };
-            let bound = |b: &FrameBound| -> Result<FrameBoundary> {
-                Ok(FrameBoundary {
-                    boundary: Some(match b {
-                        FrameBound::UnboundedPreceding | FrameBound::UnboundedFollowing => {
-                            Boundary::Unbounded(true)
-                        }
-                        FrameBound::CurrentRow => Boundary::CurrentRow(true),
-                        FrameBound::Preceding(n) => {
-                            Boundary::Value(Box::new(offset(-(*n as i64))?))
-                        }
-                        FrameBound::Following(n) => Boundary::Value(Box::new(offset(*n as i64)?)),
-                    }),
-                })
-            };
-            Ok::<_, Error>(pb::expression::window::WindowFrame {
-                frame_type: if fr.rows {
-                    FrameType::Row
-                } else {
-                    FrameType::Range
-                } as i32,
-                lower: Some(Box::new(bound(&fr.start)?)),
-                upper: Some(Box::new(bound(&fr.end)?)),
-            })
-        });
-        let frame = frame.transpose()?;
-        let mut partition: Vec<pb::Expression> =
-            spec.partition_by.iter().map(|k| column(k)).collect();
+        let null = || literal(&ScalarValue::Float64(None));
+        let keys: Vec<pb::Expression> = spec.partition_by.iter().map(|k| column(k)).collect();
+        let order: Vec<pb::expression::SortOrder> =
+            spec.order.iter().map(expr::sort_order).collect();
         // pandas ranks leave a row with a missing order value out (its rank is
-        // missing) and number the others among themselves.
-        let unranked = if spec.unranked_missing && spec.func == WindowFunction::RowNumber {
+        // missing) and number the others among themselves: they are a partition
+        // of their own, and the result is masked on them.
+        let ranking = matches!(
+            spec.func,
+            WindowFunction::RowNumber
+                | WindowFunction::Rank
+                | WindowFunction::DenseRank
+                | WindowFunction::PercentRank
+                | WindowFunction::CumeDist
+                | WindowFunction::PandasRank { .. }
+        );
+        let unranked = if spec.unranked_missing && ranking {
             spec.order
                 .iter()
                 .map(|k| call("isnull", vec![column(&k.column)]))
@@ -636,45 +576,409 @@ impl Lowering {
         } else {
             None
         };
-        if let Some(u) = &unranked {
-            partition.push(u.clone());
-        }
-        let ranking = matches!(
-            spec.func,
-            WindowFunction::Rank
-                | WindowFunction::DenseRank
-                | WindowFunction::PercentRank
-                | WindowFunction::CumeDist
-                | WindowFunction::PandasRank { .. }
-        );
-        if spec.unranked_missing && ranking && !spec.order.is_empty() {
-            return Err(Error::NotImplemented(format!(
-                "{} leaving missing order values unranked (pandas) cannot run on Spark yet",
-                spec.func
-            )));
-        }
-        let over = window(
-            f,
-            partition,
-            spec.order.iter().map(expr::sort_order).collect(),
-            frame,
-        );
-        let over = match unranked {
-            Some(u) => call("when", vec![call("not", vec![u]), over]),
-            None => over,
+        let ranked_keys = || -> Vec<pb::Expression> {
+            let mut p = keys.clone();
+            p.extend(unranked.clone());
+            p
         };
-        if !drop_null_keys {
-            return Ok(over);
+        // The rows up to the current row's last peer, among the ranked ones.
+        let through_peers = || -> Result<pb::Expression> {
+            Ok(window(
+                call("count", vec![int(1)?]),
+                ranked_keys(),
+                order.clone(),
+                Some(frame(&WindowFrame {
+                    rows: false,
+                    start: FrameBound::UnboundedPreceding,
+                    end: FrameBound::CurrentRow,
+                })?),
+            ))
+        };
+        // The rows of the partition, or of its ranked rows.
+        let rows_of = |p: Vec<pb::Expression>| -> Result<pb::Expression> {
+            Ok(window(call("count", vec![int(1)?]), p, vec![], None))
+        };
+        let ranked = |f: &str| window(call(f, vec![]), ranked_keys(), order.clone(), None);
+        let value = match &spec.func {
+            WindowFunction::RowNumber => ranked("row_number"),
+            WindowFunction::Rank => ranked("rank"),
+            WindowFunction::DenseRank => ranked("dense_rank"),
+            WindowFunction::PercentRank if pandas => {
+                // (rank - 1) / (rows - 1), the partition's rows counting the
+                // unranked ones; pandas divides 0 by 0 for a partition of one row.
+                let size = rows_of(keys.clone())?;
+                call(
+                    "when",
+                    vec![
+                        call(">", vec![size.clone(), int(1)?]),
+                        call(
+                            "/",
+                            vec![
+                                call("-", vec![ranked("rank"), int(1)?]),
+                                call("-", vec![size, int(1)?]),
+                            ],
+                        ),
+                    ],
+                )
+            }
+            WindowFunction::PercentRank => ranked("percent_rank"),
+            // The rows through the row's last peer over the partition's rows (the
+            // unranked ones counted).
+            WindowFunction::CumeDist if unranked.is_some() => {
+                call("/", vec![through_peers()?, rows_of(keys.clone())?])
+            }
+            WindowFunction::CumeDist => ranked("cume_dist"),
+            WindowFunction::Ntile(n) => window(
+                call("ntile", vec![int(*n)?]),
+                keys.clone(),
+                order.clone(),
+                None,
+            ),
+            WindowFunction::PandasRank { method, pct, .. } => {
+                use partita_common::PandasRankMethod as M;
+                let rank = match method {
+                    M::Average => call(
+                        "/",
+                        vec![
+                            call("+", vec![ranked("rank"), through_peers()?]),
+                            literal(&ScalarValue::Float64(Some(2.0)))?,
+                        ],
+                    ),
+                    M::Min => ranked("rank"),
+                    M::Max => through_peers()?,
+                    M::First => ranked("row_number"),
+                    M::Dense => ranked("dense_rank"),
+                };
+                if *pct {
+                    let scale = match method {
+                        // The distinct values: a row's dense rank from either end
+                        // adds up to one more than their number.
+                        M::Dense => {
+                            let reversed: Vec<pb::expression::SortOrder> = spec
+                                .order
+                                .iter()
+                                .map(|k| {
+                                    expr::sort_order(&SortKey {
+                                        descending: !k.descending,
+                                        nulls_last: !k.nulls_last,
+                                        ..k.clone()
+                                    })
+                                })
+                                .collect();
+                            call(
+                                "-",
+                                vec![
+                                    call(
+                                        "+",
+                                        vec![
+                                            ranked("dense_rank"),
+                                            window(
+                                                call("dense_rank", vec![]),
+                                                ranked_keys(),
+                                                reversed,
+                                                None,
+                                            ),
+                                        ],
+                                    ),
+                                    int(1)?,
+                                ],
+                            )
+                        }
+                        _ => rows_of(ranked_keys())?,
+                    };
+                    call("/", vec![rank, scale])
+                } else {
+                    rank
+                }
+            }
+            WindowFunction::Lag { offset, default } | WindowFunction::Lead { offset, default } => {
+                let name = if matches!(spec.func, WindowFunction::Lag { .. }) {
+                    "lag"
+                } else {
+                    "lead"
+                };
+                window(
+                    call(name, vec![arg()?, int(*offset)?, literal(default)?]),
+                    keys.clone(),
+                    order.clone(),
+                    None,
+                )
+            }
+            WindowFunction::FirstValue
+            | WindowFunction::LastValue
+            | WindowFunction::NthValue(_) => {
+                let f = match spec.func {
+                    WindowFunction::FirstValue => call(
+                        "first_value",
+                        vec![
+                            arg()?,
+                            literal(&ScalarValue::Boolean(Some(spec.ignore_nulls)))?,
+                        ],
+                    ),
+                    WindowFunction::LastValue => call(
+                        "last_value",
+                        vec![
+                            arg()?,
+                            literal(&ScalarValue::Boolean(Some(spec.ignore_nulls)))?,
+                        ],
+                    ),
+                    WindowFunction::NthValue(n) => call("nth_value", vec![arg()?, int(n)?]),
+                    _ => unreachable!("a value function"),
+                };
+                window(f, keys.clone(), order.clone(), Some(frame(&spec.frame)?))
+            }
+            WindowFunction::Aggregate(_) | WindowFunction::Product => {
+                self.window_aggregate(spec, schema, arg_type, keys.clone(), order.clone())?
+            }
+        };
+        let value = match unranked {
+            Some(u) => call("when", vec![call("not", vec![u]), value]),
+            None => value,
+        };
+        // Without `keep_null_keys`, `null_group_keys = drop` leaves the rows with a
+        // missing partition key out of every partition: their results are missing,
+        // but for pandas' `shift(fill_value=..)`, which fills them too.
+        let drop_null_keys = !spec.keep_null_keys
+            && !spec.partition_by.is_empty()
+            && sem.null_group_keys == NullGroupKeys::Drop;
+        let value = if drop_null_keys {
+            let keyed = spec
+                .partition_by
+                .iter()
+                .map(|k| call("isnotnull", vec![column(k)]))
+                .reduce(|a, b| call("and", vec![a, b]))
+                .ok_or_else(|| Error::internal("a partition without keys"))?;
+            match &spec.func {
+                WindowFunction::Lag { default, .. } | WindowFunction::Lead { default, .. }
+                    if pandas && !default.is_null() =>
+                {
+                    call("when", vec![keyed, value, literal(default)?])
+                }
+                _ => call("when", vec![keyed, value]),
+            }
+        } else {
+            value
+        };
+        // NaN is missing (pandas): a NaN the window makes (`inf - inf`) too.
+        if spec.output == DataType::Float64 && sem.nan_is_missing() {
+            return Ok(call("nanvl", vec![value, null()?]));
         }
-        let keyed = spec
-            .partition_by
-            .iter()
-            .map(|k| call("isnotnull", vec![column(k)]))
-            .reduce(|a, b| call("and", vec![a, b]))
-            .ok_or_else(|| Error::internal("a partition without keys"))?;
-        // CASE WHEN keys present THEN f OVER (...) END: missing otherwise.
-        Ok(call("when", vec![keyed, over]))
+        Ok(value)
     }
+
+    /// An aggregate over each row's frame (`WindowFunction::Aggregate`,
+    /// `Product`), with pandas' rules where `window_results = pandas`.
+    fn window_aggregate(
+        &self,
+        spec: &WindowSpec,
+        schema: &Schema,
+        arg_type: Option<DataType>,
+        keys: Vec<pb::Expression>,
+        order: Vec<pb::expression::SortOrder>,
+    ) -> Result<pb::Expression> {
+        let sem = &self.semantics;
+        let pandas = sem.window_results == WindowResults::Pandas;
+        let fr = &spec.frame;
+        let float_arg = arg_type.is_some_and(|t| t.is_float());
+        let product = spec.func == WindowFunction::Product;
+        let func = match &spec.func {
+            WindowFunction::Aggregate(f) => *f,
+            _ => AggregateFunction::Sum,
+        };
+        if product && pandas && arg_type.is_some_and(|t| t.is_integer()) {
+            // Spark multiplies in doubles; pandas' cumprod keeps int64 and wraps.
+            return Err(Error::NotImplemented(
+                "a product of integers over a window (pandas' cumprod keeps int64) cannot run on Spark: Spark's product is a DOUBLE; CAST the column AS double".into(),
+            ));
+        }
+        let from_start = fr.start == FrameBound::UnboundedPreceding;
+        let running = from_start && fr.end == FrameBound::CurrentRow;
+        let whole = from_start && fr.end == FrameBound::UnboundedFollowing;
+        // pandas' `rolling` and `expanding` read infinities as missing values: SUM,
+        // AVG, MIN and MAX over rows neither running from the start nor covering
+        // the partition, and a running AVG (as `partita_core::window` does).
+        let infinities_missing = pandas
+            && fr.rows
+            && float_arg
+            && match func {
+                AggregateFunction::Mean => !whole,
+                AggregateFunction::Sum | AggregateFunction::Min | AggregateFunction::Max => {
+                    !product && !running && !whole
+                }
+                _ => false,
+            };
+        let finite = |x: pb::Expression| -> Result<pb::Expression> {
+            if !infinities_missing {
+                return Ok(x);
+            }
+            Ok(call(
+                "when",
+                vec![
+                    call(
+                        "=",
+                        vec![
+                            call("abs", vec![x.clone()]),
+                            literal(&ScalarValue::Float64(Some(f64::INFINITY)))?,
+                        ],
+                    ),
+                    literal(&ScalarValue::Float64(None))?,
+                    x,
+                ],
+            ))
+        };
+        let call_over = |f: pb::Expression, fr: &WindowFrame| -> Result<pb::Expression> {
+            Ok(window(f, keys.clone(), order.clone(), Some(frame(fr)?)))
+        };
+        let f = match (product, infinities_missing, spec.arg.as_deref()) {
+            (true, _, Some(a)) => call("product", vec![column(a)]),
+            (false, true, Some(a)) => {
+                let name = match func {
+                    AggregateFunction::Sum => "sum",
+                    AggregateFunction::Mean => "avg",
+                    AggregateFunction::Min => "min",
+                    _ => "max",
+                };
+                call(name, vec![finite(column(a))?])
+            }
+            _ => {
+                let args: Vec<Expr> = spec.arg.iter().map(|a| Expr::Column(a.clone())).collect();
+                self.exprs.aggregate_call(&func, &args, schema)?
+            }
+        };
+        let mut value = call_over(f, fr)?;
+        // A sum of no values: 0 over the whole partition or a RANGE frame
+        // (`transform('sum')`, a masked sum) under `empty_sum = zero`.
+        if func == AggregateFunction::Sum
+            && !product
+            && sem.empty_sum == partita_common::EmptySum::Zero
+            && (whole || !fr.rows)
+        {
+            value = call(
+                "coalesce",
+                vec![value, expr::cast(expr::int_lit(0)?, spec.output)?],
+            );
+        }
+        // pandas' `groupby().cumsum()` adds floats with Kahan summation: once the
+        // running total has been infinite, every later value of the partition is NaN.
+        let kahan = pandas
+            && !spec.partition_by.is_empty()
+            && !product
+            && float_arg
+            && func == AggregateFunction::Sum
+            && fr.rows
+            && running;
+        if kahan {
+            let x = column(spec.arg.as_deref().unwrap_or_default());
+            let before = call_over(
+                call("sum", vec![x]),
+                &WindowFrame {
+                    rows: true,
+                    start: FrameBound::UnboundedPreceding,
+                    end: FrameBound::Preceding(1),
+                },
+            )?;
+            let infinite = call(
+                "or",
+                vec![
+                    call("isnan", vec![before.clone()]),
+                    call(
+                        "=",
+                        vec![
+                            call("abs", vec![before]),
+                            literal(&ScalarValue::Float64(Some(f64::INFINITY)))?,
+                        ],
+                    ),
+                ],
+            );
+            value = call(
+                "when",
+                vec![
+                    infinite,
+                    literal(&ScalarValue::Float64(Some(f64::NAN)))?,
+                    value,
+                ],
+            );
+        }
+        // pandas' cumsum, cummin, cummax, cumprod: a missing value stays missing
+        // at its own row.
+        if pandas
+            && running
+            && (product
+                || matches!(
+                    func,
+                    AggregateFunction::Sum | AggregateFunction::Min | AggregateFunction::Max
+                ))
+        {
+            if let Some(a) = spec.arg.as_deref() {
+                value = call("when", vec![call("isnotnull", vec![column(a)]), value]);
+            }
+        }
+        // pandas' `between` over a missing order value finds no row: a RANGE frame
+        // with an offset is empty there.
+        let offsets =
+            |b: FrameBound| matches!(b, FrameBound::Preceding(_) | FrameBound::Following(_));
+        if pandas && !fr.rows && (offsets(fr.start) || offsets(fr.end)) {
+            let key = spec
+                .order
+                .first()
+                .ok_or_else(|| Error::internal("a RANGE offset without an order"))?;
+            let empty = match func {
+                AggregateFunction::Count | AggregateFunction::CountStar => {
+                    expr::cast(expr::int_lit(0)?, spec.output)?
+                }
+                AggregateFunction::Sum
+                    if !product && sem.empty_sum == partita_common::EmptySum::Zero =>
+                {
+                    expr::cast(expr::int_lit(0)?, spec.output)?
+                }
+                _ => expr::cast(literal(&ScalarValue::Float64(None))?, spec.output)?,
+            };
+            value = call(
+                "when",
+                vec![call("isnull", vec![column(&key.column)]), empty, value],
+            );
+        }
+        Ok(value)
+    }
+}
+
+/// A frame as Spark's: a ROWS offset is an INT, a RANGE offset a BIGINT (the
+/// order key's type is widened to it).
+fn frame(fr: &WindowFrame) -> Result<pb::expression::window::WindowFrame> {
+    use pb::expression::window::window_frame::{
+        frame_boundary::Boundary, FrameBoundary, FrameType,
+    };
+    let offset = |n: i64| -> Result<pb::Expression> {
+        if fr.rows {
+            let n = i32::try_from(n).map_err(|_| {
+                Error::NotImplemented(format!("a ROWS offset of {n} is beyond Spark's INT"))
+            })?;
+            literal(&ScalarValue::Int32(Some(n)))
+        } else {
+            literal(&ScalarValue::Int64(Some(n)))
+        }
+    };
+    let bound = |b: &FrameBound| -> Result<FrameBoundary> {
+        Ok(FrameBoundary {
+            boundary: Some(match b {
+                FrameBound::UnboundedPreceding | FrameBound::UnboundedFollowing => {
+                    Boundary::Unbounded(true)
+                }
+                FrameBound::CurrentRow => Boundary::CurrentRow(true),
+                FrameBound::Preceding(n) => Boundary::Value(Box::new(offset(-(*n as i64))?)),
+                FrameBound::Following(n) => Boundary::Value(Box::new(offset(*n as i64)?)),
+            }),
+        })
+    };
+    Ok(pb::expression::window::WindowFrame {
+        frame_type: if fr.rows {
+            FrameType::Row
+        } else {
+            FrameType::Range
+        } as i32,
+        lower: Some(Box::new(bound(&fr.start)?)),
+        upper: Some(Box::new(bound(&fr.end)?)),
+    })
 }
 
 fn window(
