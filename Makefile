@@ -53,7 +53,8 @@ spark-test: protoc venv
 # pandas the ones listed in tests/compat/spark-refused-pandas.txt must be refused),
 # and the Rust tests that need it (tests/spark.rs: db-benchmark questions on a G1
 # Parquet file Spark reads itself, pandas' transforms, a server that is down or
-# killed mid-query).
+# killed mid-query), and the REPL on Spark in a pseudo-terminal next to a local one
+# (tests/repl_spark_pty.py: the README's queries, EXPLAIN, Ctrl-C).
 SPARK_G1 = $(BENCH_DIR)/G1_1e6_1e2_0_0.parquet
 spark-check:
 	$(VENV)/bin/python benches/db/gen_data.py --n 1e6 --out-dir $(BENCH_DIR) --formats parquet > /dev/null
@@ -61,6 +62,7 @@ spark-check:
 	  $(BUILT)/partita-compat --cases tests/compat/cases --spark "$$PARTITA_SPARK_URL" --semantics spark && \
 	  $(BUILT)/partita-compat --cases tests/compat/cases --spark "$$PARTITA_SPARK_URL" --semantics pandas \
 	    --refused tests/compat/spark-refused-pandas.txt && \
+	  python3 tests/repl_spark_pty.py $(BUILT)/partita && \
 	  $(CARGO) test --workspace $(SPARK_FEATURES) --test spark -- --test-threads 1'
 	SPARK_CONNECT_PORT=15003 VENV=$(VENV) scripts/with-spark-server.sh tests/spark_kill.sh $(BUILT)/partita
 

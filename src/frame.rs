@@ -597,7 +597,19 @@ impl Frame {
             let engine = engine.as_ref().as_ref().map_err(Clone::clone)?;
             let plan = self.optimized_plan()?;
             let optimized = plan.display_indent();
-            let spark = engine.explain(&plan, &self.semantics)?;
+            let (above, (_, spark)) =
+                spark_split(&plan, |node| engine.explain(node, &self.semantics))?;
+            let spark = match above.first() {
+                None => spark,
+                Some(top) => format!(
+                    "== Finished by Partita over Spark's rows ==\n{}{spark}",
+                    top.display_indent()
+                        .lines()
+                        .take(above.len())
+                        .map(|l| format!("{l}\n"))
+                        .collect::<String>()
+                ),
+            };
             return Ok(format!(
                 "== Semantics ==\n{}\n\n== Logical plan ==\n{logical}\n== Optimized plan ==\n{optimized}\n{spark}",
                 self.semantics
@@ -739,6 +751,39 @@ impl Frame {
         }
     }
 
+    /// Runs `plan` on Spark, whole or up to its top nodes that Spark cannot express
+    /// in the session's semantics and Partita can finish over Spark's rows
+    /// ([`partita_spark::finished_locally`]). Returns the plan that finishes the
+    /// query locally (those nodes over a scan of Spark's rows) when there is one,
+    /// else Spark's result partitions.
+    #[cfg(feature = "spark")]
+    fn run_on_spark(
+        &self,
+        engine: &partita_spark::SparkEngine,
+        plan: &LogicalPlan,
+        options: &RunOptions,
+    ) -> Result<(Option<LogicalPlan>, Vec<DataFrame>)> {
+        let (above, rest) = spark_split(plan, |node| {
+            engine.run(node, &self.semantics, options.cancel.as_deref())
+        })?;
+        let (node, parts) = rest;
+        if above.is_empty() {
+            return Ok((None, parts));
+        }
+        let source = MemorySource::from_partitions(parts, Some((**node.schema()).clone()))?;
+        let mut finish = LogicalPlan::Scan(partita_plan::Scan {
+            source: Arc::new(source),
+            projection: None,
+            filters: vec![],
+            source_schema: node.schema().clone(),
+            schema: node.schema().clone(),
+        });
+        for n in above.into_iter().rev() {
+            finish = n.clone().with_inputs_as_planned(vec![finish])?;
+        }
+        Ok((Some(finish), vec![]))
+    }
+
     /// Runs `plan` (optimized, with its type decisions) on the session's engine.
     fn run_plan(
         &self,
@@ -749,8 +794,14 @@ impl Frame {
         #[cfg(feature = "spark")]
         if let crate::Engine::Spark(engine) = self.session.engine() {
             let engine = engine.as_ref().as_ref().map_err(Clone::clone)?;
-            let parts = engine
-                .run(plan, &self.semantics, options.cancel.as_deref())?
+            let (finish, parts) = self.run_on_spark(engine, plan, options)?;
+            if let Some(finish) = finish {
+                // The top nodes Spark cannot express run here over Spark's rows.
+                let graph = self.lowered(&finish, decisions)?;
+                let parts = partita_exec::run(&graph, self.session.pool()?, options)?;
+                return Ok((parts, (*graph.result_schema()).clone()));
+            }
+            let parts = parts
                 .into_iter()
                 .map(|p| partita_exec::late_types::apply(&decisions, p))
                 .collect::<Result<Vec<_>>>()?;
@@ -1062,5 +1113,35 @@ fn bytes_text(b: usize) -> String {
         format!("{:.1} MB", b / (1024.0 * 1024.0))
     } else {
         format!("{:.1} GB", b / (1024.0 * 1024.0 * 1024.0))
+    }
+}
+
+/// Runs `run` on `plan`, or, where Spark cannot express `plan` in the session's
+/// semantics (a refusal), on the first input down its top nodes that Partita can
+/// finish ([`partita_spark::finished_locally`]). Returns those nodes (top first)
+/// and the node `run` ran with its answer; the first refusal when none runs.
+#[cfg(feature = "spark")]
+fn spark_split<T>(
+    plan: &LogicalPlan,
+    run: impl Fn(&LogicalPlan) -> Result<T>,
+) -> Result<(Vec<&LogicalPlan>, (&LogicalPlan, T))> {
+    let mut above = vec![];
+    let mut node = plan;
+    let mut refusal: Option<Error> = None;
+    loop {
+        match run(node) {
+            Ok(answer) => return Ok((above, (node, answer))),
+            Err(e @ Error::NotImplemented(_)) => {
+                let first = refusal.get_or_insert(e);
+                match partita_spark::finished_locally(node) {
+                    Some(input) => {
+                        above.push(node);
+                        node = input;
+                    }
+                    None => return Err(first.clone()),
+                }
+            }
+            Err(e) => return Err(e),
+        }
     }
 }

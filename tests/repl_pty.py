@@ -27,11 +27,11 @@ ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b[=>]|\r")
 
 
 class Repl:
-    def __init__(self, binary):
+    def __init__(self, binary, args=()):
         self.pid, self.fd = pty.fork()
         if self.pid == 0:
             env = dict(os.environ, PARTITA_HISTORY="", TERM="xterm", COLUMNS=str(COLUMNS))
-            os.execve(binary, [binary, "--workers", "2"], env)
+            os.execve(binary, [binary, "--workers", "2", *args], env)
         fcntl.ioctl(self.fd, termios.TIOCSWINSZ, struct.pack("HHHH", 50, COLUMNS, 0, 0))
         self.screen = ""
         self.pos = 0

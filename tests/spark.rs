@@ -343,6 +343,33 @@ mod spark_server {
     }
 
     #[test]
+    fn a_final_projection_spark_cannot_express_is_finished_here() {
+        let Some(url) = server() else { return };
+        // Python's text of a float (`repr`), which Java's is not: Spark computes the
+        // rest, Partita the final projection over Spark's rows.
+        let sql = "SELECT a, CAST(a / 3.0 AS STRING) AS s, CAST(a * 1e-7 AS STRING) AS t FROM t WHERE a > 1";
+        let on = |engine: Engine| {
+            let session = Session::new()
+                .with_semantics(Semantics::pandas())
+                .with_engine(engine);
+            let mut ctx = SqlContext::new(session.clone());
+            ctx.register("t", numbers(&session));
+            ctx.sql(sql).unwrap()
+        };
+        let local = on(Engine::local()).collect().unwrap();
+        let spark = on(Engine::spark(&url));
+        let answer = spark.collect().unwrap();
+        assert_eq!(local.to_string(), answer.to_string());
+        assert!(answer.to_string().contains("2e-07"), "{answer}");
+        let text = spark.explain().unwrap();
+        assert!(
+            text.contains("== Finished by Partita over Spark's rows =="),
+            "{text}"
+        );
+        assert!(text.contains("== Physical Plan =="), "{text}");
+    }
+
+    #[test]
     fn explain_shows_the_relation_and_sparks_plan() {
         let Some(url) = server() else { return };
         let session = spark_session(&url);

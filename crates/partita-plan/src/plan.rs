@@ -1046,6 +1046,31 @@ impl LogicalPlan {
         self.revalidate(semantics)
     }
 
+    /// The same node over new inputs that have the old ones' schemas, kept as it
+    /// was planned: nothing is derived again (types, names, the type decisions'
+    /// notes). An input of another schema is an error.
+    pub fn with_inputs_as_planned(mut self, new_inputs: Vec<LogicalPlan>) -> Result<LogicalPlan> {
+        let slots = self.inputs_mut();
+        if slots.len() != new_inputs.len() {
+            return Err(Error::internal(format!(
+                "a plan node with {} inputs was given {}",
+                slots.len(),
+                new_inputs.len()
+            )));
+        }
+        for (slot, new) in slots.into_iter().zip(new_inputs) {
+            if slot.schema() != new.schema() {
+                return Err(Error::internal(format!(
+                    "an input of schema {} in place of one of {}",
+                    new.schema(),
+                    slot.schema()
+                )));
+            }
+            *slot = Arc::new(new);
+        }
+        Ok(self)
+    }
+
     /// Builds this node anew from its parts (its inputs may have changed): validated,
     /// with its schema recomputed under `semantics`.
     fn revalidate(self, semantics: &Semantics) -> Result<LogicalPlan> {

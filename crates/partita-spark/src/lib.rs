@@ -30,7 +30,7 @@ use spark_connect_core::{ChannelBuilder, SparkConnectClient, SparkError};
 use spark_connect_proto as pb;
 use tokio_stream::StreamExt;
 
-pub use lower::Lowering;
+pub use lower::{finished_locally, Lowering};
 
 /// How long a query may wait for the server to accept a connection.
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);

@@ -981,6 +981,24 @@ fn frame(fr: &WindowFrame) -> Result<pb::expression::window::WindowFrame> {
     })
 }
 
+/// The input of `node` when `node` can run in Partita over the rows Spark returns
+/// for that input: a projection (row by row, over rows Spark has already
+/// reduced) or a type decision's note. A plan whose top nodes Spark cannot
+/// express in the session's semantics (Python's text of a float, a zoned time
+/// stamp truncated in its zone) runs on Spark up to them, and they run here.
+/// Anything else (a scan, a filter, an aggregate, a Rust closure) is never moved.
+pub fn finished_locally(node: &LogicalPlan) -> Option<&LogicalPlan> {
+    match node {
+        LogicalPlan::Projection(p) => Some(&p.input),
+        LogicalPlan::MapPartitions(m)
+            if m.func.as_any().downcast_ref::<MissingNote>().is_some() =>
+        {
+            Some(&m.input)
+        }
+        _ => None,
+    }
+}
+
 fn window(
     f: pb::Expression,
     partition: Vec<pb::Expression>,
