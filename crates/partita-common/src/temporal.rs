@@ -142,6 +142,22 @@ pub fn ticks_of_local(
     Ok(ticks_of_naive(utc, unit))
 }
 
+/// Whether a wall time names one instant in `zone`: not skipped by a change to
+/// daylight saving time, not repeated by the change back.
+pub fn is_unique_wall_time(local: NaiveDateTime, zone: TimeZone) -> Result<bool> {
+    if parse_fixed_offset(zone.name()).is_some() {
+        return Ok(true);
+    }
+    let tz: chrono_tz::Tz = zone
+        .name()
+        .parse()
+        .map_err(|_| Error::plan(format!("unknown time zone '{}'", zone.name())))?;
+    Ok(matches!(
+        tz.from_local_datetime(&local),
+        chrono::LocalResult::Single(_)
+    ))
+}
+
 /// `2024-01-31 05:06:07[.ffffff][+HH:MM]`: the wall time in the time stamp's zone,
 /// with the offset when `show_offset` and the time stamp has a zone.
 pub fn format_timestamp_with(

@@ -12,7 +12,7 @@ use std::fmt;
 
 use partita_common::{
     AggregateFunction, BinaryOperator, DataType, Error, Logic, NumericPromotion, Result,
-    ScalarFunction, ScalarValue, Schema, Semantics,
+    ScalarFunction, ScalarValue, Schema, Semantics, TimeZones,
 };
 
 use crate::tree::{Recursion, Transformed};
@@ -832,6 +832,11 @@ impl Expr {
                             "'{self}' orders a date against text, which pandas' date objects do not allow (date_text = object); compare with DATE '...' or CAST the text AS date"
                         ),
                     ));
+                }
+                if op.is_comparison() && semantics.time_zones == TimeZones::PerColumn {
+                    for (t, other) in [(l, right), (r, left)] {
+                        zoned_wall_time(t, other, &format!("'{self}'"))?;
+                    }
                 }
                 if op.is_comparison()
                     && !matches!(
@@ -1814,6 +1819,30 @@ fn aggregate_type(
 /// MAX). pandas orders only an ordered categorical, and by its categories' order
 /// (an unordered one is a `TypeError`); Partita does not order by categories
 /// outside sorts and groupings yet. A categorical reaches here only under the
+/// Under `time_zones = per_column` (pandas), text compared with a time stamp in a
+/// zone is a wall time there; one the zone skips or repeats (a change of daylight
+/// saving time) has no single instant, and pandas refuses the comparison
+/// (`TypeError: Invalid comparison between dtype=datetime64[us, zone] and str`).
+fn zoned_wall_time(t: DataType, other: &Expr, what: &str) -> Result<()> {
+    let (DataType::Timestamp(_, Some(zone)), Expr::Literal(ScalarValue::Utf8(Some(text)))) =
+        (t, other.unalias())
+    else {
+        return Ok(());
+    };
+    match partita_common::temporal::parse_timestamp(text) {
+        Some((wall, None)) if !partita_common::temporal::is_unique_wall_time(wall, zone)? => {
+            Err(Error::analysis(
+                "DATATYPE_MISMATCH.BINARY_OP_DIFF_TYPES",
+                format!(
+                    "{what} compares a time stamp in {zone} with the wall time '{text}', which {zone} skips or repeats (a change of daylight saving time): pandas cannot place it (TypeError: Invalid comparison between dtype=datetime64[us, {zone}] and str); give the offset, as in '{text}-05:00'",
+                    zone = zone.name()
+                ),
+            ))
+        }
+        _ => Ok(()),
+    }
+}
+
 /// pandas preset (Spark's sees text).
 fn category_order(t: DataType, what: &str) -> Result<()> {
     match t {

@@ -353,6 +353,21 @@ impl ExprLowering {
             }
             Expr::Binary { left, op, right } => {
                 for (a, b) in [(left, right), (right, left)] {
+                    if let Some(instant) = self.text_instant(a, b, schema)? {
+                        // Text read as a wall time in the column's zone (or at
+                        // its offset), as locally: the instant it names.
+                        let (l, r) = if std::ptr::eq(a, left) {
+                            (a.as_ref().clone(), instant)
+                        } else {
+                            (instant, a.as_ref().clone())
+                        };
+                        let e = Expr::Binary {
+                            left: Box::new(l),
+                            op: *op,
+                            right: Box::new(r),
+                        };
+                        return self.lower_inner(&e, schema);
+                    }
                     if let Some(tz) = self.column_zone(a, schema)? {
                         if b.data_type(schema, &self.sem)? == DataType::Utf8 {
                             return Err(self.refuse(
@@ -719,6 +734,25 @@ impl ExprLowering {
 
     /// The zone a time stamp is read in when it is not Spark's (UTC): its
     /// column's, under `time_zones = per_column`.
+    /// A text literal `text` compared with the time stamp `ts`, as the instant the
+    /// local engine reads it as (`partita_core::scalar::cast` to the column's type:
+    /// a wall time in the column's zone, UTC without one, or at the text's
+    /// offset), so that Spark compares the instant the plan means.
+    fn text_instant(&self, ts: &Expr, text: &Expr, schema: &Schema) -> Result<Option<Expr>> {
+        let Expr::Literal(v @ ScalarValue::Utf8(Some(_))) = text.unalias() else {
+            return Ok(None);
+        };
+        let t = ts.data_type(schema, &self.sem)?;
+        if !matches!(t, DataType::Timestamp(..)) {
+            return Ok(None);
+        }
+        let one = partita_core::frame::scalar_series("text", v, 1);
+        let instant = partita_core::scalar::cast(&one, t, &self.sem)?;
+        Ok(Some(Expr::Literal(partita_core::frame::scalar_at(
+            &instant, 0,
+        )?)))
+    }
+
     fn column_zone(&self, e: &Expr, schema: &Schema) -> Result<Option<&'static str>> {
         Ok(match e.data_type(schema, &self.sem)? {
             DataType::Timestamp(_, Some(tz))
