@@ -8,7 +8,7 @@ use partita_common::{
     BinaryOperator, DataType, Error, Logic, NumericPromotion, Result, ScalarFunction, ScalarValue,
     Schema, Semantics,
 };
-use partita_common::{TimeUnit, TimeZone};
+use partita_common::{Categories, TimeUnit, TimeZone};
 use partita_core::frame::{
     assemble, column, frame_with_height, normalize_nan, scalar_at, scalar_series, schema_of,
     take_rows,
@@ -189,6 +189,10 @@ fn eval_node(p: &PhysicalExpr, df: &Partition, sem: &Semantics) -> Result<Series
                     r = scalar::cast(&r, DataType::Float32, sem)?;
                 }
             }
+            if let Some(c) = ordered_categories(p) {
+                l = by_category(l, c)?;
+                r = by_category(r, c)?;
+            }
             if op.is_arithmetic() {
                 scalar::arithmetic(&l, *op, &r, p.data_type, sem)?
             } else if op.is_comparison() {
@@ -205,9 +209,14 @@ fn eval_node(p: &PhysicalExpr, df: &Partition, sem: &Semantics) -> Result<Series
             scalar::in_list(&child(0)?, &items, *negated, sem)?
         }
         Expr::Between { negated, .. } => {
-            let x = child(0)?;
-            let lo = scalar::compare(&x, BinaryOperator::GtEq, &child(1)?, sem)?;
-            let hi = scalar::compare(&x, BinaryOperator::LtEq, &child(2)?, sem)?;
+            let order = ordered_categories(p);
+            let arg = |i: usize| match order {
+                Some(c) => by_category(child(i)?, c),
+                None => child(i),
+            };
+            let x = arg(0)?;
+            let lo = scalar::compare(&x, BinaryOperator::GtEq, &arg(1)?, sem)?;
+            let hi = scalar::compare(&x, BinaryOperator::LtEq, &arg(2)?, sem)?;
             let both = scalar::logical(&lo, BinaryOperator::And, &hi, sem)?;
             if *negated {
                 scalar::not(&both, sem)?
@@ -232,6 +241,41 @@ fn eval_node(p: &PhysicalExpr, df: &Partition, sem: &Semantics) -> Result<Series
         }
     };
     normalize_nan(s, sem)
+}
+
+/// The categories an order comparison (`<`, `BETWEEN`) follows: those of an
+/// ordered categorical operand (the plan allows only its categories and
+/// categoricals of the same categories beside it).
+fn ordered_categories(p: &PhysicalExpr) -> Option<Categories> {
+    let ordering = match &p.expr {
+        Expr::Binary { op, .. } => {
+            op.is_comparison()
+                && !matches!(
+                    op,
+                    BinaryOperator::Eq | BinaryOperator::NotEq | BinaryOperator::NullSafeEq
+                )
+        }
+        Expr::Between { .. } => true,
+        _ => false,
+    };
+    if !ordering {
+        return None;
+    }
+    p.children.iter().find_map(|c| match c.data_type {
+        DataType::Categorical(c) if c.ordered() => Some(c),
+        _ => None,
+    })
+}
+
+/// Each value's place among `categories` (text that is a category, or missing).
+fn by_category(s: Series, categories: Categories) -> Result<Series> {
+    let s = if s.dtype() == &partita_core::polars::PlDataType::String {
+        s
+    } else {
+        s.cast(&partita_core::polars::PlDataType::String)
+            .map_err(partita_core::frame::pl_err)?
+    };
+    partita_core::categorical::category_positions(&s, categories)
 }
 
 /// A scalar function over its evaluated arguments.

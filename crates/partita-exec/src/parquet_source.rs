@@ -713,6 +713,13 @@ impl ParquetSource {
         if self.schema.field(idx).data_type.is_float() && sem.nan == NanSemantics::Value {
             return None;
         }
+        // An ordered categorical compares by its categories' order (pandas), which
+        // the statistics' text order is not.
+        if matches!(self.schema.field(idx).data_type, DataType::Categorical(c) if c.ordered())
+            && sem.categoricals == partita_common::Categoricals::Categories
+        {
+            return None;
+        }
         self.files[file].column_stats(rg, idx)
     }
 

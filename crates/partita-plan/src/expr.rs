@@ -844,9 +844,8 @@ impl Expr {
                         BinaryOperator::Eq | BinaryOperator::NotEq | BinaryOperator::NullSafeEq
                     )
                 {
-                    for t in [l, r] {
-                        category_order(t, &format!("'{self}'"))?;
-                    }
+                    category_comparison(l, right, r, &format!("'{self}'"))?;
+                    category_comparison(r, left, l, &format!("'{self}'"))?;
                 }
                 let decimal = |t: DataType| matches!(t, DataType::Decimal(..));
                 if !op.is_comparison()
@@ -884,7 +883,11 @@ impl Expr {
                 expr, low, high, ..
             } => {
                 let t = expr.data_type(schema, semantics)?;
-                category_order(t, &format!("'{self}'"))?;
+                for b in [low, high] {
+                    let bt = b.data_type(schema, semantics)?;
+                    category_comparison(t, b, bt, &format!("'{self}'"))?;
+                    category_comparison(bt, expr, t, &format!("'{self}'"))?;
+                }
                 for b in [low, high] {
                     comparable(t, b.data_type(schema, semantics)?)
                         .map_err(|m| Error::plan(format!("{m} in '{self}'")))?;
@@ -1856,6 +1859,40 @@ fn category_order(t: DataType, what: &str) -> Result<()> {
             "{what} orders an ordered categorical {c:?} by its categories; CAST it AS string to order it as text"
         ))),
         _ => Ok(()),
+    }
+}
+
+/// An order comparison (`<`, `BETWEEN`) of a value of type `t` with `other` (of
+/// type `other_type`), as pandas allows it for a categorical: an ordered one
+/// compares by its categories' order with one of its categories (a text literal),
+/// or with a categorical of the same categories; text that is not a category is
+/// pandas' `TypeError`, as is any order of an unordered categorical.
+fn category_comparison(t: DataType, other: &Expr, other_type: DataType, what: &str) -> Result<()> {
+    let DataType::Categorical(c) = t else {
+        return Ok(());
+    };
+    if !c.ordered() {
+        return category_order(t, what);
+    }
+    match (other.unalias(), other_type) {
+        (_, DataType::Categorical(o)) if o == c => Ok(()),
+        (_, DataType::Null) => Ok(()),
+        (Expr::Literal(ScalarValue::Utf8(Some(v))), _) if c.values().contains(v) => Ok(()),
+        (Expr::Literal(ScalarValue::Utf8(Some(v))), _) => Err(Error::analysis(
+            "DATATYPE_MISMATCH.BINARY_OP_DIFF_TYPES",
+            format!(
+                "{what} compares the ordered categorical {c:?} with '{v}', which is not one of its categories (pandas: TypeError: Invalid comparison between dtype=category and str)"
+            ),
+        )),
+        (_, DataType::Categorical(o)) => Err(Error::analysis(
+            "DATATYPE_MISMATCH.BINARY_OP_DIFF_TYPES",
+            format!(
+                "{what} compares categoricals of different categories, {c:?} and {o:?} (pandas: TypeError: Categoricals can only be compared if 'categories' are the same)"
+            ),
+        )),
+        _ => Err(Error::NotImplemented(format!(
+            "{what} orders an ordered categorical {c:?} against a column of type {other_type}; compare it with one of its categories, or CAST it AS string to order it as text"
+        ))),
     }
 }
 

@@ -195,26 +195,7 @@ pub fn sort_order(key: &SortKey) -> pb::expression::SortOrder {
     use expression::sort_order::{NullOrdering, SortDirection};
     let child = match key.categories {
         None => column(&key.column),
-        // pandas' order of categories: each value's place in the list (1-based;
-        // a missing value stays missing).
-        Some(c) => call(
-            "array_position",
-            vec![
-                call(
-                    "array",
-                    c.values()
-                        .iter()
-                        .map(|v| {
-                            wrap(ExprType::Literal(pb::expression::Literal {
-                                literal_type: Some(LiteralType::String(v.clone())),
-                                data_type: None,
-                            }))
-                        })
-                        .collect(),
-                ),
-                column(&key.column),
-            ],
-        ),
+        Some(c) => by_category(column(&key.column), c),
     };
     pb::expression::SortOrder {
         child: Some(Box::new(child)),
@@ -229,6 +210,29 @@ pub fn sort_order(key: &SortKey) -> pb::expression::SortOrder {
             NullOrdering::SortNullsFirst
         } as i32,
     }
+}
+
+/// pandas' order of categories: each value's place in the list (1-based; a
+/// missing value stays missing).
+fn by_category(x: pb::Expression, c: partita_common::Categories) -> pb::Expression {
+    call(
+        "array_position",
+        vec![
+            call(
+                "array",
+                c.values()
+                    .iter()
+                    .map(|v| {
+                        wrap(ExprType::Literal(pb::expression::Literal {
+                            literal_type: Some(LiteralType::String(v.clone())),
+                            data_type: None,
+                        }))
+                    })
+                    .collect(),
+            ),
+            x,
+        ],
+    )
 }
 
 /// How expressions are lowered under the session's semantics: what Spark does by
@@ -401,7 +405,19 @@ impl ExprLowering {
                         "pandas compares a Decimal object with a float exactly, Spark casts the decimal to a double",
                     ));
                 }
-                let (l, r) = self.operands(left, right, schema)?;
+                let (mut l, mut r) = self.operands(left, right, schema)?;
+                let ordering = !matches!(
+                    op,
+                    BinaryOperator::Eq | BinaryOperator::NotEq | BinaryOperator::NullSafeEq
+                );
+                if let Some(c) = [lt, rt].into_iter().find_map(|t| match t {
+                    DataType::Categorical(c) if ordering && c.ordered() => Some(c),
+                    _ => None,
+                }) {
+                    // pandas orders an ordered categorical by its categories.
+                    l = by_category(l, c);
+                    r = by_category(r, c);
+                }
                 let cmp = match op {
                     BinaryOperator::NotEq => not(call("==", vec![l, r])),
                     op => call(binary_name(*op), vec![l, r]),
