@@ -88,6 +88,12 @@ impl WindowFunction {
         )
     }
 
+    /// The ranks that pandas' `rank(na_option='keep')` leaves missing where the
+    /// order value is (every ranking function but `NTILE`, which is `cumcount`).
+    pub fn leaves_missing_unranked(&self) -> bool {
+        self.is_ranking() && !matches!(self, WindowFunction::Ntile(_))
+    }
+
     /// Offset functions (`LAG`, `LEAD`): they need an order and take no frame.
     pub fn is_offset(&self) -> bool {
         matches!(

@@ -148,16 +148,7 @@ fn one(df: &DataFrame, spec: &WindowSpec, sem: &Semantics, prior: Option<&Acc>) 
     // pandas ranks leave a missing order value out (`na_option='keep'`), though
     // the partition's size counts it.
     let mut unranked = vec![false; n];
-    let ranks = matches!(
-        spec.func,
-        WindowFunction::RowNumber
-            | WindowFunction::Rank
-            | WindowFunction::DenseRank
-            | WindowFunction::PercentRank
-            | WindowFunction::CumeDist
-            | WindowFunction::PandasRank { .. }
-    );
-    if spec.unranked_missing && ranks {
+    if spec.unranked_missing && spec.func.leaves_missing_unranked() {
         for k in &order_cols {
             mark_missing(k, &mut unranked);
         }

@@ -1818,10 +1818,6 @@ fn aggregate_type(
     })
 }
 
-/// Refuses to order the values of a categorical (`what` does: a comparison, MIN,
-/// MAX). pandas orders only an ordered categorical, and by its categories' order
-/// (an unordered one is a `TypeError`); Partita does not order by categories
-/// outside sorts and groupings yet. A categorical reaches here only under the
 /// Under `time_zones = per_column` (pandas), text compared with a time stamp in a
 /// zone is a wall time there; one the zone skips or repeats (a change of daylight
 /// saving time) has no single instant, and pandas refuses the comparison
@@ -1846,7 +1842,10 @@ fn zoned_wall_time(t: DataType, other: &Expr, what: &str) -> Result<()> {
     }
 }
 
-/// pandas preset (Spark's sees text).
+/// Refuses to order the values of an unordered categorical (`what` does: a
+/// comparison, MIN, MAX), pandas' `TypeError`; an ordered one is ordered by its
+/// categories (the kernels' `category_positions`). A categorical reaches here
+/// only under the pandas preset (Spark's sees text).
 fn category_order(t: DataType, what: &str) -> Result<()> {
     match t {
         DataType::Categorical(c) if !c.ordered() => Err(Error::analysis(
@@ -1855,9 +1854,6 @@ fn category_order(t: DataType, what: &str) -> Result<()> {
                 "{what} orders the values of an unordered categorical {c:?}, which pandas does not allow (TypeError: Unordered Categoricals can only compare equality or not); compare for equality, or CAST it AS string to order it as text"
             ),
         )),
-        DataType::Categorical(c) => Err(Error::NotImplemented(format!(
-            "{what} orders an ordered categorical {c:?} by its categories; CAST it AS string to order it as text"
-        ))),
         _ => Ok(()),
     }
 }

@@ -823,10 +823,21 @@ impl Aggregate {
                 Ok(if e.output_name() == name { e } else { e.alias(name) })
             })
             .collect::<Result<Vec<_>>>()?;
+        let global = group_exprs.is_empty();
         let fields = group_exprs
             .iter()
             .chain(aggr_exprs.iter())
-            .map(|e| field_of(e, schema, semantics))
+            .map(|e| {
+                let f = field_of(e, schema, semantics)?;
+                // pandas' `Series.min()` of a categorical is a category, a plain
+                // string in the frame built from it (a grouped one keeps the type).
+                Ok(match f.data_type {
+                    DataType::Categorical(_) if global => {
+                        Field::new(f.name.clone(), DataType::Utf8).with_nullable(f.nullable)
+                    }
+                    _ => f,
+                })
+            })
             .collect::<Result<Vec<_>>>()?;
         check_unique_names(&fields)?;
         Ok(Aggregate {
@@ -1032,17 +1043,7 @@ impl LogicalPlan {
         new_inputs: Vec<LogicalPlan>,
         semantics: &Semantics,
     ) -> Result<LogicalPlan> {
-        let slots = self.inputs_mut();
-        if slots.len() != new_inputs.len() {
-            return Err(Error::internal(format!(
-                "a plan node with {} inputs was given {}",
-                slots.len(),
-                new_inputs.len()
-            )));
-        }
-        for (slot, new) in slots.into_iter().zip(new_inputs) {
-            *slot = Arc::new(new);
-        }
+        self.set_inputs(new_inputs, false)?;
         self.revalidate(semantics)
     }
 
@@ -1050,6 +1051,13 @@ impl LogicalPlan {
     /// was planned: nothing is derived again (types, names, the type decisions'
     /// notes). An input of another schema is an error.
     pub fn with_inputs_as_planned(mut self, new_inputs: Vec<LogicalPlan>) -> Result<LogicalPlan> {
+        self.set_inputs(new_inputs, true)?;
+        Ok(self)
+    }
+
+    /// Puts `new_inputs` in the input slots (one per slot, in order); with
+    /// `same_schemas`, each must have the schema of the input it replaces.
+    fn set_inputs(&mut self, new_inputs: Vec<LogicalPlan>, same_schemas: bool) -> Result<()> {
         let slots = self.inputs_mut();
         if slots.len() != new_inputs.len() {
             return Err(Error::internal(format!(
@@ -1059,7 +1067,7 @@ impl LogicalPlan {
             )));
         }
         for (slot, new) in slots.into_iter().zip(new_inputs) {
-            if slot.schema() != new.schema() {
+            if same_schemas && slot.schema() != new.schema() {
                 return Err(Error::internal(format!(
                     "an input of schema {} in place of one of {}",
                     new.schema(),
@@ -1068,7 +1076,7 @@ impl LogicalPlan {
             }
             *slot = Arc::new(new);
         }
-        Ok(self)
+        Ok(())
     }
 
     /// Builds this node anew from its parts (its inputs may have changed): validated,

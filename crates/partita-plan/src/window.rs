@@ -243,7 +243,7 @@ fn resolve(e: WindowExpr, schema: &Schema, sem: &Semantics) -> Result<ResolvedWi
     // its categories' order; an unordered one by its text over the whole frame,
     // and not at all within groups (TypeError: Cannot perform rank with
     // non-ordered Categorical). NTILE and running aggregates follow the sort.
-    let pandas_rank = e.func.is_ranking() && !matches!(e.func, WindowFunction::Ntile(_));
+    let pandas_rank = e.func.leaves_missing_unranked();
     let order: Vec<SortKey> = e
         .order_by
         .iter()
@@ -330,6 +330,16 @@ fn resolve(e: WindowExpr, schema: &Schema, sem: &Semantics) -> Result<ResolvedWi
                     | AggregateFunction::Min
                     | AggregateFunction::Max
             );
+            if matches!(func, AggregateFunction::Min | AggregateFunction::Max) {
+                if let Some(DataType::Categorical(c)) =
+                    arg_type.filter(|t| matches!(t, DataType::Categorical(c) if c.ordered()))
+                {
+                    return Err(Error::NotImplemented(format!(
+                        "{} of the ordered categorical {c:?} over a window (by the categories' order in pandas) is not supported yet; CAST it AS string to take it by text",
+                        what()
+                    )));
+                }
+            }
             if func.arity() > 1 || (!whole && !running) {
                 return Err(Error::plan(format!(
                     "{} over a window {} is not supported yet (COUNT, SUM, AVG, MIN and MAX are; other aggregates over the whole partition)",

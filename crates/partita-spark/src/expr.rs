@@ -215,23 +215,22 @@ pub fn sort_order(key: &SortKey) -> pb::expression::SortOrder {
 /// pandas' order of categories: each value's place in the list (1-based; a
 /// missing value stays missing).
 fn by_category(x: pb::Expression, c: partita_common::Categories) -> pb::Expression {
+    call("array_position", vec![category_array(c), x])
+}
+
+/// The categories as a Spark array of strings.
+fn category_array(c: partita_common::Categories) -> pb::Expression {
     call(
-        "array_position",
-        vec![
-            call(
-                "array",
-                c.values()
-                    .iter()
-                    .map(|v| {
-                        wrap(ExprType::Literal(pb::expression::Literal {
-                            literal_type: Some(LiteralType::String(v.clone())),
-                            data_type: None,
-                        }))
-                    })
-                    .collect(),
-            ),
-            x,
-        ],
+        "array",
+        c.values()
+            .iter()
+            .map(|v| {
+                wrap(ExprType::Literal(pb::expression::Literal {
+                    literal_type: Some(LiteralType::String(v.clone())),
+                    data_type: None,
+                }))
+            })
+            .collect(),
     )
 }
 
@@ -1139,6 +1138,17 @@ impl ExprLowering {
         schema: &Schema,
     ) -> Result<pb::Expression> {
         use AggregateFunction as A;
+        if let (A::Min | A::Max, Some(a)) = (func, args.first()) {
+            if let DataType::Categorical(c) = a.data_type(schema, &self.sem)? {
+                if c.ordered() {
+                    // pandas: by the categories' order; the place back to its category.
+                    let name = if *func == A::Min { "min" } else { "max" };
+                    let place = call(name, vec![by_category(self.lower(a, schema)?, c)]);
+                    let place = cast(place, DataType::Int32)?;
+                    return Ok(call("element_at", vec![category_array(c), place]));
+                }
+            }
+        }
         let f = self.aggregate_call(func, args, schema)?;
         let decimal_input = match args.first() {
             Some(a) if matches!(a.data_type(schema, &self.sem)?, DataType::Decimal(..)) => Some(a),

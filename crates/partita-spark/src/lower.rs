@@ -559,16 +559,7 @@ impl Lowering {
         // pandas ranks leave a row with a missing order value out (its rank is
         // missing) and number the others among themselves: they are a partition
         // of their own, and the result is masked on them.
-        let ranking = matches!(
-            spec.func,
-            WindowFunction::RowNumber
-                | WindowFunction::Rank
-                | WindowFunction::DenseRank
-                | WindowFunction::PercentRank
-                | WindowFunction::CumeDist
-                | WindowFunction::PandasRank { .. }
-        );
-        let unranked = if spec.unranked_missing && ranking {
+        let unranked = if spec.unranked_missing && spec.func.leaves_missing_unranked() {
             spec.order
                 .iter()
                 .map(|k| call("isnull", vec![column(&k.column)]))

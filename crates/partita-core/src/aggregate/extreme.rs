@@ -1,7 +1,7 @@
 //! `MIN(x)` and `MAX(x)`: the state is the extreme itself, under the total order
 //! of the kernels' key view (NaN above +inf, strings by code point).
 
-use partita_common::{AggregateFunction, Error, Result, Semantics};
+use partita_common::{AggregateFunction, Categories, DataType, Error, Result, Semantics};
 use polars_core::prelude::{
     BooleanChunked, DataType as PlDataType, Float64Chunked, Int64Chunked, IntoSeries,
     NewChunkedArray, Series, StringChunked,
@@ -18,6 +18,11 @@ pub(super) struct Extreme;
 impl Accumulator for Extreme {
     fn partial(&self, input: &Input<'_>) -> Result<Vec<Series>> {
         let max = input.call.func == AggregateFunction::Max;
+        if let DataType::Categorical(c) = input.call.input_type {
+            if c.ordered() {
+                return Ok(vec![by_categories(input.cols[0], input.groups, max, c)?]);
+            }
+        }
         Ok(vec![extreme(input.cols[0], input.groups, max)?])
     }
 
@@ -36,6 +41,26 @@ fn extreme(values: &Series, groups: &Groups, want_max: bool) -> Result<Series> {
     let view = crate::frame::key_view(values)?;
     let out = extreme_of_keys(&view, groups, want_max)?;
     crate::frame::from_key_view(out, values.dtype())
+}
+
+/// Min or max per group of an ordered categorical (held as its text): by the
+/// categories' order, as pandas orders it. The states are categories too.
+fn by_categories(
+    values: &Series,
+    groups: &Groups,
+    want_max: bool,
+    categories: Categories,
+) -> Result<Series> {
+    let positions = crate::categorical::category_positions(values, categories)?;
+    let out = extreme_of_keys(&positions, groups, want_max)?;
+    let names = categories.values();
+    let text: StringChunked = out
+        .i64()
+        .map_err(pl_err)?
+        .iter()
+        .map(|p| p.map(|p| names[p as usize].as_str()))
+        .collect();
+    Ok(text.into_series())
 }
 
 fn extreme_of_keys(values: &Series, groups: &Groups, want_max: bool) -> Result<Series> {
