@@ -751,39 +751,6 @@ impl Frame {
         }
     }
 
-    /// Runs `plan` on Spark, whole or up to its top nodes that Spark cannot express
-    /// in the session's semantics and Partita can finish over Spark's rows
-    /// ([`partita_spark::finished_locally`]). Returns the plan that finishes the
-    /// query locally (those nodes over a scan of Spark's rows) when there is one,
-    /// else Spark's result partitions.
-    #[cfg(feature = "spark")]
-    fn run_on_spark(
-        &self,
-        engine: &partita_spark::SparkEngine,
-        plan: &LogicalPlan,
-        options: &RunOptions,
-    ) -> Result<(Option<LogicalPlan>, Vec<DataFrame>)> {
-        let (above, rest) = spark_split(plan, |node| {
-            engine.run(node, &self.semantics, options.cancel.as_deref())
-        })?;
-        let (node, parts) = rest;
-        if above.is_empty() {
-            return Ok((None, parts));
-        }
-        let source = MemorySource::from_partitions(parts, Some((**node.schema()).clone()))?;
-        let mut finish = LogicalPlan::Scan(partita_plan::Scan {
-            source: Arc::new(source),
-            projection: None,
-            filters: vec![],
-            source_schema: node.schema().clone(),
-            schema: node.schema().clone(),
-        });
-        for n in above.into_iter().rev() {
-            finish = n.clone().with_inputs_as_planned(vec![finish])?;
-        }
-        Ok((Some(finish), vec![]))
-    }
-
     /// Runs `plan` (optimized, with its type decisions) on the session's engine.
     fn run_plan(
         &self,
@@ -794,10 +761,12 @@ impl Frame {
         #[cfg(feature = "spark")]
         if let crate::Engine::Spark(engine) = self.session.engine() {
             let engine = engine.as_ref().as_ref().map_err(Clone::clone)?;
-            let (finish, parts) = self.run_on_spark(engine, plan, options)?;
-            if let Some(finish) = finish {
+            let (above, (node, parts)) = spark_split(plan, |node| {
+                engine.run(node, &self.semantics, options.cancel.as_deref())
+            })?;
+            if !above.is_empty() {
                 // The top nodes Spark cannot express run here over Spark's rows.
-                let graph = self.lowered(&finish, decisions)?;
+                let graph = self.lowered(&finishing_plan(&above, node, parts)?, decisions)?;
                 let parts = partita_exec::run(&graph, self.session.pool()?, options)?;
                 return Ok((parts, (*graph.result_schema()).clone()));
             }
@@ -1144,4 +1113,26 @@ fn spark_split<T>(
             Err(e) => return Err(e),
         }
     }
+}
+
+/// `above` (top first) over a scan of `parts`, the rows Spark returned for
+/// `node`, as they were planned: the query finished locally.
+#[cfg(feature = "spark")]
+fn finishing_plan(
+    above: &[&LogicalPlan],
+    node: &LogicalPlan,
+    parts: Vec<DataFrame>,
+) -> Result<LogicalPlan> {
+    let source = MemorySource::from_partitions(parts, Some((**node.schema()).clone()))?;
+    let mut plan = LogicalPlan::Scan(partita_plan::Scan {
+        source: Arc::new(source),
+        projection: None,
+        filters: vec![],
+        source_schema: node.schema().clone(),
+        schema: node.schema().clone(),
+    });
+    for n in above.iter().rev() {
+        plan = (*n).clone().with_inputs_as_planned(vec![plan])?;
+    }
+    Ok(plan)
 }

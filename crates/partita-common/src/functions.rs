@@ -53,6 +53,13 @@ impl BinaryOperator {
         matches!(self, Eq | NotEq | Lt | LtEq | Gt | GtEq | NullSafeEq)
     }
 
+    /// True for the comparisons that order (`<`, `<=`, `>`, `>=`), not `=`, `<>`
+    /// or `<=>`.
+    pub fn is_order_comparison(&self) -> bool {
+        use BinaryOperator::*;
+        matches!(self, Lt | LtEq | Gt | GtEq)
+    }
+
     /// True for AND and OR.
     pub fn is_logical(&self) -> bool {
         matches!(self, BinaryOperator::And | BinaryOperator::Or)

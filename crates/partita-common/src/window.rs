@@ -4,7 +4,7 @@
 use std::fmt;
 
 use crate::functions::{AggregateFunction, SortKey};
-use crate::semantics::{Semantics, WindowResults};
+use crate::semantics::{EmptySum, Semantics, WindowResults};
 use crate::types::{DataType, ScalarValue};
 
 /// A function computed over a window.
@@ -217,4 +217,81 @@ pub struct WindowSpec {
     pub unranked_missing: bool,
     /// `FIRST_VALUE` / `LAST_VALUE` skip missing values.
     pub ignore_nulls: bool,
+}
+
+/// pandas' rules for an aggregate over a window (`WindowFunction::Aggregate`,
+/// `Product`) under `window_results = pandas`, which the local kernels
+/// (`partita_core::window`) and the Spark lowering both follow.
+impl WindowSpec {
+    /// The aggregate computed (a product rides on the sum's path).
+    fn aggregate(&self) -> Option<AggregateFunction> {
+        match self.func {
+            WindowFunction::Aggregate(f) => Some(f),
+            WindowFunction::Product => Some(AggregateFunction::Sum),
+            _ => None,
+        }
+    }
+
+    fn running(&self) -> bool {
+        self.frame.start == FrameBound::UnboundedPreceding
+            && self.frame.end == FrameBound::CurrentRow
+    }
+
+    fn whole(&self) -> bool {
+        self.frame.start == FrameBound::UnboundedPreceding
+            && self.frame.end == FrameBound::UnboundedFollowing
+    }
+
+    /// pandas computes this window with `rolling` or `expanding`, which read `inf`
+    /// and `-inf` as missing values (they become NaN before its kernels run): SUM,
+    /// AVG, MIN and MAX over a frame of rows that neither runs from the
+    /// partition's start nor covers it whole (`rolling(n).sum()`), and a running
+    /// AVG (`expanding().mean()`). `rolling().count()` counts them; running SUM,
+    /// MIN and MAX (`cumsum`, `cummin`, `cummax`) and whole partitions
+    /// (`transform`) see them as values, as Spark does everywhere.
+    pub fn infinities_missing(&self, semantics: &Semantics) -> bool {
+        if semantics.window_results != WindowResults::Pandas || !self.frame.rows {
+            return false;
+        }
+        match self.func {
+            WindowFunction::Aggregate(AggregateFunction::Mean) => !self.whole(),
+            WindowFunction::Aggregate(
+                AggregateFunction::Sum | AggregateFunction::Min | AggregateFunction::Max,
+            ) => !self.running() && !self.whole(),
+            _ => false,
+        }
+    }
+
+    /// pandas' `cumsum`, `cummin`, `cummax`, `cumprod`: a missing value stays
+    /// missing at its own row.
+    pub fn keeps_missing_at_its_row(&self, semantics: &Semantics) -> bool {
+        semantics.window_results == WindowResults::Pandas
+            && self.running()
+            && matches!(
+                self.aggregate(),
+                Some(AggregateFunction::Sum | AggregateFunction::Min | AggregateFunction::Max)
+            )
+    }
+
+    /// pandas' `groupby().cumsum()` adds floats with Kahan summation: once the
+    /// running sum has been infinite, its compensation is NaN, and so is every
+    /// later value of the partition (`1, inf, 0, 2` gives `1, inf, NaN, NaN`). A
+    /// Series' `cumsum` (no PARTITION BY) adds plainly: `inf, inf`.
+    pub fn kahan_running_sum(&self, semantics: &Semantics) -> bool {
+        semantics.window_results == WindowResults::Pandas
+            && !self.partition_by.is_empty()
+            && self.func == WindowFunction::Aggregate(AggregateFunction::Sum)
+            && !self.output.is_integer()
+            && self.frame.rows
+            && self.running()
+    }
+
+    /// A SUM of no values is 0 (not missing): over the whole partition or a RANGE
+    /// frame under `empty_sum = zero` (`transform('sum')`, a masked sum); a rolling
+    /// or running sum of rows stays missing (pandas' NaN).
+    pub fn empty_sum_is_zero(&self, semantics: &Semantics) -> bool {
+        self.func == WindowFunction::Aggregate(AggregateFunction::Sum)
+            && semantics.empty_sum == EmptySum::Zero
+            && (self.whole() || !self.frame.rows)
+    }
 }

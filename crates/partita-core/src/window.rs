@@ -9,8 +9,8 @@
 //! rows keep their order.
 
 use partita_common::{
-    AggregateFunction, EmptySum, Error, FrameBound, IntegerOverflow, NullGroupKeys,
-    PandasRankMethod, Result, Semantics, SortKey, WindowFunction, WindowResults, WindowSpec,
+    AggregateFunction, Error, FrameBound, IntegerOverflow, NullGroupKeys, PandasRankMethod, Result,
+    Semantics, SortKey, WindowFunction, WindowResults, WindowSpec,
 };
 use polars_core::prelude::{
     BooleanChunked, DataFrame, DataType as PlDataType, IdxCa, IdxSize, NamedFrom, Series,
@@ -757,30 +757,6 @@ enum Key<'a> {
     Int(i64),
 }
 
-/// Whether pandas computes this window with `rolling` or `expanding`, which read
-/// `inf` and `-inf` as missing values (they become NaN before its kernels run):
-/// SUM, AVG, MIN and MAX over a frame of rows that neither runs from the
-/// partition's start nor covers it whole (`rolling(n).sum()`), and a running AVG
-/// (`expanding().mean()`). `rolling().count()` counts them; running SUM, MIN and
-/// MAX (`cumsum`, `cummin`, `cummax`) and whole partitions (`transform`) see them
-/// as values, as Spark does everywhere.
-fn infinities_missing(spec: &WindowSpec, sem: &Semantics) -> bool {
-    let f = &spec.frame;
-    if sem.window_results != WindowResults::Pandas || !f.rows {
-        return false;
-    }
-    let from_start = f.start == FrameBound::UnboundedPreceding;
-    let running = from_start && f.end == FrameBound::CurrentRow;
-    let whole = from_start && f.end == FrameBound::UnboundedFollowing;
-    match spec.func {
-        WindowFunction::Aggregate(AggregateFunction::Mean) => !whole,
-        WindowFunction::Aggregate(
-            AggregateFunction::Sum | AggregateFunction::Min | AggregateFunction::Max,
-        ) => !running && !whole,
-        _ => false,
-    }
-}
-
 /// The aggregated column's values, by row.
 fn values(df: &DataFrame, spec: &WindowSpec, sem: &Semantics) -> Result<Vec<Value>> {
     let Some(arg) = &spec.arg else {
@@ -798,7 +774,7 @@ fn values(df: &DataFrame, spec: &WindowSpec, sem: &Semantics) -> Result<Vec<Valu
     }
     if s.dtype().is_float() {
         let f = s.cast(&PlDataType::Float64).map_err(pl_err)?;
-        let inf_missing = infinities_missing(spec, sem);
+        let inf_missing = spec.infinities_missing(sem);
         return Ok(f
             .f64()
             .map_err(pl_err)?
@@ -846,8 +822,6 @@ fn aggregate(
 ) -> Result<()> {
     let keys = order_values(df, spec)?;
     let m = p.rows.len();
-    let whole = spec.frame.start == FrameBound::UnboundedPreceding
-        && spec.frame.end == FrameBound::UnboundedFollowing;
     if matches!(func, AggregateFunction::Min | AggregateFunction::Max) {
         if let Some(texts) = texts(df, spec)? {
             // The smallest (largest) value of each frame, taken from its row.
@@ -882,27 +856,9 @@ fn aggregate(
     }
     let vals = values(df, spec, sem)?;
     let ints = spec.output.is_integer();
-    // pandas' cumsum, cummin, cummax: a missing value stays missing at its own row.
-    let keep_missing = sem.window_results == WindowResults::Pandas
-        && spec.frame.start == FrameBound::UnboundedPreceding
-        && spec.frame.end == FrameBound::CurrentRow
-        && matches!(
-            func,
-            AggregateFunction::Sum | AggregateFunction::Min | AggregateFunction::Max
-        );
+    let keep_missing = spec.keeps_missing_at_its_row(sem);
     let product = spec.func == WindowFunction::Product;
-    // pandas' `groupby().cumsum()` adds floats with Kahan summation: once the running
-    // sum has been infinite, its compensation is NaN, and so is every later value of
-    // the partition (`1, inf, 0, 2` gives `1, inf, NaN, NaN`; a sum that overflows
-    // to inf too). A Series' `cumsum` (no PARTITION BY) adds plainly: `inf, inf`.
-    let kahan = sem.window_results == WindowResults::Pandas
-        && !spec.partition_by.is_empty()
-        && !product
-        && !ints
-        && func == AggregateFunction::Sum
-        && spec.frame.rows
-        && spec.frame.start == FrameBound::UnboundedPreceding
-        && spec.frame.end == FrameBound::CurrentRow;
+    let kahan = spec.kahan_running_sum(sem);
     let finish = |acc: &Acc| -> Result<(Option<i64>, Option<f64>)> {
         let none = acc.count == 0;
         if product {
@@ -922,10 +878,8 @@ fn aggregate(
             AggregateFunction::Count => (Some(acc.count), Some(acc.count as f64)),
             // pandas' `transform('sum')` and a masked sum of no values are 0, a
             // rolling sum NaN.
-            AggregateFunction::Sum if none => match sem.empty_sum {
-                EmptySum::Zero if whole || !spec.frame.rows => (Some(0), Some(0.0)),
-                _ => (None, None),
-            },
+            AggregateFunction::Sum if none && spec.empty_sum_is_zero(sem) => (Some(0), Some(0.0)),
+            AggregateFunction::Sum if none => (None, None),
             AggregateFunction::Sum => {
                 let i = match i64::try_from(acc.int_sum) {
                     Ok(i) => i,

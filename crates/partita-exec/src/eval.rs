@@ -248,13 +248,7 @@ fn eval_node(p: &PhysicalExpr, df: &Partition, sem: &Semantics) -> Result<Series
 /// categoricals of the same categories beside it).
 fn ordered_categories(p: &PhysicalExpr) -> Option<Categories> {
     let ordering = match &p.expr {
-        Expr::Binary { op, .. } => {
-            op.is_comparison()
-                && !matches!(
-                    op,
-                    BinaryOperator::Eq | BinaryOperator::NotEq | BinaryOperator::NullSafeEq
-                )
-        }
+        Expr::Binary { op, .. } => op.is_order_comparison(),
         Expr::Between { .. } => true,
         _ => false,
     };

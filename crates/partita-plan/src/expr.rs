@@ -818,11 +818,7 @@ impl Expr {
                 let date_and_text = (l == DataType::Date && r == DataType::Utf8)
                     || (l == DataType::Utf8 && r == DataType::Date);
                 if date_and_text
-                    && op.is_comparison()
-                    && !matches!(
-                        op,
-                        BinaryOperator::Eq | BinaryOperator::NotEq | BinaryOperator::NullSafeEq
-                    )
+                    && op.is_order_comparison()
                     && semantics.date_text == partita_common::DateText::Object
                 {
                     // Python: '>=' not supported between 'datetime.date' and 'str'.
@@ -838,12 +834,7 @@ impl Expr {
                         zoned_wall_time(t, other, &format!("'{self}'"))?;
                     }
                 }
-                if op.is_comparison()
-                    && !matches!(
-                        op,
-                        BinaryOperator::Eq | BinaryOperator::NotEq | BinaryOperator::NullSafeEq
-                    )
-                {
+                if op.is_order_comparison() {
                     category_comparison(l, right, r, &format!("'{self}'"))?;
                     category_comparison(r, left, l, &format!("'{self}'"))?;
                 }

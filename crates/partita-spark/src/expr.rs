@@ -405,12 +405,8 @@ impl ExprLowering {
                     ));
                 }
                 let (mut l, mut r) = self.operands(left, right, schema)?;
-                let ordering = !matches!(
-                    op,
-                    BinaryOperator::Eq | BinaryOperator::NotEq | BinaryOperator::NullSafeEq
-                );
                 if let Some(c) = [lt, rt].into_iter().find_map(|t| match t {
-                    DataType::Categorical(c) if ordering && c.ordered() => Some(c),
+                    DataType::Categorical(c) if op.is_order_comparison() && c.ordered() => Some(c),
                     _ => None,
                 }) {
                     // pandas orders an ordered categorical by its categories.
@@ -747,8 +743,6 @@ impl ExprLowering {
         })
     }
 
-    /// The zone a time stamp is read in when it is not Spark's (UTC): its
-    /// column's, under `time_zones = per_column`.
     /// A text literal `text` compared with the time stamp `ts`, as the instant the
     /// local engine reads it as (`partita_core::scalar::cast` to the column's type:
     /// a wall time in the column's zone, UTC without one, or at the text's
@@ -768,6 +762,8 @@ impl ExprLowering {
         )?)))
     }
 
+    /// The zone a time stamp is read in when it is not Spark's (UTC): its
+    /// column's, under `time_zones = per_column`.
     fn column_zone(&self, e: &Expr, schema: &Schema) -> Result<Option<&'static str>> {
         Ok(match e.data_type(schema, &self.sem)? {
             DataType::Timestamp(_, Some(tz))

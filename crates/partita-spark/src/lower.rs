@@ -782,38 +782,14 @@ impl Lowering {
                 "a product of integers over a window (pandas' cumprod keeps int64) cannot run on Spark: Spark's product is a DOUBLE; CAST the column AS double".into(),
             ));
         }
-        let from_start = fr.start == FrameBound::UnboundedPreceding;
-        let running = from_start && fr.end == FrameBound::CurrentRow;
-        let whole = from_start && fr.end == FrameBound::UnboundedFollowing;
-        // pandas' `rolling` and `expanding` read infinities as missing values: SUM,
-        // AVG, MIN and MAX over rows neither running from the start nor covering
-        // the partition, and a running AVG (as `partita_core::window` does).
-        let infinities_missing = pandas
-            && fr.rows
-            && float_arg
-            && match func {
-                AggregateFunction::Mean => !whole,
-                AggregateFunction::Sum | AggregateFunction::Min | AggregateFunction::Max => {
-                    !product && !running && !whole
-                }
-                _ => false,
-            };
-        let finite = |x: pb::Expression| -> Result<pb::Expression> {
-            if !infinities_missing {
-                return Ok(x);
-            }
+        // Over an integer column there is no infinity to read as missing.
+        let infinities_missing = float_arg && spec.infinities_missing(sem);
+        let infinite = |x: pb::Expression| -> Result<pb::Expression> {
             Ok(call(
-                "when",
+                "=",
                 vec![
-                    call(
-                        "=",
-                        vec![
-                            call("abs", vec![x.clone()]),
-                            literal(&ScalarValue::Float64(Some(f64::INFINITY)))?,
-                        ],
-                    ),
-                    literal(&ScalarValue::Float64(None))?,
-                    x,
+                    call("abs", vec![x]),
+                    literal(&ScalarValue::Float64(Some(f64::INFINITY)))?,
                 ],
             ))
         };
@@ -829,7 +805,16 @@ impl Lowering {
                     AggregateFunction::Min => "min",
                     _ => "max",
                 };
-                call(name, vec![finite(column(a))?])
+                let x = column(a);
+                let finite = call(
+                    "when",
+                    vec![
+                        infinite(x.clone())?,
+                        literal(&ScalarValue::Float64(None))?,
+                        x,
+                    ],
+                );
+                call(name, vec![finite])
             }
             _ => {
                 let args: Vec<Expr> = spec.arg.iter().map(|a| Expr::Column(a.clone())).collect();
@@ -837,28 +822,14 @@ impl Lowering {
             }
         };
         let mut value = call_over(f, fr)?;
-        // A sum of no values: 0 over the whole partition or a RANGE frame
-        // (`transform('sum')`, a masked sum) under `empty_sum = zero`.
-        if func == AggregateFunction::Sum
-            && !product
-            && sem.empty_sum == partita_common::EmptySum::Zero
-            && (whole || !fr.rows)
-        {
+        if spec.empty_sum_is_zero(sem) {
             value = call(
                 "coalesce",
                 vec![value, expr::cast(expr::int_lit(0)?, spec.output)?],
             );
         }
-        // pandas' `groupby().cumsum()` adds floats with Kahan summation: once the
-        // running total has been infinite, every later value of the partition is NaN.
-        let kahan = pandas
-            && !spec.partition_by.is_empty()
-            && !product
-            && float_arg
-            && func == AggregateFunction::Sum
-            && fr.rows
-            && running;
-        if kahan {
+        // An integer column's running sum is never infinite: no Kahan NaN to add.
+        if float_arg && spec.kahan_running_sum(sem) {
             let x = column(spec.arg.as_deref().unwrap_or_default());
             let before = call_over(
                 call("sum", vec![x]),
@@ -868,38 +839,20 @@ impl Lowering {
                     end: FrameBound::Preceding(1),
                 },
             )?;
-            let infinite = call(
+            let not_finite = call(
                 "or",
-                vec![
-                    call("isnan", vec![before.clone()]),
-                    call(
-                        "=",
-                        vec![
-                            call("abs", vec![before]),
-                            literal(&ScalarValue::Float64(Some(f64::INFINITY)))?,
-                        ],
-                    ),
-                ],
+                vec![call("isnan", vec![before.clone()]), infinite(before)?],
             );
             value = call(
                 "when",
                 vec![
-                    infinite,
+                    not_finite,
                     literal(&ScalarValue::Float64(Some(f64::NAN)))?,
                     value,
                 ],
             );
         }
-        // pandas' cumsum, cummin, cummax, cumprod: a missing value stays missing
-        // at its own row.
-        if pandas
-            && running
-            && (product
-                || matches!(
-                    func,
-                    AggregateFunction::Sum | AggregateFunction::Min | AggregateFunction::Max
-                ))
-        {
+        if spec.keeps_missing_at_its_row(sem) {
             if let Some(a) = spec.arg.as_deref() {
                 value = call("when", vec![call("isnotnull", vec![column(a)]), value]);
             }
