@@ -12,10 +12,10 @@ pub struct SessionConfig {
     pub workers: usize,
     /// Partitions a frame built from memory or a file is split into by default.
     pub default_partitions: usize,
-    /// Fan-in of the merge tree of a tree aggregation or a sort.
+    /// Fan-in of the merge tree of a tree aggregation (one bucket) or a sort.
     pub split_every: usize,
     /// Output partitions of a GROUP BY with keys: partial results are hash-partitioned
-    /// by the keys into this many buckets (when > 1), each merged by its own tasks,
+    /// by the keys into this many buckets (when > 1), each merged by its own task,
     /// so a high-cardinality aggregation is not funnelled into one merge. 8 by
     /// default; a fixed number (not the worker count), so a result never depends on
     /// the machine.

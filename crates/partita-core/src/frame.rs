@@ -346,24 +346,6 @@ pub fn take_rows(df: &DataFrame, rows: &[u32]) -> Result<DataFrame> {
 /// As [`take_rows`], consuming the frame: each column is freed as soon as its rows
 /// are gathered, so the input and the output are never both whole in memory.
 pub fn take_rows_owned(df: DataFrame, rows: &[u32]) -> Result<DataFrame> {
-    take_rows_owned_with(df, rows, in_order)
-}
-
-/// The column mapper of [`take_rows_owned_with`] that gathers the columns one
-/// after the other, on the calling thread.
-pub fn in_order(
-    cols: Vec<Column>,
-    take: &(dyn Fn(Column) -> Result<Series> + Sync),
-) -> Result<Vec<Series>> {
-    cols.into_iter().map(take).collect()
-}
-
-/// As [`take_rows_owned`], with the caller mapping `take` over the columns: the
-/// execution layer gathers them in parallel (kernels run no threads of their own).
-pub fn take_rows_owned_with<M>(df: DataFrame, rows: &[u32], map_columns: M) -> Result<DataFrame>
-where
-    M: FnOnce(Vec<Column>, &(dyn Fn(Column) -> Result<Series> + Sync)) -> Result<Vec<Series>>,
-{
     let idx = polars_core::prelude::IdxCa::from_vec("rows".into(), rows.to_vec());
     let take = |c: Column| {
         let s = c.as_materialized_series();
@@ -376,7 +358,11 @@ where
         }
         .map_err(pl_err)
     };
-    let cols = map_columns(df.into_columns(), &take)?;
+    let cols = df
+        .into_columns()
+        .into_iter()
+        .map(take)
+        .collect::<Result<Vec<_>>>()?;
     frame_with_height(rows.len(), cols)
 }
 

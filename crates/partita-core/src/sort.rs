@@ -6,10 +6,10 @@ use std::collections::BinaryHeap;
 use partita_common::{Result, SortKey};
 use polars_core::chunked_array::ops::row_encode::_get_rows_encoded_ca;
 use polars_core::prelude::{
-    BinaryOffsetChunked, Column, DataFrame, DataType as PlDataType, IntoColumn, Series,
+    BinaryOffsetChunked, DataFrame, DataType as PlDataType, IntoColumn, Series,
 };
 
-use crate::frame::{column, in_order, pl_err, schema_of, stack, take_rows, take_rows_owned_with};
+use crate::frame::{column, pl_err, schema_of, stack, take_rows, take_rows_owned};
 
 /// The keys of every row encoded into bytes that compare as the sort order of
 /// `keys` does (direction and null placement per key; NaN above +inf).
@@ -142,16 +142,7 @@ fn key_codes(df: &DataFrame, key: &SortKey) -> Result<(Vec<u128>, u32)> {
             (v.collect(), hi)
         }
         PlDataType::Float64 => {
-            let v = s.f64().map_err(pl_err)?.iter().map(|v| {
-                v.map(|v| {
-                    let bits = crate::groups::canonical_bits(v);
-                    if bits >> 63 == 1 {
-                        !bits
-                    } else {
-                        bits | (1 << 63)
-                    }
-                })
-            });
+            let v = s.f64().map_err(pl_err)?.iter().map(|v| v.map(float_order));
             (v.collect(), u64::MAX)
         }
         PlDataType::Boolean => {
@@ -198,6 +189,17 @@ fn key_codes(df: &DataFrame, key: &SortKey) -> Result<(Vec<u128>, u32)> {
         })
         .collect();
     Ok((codes, width + 1))
+}
+
+/// A float as an integer in its sort order: the total order with NaN above +inf
+/// and -0.0 equal to 0.0.
+fn float_order(v: f64) -> u64 {
+    let bits = crate::groups::canonical_bits(v);
+    if bits >> 63 == 1 {
+        !bits
+    } else {
+        bits | (1 << 63)
+    }
 }
 
 /// The column a key sorts by: the column itself, or for a key in the order of
@@ -286,28 +288,178 @@ pub fn merge_sorted(
     keys: &[SortKey],
     limit: Option<usize>,
 ) -> Result<DataFrame> {
-    merge_sorted_with(parts, keys, limit, in_order)
+    merge_sorted_with(parts, keys, limit, 1, |n, merge| {
+        (0..n).map(merge).collect()
+    })
 }
 
-/// As [`merge_sorted`], with the caller mapping the final gather over the columns
-/// ([`take_rows_owned_with`]): the merge runs alone, so the execution layer
-/// gathers the columns in parallel.
+/// The fewest rows a piece of a ranged merge ([`merge_sorted_with`]) is cut to.
+const MIN_PIECE_ROWS: usize = 1 << 16;
+
+/// As [`merge_sorted`], cut into up to `pieces` ranges of the sort order that
+/// merge independently: `map(n, merge)` runs `merge(0)`..`merge(n - 1)` (the
+/// execution layer runs them in parallel; kernels run no threads of their own)
+/// and returns the merged pieces in order, which are then stacked as chunks.
+///
+/// The ranges are cut at rows of the longest partition, at even steps; every other
+/// partition is cut where that row's key falls in it (a binary search, ties by
+/// partition order, so the pieces together are the stable order). A merge with a
+/// `limit` (a top-k) or of fewer than `2 * MIN_PIECE_ROWS` rows is one piece.
 pub fn merge_sorted_with<M>(
     parts: Vec<DataFrame>,
     keys: &[SortKey],
     limit: Option<usize>,
-    map_columns: M,
+    pieces: usize,
+    map: M,
 ) -> Result<DataFrame>
 where
-    M: FnOnce(Vec<Column>, &(dyn Fn(Column) -> Result<Series> + Sync)) -> Result<Vec<Series>>,
+    M: FnOnce(usize, &(dyn Fn(usize) -> Result<DataFrame> + Sync)) -> Result<Vec<DataFrame>>,
 {
     let Some(first) = parts.first() else {
         return Err(partita_common::Error::internal("merge of no partitions"));
     };
     let schema = schema_of(first)?;
+    let total: usize = parts.iter().map(|p| p.height()).sum();
+    let runs = parts.iter().filter(|p| p.height() > 0).count();
+    let pieces = if limit.is_some() || keys.is_empty() || runs <= 1 {
+        1
+    } else {
+        pieces.min(total / MIN_PIECE_ROWS).max(1)
+    };
+    if pieces == 1 {
+        return merge_runs(parts, keys, limit, &schema);
+    }
+    let cuts = piece_cuts(&parts, keys, pieces)?;
+    let merged = map(pieces, &|k| {
+        let slices = parts
+            .iter()
+            .zip(&cuts)
+            .map(|(p, c)| p.slice(c[k] as i64, c[k + 1] - c[k]))
+            .collect();
+        merge_runs(slices, keys, None, &schema)
+    })?;
+    stack(merged, &schema)
+}
+
+/// Where each partition is cut for `pieces` ranges of the merged order:
+/// `cuts[j][k]` is the first row of partition `j` in piece `k` (`cuts[j][0]` is 0,
+/// `cuts[j][pieces]` its height). Piece boundaries are rows of the longest
+/// partition `l`; a row of partition `j` precedes the boundary row `b` of `l` when
+/// its key sorts before `b`'s, or ties with it and `j < l` (stable order).
+fn piece_cuts(parts: &[DataFrame], keys: &[SortKey], pieces: usize) -> Result<Vec<Vec<usize>>> {
+    let l = (0..parts.len())
+        .max_by_key(|&j| (parts[j].height(), std::cmp::Reverse(j)))
+        .unwrap_or(0);
+    let n = parts[l].height();
+    let mut cuts = vec![vec![0usize]; parts.len()];
+    for k in 1..pieces {
+        let b = n * k / pieces;
+        let boundary = row_key(&parts[l], keys, b)?;
+        for (j, part) in parts.iter().enumerate() {
+            let lo = *cuts[j].last().expect("starts with 0");
+            let cut = if j == l {
+                b
+            } else {
+                // The first row at or after `lo` that does not precede the boundary.
+                let (mut lo, mut hi) = (lo, part.height());
+                while lo < hi {
+                    let mid = lo + (hi - lo) / 2;
+                    let o = compare_row_keys(&row_key(part, keys, mid)?, &boundary, keys);
+                    if o.is_lt() || (o.is_eq() && j < l) {
+                        lo = mid + 1;
+                    } else {
+                        hi = mid;
+                    }
+                }
+                lo
+            };
+            cuts[j].push(cut);
+        }
+    }
+    for (c, part) in cuts.iter_mut().zip(parts) {
+        c.push(part.height());
+    }
+    Ok(cuts)
+}
+
+/// One key value of one row, as [`key_codes`] orders it (before direction and
+/// null placement): integers, floats by [`float_order`], booleans, strings by
+/// their bytes.
+#[derive(Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum KeyValue {
+    Int(i64),
+    Float(u64),
+    Bool(bool),
+    Str(Vec<u8>),
+}
+
+/// The sort key of row `row`, one value per key (`None` for a missing value).
+fn row_key(df: &DataFrame, keys: &[SortKey], row: usize) -> Result<Vec<Option<KeyValue>>> {
+    let one = df.slice(row as i64, 1);
+    keys.iter()
+        .map(|key| {
+            let keyed = key_column(&one, key)?;
+            let view = crate::frame::key_view(&keyed)?;
+            let s: &Series = &view;
+            Ok(match s.dtype() {
+                PlDataType::Int64 => s.i64().map_err(pl_err)?.get(0).map(KeyValue::Int),
+                PlDataType::Float64 => s
+                    .f64()
+                    .map_err(pl_err)?
+                    .get(0)
+                    .map(|v| KeyValue::Float(float_order(v))),
+                PlDataType::Boolean => s.bool().map_err(pl_err)?.get(0).map(KeyValue::Bool),
+                PlDataType::String => s
+                    .str()
+                    .map_err(pl_err)?
+                    .get(0)
+                    .map(|v| KeyValue::Str(v.as_bytes().to_vec())),
+                PlDataType::Null => None,
+                other => {
+                    return Err(partita_common::Error::NotImplemented(format!(
+                        "sorting by {other}"
+                    )))
+                }
+            })
+        })
+        .collect()
+}
+
+/// Compares two rows' keys ([`row_key`]) in the sort order: per key, missing
+/// values first or last, then the values, reversed when descending.
+fn compare_row_keys(
+    a: &[Option<KeyValue>],
+    b: &[Option<KeyValue>],
+    keys: &[SortKey],
+) -> std::cmp::Ordering {
+    use std::cmp::Ordering;
+    for ((x, y), key) in a.iter().zip(b).zip(keys) {
+        let o = match (x, y) {
+            (None, None) => Ordering::Equal,
+            (None, Some(_)) if key.nulls_last => Ordering::Greater,
+            (None, Some(_)) => Ordering::Less,
+            (Some(_), None) if key.nulls_last => Ordering::Less,
+            (Some(_), None) => Ordering::Greater,
+            (Some(x), Some(y)) if key.descending => y.cmp(x),
+            (Some(x), Some(y)) => x.cmp(y),
+        };
+        if o.is_ne() {
+            return o;
+        }
+    }
+    Ordering::Equal
+}
+
+/// The serial k-way merge of [`merge_sorted`], gathering on the calling thread.
+fn merge_runs(
+    parts: Vec<DataFrame>,
+    keys: &[SortKey],
+    limit: Option<usize>,
+    schema: &partita_common::Schema,
+) -> Result<DataFrame> {
     let lens: Vec<usize> = parts.iter().map(|p| p.height()).collect();
     // Chunks, not one copy: the rows are gathered once, from the partitions' arrays.
-    let mut all = stack(parts, &schema)?;
+    let mut all = stack(parts, schema)?;
     if keys.is_empty() || lens.iter().filter(|&&l| l > 0).count() <= 1 {
         all.rechunk_mut();
         return Ok(match limit {
@@ -318,7 +470,7 @@ where
     // Codes are global (string ranks over all partitions), so they order the runs
     // against each other too.
     if let Some(rows) = code_order(&all, keys, limit, true)? {
-        return take_rows_owned_with(all, &rows, map_columns);
+        return take_rows_owned(all, &rows);
     }
     let encoded = encode_keys(&all, keys)?;
     let arr = encoded
@@ -351,7 +503,7 @@ where
         }
     }
     drop(encoded);
-    take_rows_owned_with(all, &order, map_columns)
+    take_rows_owned(all, &order)
 }
 
 /// Keeps, for each group of equal `keys`, its first `k` rows in the order `order`
@@ -487,6 +639,64 @@ mod tests {
                     want[..17].to_vec()
                 );
                 assert_merged_runs_sort_as(&df, &keys, &want);
+            }
+        }
+    }
+
+    /// A merge cut into ranges gives the stable order a single merge gives:
+    /// keys with many ties across the runs (cuts must keep run order), missing
+    /// values and NaN, every direction and null placement, runs of uneven length.
+    #[test]
+    fn a_merge_cut_into_ranges_is_the_single_merge() {
+        let n = 5 * MIN_PIECE_ROWS;
+        let a: Vec<Option<i64>> = (0..n as i64)
+            .map(|i| (i % 97 != 0).then_some((i * 7919) % 23))
+            .collect();
+        let b: Vec<Option<f64>> = (0..n)
+            .map(|i| match i % 31 {
+                0 => None,
+                1 => Some(f64::NAN),
+                2 => Some(-0.0),
+                3 => Some(0.0),
+                _ => Some(((i * 104_729) % 41) as f64 - 20.0),
+            })
+            .collect();
+        let c: Vec<Option<String>> = (0..n)
+            .map(|i| (i % 53 != 0).then(|| format!("k{}", (i * 31) % 7)))
+            .collect();
+        let row: Vec<i64> = (0..n as i64).collect();
+        let df = DataFrame::new(
+            n,
+            vec![
+                Series::new("a".into(), a).into_column(),
+                Series::new("b".into(), b).into_column(),
+                Series::new("c".into(), c).into_column(),
+                Series::new("row".into(), row).into_column(),
+            ],
+        )
+        .unwrap();
+        // The longest run is the third: runs before it and after it are cut.
+        let bounds = [0, n / 4, n / 4 + 10, 3 * n / 4, n];
+        for flags in 0..8 {
+            let keys = [
+                key("c", flags & 1 != 0, flags & 2 != 0),
+                key("a", flags & 4 != 0, true),
+                key("b", false, flags & 1 == 0),
+            ];
+            for keys in [&keys[..1], &keys[..2], &keys[1..], &keys[..]] {
+                let parts: Vec<DataFrame> = bounds
+                    .windows(2)
+                    .map(|w| sort(&df.slice(w[0] as i64, w[1] - w[0]), keys, None).unwrap())
+                    .collect();
+                let single = merge_sorted(parts.clone(), keys, None).unwrap();
+                let mut calls = 0;
+                let ranged = merge_sorted_with(parts, keys, None, 7, |k, merge| {
+                    calls = k;
+                    (0..k).map(merge).collect()
+                })
+                .unwrap();
+                assert_eq!(calls, 5, "the pieces are capped by MIN_PIECE_ROWS");
+                assert_eq!(rows_of(&ranged), rows_of(&single), "{keys:?}");
             }
         }
     }

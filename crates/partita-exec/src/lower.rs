@@ -3,7 +3,8 @@
 //! Narrow steps (scan, filter, projection, `map_partitions`, a partial aggregate, a
 //! per-partition sort) fuse into the task that produced their input. Wide steps add
 //! merge trees whose fan-in is `split_every`, and shuffles (hash splits) when
-//! `split_out > 1` or when an aggregate is holistic.
+//! `split_out > 1` or when an aggregate is holistic; each bucket of a shuffle is
+//! merged by one task over all its pieces.
 
 use partita_common::{
     DataType, Error, GroupOrder, NullGroupKeys, Result, Schema, SchemaRef, Semantics, SortKey,
@@ -170,6 +171,27 @@ impl Lowerer<'_> {
                 .collect();
         }
         parts[0]
+    }
+
+    /// Merges one bucket of a shuffle (every part's output `b`) in one task.
+    ///
+    /// The shuffle is where a bucketed step gets its parallelism: each bucket
+    /// holds its own keys, so a merge tree within a bucket would only merge the
+    /// same rows again at every level (on q10 of the db-benchmark, whose partial
+    /// aggregates do not shrink, a second level re-grouped all 1e7 rows). A lone
+    /// shuffled output still gets its own task, to finish it.
+    fn merge_bucket(&mut self, bucket: &[Part], kind: String, b: usize, merge: MergeKind) -> Part {
+        self.add_task(
+            Task {
+                kind,
+                partition: Some(b),
+                level: 1,
+                input: TaskInput::Merge(merge),
+                ops: vec![],
+                split: OutputSplit::Single,
+            },
+            bucket,
+        )
     }
 
     fn sort_parts(
@@ -845,21 +867,7 @@ impl Lowerer<'_> {
                     })
                     .collect();
                 let kind = format!("shuffle.bucket{b}");
-                if bucket.len() == 1 {
-                    self.add_task(
-                        Task {
-                            kind,
-                            partition: Some(b),
-                            level: 1,
-                            input: TaskInput::Merge(MergeKind::Concat { limit: None }),
-                            ops: vec![],
-                            split: OutputSplit::Single,
-                        },
-                        &bucket,
-                    )
-                } else {
-                    self.merge_tree(bucket, &kind, MergeKind::Concat { limit: None })
-                }
+                self.merge_bucket(&bucket, kind, b, MergeKind::Concat { limit: None })
             })
             .collect()
     }
@@ -926,24 +934,10 @@ impl Lowerer<'_> {
             } else {
                 kind.to_string()
             };
-            let kind = kind.as_str();
-            let root = if bucket.len() > 1 || buckets > 1 {
-                if bucket.len() == 1 {
-                    // A lone shuffled output still needs its own task to finish.
-                    self.add_task(
-                        Task {
-                            kind: kind.into(),
-                            partition: Some(b),
-                            level: 1,
-                            input: TaskInput::Merge(merge.clone()),
-                            ops: vec![],
-                            split: OutputSplit::Single,
-                        },
-                        &bucket,
-                    )
-                } else {
-                    self.merge_tree(bucket, kind, merge)
-                }
+            let root = if buckets > 1 {
+                self.merge_bucket(&bucket, kind, b, merge)
+            } else if bucket.len() > 1 {
+                self.merge_tree(bucket, &kind, merge)
             } else {
                 bucket[0]
             };

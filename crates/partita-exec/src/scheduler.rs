@@ -174,11 +174,13 @@ pub fn execute_task(
         TaskInput::Merge(MergeKind::AggStates(spec)) => {
             aggregate::merge(&concat_inputs(inputs)?, spec, sem)?
         }
-        // The last merge of a sort runs alone: its columns are gathered in parallel.
+        // The last merge of a sort runs alone: it is cut into ranges of the order
+        // that merge in parallel, a few per worker so that uneven ranges even out.
         TaskInput::Merge(MergeKind::SortedRuns { keys, limit }) => {
-            merge_sorted_with(inputs, keys, *limit, |cols, take| {
+            let pieces = 4 * rayon::current_num_threads();
+            merge_sorted_with(inputs, keys, *limit, pieces, |n, merge| {
                 use rayon::prelude::*;
-                cols.into_par_iter().map(take).collect()
+                (0..n).into_par_iter().map(merge).collect()
             })?
         }
     };
