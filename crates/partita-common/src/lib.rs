@@ -23,6 +23,7 @@
 
 mod config;
 mod error;
+pub mod float;
 mod functions;
 mod semantics;
 pub mod temporal;

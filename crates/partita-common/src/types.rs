@@ -510,20 +510,14 @@ impl fmt::Display for ScalarValue {
         }
         match self {
             ScalarValue::Boolean(Some(b)) => write!(f, "{b}"),
-            ScalarValue::Float64(Some(x)) => {
-                if x.is_finite() && x.fract() == 0.0 && x.abs() < 1e16 {
-                    write!(f, "{x:.1}")
-                } else {
-                    write!(f, "{x}")
-                }
+            ScalarValue::Float64(Some(x)) if x.is_finite() => {
+                f.write_str(&crate::float::plain_text(*x, 1e16))
             }
-            ScalarValue::Float32(Some(x)) => {
-                if x.is_finite() && x.fract() == 0.0 && x.abs() < 1e7 {
-                    write!(f, "{x:.1}")
-                } else {
-                    write!(f, "{x}")
-                }
+            ScalarValue::Float32(Some(x)) if x.is_finite() => {
+                f.write_str(&crate::float::plain_text_f32(*x, 1e7))
             }
+            ScalarValue::Float64(Some(x)) => write!(f, "{x}"),
+            ScalarValue::Float32(Some(x)) => write!(f, "{x}"),
             ScalarValue::Utf8(Some(s)) => write!(f, "'{}'", s.replace('\'', "''")),
             ScalarValue::Date(Some(d)) => write!(f, "DATE '{}'", crate::temporal::format_date(*d)),
             ScalarValue::Timestamp(Some(t), unit, tz) => write!(

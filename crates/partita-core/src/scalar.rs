@@ -855,10 +855,7 @@ pub fn float_text(x: f64, sem: &Semantics) -> Option<String> {
         });
     }
     // Shortest round-trip digits and the decimal exponent: d.ddd x 10^exp.
-    let sci = format!("{:e}", x.abs());
-    let (mantissa, exp) = sci.split_once('e').expect("{:e} has an exponent");
-    let exp: i32 = exp.parse().expect("an integer exponent");
-    let digits: String = mantissa.chars().filter(|c| *c != '.').collect();
+    let (digits, exp) = partita_common::float::shortest_digits(x);
     let sign = if x.is_sign_negative() { "-" } else { "" };
     let fixed = if java {
         (-3..7).contains(&exp) || x == 0.0
@@ -866,22 +863,9 @@ pub fn float_text(x: f64, sem: &Semantics) -> Option<String> {
         (-4..16).contains(&exp) || x == 0.0
     };
     let text = if fixed {
-        if exp >= 0 {
-            let e = exp as usize;
-            let int_part: String = if digits.len() > e + 1 {
-                digits[..=e].to_string()
-            } else {
-                format!("{digits}{}", "0".repeat(e + 1 - digits.len()))
-            };
-            let frac = if digits.len() > e + 1 {
-                &digits[e + 1..]
-            } else {
-                "0"
-            };
-            format!("{int_part}.{frac}")
-        } else {
-            format!("0.{}{digits}", "0".repeat((-exp - 1) as usize))
-        }
+        let (int_part, frac) = partita_common::float::positional(&digits, exp);
+        let frac = if frac.is_empty() { "0" } else { &frac };
+        format!("{int_part}.{frac}")
     } else {
         let (first, rest) = digits.split_at(1);
         match (java, rest.is_empty()) {
@@ -1025,7 +1009,7 @@ pub fn cast(s: &Series, to: DataType, sem: &Semantics) -> Result<Series> {
         let ca = s.f32().map_err(pl_err)?;
         let out: StringChunked = ca
             .iter()
-            .map(|v| v.and_then(|x| float_text(format!("{x}").parse::<f64>().ok()?, sem)))
+            .map(|v| v.and_then(|x| float_text(partita_common::float::f32_as_shortest_f64(x), sem)))
             .collect();
         return Ok(out.with_name(s.name().clone()).into_series());
     }

@@ -281,7 +281,7 @@ impl<'a> Cells<'a> {
             },
             Cells::F32(it) => match it.next().flatten() {
                 // As the shortest f32 text read back as a double (0.1f32 is 0.1).
-                Some(v) => json_float(out, format!("{v}").parse::<f64>().unwrap_or(f64::NAN)),
+                Some(v) => json_float(out, partita_common::float::f32_as_shortest_f64(v)),
                 None => null(out),
             },
             Cells::Bool(it) => match it.next().flatten() {
@@ -324,28 +324,33 @@ impl<'a> Cells<'a> {
 }
 
 /// A float as the shell prints it: `NaN`, `inf`, `-inf`, a whole value below
-/// 1e16 with one decimal (`2.0`), anything else in Rust's shortest round-trip
-/// form.
+/// 1e16 with one decimal (`2.0`), anything else with its shortest round-trip
+/// digits in place ([`partita_common::float`]).
 fn float_text(out: &mut Vec<u8>, x: f64) {
-    use std::io::Write;
     if x.is_nan() {
         out.extend_from_slice(b"NaN");
     } else if x.is_infinite() {
         out.extend_from_slice(if x > 0.0 { b"inf" } else { b"-inf" });
-    } else if x.fract() == 0.0 && x.abs() < 1e16 {
-        let _ = write!(out, "{x:.1}");
     } else {
-        let _ = write!(out, "{x}");
+        // ryu's own text is that where it writes no exponent (from 1e-5 to 1e16).
+        let mut b = ryu::Buffer::new();
+        let text = b.format_finite(x).as_bytes();
+        if text.contains(&b'e') {
+            out.extend_from_slice(partita_common::float::plain_text(x, 1e16).as_bytes());
+        } else {
+            out.extend_from_slice(text);
+        }
     }
 }
 
 /// A float32 as the shell prints it (a whole value below 1e7 with one decimal).
 fn float32_text(out: &mut Vec<u8>, x: f32) {
-    use std::io::Write;
-    if x.is_finite() && x.fract() == 0.0 && x.abs() < 1e7 {
-        let _ = write!(out, "{x:.1}");
+    if x.is_nan() {
+        out.extend_from_slice(b"NaN");
+    } else if x.is_infinite() {
+        out.extend_from_slice(if x > 0.0 { b"inf" } else { b"-inf" });
     } else {
-        let _ = write!(out, "{x}");
+        out.extend_from_slice(partita_common::float::plain_text_f32(x, 1e7).as_bytes());
     }
 }
 
