@@ -363,10 +363,10 @@ pub fn fetch_rows(
             .or_default()
             .push((a & 0xffff_ffff) as usize);
     }
-    let mut frames = vec![];
     // Where each address's row lands in the frames read, concatenated.
     let mut at: std::collections::HashMap<i64, u32> = Default::default();
     let mut next = 0u32;
+    let mut reads = vec![];
     for (part, mut rows) in by_part {
         rows.sort_unstable();
         rows.dedup();
@@ -374,9 +374,19 @@ pub fn fetch_rows(
             at.insert(((part as i64) << 32) | r as i64, next);
             next += 1;
         }
-        let raw = parquet.read_rows(part, projection, &rows)?;
-        frames.push(partita_core::frame::conform(raw, schema, semantics)?);
+        reads.push((part, rows));
     }
+    // The partitions' reads are independent (each decodes its own row groups), so
+    // they run in parallel: a top-k's survivors are spread over the file, and the
+    // late read is the last step of the query, alone on the pool.
+    use rayon::prelude::*;
+    let frames = reads
+        .into_par_iter()
+        .map(|(part, rows)| {
+            let raw = parquet.read_rows(part, projection, &rows)?;
+            partita_core::frame::conform(raw, schema, semantics)
+        })
+        .collect::<Result<Vec<_>>>()?;
     let all = partita_core::frame::concat(frames, schema)?;
     let take: Vec<u32> = addresses
         .iter()
